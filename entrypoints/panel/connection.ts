@@ -1,0 +1,55 @@
+import { browser } from 'wxt/browser';
+import { PANEL_PORT, type PanelRecords, PROTOCOL_VERSION, parsePanelRecords } from '../../lib/protocol';
+
+export interface PanelConnection {
+  setPayloadCap(cap: number): void;
+}
+
+/**
+ * Subscribes to a tab's records through the background, and re-subscribes if
+ * the background restarts (MV3 service workers are stopped when idle); the
+ * store drops replayed duplicates by sequence number.
+ */
+export function connectToTab(
+  tabId: number,
+  initialCap: number,
+  onRecords: (msg: PanelRecords) => void,
+  onInvalid: () => void,
+): PanelConnection {
+  let cap = initialCap;
+  let port: ReturnType<typeof browser.runtime.connect> | null = null;
+  let retryMs = 100;
+
+  const connect = () => {
+    port = browser.runtime.connect({ name: PANEL_PORT });
+    port.onMessage.addListener((message: unknown) => {
+      retryMs = 100;
+      const msg = parsePanelRecords(message);
+      if (msg && msg.tabId === tabId) onRecords(msg);
+      else onInvalid();
+    });
+    port.onDisconnect.addListener(() => {
+      port = null;
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 5000);
+    });
+    port.postMessage({ v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId, payloadCap: cap });
+  };
+  connect();
+
+  return {
+    setPayloadCap(next) {
+      cap = next;
+      port?.postMessage({ v: PROTOCOL_VERSION, t: 'panel-config', tabId, payloadCap: cap });
+    },
+  };
+}
+
+/** The inspected tab: `?tabId=N` when popped out, else DevTools' inspected window. */
+export function inspectedTabId(): number | null {
+  const fromQuery = new URLSearchParams(location.search).get('tabId');
+  if (fromQuery !== null && /^\d+$/.test(fromQuery)) return Number(fromQuery);
+  const devtools = (browser as { devtools?: typeof browser.devtools }).devtools;
+  const id = devtools?.inspectedWindow?.tabId;
+  return typeof id === 'number' ? id : null;
+}

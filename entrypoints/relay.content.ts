@@ -1,0 +1,106 @@
+import { browser } from 'wxt/browser';
+import type { DocumentInfo } from '../lib/model';
+import {
+  HANDSHAKE_HOOK_READY,
+  HANDSHAKE_RELAY_READY,
+  PROTOCOL_VERSION,
+  parseBackgroundToRelay,
+  parseHelloReply,
+  RELAY_PORT,
+} from '../lib/protocol';
+import { RelayCore } from '../lib/relay/core';
+
+const FLUSH_MS = 100;
+
+// Isolated world, document_start, every frame: receives the hook's port,
+// keeps this document's history and streams it to the background on demand.
+export default defineContentScript({
+  matches: ['<all_urls>'],
+  runAt: 'document_start',
+  allFrames: true,
+  matchAboutBlank: true,
+  matchOriginAsFallback: true,
+  globalName: false,
+  main() {
+    const doc: DocumentInfo = {
+      docId: crypto.randomUUID(),
+      url: location.href,
+      title: '',
+      top: window === window.top,
+      startedAt: performance.timeOrigin + performance.now(),
+    };
+    let port: ReturnType<typeof browser.runtime.connect> | null = null;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let hookPort: MessagePort | null = null;
+
+    const core = new RelayCore({
+      doc,
+      send: (msg) => {
+        doc.title = document.title;
+        port?.postMessage(msg);
+      },
+    });
+
+    const scheduleFlush = () => {
+      if (timer !== null) return;
+      timer = setTimeout(() => {
+        timer = null;
+        core.flush();
+        if (core.hasOutgoing) scheduleFlush();
+      }, FLUSH_MS);
+    };
+
+    const sendConfigToHook = () => {
+      hookPort?.postMessage({ v: PROTOCOL_VERSION, t: 'config', payloadCap: core.payloadCap });
+    };
+
+    const startStreaming = () => {
+      if (!port) {
+        port = browser.runtime.connect({ name: RELAY_PORT });
+        port.onDisconnect.addListener(() => {
+          // Background gone or panel closed: keep recording, stop streaming.
+          port = null;
+          core.unsubscribe();
+        });
+      }
+      core.subscribe();
+      scheduleFlush();
+    };
+
+    const onHookReady = (event: Event) => {
+      if (hookPort || !(event instanceof MessageEvent)) return;
+      const offered = event.ports[0];
+      if (!offered) return;
+      event.preventDefault();
+      hookPort = offered;
+      window.removeEventListener(HANDSHAKE_HOOK_READY, onHookReady, true);
+      hookPort.onmessage = (e) => {
+        if (core.acceptHookMessage(e.data)) scheduleFlush();
+      };
+      sendConfigToHook();
+    };
+    window.addEventListener(HANDSHAKE_HOOK_READY, onHookReady, true);
+    window.dispatchEvent(new Event(HANDSHAKE_RELAY_READY));
+
+    browser.runtime.onMessage.addListener((message: unknown) => {
+      const msg = parseBackgroundToRelay(message);
+      if (!msg) return;
+      core.payloadCap = msg.payloadCap;
+      sendConfigToHook();
+      if (msg.t === 'subscribe') startStreaming();
+    });
+
+    browser.runtime
+      .sendMessage({ v: PROTOCOL_VERSION, t: 'hello' })
+      .then((reply: unknown) => {
+        const parsed = parseHelloReply(reply);
+        if (!parsed) return;
+        core.payloadCap = parsed.payloadCap;
+        sendConfigToHook();
+        if (parsed.subscribed) startStreaming();
+      })
+      .catch(() => {
+        // No background listening (extension updating): keep recording locally.
+      });
+  },
+});

@@ -1,0 +1,67 @@
+// Copies a payload the page sent or received, cut to the payload cap, without
+// altering what the page holds. Binary data is copied at once because the
+// page may reuse, mutate or transfer (detach) its buffer right after.
+
+import type { HookBody } from '../protocol';
+import type { Pristine } from './pristine';
+
+export interface CapturedBody {
+  body: HookBody;
+  /** Set when the body was cut: the true size in bytes. */
+  fullSize?: number;
+  bodyKind: 'text' | 'arraybuffer' | 'view' | 'blob';
+}
+
+/** UTF-8 byte length without TextEncoder (only used on over-cap strings). */
+export function utf8Length(p: Pristine, s: string): number {
+  let bytes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = p.apply(p.charCodeAt, s, [i]) as number;
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+function copyBytes(p: Pristine, buffer: ArrayBufferLike, offset: number, length: number, cap: number) {
+  // biome-ignore lint/complexity/useMathMinMax: the page may replace Math.min
+  const n = length > cap ? cap : length;
+  const out = new p.ArrayBufferCtor(n);
+  const src = new p.Uint8ArrayCtor(buffer, offset, n);
+  p.apply(p.typedArraySet, new p.Uint8ArrayCtor(out), [src]);
+  return out;
+}
+
+export function captureBody(p: Pristine, data: unknown, cap: number): CapturedBody | null {
+  if (typeof data === 'string') {
+    // length counts UTF-16 units, never more than the UTF-8 bytes: only a
+    // string longer than the cap is surely over it (the relay trims the rest).
+    if (data.length <= cap) return { body: data, bodyKind: 'text' };
+    return {
+      body: p.apply(p.stringSlice, data, [0, cap]) as string,
+      fullSize: utf8Length(p, data),
+      bodyKind: 'text',
+    };
+  }
+  if (data instanceof p.ArrayBufferCtor) {
+    const size = data.byteLength;
+    const body = copyBytes(p, data, 0, size, cap);
+    return size > cap ? { body, fullSize: size, bodyKind: 'arraybuffer' } : { body, bodyKind: 'arraybuffer' };
+  }
+  if (p.isView(data)) {
+    const view = data as ArrayBufferView;
+    const size = view.byteLength;
+    const body = copyBytes(p, view.buffer, view.byteOffset, size, cap);
+    return size > cap ? { body, fullSize: size, bodyKind: 'view' } : { body, bodyKind: 'view' };
+  }
+  if (data instanceof p.BlobCtor) {
+    const size = data.size;
+    if (size <= cap) return { body: data, bodyKind: 'blob' };
+    return { body: p.apply(p.blobSlice, data, [0, cap]) as Blob, fullSize: size, bodyKind: 'blob' };
+  }
+  return null;
+}

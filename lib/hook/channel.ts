@@ -1,0 +1,105 @@
+// The hook's private channel to the relay, and its batching.
+//
+// Handshake (both scripts run at document_start, before any page script, in
+// either order): the hook listens for RELAY_READY and announces itself with a
+// cancelable MessageEvent carrying a MessagePort; the relay takes the port and
+// cancels the event, which tells the hook synchronously that the exchange is
+// done. Whoever comes second completes it, both stop listening at once, and
+// from then on only the port is used: a page script never sees the port and
+// cannot inject into it.
+
+import {
+  DEFAULT_PAYLOAD_CAP,
+  HANDSHAKE_HOOK_READY,
+  HANDSHAKE_RELAY_READY,
+  type HookBatch,
+  type HookRecord,
+  PROTOCOL_VERSION,
+} from '../protocol';
+import { append, type Pristine } from './pristine';
+
+/** Records kept while no relay is connected (e.g. the extension was reloaded). */
+const MAX_UNDELIVERED = 50_000;
+/** Flush after this many records even if the timer has not fired. */
+const MAX_BATCH = 2_000;
+const FLUSH_DELAY_MS = 30;
+
+export interface HookChannel {
+  emit(record: HookRecord): void;
+  payloadCap(): number;
+  /** Page-clock epoch time in ms. */
+  time(): number;
+}
+
+export function openChannel(p: Pristine): HookChannel {
+  const { apply, win } = p;
+  let connected = false;
+  let queue: HookRecord[] = [];
+  let dropped = 0;
+  let timerSet = false;
+  let cap = DEFAULT_PAYLOAD_CAP;
+
+  const channel = new p.MessageChannelCtor();
+  const port = channel.port1;
+
+  const flush = (): void => {
+    timerSet = false;
+    if (!connected || (queue.length === 0 && dropped === 0)) return;
+    const batch: HookBatch = { v: PROTOCOL_VERSION, t: 'batch', records: queue };
+    if (dropped) batch.dropped = dropped;
+    queue = [];
+    try {
+      apply(p.portPostMessage, port, [batch]);
+      dropped = 0;
+    } catch {
+      // A record that cannot be cloned: count the batch as lost, never throw into the page.
+      dropped += batch.records.length;
+    }
+  };
+
+  const offer = (): void => {
+    if (connected) return;
+    const event = new p.MessageEventCtor(HANDSHAKE_HOOK_READY, { ports: [channel.port2], cancelable: true });
+    const taken = !apply(p.dispatchEvent, win, [event]);
+    if (taken) {
+      connected = true;
+      apply(p.removeEventListener, win, [HANDSHAKE_RELAY_READY, offer, true]);
+      flush();
+    }
+  };
+
+  // Only the relay holds the other end, but its data is still checked, with
+  // nothing the page could have replaced (no Array/JSON helpers), and never throws.
+  port.onmessage = (event: MessageEvent) => {
+    try {
+      const data: unknown = event.data;
+      if (typeof data !== 'object' || data === null) return;
+      const { v, t, payloadCap } = data as Record<string, unknown>;
+      if (v === PROTOCOL_VERSION && t === 'config' && typeof payloadCap === 'number' && payloadCap >= 1024) {
+        cap = payloadCap;
+      }
+    } catch {
+      // ignore: never surface an error in the page
+    }
+  };
+  apply(p.portStart, port, []);
+  apply(p.addEventListener, win, [HANDSHAKE_RELAY_READY, offer, true]);
+  offer();
+
+  return {
+    emit(record) {
+      if (!connected && queue.length >= MAX_UNDELIVERED) {
+        dropped++;
+        return;
+      }
+      append(queue, record);
+      if (queue.length >= MAX_BATCH) flush();
+      else if (!timerSet) {
+        timerSet = true;
+        p.setTimeout(flush, FLUSH_DELAY_MS);
+      }
+    },
+    payloadCap: () => cap,
+    time: () => p.timeOrigin + p.now(),
+  };
+}

@@ -1,0 +1,113 @@
+// Private references to every built-in the hook uses, taken before any page
+// script runs. The page may later replace JSON, Array.prototype.push,
+// EventTarget methods, postMessage, Promise, Reflect... none of that may break
+// or blind the hook, so hook code calls only what is captured here.
+//
+// Rules for hook code: no `arr.push` (use `append`), no method calls on page
+// reachable objects except through `call`, no template-literal tag helpers,
+// no Promise chaining on page-provided promises except through the captured
+// `then`.
+
+export interface Pristine {
+  win: Window & typeof globalThis;
+  apply: typeof Reflect.apply;
+  construct: typeof Reflect.construct;
+  defineProperty: typeof Object.defineProperty;
+  getOwnPropertyDescriptor: typeof Object.getOwnPropertyDescriptor;
+  getPrototypeOf: typeof Object.getPrototypeOf;
+  ProxyCtor: ProxyConstructor;
+  WeakMapCtor: WeakMapConstructor;
+  weakMapGet: WeakMap<WeakKey, unknown>['get'];
+  weakMapSet: WeakMap<WeakKey, unknown>['set'];
+  weakMapHas: WeakMap<WeakKey, unknown>['has'];
+  StringCtor: StringConstructor;
+  isArray: typeof Array.isArray;
+  stringSlice: string['slice'];
+  charCodeAt: string['charCodeAt'];
+  ArrayBufferCtor: ArrayBufferConstructor;
+  arrayBufferSlice: ArrayBuffer['slice'];
+  Uint8ArrayCtor: Uint8ArrayConstructor;
+  typedArraySet: Uint8Array['set'];
+  isView: typeof ArrayBuffer.isView;
+  BlobCtor: typeof Blob;
+  blobSlice: Blob['slice'];
+  jsonStringify: typeof JSON.stringify;
+  addEventListener: EventTarget['addEventListener'];
+  removeEventListener: EventTarget['removeEventListener'];
+  dispatchEvent: EventTarget['dispatchEvent'];
+  EventCtor: typeof Event;
+  MessageEventCtor: typeof MessageEvent;
+  MessageChannelCtor: typeof MessageChannel;
+  portPostMessage: MessagePort['postMessage'];
+  portStart: MessagePort['start'];
+  setTimeout: typeof setTimeout;
+  now: () => number;
+  timeOrigin: number;
+  promiseThen: Promise<unknown>['then'];
+  functionToString: (this: unknown) => string;
+  /** Getter of a prototype accessor, e.g. getter(WebSocket.prototype, 'url'). */
+  getter: (proto: object, name: string) => ((this: unknown) => unknown) | undefined;
+}
+
+export function capturePristine(win: Window & typeof globalThis): Pristine {
+  const R = win.Reflect;
+  const O = win.Object;
+  const apply = R.apply;
+  const perf = win.performance;
+  const nowFn = perf.now;
+  const getOwnPropertyDescriptor = O.getOwnPropertyDescriptor;
+  const getPrototypeOf = O.getPrototypeOf;
+  const wm = win.WeakMap.prototype;
+  return {
+    win,
+    apply,
+    construct: R.construct,
+    defineProperty: O.defineProperty,
+    getOwnPropertyDescriptor,
+    getPrototypeOf,
+    ProxyCtor: win.Proxy,
+    WeakMapCtor: win.WeakMap,
+    weakMapGet: wm.get,
+    weakMapSet: wm.set,
+    weakMapHas: wm.has,
+    StringCtor: win.String,
+    isArray: win.Array.isArray,
+    stringSlice: win.String.prototype.slice,
+    charCodeAt: win.String.prototype.charCodeAt,
+    ArrayBufferCtor: win.ArrayBuffer,
+    arrayBufferSlice: win.ArrayBuffer.prototype.slice,
+    Uint8ArrayCtor: win.Uint8Array,
+    typedArraySet: win.Uint8Array.prototype.set,
+    isView: win.ArrayBuffer.isView,
+    BlobCtor: win.Blob,
+    blobSlice: win.Blob.prototype.slice,
+    jsonStringify: win.JSON.stringify,
+    addEventListener: win.EventTarget.prototype.addEventListener,
+    removeEventListener: win.EventTarget.prototype.removeEventListener,
+    dispatchEvent: win.EventTarget.prototype.dispatchEvent,
+    EventCtor: win.Event,
+    MessageEventCtor: win.MessageEvent,
+    MessageChannelCtor: win.MessageChannel,
+    portPostMessage: win.MessagePort.prototype.postMessage,
+    portStart: win.MessagePort.prototype.start,
+    setTimeout: win.setTimeout.bind(win) as typeof setTimeout,
+    now: () => apply(nowFn, perf, []) as number,
+    timeOrigin: perf.timeOrigin,
+    promiseThen: win.Promise.prototype.then,
+    functionToString: win.Function.prototype.toString,
+    getter(proto, name) {
+      let p: object | null = proto;
+      while (p) {
+        const d = getOwnPropertyDescriptor(p, name);
+        if (d) return d.get as ((this: unknown) => unknown) | undefined;
+        p = getPrototypeOf(p) as object | null;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Appends without Array.prototype.push, which the page may replace. */
+export function append<T>(arr: T[], item: T): void {
+  arr[arr.length] = item;
+}

@@ -1,0 +1,147 @@
+// WebSocket capture: the constructor is replaced by a Proxy (so instanceof,
+// statics, name, length, prototype and subclassing behave natively) and
+// send/close by disguised wrappers. Incoming traffic is observed with
+// listeners added at construction, which run before any the page adds and
+// never change what the page sees.
+
+import { captureBody } from './body';
+import type { HookChannel } from './channel';
+import { type Disguise, replaceProperty } from './disguise';
+import { append, type Pristine } from './pristine';
+
+interface SocketState {
+  id: number;
+  closeRequested: boolean;
+}
+
+/** The subprotocols as the page passed them (string or sequence), without page-replaceable Array methods. */
+function protocolList(p: Pristine, requested: unknown): string[] | undefined {
+  if (requested === undefined) return undefined;
+  if (typeof requested === 'string') return [requested];
+  const out: string[] = [];
+  if (p.isArray(requested)) {
+    for (let i = 0; i < requested.length; i++) append(out, p.StringCtor(requested[i]));
+    return out;
+  }
+  return [p.StringCtor(requested)];
+}
+
+export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId: () => number): void {
+  const { win, apply } = p;
+  const NativeWS = win.WebSocket;
+  if (typeof NativeWS !== 'function') return;
+  const proto = NativeWS.prototype;
+  const states = new p.WeakMapCtor<object, SocketState>();
+  const stateOf = (ws: unknown) =>
+    typeof ws === 'object' && ws !== null
+      ? (apply(p.weakMapGet, states, [ws]) as SocketState | undefined)
+      : undefined;
+
+  const get = (name: string) => {
+    const g = p.getter(proto, name);
+    return (ws: WebSocket) => (g ? apply(g, ws, []) : undefined);
+  };
+  const getUrl = get('url');
+  const getProtocol = get('protocol');
+  const getExtensions = get('extensions');
+  const getReadyState = get('readyState');
+  const msgData = p.getter(win.MessageEvent.prototype, 'data');
+  const closeCode = p.getter(win.CloseEvent.prototype, 'code');
+  const closeReason = p.getter(win.CloseEvent.prototype, 'reason');
+  const closeWasClean = p.getter(win.CloseEvent.prototype, 'wasClean');
+
+  const observe = (ws: WebSocket, args: unknown[]): void => {
+    const state: SocketState = { id: nextId(), closeRequested: false };
+    apply(p.weakMapSet, states, [ws, state]);
+    const requestedProtocols = protocolList(p, args[1]);
+    ch.emit({
+      r: 'conn',
+      id: state.id,
+      time: ch.time(),
+      transport: 'websocket',
+      url: p.StringCtor(getUrl(ws)),
+      ...(requestedProtocols ? { requestedProtocols } : {}),
+    });
+    const listen = (type: string, fn: (e: Event) => void) => apply(p.addEventListener, ws, [type, fn]);
+    listen('open', () => {
+      ch.emit({
+        r: 'ev',
+        conn: state.id,
+        time: ch.time(),
+        type: 'open',
+        protocol: p.StringCtor(getProtocol(ws)),
+        extensions: p.StringCtor(getExtensions(ws)),
+      });
+    });
+    listen('message', (e) => {
+      const time = ch.time();
+      const captured = captureBody(p, msgData ? apply(msgData, e, []) : undefined, ch.payloadCap());
+      ch.emit({ r: 'ev', conn: state.id, time, type: 'receive', ...captured });
+    });
+    listen('error', () => {
+      ch.emit({ r: 'ev', conn: state.id, time: ch.time(), type: 'error' });
+    });
+    listen('close', (e) => {
+      ch.emit({
+        r: 'ev',
+        conn: state.id,
+        time: ch.time(),
+        type: 'close',
+        code: closeCode ? (apply(closeCode, e, []) as number) : undefined,
+        reason: closeReason ? p.StringCtor(apply(closeReason, e, [])) : undefined,
+        wasClean: closeWasClean ? (apply(closeWasClean, e, []) as boolean) : undefined,
+        closedBy: state.closeRequested ? 'client' : 'server',
+      });
+    });
+  };
+
+  const WrappedWS = new p.ProxyCtor(NativeWS, {
+    construct(target, args, newTarget) {
+      const ws = p.construct(target, args, newTarget === WrappedWS ? target : newTarget) as WebSocket;
+      observe(ws, args);
+      return ws;
+    },
+  });
+  d.register(WrappedWS, NativeWS);
+
+  const nativeSend = proto.send;
+  replaceProperty(
+    p,
+    proto,
+    'send',
+    d.wrapFunction(nativeSend, (target, self, args) => {
+      const state = stateOf(self);
+      // Read before sending: a send on a closing socket is silently discarded by the browser.
+      const readyState = state ? getReadyState(self as WebSocket) : undefined;
+      const result = apply(target, self, args);
+      if (state) {
+        const captured = captureBody(p, args[0], ch.payloadCap());
+        ch.emit({
+          r: 'ev',
+          conn: state.id,
+          time: ch.time(),
+          type: 'send',
+          ...captured,
+          ...(readyState !== 1 ? { reason: 'discarded by the browser: socket not open' } : {}),
+        });
+      }
+      return result;
+    }),
+  );
+
+  const nativeClose = proto.close;
+  replaceProperty(
+    p,
+    proto,
+    'close',
+    d.wrapFunction(nativeClose, (target, self, args) => {
+      const result = apply(target, self, args);
+      const state = stateOf(self);
+      if (state) state.closeRequested = true;
+      return result;
+    }),
+  );
+
+  replaceProperty(p, proto, 'constructor', WrappedWS);
+  replaceProperty(p, win, 'WebSocket', WrappedWS);
+}

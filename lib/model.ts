@@ -1,0 +1,85 @@
+// The event model shared by relay, background, panel, detectors and export.
+// Everything here is plain data that survives JSON and structured clone.
+
+export const TRANSPORTS = ['websocket', 'xhr', 'fetch', 'eventsource'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+export const EVENT_TYPES = ['open', 'send', 'receive', 'close', 'error'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** A captured payload: text as is, binary as base64. */
+export type Payload = { text: string } | { base64: string };
+
+/** Header list in the order the page / server gave them. */
+export type HeaderList = Array<[name: string, value: string]>;
+
+/**
+ * A connection as first seen: a WebSocket, an EventSource, or one HTTP exchange.
+ * `id` is local to the document that opened it.
+ */
+export interface ConnectionRecord {
+  r: 'conn';
+  seq: number;
+  time: number;
+  id: number;
+  transport: Transport;
+  url: string;
+  method?: string;
+  /** WebSocket subprotocols the page asked for. */
+  requestedProtocols?: string[];
+  /** EventSource withCredentials; XHR withCredentials at send. */
+  withCredentials?: boolean;
+  /** XHR: false for a synchronous request. */
+  async?: boolean;
+  requestHeaders?: HeaderList;
+}
+
+/** Something that happened on a connection. */
+export interface EventRecord {
+  r: 'ev';
+  seq: number;
+  time: number;
+  conn: number;
+  type: EventType;
+  data?: Payload;
+  /** Bytes of the whole payload (UTF-8 for text), even when truncated. */
+  size?: number;
+  truncated?: boolean;
+  /** HTTP status (receive/close of xhr/fetch). */
+  status?: number;
+  statusText?: string;
+  responseHeaders?: HeaderList;
+  /** WebSocket close code and reason; error reason for HTTP. */
+  code?: number;
+  reason?: string;
+  wasClean?: boolean;
+  /** Which side started a WebSocket close. */
+  closedBy?: 'client' | 'server';
+  /** Negotiated WebSocket subprotocol / extensions (open). */
+  protocol?: string;
+  extensions?: string;
+  /** EventSource message event name and id. */
+  eventName?: string;
+  lastEventId?: string;
+  /** How the body arrived: one piece, or the nth streamed chunk. */
+  chunk?: number;
+  /** XHR responseType / fetch body kind the page used. */
+  bodyKind?: string;
+  /** Form fields of a FormData body (files as name + size). */
+  form?: Array<{ name: string; value?: string; fileName?: string; fileSize?: number; fileType?: string }>;
+  /** Time response headers arrived (HTTP), for hold-time measurement. */
+  headersAt?: number;
+}
+
+export type CaptureRecord = ConnectionRecord | EventRecord;
+
+/** The document (frame) that produced records. */
+export interface DocumentInfo {
+  /** Random id made by the relay for this document; never visible to the page. */
+  docId: string;
+  url: string;
+  title: string;
+  top: boolean;
+  /** Page-clock time the relay started. */
+  startedAt: number;
+}

@@ -1,0 +1,390 @@
+// The one message protocol between Wirescope's contexts:
+//   hook (page MAIN world) -> relay (isolated content script) -> background -> panel.
+// Every message carries the protocol version; every receiver validates what it
+// gets with the parse* functions here and drops (and counts) what fails.
+
+import {
+  type CaptureRecord,
+  type ConnectionRecord,
+  type DocumentInfo,
+  EVENT_TYPES,
+  type EventRecord,
+  type EventType,
+  type HeaderList,
+  TRANSPORTS,
+  type Transport,
+} from './model';
+import {
+  isFiniteNumber,
+  isHeaderList,
+  isNonNegInt,
+  isOneOf,
+  isRecord,
+  isString,
+  isStringArray,
+  optional,
+} from './validate';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Port names used with runtime.connect. */
+export const RELAY_PORT = 'wirescope-relay';
+export const PANEL_PORT = 'wirescope-panel';
+
+/**
+ * DOM event names for the one-time hook/relay handshake at document_start.
+ * HOOK_READY is a cancelable MessageEvent carrying the hook's port; the relay
+ * takes the port and cancels the event so the hook knows, synchronously, that
+ * its port is in safe hands. RELAY_READY asks the hook to (re)announce.
+ */
+export const HANDSHAKE_HOOK_READY = 'wirescope:hook-ready';
+export const HANDSHAKE_RELAY_READY = 'wirescope:relay-ready';
+
+export const DEFAULT_PAYLOAD_CAP = 1024 * 1024;
+export const MAX_URL_LENGTH = 64 * 1024;
+
+// ---------------------------------------------------------------------------
+// hook -> relay
+
+/** Fields a hook event may carry besides its body (copied to EventRecord). */
+export interface HookEventFields {
+  status?: number;
+  statusText?: string;
+  responseHeaders?: HeaderList;
+  code?: number;
+  reason?: string;
+  wasClean?: boolean;
+  closedBy?: 'client' | 'server';
+  protocol?: string;
+  extensions?: string;
+  eventName?: string;
+  lastEventId?: string;
+  chunk?: number;
+  bodyKind?: string;
+  form?: EventRecord['form'];
+  headersAt?: number;
+}
+
+export type HookBody = string | ArrayBuffer | Blob;
+
+export interface HookConnection {
+  r: 'conn';
+  id: number;
+  time: number;
+  transport: Transport;
+  url: string;
+  method?: string;
+  requestedProtocols?: string[];
+  withCredentials?: boolean;
+  async?: boolean;
+  requestHeaders?: HeaderList;
+}
+
+export interface HookEvent extends HookEventFields {
+  r: 'ev';
+  conn: number;
+  time: number;
+  type: EventType;
+  /** Body as captured, already cut to the payload cap. */
+  body?: HookBody;
+  /** Full size in bytes when the hook cut the body (else computed by the relay). */
+  fullSize?: number;
+}
+
+export type HookRecord = HookConnection | HookEvent;
+
+export interface HookBatch {
+  v: typeof PROTOCOL_VERSION;
+  t: 'batch';
+  records: HookRecord[];
+  /** Records the hook could not deliver since its last batch (counted, never silent). */
+  dropped?: number;
+}
+
+export interface HookConfig {
+  v: typeof PROTOCOL_VERSION;
+  t: 'config';
+  payloadCap: number;
+}
+
+// ---------------------------------------------------------------------------
+// relay <-> background, background <-> panel
+
+export interface RelayHello {
+  v: typeof PROTOCOL_VERSION;
+  t: 'hello';
+}
+export interface HelloReply {
+  v: typeof PROTOCOL_VERSION;
+  t: 'hello-reply';
+  subscribed: boolean;
+  payloadCap: number;
+}
+/** Background -> every relay of a tab: start streaming (replaying history first). */
+export interface RelaySubscribe {
+  v: typeof PROTOCOL_VERSION;
+  t: 'subscribe';
+  payloadCap: number;
+}
+/** Background -> relays: new settings. */
+export interface RelayConfig {
+  v: typeof PROTOCOL_VERSION;
+  t: 'config';
+  payloadCap: number;
+}
+
+/** Counters of loss, cumulative per document, so the panel can show them. */
+export interface LossCounters {
+  /** Events evicted from the relay's bounded history before anyone saw them. */
+  evicted: number;
+  /** Records the hook could not deliver. */
+  dropped: number;
+  /** Messages from the hook that failed validation. */
+  invalid: number;
+}
+
+export interface RecordsMessage {
+  v: typeof PROTOCOL_VERSION;
+  t: 'records';
+  doc: DocumentInfo;
+  loss: LossCounters;
+  records: CaptureRecord[];
+  /** True on the first batch after a subscribe: it starts the replay of retained history. */
+  replayed?: boolean;
+}
+
+/** Background -> panel: records plus where they came from. */
+export interface PanelRecords extends Omit<RecordsMessage, 't'> {
+  t: 'panel-records';
+  tabId: number;
+  frameId: number;
+}
+
+export interface PanelSubscribe {
+  v: typeof PROTOCOL_VERSION;
+  t: 'panel-subscribe';
+  tabId: number;
+  payloadCap: number;
+}
+
+export interface PanelConfig {
+  v: typeof PROTOCOL_VERSION;
+  t: 'panel-config';
+  tabId: number;
+  payloadCap: number;
+}
+
+export type PanelToBackground = PanelSubscribe | PanelConfig;
+export type BackgroundToPanel = PanelRecords;
+export type BackgroundToRelay = RelaySubscribe | RelayConfig;
+
+// ---------------------------------------------------------------------------
+// validators
+
+function hasVersion(v: unknown): v is Record<string, unknown> {
+  return isRecord(v) && v.v === PROTOCOL_VERSION && typeof v.t === 'string';
+}
+
+function isPayloadCap(v: unknown): v is number {
+  return isNonNegInt(v) && v >= 1024 && v <= 512 * 1024 * 1024;
+}
+
+function isTime(v: unknown): v is number {
+  return isFiniteNumber(v) && v >= 0;
+}
+
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isShortString = (v: unknown): v is string => isString(v, 100_000);
+const isUrl = (v: unknown): v is string => isString(v, MAX_URL_LENGTH);
+const isCode = (v: unknown): v is number => isNonNegInt(v) && v <= 65535;
+
+function isForm(v: unknown): v is NonNullable<EventRecord['form']> {
+  return (
+    Array.isArray(v) &&
+    v.length <= 10_000 &&
+    v.every(
+      (f) =>
+        isRecord(f) &&
+        isString(f.name, 100_000) &&
+        optional(f.value, isShortString) &&
+        optional(f.fileName, isShortString) &&
+        optional(f.fileSize, isNonNegInt) &&
+        optional(f.fileType, isShortString),
+    )
+  );
+}
+
+/** Checks the optional fields shared by HookEvent and EventRecord. */
+function hasValidEventFields(e: Record<string, unknown>): boolean {
+  return (
+    optional(e.status, isCode) &&
+    optional(e.statusText, isShortString) &&
+    optional(e.responseHeaders, isHeaderList) &&
+    optional(e.code, isCode) &&
+    optional(e.reason, isShortString) &&
+    optional(e.wasClean, isBool) &&
+    (e.closedBy === undefined || e.closedBy === 'client' || e.closedBy === 'server') &&
+    optional(e.protocol, isShortString) &&
+    optional(e.extensions, isShortString) &&
+    optional(e.eventName, isShortString) &&
+    optional(e.lastEventId, isShortString) &&
+    optional(e.chunk, isNonNegInt) &&
+    optional(e.bodyKind, isShortString) &&
+    optional(e.form, isForm) &&
+    optional(e.headersAt, isTime)
+  );
+}
+
+function hasValidConnFields(c: Record<string, unknown>): boolean {
+  return (
+    isNonNegInt(c.id) &&
+    isTime(c.time) &&
+    isOneOf(c.transport, TRANSPORTS) &&
+    isUrl(c.url) &&
+    optional(c.method, (m): m is string => isString(m, 64)) &&
+    optional(c.requestedProtocols, (p): p is string[] => isStringArray(p, 100, 1000)) &&
+    optional(c.withCredentials, isBool) &&
+    optional(c.async, isBool) &&
+    optional(c.requestHeaders, isHeaderList)
+  );
+}
+
+function isHookBody(v: unknown): v is HookBody {
+  return (
+    typeof v === 'string' || v instanceof ArrayBuffer || (typeof Blob !== 'undefined' && v instanceof Blob)
+  );
+}
+
+export function parseHookRecord(v: unknown): HookRecord | null {
+  if (!isRecord(v)) return null;
+  if (v.r === 'conn') return hasValidConnFields(v) ? (v as unknown as HookConnection) : null;
+  if (v.r === 'ev') {
+    const ok =
+      isNonNegInt(v.conn) &&
+      isTime(v.time) &&
+      isOneOf(v.type, EVENT_TYPES) &&
+      optional(v.body, isHookBody) &&
+      optional(v.fullSize, isNonNegInt) &&
+      hasValidEventFields(v);
+    return ok ? (v as unknown as HookEvent) : null;
+  }
+  return null;
+}
+
+/** Splits a hook message into valid records and a count of rejected ones. */
+export function parseHookMessage(
+  v: unknown,
+): { kind: 'batch'; records: HookRecord[]; invalid: number; dropped: number } | { kind: 'invalid' } {
+  if (!hasVersion(v) || v.t !== 'batch' || !Array.isArray(v.records)) return { kind: 'invalid' };
+  if (!optional(v.dropped, isNonNegInt)) return { kind: 'invalid' };
+  const records: HookRecord[] = [];
+  let invalid = 0;
+  for (const r of v.records) {
+    const parsed = parseHookRecord(r);
+    if (parsed) records.push(parsed);
+    else invalid++;
+  }
+  return { kind: 'batch', records, invalid, dropped: v.dropped ?? 0 };
+}
+
+export function parseHookConfig(v: unknown): HookConfig | null {
+  return hasVersion(v) && v.t === 'config' && isPayloadCap(v.payloadCap)
+    ? (v as unknown as HookConfig)
+    : null;
+}
+
+function isPayload(v: unknown): boolean {
+  if (!isRecord(v)) return false;
+  const keys = Object.keys(v);
+  if (keys.length !== 1) return false;
+  return typeof v.text === 'string' || typeof v.base64 === 'string';
+}
+
+export function parseCaptureRecord(v: unknown): CaptureRecord | null {
+  if (!isRecord(v) || !isNonNegInt(v.seq)) return null;
+  if (v.r === 'conn') return hasValidConnFields(v) ? (v as unknown as ConnectionRecord) : null;
+  if (v.r === 'ev') {
+    const ok =
+      isNonNegInt(v.conn) &&
+      isTime(v.time) &&
+      isOneOf(v.type, EVENT_TYPES) &&
+      (v.data === undefined || isPayload(v.data)) &&
+      optional(v.size, isNonNegInt) &&
+      optional(v.truncated, isBool) &&
+      hasValidEventFields(v);
+    return ok ? (v as unknown as EventRecord) : null;
+  }
+  return null;
+}
+
+export function parseDocumentInfo(v: unknown): DocumentInfo | null {
+  if (!isRecord(v)) return null;
+  const ok =
+    isString(v.docId, 100) &&
+    v.docId.length > 0 &&
+    isUrl(v.url) &&
+    isString(v.title, 10_000) &&
+    isBool(v.top) &&
+    isTime(v.startedAt);
+  return ok ? (v as unknown as DocumentInfo) : null;
+}
+
+function parseLoss(v: unknown): LossCounters | null {
+  return isRecord(v) && isNonNegInt(v.evicted) && isNonNegInt(v.dropped) && isNonNegInt(v.invalid)
+    ? { evicted: v.evicted, dropped: v.dropped, invalid: v.invalid }
+    : null;
+}
+
+/**
+ * Validates a records message; invalid records inside an otherwise good
+ * message are dropped and added to loss.invalid.
+ */
+export function parseRecordsMessage(v: unknown): RecordsMessage | null {
+  if (!hasVersion(v) || v.t !== 'records' || !Array.isArray(v.records)) return null;
+  const doc = parseDocumentInfo(v.doc);
+  const loss = parseLoss(v.loss);
+  if (!doc || !loss) return null;
+  const records: CaptureRecord[] = [];
+  for (const r of v.records) {
+    const parsed = parseCaptureRecord(r);
+    if (parsed) records.push(parsed);
+    else loss.invalid++;
+  }
+  const msg: RecordsMessage = { v: PROTOCOL_VERSION, t: 'records', doc, loss, records };
+  if (v.replayed === true) msg.replayed = true;
+  return msg;
+}
+
+export function parsePanelRecords(v: unknown): PanelRecords | null {
+  if (!hasVersion(v) || v.t !== 'panel-records') return null;
+  if (!isNonNegInt(v.tabId) || !isNonNegInt(v.frameId)) return null;
+  const inner = parseRecordsMessage({ ...v, t: 'records' });
+  if (!inner) return null;
+  return { ...inner, t: 'panel-records', tabId: v.tabId, frameId: v.frameId };
+}
+
+export function parsePanelToBackground(v: unknown): PanelToBackground | null {
+  if (!hasVersion(v) || !isNonNegInt(v.tabId) || !isPayloadCap(v.payloadCap)) return null;
+  if (v.t === 'panel-subscribe')
+    return { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: v.tabId, payloadCap: v.payloadCap };
+  if (v.t === 'panel-config')
+    return { v: PROTOCOL_VERSION, t: 'panel-config', tabId: v.tabId, payloadCap: v.payloadCap };
+  return null;
+}
+
+export function parseBackgroundToRelay(v: unknown): BackgroundToRelay | null {
+  if (!hasVersion(v) || !isPayloadCap(v.payloadCap)) return null;
+  if (v.t === 'subscribe') return { v: PROTOCOL_VERSION, t: 'subscribe', payloadCap: v.payloadCap };
+  if (v.t === 'config') return { v: PROTOCOL_VERSION, t: 'config', payloadCap: v.payloadCap };
+  return null;
+}
+
+export function parseRelayHello(v: unknown): RelayHello | null {
+  return hasVersion(v) && v.t === 'hello' ? { v: PROTOCOL_VERSION, t: 'hello' } : null;
+}
+
+export function parseHelloReply(v: unknown): HelloReply | null {
+  return hasVersion(v) && v.t === 'hello-reply' && isBool(v.subscribed) && isPayloadCap(v.payloadCap)
+    ? { v: PROTOCOL_VERSION, t: 'hello-reply', subscribed: v.subscribed, payloadCap: v.payloadCap }
+    : null;
+}

@@ -1,0 +1,63 @@
+// Turns a validated hook record into a capture record: numbers the record,
+// measures and cuts its body to the payload cap, and encodes binary as base64.
+
+import { bytesToBase64 } from '../base64';
+import type { CaptureRecord, EventRecord } from '../model';
+import type { HookRecord } from '../protocol';
+import { cutToUtf8Bytes, utf8ByteLength } from '../utf8';
+
+export interface NormalizeResult {
+  record: CaptureRecord;
+  /** Set when the body is a Blob: resolves once record.data is filled in. */
+  pending?: Promise<void>;
+  /** Approximate bytes held by the record, for the history's memory budget. */
+  weight: number;
+}
+
+const RECORD_OVERHEAD = 200;
+
+export function normalizeHookRecord(rec: HookRecord, seq: number, cap: number): NormalizeResult {
+  if (rec.r === 'conn') {
+    const { r, id, time, transport, url, ...rest } = rec;
+    return {
+      record: { r, seq, time, id, transport, url, ...rest },
+      weight: RECORD_OVERHEAD + url.length * 2,
+    };
+  }
+  const { body, fullSize, r, conn, time, type, ...fields } = rec;
+  const out: EventRecord = { r, seq, time, conn, type, ...fields };
+  if (body === undefined) return { record: out, weight: RECORD_OVERHEAD };
+  if (typeof body === 'string') {
+    const bytes = utf8ByteLength(body);
+    const kept = bytes > cap ? cutToUtf8Bytes(body, cap) : body;
+    out.data = { text: kept };
+    out.size = fullSize ?? bytes;
+    out.truncated = fullSize !== undefined || kept.length < body.length;
+    return { record: out, weight: RECORD_OVERHEAD + kept.length * 2 };
+  }
+  if (body instanceof ArrayBuffer) {
+    const bytes = new Uint8Array(body, 0, Math.min(body.byteLength, cap));
+    out.data = { base64: bytesToBase64(bytes) };
+    out.size = fullSize ?? body.byteLength;
+    out.truncated = fullSize !== undefined || bytes.length < body.byteLength;
+    return { record: out, weight: RECORD_OVERHEAD + bytes.length * 1.34 };
+  }
+  // Blob: read asynchronously; the record keeps its place (seq) meanwhile.
+  const blob = body;
+  out.size = fullSize ?? blob.size;
+  out.truncated = fullSize !== undefined || blob.size > cap;
+  out.data = { base64: '' };
+  const pending = blob
+    .slice(0, cap)
+    .arrayBuffer()
+    .then(
+      (buf) => {
+        out.data = { base64: bytesToBase64(new Uint8Array(buf)) };
+      },
+      () => {
+        delete out.data;
+        out.reason = 'blob could not be read';
+      },
+    );
+  return { record: out, pending, weight: RECORD_OVERHEAD + Math.min(blob.size, cap) * 1.34 };
+}

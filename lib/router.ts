@@ -1,0 +1,113 @@
+// The background's routing, free of extension APIs: relays (one per frame)
+// stream records; panels (DevTools or popped out) subscribe to a tab. Records
+// go only to the panels of their own tab, and relays stream only while a
+// panel for their tab exists.
+
+import {
+  DEFAULT_PAYLOAD_CAP,
+  type HelloReply,
+  type PanelRecords,
+  PROTOCOL_VERSION,
+  parsePanelToBackground,
+  parseRecordsMessage,
+} from './protocol';
+
+export interface RouterPort {
+  postMessage(message: unknown): void;
+  disconnect(): void;
+}
+
+export interface RouterDeps {
+  /** Sends a message to every frame of a tab (tabs.sendMessage). */
+  sendToTab(tabId: number, message: unknown): void;
+}
+
+interface PanelEntry {
+  port: RouterPort;
+  tabId: number | null;
+}
+
+export class Router {
+  private readonly panelsByTab = new Map<number, Set<RouterPort>>();
+  private readonly relaysByTab = new Map<number, Set<RouterPort>>();
+  private readonly panels = new Map<RouterPort, PanelEntry>();
+  private readonly payloadCaps = new Map<number, number>();
+  /** Messages that failed validation, by source. */
+  readonly invalid = { panel: 0, relay: 0 };
+
+  constructor(private readonly deps: RouterDeps) {}
+
+  panelConnected(port: RouterPort): void {
+    this.panels.set(port, { port, tabId: null });
+  }
+
+  panelMessage(port: RouterPort, message: unknown): void {
+    const entry = this.panels.get(port);
+    const msg = parsePanelToBackground(message);
+    if (!entry || !msg) {
+      this.invalid.panel++;
+      return;
+    }
+    this.payloadCaps.set(msg.tabId, msg.payloadCap);
+    if (msg.t === 'panel-subscribe') {
+      if (entry.tabId !== null && entry.tabId !== msg.tabId) this.removePanel(port);
+      entry.tabId = msg.tabId;
+      this.panels.set(port, entry);
+      const set = this.panelsByTab.get(msg.tabId) ?? new Set<RouterPort>();
+      this.panelsByTab.set(msg.tabId, set);
+      set.add(port);
+      this.deps.sendToTab(msg.tabId, { v: PROTOCOL_VERSION, t: 'subscribe', payloadCap: msg.payloadCap });
+    } else {
+      this.deps.sendToTab(msg.tabId, { v: PROTOCOL_VERSION, t: 'config', payloadCap: msg.payloadCap });
+    }
+  }
+
+  panelDisconnected(port: RouterPort): void {
+    this.removePanel(port);
+    this.panels.delete(port);
+  }
+
+  private removePanel(port: RouterPort): void {
+    const entry = this.panels.get(port);
+    if (!entry || entry.tabId === null) return;
+    const set = this.panelsByTab.get(entry.tabId);
+    set?.delete(port);
+    if (set && set.size === 0) {
+      this.panelsByTab.delete(entry.tabId);
+      // Nobody watches this tab: relays go back to recording only.
+      for (const relay of this.relaysByTab.get(entry.tabId) ?? []) relay.disconnect();
+      this.relaysByTab.delete(entry.tabId);
+    }
+  }
+
+  hello(tabId: number | undefined): HelloReply {
+    const subscribed = tabId !== undefined && this.panelsByTab.has(tabId);
+    const payloadCap = (tabId !== undefined && this.payloadCaps.get(tabId)) || DEFAULT_PAYLOAD_CAP;
+    return { v: PROTOCOL_VERSION, t: 'hello-reply', subscribed, payloadCap };
+  }
+
+  relayConnected(port: RouterPort, tabId: number | undefined): void {
+    if (tabId === undefined || !this.panelsByTab.has(tabId)) {
+      port.disconnect();
+      return;
+    }
+    const set = this.relaysByTab.get(tabId) ?? new Set<RouterPort>();
+    this.relaysByTab.set(tabId, set);
+    set.add(port);
+  }
+
+  relayMessage(tabId: number | undefined, frameId: number | undefined, message: unknown): void {
+    const msg = parseRecordsMessage(message);
+    if (!msg || tabId === undefined) {
+      this.invalid.relay++;
+      return;
+    }
+    const out: PanelRecords = { ...msg, t: 'panel-records', tabId, frameId: frameId ?? 0 };
+    for (const panel of this.panelsByTab.get(tabId) ?? []) panel.postMessage(out);
+  }
+
+  relayDisconnected(port: RouterPort, tabId: number | undefined): void {
+    if (tabId === undefined) return;
+    this.relaysByTab.get(tabId)?.delete(port);
+  }
+}

@@ -1,0 +1,213 @@
+// The panel's model of a tab's traffic: documents, connections and events in
+// arrival order, built from the records the background forwards. Plain logic:
+// no DOM, no extension APIs, so it is unit-tested and reused by import.
+
+import type { ConnectionRecord, DocumentInfo, EventRecord, Transport } from '../model';
+import type { LossCounters, PanelRecords } from '../protocol';
+
+export interface Connection {
+  /** Unique in the store: docId + ':' + the document-local id. */
+  key: string;
+  docId: string;
+  localId: number;
+  transport: Transport;
+  url: string;
+  method?: string;
+  frameUrl: string;
+  startedAt: number;
+  endedAt: number | null;
+  status: number | null;
+  protocol: string | null;
+  record: ConnectionRecord;
+  /** Live counters, updated as events arrive. */
+  sent: number;
+  received: number;
+  bytesSent: number;
+  bytesReceived: number;
+  state: 'connecting' | 'open' | 'closed' | 'error';
+  section: number;
+}
+
+export interface TimelineEvent {
+  /** Store-wide, strictly increasing in arrival order. */
+  seq: number;
+  time: number;
+  connection: Connection;
+  record: EventRecord;
+  section: number;
+}
+
+export interface DocumentState {
+  doc: DocumentInfo;
+  frameId: number;
+  lastSeq: number;
+  /** Records this panel never received (gaps in the document's sequence). */
+  missing: number;
+  loss: LossCounters;
+  section: number;
+}
+
+export interface Section {
+  index: number;
+  url: string;
+  startedAt: number;
+}
+
+export class TimelineStore {
+  connections: Connection[] = [];
+  events: TimelineEvent[] = [];
+  sections: Section[] = [];
+  readonly docs = new Map<string, DocumentState>();
+  private readonly connByKey = new Map<string, Connection>();
+  private seq = 0;
+  private topDocId: string | null = null;
+  preserveLog = false;
+  /** Bumped on every change, so views can cheaply tell whether to re-render. */
+  version = 0;
+
+  /** Records dropped before reaching the panel, summed over documents. */
+  get lost(): { missing: number; dropped: number; invalid: number } {
+    let missing = 0;
+    let dropped = 0;
+    let invalid = 0;
+    for (const d of this.docs.values()) {
+      missing += d.missing;
+      dropped += d.loss.dropped;
+      invalid += d.loss.invalid;
+    }
+    return { missing, dropped, invalid };
+  }
+
+  clear(): void {
+    this.connections = [];
+    this.events = [];
+    this.connByKey.clear();
+    // Documents stay known so their sequence continues without counting a gap.
+    for (const d of this.docs.values()) d.missing = 0;
+    this.sections = this.sections.slice(-1);
+    this.version++;
+  }
+
+  private currentSection(): number {
+    return this.sections.length - 1;
+  }
+
+  private startSection(doc: DocumentInfo): void {
+    if (!this.preserveLog) {
+      this.connections = [];
+      this.events = [];
+      this.connByKey.clear();
+      this.sections = [];
+    }
+    this.sections.push({ index: this.sections.length, url: doc.url, startedAt: doc.startedAt });
+  }
+
+  ingest(msg: PanelRecords): void {
+    const { doc } = msg;
+    let state = this.docs.get(doc.docId);
+    if (!state) {
+      if (doc.top && msg.frameId === 0 && doc.docId !== this.topDocId) {
+        // A new top document is a navigation: start a new page section.
+        if (this.topDocId !== null || this.sections.length === 0) this.startSection(doc);
+        this.topDocId = doc.docId;
+      } else if (this.sections.length === 0) {
+        this.sections.push({ index: 0, url: doc.url, startedAt: doc.startedAt });
+      }
+      state = {
+        doc,
+        frameId: msg.frameId,
+        lastSeq: 0,
+        missing: 0,
+        loss: msg.loss,
+        section: this.currentSection(),
+      };
+      this.docs.set(doc.docId, state);
+    }
+    state.loss = msg.loss;
+    if (doc.title) state.doc = { ...state.doc, title: doc.title };
+    for (const record of msg.records) {
+      // Replays after a reconnect repeat what we have: sequence numbers tell.
+      if (record.seq <= state.lastSeq) continue;
+      if (record.seq > state.lastSeq + 1) state.missing += record.seq - state.lastSeq - 1;
+      state.lastSeq = record.seq;
+      if (record.r === 'conn') this.addConnection(state, record);
+      else this.addEvent(state, record);
+    }
+    this.version++;
+  }
+
+  private addConnection(state: DocumentState, record: ConnectionRecord): void {
+    const key = `${state.doc.docId}:${record.id}`;
+    if (this.connByKey.has(key)) return;
+    const conn: Connection = {
+      key,
+      docId: state.doc.docId,
+      localId: record.id,
+      transport: record.transport,
+      url: record.url,
+      method: record.method,
+      frameUrl: state.doc.url,
+      startedAt: record.time,
+      endedAt: null,
+      status: null,
+      protocol: null,
+      record,
+      sent: 0,
+      received: 0,
+      bytesSent: 0,
+      bytesReceived: 0,
+      state: 'connecting',
+      section: state.section,
+    };
+    this.connByKey.set(key, conn);
+    this.connections.push(conn);
+  }
+
+  private addEvent(state: DocumentState, record: EventRecord): void {
+    const conn = this.connByKey.get(`${state.doc.docId}:${record.conn}`);
+    // An event whose connection was cleared (or evicted) is not shown.
+    if (!conn) return;
+    switch (record.type) {
+      case 'open':
+        conn.state = 'open';
+        if (record.protocol) conn.protocol = record.protocol;
+        break;
+      case 'send':
+        conn.sent++;
+        conn.bytesSent += record.size ?? 0;
+        break;
+      case 'receive':
+        conn.received++;
+        conn.bytesReceived += record.size ?? 0;
+        if (record.status !== undefined) conn.status = record.status;
+        break;
+      case 'close':
+        conn.state = 'closed';
+        conn.endedAt = record.time;
+        if (record.status !== undefined) conn.status = record.status;
+        break;
+      case 'error':
+        conn.state = 'error';
+        if (conn.transport !== 'eventsource') conn.endedAt = record.time;
+        break;
+    }
+    this.events.push({
+      seq: ++this.seq,
+      time: record.time,
+      connection: conn,
+      record,
+      section: state.section,
+    });
+  }
+
+  /** Loads an imported or replayed set wholesale (read-only views). */
+  static fromParts(parts: { connections: Connection[]; events: TimelineEvent[] }): TimelineStore {
+    const store = new TimelineStore();
+    store.connections = parts.connections;
+    store.events = parts.events;
+    for (const c of parts.connections) store.connByKey.set(c.key, c);
+    store.seq = parts.events.length;
+    store.version++;
+    return store;
+  }
+}

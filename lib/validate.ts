@@ -1,0 +1,40 @@
+// Small structural checks for untrusted input. Hand-written rather than a schema
+// library because they run on every batch in the page's renderer thread.
+
+export type Unknown = unknown;
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+export function isNonNegInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
+
+export function isString(v: unknown, maxLength = Number.POSITIVE_INFINITY): v is string {
+  return typeof v === 'string' && v.length <= maxLength;
+}
+
+export function isOneOf<T extends string>(v: unknown, options: readonly T[]): v is T {
+  return typeof v === 'string' && (options as readonly string[]).includes(v);
+}
+
+export function optional<T>(v: unknown, check: (x: unknown) => x is T): v is T | undefined {
+  return v === undefined || check(v);
+}
+
+export function isStringArray(v: unknown, maxItems = 1000, maxLength = 10_000): v is string[] {
+  return Array.isArray(v) && v.length <= maxItems && v.every((s) => isString(s, maxLength));
+}
+
+export function isHeaderList(v: unknown): v is Array<[string, string]> {
+  return (
+    Array.isArray(v) &&
+    v.length <= 1000 &&
+    v.every((h) => Array.isArray(h) && h.length === 2 && isString(h[0], 10_000) && isString(h[1], 100_000))
+  );
+}

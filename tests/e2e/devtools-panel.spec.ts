@@ -1,0 +1,45 @@
+import { expect, test } from '@playwright/test';
+import { type LaunchedBrowser, launchBrowser } from './support/browser';
+import { type DevToolsPanel, openWirescopeInDevTools } from './support/devtools';
+import { startServer, type TestServer } from './support/server';
+
+let server: TestServer;
+let browser: LaunchedBrowser;
+let panel: DevToolsPanel | null = null;
+
+test.beforeAll(async () => {
+  server = await startServer();
+  server.socket('/echo', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+  server.page(
+    '/ws.html',
+    `<!doctype html><title>ws test</title><body><script>
+      const ws = new WebSocket('ws://' + location.host + '/echo');
+      ws.onopen = () => ws.send('hello from the test page');
+      ws.onmessage = (event) => { document.title = 'got: ' + event.data; };
+    </script></body>`,
+  );
+});
+
+test.afterAll(async () => {
+  panel?.close();
+  await browser?.close();
+  await server?.close();
+});
+
+test('a WebSocket message sent by the page appears in the real DevTools panel', async () => {
+  browser = await launchBrowser({ devtools: true });
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  await page.goto(`${server.origin}/ws.html`);
+  await expect(page).toHaveTitle('got: hello from the test page');
+  expect(browser.debugPort).not.toBeNull();
+  panel = await openWirescopeInDevTools(browser.debugPort as number, browser.extensionId);
+  const rows = await panel.waitFor<string[]>(`(() => {
+    const cells = [...document.querySelectorAll('[data-testid="events"] tbody tr')].map((r) => r.textContent);
+    return cells.some((t) => t.includes('hello from the test page') && t.includes('↓')) ? cells : null;
+  })()`);
+  // open, the send (↑) and the echo (↓), all on one WebSocket connection.
+  expect(rows.filter((t) => t.includes('hello from the test page'))).toHaveLength(2);
+  expect(rows.some((t) => t.includes('↑') && t.includes('hello from the test page'))).toBe(true);
+  expect(rows[0]).toContain('WS');
+  await page.screenshot({ path: 'test-results/page.png' });
+});

@@ -1,0 +1,28 @@
+import preact from '@preact/preset-vite';
+import { defineConfig } from 'wxt';
+
+// Firefox add-on id: required by web-ext lint for MV3 and stable across installs.
+const GECKO_ID = 'wirescope@wirescope.dev';
+
+export default defineConfig({
+  modules: ['@wxt-dev/webextension-polyfill'],
+  vite: () => ({ plugins: [preact()] }),
+  manifest: ({ browser }) => ({
+    name: 'Wirescope',
+    description:
+      'One realtime timeline of WebSocket, XHR, fetch, EventSource and polling traffic, in a DevTools panel, with JSON export.',
+    // storage: panel settings (payload cap, preserve log, filters) survive restarts.
+    permissions: ['storage'],
+    ...(browser === 'firefox'
+      ? {
+          browser_specific_settings: {
+            gecko: {
+              id: GECKO_ID,
+              strict_min_version: '140.0',
+              data_collection_permissions: { required: ['none'] },
+            },
+          },
+        }
+      : {}),
+  }),
+});
