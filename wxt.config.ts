@@ -5,6 +5,8 @@ import { defineConfig } from 'wxt';
 const GECKO_ID = 'wirescope@wirescope.dev';
 
 export default defineConfig({
+  // WIRESCOPE_OUT_DIR lets parallel builds (e.g. several checkouts' test runs) not clobber each other.
+  outDir: process.env.WIRESCOPE_OUT_DIR ?? '.output',
   modules: ['@wxt-dev/webextension-polyfill'],
   vite: () => ({ plugins: [preact()] }),
   manifest: ({ browser }) => ({

@@ -8,7 +8,9 @@ import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium } from '@playwright/test';
 
 export const CHROMIUM_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-export const EXTENSION_DIR = resolve(import.meta.dirname, '..', '..', '..', '.output', 'chrome-mv3');
+export const OUTPUT_DIR = resolve(import.meta.dirname, '..', '..', '..', process.env.WIRESCOPE_OUT_DIR ?? '.output');
+export const EXTENSION_DIR = resolve(OUTPUT_DIR, 'chrome-mv3');
+export const FIREFOX_EXTENSION_DIR = resolve(OUTPUT_DIR, 'firefox-mv2');
 
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
