@@ -1,0 +1,131 @@
+// Reads what Wirescope captured for a test page through the product itself:
+// the test page is loaded in the browser's first tab, the panel is opened
+// detached for that tab (its "pop out" form, `panel.html?tabId=N`), and the
+// panel's "Export timeline" button is clicked; the download is parsed. No
+// test-only backdoor in the product is involved.
+
+import { readFile } from 'node:fs/promises';
+import type { Page } from '@playwright/test';
+import type { ExportedConnection, ExportedEvent, TimelineExport } from '../../../lib/export/timeline';
+import type { LaunchedBrowser } from './browser';
+
+export type { ExportedConnection, ExportedEvent, TimelineExport };
+
+export interface CaptureSession {
+  /** The test page (first tab). */
+  page: Page;
+  /** The detached Wirescope panel attached to the test page's tab. */
+  panel: Page;
+  tabId: number;
+  /** Clicks "Export timeline" once and returns the parsed file. */
+  exportTimeline(): Promise<TimelineExport>;
+  /** Exports repeatedly until `until` holds for the export (or the timeout passes: then throws). */
+  waitForTimeline(until: (t: TimelineExport) => boolean, timeoutMs?: number): Promise<TimelineExport>;
+}
+
+/** Tab id of the page, asked of the extension's service worker (the only non-extension tab). */
+async function tabIdOf(browser: LaunchedBrowser): Promise<number> {
+  const [worker] = browser.context.serviceWorkers();
+  if (!worker) throw new Error('the extension service worker is not running');
+  const ids = await worker.evaluate(async () => {
+    const api = (
+      globalThis as unknown as { chrome: { tabs: { query(q: object): Promise<Array<{ id?: number }>> } } }
+    ).chrome;
+    const tabs = await api.tabs.query({});
+    return tabs.map((t) => t.id).filter((id): id is number => typeof id === 'number');
+  });
+  if (ids.length !== 1)
+    throw new Error(`expected exactly one tab before opening the panel, found ${ids.length}`);
+  return ids[0] as number;
+}
+
+/** Loads pageUrl in the first tab and opens the detached panel for it. */
+export async function openCapture(browser: LaunchedBrowser, pageUrl: string): Promise<CaptureSession> {
+  const { context, extensionId } = browser;
+  const page = context.pages()[0] ?? (await context.newPage());
+  for (const extra of context.pages().slice(1)) await extra.close();
+  await page.goto(pageUrl);
+  const tabId = await tabIdOf(browser);
+  const panel = await context.newPage();
+  await panel.goto(`chrome-extension://${extensionId}/panel.html?tabId=${tabId}`);
+  const button = panel.getByRole('button', { name: 'Export timeline' });
+  await button.waitFor();
+
+  const exportTimeline = async (): Promise<TimelineExport> => {
+    const [download] = await Promise.all([panel.waitForEvent('download'), button.click()]);
+    const path = await download.path();
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as TimelineExport;
+    await download.delete();
+    return parsed;
+  };
+
+  const waitForTimeline = async (
+    until: (t: TimelineExport) => boolean,
+    timeoutMs = 15_000,
+  ): Promise<TimelineExport> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const timeline = await exportTimeline();
+      if (until(timeline)) return timeline;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `timeline condition not met within ${timeoutMs} ms; last export: ${JSON.stringify(timeline).slice(0, 4000)}`,
+        );
+      }
+      await panel.waitForTimeout(250);
+    }
+  };
+
+  return { page, panel, tabId, exportTimeline, waitForTimeline };
+}
+
+export interface CaptureOptions {
+  /** Page-side condition (a JS expression or function) to wait for before exporting. */
+  pageDone?: string | (() => unknown);
+  /** Condition on the export; exports are repeated until it holds. */
+  until?: (t: TimelineExport) => boolean;
+  /** Fixed extra wait before the (first) export, when nothing better can be waited for. */
+  waitMs?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * Opens pageUrl, attaches the detached panel, waits as told, and returns the
+ * exported timeline. The panel tab is closed afterwards.
+ */
+export async function captureTimeline(
+  browser: LaunchedBrowser,
+  pageUrl: string,
+  options: CaptureOptions = {},
+): Promise<TimelineExport> {
+  const { pageDone, until, waitMs, timeoutMs = 15_000 } = options;
+  const session = await openCapture(browser, pageUrl);
+  try {
+    if (pageDone !== undefined)
+      await session.page.waitForFunction(pageDone, undefined, { timeout: timeoutMs });
+    if (waitMs) await session.panel.waitForTimeout(waitMs);
+    return until ? await session.waitForTimeline(until, timeoutMs) : await session.exportTimeline();
+  } finally {
+    await session.panel.close();
+  }
+}
+
+/** Connections of one transport, in start order. */
+export function connectionsOf(
+  t: TimelineExport,
+  transport: ExportedConnection['transport'],
+): ExportedConnection[] {
+  return t.connections.filter((c) => c.transport === transport);
+}
+
+/** Events of one connection, in export order. */
+export function eventsOf(t: TimelineExport, connectionId: string): ExportedEvent[] {
+  return t.events.filter((e) => e.connectionId === connectionId);
+}
+
+/** The text of a captured payload (base64 decoded as UTF-8 when binary). */
+export function payloadText(e: ExportedEvent): string | undefined {
+  if (!e.data) return undefined;
+  if ('text' in e.data) return e.data.text;
+  return Buffer.from(e.data.base64, 'base64').toString('utf8');
+}
