@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '../../lib/protocol';
+import { Router, type RouterPort } from '../../lib/router';
+
+class FakePort implements RouterPort {
+  messages: unknown[] = [];
+  disconnected = false;
+  postMessage(message: unknown): void {
+    this.messages.push(message);
+  }
+  disconnect(): void {
+    this.disconnected = true;
+  }
+}
+
+const doc = { docId: 'd1', url: 'http://127.0.0.1/', title: 't', top: true, startedAt: 1 };
+const loss = { evicted: 0, dropped: 0, invalid: 0 };
+const records = (n: number) => ({
+  v: PROTOCOL_VERSION,
+  t: 'records',
+  doc,
+  loss,
+  records: Array.from({ length: n }, (_, i) => ({
+    r: 'ev',
+    seq: i + 1,
+    conn: 1,
+    time: 10 + i,
+    type: 'receive',
+    data: { text: `m${i}` },
+    size: 2,
+    truncated: false,
+  })),
+});
+
+function setup() {
+  const sent: Array<{ tabId: number; message: unknown }> = [];
+  const router = new Router({ sendToTab: (tabId, message) => sent.push({ tabId, message }) });
+  return { router, sent };
+}
+
+describe('Router', () => {
+  it('subscribing a panel asks the tab to stream, and routes only that tab', () => {
+    const { router, sent } = setup();
+    const panel = new FakePort();
+    router.panelConnected(panel);
+    router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 7, payloadCap: 2048 });
+    expect(sent).toEqual([{ tabId: 7, message: { v: PROTOCOL_VERSION, t: 'subscribe', payloadCap: 2048 } }]);
+
+    const relay = new FakePort();
+    router.relayConnected(relay, 7);
+    router.relayMessage(7, 3, records(2));
+    router.relayMessage(8, 0, records(1)); // another tab: nobody listens
+    expect(panel.messages).toHaveLength(1);
+    expect(panel.messages[0]).toMatchObject({ t: 'panel-records', tabId: 7, frameId: 3 });
+  });
+
+  it('relays with no panel for their tab are disconnected', () => {
+    const { router } = setup();
+    const relay = new FakePort();
+    router.relayConnected(relay, 5);
+    expect(relay.disconnected).toBe(true);
+    expect(router.hello(5).subscribed).toBe(false);
+  });
+
+  it('the last panel leaving disconnects the tab relays; hello reflects state', () => {
+    const { router } = setup();
+    const a = new FakePort();
+    const b = new FakePort();
+    for (const p of [a, b]) {
+      router.panelConnected(p);
+      router.panelMessage(p, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 1, payloadCap: 4096 });
+    }
+    const relay = new FakePort();
+    router.relayConnected(relay, 1);
+    expect(router.hello(1)).toMatchObject({ subscribed: true, payloadCap: 4096 });
+    router.panelDisconnected(a);
+    expect(relay.disconnected).toBe(false);
+    router.panelDisconnected(b);
+    expect(relay.disconnected).toBe(true);
+    expect(router.hello(1).subscribed).toBe(false);
+  });
+
+  it('drops and counts malformed messages from panels and relays', () => {
+    const { router, sent } = setup();
+    const panel = new FakePort();
+    router.panelConnected(panel);
+    router.panelMessage(panel, { t: 'panel-subscribe', tabId: 1 });
+    router.panelMessage(panel, 'subscribe me');
+    router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 1, payloadCap: 2048 });
+    router.relayMessage(1, 0, { v: PROTOCOL_VERSION, t: 'records', doc: {}, loss, records: [] });
+    router.relayMessage(1, 0, null);
+    router.relayMessage(undefined, 0, records(1));
+    expect(router.invalid).toEqual({ panel: 2, relay: 3 });
+    expect(sent).toHaveLength(1);
+    expect(panel.messages).toHaveLength(0);
+  });
+
+  it('records with bad entries are forwarded without them, counted as invalid', () => {
+    const { router } = setup();
+    const panel = new FakePort();
+    router.panelConnected(panel);
+    router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 2, payloadCap: 2048 });
+    const msg = records(2);
+    (msg.records as unknown[]).push({
+      r: 'ev',
+      seq: 3,
+      conn: 1,
+      time: 1,
+      type: 'receive',
+      data: { html: '<b>' },
+    });
+    router.relayMessage(2, 0, msg);
+    expect(panel.messages[0]).toMatchObject({ loss: { invalid: 1 } });
+    expect((panel.messages[0] as { records: unknown[] }).records).toHaveLength(2);
+  });
+});
