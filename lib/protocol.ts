@@ -174,7 +174,18 @@ export interface PanelConfig {
   payloadCap: number;
 }
 
-export type PanelToBackground = PanelSubscribe | PanelConfig;
+/**
+ * Sent every 20 s while a panel is open: traffic over a port keeps an MV3
+ * service worker alive, so an idle panel does not lose its background.
+ */
+export interface PanelPing {
+  v: typeof PROTOCOL_VERSION;
+  t: 'panel-ping';
+  tabId: number;
+  payloadCap: number;
+}
+
+export type PanelToBackground = PanelSubscribe | PanelConfig | PanelPing;
 export type BackgroundToPanel = PanelRecords;
 export type BackgroundToRelay = RelaySubscribe | RelayConfig;
 
@@ -369,6 +380,8 @@ export function parsePanelToBackground(v: unknown): PanelToBackground | null {
     return { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: v.tabId, payloadCap: v.payloadCap };
   if (v.t === 'panel-config')
     return { v: PROTOCOL_VERSION, t: 'panel-config', tabId: v.tabId, payloadCap: v.payloadCap };
+  if (v.t === 'panel-ping')
+    return { v: PROTOCOL_VERSION, t: 'panel-ping', tabId: v.tabId, payloadCap: v.payloadCap };
   return null;
 }
 

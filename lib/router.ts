@@ -48,6 +48,7 @@ export class Router {
       this.invalid.panel++;
       return;
     }
+    if (msg.t === 'panel-ping') return;
     this.payloadCaps.set(msg.tabId, msg.payloadCap);
     if (msg.t === 'panel-subscribe') {
       if (entry.tabId !== null && entry.tabId !== msg.tabId) this.removePanel(port);

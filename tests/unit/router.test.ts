@@ -113,4 +113,14 @@ describe('Router', () => {
     expect(panel.messages[0]).toMatchObject({ loss: { invalid: 1 } });
     expect((panel.messages[0] as { records: unknown[] }).records).toHaveLength(2);
   });
+
+  it('pings keep the port busy without re-subscribing', () => {
+    const { router, sent } = setup();
+    const panel = new FakePort();
+    router.panelConnected(panel);
+    router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 4, payloadCap: 2048 });
+    router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-ping', tabId: 4, payloadCap: 2048 });
+    expect(sent).toHaveLength(1);
+    expect(router.invalid.panel).toBe(0);
+  });
 });
