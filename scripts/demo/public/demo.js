@@ -1,0 +1,424 @@
+// The demo page's client: one small loop per transport, each drawing its
+// status, counters and last few messages into its card. Plain browser
+// JavaScript, no build step, so the traffic is exactly what this file does.
+(() => {
+  const MAX_LOG_LINES = 7;
+  const startedAt = Date.now();
+  const totals = { connections: 0, messages: 0 };
+
+  function el(id) {
+    return document.getElementById(id);
+  }
+
+  function clock() {
+    return new Date().toLocaleTimeString([], { hour12: false });
+  }
+
+  function hex(bytes, max = 16) {
+    const parts = [];
+    for (let i = 0; i < Math.min(bytes.length, max); i++)
+      parts[parts.length] = bytes[i].toString(16).padStart(2, '0');
+    return parts.join(' ') + (bytes.length > max ? ' …' : '');
+  }
+
+  function refreshTotals() {
+    el('total-connections').textContent = String(totals.connections);
+    el('total-messages').textContent = String(totals.messages);
+  }
+
+  /** A transport's card: status pill, counters line and a short log. */
+  function card(id) {
+    const root = el(id);
+    const counters = {};
+    const statusEl = root.querySelector('[data-status]');
+    const countersEl = root.querySelector('[data-counters]');
+    const logEl = root.querySelector('[data-log]');
+    return {
+      status(text, kind = 'ok') {
+        statusEl.textContent = text;
+        statusEl.dataset.kind = kind;
+      },
+      count(name, by = 1) {
+        counters[name] = (counters[name] ?? 0) + by;
+        countersEl.textContent = Object.entries(counters)
+          .map(([key, value]) => `${key} ${value}`)
+          .join(' · ');
+      },
+      log(direction, text) {
+        if (!logEl) return;
+        const li = document.createElement('li');
+        li.dataset.dir = direction;
+        const time = document.createElement('time');
+        time.textContent = clock();
+        const arrow = document.createElement('span');
+        arrow.className = 'dir';
+        arrow.textContent = direction === 'out' ? '↑' : direction === 'in' ? '↓' : '•';
+        const body = document.createElement('span');
+        body.className = 'text';
+        body.textContent = text;
+        li.append(time, arrow, body);
+        logEl.prepend(li);
+        while (logEl.children.length > MAX_LOG_LINES) logEl.lastElementChild.remove();
+      },
+    };
+  }
+
+  function opened() {
+    totals.connections += 1;
+    refreshTotals();
+  }
+
+  function message() {
+    totals.messages += 1;
+    refreshTotals();
+  }
+
+  // --- WebSocket chat: text and binary, both directions -------------------
+  function startWebSocket() {
+    const ui = card('ws');
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat`;
+    let ws = null;
+    let retryMs = 1000;
+
+    const sendBinary = () => {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return;
+      // A made-up 8-byte "presence" frame: magic 0x57 0x53, then a uint16 user id and a uint32 time.
+      const frame = new DataView(new ArrayBuffer(8));
+      frame.setUint8(0, 0x57);
+      frame.setUint8(1, 0x53);
+      frame.setUint16(2, 42);
+      frame.setUint32(4, Math.floor(Date.now() / 1000));
+      ws.send(frame.buffer);
+      ui.count('sent');
+      ui.log('out', `binary 8 B: ${hex(new Uint8Array(frame.buffer))}`);
+    };
+
+    const connect = () => {
+      ws = new WebSocket(url);
+      ws.binaryType = 'arraybuffer';
+      opened();
+      ui.status('connecting', 'wait');
+      ws.onopen = () => {
+        retryMs = 1000;
+        ui.status('open');
+        ws.send('hello from the demo page');
+        ui.count('sent');
+        ui.log('out', 'hello from the demo page');
+        sendBinary();
+      };
+      ws.onmessage = (event) => {
+        message();
+        ui.count('received');
+        if (typeof event.data === 'string') {
+          let line = event.data;
+          try {
+            const msg = JSON.parse(event.data);
+            line = msg.type === 'system' ? msg.text : `${msg.from}: ${msg.text}`;
+          } catch {}
+          ui.log('in', line);
+          return;
+        }
+        const bytes = new Uint8Array(event.data);
+        let decoded = '';
+        if (bytes.length === 12) {
+          const view = new DataView(event.data);
+          decoded = ` (#${view.getUint32(0)}: ${view.getFloat32(4).toFixed(1)} °C, ${view.getFloat32(8).toFixed(0)} %)`;
+        }
+        ui.count('binary');
+        ui.log('in', `binary ${bytes.length} B: ${hex(bytes)}${decoded}`);
+      };
+      ws.onclose = (event) => {
+        ui.status(`closed (${event.code}), retrying`, 'bad');
+        setTimeout(connect, retryMs);
+        retryMs = Math.min(retryMs * 2, 15000);
+      };
+    };
+    connect();
+
+    el('ws-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const input = el('ws-text');
+      const text = input.value.trim();
+      if (!text || !ws || ws.readyState !== WebSocket.OPEN) return;
+      ws.send(text);
+      ui.count('sent');
+      input.value = '';
+    });
+    el('ws-binary').addEventListener('click', sendBinary);
+  }
+
+  // --- Server-Sent Events ---------------------------------------------------
+  function startEventSource() {
+    const ui = card('sse');
+    const source = new EventSource('/events');
+    opened();
+    let opens = 0;
+    source.onopen = () => {
+      opens += 1;
+      ui.status(opens > 1 ? `open (reconnected ×${opens - 1})` : 'open');
+    };
+    source.onerror = () => {
+      ui.status(source.readyState === EventSource.CONNECTING ? 'reconnecting' : 'closed', 'wait');
+    };
+    source.onmessage = (event) => {
+      message();
+      ui.count('messages');
+      let text = event.data;
+      try {
+        text = JSON.parse(event.data).headline;
+      } catch {}
+      ui.log('in', `#${event.lastEventId} ${text}`);
+    };
+    source.addEventListener('price', (event) => {
+      message();
+      ui.count('price');
+      const { symbol, price } = JSON.parse(event.data);
+      ui.log('in', `#${event.lastEventId} price ${symbol} ${price}`);
+    });
+    source.addEventListener('notice', (event) => {
+      message();
+      ui.count('notice');
+      ui.log('in', `#${event.lastEventId} notice: ${event.data}`);
+    });
+  }
+
+  // --- XHR long-poll, done right: the next poll starts when this one is done -
+  function startXhrLongPoll() {
+    const ui = card('xhr');
+    let since = 0;
+    const poll = () => {
+      const sentAt = performance.now();
+      const xhr = new XMLHttpRequest();
+      xhr.open('GET', `/api/inbox?since=${since}`, true);
+      xhr.onreadystatechange = () => {
+        if (xhr.readyState !== 4) return;
+        const held = Math.round(performance.now() - sentAt);
+        ui.count('cycles');
+        if (xhr.status === 200) {
+          message();
+          const body = JSON.parse(xhr.responseText);
+          since = body.since;
+          for (const m of body.messages) ui.log('in', `${m.from}: ${m.subject} (held ${held} ms)`);
+          ui.status('waiting for news');
+        } else if (xhr.status === 204) {
+          ui.log('info', `nothing new (204 after ${held} ms)`);
+        } else {
+          ui.status(`error ${xhr.status}, retrying`, 'bad');
+          setTimeout(poll, 2000);
+          return;
+        }
+        poll();
+      };
+      xhr.send();
+      opened();
+      ui.status('waiting for news');
+    };
+    poll();
+  }
+
+  // --- fetch long-poll with a cache-buster ---------------------------------
+  function startFetchLongPoll() {
+    const ui = card('fetch');
+    let cursor = 0;
+    const poll = async () => {
+      const sentAt = performance.now();
+      opened();
+      ui.status('waiting for updates');
+      try {
+        const res = await fetch(`/api/updates?cursor=${cursor}&_=${Date.now()}`);
+        const body = await res.json();
+        const held = Math.round(performance.now() - sentAt);
+        message();
+        ui.count('cycles');
+        cursor = body.cursor;
+        for (const c of body.changes)
+          ui.log('in', `${c.op} ${c.doc} → cursor ${body.cursor} (held ${held} ms)`);
+        poll();
+      } catch (err) {
+        ui.status(`error: ${err.message}, retrying`, 'bad');
+        setTimeout(poll, 2000);
+      }
+    };
+    poll();
+  }
+
+  // --- Short polling widget -------------------------------------------------
+  function startShortPolling() {
+    const ui = card('poll');
+    const tick = async () => {
+      opened();
+      try {
+        const res = await fetch('/api/status');
+        const body = await res.json();
+        message();
+        ui.count('polls');
+        ui.status('polling every 2 s');
+        el('poll-online').textContent = String(body.online);
+        el('poll-load').textContent = body.load.toFixed(2);
+        ui.log('in', `${body.online} online, load ${body.load.toFixed(2)}`);
+      } catch (err) {
+        ui.status(`error: ${err.message}`, 'bad');
+      }
+    };
+    tick();
+    setInterval(tick, 2000);
+  }
+
+  // --- Socket.IO: polling first, then the upgrade to WebSocket ---------------
+  function startSocketIo() {
+    const ui = card('io');
+    if (typeof window.io !== 'function') {
+      ui.status('socket.io client missing', 'bad');
+      return;
+    }
+    const socket = window.io({ transports: ['polling', 'websocket'] });
+    opened();
+    const ping = () => {
+      const sentAt = Date.now();
+      const payload = { hello: 'from the page', sentAt, bytes: new Uint8Array([0xca, 0xfe, 0xba, 0xbe]) };
+      ui.count('sent');
+      ui.log('out', 'ping-server (with 4 binary bytes)');
+      socket.emit('ping-server', payload, () => {
+        message();
+        ui.log('in', `ack after ${Date.now() - sentAt} ms`);
+      });
+    };
+    socket.on('connect', () => {
+      const engine = socket.io.engine;
+      ui.status(`connected via ${engine.transport.name}`);
+      ui.log('info', `connected, transport ${engine.transport.name}`);
+      engine.once('upgrade', (transport) => {
+        ui.status(`upgraded to ${transport.name}`);
+        ui.log('info', `upgraded polling → ${transport.name}`);
+        ping();
+      });
+    });
+    socket.on('disconnect', (reason) => ui.status(`disconnected (${reason})`, 'bad'));
+    socket.on('welcome', (msg) => {
+      message();
+      ui.log('in', `welcome ${msg.id}`);
+    });
+    socket.on('tick', (msg) => {
+      message();
+      ui.count('ticks');
+      ui.log('in', `tick ${msg.n}`);
+    });
+    socket.on('snapshot', (msg) => {
+      message();
+      ui.count('binary');
+      ui.log('in', `snapshot ${msg.n}: ${hex(new Uint8Array(msg.bytes))}`);
+    });
+    el('io-ping').addEventListener('click', ping);
+  }
+
+  // --- Ordinary REST calls on click ----------------------------------------
+  function startRest() {
+    const ui = card('rest');
+    const call = async (label, url, init) => {
+      opened();
+      ui.count('calls');
+      ui.log('out', label);
+      try {
+        const res = await fetch(url, init);
+        const body = await res.json();
+        message();
+        ui.status(`${res.status} ${res.statusText}`);
+        ui.log('in', `${res.status} ${JSON.stringify(body).slice(0, 80)}`);
+      } catch (err) {
+        ui.status(`error: ${err.message}`, 'bad');
+      }
+    };
+    el('rest-profile').addEventListener('click', () => call('GET /api/profile', '/api/profile'));
+    el('rest-note').addEventListener('click', () =>
+      call('POST /api/notes', '/api/notes', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'Remember the retro', at: new Date().toISOString() }),
+      }),
+    );
+  }
+
+  // --- The poll storm --------------------------------------------------------
+  // `longPoll` below is the tutorial's long poll as written: setTimeout(longPoll, 1000)
+  // sits inside onreadystatechange but outside the readyState check, so it runs for
+  // readyState 2, 3 and 4 alike. Only the first line is ours: it ends the storm after
+  // 10 s (or 400 polls) so the demo cannot flood the machine. The polls go to the
+  // other loopback host name so the browser's six-connections-per-host limit does
+  // not stall the rest of the demo.
+  const STORM_MS = 10000;
+  const STORM_MAX_POLLS = 400;
+  const storm = { startedAt: 0, polls: 0, done: 0, timer: 0 };
+  const stormHost = location.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+  const url = `${location.protocol}//${stormHost}:${location.port}/api/storm`;
+
+  function stormRunning() {
+    if (storm.startedAt === 0 || Date.now() - storm.startedAt > STORM_MS || storm.polls >= STORM_MAX_POLLS)
+      return false;
+    storm.polls += 1;
+    totals.connections += 1;
+    return true;
+  }
+
+  function longPoll() {
+    if (!stormRunning()) return;
+    const xhr = new XMLHttpRequest();
+    xhr.open('GET', url, true);
+    xhr.onreadystatechange = () => {
+      if (xhr.readyState === 4 && xhr.status === 200) {
+        console.log(xhr.responseText);
+      }
+      setTimeout(longPoll, 1000);
+    };
+    xhr.send();
+  }
+
+  function startStormWidget() {
+    const ui = card('storm');
+    el('storm-code').textContent = longPoll.toString();
+    // Completed polls are counted from resource timing, so the snippet stays as written.
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if (entry.name.startsWith(url)) storm.done += 1;
+    }).observe({ type: 'resource', buffered: false });
+    const start = () => {
+      if (storm.timer) return;
+      storm.startedAt = Date.now();
+      storm.polls = 0;
+      storm.done = 0;
+      el('storm-start').disabled = true;
+      ui.status('storming', 'bad');
+      storm.timer = setInterval(() => {
+        const elapsed = Date.now() - storm.startedAt;
+        refreshTotals();
+        const line = `started ${storm.polls} · completed ${storm.done} · in flight ${storm.polls - storm.done}`;
+        el('storm').querySelector('[data-counters]').textContent = line;
+        if (elapsed > STORM_MS) {
+          ui.status('stopped, draining', 'wait');
+          if (storm.done >= storm.polls || elapsed > STORM_MS + 30000) {
+            clearInterval(storm.timer);
+            storm.timer = 0;
+            ui.status('stopped');
+            el('storm-start').disabled = false;
+          }
+        } else {
+          ui.status(`storming (${Math.ceil((STORM_MS - elapsed) / 1000)} s left)`, 'bad');
+        }
+      }, 250);
+      longPoll();
+    };
+    el('storm-start').addEventListener('click', start);
+    if (new URLSearchParams(location.search).get('storm') === '1') start();
+  }
+
+  setInterval(() => {
+    el('uptime').textContent = `${Math.round((Date.now() - startedAt) / 1000)} s`;
+  }, 1000);
+
+  startWebSocket();
+  startEventSource();
+  startXhrLongPoll();
+  startFetchLongPoll();
+  startShortPolling();
+  startSocketIo();
+  startRest();
+  startStormWidget();
+})();

@@ -1,0 +1,111 @@
+// Launches Debian's Chromium with the built extension, optionally with
+// DevTools open on every tab, and finds the extension's id. Shared by the e2e
+// tests (tests/e2e/support/browser.ts re-exports it), the benchmarks and `npm start`.
+
+import { constants } from 'node:fs';
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type BrowserContext, chromium } from '@playwright/test';
+
+export const CHROMIUM_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+export const OUTPUT_DIR = resolve(
+  import.meta.dirname,
+  '..',
+  '..',
+  process.env.WIRESCOPE_OUT_DIR ?? '.output',
+);
+export const EXTENSION_DIR = resolve(OUTPUT_DIR, 'chrome-mv3');
+export const FIREFOX_EXTENSION_DIR = resolve(OUTPUT_DIR, 'firefox-mv2');
+
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-gpu',
+  '--disable-quic',
+];
+
+export interface LaunchedBrowser {
+  context: BrowserContext;
+  extensionId: string;
+  /** Remote debugging port (for the DevTools front-end), when devtools is on. */
+  debugPort: number | null;
+  close(): Promise<void>;
+}
+
+/** Throws a message saying how to install Chromium when CHROMIUM_PATH is not an executable. */
+export async function assertChromiumInstalled(path = CHROMIUM_PATH): Promise<void> {
+  try {
+    await access(path, constants.X_OK);
+  } catch {
+    throw new Error(
+      `Chromium was not found at ${path}.\n` +
+        'Install it with:  sudo apt-get install -y chromium\n' +
+        'or point CHROME_PATH at a Chromium/Chrome executable.',
+    );
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export interface LaunchOptions {
+  extension?: boolean;
+  devtools?: boolean;
+  headless?: boolean;
+  /** Page viewport; null lets a headed window size its pages itself. Default 1280×800. */
+  viewport?: { width: number; height: number } | null;
+  /** Extra Chromium flags. */
+  args?: string[];
+}
+
+export async function launchBrowser(options: LaunchOptions = {}): Promise<LaunchedBrowser> {
+  const {
+    extension = true,
+    devtools = false,
+    headless = true,
+    viewport = { width: 1280, height: 800 },
+    args: extraArgs = [],
+  } = options;
+  const userDataDir = await mkdtemp(join(tmpdir(), 'wirescope-e2e-'));
+  const debugPort = devtools ? await freePort() : null;
+  const args = [...CHROMIUM_FLAGS];
+  if (extension)
+    args.push(`--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`);
+  if (devtools) args.push('--auto-open-devtools-for-tabs', `--remote-debugging-port=${debugPort}`);
+  args.push(...extraArgs);
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    headless,
+    args,
+    viewport,
+  });
+  let extensionId = '';
+  if (extension) {
+    const worker =
+      context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
+    extensionId = new URL(worker.url()).host;
+  }
+  return {
+    context,
+    extensionId,
+    debugPort,
+    async close() {
+      await context.close();
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
