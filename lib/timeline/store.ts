@@ -62,8 +62,24 @@ export class TimelineStore {
   private seq = 0;
   private topDocId: string | null = null;
   preserveLog = false;
+  /** While false (paused), records are acknowledged (no false gaps) but not kept. */
+  recording = true;
   /** Bumped on every change, so views can cheaply tell whether to re-render. */
   version = 0;
+  /**
+   * Bumped whenever `events` is replaced rather than appended to (clear,
+   * navigation without preserve log, bulk load): derived indexes rebuild then,
+   * and otherwise only look at the events added since their last pass.
+   */
+  generation = 0;
+  /** The number shown for each connection (1, 2, 3... in order of appearance). */
+  private readonly numbers = new WeakMap<Connection, number>();
+  private nextNumber = 1;
+
+  /** Display number of a connection (what the filter's `conn:N` refers to). */
+  numberOf(conn: Connection): number {
+    return this.numbers.get(conn) ?? 0;
+  }
 
   /** Records dropped before reaching the panel, summed over documents. */
   get lost(): { missing: number; dropped: number; invalid: number } {
@@ -85,6 +101,8 @@ export class TimelineStore {
     // Documents stay known so their sequence continues without counting a gap.
     for (const d of this.docs.values()) d.missing = 0;
     this.sections = this.sections.slice(-1);
+    this.nextNumber = 1;
+    this.generation++;
     this.version++;
   }
 
@@ -98,6 +116,8 @@ export class TimelineStore {
       this.events = [];
       this.connByKey.clear();
       this.sections = [];
+      this.nextNumber = 1;
+      this.generation++;
     }
     this.sections.push({ index: this.sections.length, url: doc.url, startedAt: doc.startedAt });
   }
@@ -130,6 +150,7 @@ export class TimelineStore {
       if (record.seq <= state.lastSeq) continue;
       if (record.seq > state.lastSeq + 1) state.missing += record.seq - state.lastSeq - 1;
       state.lastSeq = record.seq;
+      if (!this.recording) continue;
       if (record.r === 'conn') this.addConnection(state, record);
       else this.addEvent(state, record);
     }
@@ -160,6 +181,7 @@ export class TimelineStore {
       section: state.section,
     };
     this.connByKey.set(key, conn);
+    this.numbers.set(conn, this.nextNumber++);
     this.connections.push(conn);
   }
 
@@ -205,8 +227,12 @@ export class TimelineStore {
     const store = new TimelineStore();
     store.connections = parts.connections;
     store.events = parts.events;
-    for (const c of parts.connections) store.connByKey.set(c.key, c);
+    for (const c of parts.connections) {
+      store.connByKey.set(c.key, c);
+      store.numbers.set(c, store.nextNumber++);
+    }
     store.seq = parts.events.length;
+    store.generation++;
     store.version++;
     return store;
   }

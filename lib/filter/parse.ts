@@ -1,0 +1,320 @@
+// The panel's filter language, parsed into clauses that are ANDed together:
+//   hello              plain text (case-insensitive) in payload, URL, event name, reason
+//   "two words"        quoted text
+//   /ping|pong/i       regular expression over the same text
+//   transport:ws,sse   field filters (see FIELDS), comma = any of
+//   size>1k size<=2mb  comparisons with units (b, k/kb, m/mb, g/gb; 1k = 1024 bytes)
+//   -term              negation of any clause
+// Parsing never throws: a bad token becomes an error with its position, and the
+// remaining clauses still apply, so a half-typed query keeps the list useful.
+
+import type { EventType, Transport } from '../model';
+
+export type Comparison = '=' | '>' | '>=' | '<' | '<=';
+
+export type TextMatcher = { kind: 'substring'; lower: string } | { kind: 'regex'; re: RegExp };
+
+export type Clause =
+  | { field: 'text'; match: TextMatcher; negate: boolean }
+  | { field: 'transport'; values: Transport[]; negate: boolean }
+  | { field: 'dir'; values: Array<'in' | 'out'>; negate: boolean }
+  | { field: 'type'; values: EventType[]; negate: boolean }
+  | { field: 'conn'; number: number | null; match: TextMatcher; negate: boolean }
+  | { field: 'url'; match: TextMatcher; negate: boolean }
+  | { field: 'event'; match: TextMatcher; negate: boolean }
+  | { field: 'size'; op: Comparison; bytes: number; negate: boolean }
+  | { field: 'status'; op: Comparison; value: number; classOf: number | null; negate: boolean };
+
+export interface FilterError {
+  message: string;
+  /** Offsets of the offending token in the query. */
+  start: number;
+  end: number;
+}
+
+export interface ParsedFilter {
+  query: string;
+  clauses: Clause[];
+  errors: FilterError[];
+}
+
+/** Longest query we parse; longer input is cut (and reported) so typing a novel cannot hang. */
+export const MAX_QUERY_LENGTH = 2000;
+
+const TRANSPORT_ALIASES: Record<string, Transport[]> = {
+  ws: ['websocket'],
+  websocket: ['websocket'],
+  xhr: ['xhr'],
+  fetch: ['fetch'],
+  sse: ['eventsource'],
+  es: ['eventsource'],
+  eventsource: ['eventsource'],
+  http: ['xhr', 'fetch'],
+};
+
+const DIR_ALIASES: Record<string, 'in' | 'out'> = {
+  in: 'in',
+  recv: 'in',
+  received: 'in',
+  receive: 'in',
+  '↓': 'in',
+  out: 'out',
+  send: 'out',
+  sent: 'out',
+  '↑': 'out',
+};
+
+const TYPE_ALIASES: Record<string, EventType> = {
+  open: 'open',
+  send: 'send',
+  receive: 'receive',
+  message: 'receive',
+  close: 'close',
+  error: 'error',
+};
+
+const FIELD_ALIASES: Record<string, Clause['field']> = {
+  transport: 'transport',
+  t: 'transport',
+  dir: 'dir',
+  direction: 'dir',
+  type: 'type',
+  conn: 'conn',
+  connection: 'conn',
+  c: 'conn',
+  url: 'url',
+  event: 'event',
+  size: 'size',
+  status: 'status',
+};
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+};
+
+interface Token {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Splits on whitespace, keeping "quoted text" and /regex with spaces/ together
+ * (a regex token ends at the first unescaped slash followed by flags and space).
+ */
+export function tokenize(query: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  const n = query.length;
+  while (i < n) {
+    while (i < n && /\s/.test(query.charAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    let text = '';
+    let inQuote = false;
+    let inRegex = false;
+    while (i < n) {
+      const ch = query.charAt(i);
+      if (inQuote) {
+        if (ch === '\\' && i + 1 < n) {
+          text += query.charAt(i + 1);
+          i += 2;
+          continue;
+        }
+        if (ch === '"') {
+          inQuote = false;
+          i++;
+          continue;
+        }
+        text += ch;
+        i++;
+        continue;
+      }
+      if (inRegex) {
+        text += ch;
+        if (ch === '\\' && i + 1 < n) {
+          text += query.charAt(i + 1);
+          i += 2;
+          continue;
+        }
+        i++;
+        if (ch === '/') inRegex = false;
+        continue;
+      }
+      if (/\s/.test(ch)) break;
+      if (ch === '"') {
+        inQuote = true;
+        // Mark quoted text so a quoted "/x/" is text, not a regex.
+        if (text === '' || text === '-' || text.endsWith(':')) text += '\u0000';
+        i++;
+        continue;
+      }
+      if (ch === '/' && (text === '' || text === '-' || /^-?[a-z]+:$/i.test(text))) {
+        inRegex = true;
+        text += ch;
+        i++;
+        continue;
+      }
+      text += ch;
+      i++;
+    }
+    tokens.push({ text, start, end: i });
+  }
+  return tokens;
+}
+
+/** Parses "/body/flags" into a RegExp; a string message on failure. */
+function parseRegex(token: string): RegExp | string {
+  const last = token.lastIndexOf('/');
+  if (last <= 0) return 'unterminated regular expression: add a closing /';
+  const body = token.slice(1, last);
+  const flags = token.slice(last + 1);
+  if (body === '') return 'empty regular expression';
+  if (!/^[imsu]*$/.test(flags)) return `unsupported regex flags "${flags}" (use i, m, s or u)`;
+  try {
+    // Case-insensitive by default, like plain text, unless the pattern has capitals.
+    const insensitive = flags.includes('i') || !/[A-Z]/.test(body);
+    return new RegExp(body, insensitive && !flags.includes('i') ? `${flags}i` : flags);
+  } catch (err) {
+    return `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+function textMatcher(raw: string): TextMatcher | string {
+  if (raw.startsWith('\u0000')) return { kind: 'substring', lower: raw.slice(1).toLowerCase() };
+  if (raw.startsWith('/') && raw.length > 1) {
+    const re = parseRegex(raw);
+    return typeof re === 'string' ? re : { kind: 'regex', re };
+  }
+  return { kind: 'substring', lower: raw.toLowerCase() };
+}
+
+/** "1k" -> 1024, "2.5mb" -> 2621440; null when not a size. */
+export function parseSize(raw: string): number | null {
+  const m = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i.exec(raw.trim());
+  if (!m) return null;
+  const unit = UNITS[(m[2] ?? '').toLowerCase()];
+  if (unit === undefined) return null;
+  return Math.round(Number(m[1]) * unit);
+}
+
+function splitList<T>(raw: string, aliases: Record<string, T>): { values: T[]; bad: string[] } {
+  const values: T[] = [];
+  const bad: string[] = [];
+  for (const part of raw.split(',')) {
+    if (part === '') continue;
+    const v = aliases[part.toLowerCase()];
+    if (v === undefined) bad.push(part);
+    else values.push(v);
+  }
+  return { values, bad };
+}
+
+function uniqueFlat<T>(xs: Array<T | T[]>): T[] {
+  const out: T[] = [];
+  for (const x of xs.flat() as T[]) if (!out.includes(x)) out.push(x);
+  return out;
+}
+
+type FieldResult = Clause | string;
+
+function parseField(
+  field: Clause['field'],
+  op: Comparison | ':',
+  value: string,
+  negate: boolean,
+): FieldResult {
+  const clean = value.startsWith('\u0000') ? value.slice(1) : value;
+  if (clean === '' && !value.startsWith('\u0000')) return `${field}: needs a value`;
+  if (op !== ':' && field !== 'size' && field !== 'status')
+    return `${field} does not compare with ${op}; use ${field}:value`;
+  switch (field) {
+    case 'transport': {
+      const { values, bad } = splitList(clean, TRANSPORT_ALIASES);
+      if (bad.length) return `unknown transport "${bad.join(',')}" (use ws, xhr, fetch, sse or http)`;
+      return { field, values: uniqueFlat(values), negate };
+    }
+    case 'dir': {
+      const { values, bad } = splitList(clean, DIR_ALIASES);
+      if (bad.length) return `unknown direction "${bad.join(',')}" (use in or out)`;
+      return { field, values: uniqueFlat(values), negate };
+    }
+    case 'type': {
+      const { values, bad } = splitList(clean, TYPE_ALIASES);
+      if (bad.length)
+        return `unknown event type "${bad.join(',')}" (use open, send, receive, close or error)`;
+      return { field, values: uniqueFlat(values), negate };
+    }
+    case 'conn': {
+      const m = /^#?(\d+)$/.exec(clean);
+      const match = textMatcher(value);
+      if (typeof match === 'string') return match;
+      return { field, number: m ? Number(m[1]) : null, match, negate };
+    }
+    case 'url':
+    case 'event': {
+      const match = textMatcher(value);
+      if (typeof match === 'string') return match;
+      return { field, match, negate };
+    }
+    case 'size': {
+      const bytes = parseSize(clean);
+      if (bytes === null)
+        return `size expects a number with an optional unit, like 1k or 2mb (got "${clean}")`;
+      return { field, op: op === ':' ? '=' : op, bytes, negate };
+    }
+    case 'status': {
+      const cls = /^([1-5])xx$/i.exec(clean);
+      if (cls && op === ':') return { field, op: '=', value: 0, classOf: Number(cls[1]), negate };
+      if (!/^\d{1,3}$/.test(clean))
+        return `status expects a number like 404 or a class like 5xx (got "${clean}")`;
+      return { field, op: op === ':' ? '=' : op, value: Number(clean), classOf: null, negate };
+    }
+    case 'text':
+      return 'internal: text is not a field';
+  }
+}
+
+export function parseFilter(input: string): ParsedFilter {
+  const errors: FilterError[] = [];
+  let query = input;
+  if (query.length > MAX_QUERY_LENGTH) {
+    errors.push({
+      message: `filter cut to its first ${MAX_QUERY_LENGTH} characters`,
+      start: MAX_QUERY_LENGTH,
+      end: input.length,
+    });
+    query = query.slice(0, MAX_QUERY_LENGTH);
+  }
+  const clauses: Clause[] = [];
+  for (const token of tokenize(query)) {
+    let text = token.text;
+    let negate = false;
+    if (text.startsWith('-') && text.length > 1) {
+      negate = true;
+      text = text.slice(1);
+    }
+    if (text === '' || text === '-' || text === '\u0000') continue;
+    const fail = (message: string) => errors.push({ message, start: token.start, end: token.end });
+    const fm = /^([a-z]+)(:|>=|<=|>|<|=)([\s\S]*)$/i.exec(text);
+    const field = fm ? FIELD_ALIASES[(fm[1] ?? '').toLowerCase()] : undefined;
+    if (fm && field && field !== 'text') {
+      const result = parseField(field, fm[2] as Comparison | ':', fm[3] ?? '', negate);
+      if (typeof result === 'string') fail(result);
+      else clauses.push(result);
+      continue;
+    }
+    // Not a known field (e.g. "http://host/path"): it is text.
+    const match = textMatcher(text);
+    if (typeof match === 'string') fail(match);
+    else clauses.push({ field: 'text', match, negate });
+  }
+  return { query: input, clauses, errors };
+}
