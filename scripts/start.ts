@@ -1,0 +1,129 @@
+// `npm start`: builds the extension, starts the demo server and opens Chromium
+// with Wirescope loaded and DevTools open on the demo page, Wirescope's panel
+// selected. Without a display (no DISPLAY / WAYLAND_DISPLAY) the same session
+// runs headless for a while, then leaves the exported timeline and a
+// screenshot of the panel in artifacts/ and prints a summary.
+//
+// Options: --port N (or PORT=N), --duration SECONDS (headless run, default 15),
+// --storm (start the demo's poll storm on load), --headless (even with a display),
+// --out DIR (artifacts folder, default artifacts/).
+
+import { spawn } from 'node:child_process';
+import { relative, resolve } from 'node:path';
+import { exportTimelineFromPanel, screenshotDevTools, writeArtifacts } from './demo/report';
+import { DEFAULT_DEMO_PORT, startDemoServer } from './demo/server';
+import { formatSummary, summarize } from './demo/summary';
+import { hasFlag, optionValue, parsePort } from './lib/args';
+import { assertChromiumInstalled, CHROMIUM_PATH, EXTENSION_DIR, launchBrowser } from './lib/chromium';
+import { openWirescopeInDevTools } from './lib/devtools';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** A path as the user would type it from here: relative when inside the working directory. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+const argv = process.argv.slice(2);
+const port = parsePort(optionValue(argv, 'port') ?? process.env.PORT, DEFAULT_DEMO_PORT);
+const durationText = optionValue(argv, 'duration') ?? '15';
+const durationSec = Number(durationText);
+if (!Number.isFinite(durationSec) || durationSec <= 0)
+  throw new Error(`--duration: not a number of seconds: ${durationText}`);
+const storm = hasFlag(argv, 'storm');
+const outDir = resolve(ROOT, optionValue(argv, 'out') ?? 'artifacts');
+const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+const headless = hasFlag(argv, 'headless') || !hasDisplay;
+
+function step(text: string): void {
+  console.log(`▸ ${text}`);
+}
+
+/** `npx wxt build`, quiet unless it fails (it honours WIRESCOPE_OUT_DIR through wxt.config.ts). */
+function buildExtension(): Promise<void> {
+  return new Promise((resolveBuild, reject) => {
+    const child = spawn('npx', ['wxt', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolveBuild();
+      else reject(new Error(`the extension build failed (exit ${code}):\n${output}`));
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  await assertChromiumInstalled();
+  step('Building the extension (wxt build)…');
+  await buildExtension();
+  step(`Built ${shown(EXTENSION_DIR)}`);
+
+  const server = await startDemoServer({ port });
+  if (port !== 0 && server.port !== port) step(`Port ${port} is busy; the demo uses ${server.port} instead.`);
+  step(`Demo server at ${server.url}`);
+
+  step(`Opening ${headless ? 'headless ' : ''}Chromium (${CHROMIUM_PATH}) with Wirescope and DevTools…`);
+  const browser = await launchBrowser({
+    devtools: true,
+    headless,
+    viewport: headless ? { width: 1280, height: 800 } : null,
+    args: headless ? [] : ['--start-maximized'],
+  });
+  let cleanedUp = false;
+  const cleanUp = async () => {
+    if (cleanedUp) return;
+    cleanedUp = true;
+    await browser.close().catch(() => {});
+    await server.close().catch(() => {});
+  };
+
+  try {
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    await page.goto(storm ? `${server.url}?storm=1` : server.url);
+    const panel = await openWirescopeInDevTools(browser.debugPort as number, browser.extensionId);
+
+    if (!headless) {
+      step('Wirescope is open in DevTools on the demo page. Close the browser or press Ctrl+C to stop.');
+      await new Promise<void>((resolveClosed) => {
+        browser.context.on('close', () => resolveClosed());
+        process.once('SIGINT', () => resolveClosed());
+        process.once('SIGTERM', () => resolveClosed());
+      });
+      panel.close();
+      return 0;
+    }
+
+    step(`No display: letting the demo run for ${durationSec} s…`);
+    await new Promise((r) => setTimeout(r, durationSec * 1000));
+    const timeline = await exportTimelineFromPanel(browser.debugPort as number, panel);
+    const screenshot = await screenshotDevTools(browser.debugPort as number);
+    panel.close();
+    const { timelinePath, screenshotPath } = await writeArtifacts(outDir, timeline, screenshot);
+
+    console.log('');
+    console.log(`Wirescope demo summary (${durationSec} s of traffic, headless)`);
+    for (const line of formatSummary(summarize(timeline))) console.log(`  ${line}`);
+    console.log('');
+    console.log(`  Timeline export: ${shown(timelinePath)}`);
+    console.log(`  Panel screenshot: ${shown(screenshotPath)}`);
+    console.log(`  (took ${Math.round((Date.now() - started) / 1000)} s)`);
+    return 0;
+  } finally {
+    await cleanUp();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
