@@ -19,6 +19,10 @@ export interface ExportedConnection {
   protocol: string | null;
   requestedProtocols?: string[];
   requestHeaders?: Array<[string, string]>;
+  /** XHR: false for a synchronous request. */
+  async?: boolean;
+  /** XHR / EventSource credentials flag. */
+  withCredentials?: boolean;
 }
 
 export interface ExportedEvent {
@@ -38,6 +42,13 @@ export interface ExportedEvent {
   lastEventId?: string;
   responseHeaders?: Array<[string, string]>;
   chunk?: number;
+  statusText?: string;
+  /** HTTP: when the response headers arrived (the request was sent at its `open`). */
+  headersAt?: number;
+  /** Kind of body: text, json, arraybuffer, blob, document, formdata, urlsearchparams, view, stream. */
+  bodyKind?: string;
+  /** FormData request body: fields, files as name, size and type. */
+  form?: Array<{ name: string; value?: string; fileName?: string; fileSize?: number; fileType?: string }>;
 }
 
 export interface ExportedPattern {
@@ -107,6 +118,8 @@ export function buildTimelineExport(input: ExportInput): TimelineExport {
     if (c.method) out.method = c.method;
     if (c.record.requestedProtocols) out.requestedProtocols = c.record.requestedProtocols;
     if (c.record.requestHeaders) out.requestHeaders = c.record.requestHeaders;
+    if (c.record.async !== undefined) out.async = c.record.async;
+    if (c.record.withCredentials !== undefined) out.withCredentials = c.record.withCredentials;
     return out;
   });
   // Events in time order (frames batch independently), stable on arrival order.
@@ -131,6 +144,10 @@ export function buildTimelineExport(input: ExportInput): TimelineExport {
     if (r.lastEventId !== undefined) out.lastEventId = r.lastEventId;
     if (r.responseHeaders !== undefined) out.responseHeaders = r.responseHeaders;
     if (r.chunk !== undefined) out.chunk = r.chunk;
+    if (r.statusText !== undefined) out.statusText = r.statusText;
+    if (r.headersAt !== undefined) out.headersAt = r.headersAt;
+    if (r.bodyKind !== undefined) out.bodyKind = r.bodyKind;
+    if (r.form !== undefined) out.form = r.form;
     events.push(out);
   }
   const patterns: ExportedPattern[] = (input.patterns ?? []).map((p) => ({

@@ -1,0 +1,349 @@
+// fetch capture. window.fetch becomes a disguised wrapper that calls the
+// native with the page's own arguments and returns the native promise's
+// `then` (a native Promise settling with the same Response or the same
+// rejection reason, so unhandled rejections are still reported). The request
+// is described from the page's input and init without running page code
+// (data properties only); a Request input's body is read from a clone made
+// before the native call. The response body is read from response.clone(),
+// so the page's own body is neither consumed nor delayed: streaming types
+// (SSE, NDJSON...) and bodies that keep arriving are recorded chunk by chunk.
+
+import type { HeaderList } from '../model';
+import type { HookEventFields } from '../protocol';
+import { captureBody } from './body';
+import type { HookChannel } from './channel';
+import type { Disguise } from './disguise';
+import { replaceProperty } from './disguise';
+import {
+  captureRequestBody,
+  dataProperty,
+  errorReason,
+  type HttpNatives,
+  headersToList,
+  headerValue,
+  hrefOf,
+  isStreamingType,
+  isTextualType,
+  makeDecoder,
+  normalizeMethod,
+  resolveUrl,
+} from './http';
+import { append, type Pristine } from './pristine';
+
+/** A body whose next chunk comes this long after the previous one is recorded as a stream. */
+const STREAM_GAP_MS = 100;
+
+type Getter = ((this: unknown) => unknown) | undefined;
+
+interface FetchExchange {
+  id: number;
+  finished: boolean;
+}
+
+export function patchFetch(
+  p: Pristine,
+  d: Disguise,
+  ch: HookChannel,
+  n: HttpNatives,
+  nextId: () => number,
+): void {
+  const { win, apply } = p;
+  const nativeFetch = win.fetch;
+  const RequestCtor = win.Request;
+  const ResponseCtor = win.Response;
+  const StreamCtor = win.ReadableStream;
+  if (typeof nativeFetch !== 'function' || !RequestCtor || !ResponseCtor || !StreamCtor) return;
+  const reqProto = RequestCtor.prototype;
+  const resProto = ResponseCtor.prototype;
+  const call = (g: Getter, self: unknown): unknown => (g ? apply(g, self, []) : undefined);
+  const reqUrl = p.getter(reqProto, 'url');
+  const reqMethod = p.getter(reqProto, 'method');
+  const reqHeaders = p.getter(reqProto, 'headers');
+  const reqClone = reqProto.clone;
+  const reqArrayBuffer = reqProto.arrayBuffer;
+  const resStatus = p.getter(resProto, 'status');
+  const resStatusText = p.getter(resProto, 'statusText');
+  const resHeaders = p.getter(resProto, 'headers');
+  const resBody = p.getter(resProto, 'body');
+  const resClone = resProto.clone;
+  const objectProto = win.Object.prototype;
+  const getReader = StreamCtor.prototype.getReader;
+  const readerRead = win.ReadableStreamDefaultReader?.prototype.read;
+  if (!readerRead) return;
+
+  const emitError = (ex: FetchExchange, reason: string): void => {
+    if (ex.finished) return;
+    ex.finished = true;
+    ch.emit({ r: 'ev', conn: ex.id, time: ch.time(), type: 'error', reason });
+  };
+
+  /** Headers given in init: a Headers object, or a plain array / record read through a native Headers. */
+  const initHeaders = (h: unknown): HeaderList | undefined => {
+    if (typeof h !== 'object' || h === null) return undefined;
+    const direct = headersToList(n, h);
+    if (direct) return direct;
+    const proto = p.getPrototypeOf(h);
+    // Only arrays and plain records: reading any other iterable would run page code twice.
+    if (!p.isArray(h) && proto !== objectProto && proto !== null) return undefined;
+    if (!n.HeadersCtor) return undefined;
+    return headersToList(n, new n.HeadersCtor(h as HeadersInit));
+  };
+
+  /** Reads a cloned Request's body and records it as the `send` event at the request's start time. */
+  const sendFromClone = (ex: FetchExchange, clone: Request, time: number, contentType: string): void => {
+    const done = (buf: unknown) => {
+      try {
+        if (!(buf instanceof p.ArrayBufferCtor) || buf.byteLength === 0) return;
+        const cap = ch.payloadCap();
+        const decode = isTextualType(n, contentType) ? makeDecoder(n) : null;
+        const captured = decode
+          ? captureBody(p, decode(new p.Uint8ArrayCtor(buf), false), cap)
+          : captureBody(p, buf, cap);
+        if (captured) ch.emit({ r: 'ev', conn: ex.id, time, type: 'send', ...captured });
+      } catch {
+        // best effort
+      }
+    };
+    apply(p.promiseThen, apply(reqArrayBuffer, clone, []), [done, () => {}]);
+  };
+
+  /** Describes the request and emits conn, open and (when there is a body) send. */
+  const begin = (args: unknown[]): FetchExchange => {
+    const input = args[0];
+    const init = args.length > 1 ? args[1] : undefined;
+    const time = ch.time();
+    let url: string;
+    let method = 'GET';
+    let headers: HeaderList | undefined;
+    let body: unknown;
+    let bodyClone: Request | null = null;
+    const isRequest = input instanceof RequestCtor;
+    if (isRequest) {
+      url = p.StringCtor(call(reqUrl, input));
+      method = p.StringCtor(call(reqMethod, input));
+      headers = headersToList(n, call(reqHeaders, input));
+    } else {
+      // Not written back: another realm's Request must reach the native untouched.
+      url = resolveUrl(n, typeof input === 'string' ? input : (hrefOf(n, input) ?? `${input as string}`));
+    }
+    if (typeof init === 'object' && init !== null) {
+      const m = dataProperty(p, init, 'method');
+      if (typeof m === 'string') method = normalizeMethod(n, m);
+      const h = initHeaders(dataProperty(p, init, 'headers'));
+      if (h) headers = h;
+      body = dataProperty(p, init, 'body');
+    }
+    const hasBodyMethod = method !== 'GET' && method !== 'HEAD';
+    // The clone must be taken now: the native call marks the page's Request as used.
+    if (isRequest && (body === undefined || body === null) && hasBodyMethod) {
+      bodyClone = apply(reqClone, input, []) as Request;
+    }
+    const ex: FetchExchange = { id: nextId(), finished: false };
+    ch.emit({
+      r: 'conn',
+      id: ex.id,
+      time,
+      transport: 'fetch',
+      url,
+      method,
+      ...(headers && headers.length > 0 ? { requestHeaders: headers } : {}),
+    });
+    ch.emit({ r: 'ev', conn: ex.id, time, type: 'open' });
+    if (!hasBodyMethod) return ex;
+    if (bodyClone) {
+      sendFromClone(ex, bodyClone, time, headerValue(n, headers, 'content-type'));
+    } else if (body instanceof StreamCtor) {
+      ch.emit({ r: 'ev', conn: ex.id, time, type: 'send', bodyKind: 'stream' });
+    } else {
+      const captured = captureRequestBody(n, body, ch.payloadCap());
+      if (captured) {
+        ch.emit({
+          r: 'ev',
+          conn: ex.id,
+          time,
+          type: 'send',
+          ...(captured.captured ?? {}),
+          bodyKind: captured.bodyKind,
+          ...(captured.form ? { form: captured.form } : {}),
+        });
+      }
+    }
+    return ex;
+  };
+
+  /** Reads the clone's body: one receive at the end, or one per chunk for streams. */
+  const readBody = async (
+    ex: FetchExchange,
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    meta: HookEventFields,
+    contentType: string,
+  ): Promise<void> => {
+    let streaming = isStreamingType(n, contentType);
+    const decode = streaming || isTextualType(n, contentType) ? makeDecoder(n) : null;
+    let chunkIndex = 0;
+    let buffered: ArrayBuffer[] = [];
+    let kept = 0;
+    let total = 0;
+    let lastAt = 0;
+    const payload = (bytes: Uint8Array, cap: number, last: boolean, fullSize?: number) => {
+      const captured = captureBody(p, decode ? decode(bytes, !last) : bytes, cap);
+      if (captured && fullSize !== undefined && fullSize > bytes.byteLength) captured.fullSize = fullSize;
+      return captured ?? {};
+    };
+    const joinBuffered = (): Uint8Array => {
+      const out = new p.Uint8ArrayCtor(kept);
+      let at = 0;
+      for (let i = 0; i < buffered.length; i++) {
+        const part = new p.Uint8ArrayCtor(buffered[i] as ArrayBuffer);
+        apply(p.typedArraySet, out, [part, at]);
+        at += part.byteLength;
+      }
+      return out;
+    };
+    const emitChunk = (bytes: Uint8Array, time: number, fullSize?: number) => {
+      ch.emit({
+        r: 'ev',
+        conn: ex.id,
+        time,
+        type: 'receive',
+        ...(chunkIndex === 0 ? meta : {}),
+        ...payload(bytes, ch.payloadCap(), false, fullSize),
+        chunk: chunkIndex,
+      });
+      chunkIndex++;
+    };
+    const keep = (value: Uint8Array) => {
+      total += value.byteLength;
+      const room = ch.payloadCap() - kept;
+      if (room <= 0) return;
+      const copy = captureBody(p, value, room);
+      if (copy && copy.body instanceof p.ArrayBufferCtor) {
+        append(buffered, copy.body);
+        kept += copy.body.byteLength;
+      }
+    };
+    try {
+      for (;;) {
+        const step = (await apply(readerRead, reader, [])) as ReadableStreamReadResult<Uint8Array>;
+        if (step.done) break;
+        const value = step.value;
+        const now = ch.time();
+        if (!streaming && total > 0 && now - lastAt > STREAM_GAP_MS) {
+          // Still arriving in pieces: what came so far is chunk 0, the rest follows as it comes.
+          streaming = true;
+          emitChunk(joinBuffered(), lastAt, total);
+          buffered = [];
+        }
+        if (streaming) emitChunk(value, now);
+        else keep(value);
+        lastAt = now;
+      }
+      const time = ch.time();
+      if (streaming) {
+        const rest = decode ? decode(new p.Uint8ArrayCtor(0), false) : '';
+        if (rest !== '' || chunkIndex === 0) {
+          ch.emit({
+            r: 'ev',
+            conn: ex.id,
+            time,
+            type: 'receive',
+            ...(chunkIndex === 0 ? meta : {}),
+            ...(rest !== '' ? (captureBody(p, rest, ch.payloadCap()) ?? {}) : {}),
+            chunk: chunkIndex,
+          });
+        }
+      } else {
+        ch.emit({
+          r: 'ev',
+          conn: ex.id,
+          time,
+          type: 'receive',
+          ...meta,
+          ...(total > 0 ? payload(joinBuffered(), ch.payloadCap(), true, total) : {}),
+        });
+      }
+      ex.finished = true;
+      ch.emit({
+        r: 'ev',
+        conn: ex.id,
+        time,
+        type: 'close',
+        ...(meta.status !== undefined ? { status: meta.status } : {}),
+      });
+    } catch (err) {
+      try {
+        if (!streaming && total > 0) {
+          // What arrived before the failure is still worth seeing.
+          ch.emit({
+            r: 'ev',
+            conn: ex.id,
+            time: lastAt,
+            type: 'receive',
+            ...meta,
+            ...payload(joinBuffered(), ch.payloadCap(), true, total),
+          });
+        }
+        emitError(ex, errorReason(n, err));
+      } catch {
+        // best effort
+      }
+    }
+  };
+
+  const observeResponse = (ex: FetchExchange, res: unknown): void => {
+    if (!(res instanceof ResponseCtor)) return;
+    const headersAt = ch.time();
+    const responseHeaders = headersToList(n, call(resHeaders, res)) ?? [];
+    const meta: HookEventFields = {
+      status: call(resStatus, res) as number,
+      statusText: p.StringCtor(call(resStatusText, res)),
+      responseHeaders,
+      headersAt,
+    };
+    if (call(resBody, res) === null) {
+      // No body (204, HEAD, opaque...): the exchange is complete with the headers.
+      ch.emit({ r: 'ev', conn: ex.id, time: headersAt, type: 'receive', ...meta });
+      ex.finished = true;
+      ch.emit({ r: 'ev', conn: ex.id, time: headersAt, type: 'close', status: meta.status });
+      return;
+    }
+    const clone = apply(resClone, res, []);
+    const reader = apply(getReader, call(resBody, clone), []) as ReadableStreamDefaultReader<Uint8Array>;
+    void readBody(ex, reader, meta, headerValue(n, responseHeaders, 'content-type'));
+  };
+
+  const wrapped = d.wrapFunction(nativeFetch, (target, self, args) => {
+    let ex: FetchExchange | null = null;
+    try {
+      ex = begin(args);
+    } catch {
+      ex = null;
+    }
+    const promise = apply(target, self, args) as Promise<Response>;
+    if (!ex) return promise;
+    const exchange = ex;
+    try {
+      return apply(p.promiseThen, promise, [
+        (res: unknown) => {
+          try {
+            observeResponse(exchange, res);
+          } catch {
+            // best effort
+          }
+          return res;
+        },
+        (err: unknown) => {
+          try {
+            emitError(exchange, errorReason(n, err));
+          } catch {
+            // best effort
+          }
+          throw err;
+        },
+      ]);
+    } catch {
+      return promise;
+    }
+  });
+  replaceProperty(p, win, 'fetch', wrapped);
+}

@@ -1,0 +1,327 @@
+// Helpers shared by the XHR and fetch hooks: URL resolution, header lists,
+// request bodies and error reasons. Everything the page could replace later
+// (String methods, URL, FormData iteration, DOMException getters...) is taken
+// once, when the hook installs, before any page script runs.
+
+import type { EventRecord, HeaderList } from '../model';
+import { type CapturedBody, captureBody } from './body';
+import { append, type Pristine } from './pristine';
+
+/** Longest form field value kept (the protocol's limit for short strings). */
+const MAX_FORM_VALUE = 100_000;
+const MAX_FORM_FIELDS = 10_000;
+
+type Getter = ((this: unknown) => unknown) | undefined;
+
+export interface HttpNatives {
+  p: Pristine;
+  indexOf: string['indexOf'];
+  toLowerCase: string['toLowerCase'];
+  toUpperCase: string['toUpperCase'];
+  trim: string['trim'];
+  URLCtor: typeof URL | undefined;
+  urlHref: Getter;
+  baseURI: Getter;
+  doc: Document | undefined;
+  URLSearchParamsCtor: typeof URLSearchParams | undefined;
+  searchParamsToString: URLSearchParams['toString'] | undefined;
+  FormDataCtor: typeof FormData | undefined;
+  formDataEntries: FormData['entries'] | undefined;
+  formIteratorNext: ((this: unknown) => IteratorResult<[string, FormDataEntryValue]>) | undefined;
+  FileCtor: typeof File | undefined;
+  fileName: Getter;
+  blobSize: Getter;
+  blobType: Getter;
+  DocumentCtor: typeof Document | undefined;
+  XMLSerializerCtor: typeof XMLSerializer | undefined;
+  serializeToString: XMLSerializer['serializeToString'] | undefined;
+  DOMExceptionCtor: typeof DOMException | undefined;
+  exceptionName: Getter;
+  exceptionMessage: Getter;
+  TextDecoderCtor: typeof TextDecoder | undefined;
+  textDecode: TextDecoder['decode'] | undefined;
+  HeadersCtor: typeof Headers | undefined;
+  headersForEach: Headers['forEach'] | undefined;
+}
+
+export function captureHttpNatives(p: Pristine): HttpNatives {
+  const w = p.win;
+  const S = w.String.prototype;
+  let formIteratorNext: HttpNatives['formIteratorNext'];
+  try {
+    if (w.FormData) {
+      const it = new w.FormData().entries();
+      formIteratorNext = (p.getPrototypeOf(it) as { next: HttpNatives['formIteratorNext'] }).next;
+    }
+  } catch {
+    formIteratorNext = undefined;
+  }
+  const serializerProto = w.XMLSerializer?.prototype;
+  return {
+    p,
+    indexOf: S.indexOf,
+    toLowerCase: S.toLowerCase,
+    toUpperCase: S.toUpperCase,
+    trim: S.trim,
+    URLCtor: w.URL,
+    urlHref: w.URL ? p.getter(w.URL.prototype, 'href') : undefined,
+    baseURI: w.Node ? p.getter(w.Node.prototype, 'baseURI') : undefined,
+    doc: w.document,
+    URLSearchParamsCtor: w.URLSearchParams,
+    searchParamsToString: w.URLSearchParams?.prototype.toString,
+    FormDataCtor: w.FormData,
+    formDataEntries: w.FormData?.prototype.entries,
+    formIteratorNext,
+    FileCtor: w.File,
+    fileName: w.File ? p.getter(w.File.prototype, 'name') : undefined,
+    blobSize: p.getter(w.Blob.prototype, 'size'),
+    blobType: p.getter(w.Blob.prototype, 'type'),
+    DocumentCtor: w.Document,
+    XMLSerializerCtor: w.XMLSerializer,
+    serializeToString: serializerProto?.serializeToString,
+    DOMExceptionCtor: w.DOMException,
+    exceptionName: w.DOMException ? p.getter(w.DOMException.prototype, 'name') : undefined,
+    exceptionMessage: w.DOMException ? p.getter(w.DOMException.prototype, 'message') : undefined,
+    TextDecoderCtor: w.TextDecoder,
+    textDecode: w.TextDecoder?.prototype.decode,
+    HeadersCtor: w.Headers,
+    headersForEach: w.Headers?.prototype.forEach,
+  };
+}
+
+export function lower(n: HttpNatives, s: string): string {
+  return n.p.apply(n.toLowerCase, s, []) as string;
+}
+
+function includes(n: HttpNatives, s: string, part: string): boolean {
+  return (n.p.apply(n.indexOf, s, [part]) as number) >= 0;
+}
+
+/**
+ * ToString exactly as a WebIDL string argument would do it (a template
+ * literal converts like ToString: Symbols throw). Used so a page object's
+ * toString runs once: the converted string is what the native then receives.
+ */
+export function toStringArg(args: unknown[], i: number): void {
+  if (i < args.length && typeof args[i] !== 'string') args[i] = `${args[i] as string}`;
+}
+
+/** Method as fetch/XHR normalise it: the standard ones upper-cased, others kept. */
+export function normalizeMethod(n: HttpNatives, method: string): string {
+  const up = n.p.apply(n.toUpperCase, method, []) as string;
+  return up === 'DELETE' || up === 'GET' || up === 'HEAD' || up === 'OPTIONS' || up === 'POST' || up === 'PUT'
+    ? up
+    : method;
+}
+
+/** Absolute URL against the document's base URL; the input as given when it does not parse. */
+export function resolveUrl(n: HttpNatives, url: string): string {
+  const { p } = n;
+  try {
+    if (!n.URLCtor || !n.urlHref) return url;
+    const base = n.doc && n.baseURI ? (p.apply(n.baseURI, n.doc, []) as string) : undefined;
+    const parsed = base === undefined ? new n.URLCtor(url) : new n.URLCtor(url, base);
+    return p.apply(n.urlHref, parsed, []) as string;
+  } catch {
+    return url;
+  }
+}
+
+/** href of a URL object, or undefined when value is not one. */
+export function hrefOf(n: HttpNatives, value: unknown): string | undefined {
+  if (n.URLCtor && n.urlHref && value instanceof n.URLCtor) return n.p.apply(n.urlHref, value, []) as string;
+  return undefined;
+}
+
+/** Parses getAllResponseHeaders() text ("name: value\r\n" lines) into a header list. */
+export function parseRawHeaders(n: HttpNatives, raw: string): HeaderList {
+  const { p } = n;
+  const out: HeaderList = [];
+  let start = 0;
+  while (start < raw.length) {
+    let end = p.apply(n.indexOf, raw, ['\r\n', start]) as number;
+    if (end < 0) end = raw.length;
+    const line = p.apply(p.stringSlice, raw, [start, end]) as string;
+    const colon = p.apply(n.indexOf, line, [':']) as number;
+    if (colon > 0) {
+      const name = p.apply(n.trim, p.apply(p.stringSlice, line, [0, colon]), []) as string;
+      const value = p.apply(n.trim, p.apply(p.stringSlice, line, [colon + 1]), []) as string;
+      append(out, [name, value]);
+    }
+    start = end + 2;
+  }
+  return out;
+}
+
+/** Adds a header the way setRequestHeader combines repeats ("a, b"), names compared case-insensitively. */
+export function addHeader(n: HttpNatives, list: HeaderList, name: string, value: string): void {
+  const key = lower(n, name);
+  for (let i = 0; i < list.length; i++) {
+    const h = list[i] as [string, string];
+    if (lower(n, h[0]) === key) {
+      h[1] = `${h[1]}, ${value}`;
+      return;
+    }
+  }
+  append(list, [name, value]);
+}
+
+/** Header list of a native Headers object (sorted, lower-cased names, as the browser iterates). */
+export function headersToList(n: HttpNatives, headers: unknown): HeaderList | undefined {
+  if (!n.HeadersCtor || !n.headersForEach || !(headers instanceof n.HeadersCtor)) return undefined;
+  const out: HeaderList = [];
+  n.p.apply(n.headersForEach, headers, [(value: string, name: string) => append(out, [name, value])]);
+  return out;
+}
+
+/** Value of a header in a list (case-insensitive), or ''. */
+export function headerValue(n: HttpNatives, list: HeaderList | undefined, name: string): string {
+  if (!list) return '';
+  const key = lower(n, name);
+  for (let i = 0; i < list.length; i++) {
+    const h = list[i] as [string, string];
+    if (lower(n, h[0]) === key) return h[1];
+  }
+  return '';
+}
+
+/** Content types whose bodies are text, so the timeline shows them as text rather than base64. */
+export function isTextualType(n: HttpNatives, contentType: string): boolean {
+  const t = lower(n, contentType);
+  if (t === '') return false;
+  return (
+    (n.p.apply(n.indexOf, t, ['text/']) as number) === 0 ||
+    includes(n, t, 'json') ||
+    includes(n, t, 'xml') ||
+    includes(n, t, 'javascript') ||
+    includes(n, t, 'x-www-form-urlencoded') ||
+    includes(n, t, 'graphql')
+  );
+}
+
+/** Content types that are streams of messages: recorded chunk by chunk as they arrive. */
+export function isStreamingType(n: HttpNatives, contentType: string): boolean {
+  const t = lower(n, contentType);
+  return (
+    includes(n, t, 'text/event-stream') ||
+    includes(n, t, 'application/x-ndjson') ||
+    includes(n, t, 'application/ndjson') ||
+    includes(n, t, 'application/stream+json') ||
+    includes(n, t, 'application/jsonl') ||
+    includes(n, t, 'application/json-seq')
+  );
+}
+
+/**
+ * Reads a data property without running page code: accessors (and proxies'
+ * get traps) are not invoked, so a page getter is never called twice.
+ */
+export function dataProperty(p: Pristine, obj: unknown, name: string): unknown {
+  let o: unknown = obj;
+  for (let depth = 0; depth < 32 && typeof o === 'object' && o !== null; depth++) {
+    const desc = p.getOwnPropertyDescriptor(o, name);
+    if (desc) return 'value' in desc ? desc.value : undefined;
+    o = p.getPrototypeOf(o);
+  }
+  return undefined;
+}
+
+export type FormFields = NonNullable<EventRecord['form']>;
+
+function cutString(n: HttpNatives, s: string, limit: number): string {
+  return s.length > limit ? (n.p.apply(n.p.stringSlice, s, [0, limit]) as string) : s;
+}
+
+/** FormData as fields: text values (cut to the cap), files as name, size and type. */
+export function formFields(n: HttpNatives, form: FormData, cap: number): FormFields {
+  const { p } = n;
+  const out: FormFields = [];
+  if (!n.formDataEntries || !n.formIteratorNext) return out;
+  // biome-ignore lint/complexity/useMathMinMax: the page may replace Math.min
+  const limit = cap < MAX_FORM_VALUE ? cap : MAX_FORM_VALUE;
+  const it = p.apply(n.formDataEntries, form, []);
+  for (let i = 0; i < MAX_FORM_FIELDS; i++) {
+    const step = p.apply(n.formIteratorNext, it, []) as IteratorResult<[string, FormDataEntryValue]>;
+    if (step.done) break;
+    const entry = step.value;
+    const name = cutString(n, entry[0], MAX_FORM_VALUE);
+    const value = entry[1];
+    if (typeof value === 'string') append(out, { name, value: cutString(n, value, limit) });
+    else {
+      append(out, {
+        name,
+        fileName: cutString(
+          n,
+          n.fileName ? p.StringCtor(p.apply(n.fileName, value, [])) : '',
+          MAX_FORM_VALUE,
+        ),
+        fileSize: n.blobSize ? (p.apply(n.blobSize, value, []) as number) : 0,
+        fileType: cutString(
+          n,
+          n.blobType ? p.StringCtor(p.apply(n.blobType, value, [])) : '',
+          MAX_FORM_VALUE,
+        ),
+      });
+    }
+  }
+  return out;
+}
+
+/** A request body as the page passed it, captured for a `send` event. */
+export interface CapturedRequestBody {
+  captured: CapturedBody | null;
+  /** What kind of body the page passed: text, urlsearchparams, formdata, blob, arraybuffer, view, document, stream. */
+  bodyKind: string;
+  form?: FormFields;
+}
+
+/**
+ * Captures a request body of the kinds XHR and fetch accept. Returns null
+ * for no body, or for a kind the caller handles itself.
+ */
+export function captureRequestBody(n: HttpNatives, body: unknown, cap: number): CapturedRequestBody | null {
+  const { p } = n;
+  if (body === null || body === undefined) return null;
+  if (n.URLSearchParamsCtor && n.searchParamsToString && body instanceof n.URLSearchParamsCtor) {
+    const text = p.apply(n.searchParamsToString, body, []) as string;
+    return { captured: captureBody(p, text, cap), bodyKind: 'urlsearchparams' };
+  }
+  if (n.FormDataCtor && body instanceof n.FormDataCtor) {
+    return { captured: null, bodyKind: 'formdata', form: formFields(n, body, cap) };
+  }
+  if (n.DocumentCtor && n.XMLSerializerCtor && n.serializeToString && body instanceof n.DocumentCtor) {
+    const text = p.apply(n.serializeToString, new n.XMLSerializerCtor(), [body]) as string;
+    return { captured: captureBody(p, text, cap), bodyKind: 'document' };
+  }
+  const captured = captureBody(p, body, cap);
+  if (captured) return { captured, bodyKind: captured.bodyKind };
+  return null;
+}
+
+/** "Name: message" of a thrown value, read without running page code where possible. */
+export function errorReason(n: HttpNatives, err: unknown): string {
+  const { p } = n;
+  try {
+    if (n.DOMExceptionCtor && err instanceof n.DOMExceptionCtor && n.exceptionName && n.exceptionMessage) {
+      const name = p.StringCtor(p.apply(n.exceptionName, err, []));
+      const message = p.StringCtor(p.apply(n.exceptionMessage, err, []));
+      return message ? `${name}: ${message}` : name;
+    }
+    const name = dataProperty(p, err, 'name');
+    const message = dataProperty(p, err, 'message');
+    if (typeof name === 'string' && typeof message === 'string')
+      return message ? `${name}: ${message}` : name;
+    if (typeof err === 'string') return err;
+  } catch {
+    // fall through
+  }
+  return 'unknown error';
+}
+
+/** Decodes UTF-8 bytes with the pristine TextDecoder (streaming keeps split characters whole). */
+export function makeDecoder(n: HttpNatives): ((bytes: Uint8Array, stream: boolean) => string) | null {
+  if (!n.TextDecoderCtor || !n.textDecode) return null;
+  const decoder = new n.TextDecoderCtor();
+  const decode = n.textDecode;
+  return (bytes, stream) => n.p.apply(decode, decoder, [bytes, { stream }]) as string;
+}
