@@ -15,6 +15,7 @@ import {
   type Transport,
 } from './model';
 import {
+  isArrayBuffer,
   isFiniteNumber,
   isHeaderList,
   isNonNegInt,
@@ -261,9 +262,7 @@ function hasValidConnFields(c: Record<string, unknown>): boolean {
 }
 
 function isHookBody(v: unknown): v is HookBody {
-  return (
-    typeof v === 'string' || v instanceof ArrayBuffer || (typeof Blob !== 'undefined' && v instanceof Blob)
-  );
+  return typeof v === 'string' || isArrayBuffer(v) || (typeof Blob !== 'undefined' && v instanceof Blob);
 }
 
 export function parseHookRecord(v: unknown): HookRecord | null {

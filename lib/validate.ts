@@ -7,6 +7,25 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const arrayBufferByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')?.get;
+
+/**
+ * An ArrayBuffer from any realm. `instanceof ArrayBuffer` is not enough: in
+ * Firefox a content script receives the page hook's buffers as objects of the
+ * page's compartment (instanceof is false there); the native byteLength getter
+ * accepts any real ArrayBuffer, including through those wrappers, and throws
+ * for everything else (look-alikes, even with ArrayBuffer.prototype; SharedArrayBuffer; views).
+ */
+export function isArrayBuffer(v: unknown): v is ArrayBuffer {
+  if (typeof v !== 'object' || v === null || !arrayBufferByteLength) return false;
+  try {
+    arrayBufferByteLength.call(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }

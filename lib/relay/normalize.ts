@@ -5,6 +5,7 @@ import { bytesToBase64 } from '../base64';
 import type { CaptureRecord, EventRecord } from '../model';
 import type { HookRecord } from '../protocol';
 import { cutToUtf8Bytes, utf8ByteLength } from '../utf8';
+import { isArrayBuffer } from '../validate';
 
 export interface NormalizeResult {
   record: CaptureRecord;
@@ -15,6 +16,16 @@ export interface NormalizeResult {
 }
 
 const RECORD_OVERHEAD = 200;
+
+/**
+ * The buffer as an object of this realm. In Firefox the hook's buffers (and
+ * what a page Blob reads into) arrive as objects of the page's compartment:
+ * views over them cannot be sliced from a content script ("Permission denied
+ * to access property constructor"); a structured clone brings them here.
+ */
+function ownBuffer(buffer: ArrayBuffer): ArrayBuffer {
+  return buffer instanceof ArrayBuffer ? buffer : structuredClone(buffer);
+}
 
 export function normalizeHookRecord(rec: HookRecord, seq: number, cap: number): NormalizeResult {
   if (rec.r === 'conn') {
@@ -35,8 +46,8 @@ export function normalizeHookRecord(rec: HookRecord, seq: number, cap: number): 
     out.truncated = fullSize !== undefined || kept.length < body.length;
     return { record: out, weight: RECORD_OVERHEAD + kept.length * 2 };
   }
-  if (body instanceof ArrayBuffer) {
-    const bytes = new Uint8Array(body, 0, Math.min(body.byteLength, cap));
+  if (isArrayBuffer(body)) {
+    const bytes = new Uint8Array(ownBuffer(body), 0, Math.min(body.byteLength, cap));
     out.data = { base64: bytesToBase64(bytes) };
     out.size = fullSize ?? body.byteLength;
     out.truncated = fullSize !== undefined || bytes.length < body.byteLength;
@@ -52,7 +63,7 @@ export function normalizeHookRecord(rec: HookRecord, seq: number, cap: number): 
     .arrayBuffer()
     .then(
       (buf) => {
-        out.data = { base64: bytesToBase64(new Uint8Array(buf)) };
+        out.data = { base64: bytesToBase64(new Uint8Array(ownBuffer(buf))) };
       },
       () => {
         delete out.data;

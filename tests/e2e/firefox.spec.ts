@@ -1,0 +1,80 @@
+// The main transports captured in Firefox ESR with the Firefox build: the
+// add-on is installed as a temporary add-on and the traffic is read back from
+// the detached panel's "Export timeline". One Firefox for the whole file.
+
+import { expect, test } from '@playwright/test';
+import type { ExportedConnection, ExportedEvent, TimelineExport } from '../../lib/export/timeline';
+import { type LaunchedFirefox, launchFirefox } from './support/firefox';
+import { startServer, type TestServer } from './support/server';
+
+let server: TestServer;
+let firefox: LaunchedFirefox;
+
+const only = (t: TimelineExport, transport: ExportedConnection['transport']): ExportedConnection[] =>
+  t.connections.filter((c) => c.transport === transport);
+const eventsOf = (t: TimelineExport, c: ExportedConnection | undefined): ExportedEvent[] =>
+  t.events.filter((e) => e.connectionId === c?.id);
+const text = (e: ExportedEvent | undefined): string | undefined => {
+  if (!e?.data) return undefined;
+  return 'text' in e.data ? e.data.text : `base64:${e.data.base64}`;
+};
+
+test.beforeAll(async () => {
+  server = await startServer();
+  server.socket('/echo', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+  server.route('/api/data', (req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-test': 'yes' });
+      res.end(JSON.stringify({ method: req.method, body }));
+    });
+  });
+  server.route('/events', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+    res.write('retry: 60000\n\n');
+    res.write('data: first\nid: 1\n\n');
+    res.write('event: tick\ndata: second\nid: 2\n\n');
+    res.write('data: third\nid: 3\n\n');
+  });
+  firefox = await launchFirefox();
+});
+
+test.afterAll(async () => {
+  await firefox?.close();
+  await server?.close();
+});
+
+test('WebSocket text and binary frames and the close are captured in Firefox', async () => {
+  server.page(
+    '/ws.html',
+    `<!doctype html><title>ws</title><script>
+      const ws = new WebSocket('ws://' + location.host + '/echo');
+      ws.binaryType = 'arraybuffer';
+      let got = 0;
+      ws.onopen = () => { ws.send('hello firefox'); ws.send(new Uint8Array([1, 2, 255])); ws.send(new Blob(['blob!'])); };
+      ws.onmessage = () => { if (++got === 3) ws.close(4001, 'done here'); };
+      ws.onclose = () => { document.title = 'closed'; };
+    </script>`,
+  );
+  const capture = await firefox.openCapture(`${server.origin}/ws.html`);
+  await firefox.page.waitForFunction(() => document.title === 'closed');
+  const t = await capture.waitForTimeline((x) => x.events.some((e) => e.type === 'close'));
+  const [ws] = only(t, 'websocket');
+  expect(ws?.url).toBe(`ws://127.0.0.1:${server.port}/echo`);
+  const events = eventsOf(t, ws);
+  expect(events.map((e) => [e.type, text(e)])).toEqual([
+    ['open', undefined],
+    ['send', 'hello firefox'],
+    ['send', 'base64:AQL/'],
+    ['send', 'base64:YmxvYiE='],
+    ['receive', 'hello firefox'],
+    ['receive', 'base64:AQL/'],
+    ['receive', 'base64:YmxvYiE='],
+    ['close', undefined],
+  ]);
+  expect(events.at(-1)).toMatchObject({ code: 4001, reason: 'done here' });
+  expect(t.source.userAgent).toContain('Firefox');
+});

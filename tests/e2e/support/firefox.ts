@@ -1,0 +1,164 @@
+// Firefox ESR with the Firefox build installed as a temporary add-on, driven
+// over WebDriver BiDi by puppeteer-core (Playwright cannot load Firefox
+// add-ons). Captured traffic is read through the product itself, as in
+// support/capture.ts: the detached panel (`panel.html?tabId=N`) is opened
+// for the test page's tab and its "Export timeline" download is parsed.
+
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { TimelineExport } from '../../../lib/export/timeline';
+import { FIREFOX_EXTENSION_DIR } from './browser';
+
+export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+/** browser_specific_settings.gecko.id in wxt.config.ts. */
+export const GECKO_ID = 'wirescope@wirescope.dev';
+
+export interface LaunchedFirefox {
+  browser: Browser;
+  /** The extension's moz-extension:// host, fixed at launch. */
+  uuid: string;
+  /** The first tab: the test page. */
+  page: Page;
+  close(): Promise<void>;
+  /**
+   * Loads url in the test tab, then (re)opens the detached panel for that tab.
+   * Returns a reader of the panel's exported timeline.
+   */
+  openCapture(url: string): Promise<FirefoxCapture>;
+}
+
+export interface FirefoxCapture {
+  panel: Page;
+  tabId: number;
+  exportTimeline(): Promise<TimelineExport>;
+  /** Exports repeatedly until `until` holds (or throws with the last export after timeoutMs). */
+  waitForTimeline(until: (t: TimelineExport) => boolean, timeoutMs?: number): Promise<TimelineExport>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until the page shows a loaded document whose URL satisfies `isReady`.
+ * Puppeteer's own navigation wait never sees moz-extension:// pages finish
+ * loading, so navigations to them are started without awaiting and polled.
+ */
+async function waitForDocument(page: Page, isReady: (href: string) => boolean, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const href = await page
+      .evaluate(() => (document.readyState === 'complete' ? location.href : ''))
+      .catch(() => '');
+    if (href && isReady(href)) return;
+    if (Date.now() > deadline) throw new Error(`page did not finish loading (last url: ${href || 'none'})`);
+    await sleep(50);
+  }
+}
+
+export async function launchFirefox(): Promise<LaunchedFirefox> {
+  const uuid = randomUUID();
+  const downloadDir = await mkdtemp(join(tmpdir(), 'wirescope-ff-downloads-'));
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX_PATH,
+    headless: true,
+    // WebDriver BiDi refuses to navigate to moz-extension:// URLs without it.
+    args: ['--remote-allow-system-access'],
+    extraPrefsFirefox: {
+      'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: uuid }),
+      // Downloads (the panel's exports) go straight to a known directory.
+      'browser.download.folderList': 2,
+      'browser.download.dir': downloadDir,
+      'browser.download.useDownloadDir': true,
+      'browser.download.always_ask_before_handling_new_types': false,
+      'browser.download.start_downloads_in_tmp_dir': false,
+    },
+  });
+  try {
+    const installed = await browser.installExtension(FIREFOX_EXTENSION_DIR);
+    if (installed !== GECKO_ID) throw new Error(`installed add-on id ${installed}, expected ${GECKO_ID}`);
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
+  const page = (await browser.pages())[0] ?? (await browser.newPage());
+  let panel: Page | null = null;
+  let tabId: number | null = null;
+  let loads = 0;
+  const panelBase = `moz-extension://${uuid}/panel.html`;
+
+  const readExport = async (): Promise<TimelineExport> => {
+    if (!panel) throw new Error('panel not open');
+    for (const old of await readdir(downloadDir)) await rm(join(downloadDir, old), { force: true });
+    const button = await panel.waitForSelector('::-p-aria(Export timeline)', { timeout: 10_000 });
+    if (!button) throw new Error('no "Export timeline" button in the panel');
+    await button.click();
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const files = await readdir(downloadDir);
+      const done = files.find((f) => f.endsWith('.json'));
+      if (done && !files.some((f) => f.endsWith('.part'))) {
+        const text = await readFile(join(downloadDir, done), 'utf8');
+        // A download is created empty first: retry until it parses.
+        try {
+          return JSON.parse(text) as TimelineExport;
+        } catch {}
+      }
+      if (Date.now() > deadline) throw new Error(`no export download appeared in ${downloadDir}`);
+      await sleep(50);
+    }
+  };
+
+  const openCapture = async (url: string): Promise<FirefoxCapture> => {
+    await page.goto(url);
+    if (!panel) {
+      panel = await browser.newPage();
+      panel.goto(panelBase).catch(() => {});
+      await waitForDocument(panel, (href) => href.startsWith(panelBase));
+      // Without the "tabs" permission only the panel's own tab shows its URL:
+      // the other tab (the only other one) is the test page.
+      const tabs = await panel.evaluate(async () => {
+        const api = (globalThis as unknown as { browser: { tabs: { query(q: object): Promise<unknown[]> } } })
+          .browser;
+        return (await api.tabs.query({})) as Array<{ id?: number; url?: string }>;
+      });
+      const others = tabs.filter((t) => !t.url?.startsWith('moz-extension:'));
+      if (others.length !== 1 || typeof others[0]?.id !== 'number')
+        throw new Error(`expected one page tab besides the panel, found ${JSON.stringify(tabs)}`);
+      tabId = others[0].id;
+    }
+    // A fresh panel page each time (it replays the tab's retained history);
+    // the unused `load` parameter makes each URL new, so it really reloads.
+    const target = `${panelBase}?tabId=${tabId}&load=${++loads}`;
+    await panel.evaluate((href) => location.replace(href), target);
+    await waitForDocument(panel, (href) => href === target);
+    const openPanel = panel;
+    const exportTimeline = readExport;
+    const waitForTimeline = async (until: (t: TimelineExport) => boolean, timeoutMs = 15_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const timeline = await exportTimeline();
+        if (until(timeline)) return timeline;
+        if (Date.now() > deadline)
+          throw new Error(
+            `timeline condition not met within ${timeoutMs} ms; last export: ${JSON.stringify(timeline).slice(0, 4000)}`,
+          );
+        await sleep(200);
+      }
+    };
+    return { panel: openPanel, tabId: tabId as number, exportTimeline, waitForTimeline };
+  };
+
+  return {
+    browser,
+    uuid,
+    page,
+    openCapture,
+    async close() {
+      await browser.close();
+      await rm(downloadDir, { recursive: true, force: true });
+    },
+  };
+}
