@@ -161,10 +161,16 @@ export function patchXhr(
         finish(ex, 'close');
       }
     });
-    listen('error', (ex) => finish(ex, 'error', 'network error'));
-    listen('abort', (ex) => finish(ex, 'error', ex.abortRequested ? 'aborted by the page' : 'aborted'));
-    listen('timeout', (ex) => finish(ex, 'error', `timeout after ${p.StringCtor(getTimeout(xhr))} ms`));
-    listen('loadend', (ex) => finish(ex, 'error', 'request failed'));
+    // These end events belong to the current exchange only while it is DONE: a page that
+    // re-opens the object from a load handler gets the old request's loadend afterwards.
+    const ending = (type: string, reason: (ex: Exchange) => string) =>
+      listen(type, (ex) => {
+        if (getReadyState(xhr) === DONE) finish(ex, 'error', reason(ex));
+      });
+    ending('error', () => 'network error');
+    ending('abort', (ex) => (ex.abortRequested ? 'aborted by the page' : 'aborted'));
+    ending('timeout', () => `timeout after ${p.StringCtor(getTimeout(xhr))} ms`);
+    ending('loadend', () => 'request failed');
   };
 
   const WrappedXHR = new p.ProxyCtor(NativeXHR, {

@@ -211,3 +211,182 @@ test('GET with every responseType: status, headers, timings and the body the pag
     document: 'one',
   });
 });
+
+test('POST with each body type: what was sent, byte for byte, and FormData as fields', async () => {
+  const t = await run(
+    '/bodies.html',
+    `
+    const post = (send, headers) => xhr({ method: 'post', url: '/echo', send, headers });
+    await post('plain text ✓', [['X-Custom', 'one'], ['x-custom', 'two']]);
+    await post(new URLSearchParams({ q: 'a b', n: '1' }));
+    const form = new FormData();
+    form.append('field', 'value');
+    form.append('upload', new File(['12345'], 'five.txt', { type: 'text/plain' }));
+    await post(form);
+    await post(new Blob([new Uint8Array([1, 2, 3])], { type: 'application/x-test' }));
+    await post(new Uint8Array([9, 8, 7, 6]).buffer);
+    await post(new Uint8Array([0, 1, 2, 3, 4, 5]).subarray(2, 5));
+    await post(new DataView(new Uint8Array([200, 201]).buffer));
+    await post(new DOMParser().parseFromString('<doc><a>1</a></doc>', 'application/xml'));
+    await post({ toString() { return 'converted'; } });
+  `,
+    9,
+  );
+  const conns = byUrl(t, '/echo');
+  expect(conns).toHaveLength(9);
+  const sends = conns.map((c) => {
+    expect(c.method).toBe('POST');
+    expect(c.status).toBe(201);
+    const evs = eventsOf(t, c.id);
+    expect(kinds(evs)).toEqual(['open', 'send', 'receive', 'close']);
+    return evs[1] as ExportedEvent;
+  });
+  /** What the server received, from its echo in the captured response. */
+  const serverGot = (i: number) =>
+    JSON.parse(
+      payloadText(eventsOf(t, (conns[i] as ExportedConnection).id)[2] as ExportedEvent) as string,
+    ) as {
+      length: number;
+      base64: string;
+    };
+  const [text, params, form, blob, buffer, view, dataView, doc, other] = sends as ExportedEvent[];
+  expect(conns[0]?.requestHeaders).toEqual([['X-Custom', 'one, two']]);
+  expect(text).toMatchObject({ data: { text: 'plain text ✓' }, size: 14, bodyKind: 'text' });
+  expect(params).toMatchObject({ data: { text: 'q=a+b&n=1' }, bodyKind: 'urlsearchparams' });
+  expect(form?.bodyKind).toBe('formdata');
+  expect(form?.form).toEqual([
+    { name: 'field', value: 'value' },
+    { name: 'upload', fileName: 'five.txt', fileSize: 5, fileType: 'text/plain' },
+  ]);
+  expect(blob).toMatchObject({ data: { base64: 'AQID' }, size: 3, bodyKind: 'blob' });
+  expect(buffer).toMatchObject({
+    data: { base64: Buffer.from([9, 8, 7, 6]).toString('base64') },
+    bodyKind: 'arraybuffer',
+  });
+  expect(view).toMatchObject({
+    data: { base64: Buffer.from([2, 3, 4]).toString('base64') },
+    size: 3,
+    bodyKind: 'view',
+  });
+  expect(dataView).toMatchObject({
+    data: { base64: Buffer.from([200, 201]).toString('base64') },
+    bodyKind: 'view',
+  });
+  expect(doc?.bodyKind).toBe('document');
+  expect(payloadText(doc as ExportedEvent)).toContain('<doc><a>1</a></doc>');
+  expect(other).toMatchObject({ data: { text: 'converted' }, bodyKind: 'text' });
+  // Every non-form body captured is exactly what reached the server.
+  for (const i of [0, 1, 3, 4, 5, 6, 8]) {
+    const sent = sends[i] as ExportedEvent;
+    const bytes =
+      sent.data && 'text' in sent.data
+        ? Buffer.from(sent.data.text)
+        : Buffer.from(sent.data?.base64 ?? '', 'base64');
+    expect(bytes.toString('base64')).toBe(serverGot(i).base64);
+  }
+  expect(serverGot(2).length).toBeGreaterThan(0);
+});
+
+test('sync XHR, abort, timeout, network error, 404, and one XHR object re-used', async () => {
+  const t = await run(
+    '/failures.html',
+    `
+    const sync = new XMLHttpRequest();
+    sync.open('GET', '/text', false);
+    sync.send();
+    window.syncText = sync.responseText;
+    const refused = new XMLHttpRequest();
+    refused.open('GET', 'http://127.0.0.1:${'${closedPort}'}/nothing', false);
+    try { refused.send(); } catch (e) { window.syncError = e.name; }
+    await xhr({ url: '/slow', abortAfter: 100 });
+    await xhr({ url: '/slow', timeout: 150 });
+    await xhr({ url: 'http://127.0.0.1:${'${closedPort}'}/refused' });
+    await xhr({ url: '/missing' });
+    const again = new XMLHttpRequest();
+    for (const path of ['/text', '/json']) {
+      await new Promise((resolve) => { again.open('GET', path); again.onload = resolve; again.send(); });
+    }
+  `.replaceAll('${closedPort}', String(closedPort)),
+    8,
+  );
+  const all = connectionsOf(t, 'xhr');
+  expect(all).toHaveLength(8);
+  const [sync, syncRefused, aborted, timedOut, refused, missing, reuse1, reuse2] =
+    all as ExportedConnection[];
+  const types = (c: ExportedConnection | undefined) => kinds(eventsOf(t, (c as ExportedConnection).id));
+  const last = (c: ExportedConnection | undefined) =>
+    eventsOf(t, (c as ExportedConnection).id).at(-1) as ExportedEvent;
+  expect(sync?.async).toBe(false);
+  expect(types(sync)).toEqual(['open', 'receive', 'close']);
+  expect(payloadText(eventsOf(t, (sync as ExportedConnection).id)[1] as ExportedEvent)).toBe('hello text é');
+  expect(syncRefused?.async).toBe(false);
+  expect(types(syncRefused)).toEqual(['open', 'error']);
+  expect(last(syncRefused).reason).toContain('NetworkError');
+  expect(types(aborted)).toEqual(['open', 'error']);
+  expect(last(aborted).reason).toBe('aborted by the page');
+  expect(types(timedOut)).toEqual(['open', 'error']);
+  expect(last(timedOut).reason).toBe('timeout after 150 ms');
+  expect(refused?.url).toBe(`http://127.0.0.1:${closedPort}/refused`);
+  expect(types(refused)).toEqual(['open', 'error']);
+  expect(last(refused).reason).toBe('network error');
+  expect(types(missing)).toEqual(['open', 'receive', 'close']);
+  expect(missing?.status).toBe(404);
+  expect(eventsOf(t, (missing as ExportedConnection).id)[1]).toMatchObject({
+    status: 404,
+    statusText: 'Not Found',
+    data: { text: 'nope' },
+  });
+  expect(new URL(reuse1?.url ?? '').pathname).toBe('/text');
+  expect(new URL(reuse2?.url ?? '').pathname).toBe('/json');
+  expect(types(reuse1)).toEqual(['open', 'receive', 'close']);
+  expect(types(reuse2)).toEqual(['open', 'receive', 'close']);
+  expect(
+    await testPage().evaluate(() => [
+      (window as unknown as { syncText: string }).syncText,
+      (window as unknown as { syncError: string }).syncError,
+    ]),
+  ).toEqual(['hello text é', 'NetworkError']);
+});
+
+test("the seed's long-poll snippet: the page's handlers run exactly as often as without the hook", async () => {
+  server.route('/poll', (_req, res) => {
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('tick');
+    }, 50);
+  });
+  // The tutorial's code as written (a storm): count handler calls per readyState.
+  const script = `
+    window.calls = { 1: 0, 2: 0, 3: 0, 4: 0 };
+    window.polls = 0;
+    function longPoll() {
+      if (window.polls >= 4) return;
+      window.polls++;
+      var xhr = new XMLHttpRequest();
+      xhr.open('GET', '/poll', true);
+      xhr.onreadystatechange = function () {
+        window.calls[xhr.readyState]++;
+        if (xhr.readyState === 4 && xhr.status === 200) { window.last = xhr.responseText; }
+        setTimeout(longPoll, 100);
+      };
+      xhr.send();
+    }
+    longPoll();
+    await new Promise((r) => setTimeout(r, 1500));
+  `;
+  const t = await run('/longpoll.html', script, 4);
+  expect(connectionsOf(t, 'xhr')).toHaveLength(4);
+  const withHook = await testPage().evaluate(() => (window as unknown as { calls: unknown }).calls);
+  // The same page in a browser without the extension.
+  const plain = await launchBrowser({ extension: false });
+  try {
+    const page = plain.context.pages()[0] ?? (await plain.context.newPage());
+    await page.goto(`${server.origin}/longpoll.html`);
+    await page.waitForFunction('window.done === true');
+    expect(await page.evaluate(() => (window as unknown as { calls: unknown }).calls)).toEqual(withHook);
+  } finally {
+    await plain.close();
+  }
+  // The handler is set after open(), so readyState 1 is never seen.
+  expect(withHook).toEqual({ 1: 0, 2: 4, 3: 4, 4: 4 });
+});
