@@ -9,6 +9,8 @@ export default defineConfig({
   outDir: process.env.WIRESCOPE_OUT_DIR ?? '.output',
   modules: ['@wxt-dev/webextension-polyfill'],
   vite: () => ({ plugins: [preact()] }),
+  // The Firefox sources zip (for add-on review) holds what builds the add-on, not local test output.
+  zip: { excludeSources: ['test-results/**', 'artifacts/**', '**/*.log'] },
   manifest: ({ browser }) => ({
     name: 'Wirescope',
     description:
