@@ -296,17 +296,17 @@ test('sync XHR, abort, timeout, network error, 404, and one XHR object re-used',
     sync.send();
     window.syncText = sync.responseText;
     const refused = new XMLHttpRequest();
-    refused.open('GET', 'http://127.0.0.1:${'${closedPort}'}/nothing', false);
+    refused.open('GET', 'http://127.0.0.1:${closedPort}/nothing', false);
     try { refused.send(); } catch (e) { window.syncError = e.name; }
     await xhr({ url: '/slow', abortAfter: 100 });
     await xhr({ url: '/slow', timeout: 150 });
-    await xhr({ url: 'http://127.0.0.1:${'${closedPort}'}/refused' });
+    await xhr({ url: 'http://127.0.0.1:${closedPort}/refused' });
     await xhr({ url: '/missing' });
     const again = new XMLHttpRequest();
     for (const path of ['/text', '/json']) {
       await new Promise((resolve) => { again.open('GET', path); again.onload = resolve; again.send(); });
     }
-  `.replaceAll('${closedPort}', String(closedPort)),
+  `,
     8,
   );
   const all = connectionsOf(t, 'xhr');

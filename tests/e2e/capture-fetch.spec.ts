@@ -1,0 +1,358 @@
+// fetch capture, end to end: real requests from a test page to a loopback
+// server through the built extension; the timeline is read back through the
+// panel's "Export timeline".
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:net';
+import { expect, test } from '@playwright/test';
+import { type LaunchedBrowser, launchBrowser } from './support/browser';
+import {
+  captureTimeline,
+  connectionsOf,
+  type ExportedConnection,
+  type ExportedEvent,
+  eventsOf,
+  payloadText,
+  type TimelineExport,
+} from './support/capture';
+import { startServer, type TestServer } from './support/server';
+
+let server: TestServer;
+let browser: LaunchedBrowser;
+let closedPort: number;
+
+const BINARY = Buffer.from([0, 1, 2, 250, 255, 128, 10, 13]);
+const NDJSON_LINES = ['{"n":1}\n', '{"n":2,"s":"é"}\n', '{"n":3}\n'];
+const SSE_EVENTS = ['data: one\n\n', 'event: tick\nid: 7\ndata: two\n\n', 'data: three\n\n'];
+const BIG = 'x'.repeat(300_000);
+
+async function unusedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => resolve(Buffer.concat(parts)));
+  });
+}
+
+/** Writes the pieces with a pause between them (each reaches the page as its own chunk). */
+function trickle(res: ServerResponse, type: string, pieces: string[], gapMs: number, end = true): void {
+  res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+  res.flushHeaders();
+  let i = 0;
+  const next = () => {
+    if (res.destroyed) return;
+    if (i === pieces.length) {
+      if (end) res.end();
+      return;
+    }
+    res.write(pieces[i++]);
+    setTimeout(next, gapMs);
+  };
+  setTimeout(next, gapMs);
+}
+
+test.beforeAll(async () => {
+  server = await startServer();
+  closedPort = await unusedPort();
+  browser = await launchBrowser();
+  server.route('/text', (_req, res) => {
+    res.writeHead(200, 'Fine', { 'content-type': 'text/plain; charset=utf-8', 'x-test': 'yes' });
+    res.end('hello text é');
+  });
+  server.route('/json', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"a":1}');
+  });
+  server.route('/bin', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.end(BINARY);
+  });
+  server.route('/big', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(BIG);
+  });
+  server.route('/empty', (_req, res) => {
+    res.writeHead(204);
+    res.end();
+  });
+  server.route('/echo', async (req, res) => {
+    const body = await readBody(req);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        method: req.method,
+        custom: req.headers['x-custom'] ?? null,
+        type: req.headers['content-type'] ?? null,
+        base64: body.toString('base64'),
+      }),
+    );
+  });
+  server.route('/ndjson', (_req, res) => trickle(res, 'application/x-ndjson', NDJSON_LINES, 250));
+  server.route('/sse', (_req, res) => trickle(res, 'text/event-stream', SSE_EVENTS, 250));
+  server.route('/trickle', (_req, res) =>
+    trickle(res, 'text/plain', ['part one;', 'part two;', 'part three'], 250),
+  );
+  server.route('/endless', (_req, res) =>
+    trickle(res, 'application/x-ndjson', ['{"n":1}\n', '{"n":2}\n', '{"n":3}\n', '{"n":4}\n'], 300, false),
+  );
+  server.route('/slow', (_req, res) => {
+    const timer = setTimeout(() => res.end('late'), 3000);
+    res.on('close', () => clearTimeout(timer));
+  });
+});
+
+test.afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+function testPage() {
+  const page = browser.context.pages()[0];
+  if (!page) throw new Error('no test page');
+  return page;
+}
+
+function fetchPage(body: string): string {
+  return `<!doctype html><title>fetch</title><script>
+    window.got = {};
+    (async () => { ${body}; window.done = true; })().catch((e) => { window.failed = String(e && e.stack || e); });
+  </script>`;
+}
+
+const ended = (t: TimelineExport, c: ExportedConnection) =>
+  t.events.some((e) => e.connectionId === c.id && (e.type === 'close' || e.type === 'error'));
+
+async function run(path: string, script: string, connections: number): Promise<TimelineExport> {
+  server.page(path, fetchPage(script));
+  const t = await captureTimeline(browser, `${server.origin}${path}`, {
+    pageDone: 'window.done === true || window.failed !== undefined',
+    timeoutMs: 20_000,
+    until: (t) =>
+      connectionsOf(t, 'fetch').length >= connections && connectionsOf(t, 'fetch').every((c) => ended(t, c)),
+  });
+  expect(await testPage().evaluate(() => (window as unknown as { failed?: string }).failed)).toBeUndefined();
+  return t;
+}
+
+const kinds = (events: ExportedEvent[]) => events.map((e) => e.type);
+const got = <T>() => testPage().evaluate(() => (window as unknown as { got: unknown }).got) as Promise<T>;
+
+test('string, URL and Request inputs with init: method, url, headers, every body kind, and the response', async () => {
+  const t = await run(
+    '/inputs.html',
+    `
+    got.text = await (await fetch('/text')).text();
+    got.json = await (await fetch(new URL('/json', location.href))).json();
+    got.bin = [...new Uint8Array(await (await fetch('bin')).arrayBuffer())];
+    got.request = await (await fetch(new Request('/echo', { method: 'POST', body: 'from a Request', headers: { 'X-Custom': 'req' } }))).json();
+    got.params = await (await fetch('/echo', { method: 'put', body: new URLSearchParams({ a: '1 2' }), headers: [['X-Custom', 'arr']] })).json();
+    const form = new FormData();
+    form.append('k', 'v');
+    form.append('f', new File(['abc'], 'abc.bin', { type: 'application/octet-stream' }));
+    await (await fetch('/echo', { method: 'POST', body: form })).json();
+    await (await fetch('/echo', { method: 'POST', body: new Blob(['blob body']), headers: new Headers({ 'X-Custom': 'hdrs' }) })).json();
+    await (await fetch('/echo', { method: 'POST', body: new Uint8Array([5, 6, 7]).buffer })).json();
+    await (await fetch('/echo', { method: 'POST', body: new Uint8Array([1, 2, 3, 4]).subarray(1, 3) })).json();
+    got.big = (await (await fetch('/big')).text()).length;
+    got.empty = (await fetch('/empty')).status;
+  `,
+    11,
+  );
+  const conns = connectionsOf(t, 'fetch');
+  expect(conns).toHaveLength(11);
+  const [text, json, bin, request, params, form, blob, buffer, view, big, empty] =
+    conns as ExportedConnection[];
+  const evs = (c: ExportedConnection | undefined) => eventsOf(t, (c as ExportedConnection).id);
+  const receive = (c: ExportedConnection | undefined) =>
+    evs(c).find((e) => e.type === 'receive') as ExportedEvent;
+  const send = (c: ExportedConnection | undefined) => evs(c).find((e) => e.type === 'send') as ExportedEvent;
+
+  expect(text).toMatchObject({ method: 'GET', url: `${server.origin}/text`, status: 200 });
+  expect(kinds(evs(text))).toEqual(['open', 'receive', 'close']);
+  expect(receive(text)).toMatchObject({
+    status: 200,
+    statusText: 'Fine',
+    data: { text: 'hello text é' },
+    size: Buffer.byteLength('hello text é'),
+    truncated: false,
+  });
+  expect(receive(text).responseHeaders).toContainEqual(['x-test', 'yes']);
+  expect(receive(text).headersAt).toBeGreaterThanOrEqual(evs(text)[0]?.time as number);
+  expect(receive(text).chunk).toBeUndefined();
+  expect(json?.url).toBe(`${server.origin}/json`);
+  expect(payloadText(receive(json))).toBe('{"a":1}');
+  expect(bin?.url).toBe(`${server.origin}/bin`);
+  expect(receive(bin).data).toEqual({ base64: BINARY.toString('base64') });
+
+  expect(request).toMatchObject({ method: 'POST', url: `${server.origin}/echo` });
+  expect(request?.requestHeaders).toContainEqual(['x-custom', 'req']);
+  expect(kinds(evs(request))).toEqual(['open', 'send', 'receive', 'close']);
+  expect(send(request).data).toEqual({ text: 'from a Request' });
+  expect(params).toMatchObject({ method: 'PUT', requestHeaders: [['x-custom', 'arr']] });
+  expect(send(params)).toMatchObject({ data: { text: 'a=1+2' }, bodyKind: 'urlsearchparams' });
+  expect(send(form)).toMatchObject({
+    bodyKind: 'formdata',
+    form: [
+      { name: 'k', value: 'v' },
+      { name: 'f', fileName: 'abc.bin', fileSize: 3, fileType: 'application/octet-stream' },
+    ],
+  });
+  expect(blob?.requestHeaders).toEqual([['x-custom', 'hdrs']]);
+  expect(send(blob)).toMatchObject({
+    data: { base64: Buffer.from('blob body').toString('base64') },
+    bodyKind: 'blob',
+  });
+  expect(send(buffer)).toMatchObject({
+    data: { base64: Buffer.from([5, 6, 7]).toString('base64') },
+    bodyKind: 'arraybuffer',
+  });
+  expect(send(view)).toMatchObject({
+    data: { base64: Buffer.from([2, 3]).toString('base64') },
+    size: 2,
+    bodyKind: 'view',
+  });
+  // What the server saw, as echoed in the captured responses, matches what was captured as sent.
+  for (const c of [request, blob, buffer, view]) {
+    const echoed = JSON.parse(payloadText(receive(c)) as string) as { base64: string };
+    const sent = send(c).data as { text: string } | { base64: string };
+    expect('text' in sent ? Buffer.from(sent.text).toString('base64') : sent.base64).toBe(echoed.base64);
+  }
+  // A large body arriving at once is one receive, not a stream.
+  expect(kinds(evs(big))).toEqual(['open', 'receive', 'close']);
+  expect(receive(big)).toMatchObject({ size: BIG.length, truncated: false });
+  expect(payloadText(receive(big))).toBe(BIG);
+  expect(kinds(evs(empty))).toEqual(['open', 'receive', 'close']);
+  expect(receive(empty)).toMatchObject({ status: 204 });
+  expect(receive(empty).data).toBeUndefined();
+
+  // The page's own reads are untouched.
+  const page = await got<Record<string, unknown>>();
+  expect(page.text).toBe('hello text é');
+  expect(page.json).toEqual({ a: 1 });
+  expect(page.bin).toEqual([...BINARY]);
+  expect(page.request).toMatchObject({
+    method: 'POST',
+    custom: 'req',
+    base64: Buffer.from('from a Request').toString('base64'),
+  });
+  expect(page.params).toMatchObject({
+    method: 'PUT',
+    custom: 'arr',
+    type: 'application/x-www-form-urlencoded;charset=UTF-8',
+  });
+  expect(page.big).toBe(BIG.length);
+  expect(page.empty).toBe(204);
+});
+
+test('streaming responses are recorded chunk by chunk as they arrive, and the page reads the same content', async () => {
+  const t = await run(
+    '/streams.html',
+    `
+    const readAll = async (path) => {
+      const res = await fetch(path);
+      const reader = res.body.getReader();
+      const dec = new TextDecoder();
+      const parts = [];
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parts.push({ text: dec.decode(value, { stream: true }), at: performance.timeOrigin + performance.now() });
+      }
+      return parts;
+    };
+    got.ndjson = await readAll('/ndjson');
+    got.sse = await (await fetch('/sse')).text();
+    got.trickle = await (await fetch('/trickle')).text();
+  `,
+    3,
+  );
+  const [ndjson, sse, trickled] = connectionsOf(t, 'fetch') as ExportedConnection[];
+  const page = await got<{ ndjson: Array<{ text: string; at: number }>; sse: string; trickle: string }>();
+
+  const ndEvents = eventsOf(t, (ndjson as ExportedConnection).id);
+  expect(kinds(ndEvents)).toEqual(['open', 'receive', 'receive', 'receive', 'close']);
+  const ndChunks = ndEvents.filter((e) => e.type === 'receive');
+  expect(ndChunks.map((e) => e.chunk)).toEqual([0, 1, 2]);
+  expect(ndChunks.map(payloadText)).toEqual(NDJSON_LINES);
+  expect(ndChunks[0]).toMatchObject({ status: 200 });
+  expect(ndChunks[0]?.headersAt).toBeLessThanOrEqual(ndChunks[0]?.time as number);
+  expect(ndChunks[1]?.status).toBeUndefined();
+  // Recorded as they arrived: each chunk's capture time is within a few ms of the page reading it,
+  // and well before the next one arrived.
+  expect(page.ndjson.map((p) => p.text)).toEqual(NDJSON_LINES);
+  for (let i = 0; i < 3; i++) {
+    expect(Math.abs((ndChunks[i]?.time as number) - (page.ndjson[i]?.at as number))).toBeLessThan(150);
+  }
+  expect((ndChunks[2]?.time as number) - (ndChunks[0]?.time as number)).toBeGreaterThan(300);
+
+  const sseChunks = eventsOf(t, (sse as ExportedConnection).id).filter((e) => e.type === 'receive');
+  expect(sseChunks.map(payloadText)).toEqual(SSE_EVENTS);
+  expect(page.sse).toBe(SSE_EVENTS.join(''));
+
+  // Plain text that keeps arriving in pieces is recorded as a stream too.
+  const trickleChunks = eventsOf(t, (trickled as ExportedConnection).id).filter((e) => e.type === 'receive');
+  expect(trickleChunks.map(payloadText)).toEqual(['part one;', 'part two;', 'part three']);
+  expect(trickleChunks.map((e) => e.chunk)).toEqual([0, 1, 2]);
+  expect(page.trickle).toBe('part one;part two;part three');
+});
+
+test('AbortController aborts, network errors, and the promise behaves as the native one', async () => {
+  const t = await run(
+    '/errors.html',
+    `
+    const ac = new AbortController();
+    const pending = fetch('/slow', { signal: ac.signal });
+    got.isPromise = pending instanceof Promise && Object.getPrototypeOf(pending) === Promise.prototype;
+    setTimeout(() => ac.abort(), 100);
+    try { await pending; } catch (e) { got.abort = [e.name, e instanceof DOMException]; }
+    const midStream = new AbortController();
+    const res = await fetch('/endless', { signal: midStream.signal });
+    got.isResponse = res instanceof Response;
+    const reader = res.body.getReader();
+    await reader.read();
+    midStream.abort('enough');
+    try { for (;;) { const r = await reader.read(); if (r.done) break; } } catch (e) { got.midStream = String(e); }
+    try { await fetch('http://127.0.0.1:${closedPort}/refused'); } catch (e) { got.refused = [e.name, e.message, e instanceof TypeError]; }
+    got.unhandled = await new Promise((resolve) => {
+      addEventListener('unhandledrejection', (e) => { e.preventDefault(); resolve(e.reason instanceof TypeError); }, { once: true });
+      fetch('http://127.0.0.1:${closedPort}/unhandled');
+    });
+    got.fetchToString = Function.prototype.toString.call(fetch);
+    got.fetchName = [fetch.name, fetch.length];
+  `,
+    4,
+  );
+  const [aborted, midStream, refused, unhandled] = connectionsOf(t, 'fetch') as ExportedConnection[];
+  const evs = (c: ExportedConnection | undefined) => eventsOf(t, (c as ExportedConnection).id);
+  expect(kinds(evs(aborted))).toEqual(['open', 'error']);
+  expect(evs(aborted)[1]?.reason).toMatch(/^AbortError/);
+  const mid = evs(midStream);
+  expect(kinds(mid)).toEqual(['open', 'receive', 'error']);
+  expect(mid[1]).toMatchObject({ chunk: 0, status: 200, data: { text: '{"n":1}\n' } });
+  expect(mid[2]?.reason).toBe('enough');
+  expect(refused?.url).toBe(`http://127.0.0.1:${closedPort}/refused`);
+  expect(kinds(evs(refused))).toEqual(['open', 'error']);
+  expect(evs(refused)[1]?.reason).toBe('TypeError: Failed to fetch');
+  expect(kinds(evs(unhandled))).toEqual(['open', 'error']);
+  expect(await got()).toEqual({
+    isPromise: true,
+    abort: ['AbortError', true],
+    isResponse: true,
+    midStream: 'enough',
+    refused: ['TypeError', 'Failed to fetch', true],
+    unhandled: true,
+    fetchToString: 'function fetch() { [native code] }',
+    fetchName: ['fetch', 1],
+  });
+});
