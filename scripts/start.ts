@@ -6,10 +6,11 @@
 //
 // Options: --port N (or PORT=N), --duration SECONDS (headless run, default 15),
 // --storm (start the demo's poll storm on load), --headless (even with a display),
-// --out DIR (artifacts folder, default artifacts/).
+// --out DIR (artifacts folder, default artifacts/), --no-build (use the existing build).
 
 import { spawn } from 'node:child_process';
-import { relative, resolve } from 'node:path';
+import { access } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import { exportTimelineFromPanel, screenshotDevTools, writeArtifacts } from './demo/report';
 import { DEFAULT_DEMO_PORT, startDemoServer } from './demo/server';
 import { formatSummary, summarize } from './demo/summary';
@@ -32,6 +33,7 @@ if (!Number.isFinite(durationSec) || durationSec <= 0)
   throw new Error(`--duration: not a number of seconds: ${durationText}`);
 const storm = hasFlag(argv, 'storm');
 const outDir = resolve(ROOT, optionValue(argv, 'out') ?? 'artifacts');
+const build = !hasFlag(argv, 'no-build');
 const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 const headless = hasFlag(argv, 'headless') || !hasDisplay;
 
@@ -61,9 +63,16 @@ function buildExtension(): Promise<void> {
 async function main(): Promise<number> {
   const started = Date.now();
   await assertChromiumInstalled();
-  step('Building the extension (wxt build)…');
-  await buildExtension();
-  step(`Built ${shown(EXTENSION_DIR)}`);
+  if (build) {
+    step('Building the extension (wxt build)…');
+    await buildExtension();
+    step(`Built ${shown(EXTENSION_DIR)}`);
+  } else {
+    await access(join(EXTENSION_DIR, 'manifest.json')).catch(() => {
+      throw new Error(`--no-build: there is no build at ${EXTENSION_DIR} (run npm run build)`);
+    });
+    step(`Using the existing build at ${shown(EXTENSION_DIR)}`);
+  }
 
   const server = await startDemoServer({ port });
   if (port !== 0 && server.port !== port) step(`Port ${port} is busy; the demo uses ${server.port} instead.`);
@@ -75,6 +84,7 @@ async function main(): Promise<number> {
     headless,
     viewport: headless ? { width: 1280, height: 800 } : null,
     args: headless ? [] : ['--start-maximized'],
+    callerHandlesSignals: true,
   });
   let cleanedUp = false;
   const cleanUp = async () => {

@@ -9,8 +9,6 @@ import type { TimelineExport } from '../../lib/export/timeline';
 import { CdpSession, type DevToolsPanel, listTargets } from '../lib/devtools';
 import { isTimelineExport } from './summary';
 
-const EXPORT_FILE_NAME = 'wirescope-timeline.json';
-
 async function browserSession(debugPort: number): Promise<CdpSession> {
   const res = await fetch(`http://127.0.0.1:${debugPort}/json/version`);
   const info = (await res.json()) as { webSocketDebuggerUrl?: string };
@@ -18,12 +16,13 @@ async function browserSession(debugPort: number): Promise<CdpSession> {
   return CdpSession.connect(info.webSocketDebuggerUrl);
 }
 
-async function waitForFile(dir: string, name: string, timeoutMs: number): Promise<string> {
+/** The first finished .json download in dir (the panel names the file; Chromium renames NAME.crdownload when done). */
+async function waitForJsonFile(dir: string, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const names = await readdir(dir);
-    // Chromium writes NAME.crdownload (or a temp name) and renames it when complete.
-    if (names.includes(name) && !names.some((n) => n.endsWith('.crdownload'))) return join(dir, name);
+    const done = names.find((n) => n.endsWith('.json'));
+    if (done && !names.some((n) => n.endsWith('.crdownload'))) return join(dir, done);
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the export download did not arrive within ${timeoutMs} ms`);
@@ -43,13 +42,16 @@ export async function exportTimelineFromPanel(
   try {
     await browser.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
     const clicked = await panel.evaluate<boolean>(`(() => {
-      const button = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Export timeline');
+      const name = 'export timeline';
+      const button = [...document.querySelectorAll('button')].find((b) =>
+        [b.textContent, b.getAttribute('aria-label'), b.title].some((s) => (s ?? '').trim().toLowerCase() === name),
+      );
       if (!button) return false;
       button.click();
       return true;
     })()`);
     if (!clicked) throw new Error('the panel has no "Export timeline" button');
-    const file = await waitForFile(dir, EXPORT_FILE_NAME, timeoutMs);
+    const file = await waitForJsonFile(dir, timeoutMs);
     const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
     if (!isTimelineExport(parsed)) throw new Error('the exported file is not a wirescope-timeline v1 export');
     return parsed;

@@ -70,6 +70,8 @@ export interface LaunchOptions {
   viewport?: { width: number; height: number } | null;
   /** Extra Chromium flags. */
   args?: string[];
+  /** Let the caller handle Ctrl+C / SIGTERM (close cleanly) instead of Playwright closing the browser and exiting. */
+  callerHandlesSignals?: boolean;
 }
 
 export async function launchBrowser(options: LaunchOptions = {}): Promise<LaunchedBrowser> {
@@ -79,6 +81,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
     headless = true,
     viewport = { width: 1280, height: 800 },
     args: extraArgs = [],
+    callerHandlesSignals = false,
   } = options;
   const userDataDir = await mkdtemp(join(tmpdir(), 'wirescope-e2e-'));
   const debugPort = devtools ? await freePort() : null;
@@ -92,6 +95,8 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
     headless,
     args,
     viewport,
+    handleSIGINT: !callerHandlesSignals,
+    handleSIGTERM: !callerHandlesSignals,
   });
   let extensionId = '';
   if (extension) {
