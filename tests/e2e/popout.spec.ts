@@ -1,0 +1,71 @@
+// The detached ("pop out") panel: panel.html?tabId=N opened as an extension
+// page attaches to tab N, shows what the tab did before it was opened (the
+// relay's retained history), keeps streaming, and shows no other tab's traffic.
+
+import { expect, test } from '@playwright/test';
+import { type LaunchedBrowser, launchBrowser } from './support/browser';
+import { openCapture, type TimelineExport } from './support/capture';
+import { startServer, type TestServer } from './support/server';
+
+let server: TestServer;
+let browser: LaunchedBrowser;
+
+const wsTexts = (t: TimelineExport) =>
+  t.events
+    .filter((e) => e.type === 'send' || e.type === 'receive')
+    .map((e) => `${e.type} ${e.data && 'text' in e.data ? e.data.text : '?'}`);
+
+test.beforeAll(async () => {
+  server = await startServer();
+  server.socket('/echo', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+  server.page(
+    '/chat.html',
+    `<!doctype html><title>chat</title><script>
+      window.received = [];
+      const ws = new WebSocket('ws://' + location.host + '/echo');
+      ws.onopen = () => ws.send(new URLSearchParams(location.search).get('first'));
+      ws.onmessage = (event) => { window.received.push(event.data); };
+      window.say = (text) => ws.send(text);
+    </script>`,
+  );
+  browser = await launchBrowser();
+});
+
+test.afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('the detached panel shows the tab’s earlier traffic, then live traffic, and only that tab’s', async () => {
+  const session = await openCapture(browser, `${server.origin}/chat.html?first=before-open`);
+  const { page, panel } = session;
+  await page.waitForFunction(() => (window as unknown as { received: string[] }).received.length === 1);
+
+  // Traffic made before the panel existed comes from the relay's history.
+  let timeline = await session.waitForTimeline((t) => wsTexts(t).length >= 2);
+  expect(wsTexts(timeline)).toEqual(['send before-open', 'receive before-open']);
+  expect(timeline.connections).toHaveLength(1);
+  expect(timeline.connections[0]).toMatchObject({
+    transport: 'websocket',
+    url: `ws://127.0.0.1:${server.port}/echo`,
+    frameUrl: `${server.origin}/chat.html?first=before-open`,
+  });
+
+  // Another tab's traffic must not leak into this panel.
+  const other = await browser.context.newPage();
+  await other.goto(`${server.origin}/chat.html?first=other-tab`);
+  await other.waitForFunction(() => (window as unknown as { received: string[] }).received.length === 1);
+
+  // Live traffic after opening streams into the same panel without a reload.
+  await page.evaluate(() => (window as unknown as { say(t: string): void }).say('after-open'));
+  timeline = await session.waitForTimeline((t) => wsTexts(t).length >= 4);
+  expect(wsTexts(timeline)).toEqual([
+    'send before-open',
+    'receive before-open',
+    'send after-open',
+    'receive after-open',
+  ]);
+  expect(JSON.stringify(timeline)).not.toContain('other-tab');
+  expect(new URL(panel.url()).searchParams.get('tabId')).toBe(String(session.tabId));
+  await other.close();
+});
