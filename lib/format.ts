@@ -38,3 +38,66 @@ export const DIRECTION_ARROW: Record<EventRecord['type'], string> = {
   close: '■',
   error: '✕',
 };
+
+/** "+1.234 s" from a reference time; milliseconds below one second. */
+export function formatRelative(ms: number): string {
+  if (!Number.isFinite(ms)) return '';
+  const sign = ms < 0 ? '−' : '+';
+  const a = Math.abs(ms);
+  if (a < 1000) return `${sign}${a.toFixed(a < 10 ? 1 : 0)} ms`;
+  if (a < 60_000) return `${sign}${(a / 1000).toFixed(3)} s`;
+  const m = Math.floor(a / 60_000);
+  return `${sign}${m}m${((a % 60_000) / 1000).toFixed(1).padStart(4, '0')}s`;
+}
+
+/** A duration for humans: "850 ms", "1.48 s", "2m 05s". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${Math.floor(ms / 60_000)}m ${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
+}
+
+const HEX = '0123456789abcdef';
+
+/**
+ * Classic hex dump lines ("00000010  48 65 6c ... |Hello...|") of bytes[start,
+ * end). Non-printable bytes show as "." in the text column.
+ */
+export function hexDump(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  const out: string[] = [];
+  const stop = Math.min(end, bytes.length);
+  for (let off = start; off < stop; off += 16) {
+    let hex = '';
+    let text = '';
+    for (let i = 0; i < 16; i++) {
+      if (i === 8) hex += ' ';
+      const idx = off + i;
+      if (idx < stop) {
+        const b = bytes[idx] as number;
+        hex += `${HEX[b >> 4]}${HEX[b & 15]} `;
+        text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
+      } else {
+        hex += '   ';
+      }
+    }
+    out.push(`${off.toString(16).padStart(8, '0')}  ${hex} |${text}|`);
+  }
+  return out.join('\n');
+}
+
+/** Bytes of a base64 string's first `limit` decoded bytes, without decoding the rest. */
+export function base64Prefix(b64: string, limit: number): Uint8Array {
+  const chars = Math.min(b64.length, Math.ceil(limit / 3) * 4);
+  let head = b64.slice(0, chars).replace(/[^A-Za-z0-9+/]/g, '');
+  head = head.slice(0, head.length - (head.length % 4));
+  try {
+    const binary = atob(head);
+    const n = Math.min(limit, binary.length);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  } catch {
+    return new Uint8Array(0);
+  }
+}

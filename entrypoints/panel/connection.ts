@@ -36,6 +36,10 @@ export function connectToTab(
     port.postMessage({ v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId, payloadCap: cap });
   };
   connect();
+  // Port traffic keeps an MV3 service worker alive while the panel is open.
+  setInterval(() => {
+    port?.postMessage({ v: PROTOCOL_VERSION, t: 'panel-ping', tabId, payloadCap: cap });
+  }, 20_000);
 
   return {
     setPayloadCap(next) {

@@ -1,38 +1,70 @@
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { App } from '../../components/App';
-import { DEFAULT_PAYLOAD_CAP } from '../../lib/protocol';
+import type { PanelSettings } from '../../components/settings';
 import { TimelineStore } from '../../lib/timeline/store';
 import { connectToTab, inspectedTabId } from './connection';
+import { loadSettings, saveSettings } from './settings-storage';
+import { applyDevToolsTheme } from './theme';
 import '../../components/panel.css';
 
 const store = new TimelineStore();
 const tabId = inspectedTabId();
 const root = document.getElementById('app');
+const poppedOut = new URLSearchParams(location.search).has('tabId');
 
-if (root) {
-  let rerender = () => {};
-  if (tabId !== null) {
-    connectToTab(
-      tabId,
-      DEFAULT_PAYLOAD_CAP,
-      (msg) => {
-        store.ingest(msg);
-        rerender();
-      },
-      () => {},
-    );
+async function popOut(id: number): Promise<void> {
+  const url = browser.runtime.getURL(`/panel.html?tabId=${id}`);
+  try {
+    await browser.windows.create({ url, type: 'popup', width: 1200, height: 760 });
+  } catch {
+    // DevTools pages may lack the windows API: a plain window does the same job.
+    window.open(url, `wirescope-${id}`, 'popup,width=1200,height=760');
   }
-  const popOutUrl = tabId !== null ? browser.runtime.getURL(`/panel.html?tabId=${tabId}`) : null;
+}
+
+function reloadInspected(): void {
+  const devtools = (browser as { devtools?: typeof browser.devtools }).devtools;
+  if (devtools?.inspectedWindow && !poppedOut) devtools.inspectedWindow.reload({});
+  else if (tabId !== null) browser.tabs.reload(tabId).catch(() => {});
+}
+
+async function start(el: HTMLElement): Promise<void> {
+  applyDevToolsTheme(document.documentElement);
+  const settings = await loadSettings();
+  store.preserveLog = settings.preserveLog;
+  let version = 0;
+  let rerender = () => {};
+  const connection =
+    tabId !== null
+      ? connectToTab(
+          tabId,
+          settings.payloadCap,
+          (msg) => {
+            store.ingest(msg);
+            rerender();
+          },
+          () => {},
+        )
+      : null;
+  let current: PanelSettings = settings;
   const draw = () =>
     render(
       <App
         store={store}
+        version={version}
         tabId={tabId}
-        popOutUrl={popOutUrl}
         toolVersion={browser.runtime.getManifest().version}
+        settings={current}
+        onSettingsChange={(s) => {
+          current = s;
+          saveSettings(s);
+        }}
+        onPayloadCap={connection ? (bytes) => connection.setPayloadCap(bytes) : undefined}
+        onPopOut={tabId !== null && !poppedOut ? () => void popOut(tabId) : undefined}
+        onReloadPage={tabId !== null ? reloadInspected : undefined}
       />,
-      root,
+      el,
     );
   // Coalesce bursts of batches into one render (a timer, not rAF: rAF stops while the panel is hidden).
   let scheduled = false;
@@ -41,8 +73,11 @@ if (root) {
     scheduled = true;
     setTimeout(() => {
       scheduled = false;
+      version++;
       draw();
     }, 50);
   };
   draw();
 }
+
+if (root) void start(root);

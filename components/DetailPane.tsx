@@ -1,0 +1,208 @@
+// Detail of the selected event: payload as a JSON tree, raw text, hex for
+// binary, and for HTTP the request/response headers, status and timings.
+// Everything is rendered as text nodes; big payloads are shown in slices.
+
+import { useMemo, useState } from 'preact/hooks';
+import { formatBytes, formatClock, formatDuration, TRANSPORT_LABEL } from '../lib/format';
+import type { HeaderList } from '../lib/model';
+import type { TimelineEvent } from '../lib/timeline/store';
+import { HexView } from './HexView';
+import { JsonTree } from './JsonTree';
+import { copyText, parsePayloadJson } from './payload';
+
+export const RAW_PAGE = 256 * 1024;
+
+type Tab = 'payload' | 'raw' | 'hex' | 'http';
+
+export interface DetailPaneProps {
+  event: TimelineEvent;
+  /** Events of the same connection (for HTTP headers and timings). */
+  related: readonly TimelineEvent[];
+  connectionNumber: number;
+  onClose(): void;
+}
+
+function CopyButton({ label, text }: { label: string; text: () => string }) {
+  const [done, setDone] = useState<'' | 'ok' | 'fail'>('');
+  return (
+    <button
+      type="button"
+      onClick={async () => {
+        setDone((await copyText(text())) ? 'ok' : 'fail');
+        setTimeout(() => setDone(''), 1200);
+      }}
+    >
+      {done === 'ok' ? 'Copied' : done === 'fail' ? 'Copy failed' : label}
+    </button>
+  );
+}
+
+function RawText({ text }: { text: string }) {
+  const [limit, setLimit] = useState(RAW_PAGE);
+  return (
+    <div>
+      <pre class="raw" data-testid="raw-payload">
+        {text.length > limit ? text.slice(0, limit) : text}
+      </pre>
+      {text.length > limit && (
+        <button type="button" class="link" onClick={() => setLimit(limit * 4)}>
+          Showing {limit.toLocaleString()} of {text.length.toLocaleString()} characters: show more
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Headers({ title, headers }: { title: string; headers: HeaderList | undefined }) {
+  return (
+    <section>
+      <h4>{title}</h4>
+      {headers && headers.length > 0 ? (
+        <table class="kv">
+          <tbody>
+            {headers.map(([k, v], i) => (
+              <tr key={`${k}-${i}`}>
+                <th>{k}</th>
+                <td>{v}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p class="muted">None captured.</p>
+      )}
+    </section>
+  );
+}
+
+function HttpInfo({ event, related }: { event: TimelineEvent; related: readonly TimelineEvent[] }) {
+  const c = event.connection;
+  const response = related.find((e) => e.record.type === 'receive' && e.record.status !== undefined);
+  const end = related.find((e) => e.record.type === 'close' || e.record.type === 'error');
+  const headersAt = response?.record.headersAt;
+  const rows: Array<[string, string]> = [
+    ['Request URL', c.url],
+    ['Method', c.method ?? 'GET'],
+    ['Status', c.status !== null ? `${c.status} ${response?.record.statusText ?? ''}`.trim() : 'pending'],
+    ['Started', formatClock(c.startedAt)],
+  ];
+  if (headersAt !== undefined)
+    rows.push(['Waiting (headers after)', formatDuration(headersAt - c.startedAt)]);
+  if (response) rows.push(['Response after', formatDuration(response.time - c.startedAt)]);
+  if (end)
+    rows.push([
+      end.record.type === 'error' ? 'Failed after' : 'Total',
+      formatDuration(end.time - c.startedAt),
+    ]);
+  else rows.push(['Held so far', formatDuration(Date.now() - c.startedAt)]);
+  if (end?.record.reason) rows.push(['Reason', end.record.reason]);
+  return (
+    <div class="http">
+      <table class="kv">
+        <tbody>
+          {rows.map(([k, v]) => (
+            <tr key={k}>
+              <th>{k}</th>
+              <td>{v}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Headers title="Request headers" headers={c.record.requestHeaders} />
+      <Headers title="Response headers" headers={response?.record.responseHeaders} />
+    </div>
+  );
+}
+
+export function DetailPane({ event, related, connectionNumber, onClose }: DetailPaneProps) {
+  const r = event.record;
+  const c = event.connection;
+  const text = r.data && 'text' in r.data ? r.data.text : undefined;
+  const base64 = r.data && 'base64' in r.data ? r.data.base64 : undefined;
+  const isHttp = c.transport === 'xhr' || c.transport === 'fetch';
+  const parsed = useMemo(() => (text !== undefined ? parsePayloadJson(text) : null), [text]);
+  const tabs: Tab[] = [];
+  if (text !== undefined) tabs.push('payload', 'raw');
+  if (base64 !== undefined || text !== undefined) tabs.push('hex');
+  if (isHttp) tabs.push('http');
+  const [tab, setTab] = useState<Tab>(base64 !== undefined ? 'hex' : 'payload');
+  const current = tabs.includes(tab) ? tab : (tabs[0] ?? null);
+
+  const facts: Array<[string, string]> = [
+    ['Event', `${r.type}${r.eventName ? ` (${r.eventName})` : ''}`],
+    ['Time', formatClock(event.time)],
+    ['Connection', `#${connectionNumber} ${TRANSPORT_LABEL[c.transport]} ${c.url}`],
+  ];
+  if (r.size !== undefined)
+    facts.push(['Size', `${formatBytes(r.size)}${r.truncated ? ' (truncated to the payload cap)' : ''}`]);
+  if (r.status !== undefined) facts.push(['Status', `${r.status} ${r.statusText ?? ''}`.trim()]);
+  if (r.code !== undefined) facts.push(['Close code', String(r.code)]);
+  if (r.reason) facts.push(['Reason', r.reason]);
+  if (r.wasClean !== undefined) facts.push(['Clean', String(r.wasClean)]);
+  if (r.closedBy) facts.push(['Closed by', r.closedBy]);
+  if (r.protocol) facts.push(['Protocol', r.protocol]);
+  if (r.lastEventId) facts.push(['Last event id', r.lastEventId]);
+
+  return (
+    <section class="detail" aria-label="Event detail" data-testid="detail">
+      <div class="detail-bar">
+        <div role="tablist" aria-label="Detail views">
+          {tabs.map((t) => (
+            <button
+              key={t}
+              type="button"
+              role="tab"
+              aria-selected={current === t}
+              class={current === t ? 'active' : ''}
+              onClick={() => setTab(t)}
+            >
+              {t === 'payload' ? 'Payload' : t === 'raw' ? 'Raw' : t === 'hex' ? 'Hex' : 'Headers & timing'}
+            </button>
+          ))}
+        </div>
+        <span class="spacer" />
+        {text !== undefined && <CopyButton label="Copy payload" text={() => text} />}
+        {base64 !== undefined && <CopyButton label="Copy base64" text={() => base64} />}
+        <CopyButton label="Copy URL" text={() => c.url} />
+        <button type="button" aria-label="Close detail" title="Close (Esc)" onClick={onClose}>
+          ✕
+        </button>
+      </div>
+      <div class="detail-body">
+        <table class="kv facts">
+          <tbody>
+            {facts.map(([k, v]) => (
+              <tr key={k}>
+                <th>{k}</th>
+                <td>{v}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {r.truncated && (
+          <p class="warn">
+            Only the first part of this payload was captured. Raise the payload cap in Settings to capture
+            more.
+          </p>
+        )}
+        {current === 'payload' &&
+          text !== undefined &&
+          parsed &&
+          (parsed.ok ? (
+            <JsonTree key={event.seq} value={parsed.value} />
+          ) : (
+            <>
+              {parsed.reason !== 'not-json' && <p class="muted">Not shown as a tree: {parsed.message}</p>}
+              <RawText key={event.seq} text={text} />
+            </>
+          ))}
+        {current === 'raw' && text !== undefined && <RawText key={event.seq} text={text} />}
+        {current === 'hex' && (
+          <HexView key={event.seq} base64={base64} text={base64 === undefined ? text : undefined} />
+        )}
+        {current === 'http' && <HttpInfo event={event} related={related} />}
+        {current === null && <p class="muted">This event carries no payload.</p>}
+      </div>
+    </section>
+  );
+}

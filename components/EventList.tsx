@@ -1,0 +1,221 @@
+// The unified event list, virtualised with @tanstack/virtual-core: only the rows
+// in view (plus a few) exist in the DOM, so 100,000+ events scroll smoothly.
+// It follows the newest events while scrolled to the bottom; once the user
+// scrolls up it stays put and counts what arrived ("N new").
+
+import {
+  elementScroll,
+  observeElementOffset,
+  observeElementRect,
+  Virtualizer,
+  type VirtualizerOptions,
+} from '@tanstack/virtual-core';
+import { useEffect, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
+import {
+  DIRECTION_ARROW,
+  formatBytes,
+  formatClock,
+  formatRelative,
+  previewOf,
+  TRANSPORT_LABEL,
+} from '../lib/format';
+import type { Connection, TimelineEvent } from '../lib/timeline/store';
+
+export const ROW_HEIGHT = 20;
+
+export interface EventListProps {
+  /** Visible events in order; the array may grow in place between renders. */
+  items: readonly TimelineEvent[];
+  /** Changes whenever items changed (length alone misses a rebuild of equal size). */
+  itemsVersion: number;
+  /** Items appended at the end since the previous render (drives "N new"). */
+  appended: number;
+  selectedSeq: number | null;
+  onSelect(e: TimelineEvent): void;
+  /** Reference time for the relative column (the page's start). */
+  timeOrigin(e: TimelineEvent): number;
+  numberOf(c: Connection): number;
+  /** Bumped by the parent to scroll the selected row into view (keyboard moves). */
+  revealToken: number;
+}
+
+type Opts = VirtualizerOptions<HTMLDivElement, HTMLDivElement>;
+
+function atBottom(el: HTMLElement): boolean {
+  return el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_HEIGHT;
+}
+
+export function EventList(props: EventListProps) {
+  const { items, itemsVersion, appended, selectedSeq, onSelect, timeOrigin, numberOf, revealToken } = props;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  const following = useRef(true);
+  const [unseen, setUnseen] = useState(0);
+  const lastVersion = useRef(itemsVersion);
+
+  const options: Opts = {
+    count: items.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    scrollToFn: elementScroll,
+    observeElementRect,
+    observeElementOffset,
+    getItemKey: (i) => items[i]?.seq ?? i,
+    onChange: () => rerender(0),
+  };
+  const virtualizer = useRef<Virtualizer<HTMLDivElement, HTMLDivElement> | null>(null);
+  if (!virtualizer.current) virtualizer.current = new Virtualizer(options);
+  const v = virtualizer.current;
+  v.setOptions(options);
+
+  useEffect(() => v._didMount(), [v]);
+  useLayoutEffect(() => {
+    v._willUpdate();
+  });
+
+  // New items: follow to the bottom, or count them for the pill.
+  useLayoutEffect(() => {
+    if (lastVersion.current === itemsVersion) return;
+    lastVersion.current = itemsVersion;
+    const el = scrollRef.current;
+    if (!el) return;
+    if (following.current) {
+      el.scrollTop = el.scrollHeight;
+      setUnseen(0);
+    } else if (appended > 0) {
+      setUnseen((n) => n + appended);
+    }
+  }, [itemsVersion, appended]);
+
+  // Choosing a row other than the newest stops following, so the selection stays put.
+  useLayoutEffect(() => {
+    if (selectedSeq === null) return;
+    if (items[items.length - 1]?.seq !== selectedSeq) following.current = false;
+  }, [selectedSeq]);
+
+  // Keyboard selection: keep the selected row in view.
+  useLayoutEffect(() => {
+    if (revealToken === 0 || selectedSeq === null) return;
+    const i = items.findIndex((e) => e.seq === selectedSeq);
+    if (i >= 0) v.scrollToIndex(i, { align: 'auto' });
+  }, [revealToken]);
+
+  const onScroll = () => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const bottom = atBottom(el);
+    following.current = bottom;
+    if (bottom && unseen) setUnseen(0);
+  };
+
+  const jumpToNewest = () => {
+    const el = scrollRef.current;
+    if (!el) return;
+    following.current = true;
+    el.scrollTop = el.scrollHeight;
+    setUnseen(0);
+  };
+
+  const rows = v.getVirtualItems();
+  const offset = rows[0]?.start ?? 0;
+  return (
+    <div class="event-list">
+      <table class="event-table event-head" aria-hidden="true">
+        <Cols />
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th class="c-rel">Since load</th>
+            <th>Connection</th>
+            <th>Transport</th>
+            <th class="c-dir">Dir</th>
+            <th class="c-size">Size</th>
+            <th>Data</th>
+          </tr>
+        </thead>
+      </table>
+      <div class="event-scroll" ref={scrollRef} onScroll={onScroll} data-testid="events">
+        <div style={{ height: `${v.getTotalSize()}px`, position: 'relative' }}>
+          <table
+            class="event-table"
+            aria-label="Events"
+            aria-rowcount={items.length}
+            style={{ transform: `translateY(${offset}px)` }}
+          >
+            <Cols />
+            <tbody>
+              {rows.map((row) => {
+                const e = items[row.index];
+                if (!e) return null;
+                const r = e.record;
+                const selected = e.seq === selectedSeq;
+                return (
+                  <tr
+                    key={e.seq}
+                    aria-rowindex={row.index + 1}
+                    aria-current={selected ? 'true' : undefined}
+                    class={`t-${r.type}${selected ? ' selected' : ''}${row.index % 2 ? ' odd' : ''}`}
+                    data-type={r.type}
+                    data-seq={e.seq}
+                    onMouseDown={() => onSelect(e)}
+                  >
+                    <td class="c-time">{formatClock(e.time)}</td>
+                    <td class="c-rel">{formatRelative(e.time - timeOrigin(e))}</td>
+                    <td class="c-conn" title={e.connection.url}>
+                      #{numberOf(e.connection)} {hostPath(e.connection.url)}
+                    </td>
+                    <td class={`c-tr tr-${e.connection.transport}`}>
+                      {TRANSPORT_LABEL[e.connection.transport]}
+                    </td>
+                    <td class="c-dir" title={r.type}>
+                      {DIRECTION_ARROW[r.type]}
+                    </td>
+                    <td class="c-size">{r.size !== undefined ? formatBytes(r.size) : ''}</td>
+                    <td class="c-data">{previewOf(r, 300)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      </div>
+      {unseen > 0 && (
+        <button type="button" class="new-pill" onClick={jumpToNewest}>
+          {unseen.toLocaleString()} new ↓
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Same column widths for the header table and the rows table. */
+function Cols() {
+  return (
+    <colgroup>
+      <col style={{ width: '100px' }} />
+      <col style={{ width: '78px' }} />
+      <col style={{ width: '150px' }} />
+      <col style={{ width: '62px' }} />
+      <col style={{ width: '30px' }} />
+      <col style={{ width: '64px' }} />
+      <col />
+    </colgroup>
+  );
+}
+
+const hostPathCache = new Map<string, string>();
+function hostPath(url: string): string {
+  let s = hostPathCache.get(url);
+  if (s === undefined) {
+    try {
+      const u = new URL(url);
+      s = u.pathname.length > 1 ? u.pathname : u.host;
+    } catch {
+      s = url;
+    }
+    if (hostPathCache.size > 5000) hostPathCache.clear();
+    hostPathCache.set(url, s);
+  }
+  return s;
+}

@@ -1,0 +1,327 @@
+// Canvas overview above the list: a lane per connection or channel, a tick per
+// message, a bar per held HTTP request, and a message-rate strip. Dragging
+// brushes a time range (the list is filtered to it); hovering tells what is
+// under the cursor. Drawing buckets events per pixel column, so its cost is
+// one pass over the events, throttled while traffic streams in.
+
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { formatClock, formatDuration } from '../lib/format';
+import type { ListEntry } from '../lib/timeline/channels';
+import type { Connection, TimelineEvent } from '../lib/timeline/store';
+
+export const LANE_HEIGHT = 14;
+const RATE_HEIGHT = 20;
+const LABEL_WIDTH = 150;
+const REDRAW_MS = 250;
+
+export interface TimelineOverviewProps {
+  entries: readonly ListEntry[];
+  events: readonly TimelineEvent[];
+  connections: readonly Connection[];
+  version: number;
+  height: number;
+  range: readonly [number, number] | null;
+  onBrush(range: [number, number] | null): void;
+}
+
+interface Layout {
+  t0: number;
+  t1: number;
+  width: number;
+  lanes: number;
+  /** events per (lane, column) */
+  counts: Uint32Array;
+  rate: Uint32Array;
+  laneTitles: string[];
+  laneKeys: Array<Set<string>>;
+}
+
+function cssVar(el: Element, name: string, fallback: string): string {
+  const v = getComputedStyle(el).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+export function TimelineOverview(props: TimelineOverviewProps) {
+  const { entries, version, height, range, onBrush } = props;
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const layout = useRef<Layout | null>(null);
+  const lastDraw = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const [tip, setTip] = useState<{ x: number; y: number; text: string } | null>(null);
+  const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
+  const [width, setWidth] = useState(0);
+  const propsRef = useRef(props);
+  propsRef.current = props;
+
+  useLayoutEffect(() => {
+    const el = wrapRef.current;
+    if (!el) return;
+    setWidth(el.clientWidth);
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const draw = () => {
+    lastDraw.current = performance.now();
+    const canvas = canvasRef.current;
+    const wrap = wrapRef.current;
+    if (!canvas || !wrap || width <= LABEL_WIDTH) return;
+    const ctx = canvas.getContext?.('2d');
+    if (!ctx) return;
+    const { entries: ents, events: evs, connections: conns } = propsRef.current;
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.floor(width * dpr);
+    canvas.height = Math.floor(height * dpr);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const fg = cssVar(wrap, '--fg', '#222');
+    const muted = cssVar(wrap, '--muted', '#888');
+    const border = cssVar(wrap, '--border', '#ddd');
+    const accent = cssVar(wrap, '--accent', '#1a73e8');
+    const sendC = cssVar(wrap, '--send', '#0b8043');
+    const recvC = cssVar(wrap, '--recv', '#1a73e8');
+    const warn = cssVar(wrap, '--warn', '#d93025');
+    const held = cssVar(wrap, '--held', 'rgba(26,115,232,.25)');
+    ctx.clearRect(0, 0, width, height);
+
+    const maxLanes = Math.max(1, Math.floor((height - RATE_HEIGHT) / LANE_HEIGHT));
+    const laneTitles: string[] = [];
+    const laneKeys: Array<Set<string>> = [];
+    const laneOf = new Map<string, number>();
+    ents.forEach((e, i) => {
+      const lane = Math.min(i, maxLanes - 1);
+      if (lane === laneTitles.length) {
+        laneTitles.push(
+          e.kind === 'connection' && e.number !== undefined ? `#${e.number} ${e.title}` : e.title,
+        );
+        laneKeys.push(new Set());
+      }
+      if (i === maxLanes - 1 && ents.length > maxLanes)
+        laneTitles[lane] = `+${ents.length - maxLanes + 1} more`;
+      for (const k of e.connectionKeys) {
+        laneOf.set(k, lane);
+        laneKeys[lane]?.add(k);
+      }
+    });
+    const lanes = laneTitles.length;
+
+    let t0 = Number.POSITIVE_INFINITY;
+    let t1 = Number.NEGATIVE_INFINITY;
+    for (const e of evs) {
+      if (e.time < t0) t0 = e.time;
+      if (e.time > t1) t1 = e.time;
+    }
+    for (const c of conns) {
+      if (c.startedAt < t0) t0 = c.startedAt;
+      if (c.endedAt !== null && c.endedAt > t1) t1 = c.endedAt;
+    }
+    if (!Number.isFinite(t0)) {
+      layout.current = null;
+      ctx.fillStyle = muted;
+      ctx.font = '11px system-ui, sans-serif';
+      ctx.fillText('The timeline fills in as traffic arrives.', 8, 16);
+      return;
+    }
+    if (t1 - t0 < 1000) t1 = t0 + 1000;
+    const plotW = width - LABEL_WIDTH;
+    const cols = Math.max(1, Math.floor(plotW));
+    const xOf = (t: number) => LABEL_WIDTH + ((t - t0) / (t1 - t0)) * (plotW - 1);
+    const counts = new Uint32Array(lanes * cols);
+    const rate = new Uint32Array(cols);
+    const sendCols = new Uint8Array(lanes * cols);
+
+    // Lane backgrounds and labels.
+    for (let l = 0; l < lanes; l++) {
+      if (l % 2) {
+        ctx.fillStyle = border;
+        ctx.globalAlpha = 0.25;
+        ctx.fillRect(0, l * LANE_HEIGHT, width, LANE_HEIGHT);
+        ctx.globalAlpha = 1;
+      }
+    }
+    // Held HTTP requests as bars.
+    const now = t1;
+    ctx.fillStyle = held;
+    for (const c of conns) {
+      if (c.transport !== 'xhr' && c.transport !== 'fetch') continue;
+      const lane = laneOf.get(c.key);
+      if (lane === undefined) continue;
+      const x0 = xOf(c.startedAt);
+      const x1 = xOf(c.endedAt ?? now);
+      ctx.fillRect(x0, lane * LANE_HEIGHT + 3, Math.max(1, x1 - x0), LANE_HEIGHT - 6);
+    }
+    for (const e of evs) {
+      const lane = laneOf.get(e.connection.key);
+      const col = Math.min(cols - 1, Math.max(0, Math.floor(((e.time - t0) / (t1 - t0)) * (cols - 1))));
+      rate[col] = (rate[col] ?? 0) + 1;
+      if (lane === undefined) continue;
+      const i = lane * cols + col;
+      counts[i] = (counts[i] ?? 0) + 1;
+      if (e.record.type === 'send') sendCols[i] = 1;
+    }
+    // Ticks: one per occupied column (colour: sends vs the rest).
+    for (let l = 0; l < lanes; l++) {
+      for (let col = 0; col < cols; col++) {
+        const i = l * cols + col;
+        if (!counts[i]) continue;
+        ctx.fillStyle = sendCols[i] ? sendC : recvC;
+        ctx.fillRect(LABEL_WIDTH + col, l * LANE_HEIGHT + 2, 1, LANE_HEIGHT - 4);
+      }
+    }
+    // Message-rate strip.
+    let peak = 1;
+    for (const r of rate) if (r > peak) peak = r;
+    const rateTop = height - RATE_HEIGHT;
+    ctx.fillStyle = border;
+    ctx.fillRect(0, rateTop, width, 1);
+    ctx.fillStyle = accent;
+    for (let col = 0; col < cols; col++) {
+      const r = rate[col] ?? 0;
+      if (!r) continue;
+      const h = Math.max(1, ((RATE_HEIGHT - 3) * r) / peak);
+      ctx.fillRect(LABEL_WIDTH + col, height - h, 1, h);
+    }
+    // Labels on top, on the lane background.
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    for (let l = 0; l < lanes; l++) {
+      const title = laneTitles[l] ?? '';
+      const stormy = ents[l]?.pattern?.storm;
+      ctx.fillStyle = stormy ? warn : fg;
+      ctx.fillText(
+        title.length > 24 ? `${title.slice(0, 23)}…` : title,
+        4,
+        l * LANE_HEIGHT + LANE_HEIGHT / 2,
+        LABEL_WIDTH - 8,
+      );
+    }
+    ctx.fillStyle = muted;
+    ctx.fillText(`rate (peak ${peak}/px)`, 4, rateTop + RATE_HEIGHT / 2);
+    layout.current = { t0, t1, width, lanes, counts, rate, laneTitles, laneKeys };
+  };
+
+  // Redraw on new data, at most every REDRAW_MS.
+  useEffect(() => {
+    const since = performance.now() - lastDraw.current;
+    if (since >= REDRAW_MS) draw();
+    else if (!timer.current)
+      timer.current = setTimeout(() => {
+        timer.current = null;
+        draw();
+      }, REDRAW_MS - since);
+  }, [version]);
+  useEffect(() => draw(), [width, height, entries.length]);
+  useEffect(() => () => (timer.current ? clearTimeout(timer.current) : undefined), []);
+
+  const timeAt = (clientX: number): number | null => {
+    const L = layout.current;
+    const canvas = canvasRef.current;
+    if (!L || !canvas) return null;
+    const x = clientX - canvas.getBoundingClientRect().left;
+    const f = Math.min(1, Math.max(0, (x - LABEL_WIDTH) / (L.width - LABEL_WIDTH - 1)));
+    return L.t0 + f * (L.t1 - L.t0);
+  };
+
+  const xOfTime = (t: number): number => {
+    const L = layout.current;
+    if (!L) return 0;
+    return LABEL_WIDTH + ((t - L.t0) / (L.t1 - L.t0)) * (L.width - LABEL_WIDTH - 1);
+  };
+
+  const describeAt = (clientX: number, clientY: number): string | null => {
+    const L = layout.current;
+    const canvas = canvasRef.current;
+    if (!L || !canvas) return null;
+    const rect = canvas.getBoundingClientRect();
+    const x = clientX - rect.left;
+    const y = clientY - rect.top;
+    if (x < LABEL_WIDTH) {
+      const lane = Math.floor(y / LANE_HEIGHT);
+      return L.laneTitles[lane] ?? null;
+    }
+    const cols = L.rate.length;
+    const col = Math.min(cols - 1, Math.max(0, Math.floor(x - LABEL_WIDTH)));
+    const span = (L.t1 - L.t0) / cols;
+    const t = L.t0 + col * span;
+    const when = `${formatClock(t)} (${formatDuration(span)} per pixel)`;
+    if (y >= height - RATE_HEIGHT) return `${L.rate[col] ?? 0} events at ${when}`;
+    const lane = Math.floor(y / LANE_HEIGHT);
+    if (lane >= L.lanes) return null;
+    let n = 0;
+    for (let c = Math.max(0, col - 2); c <= Math.min(cols - 1, col + 2); c++)
+      n += L.counts[lane * cols + c] ?? 0;
+    const keys = L.laneKeys[lane];
+    let inFlight = 0;
+    if (keys)
+      for (const c of propsRef.current.connections)
+        if (
+          keys.has(c.key) &&
+          (c.transport === 'xhr' || c.transport === 'fetch') &&
+          c.startedAt <= t &&
+          (c.endedAt ?? L.t1) >= t
+        )
+          inFlight++;
+    const held = inFlight ? `, ${inFlight} request${inFlight > 1 ? 's' : ''} held` : '';
+    return `${L.laneTitles[lane]}: ${n} event${n === 1 ? '' : 's'} near ${when}${held}`;
+  };
+
+  const onPointerDown = (ev: PointerEvent) => {
+    const t = timeAt(ev.clientX);
+    if (t === null) return;
+    (ev.currentTarget as HTMLElement).setPointerCapture?.(ev.pointerId);
+    setDrag({ from: t, to: t });
+  };
+  const onPointerMove = (ev: PointerEvent) => {
+    if (drag) {
+      const t = timeAt(ev.clientX);
+      if (t !== null) setDrag({ from: drag.from, to: t });
+    }
+    const text = describeAt(ev.clientX, ev.clientY);
+    const rect = wrapRef.current?.getBoundingClientRect();
+    setTip(text && rect ? { x: ev.clientX - rect.left, y: ev.clientY - rect.top, text } : null);
+  };
+  const onPointerUp = () => {
+    if (!drag) return;
+    const a = Math.min(drag.from, drag.to);
+    const b = Math.max(drag.from, drag.to);
+    setDrag(null);
+    if (Math.abs(xOfTime(b) - xOfTime(a)) < 3) onBrush(null);
+    else onBrush([a, b]);
+  };
+
+  const shown = drag ? [Math.min(drag.from, drag.to), Math.max(drag.from, drag.to)] : range;
+  return (
+    <div class="overview" ref={wrapRef} style={{ height: `${height}px` }} data-testid="timeline">
+      <canvas
+        ref={canvasRef}
+        role="img"
+        aria-label={`Timeline overview: ${entries.length} lanes. Drag to filter the list to a time range; click to clear.`}
+        style={{ width: `${width}px`, height: `${height}px` }}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerLeave={() => setTip(null)}
+      />
+      {shown && layout.current && (
+        <div
+          class="brush"
+          style={{
+            left: `${xOfTime(shown[0] as number)}px`,
+            width: `${Math.max(1, xOfTime(shown[1] as number) - xOfTime(shown[0] as number))}px`,
+          }}
+        />
+      )}
+      {tip && (
+        <div
+          class="tooltip"
+          role="tooltip"
+          style={{ left: `${Math.min(tip.x + 12, width - 260)}px`, top: `${tip.y + 12}px` }}
+        >
+          {tip.text}
+        </div>
+      )}
+    </div>
+  );
+}

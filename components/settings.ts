@@ -1,0 +1,68 @@
+// Panel settings: what the user chose, remembered across sessions in extension
+// storage by the panel glue. Read back as untrusted data and sanitised here.
+
+import type { DirectionGroup } from '../lib/filter';
+import { TRANSPORTS, type Transport } from '../lib/model';
+import { DEFAULT_PAYLOAD_CAP } from '../lib/protocol';
+
+export const DIRECTION_GROUPS: readonly DirectionGroup[] = ['out', 'in', 'lifecycle'];
+
+export const PAYLOAD_CAP_CHOICES = [
+  64 * 1024,
+  256 * 1024,
+  1024 * 1024,
+  4 * 1024 * 1024,
+  16 * 1024 * 1024,
+  64 * 1024 * 1024,
+] as const;
+
+export interface PanelSettings {
+  preserveLog: boolean;
+  transports: Transport[];
+  directions: DirectionGroup[];
+  payloadCap: number;
+  query: string;
+  showTimeline: boolean;
+  sidebarWidth: number;
+  detailWidth: number;
+  timelineHeight: number;
+}
+
+export const DEFAULT_SETTINGS: PanelSettings = {
+  preserveLog: false,
+  transports: [...TRANSPORTS],
+  directions: [...DIRECTION_GROUPS],
+  payloadCap: DEFAULT_PAYLOAD_CAP,
+  query: '',
+  showTimeline: true,
+  sidebarWidth: 240,
+  detailWidth: 420,
+  timelineHeight: 110,
+};
+
+const clamp = (v: unknown, lo: number, hi: number, fallback: number): number =>
+  typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.round(v))) : fallback;
+
+function subset<T extends string>(v: unknown, allowed: readonly T[], fallback: T[]): T[] {
+  if (!Array.isArray(v)) return fallback;
+  return allowed.filter((a) => v.includes(a));
+}
+
+export function sanitizeSettings(raw: unknown): PanelSettings {
+  const d = DEFAULT_SETTINGS;
+  if (typeof raw !== 'object' || raw === null) return { ...d };
+  const r = raw as Record<string, unknown>;
+  return {
+    preserveLog: typeof r.preserveLog === 'boolean' ? r.preserveLog : d.preserveLog,
+    transports: subset(r.transports, TRANSPORTS, d.transports),
+    directions: subset(r.directions, DIRECTION_GROUPS, d.directions),
+    payloadCap: (PAYLOAD_CAP_CHOICES as readonly number[]).includes(r.payloadCap as number)
+      ? (r.payloadCap as number)
+      : d.payloadCap,
+    query: typeof r.query === 'string' ? r.query.slice(0, 2000) : d.query,
+    showTimeline: typeof r.showTimeline === 'boolean' ? r.showTimeline : d.showTimeline,
+    sidebarWidth: clamp(r.sidebarWidth, 140, 600, d.sidebarWidth),
+    detailWidth: clamp(r.detailWidth, 240, 1200, d.detailWidth),
+    timelineHeight: clamp(r.timelineHeight, 50, 400, d.timelineHeight),
+  };
+}
