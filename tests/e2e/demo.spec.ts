@@ -87,6 +87,7 @@ test('the demo makes WebSocket, SSE, XHR and fetch long-polls, polling, REST and
   }
   await session.panel.close();
   expect(missingTraffic(t), 'traffic missing from the export').toEqual([]);
+  expect(byPath(t, 'xhr', '/api/storm'), 'the poll storm is off by default').toHaveLength(0);
 
   // WebSocket chat: text and binary frames both ways.
   const [chat] = byPath(t, 'websocket', '/chat');
@@ -145,6 +146,30 @@ test('the demo makes WebSocket, SSE, XHR and fetch long-polls, polling, REST and
   expect(ioEvents.some((e) => e.type === 'send' && payloadText(e) === '2probe')).toBe(true);
   expect(ioEvents.some((e) => e.type === 'receive' && payloadText(e) === '3probe')).toBe(true);
   expect(ioEvents.some((e) => e.data && 'base64' in e.data)).toBe(true);
+});
+
+test('the opt-in poll storm multiplies overlapping polls, then stops by itself after 10 s', async () => {
+  test.setTimeout(60_000);
+  server = await startDemoServer({ port: 0 });
+  browser = await launchBrowser();
+  const session = await openCapture(browser, `${server.url}?storm=1`);
+  const { page } = session;
+  const started = async () => Number(/started (\d+)/.exec(await counters(page, 'storm'))?.[1] ?? 0);
+
+  // Captured: the storm's XHRs to /api/storm overlap (more than one in flight at once).
+  const t = await session.waitForTimeline((x) => byPath(x, 'xhr', '/api/storm').length >= 6, 15_000);
+  const storm = byPath(t, 'xhr', '/api/storm');
+  const inFlightAt = (time: number) =>
+    storm.filter((c) => c.startedAt <= time && time < (c.endedAt ?? Number.POSITIVE_INFINITY)).length;
+  expect(Math.max(...storm.map((c) => inFlightAt(c.startedAt)))).toBeGreaterThan(1);
+  await session.panel.close();
+
+  // Self-limiting: after 10 s no new poll starts.
+  await expect(page.locator('#storm [data-status]')).toHaveText(/^stopped/, { timeout: 15_000 });
+  const afterStop = await started();
+  expect(afterStop).toBeGreaterThanOrEqual(6);
+  await page.waitForTimeout(2500);
+  expect(await started()).toBe(afterStop);
 });
 
 test('npm start without a display runs headless and leaves an export, a screenshot and a summary', async () => {
