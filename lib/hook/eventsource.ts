@@ -105,18 +105,15 @@ export function patchEventSource(p: Pristine, d: Disguise, ch: HookChannel, next
     });
   };
 
-  const WrappedES = new p.ProxyCtor(NativeES, {
-    construct(target, args, newTarget) {
-      const es = p.construct(target, args, newTarget === WrappedES ? target : newTarget) as EventSource;
-      try {
-        observe(es);
-      } catch {
-        // capture is best effort; the page gets its object regardless
-      }
-      return es;
-    },
+  const WrappedES = d.wrapConstructor(NativeES, (target, args, newTarget) => {
+    const es = p.construct(target, args, newTarget) as EventSource;
+    try {
+      observe(es);
+    } catch {
+      // capture is best effort; the page gets its object regardless
+    }
+    return es;
   });
-  d.register(WrappedES, NativeES);
 
   replaceProperty(
     p,

@@ -95,14 +95,15 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
     });
   };
 
-  const WrappedWS = new p.ProxyCtor(NativeWS, {
-    construct(target, args, newTarget) {
-      const ws = p.construct(target, args, newTarget === WrappedWS ? target : newTarget) as WebSocket;
+  const WrappedWS = d.wrapConstructor(NativeWS, (target, args, newTarget) => {
+    const ws = p.construct(target, args, newTarget) as WebSocket;
+    try {
       observe(ws, args);
-      return ws;
-    },
+    } catch {
+      // capture is best effort; the page gets its socket regardless
+    }
+    return ws;
   });
-  d.register(WrappedWS, NativeWS);
 
   const nativeSend = proto.send;
   replaceProperty(

@@ -173,18 +173,15 @@ export function patchXhr(
     ending('loadend', () => 'request failed');
   };
 
-  const WrappedXHR = new p.ProxyCtor(NativeXHR, {
-    construct(target, args, newTarget) {
-      const xhr = p.construct(target, args, newTarget === WrappedXHR ? target : newTarget) as XMLHttpRequest;
-      try {
-        observe(xhr);
-      } catch {
-        // capture is best effort; the page gets its object regardless
-      }
-      return xhr;
-    },
+  const WrappedXHR = d.wrapConstructor(NativeXHR, (target, args, newTarget) => {
+    const xhr = p.construct(target, args, newTarget) as XMLHttpRequest;
+    try {
+      observe(xhr);
+    } catch {
+      // capture is best effort; the page gets its object regardless
+    }
+    return xhr;
   });
-  d.register(WrappedXHR, NativeXHR);
 
   type NativeFn = (...a: never[]) => unknown;
   const wrap = (name: string, onApply: (target: NativeFn, self: unknown, args: unknown[]) => unknown) => {
