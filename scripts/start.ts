@@ -25,17 +25,31 @@ function shown(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') ? rel : path;
 }
-const argv = process.argv.slice(2);
-const port = parsePort(optionValue(argv, 'port') ?? process.env.PORT, DEFAULT_DEMO_PORT);
-const durationText = optionValue(argv, 'duration') ?? '15';
-const durationSec = Number(durationText);
-if (!Number.isFinite(durationSec) || durationSec <= 0)
-  throw new Error(`--duration: not a number of seconds: ${durationText}`);
-const storm = hasFlag(argv, 'storm');
-const outDir = resolve(ROOT, optionValue(argv, 'out') ?? 'artifacts');
-const build = !hasFlag(argv, 'no-build');
-const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
-const headless = hasFlag(argv, 'headless') || !hasDisplay;
+
+interface StartOptions {
+  port: number;
+  durationSec: number;
+  storm: boolean;
+  outDir: string;
+  build: boolean;
+  headless: boolean;
+}
+
+function readOptions(argv: readonly string[]): StartOptions {
+  const durationText = optionValue(argv, 'duration') ?? '15';
+  const durationSec = Number(durationText);
+  if (!Number.isFinite(durationSec) || durationSec <= 0)
+    throw new Error(`--duration: not a number of seconds: ${durationText}`);
+  const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+  return {
+    port: parsePort(optionValue(argv, 'port') ?? process.env.PORT, DEFAULT_DEMO_PORT),
+    durationSec,
+    storm: hasFlag(argv, 'storm'),
+    outDir: resolve(ROOT, optionValue(argv, 'out') ?? 'artifacts'),
+    build: !hasFlag(argv, 'no-build'),
+    headless: hasFlag(argv, 'headless') || !hasDisplay,
+  };
+}
 
 function step(text: string): void {
   console.log(`▸ ${text}`);
@@ -62,6 +76,7 @@ function buildExtension(): Promise<void> {
 
 async function main(): Promise<number> {
   const started = Date.now();
+  const { port, durationSec, storm, outDir, build, headless } = readOptions(process.argv.slice(2));
   await assertChromiumInstalled();
   if (build) {
     step('Building the extension (wxt build)…');
