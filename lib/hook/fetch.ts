@@ -38,6 +38,8 @@ type Getter = ((this: unknown) => unknown) | undefined;
 interface FetchExchange {
   id: number;
   finished: boolean;
+  /** The page cancelled its body: ours is cancelled too, so the connection closes as without the hook. */
+  cancelled?: boolean;
 }
 
 export function patchFetch(
@@ -69,7 +71,11 @@ export function patchFetch(
   const objectProto = win.Object.prototype;
   const getReader = StreamCtor.prototype.getReader;
   const readerRead = win.ReadableStreamDefaultReader?.prototype.read;
-  if (!readerRead) return;
+  const readerCancel = win.ReadableStreamDefaultReader?.prototype.cancel;
+  if (!readerRead || !readerCancel) return;
+  // A cloned body is a tee: the network stream is cancelled only once both branches are.
+  // When the page cancels its branch (stream.cancel / reader.cancel) the hook cancels its own.
+  const stopOnCancel = new p.WeakMapCtor<object, () => void>();
 
   const emitError = (ex: FetchExchange, reason: string): void => {
     if (ex.finished) return;
@@ -269,6 +275,7 @@ export function patchFetch(
         time,
         type: 'close',
         ...(meta.status !== undefined ? { status: meta.status } : {}),
+        ...(ex.cancelled ? { reason: 'response body cancelled by the page' } : {}),
       });
     } catch (err) {
       try {
@@ -309,8 +316,57 @@ export function patchFetch(
     }
     const clone = apply(resClone, res, []);
     const reader = apply(getReader, call(resBody, clone), []) as ReadableStreamDefaultReader<Uint8Array>;
+    const pageBody = call(resBody, res);
+    if (typeof pageBody === 'object' && pageBody !== null) {
+      apply(p.weakMapSet, stopOnCancel, [
+        pageBody,
+        () => {
+          ex.cancelled = true;
+          apply(p.promiseThen, apply(readerCancel, reader, []), [undefined, () => {}]);
+        },
+      ]);
+    }
     void readBody(ex, reader, meta, headerValue(n, responseHeaders, 'content-type'));
   };
+
+  const stopperOf = (obj: unknown) =>
+    typeof obj === 'object' && obj !== null
+      ? (apply(p.weakMapGet, stopOnCancel, [obj]) as (() => void) | undefined)
+      : undefined;
+  const streamProto = StreamCtor.prototype;
+  replaceProperty(
+    p,
+    streamProto,
+    'getReader',
+    d.wrapFunction(getReader, (target, self, args) => {
+      const result = apply(target, self, args);
+      const stop = stopperOf(self);
+      if (stop && typeof result === 'object' && result !== null)
+        apply(p.weakMapSet, stopOnCancel, [result, stop]);
+      return result;
+    }),
+  );
+  const cancelWrapper = (target: (...a: never[]) => unknown, self: unknown, args: unknown[]) => {
+    const result = apply(target, self, args);
+    const stop = stopperOf(self);
+    if (stop) {
+      try {
+        stop();
+      } catch {
+        // best effort
+      }
+    }
+    return result;
+  };
+  replaceProperty(p, streamProto, 'cancel', d.wrapFunction(streamProto.cancel, cancelWrapper));
+  replaceProperty(
+    p,
+    win.ReadableStreamDefaultReader.prototype,
+    'cancel',
+    d.wrapFunction(readerCancel, cancelWrapper),
+  );
+  const byobProto = win.ReadableStreamBYOBReader?.prototype;
+  if (byobProto) replaceProperty(p, byobProto, 'cancel', d.wrapFunction(byobProto.cancel, cancelWrapper));
 
   const wrapped = d.wrapFunction(nativeFetch, (target, self, args) => {
     let ex: FetchExchange | null = null;

@@ -356,3 +356,40 @@ test('AbortController aborts, network errors, and the promise behaves as the nat
     fetchName: ['fetch', 1],
   });
 });
+
+test('a body the page cancels ends the connection as without the hook (stream.cancel and reader.cancel)', async () => {
+  const closedByPeer: string[] = [];
+  for (const path of ['/endless-a', '/endless-b']) {
+    server.route(path, (_req, res) => {
+      res.on('close', () => closedByPeer.push(path));
+      trickle(
+        res,
+        'application/x-ndjson',
+        Array.from({ length: 50 }, (_, i) => `{"n":${i}}\n`),
+        100,
+        false,
+      );
+    });
+  }
+  const t = await run(
+    '/cancel.html',
+    `
+    const a = await fetch('/endless-a');
+    const reader = a.body.getReader();
+    got.first = new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const b = await fetch('/endless-b');
+    await new Promise((r) => setTimeout(r, 150));
+    await b.body.cancel();
+  `,
+    2,
+  );
+  // The server sees both connections closed long before its 50 pieces are written.
+  await expect.poll(() => closedByPeer.sort(), { timeout: 3000 }).toEqual(['/endless-a', '/endless-b']);
+  for (const c of connectionsOf(t, 'fetch')) {
+    const evs = eventsOf(t, c.id);
+    expect(evs[0]?.type).toBe('open');
+    expect(evs.at(-1)).toMatchObject({ type: 'close', reason: 'response body cancelled by the page' });
+  }
+  expect(await got()).toEqual({ first: '{"n":0}\n' });
+});
