@@ -51,7 +51,7 @@ export function EventList(props: EventListProps) {
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const following = useRef(true);
   const [unseen, setUnseen] = useState(0);
-  const lastVersion = useRef(itemsVersion);
+  const lastVersion = useRef(-1);
 
   const options: Opts = {
     count: items.length,

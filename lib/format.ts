@@ -89,7 +89,7 @@ export function hexDump(bytes: Uint8Array, start = 0, end = bytes.length): strin
 /** Bytes of a base64 string's first `limit` decoded bytes, without decoding the rest. */
 export function base64Prefix(b64: string, limit: number): Uint8Array {
   const chars = Math.min(b64.length, Math.ceil(limit / 3) * 4);
-  let head = b64.slice(0, chars).replace(/[^A-Za-z0-9+/]/g, '');
+  let head = b64.slice(0, chars).replace(/[^A-Za-z0-9+/=]/g, '');
   head = head.slice(0, head.length - (head.length % 4));
   try {
     const binary = atob(head);

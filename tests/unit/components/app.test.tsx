@@ -1,0 +1,192 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { App } from '../../../components/App';
+import type { CaptureRecord, EventRecord } from '../../../lib/model';
+import { TimelineStore } from '../../../lib/timeline/store';
+import { stubListLayout } from './layout-stub';
+
+let restore: () => void;
+beforeAll(() => {
+  restore = stubListLayout();
+});
+afterAll(() => restore());
+afterEach(cleanup);
+
+type Ev = Omit<EventRecord, 'r' | 'seq' | 'time'> & { time?: number };
+
+function storeWith(events: Ev[], extraConns: CaptureRecord[] = []): TimelineStore {
+  const store = new TimelineStore();
+  let seq = 0;
+  const records: CaptureRecord[] = [
+    { r: 'conn', seq: ++seq, time: 1000, id: 1, transport: 'websocket', url: 'ws://app.test/live' },
+    { r: 'conn', seq: ++seq, time: 1001, id: 2, transport: 'xhr', url: 'http://app.test/api', method: 'GET' },
+    ...extraConns.map((c) => ({ ...c, seq: ++seq })),
+  ];
+  events.forEach((e, i) => {
+    records.push({ r: 'ev', seq: ++seq, time: e.time ?? 1002 + i, ...e });
+  });
+  store.ingest({
+    v: 1,
+    t: 'panel-records',
+    tabId: 1,
+    frameId: 0,
+    doc: { docId: 'd', url: 'http://app.test/', title: '', top: true, startedAt: 1000 },
+    loss: { evicted: 0, dropped: 2, invalid: 1 },
+    records,
+  });
+  return store;
+}
+
+const text = (t: string) => ({ data: { text: t }, size: t.length });
+const rowTexts = () =>
+  [...document.querySelectorAll('[data-testid="events"] tbody tr')].map((r) => r.textContent ?? '');
+
+async function renderApp(store: TimelineStore) {
+  const r = render(<App store={store} tabId={1} toolVersion="0.0.0" />);
+  await act(async () => {});
+  fireEvent.scroll(screen.getByTestId('events'));
+  await act(async () => {});
+  return r;
+}
+
+describe('App', () => {
+  it('filters by typed query and shows a bad regex as an inline error', async () => {
+    const store = storeWith([
+      { conn: 1, type: 'send', ...text('{"op":"ping"}') },
+      { conn: 1, type: 'receive', ...text('{"op":"pong"}') },
+      { conn: 2, type: 'receive', ...text('ok'), status: 200 },
+    ]);
+    await renderApp(store);
+    expect(rowTexts()).toHaveLength(3);
+    const box = screen.getByRole('searchbox', { name: 'Filter events' });
+    fireEvent.input(box, { target: { value: 'transport:ws dir:out' } });
+    await act(async () => {});
+    expect(rowTexts()).toHaveLength(1);
+    expect(rowTexts()[0]).toContain('ping');
+    fireEvent.input(box, { target: { value: '/po(ng/' } });
+    await act(async () => {});
+    expect(screen.getByRole('alert').textContent).toMatch(/invalid regular expression/);
+    expect(box.getAttribute('aria-invalid')).toBe('true');
+    // The invalid clause is ignored; the list stays usable.
+    expect(rowTexts()).toHaveLength(3);
+    // Loss reported by the relay (2 dropped + 1 invalid) is shown, never silent.
+    expect(screen.getByTestId('summary').textContent).toContain('3 events dropped');
+  });
+
+  it('transport toggles and connection selection filter the list', async () => {
+    const store = storeWith([
+      { conn: 1, type: 'receive', ...text('a') },
+      { conn: 2, type: 'receive', ...text('b'), status: 200 },
+    ]);
+    await renderApp(store);
+    fireEvent.click(screen.getByRole('button', { name: 'Show WebSocket' }));
+    await act(async () => {});
+    expect(rowTexts()).toHaveLength(1);
+    expect(rowTexts()[0]).toContain('XHR');
+    fireEvent.click(screen.getByRole('button', { name: 'Show WebSocket' }));
+    fireEvent.click(screen.getByRole('button', { name: /#1 app\.test\/live/ }));
+    await act(async () => {});
+    expect(rowTexts()).toEqual([expect.stringContaining('WS')]);
+    expect(screen.getByTestId('summary').textContent).toContain('1 of 2 events');
+  });
+
+  it('keyboard: Ctrl+F focuses the filter, arrows select, Esc closes the detail', async () => {
+    const store = storeWith([
+      { conn: 1, type: 'receive', ...text('first') },
+      { conn: 1, type: 'receive', ...text('second') },
+    ]);
+    await renderApp(store);
+    fireEvent.keyDown(document.body, { key: 'f', ctrlKey: true });
+    expect(document.activeElement).toBe(screen.getByRole('searchbox', { name: 'Filter events' }));
+    (document.activeElement as HTMLElement).blur();
+    fireEvent.keyDown(document.body, { key: 'ArrowDown' });
+    await act(async () => {});
+    expect(screen.getByTestId('detail').textContent).toContain('first');
+    fireEvent.keyDown(document.body, { key: 'ArrowDown' });
+    await act(async () => {});
+    expect(screen.getByTestId('detail').textContent).toContain('second');
+    fireEvent.keyDown(document.body, { key: 'Escape' });
+    await act(async () => {});
+    expect(screen.queryByTestId('detail')).toBeNull();
+    fireEvent.keyDown(document.body, { key: 'Enter' });
+    await act(async () => {});
+    expect(screen.getByTestId('detail').textContent).toContain('second');
+  });
+
+  it('detail pane: XSS payload inert, 10,000-deep JSON and a 50 MB frame do not hang', async () => {
+    const xss = '{"html":"<img src=x onerror=\\"window.__pwned=1\\">"}';
+    const deep = `${'['.repeat(10_000)}0${']'.repeat(10_000)}`;
+    const huge = `{"blob":"${'x'.repeat(50 * 1024 * 1024)}"}`;
+    const store = storeWith([
+      { conn: 1, type: 'receive', ...text(xss) },
+      { conn: 1, type: 'receive', ...text(deep) },
+      { conn: 1, type: 'receive', ...text(huge) },
+    ]);
+    await renderApp(store);
+    const select = async (i: number) => {
+      const row = document.querySelectorAll('[data-testid="events"] tbody tr')[i] as HTMLElement;
+      fireEvent.mouseDown(row);
+      await act(async () => {});
+    };
+    await select(0);
+    expect(document.querySelector('img')).toBeNull();
+    expect(screen.getByTestId('detail').textContent).toContain('<img src=x onerror=');
+    expect((window as { __pwned?: number }).__pwned).toBeUndefined();
+    await select(1);
+    expect(screen.getByRole('button', { name: 'Collapse root' })).toBeTruthy();
+    const t0 = performance.now();
+    await select(2);
+    const ms = performance.now() - t0;
+    expect(screen.getByTestId('detail').textContent).toMatch(/not parsed as JSON/);
+    expect(screen.getByTestId('raw-payload').textContent?.length).toBeLessThanOrEqual(256 * 1024);
+    console.log(`selecting a 50 MB frame rendered its detail in ${ms.toFixed(0)} ms`);
+  });
+
+  it('HTTP detail shows status, headers and timings', async () => {
+    const store = storeWith([
+      { conn: 2, type: 'open' },
+      {
+        conn: 2,
+        type: 'receive',
+        ...text('{"a":1}'),
+        status: 404,
+        statusText: 'Not Found',
+        responseHeaders: [['content-type', 'application/json']],
+        headersAt: 1500,
+        time: 1600,
+      },
+      { conn: 2, type: 'close', status: 404, time: 1601 },
+    ]);
+    await renderApp(store);
+    fireEvent.mouseDown(document.querySelectorAll('[data-testid="events"] tbody tr')[1] as HTMLElement);
+    await act(async () => {});
+    fireEvent.click(screen.getByRole('tab', { name: 'Headers & timing' }));
+    const detail = screen.getByTestId('detail').textContent ?? '';
+    expect(detail).toContain('404 Not Found');
+    expect(detail).toContain('content-type');
+    expect(detail).toContain('Response after599 ms');
+  });
+
+  it('says what to do when there is no traffic', async () => {
+    render(<App store={new TimelineStore()} tabId={1} toolVersion="0" onReloadPage={() => {}} />);
+    expect(screen.getByTestId('empty').textContent).toMatch(/reload the page/i);
+    expect(screen.getByTestId('empty').textContent).toMatch(/Workers/);
+    expect(screen.getByRole('button', { name: 'Reload page' })).toBeTruthy();
+  });
+
+  it('shows an import failure and why', async () => {
+    const onImport = async () => {
+      throw new Error('not a Wirescope timeline or HAR (missing "format")');
+    };
+    render(<App store={new TimelineStore()} tabId={1} toolVersion="0" onImport={onImport} />);
+    const input = screen.getByLabelText('Import file') as HTMLInputElement;
+    const file = new File(['{}'], 'broken.json', { type: 'application/json' });
+    Object.defineProperty(input, 'files', { value: [file] });
+    fireEvent.change(input);
+    await act(async () => {});
+    expect(screen.getByRole('alert').textContent).toContain(
+      'Could not import broken.json: not a Wirescope timeline',
+    );
+  });
+});

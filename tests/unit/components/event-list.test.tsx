@@ -1,0 +1,128 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EventList, type EventListProps, ROW_HEIGHT } from '../../../components/EventList';
+import type { CaptureRecord } from '../../../lib/model';
+import { TimelineStore } from '../../../lib/timeline/store';
+import { stubListLayout } from './layout-stub';
+
+let restore: () => void;
+beforeAll(() => {
+  restore = stubListLayout();
+});
+afterAll(() => restore());
+afterEach(cleanup);
+
+function storeOf(n: number, text = (i: number) => `message ${i}`): TimelineStore {
+  const store = new TimelineStore();
+  const records: CaptureRecord[] = [
+    { r: 'conn', seq: 1, time: 1000, id: 1, transport: 'websocket', url: 'ws://app.test/live' },
+  ];
+  for (let i = 0; i < n; i++) {
+    const t = text(i);
+    records.push({
+      r: 'ev',
+      seq: i + 2,
+      time: 1001 + i,
+      conn: 1,
+      type: 'receive',
+      data: { text: t },
+      size: t.length,
+    });
+  }
+  store.ingest({
+    v: 1,
+    t: 'panel-records',
+    tabId: 1,
+    frameId: 0,
+    doc: { docId: 'd', url: 'http://app.test/', title: '', top: true, startedAt: 1000 },
+    loss: { evicted: 0, dropped: 0, invalid: 0 },
+    records,
+  });
+  return store;
+}
+
+function props(store: TimelineStore, over: Partial<EventListProps> = {}): EventListProps {
+  return {
+    items: store.events,
+    itemsVersion: 1,
+    appended: store.events.length,
+    selectedSeq: null,
+    onSelect: () => {},
+    timeOrigin: () => 1000,
+    numberOf: (c) => store.numberOf(c),
+    revealToken: 0,
+    ...over,
+  };
+}
+
+const rows = () => [...document.querySelectorAll('[data-testid="events"] tbody tr')];
+const scroller = () => screen.getByTestId('events');
+
+describe('EventList', () => {
+  it('renders only the rows in view out of 100,000', async () => {
+    const store = storeOf(100_000);
+    render(<EventList {...props(store)} />);
+    await act(async () => {});
+    // jsdom does not fire scroll events for programmatic scrolling; a browser does.
+    fireEvent.scroll(scroller());
+    await act(async () => {});
+    const n = rows().length;
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(400 / ROW_HEIGHT + 40);
+    // It follows the newest: the last event is rendered.
+    expect(rows().some((r) => r.textContent?.includes('message 99999'))).toBe(true);
+  });
+
+  it('shows time, relative time, connection, transport, direction, size and preview', async () => {
+    const store = storeOf(1);
+    render(<EventList {...props(store)} />);
+    await act(async () => {});
+    const text = rows()[0]?.textContent ?? '';
+    expect(text).toContain('+1.0 ms');
+    expect(text).toContain('#1 /live');
+    expect(text).toContain('WS');
+    expect(text).toContain('↓');
+    expect(text).toContain('9 B');
+    expect(text).toContain('message 0');
+  });
+
+  it('stops following when scrolled up and counts new events in a pill', async () => {
+    const store = storeOf(1000);
+    const { rerender } = render(<EventList {...props(store)} />);
+    await act(async () => {});
+    const el = scroller();
+    el.scrollTop = 0;
+    fireEvent.scroll(el);
+    const more = storeOf(1005);
+    rerender(<EventList {...props(more, { itemsVersion: 2, appended: 5 })} />);
+    await act(async () => {});
+    expect(el.scrollTop).toBe(0);
+    const pill = screen.getByRole('button', { name: /5 new/ });
+    fireEvent.click(pill);
+    await act(async () => {});
+    expect(el.scrollTop).toBeGreaterThan(0);
+    expect(screen.queryByRole('button', { name: /new/ })).toBeNull();
+  });
+
+  it('selects on mouse down and marks the selected row', async () => {
+    const store = storeOf(10);
+    let picked = -1;
+    const { rerender } = render(<EventList {...props(store, { onSelect: (e) => (picked = e.seq) })} />);
+    await act(async () => {});
+    const row = rows()[3] as HTMLElement;
+    fireEvent.mouseDown(row);
+    expect(picked).toBe(Number(row.dataset.seq));
+    rerender(<EventList {...props(store, { selectedSeq: picked })} />);
+    expect(document.querySelector('tr.selected')?.getAttribute('data-seq')).toBe(String(picked));
+  });
+
+  it('renders hostile payloads as inert text', async () => {
+    const store = storeOf(1, () => '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>');
+    render(<EventList {...props(store)} />);
+    await act(async () => {});
+    expect(document.querySelector('[data-testid="events"] img, [data-testid="events"] script')).toBeNull();
+    expect(rows()[0]?.textContent).toContain('<img src=x onerror=');
+    expect((window as { __pwned?: number }).__pwned).toBeUndefined();
+  });
+});
