@@ -78,3 +78,66 @@ test('WebSocket text and binary frames and the close are captured in Firefox', a
   expect(events.at(-1)).toMatchObject({ code: 4001, reason: 'done here' });
   expect(t.source.userAgent).toContain('Firefox');
 });
+
+test('XMLHttpRequest and fetch exchanges are captured in Firefox', async () => {
+  server.page(
+    '/http.html',
+    `<!doctype html><title>http</title><script>
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', '/api/data?via=xhr', true);
+      xhr.setRequestHeader('content-type', 'text/plain');
+      xhr.onload = () => {
+        fetch('/api/data?via=fetch', { method: 'PUT', body: 'fetch body' })
+          .then((r) => r.json())
+          .then(() => { document.title = 'done'; });
+      };
+      xhr.send('xhr body');
+    </script>`,
+  );
+  const capture = await firefox.openCapture(`${server.origin}/http.html`);
+  await firefox.page.waitForFunction(() => document.title === 'done');
+  const t = await capture.waitForTimeline(
+    (x) => x.events.filter((e) => e.type === 'close').length >= 2 && only(x, 'fetch').length === 1,
+  );
+  const [xhr] = only(t, 'xhr');
+  const [fetched] = only(t, 'fetch');
+  expect(xhr).toMatchObject({ method: 'POST', url: `${server.origin}/api/data?via=xhr`, status: 200 });
+  expect(fetched).toMatchObject({ method: 'PUT', url: `${server.origin}/api/data?via=fetch`, status: 200 });
+  for (const [conn, body, method] of [
+    [xhr, 'xhr body', 'POST'],
+    [fetched, 'fetch body', 'PUT'],
+  ] as const) {
+    const events = eventsOf(t, conn);
+    expect(events[0]?.type).toBe('open');
+    expect(text(events.find((e) => e.type === 'send'))).toBe(body);
+    const received = events.filter((e) => e.type === 'receive');
+    expect(received.map(text).join('')).toBe(JSON.stringify({ method, body }));
+    expect(received.at(-1)?.status ?? conn?.status).toBe(200);
+    expect(events.at(-1)?.type).toBe('close');
+  }
+});
+
+test('EventSource messages with event names and ids are captured in Firefox', async () => {
+  server.page(
+    '/sse.html',
+    `<!doctype html><title>sse</title><script>
+      const es = new EventSource('/events');
+      let got = 0;
+      const onAny = () => { if (++got === 3) { es.close(); document.title = 'done'; } };
+      es.onmessage = onAny;
+      es.addEventListener('tick', onAny);
+    </script>`,
+  );
+  const capture = await firefox.openCapture(`${server.origin}/sse.html`);
+  await firefox.page.waitForFunction(() => document.title === 'done');
+  const t = await capture.waitForTimeline((x) => x.events.filter((e) => e.type === 'receive').length >= 3);
+  const [es] = only(t, 'eventsource');
+  expect(es?.url).toBe(`${server.origin}/events`);
+  const received = eventsOf(t, es).filter((e) => e.type === 'receive');
+  expect(received.map((e) => [text(e), e.eventName, e.lastEventId])).toEqual([
+    ['first', 'message', '1'],
+    ['second', 'tick', '2'],
+    ['third', 'message', '3'],
+  ]);
+  expect(eventsOf(t, es)[0]?.type).toBe('open');
+});

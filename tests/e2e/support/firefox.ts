@@ -87,14 +87,33 @@ export async function launchFirefox(): Promise<LaunchedFirefox> {
   let panel: Page | null = null;
   let tabId: number | null = null;
   let loads = 0;
+  /** Script errors in the panel page, reported when an export fails. */
+  const panelErrors: string[] = [];
   const panelBase = `moz-extension://${uuid}/panel.html`;
 
   const readExport = async (): Promise<TimelineExport> => {
     if (!panel) throw new Error('panel not open');
     for (const old of await readdir(downloadDir)) await rm(join(downloadDir, old), { force: true });
-    const button = await panel.waitForSelector('::-p-aria(Export timeline)', { timeout: 10_000 });
-    if (!button) throw new Error('no "Export timeline" button in the panel');
-    await button.click();
+    // Found by its text, not the accessibility tree: Firefox's aria locator
+    // missed it on a busy panel. A DOM click is enough to start the download.
+    const clicked = await panel
+      .waitForFunction(
+        () => {
+          const button = [...document.querySelectorAll('button')].find(
+            (b) => b.textContent?.trim() === 'Export timeline' && !b.disabled,
+          );
+          button?.click();
+          return button !== undefined;
+        },
+        { timeout: 10_000, polling: 100 },
+      )
+      .catch(() => null);
+    if (!clicked) {
+      const shown = await panel.evaluate(() => document.body?.textContent ?? '').catch(() => '');
+      throw new Error(
+        `no "Export timeline" button in the panel; it shows: ${shown.slice(0, 2000)}; panel errors: ${panelErrors.join(' | ') || 'none'}`,
+      );
+    }
     const deadline = Date.now() + 10_000;
     for (;;) {
       const files = await readdir(downloadDir);
@@ -115,6 +134,10 @@ export async function launchFirefox(): Promise<LaunchedFirefox> {
     await page.goto(url);
     if (!panel) {
       panel = await browser.newPage();
+      panel.on('pageerror', (err) => panelErrors.push(String(err)));
+      panel.on('console', (msg) => {
+        if (msg.type() === 'error') panelErrors.push(msg.text());
+      });
       panel.goto(panelBase).catch(() => {});
       await waitForDocument(panel, (href) => href.startsWith(panelBase));
       // Without the "tabs" permission only the panel's own tab shows its URL:
