@@ -1,14 +1,8 @@
 import { browser } from 'wxt/browser';
 import type { DocumentInfo } from '../lib/model';
-import {
-  HANDSHAKE_HOOK_READY,
-  HANDSHAKE_RELAY_READY,
-  PROTOCOL_VERSION,
-  parseBackgroundToRelay,
-  parseHelloReply,
-  RELAY_PORT,
-} from '../lib/protocol';
+import { PROTOCOL_VERSION, parseBackgroundToRelay, parseHelloReply, RELAY_PORT } from '../lib/protocol';
 import { RelayCore } from '../lib/relay/core';
+import { acceptHookPort } from '../lib/relay/handshake';
 
 const FLUSH_MS = 100;
 
@@ -67,20 +61,30 @@ export default defineContentScript({
       scheduleFlush();
     };
 
-    const onHookReady = (event: Event) => {
-      if (hookPort || !(event instanceof MessageEvent)) return;
-      const offered = event.ports[0];
-      if (!offered) return;
-      event.preventDefault();
-      hookPort = offered;
-      window.removeEventListener(HANDSHAKE_HOOK_READY, onHookReady, true);
-      hookPort.onmessage = (e) => {
-        if (core.acceptHookMessage(e.data)) scheduleFlush();
-      };
-      sendConfigToHook();
-    };
-    window.addEventListener(HANDSHAKE_HOOK_READY, onHookReady, true);
-    window.dispatchEvent(new Event(HANDSHAKE_RELAY_READY));
+    acceptHookPort(
+      {
+        target: window,
+        makeEvent: (type) => new Event(type),
+        offeredPort: (event) => (event instanceof MessageEvent ? (event.ports[0] ?? null) : null),
+        pageStarted: () =>
+          document.readyState !== 'loading' || (document.documentElement?.childNodes.length ?? 0) > 0,
+        watchPageStart(onStart) {
+          const observer = new MutationObserver(() => {
+            observer.disconnect();
+            onStart();
+          });
+          observer.observe(document, { childList: true, subtree: true });
+          return () => observer.disconnect();
+        },
+      },
+      (offered) => {
+        hookPort = offered;
+        hookPort.onmessage = (e) => {
+          if (core.acceptHookMessage(e.data)) scheduleFlush();
+        };
+        sendConfigToHook();
+      },
+    );
 
     browser.runtime.onMessage.addListener((message: unknown) => {
       const msg = parseBackgroundToRelay(message);
