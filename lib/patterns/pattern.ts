@@ -1,0 +1,199 @@
+// A recognised loop: its members and its running statistics, kept
+// incrementally (O(log n) per cycle), and the public snapshot of it.
+
+import { RunningMedian } from './median';
+import type { ParamDecision, Route } from './params';
+import { failedForLoop, holdOf, type Req } from './request';
+import { RULES } from './rules';
+import type { TransportLabel } from './transports';
+
+export type PatternKind = 'long-poll' | 'polling';
+
+/**
+ * - 'held': a request of the loop is in flight (the server holds it / has not answered yet);
+ * - 'gap': nothing in flight, and the loop is within its usual gap before the next request;
+ * - 'waiting': nothing in flight for longer than the usual gap (paused, backing off, stopped or upgraded).
+ */
+export type PatternState = 'waiting' | 'held' | 'gap';
+
+export interface StormInfo {
+  /** Most requests of this key in flight at once. */
+  peakConcurrency: number;
+  /** When the second concurrent request started (page clock, ms since epoch). */
+  startedAt: number;
+}
+
+export interface UpgradeInfo {
+  /** Store key of the WebSocket the loop upgraded to. */
+  connectionKey: string;
+  url: string;
+  startedAt: number;
+}
+
+/** A detected pattern, as handed to the panel and the export. Treat as read-only. */
+export interface Pattern {
+  /** p1, p2... in order of recognition; never renumbered. */
+  id: string;
+  kind: PatternKind;
+  method: string;
+  /** Endpoint: origin + path + the parameters kept in the key. */
+  url: string;
+  /** Identity of the endpoint (document + method + origin + path + kept parameters). */
+  key: string;
+  docId: string;
+  httpTransport: 'xhr' | 'fetch';
+  /** Store keys of every request of the channel: its cycles and its sends, in arrival order. */
+  connectionKeys: readonly string[];
+  cycleKeys: readonly string[];
+  sendKeys: readonly string[];
+  cycles: number;
+  medianHoldMs: number;
+  medianGapMs: number;
+  medianIntervalMs: number;
+  inFlight: number;
+  failures: number;
+  state: PatternState;
+  storm: StormInfo | null;
+  transport: TransportLabel | null;
+  upgrade: UpgradeInfo | null;
+  firstAt: number;
+  lastAt: number;
+  /** Why each query parameter was kept in or dropped from the key. */
+  params: ParamDecision[];
+  /** Bumped whenever anything above changes. */
+  version: number;
+}
+
+const round = (v: number): number => Math.round(v * 10) / 10;
+
+export class PatternImpl {
+  readonly cycleKeys: string[] = [];
+  readonly sendKeys: string[] = [];
+  readonly connectionKeys: string[] = [];
+  private readonly holds = new RunningMedian();
+  private readonly gaps = new RunningMedian();
+  private readonly intervals = new RunningMedian();
+  private inFlight = 0;
+  private failures = 0;
+  private lastEnd: number | null = null;
+  private lastAt: number;
+  private peak = 0;
+  private stormStart: number | null = null;
+  /** Concurrency the loop already had when recognised (polling storms must exceed it). */
+  private baseline = 0;
+  upgrade: UpgradeInfo | null = null;
+  label: TransportLabel | null;
+  version = 0;
+
+  constructor(
+    readonly id: string,
+    readonly num: number,
+    readonly kind: PatternKind,
+    readonly key: string,
+    readonly route: Route,
+    readonly root: Req,
+    label: TransportLabel | null,
+  ) {
+    this.label = label;
+    this.lastAt = root.start;
+  }
+
+  /** Call once the initial members are in. */
+  sealBaseline(): void {
+    this.baseline = this.peak;
+  }
+
+  addMember(r: Req): void {
+    r.member = this;
+    this.cycleKeys.push(r.conn.key);
+    this.connectionKeys.push(r.conn.key);
+    if (r.start > this.lastAt) this.lastAt = r.start;
+    if (r.end === null) this.inFlight++;
+    else this.countEnd(r);
+    if (r.resolved) this.countResolved(r);
+    this.version++;
+  }
+
+  addSend(r: Req): void {
+    if (r.sendOf === this) return;
+    r.sendOf = this;
+    this.sendKeys.push(r.conn.key);
+    this.connectionKeys.push(r.conn.key);
+    this.version++;
+  }
+
+  memberEnded(r: Req): void {
+    this.inFlight--;
+    this.countEnd(r);
+    this.version++;
+  }
+
+  memberResolved(r: Req): void {
+    this.countResolved(r);
+    this.version++;
+  }
+
+  private countEnd(r: Req): void {
+    if (failedForLoop(r)) this.failures++;
+    else this.holds.add(holdOf(r));
+    const end = r.end as number;
+    if (this.lastEnd === null || end > this.lastEnd) this.lastEnd = end;
+    if (end > this.lastAt) this.lastAt = end;
+  }
+
+  private countResolved(r: Req): void {
+    if (r.conc > this.peak) this.peak = r.conc;
+    if (r.conc >= 2 && (this.stormStart === null || r.start < this.stormStart)) this.stormStart = r.start;
+    const p = r.pred;
+    if (p && p.member === this) {
+      this.gaps.add(r.gap);
+      this.intervals.add(r.start - p.start);
+    }
+  }
+
+  storm(): StormInfo | null {
+    if (this.stormStart === null) return null;
+    const isStorm =
+      this.kind === 'long-poll'
+        ? this.peak >= RULES.storm.longPollPeak
+        : this.peak >= RULES.storm.pollingPeak && this.peak > this.baseline;
+    return isStorm ? { peakConcurrency: this.peak, startedAt: this.stormStart } : null;
+  }
+
+  state(now: number): PatternState {
+    if (this.inFlight > 0) return 'held';
+    if (this.lastEnd === null) return 'waiting';
+    const gap = this.gaps.value;
+    const expected = Math.max(2 * gap, gap + 1000);
+    return now - this.lastEnd <= expected ? 'gap' : 'waiting';
+  }
+
+  snapshot(now: number): Pattern {
+    return {
+      id: this.id,
+      kind: this.kind,
+      method: this.route.method,
+      url: this.root.displayUrl,
+      key: this.key,
+      docId: this.route.docId,
+      httpTransport: this.root.conn.transport === 'fetch' ? 'fetch' : 'xhr',
+      connectionKeys: this.connectionKeys,
+      cycleKeys: this.cycleKeys,
+      sendKeys: this.sendKeys,
+      cycles: this.cycleKeys.length,
+      medianHoldMs: round(this.holds.value),
+      medianGapMs: round(this.gaps.value),
+      medianIntervalMs: round(this.intervals.value),
+      inFlight: this.inFlight,
+      failures: this.failures,
+      state: this.state(now),
+      storm: this.storm(),
+      transport: this.label,
+      upgrade: this.upgrade,
+      firstAt: this.root.start,
+      lastAt: this.lastAt,
+      params: this.route.decisions(),
+      version: this.version,
+    };
+  }
+}

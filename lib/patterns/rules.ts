@@ -1,0 +1,116 @@
+// Every threshold the pattern detector uses, in one place, each with the
+// reason it has the value it has. docs/patterns.md explains the rules in prose.
+
+export const RULES = {
+  /** A loop is a pattern from its third request on ("appears by its third cycle"). */
+  minCycles: 3,
+
+  /**
+   * A request that starts at most this long before its predecessor is recorded
+   * complete still counts as starting after it. A correct XHR long-poll starts
+   * the next request inside the readyState 4 handler, i.e. a moment before the
+   * `close` (loadend) of the previous one is recorded; that is a hand-over, not
+   * two polls in flight. Decisions that depend on it wait this long.
+   */
+  handoverSlackMs: 100,
+
+  longPoll: {
+    /** "The next starting shortly after the previous completes": the seed waits 1 s. */
+    maxGapMs: 3000,
+    /**
+     * At least one cycle must be clearly held (this long, or ended by a
+     * timeout). Without it, back-to-back fast calls (a paginated crawl with a
+     * cursor) would look like a long-poll whose server always had data.
+     */
+    clearHoldMs: 1000,
+    /** An empty answer after this long counts as a hold that ran out. */
+    emptyHoldMs: 250,
+  },
+
+  polling: {
+    /** An idle gap shorter than this is not "idle": the client re-issued at once. */
+    minGapMs: 100,
+    /** Longer than this between polls is not one loop any more. */
+    maxIntervalMs: 15 * 60_000,
+    /**
+     * Timers are precise to a few ms while people and app logic are not. A
+     * loop is recognised at its third request only when its two intervals (or
+     * its two idle gaps) agree within tightAbsMs + tightRel of the interval AND
+     * that period is a round timer value (see timerGrainMs): about 0.1 % of
+     * pairs of human-timed calls pass both, against 1-3 % for agreement alone.
+     */
+    tightAbsMs: 30,
+    tightRel: 0.002,
+    /**
+     * A period "is a timer value" when it lies within timerEarlyMs before to
+     * timerLateMs after a multiple of the grain: 100 ms below 2 s (250, 300,
+     * 1500...), 250 ms up to 10 s, 1 s above. Timers fire late, never early.
+     */
+    timerGrainMs: [
+      [2000, 100],
+      [10_000, 250],
+      [Number.POSITIVE_INFINITY, 1000],
+    ] as ReadonlyArray<readonly [below: number, grain: number]>,
+    timerEarlyMs: 5,
+    timerLateMs: 40,
+    /**
+     * At the fourth to sixth request, the intervals (or gaps) so far must all
+     * agree as a timer's, whatever the period (~0.005 % of human-timed runs
+     * pass). From the seventh, loops with jitter (random back-off, slow
+     * answers) count when the last six intervals or gaps are all within
+     * looseRel of their median (~0.003 % of human-timed runs pass). The same
+     * tolerance keeps a recognised run going.
+     */
+    looseWindow: 6,
+    looseRel: 0.15,
+  },
+
+  storm: {
+    /** Long-poll keys: "more than one request in flight". */
+    longPollPeak: 2,
+    /**
+     * Polling keys: the number in flight must grow beyond what the loop had
+     * when it was recognised (a dashboard that fetches 3 items every 5 s is
+     * 3-wide, not a storm) and reach at least this many.
+     */
+    pollingPeak: 3,
+  },
+
+  params: {
+    /**
+     * A parameter's keep/drop decision may change while it has been seen fewer
+     * than this many times (early evidence is thin); after that it is frozen so
+     * channels, and their pattern ids, stay put.
+     */
+    freezeAt: 8,
+    /** "Changes on every request": at least this share of its values are distinct. */
+    distinctRatio: 0.8,
+    /**
+     * Names commonly used for cache-busters. A name alone never drops a
+     * parameter: its value must also change between requests (or, seen once,
+     * be non-empty). Engine.IO's `t` is among them.
+     */
+    cacheBusterNames: [
+      '_',
+      't',
+      'ts',
+      '_t',
+      '_ts',
+      'rnd',
+      'rand',
+      'random',
+      'cb',
+      'cachebust',
+      'cachebuster',
+      'cache_buster',
+      'nocache',
+      'no_cache',
+      'timestamp',
+      'time',
+      'nonce',
+      'r',
+      'z',
+      '__',
+    ] as readonly string[],
+  },
+} as const;

@@ -1,0 +1,275 @@
+// Synthetic traffic for the pattern detector's tests and benchmark: a
+// builder that turns request descriptions into the PanelRecords messages the
+// panel's store ingests, plus seeded generators of loops and ordinary traffic.
+
+import type { CaptureRecord, ConnectionRecord, DocumentInfo, EventRecord } from '../../lib/model';
+import { type PanelRecords, PROTOCOL_VERSION } from '../../lib/protocol';
+import { TimelineStore } from '../../lib/timeline/store';
+
+export interface RequestSpec {
+  url: string;
+  start: number;
+  /** Completion time; null = still in flight at the end of the trace. */
+  end: number | null;
+  method?: string;
+  transport?: 'xhr' | 'fetch';
+  status?: number;
+  size?: number;
+  /** Ends with an `error` event with this reason instead of receive + close. */
+  error?: string;
+  /** Response headers arrived (defaults to end). */
+  headersAt?: number;
+}
+
+type Unnumbered = Omit<ConnectionRecord, 'seq'> | Omit<EventRecord, 'seq'>;
+type Timed = { time: number; order: number; n: number; rec: Unnumbered };
+
+export class Trace {
+  private timed: Timed[] = [];
+  private nextId = 1;
+  private n = 0;
+  /** Ids of requests, by the label given when adding them. */
+  readonly labels = new Map<string, number[]>();
+
+  constructor(
+    readonly docId = 'd1',
+    readonly origin = 'http://127.0.0.1:8000',
+  ) {}
+
+  key(id: number): string {
+    return `${this.docId}:${id}`;
+  }
+
+  keysOf(label: string): string[] {
+    return (this.labels.get(label) ?? []).map((id) => this.key(id));
+  }
+
+  private push(time: number, order: number, rec: Unnumbered): void {
+    this.timed.push({ time, order, n: this.n++, rec });
+  }
+
+  request(spec: RequestSpec, label?: string): number {
+    const id = this.nextId++;
+    const url = spec.url.startsWith('http') ? spec.url : `${this.origin}${spec.url}`;
+    const transport = spec.transport ?? 'xhr';
+    // Order at equal times: a new request is recorded before the completion of
+    // another (the page starts the next poll inside the readyState 4 handler).
+    this.push(spec.start, 0, {
+      r: 'conn',
+      time: spec.start,
+      id,
+      transport,
+      url,
+      method: spec.method ?? 'GET',
+    });
+    this.push(spec.start, 1, { r: 'ev', time: spec.start, conn: id, type: 'open' });
+    if (spec.end !== null) {
+      if (spec.error !== undefined) {
+        this.push(spec.end, 2, { r: 'ev', time: spec.end, conn: id, type: 'error', reason: spec.error });
+      } else {
+        const status = spec.status ?? 200;
+        const size = spec.size ?? 12;
+        this.push(spec.end, 2, {
+          r: 'ev',
+          time: spec.end,
+          conn: id,
+          type: 'receive',
+          status,
+          size,
+          headersAt: spec.headersAt ?? spec.end,
+          ...(size > 0 ? { data: { text: 'x'.repeat(Math.min(size, 16)) } } : {}),
+        });
+        this.push(spec.end, 3, { r: 'ev', time: spec.end, conn: id, type: 'close', status });
+      }
+    }
+    if (label) {
+      const list = this.labels.get(label) ?? [];
+      list.push(id);
+      this.labels.set(label, list);
+    }
+    return id;
+  }
+
+  websocket(url: string, start: number, label?: string): number {
+    const id = this.nextId++;
+    this.push(start, 0, { r: 'conn', time: start, id, transport: 'websocket', url });
+    this.push(start + 5, 1, { r: 'ev', time: start + 5, conn: id, type: 'open' });
+    if (label) this.labels.set(label, [id]);
+    return id;
+  }
+
+  /** Capture records in recording order, with sequence numbers. */
+  records(): CaptureRecord[] {
+    const sorted = [...this.timed].sort((a, b) => a.time - b.time || a.order - b.order || a.n - b.n);
+    return sorted.map((t, i) => ({ ...t.rec, seq: i + 1 }) as CaptureRecord);
+  }
+
+  /** The records as panel messages of `batch` records each. */
+  messages(batch = 50): PanelRecords[] {
+    const doc: DocumentInfo = {
+      docId: this.docId,
+      url: `${this.origin}/`,
+      title: 't',
+      top: true,
+      startedAt: 0,
+    };
+    const all = this.records();
+    const out: PanelRecords[] = [];
+    for (let i = 0; i < all.length; i += batch) {
+      out.push({
+        v: PROTOCOL_VERSION,
+        t: 'panel-records',
+        tabId: 1,
+        frameId: 0,
+        doc,
+        loss: { evicted: 0, dropped: 0, invalid: 0 },
+        records: all.slice(i, i + batch),
+      });
+    }
+    return out;
+  }
+
+  store(): TimelineStore {
+    const store = new TimelineStore();
+    for (const m of this.messages(1000)) store.ingest(m);
+    return store;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// seeded generators
+
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const between = (r: () => number, lo: number, hi: number) => lo + (hi - lo) * r();
+
+export interface Expected {
+  label: string;
+  kind: 'long-poll' | 'polling';
+  storm?: boolean;
+}
+
+export interface LoopOptions {
+  path: string;
+  start: number;
+  cycles: number;
+  label: string;
+  method?: string;
+  transport?: 'xhr' | 'fetch';
+  /** Adds a cache-buster parameter with this name (timestamp value). */
+  cacheBuster?: string;
+}
+
+/** A long-poll: held 0.3-8 s (some to a 10 s empty timeout), re-issued 0-50 ms later. */
+export function longPollLoop(t: Trace, r: () => number, o: LoopOptions): number {
+  let at = o.start;
+  for (let i = 0; i < o.cycles; i++) {
+    const timeout = r() < 0.2;
+    const hold = timeout ? 10_000 : between(r, 300, 8000);
+    const sep = o.path.includes('?') ? '&' : '?';
+    const url = o.cacheBuster ? `${o.path}${sep}${o.cacheBuster}=${Math.round(at)}` : o.path;
+    t.request(
+      {
+        url,
+        start: at,
+        end: at + hold,
+        method: o.method,
+        transport: o.transport,
+        status: timeout ? 204 : 200,
+        size: timeout ? 0 : 40,
+      },
+      o.label,
+    );
+    at += hold + between(r, 0, 50);
+  }
+  return at;
+}
+
+/** A polling loop: a timer every `interval` ms (± jitter), answered in 5-120 ms. */
+export function pollingLoop(
+  t: Trace,
+  r: () => number,
+  o: LoopOptions & { interval: number; jitter: number; style?: 'interval' | 'timeout' },
+): number {
+  let at = o.start;
+  for (let i = 0; i < o.cycles; i++) {
+    const hold = between(r, 5, 120);
+    const sep = o.path.includes('?') ? '&' : '?';
+    const url = o.cacheBuster ? `${o.path}${sep}${o.cacheBuster}=${Math.round(at)}` : o.path;
+    t.request({ url, start: at, end: at + hold, method: o.method, transport: o.transport }, o.label);
+    const tick = o.interval * (1 + between(r, -o.jitter, o.jitter)) + between(r, 0, 8);
+    at += (o.style === 'timeout' ? hold : 0) + tick;
+  }
+  return at;
+}
+
+/**
+ * The seed's snippet: every response fires readystatechange 2, 3 and 4, each
+ * scheduling a new poll 1 s later, so each generation is 3x the previous one.
+ */
+export function seedStorm(
+  t: Trace,
+  o: { path: string; start: number; hold: number; generations: number; label: string },
+): void {
+  let gen = [o.start];
+  for (let g = 0; g < o.generations; g++) {
+    const next: number[] = [];
+    for (const [i, s] of gen.entries()) {
+      const start = s + i * 0.25;
+      const end = start + o.hold;
+      t.request({ url: o.path, start, end }, o.label);
+      // readyState 2, 3, 4 at the end of a response that was held then sent at once
+      next.push(end + 1000, end + 1000.1, end + 1000.2);
+    }
+    gen = next;
+  }
+}
+
+/** Ordinary REST use: a handful of endpoints called at irregular, human times. */
+export function restTraffic(t: Trace, r: () => number, o: { start: number; calls: number }): void {
+  const endpoints = ['/api/user', '/api/items', '/api/cart', '/api/search?q=shoes', '/api/items?page=2'];
+  let at = o.start;
+  for (let i = 0; i < o.calls; i++) {
+    const ep = endpoints[Math.floor(r() * endpoints.length)] as string;
+    const hold = between(r, 20, 400);
+    const method = r() < 0.2 ? 'POST' : 'GET';
+    t.request({ url: ep, start: at, end: at + hold, method });
+    at += -Math.log(1 - r()) * 4000 + 50;
+  }
+}
+
+/** Page assets and a burst of parallel API calls with counter-like ids. */
+export function assetsAndBurst(t: Trace, r: () => number, start: number): void {
+  for (const a of ['/app.js', '/app.css', '/logo.png', '/font.woff2', '/vendor.js'])
+    t.request({ url: a, start: start + r() * 20, end: start + 50 + r() * 200, size: 5000 });
+  for (let i = 1; i <= 8; i++)
+    t.request({ url: `/api/item?id=${i}`, start: start + 300 + i, end: start + 400 + r() * 300 });
+}
+
+/** A failing request retried with exponential back-off, finally succeeding or not. */
+export function retriesWithBackoff(
+  t: Trace,
+  r: () => number,
+  o: { path: string; start: number; tries: number; succeedLast: boolean },
+): void {
+  let at = o.start;
+  let backoff = 1000;
+  for (let i = 0; i < o.tries; i++) {
+    const last = i === o.tries - 1;
+    const hold = between(r, 10, 60);
+    if (last && o.succeedLast) t.request({ url: o.path, start: at, end: at + hold });
+    else if (r() < 0.5) t.request({ url: o.path, start: at, end: at + hold, status: 503 });
+    else t.request({ url: o.path, start: at, end: at + hold, error: 'network error' });
+    at += hold + backoff;
+    backoff *= 2;
+  }
+}
