@@ -1,0 +1,253 @@
+import { describe, expect, it } from 'vitest';
+import type { CaptureRecord } from '../../lib/model';
+import { PROTOCOL_VERSION, type RecordsMessage } from '../../lib/protocol';
+import { RelayCore } from '../../lib/relay/core';
+import { History } from '../../lib/relay/history';
+
+const doc = { docId: 'doc-1', url: 'http://127.0.0.1/', title: '', top: true, startedAt: 1 };
+
+function makeCore(options: { maxEvents?: number; maxBytes?: number } = {}) {
+  const sent: RecordsMessage[] = [];
+  const core = new RelayCore({ doc, send: (m) => sent.push(m), ...options });
+  return { core, sent, records: () => sent.flatMap((m) => m.records) };
+}
+
+const conn = (id = 1) => ({ r: 'conn', id, time: 10, transport: 'websocket', url: 'ws://127.0.0.1/x' });
+const ev = (body?: unknown, extra: Record<string, unknown> = {}) => ({
+  r: 'ev',
+  conn: 1,
+  time: 11,
+  type: 'receive',
+  ...(body === undefined ? {} : { body }),
+  ...extra,
+});
+const batch = (records: unknown[], extra: Record<string, unknown> = {}) => ({
+  v: PROTOCOL_VERSION,
+  t: 'batch',
+  records,
+  ...extra,
+});
+
+describe('RelayCore', () => {
+  it('numbers records densely and keeps them until a panel subscribes, then replays and streams', () => {
+    const { core, sent, records } = makeCore();
+    expect(core.acceptHookMessage(batch([conn(), ev('a'), ev('b')]))).toBe(false);
+    core.flush();
+    expect(sent).toHaveLength(0);
+
+    core.subscribe();
+    core.flush();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.replayed).toBe(true);
+    expect(sent[0]?.doc).toEqual(doc);
+    expect(records().map((r) => r.seq)).toEqual([1, 2, 3]);
+
+    expect(core.acceptHookMessage(batch([ev('c')]))).toBe(true);
+    core.flush();
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.replayed).toBeUndefined();
+    expect(sent[1]?.records.map((r) => r.seq)).toEqual([4]);
+  });
+
+  it('sends an empty replay so the panel learns about a quiet document', () => {
+    const { core, sent } = makeCore();
+    core.subscribe();
+    core.flush();
+    expect(sent).toEqual([
+      {
+        v: PROTOCOL_VERSION,
+        t: 'records',
+        doc,
+        loss: { evicted: 0, dropped: 0, invalid: 0 },
+        records: [],
+        replayed: true,
+      },
+    ]);
+  });
+
+  it('replays the whole retained history again after a resubscribe', () => {
+    const { core, sent } = makeCore();
+    core.acceptHookMessage(batch([conn(), ev('a')]));
+    core.subscribe();
+    core.flush();
+    core.acceptHookMessage(batch([ev('b')]));
+    core.flush();
+    core.unsubscribe();
+    core.acceptHookMessage(batch([ev('while nobody listens')]));
+    core.flush();
+    expect(sent).toHaveLength(2);
+    core.subscribe();
+    core.flush();
+    const replay = sent[2];
+    expect(replay?.replayed).toBe(true);
+    expect(replay?.records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('drops and counts malformed messages and records without throwing', () => {
+    const { core, sent } = makeCore();
+    const garbage: unknown[] = [
+      null,
+      undefined,
+      42,
+      'batch',
+      [],
+      {},
+      { v: 2, t: 'batch', records: [] },
+      { v: PROTOCOL_VERSION, t: 'config', records: [] },
+      { v: PROTOCOL_VERSION, t: 'batch', records: {} },
+      { v: PROTOCOL_VERSION, t: 'batch', records: [], dropped: -1 },
+      { v: PROTOCOL_VERSION, t: 'batch', records: [], dropped: 'many' },
+      { v: String(PROTOCOL_VERSION), t: 'batch', records: [] },
+    ];
+    for (const g of garbage) expect(() => core.acceptHookMessage(g)).not.toThrow();
+    expect(core.lossCounters.invalid).toBe(garbage.length);
+
+    const badRecords: unknown[] = [
+      null,
+      7,
+      'conn',
+      [],
+      { r: 'conn' },
+      { ...conn(), id: -1 },
+      { ...conn(), id: 1.5 },
+      { ...conn(), transport: 'carrier-pigeon' },
+      { ...conn(), url: 'x'.repeat(70_000) },
+      { ...conn(), time: Number.NaN },
+      { ...conn(), time: -5 },
+      { ...conn(), requestedProtocols: [1, 2] },
+      { ...conn(), method: 'M'.repeat(100) },
+      { ...ev('x'), type: 'explode' },
+      { ...ev('x'), conn: '1' },
+      ev(12345),
+      ev({ text: 'not a body' }),
+      ev('x', { fullSize: -3 }),
+      ev('x', { code: 70_000 }),
+      ev('x', { closedBy: 'nobody' }),
+      ev('x', { responseHeaders: [['only-name']] }),
+      { r: 'other' },
+    ];
+    core.acceptHookMessage(batch([conn(), ...badRecords, ev('kept')], { dropped: 3 }));
+    expect(core.lossCounters).toEqual({
+      evicted: 0,
+      dropped: 3,
+      invalid: garbage.length + badRecords.length,
+    });
+    core.subscribe();
+    core.flush();
+    expect(sent[0]?.records.map((r) => r.r)).toEqual(['conn', 'ev']);
+    expect(sent[0]?.loss.invalid).toBe(garbage.length + badRecords.length);
+  });
+
+  it('survives random junk without throwing', () => {
+    const { core } = makeCore();
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const junk = (depth: number): unknown => {
+      const k = Math.floor(rand() * 9);
+      if (depth > 3 || k === 0)
+        return [null, undefined, true, -1, 1e308, '', 'ev', 'conn'][Math.floor(rand() * 8)];
+      if (k < 4) return Array.from({ length: Math.floor(rand() * 4) }, () => junk(depth + 1));
+      const keys = [
+        'v',
+        't',
+        'r',
+        'records',
+        'id',
+        'conn',
+        'time',
+        'type',
+        'url',
+        'transport',
+        'body',
+        'dropped',
+      ];
+      return Object.fromEntries(keys.filter(() => rand() < 0.5).map((key) => [key, junk(depth + 1)]));
+    };
+    for (let i = 0; i < 2000; i++) {
+      const message = rand() < 0.5 ? junk(0) : batch(Array.from({ length: 5 }, () => junk(1)));
+      expect(() => core.acceptHookMessage(message)).not.toThrow();
+    }
+    expect(() => {
+      core.subscribe();
+      core.flush();
+    }).not.toThrow();
+  });
+
+  it('splits a large backlog into bounded messages, in order', () => {
+    const { core, sent, records } = makeCore();
+    const many = [conn(), ...Array.from({ length: 4999 }, (_, i) => ev(`m${i}`))];
+    core.acceptHookMessage(batch(many));
+    core.subscribe();
+    core.flush();
+    expect(sent.length).toBeGreaterThan(2);
+    for (const m of sent) expect(m.records.length).toBeLessThanOrEqual(2000);
+    expect(records().map((r) => r.seq)).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
+    expect(sent.filter((m) => m.replayed)).toHaveLength(1);
+  });
+
+  it('holds records behind a Blob being read, then sends them in capture order', async () => {
+    const { core, sent, records } = makeCore();
+    core.subscribe();
+    core.flush();
+    sent.length = 0;
+    core.acceptHookMessage(batch([conn(), ev('before'), ev(new Blob(['blob body'])), ev('after')]));
+    core.flush();
+    // The Blob is not read yet: only what precedes it may go.
+    expect(records().map((r) => r.seq)).toEqual([1, 2]);
+    await new Promise((r) => setTimeout(r, 20));
+    core.flush();
+    const all = records() as Extract<CaptureRecord, { r: 'ev' }>[];
+    expect(all.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    expect(all[2]?.data).toEqual({ base64: Buffer.from('blob body').toString('base64') });
+    expect(all[2]?.size).toBe(9);
+    expect(core.hasOutgoing).toBe(false);
+  });
+
+  it('counts history evictions in its loss counters', () => {
+    const { core, sent } = makeCore({ maxEvents: 5 });
+    core.acceptHookMessage(batch([conn(), ...Array.from({ length: 7 }, (_, i) => ev(`e${i}`))]));
+    expect(core.lossCounters.evicted).toBe(3);
+    core.subscribe();
+    core.flush();
+    expect(sent[0]?.records.map((r) => r.seq)).toEqual([4, 5, 6, 7, 8]);
+    expect(sent[0]?.loss.evicted).toBe(3);
+  });
+});
+
+describe('History', () => {
+  const rec = (seq: number): CaptureRecord => ({ r: 'ev', seq, time: seq, conn: 1, type: 'receive' });
+
+  it('keeps the newest records up to the count limit and counts evictions', () => {
+    const h = new History(3, 1_000_000);
+    for (let i = 1; i <= 10; i++) h.add(rec(i), 10);
+    expect(h.size).toBe(3);
+    expect(h.evicted).toBe(7);
+    expect(h.snapshot().map((r) => r.seq)).toEqual([8, 9, 10]);
+    expect(h.retainedBytes).toBe(30);
+  });
+
+  it('keeps within the memory budget, but always the newest record', () => {
+    const h = new History(100, 250);
+    h.add(rec(1), 100);
+    h.add(rec(2), 100);
+    h.add(rec(3), 100);
+    expect(h.snapshot().map((r) => r.seq)).toEqual([2, 3]);
+    expect(h.evicted).toBe(1);
+    h.add(rec(4), 1000);
+    expect(h.snapshot().map((r) => r.seq)).toEqual([4]);
+    expect(h.evicted).toBe(3);
+  });
+
+  it('stays correct across its internal compaction', () => {
+    const h = new History(1000, Number.POSITIVE_INFINITY);
+    for (let i = 1; i <= 20_000; i++) h.add(rec(i), 1);
+    expect(h.size).toBe(1000);
+    expect(h.evicted).toBe(19_000);
+    const snap = h.snapshot();
+    expect(snap[0]?.seq).toBe(19_001);
+    expect(snap.at(-1)?.seq).toBe(20_000);
+  });
+});
