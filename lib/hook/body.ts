@@ -20,8 +20,12 @@ export function utf8Length(p: Pristine, s: string): number {
     if (c < 0x80) bytes += 1;
     else if (c < 0x800) bytes += 2;
     else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      bytes += 4;
-      i++;
+      const next = p.apply(p.charCodeAt, s, [i + 1]) as number;
+      // A lone high surrogate is sent as U+FFFD (3 bytes), as the relay counts it.
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
     } else bytes += 3;
   }
   return bytes;
