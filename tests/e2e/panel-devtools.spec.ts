@@ -1,0 +1,101 @@
+// The panel in the REAL DevTools: live traffic appears in the unified list,
+// the filter language narrows it, and a payload carrying markup stays text.
+
+import { expect, test } from '@playwright/test';
+import { type LaunchedBrowser, launchBrowser } from './support/browser';
+import { type DevToolsPanel, openWirescopeInDevTools } from './support/devtools';
+import { startServer, type TestServer } from './support/server';
+
+const XSS = '<img src=x onerror="window.__wirescopePwned=1;document.title=\'pwned\'">';
+
+let server: TestServer;
+let browser: LaunchedBrowser;
+let panel: DevToolsPanel | null = null;
+
+test.beforeAll(async () => {
+  server = await startServer();
+  server.socket('/echo', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+  server.route('/api/status', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"online":3}');
+  });
+  server.page(
+    '/mixed.html',
+    `<!doctype html><title>mixed</title><body><script>
+      const ws = new WebSocket('ws://' + location.host + '/echo');
+      let n = 0;
+      ws.onopen = () => {
+        ws.send(JSON.stringify({ op: 'subscribe', topic: 'prices' }));
+        ws.send(${JSON.stringify(XSS)});
+        ws.send(new Uint8Array([1, 2, 3, 250]));
+        const t = setInterval(() => { ws.send('tick ' + (++n)); if (n >= 5) clearInterval(t); }, 50);
+      };
+      fetch('/api/status').then((r) => r.text()).then((t) => { document.body.dataset.status = t; });
+    </script></body>`,
+  );
+});
+
+test.afterAll(async () => {
+  panel?.close();
+  await browser?.close();
+  await server?.close();
+});
+
+const ROWS = `[...document.querySelectorAll('[data-testid="events"] tbody tr')].map((r) => r.textContent)`;
+const setFilter = (q: string) => `(() => {
+  const input = document.querySelector('input[aria-label="Filter events"]');
+  input.value = ${JSON.stringify(q)};
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+  return true;
+})()`;
+
+test('live traffic, filtering and an inert XSS payload in the real DevTools panel', async () => {
+  browser = await launchBrowser({ devtools: true });
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  await page.goto(`${server.origin}/mixed.html`);
+  panel = await openWirescopeInDevTools(browser.debugPort as number, browser.extensionId);
+
+  // Live: the WebSocket echoes and the fetch appear in one list.
+  const rows = await panel.waitFor<string[]>(`(() => {
+    const rows = ${ROWS};
+    return rows.some((t) => t.includes('tick 5') && t.includes('↓')) && rows.some((t) => t.includes('fetch')) ? rows : null;
+  })()`);
+  expect(rows.some((t) => t.includes('subscribe') && t.includes('↑') && t.includes('WS'))).toBe(true);
+  expect(rows.some((t) => t.includes('binary 4 B'))).toBe(true);
+  const connections = await panel.evaluate<string>(
+    `document.querySelector('nav[aria-label="Connections"]').textContent`,
+  );
+  expect(connections).toContain('127.0.0.1');
+  expect(connections).toContain('Other requests');
+
+  // Filtering with the filter language.
+  await panel.evaluate(setFilter('transport:ws dir:in /tick [2-4]/'));
+  const ticks = await panel.waitFor<string[]>(
+    `(() => { const r = ${ROWS}; return r.length === 3 ? r : null; })()`,
+  );
+  expect(ticks.every((t) => /tick [2-4]/.test(t) && t.includes('↓'))).toBe(true);
+  await panel.evaluate(setFilter('/tick(/'));
+  const error = await panel.waitFor<string>(`document.querySelector('#filter-error')?.textContent`);
+  expect(error).toMatch(/invalid regular expression/);
+  await panel.evaluate(setFilter('-transport:ws'));
+  const http = await panel.waitFor<string[]>(
+    `(() => { const r = ${ROWS}; return r.length > 0 && r.every((t) => t.includes('fetch')) ? r : null; })()`,
+  );
+  expect(http.some((t) => t.includes('online'))).toBe(true);
+
+  // The XSS payload: shown as text in the list and in the detail pane, never as an element.
+  await panel.evaluate(setFilter('onerror dir:in'));
+  await panel.waitFor(`(() => { const r = ${ROWS}; return r.length === 1 ? r : null; })()`);
+  await panel.evaluate(`(() => {
+    document.querySelector('[data-testid="events"] tbody tr').dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
+    return true;
+  })()`);
+  const detail = await panel.waitFor<string>(`document.querySelector('[data-testid="detail"]')?.textContent`);
+  expect(detail).toContain('<img src=x onerror=');
+  await page.waitForTimeout(300);
+  const inert = await panel.evaluate<{ imgs: number; pwned: boolean; title: string }>(`({
+    imgs: document.querySelectorAll('img').length,
+    pwned: 'wirescopePwned' in window || '__wirescopePwned' in window,
+    title: document.title,
+  })`);
+  expect(inert).toEqual({ imgs: 0, pwned: false, title: 'Wirescope' });
+});
