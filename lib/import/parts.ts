@@ -1,0 +1,86 @@
+// Turns imported connections and events into the panel's model
+// (lib/timeline/store.ts types), so TimelineStore.fromParts can show them.
+// Imported data belongs to one pseudo-document; ids are local to it.
+
+import type { PatternForExport } from '../export/timeline';
+import type { ConnectionRecord, EventRecord } from '../model';
+import type { Connection, TimelineEvent } from '../timeline/store';
+
+export const IMPORT_DOC_ID = 'import';
+
+export interface ImportedParts {
+  connections: Connection[];
+  events: TimelineEvent[];
+  page: { url: string; title: string };
+  /** Patterns stored in a Wirescope file (by store key); HAR files have none. */
+  patterns: PatternForExport[];
+}
+
+export interface ConnectionInput {
+  record: Omit<ConnectionRecord, 'r' | 'seq' | 'id'>;
+  frameUrl: string;
+  endedAt: number | null;
+  status: number | null;
+  protocol: string | null;
+}
+
+/** Builds parts; events refer to connections by their index in `connections`. */
+export function buildParts(
+  inputs: ConnectionInput[],
+  events: Array<{ connIndex: number; record: Omit<EventRecord, 'r' | 'seq' | 'conn'> }>,
+  page: { url: string; title: string },
+  patterns: PatternForExport[] = [],
+): ImportedParts {
+  const connections: Connection[] = inputs.map((input, i) => {
+    const localId = i + 1;
+    const record: ConnectionRecord = { ...input.record, r: 'conn', seq: 0, id: localId };
+    return {
+      key: `${IMPORT_DOC_ID}:${localId}`,
+      docId: IMPORT_DOC_ID,
+      localId,
+      transport: record.transport,
+      url: record.url,
+      ...(record.method !== undefined ? { method: record.method } : {}),
+      frameUrl: input.frameUrl,
+      startedAt: record.time,
+      endedAt: input.endedAt,
+      status: input.status,
+      protocol: input.protocol,
+      record,
+      sent: 0,
+      received: 0,
+      bytesSent: 0,
+      bytesReceived: 0,
+      state: 'connecting',
+      section: 0,
+    };
+  });
+  const out: TimelineEvent[] = [];
+  for (const e of events) {
+    const conn = connections[e.connIndex];
+    if (!conn) continue;
+    const seq = out.length + 1;
+    const record: EventRecord = { ...e.record, r: 'ev', seq, conn: conn.localId };
+    switch (record.type) {
+      case 'open':
+        conn.state = 'open';
+        break;
+      case 'send':
+        conn.sent++;
+        conn.bytesSent += record.size ?? 0;
+        break;
+      case 'receive':
+        conn.received++;
+        conn.bytesReceived += record.size ?? 0;
+        break;
+      case 'close':
+        conn.state = 'closed';
+        break;
+      case 'error':
+        conn.state = 'error';
+        break;
+    }
+    out.push({ seq, time: record.time, connection: conn, record, section: 0 });
+  }
+  return { connections, events: out, page, patterns };
+}

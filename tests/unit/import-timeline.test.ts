@@ -1,0 +1,188 @@
+import { readFile } from 'node:fs/promises';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { buildTimelineExport, type TimelineExport } from '../../lib/export/timeline';
+import { importFile, MAX_IMPORT_CHARS } from '../../lib/import';
+import { TimelineStore } from '../../lib/timeline/store';
+import { generateTimelineValidator, VALIDATOR_PATH } from '../../scripts/gen-timeline-validator';
+import { SESSION_PAGE, sessionStore } from './import-fixtures';
+
+const NOW = new Date('2026-11-24T12:00:00.000Z');
+const schema = JSON.parse(
+  await readFile(new URL('../../schema/wirescope-timeline.v1.schema.json', import.meta.url), 'utf8'),
+);
+// The full runtime Ajv with ajv-formats (Node only): a second opinion next to the precompiled one.
+// (CommonJS default exports: the constructor / function may sit on `.default`.)
+const AjvClass = (Ajv2020 as unknown as { default?: typeof Ajv2020 }).default ?? Ajv2020;
+const addFormatsFn = (addFormats as unknown as { default?: typeof addFormats }).default ?? addFormats;
+const ajv = new AjvClass({ allErrors: true, strict: false });
+addFormatsFn(ajv);
+const validateWithAjv = ajv.compile(schema);
+
+function exportOf(store: TimelineStore, patterns = true): TimelineExport {
+  return buildTimelineExport({
+    connections: store.connections,
+    events: store.events,
+    page: SESSION_PAGE,
+    toolVersion: '0.1.0',
+    userAgent: 'test',
+    now: NOW,
+    patterns: patterns
+      ? [
+          {
+            id: 'p1',
+            kind: 'long-poll',
+            method: 'POST',
+            url: 'https://app.example/api/poll',
+            connectionKeys: [store.connections[1]?.key ?? ''],
+            cycles: 1,
+            medianHoldMs: 1460,
+            medianGapMs: 0,
+            extra: { storm: false },
+          },
+        ]
+      : [],
+  });
+}
+
+const text = (v: unknown) => JSON.stringify(v);
+
+function importOk(content: string, name = 'file.json') {
+  const result = importFile(content, name);
+  if (!result.ok) throw new Error(result.error);
+  return result;
+}
+
+function importError(content: string, name = 'file.json'): string {
+  const result = importFile(content, name);
+  if (result.ok) throw new Error('expected an import error');
+  return result.error;
+}
+
+describe('timeline export against the schema', () => {
+  it('validates with Ajv + ajv-formats', () => {
+    const file = exportOf(sessionStore());
+    expect(validateWithAjv(file), text(validateWithAjv.errors)).toBe(true);
+    expect(file.events.length).toBe(20);
+  });
+
+  it('the precompiled validator is generated from the current schema', async () => {
+    expect(await readFile(VALIDATOR_PATH, 'utf8')).toBe(await generateTimelineValidator());
+  });
+
+  it('the precompiled validator uses neither eval nor new Function (extension page CSP)', async () => {
+    const code = await readFile(VALIDATOR_PATH, 'utf8');
+    expect(code).not.toMatch(/new Function|\beval\(|require\(/);
+  });
+});
+
+describe('timeline round trip', () => {
+  it('store → export → import → export gives the same file', () => {
+    const first = exportOf(sessionStore());
+    const imported = importOk(text(first));
+    expect(imported.kind).toBe('timeline');
+    const store = TimelineStore.fromParts(imported.parts);
+    const again = buildTimelineExport({
+      connections: store.connections,
+      events: store.events,
+      page: imported.parts.page,
+      toolVersion: '0.1.0',
+      userAgent: 'test',
+      now: NOW,
+      patterns: imported.parts.patterns,
+    });
+    expect(again).toEqual(first);
+  });
+
+  it('imports connections with live counters and state', () => {
+    const { parts } = importOk(text(exportOf(sessionStore())));
+    const [ws, xhr, fetchStream, es, failed] = parts.connections;
+    expect(ws).toMatchObject({
+      transport: 'websocket',
+      sent: 1,
+      received: 2,
+      bytesSent: 18,
+      bytesReceived: 5003,
+      state: 'closed',
+      protocol: 'chat',
+    });
+    expect(xhr).toMatchObject({ transport: 'xhr', method: 'POST', status: 200, state: 'closed' });
+    expect(fetchStream).toMatchObject({ received: 2, state: 'closed' });
+    expect(es).toMatchObject({ transport: 'eventsource', received: 2, state: 'error' });
+    expect(failed).toMatchObject({ state: 'error' });
+    expect(parts.events.map((e) => e.seq)).toEqual(parts.events.map((_, i) => i + 1));
+    expect(parts.events.every((e) => e.connection === parts.connections[e.record.conn - 1])).toBe(true);
+  });
+
+  it('accepts a byte order mark', () => {
+    expect(importOk(`\ufeff${text(exportOf(sessionStore()))}`).ok).toBe(true);
+  });
+});
+
+describe('bad timeline files', () => {
+  const good = () => exportOf(sessionStore()) as unknown as Record<string, unknown> & TimelineExport;
+
+  it('not JSON', () => {
+    expect(importError('{"format": ', 'broken.json')).toMatch(/^broken\.json: not JSON \(/);
+    expect(importError('', 'empty.json')).toMatch(/not JSON/);
+  });
+
+  it('JSON of the wrong kind', () => {
+    expect(importError('[1,2]')).toMatch(/expected a JSON object/);
+    expect(importError('null')).toMatch(/expected a JSON object/);
+    expect(importError('{"hello": 1}')).toMatch(/no "format" or "log" field/);
+    expect(importError(text({ ...good(), format: 'other' }))).toMatch(/not a Wirescope timeline/);
+  });
+
+  it('unsupported version', () => {
+    expect(importError(text({ ...good(), version: 2 }))).toMatch(
+      /unsupported timeline version 2: this Wirescope reads version 1/,
+    );
+  });
+
+  it('schema errors name the JSON path', () => {
+    const f = good();
+    f.events[3] = { ...f.events[3], type: 'explode' } as never;
+    expect(importError(text(f))).toMatch(
+      /schema error at \/events\/3\/type: must be equal to one of the allowed values/,
+    );
+    const g = good();
+    delete (g.connections[0] as Partial<(typeof g.connections)[0]>).url;
+    expect(importError(text(g))).toMatch(
+      /schema error at \/connections\/0: must have required property 'url'/,
+    );
+    const h = good();
+    (h as Record<string, unknown>).exportedAt = 'yesterday';
+    expect(importError(text(h))).toMatch(/at \/exportedAt: must match format "date-time"/);
+    const i = good();
+    i.events[1] = { ...i.events[1], data: { text: 'x' } } as never;
+    delete (i.events[1] as { size?: number }).size;
+    expect(importError(text(i))).toMatch(
+      /at \/events\/1: must have properties size, truncated when property data is present/,
+    );
+  });
+
+  it('events that name a missing connection', () => {
+    const f = good();
+    f.events[5] = { ...f.events[5], connectionId: 'c99' } as never;
+    expect(importError(text(f))).toMatch(/\/events\/5\/connectionId "c99" names no connection/);
+  });
+
+  it('duplicate connection ids', () => {
+    const f = good();
+    f.connections[1] = { ...f.connections[1], id: 'c1' } as never;
+    expect(importError(text(f))).toMatch(/\/connections\/1\/id "c1" is used twice/);
+  });
+
+  it('seq that does not increase strictly', () => {
+    const f = good();
+    f.events[4] = { ...f.events[4], seq: 4 } as never;
+    expect(importError(text(f))).toMatch(/\/events\/4\/seq 4 does not follow 4/);
+  });
+
+  it('too large', () => {
+    const huge = { length: MAX_IMPORT_CHARS + 1 } as unknown as string;
+    expect(importError(huge, 'big.json')).toMatch(/^big\.json: too large \(256 MB\)/);
+  });
+});
