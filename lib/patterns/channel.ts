@@ -62,6 +62,19 @@ function tight(a: number, b: number): boolean {
   return Math.abs(a - b) <= RULES.polling.tightAbsMs + RULES.polling.tightRel * Math.max(a, b);
 }
 
+/**
+ * q completed just after t but was essentially done (its remaining time at
+ * most a few ms, or a tenth of how long it had been in flight, and within the
+ * slack): a request started at t took over from it (the page re-issued inside
+ * the readyState 4 handler, before loadend was recorded). Siblings launched
+ * together with r are still far from done and count as concurrent.
+ */
+function isHandover(q: Req, t: number): boolean {
+  const end = q.end;
+  if (end === null || end <= t || end > t + SLACK || q.start >= t) return false;
+  return end - t <= Math.max(RULES.handoverTailMs, 0.1 * (t - q.start));
+}
+
 /** A period a timer would be set to: a little after a multiple of a round grain. */
 export function isTimerPeriod(ms: number): boolean {
   const { timerGrainMs, timerEarlyMs, timerLateMs } = RULES.polling;
@@ -171,30 +184,31 @@ export class Channel {
   }
 
   /**
-   * Requests of this key in flight when r started: started no later than r and
-   * not completed within the hand-over slack after r started. r counts itself.
+   * Requests of this key in flight when r started (r included), not counting
+   * a hand-over: a request that completes within the slack after r started
+   * and had been in flight longer than it still had to go.
    */
   private concurrencyAt(r: Req): number {
     const t = r.start;
-    const limit = t + SLACK;
     const started = upperBound(this.starts, t);
-    let ended = upperBound(this.endTimes, limit);
-    // Completions of requests that started after r are not in `started`.
-    for (let i = started; i < this.reqs.length; i++) {
-      const q = this.reqs[i] as Req;
-      if (q.start > limit) break;
-      if (q.end !== null && q.end <= limit) ended--;
-    }
-    if (r.end !== null && r.end <= limit) ended--;
-    return Math.max(1, started - ended);
+    const endedBefore = upperBound(this.endTimes, t);
+    let handovers = 0;
+    const last = upperBound(this.endTimes, t + SLACK);
+    for (let i = endedBefore; i < last; i++) if (isHandover(this.endReqs[i] as Req, t)) handovers++;
+    return Math.max(1, started - endedBefore - handovers);
   }
 
-  /** The request of this key that completed most recently before r started (or within the slack). */
+  /**
+   * The request of this key that completed most recently before r started,
+   * or that r took over from (see isHandover); never a sibling launched
+   * together with r.
+   */
   private predecessorOf(r: Req): Req | null {
     let i = upperBound(this.endTimes, r.start + SLACK) - 1;
     for (let steps = 0; i >= 0 && steps < 64; i--, steps++) {
       const q = this.endReqs[i] as Req;
-      if (q !== r && q.start < r.start) return q;
+      if (q === r || q.start >= r.start) continue;
+      if ((q.end as number) <= r.start || isHandover(q, r.start)) return q;
     }
     return null;
   }

@@ -68,7 +68,13 @@ class DueQueue {
 }
 
 export class PatternDetector implements ChannelHost {
-  private clock = Number.NEGATIVE_INFINITY;
+  /**
+   * One clock and queue of waiting decisions per document: a document's
+   * records arrive in capture order, but frames batch independently, so one
+   * frame's late batch must not be judged by another frame's clock.
+   */
+  private docClocks = new Map<string, { clock: number; due: DueQueue }>();
+  private latest = Number.NEGATIVE_INFINITY;
   private reqs = new Map<string, Req>();
   /** Connections that are not HTTP exchanges (WebSocket, EventSource): seen, nothing to track. */
   private others = new Set<string>();
@@ -76,7 +82,6 @@ export class PatternDetector implements ChannelHost {
   private channels = new Map<string, Channel>();
   private sessions = new Map<string, Session>();
   private sockjsBases = new Set<string>();
-  private due = new DueQueue();
   private byId = new Map<string, PatternImpl>();
   private nextNum = 1;
   /** During a rebuild: the pattern id each request had, so ids survive. */
@@ -91,14 +96,14 @@ export class PatternDetector implements ChannelHost {
 
   /** Forgets everything (ids keep counting up so the panel never confuses p1 before and after). */
   reset(): void {
-    this.clock = Number.NEGATIVE_INFINITY;
+    this.docClocks = new Map();
+    this.latest = Number.NEGATIVE_INFINITY;
     this.reqs = new Map();
     this.others = new Set();
     this.routes = new Map();
     this.channels = new Map();
     this.sessions = new Map();
     this.sockjsBases = new Set();
-    this.due = new DueQueue();
     this.byId = new Map();
     this.seenConnections = null;
     this.seenEvents = null;
@@ -109,7 +114,7 @@ export class PatternDetector implements ChannelHost {
 
   /** Latest page-clock time seen. */
   get now(): number {
-    return this.clock;
+    return this.latest;
   }
 
   /**
@@ -126,16 +131,39 @@ export class PatternDetector implements ChannelHost {
       this.seenConnections = conns;
       this.seenEvents = events;
     }
-    // Both lists are in arrival order; merge by time so each start precedes its events.
-    while (this.connIndex < conns.length || this.eventIndex < events.length) {
-      const c = conns[this.connIndex];
-      const e = events[this.eventIndex];
-      if (c && (!e || c.startedAt <= e.time)) {
-        this.onConnection(c);
-        this.connIndex++;
-      } else if (e) {
-        this.onEvent(e);
-        this.eventIndex++;
+    // Per document, records arrive in capture order: replay each document's
+    // new connections and events in that order.
+    const perDoc = new Map<string, { conns: Connection[]; events: TimelineEvent[] }>();
+    const bucket = (docId: string) => {
+      let b = perDoc.get(docId);
+      if (!b) {
+        b = { conns: [], events: [] };
+        perDoc.set(docId, b);
+      }
+      return b;
+    };
+    for (; this.connIndex < conns.length; this.connIndex++) {
+      const c = conns[this.connIndex] as Connection;
+      bucket(c.docId).conns.push(c);
+    }
+    for (; this.eventIndex < events.length; this.eventIndex++) {
+      const e = events[this.eventIndex] as TimelineEvent;
+      bucket(e.connection.docId).events.push(e);
+    }
+    for (const b of perDoc.values()) {
+      let ci = 0;
+      let ei = 0;
+      while (ci < b.conns.length || ei < b.events.length) {
+        const c = b.conns[ci];
+        const e = b.events[ei];
+        // Page-clock time is monotonic within a document; seq breaks ties.
+        if (c && (!e || c.startedAt < e.time || (c.startedAt === e.time && c.record.seq <= e.record.seq))) {
+          this.onConnection(c);
+          ci++;
+        } else if (e) {
+          this.onEvent(e);
+          ei++;
+        }
       }
     }
     if (now !== undefined) this.advance(now);
@@ -144,7 +172,7 @@ export class PatternDetector implements ChannelHost {
   /** A connection was opened (HTTP request sent, WebSocket created). Idempotent. */
   onConnection(conn: Connection): void {
     if (this.reqs.has(conn.key) || this.others.has(conn.key)) return;
-    this.advance(conn.startedAt);
+    this.advanceDoc(conn.docId, conn.startedAt);
     if (conn.transport !== 'xhr' && conn.transport !== 'fetch') {
       this.others.add(conn.key);
       if (conn.transport === 'websocket') this.onWebSocket(conn);
@@ -209,7 +237,7 @@ export class PatternDetector implements ChannelHost {
       r = this.reqs.get(ev.connection.key);
       if (!r) return;
     }
-    this.advance(ev.time);
+    this.advanceDoc(ev.connection.docId, ev.time);
     const rec = ev.record;
     switch (rec.type) {
       case 'receive':
@@ -233,15 +261,30 @@ export class PatternDetector implements ChannelHost {
   }
 
   /**
-   * Moves the clock to `now` (page clock, ms since epoch) and takes the
-   * decisions that were waiting for the hand-over slack to pass. Call it on a
-   * timer while live so a quiet page still gets its answers.
+   * Moves every document's clock to `now` (page clock, ms since epoch) and
+   * takes the decisions that were waiting for the hand-over slack to pass.
+   * Call it on a timer while live so a quiet page still gets its answers.
    */
   advance(now: number): void {
-    if (!(now > this.clock)) return;
-    this.clock = now;
-    while (this.due.size > 0 && this.due.peekDue() < now) {
-      const r = this.due.pop();
+    for (const docId of this.docClocks.keys()) this.advanceDoc(docId, now);
+  }
+
+  private docClock(docId: string): { clock: number; due: DueQueue } {
+    let c = this.docClocks.get(docId);
+    if (!c) {
+      c = { clock: Number.NEGATIVE_INFINITY, due: new DueQueue() };
+      this.docClocks.set(docId, c);
+    }
+    return c;
+  }
+
+  private advanceDoc(docId: string, now: number): void {
+    const c = this.docClock(docId);
+    if (now > this.latest && now < Number.MAX_VALUE) this.latest = now;
+    if (!(now > c.clock)) return;
+    c.clock = now;
+    while (c.due.size > 0 && c.due.peekDue() < now) {
+      const r = c.due.pop();
       if (r && !r.resolved) this.channelOf(r)?.resolve(r);
     }
   }
@@ -252,7 +295,7 @@ export class PatternDetector implements ChannelHost {
   }
 
   /** Patterns in order of recognition, as snapshots. `now` decides the live state. */
-  patterns(now: number = this.clock): Pattern[] {
+  patterns(now: number = this.latest): Pattern[] {
     return [...this.byId.values()].sort((a, b) => a.num - b.num).map((p) => p.snapshot(now));
   }
 
@@ -266,7 +309,7 @@ export class PatternDetector implements ChannelHost {
   // ChannelHost -------------------------------------------------------------
 
   schedule(r: Req): void {
-    this.due.push(r);
+    this.docClock(r.conn.docId).due.push(r);
   }
 
   confirm(channel: Channel, kind: PatternKind, root: Req): PatternImpl {
@@ -386,7 +429,7 @@ export class PatternDetector implements ChannelHost {
       if (list.length === 0) continue;
       const first = list.reduce((a, b) => (b.start < a.start ? b : a));
       const ch = this.channelFor(first);
-      ch.rebuild(list, this.clock);
+      ch.rebuild(list, this.docClock(route.docId).clock);
       for (const m of list) if (!m.resolved) this.schedule(m);
     }
     this.reuse = null;

@@ -13,6 +13,8 @@ export const RULES = {
    * two polls in flight. Decisions that depend on it wait this long.
    */
   handoverSlackMs: 100,
+  /** A request this close to completion when the next one starts is being handed over, not overlapped. */
+  handoverTailMs: 5,
 
   longPoll: {
     /** "The next starting shortly after the previous completes": the seed waits 1 s. */
