@@ -1,0 +1,158 @@
+// Generated traces (seeded): loops with jitter mixed with ordinary traffic and
+// adversarial near misses. Measures precision and recall of the detector over
+// the whole corpus and checks them against floors.
+
+import { describe, expect, it } from 'vitest';
+import { detectPatterns, type Pattern } from '../../lib/patterns';
+import {
+  assetsAndBurst,
+  type Expected,
+  longPollLoop,
+  pollingLoop,
+  restTraffic,
+  retriesWithBackoff,
+  rng,
+  seedStorm,
+  Trace,
+} from './patterns-traces';
+
+const T0 = 1_764_000_000_000;
+
+interface Case {
+  trace: Trace;
+  expected: Expected[];
+}
+
+/** One generated page: 0-2 long-polls, 0-2 polling loops, maybe a storm, plus noise and near misses. */
+function generateCase(seed: number): Case {
+  const r = rng(seed);
+  const t = new Trace(`doc${seed}`);
+  const expected: Expected[] = [];
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)] as T;
+  const lps = Math.floor(r() * 3);
+  for (let i = 0; i < lps; i++) {
+    const label = `lp${i}`;
+    longPollLoop(t, r, {
+      path: `/lp${i}?topic=${pick(['news', 'chat', 'stock'])}`,
+      start: T0 + r() * 5000,
+      cycles: 3 + Math.floor(r() * 25),
+      label,
+      method: pick(['GET', 'GET', 'POST']),
+      transport: pick(['xhr', 'fetch'] as const),
+      cacheBuster: pick([undefined, '_', 't', 'ts']),
+    });
+    expected.push({ label, kind: 'long-poll' });
+  }
+  const polls = Math.floor(r() * 3);
+  for (let i = 0; i < polls; i++) {
+    const label = `poll${i}`;
+    const jitter = pick([0, 0, 0.03, 0.08]);
+    pollingLoop(t, r, {
+      path: `/status${i}`,
+      start: T0 + r() * 5000,
+      // jittery loops are recognised from their 7th request
+      cycles: (jitter ? 7 : 3) + Math.floor(r() * 25),
+      label,
+      interval: pick([500, 1000, 2000, 3000, 5000, 10_000, 15_000]),
+      jitter,
+      style: pick(['interval', 'timeout'] as const),
+      cacheBuster: pick([undefined, '_', 'rnd']),
+    });
+    expected.push({ label, kind: 'polling' });
+  }
+  if (r() < 0.2) {
+    seedStorm(t, {
+      path: '/seed',
+      start: T0 + r() * 3000,
+      hold: 1500 + r() * 2000,
+      generations: 3,
+      label: 'storm',
+    });
+    expected.push({ label: 'storm', kind: 'long-poll', storm: true });
+  }
+  // ordinary traffic
+  restTraffic(t, r, { start: T0, calls: 10 + Math.floor(r() * 30) });
+  assetsAndBurst(t, r, T0 + r() * 10_000);
+  retriesWithBackoff(t, r, {
+    path: '/api/flaky',
+    start: T0 + r() * 20_000,
+    tries: 3 + Math.floor(r() * 3),
+    succeedLast: r() < 0.5,
+  });
+  // near misses: a two-cycle long-poll and a two-tick poller
+  longPollLoop(t, r, { path: '/lp-short', start: T0 + r() * 10_000, cycles: 2, label: 'nm1' });
+  pollingLoop(t, r, { path: '/poll-short', start: T0, cycles: 2, label: 'nm2', interval: 2000, jitter: 0 });
+  return { trace: t, expected };
+}
+
+function overlap(a: readonly string[], b: readonly string[]): number {
+  const set = new Set(b);
+  return a.filter((k) => set.has(k)).length;
+}
+
+function matches(p: Pattern, t: Trace, e: Expected): boolean {
+  const keys = t.keysOf(e.label);
+  const shared = overlap(p.cycleKeys, keys);
+  return p.kind === e.kind && shared >= 0.8 * keys.length && shared >= 0.8 * p.cycleKeys.length;
+}
+
+function scoreCorpus(seeds: number) {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let storms = 0;
+  let stormsFlagged = 0;
+  let falseStorms = 0;
+  const misses: string[] = [];
+  for (let seed = 1; seed <= seeds; seed++) {
+    const { trace, expected } = generateCase(seed);
+    const store = trace.store();
+    const found = detectPatterns(store.connections, store.events);
+    const used = new Set<Pattern>();
+    for (const e of expected) {
+      const p = found.find((x) => !used.has(x) && matches(x, trace, e));
+      if (p) {
+        tp++;
+        used.add(p);
+        if (e.storm) {
+          storms++;
+          if (p.storm) stormsFlagged++;
+        } else if (p.storm) falseStorms++;
+      } else {
+        fn++;
+        misses.push(`seed ${seed}: missed ${e.kind} ${e.label}`);
+      }
+    }
+    for (const p of found)
+      if (!used.has(p)) {
+        fp++;
+        misses.push(`seed ${seed}: false ${p.kind} ${p.method} ${p.url} x${p.cycles}`);
+      }
+  }
+  return {
+    tp,
+    fp,
+    fn,
+    precision: tp / (tp + fp),
+    recall: tp / (tp + fn),
+    storms,
+    stormsFlagged,
+    falseStorms,
+    misses,
+  };
+}
+
+describe('generated corpus', () => {
+  it('finds the loops and little else (precision / recall over 400 seeded pages)', () => {
+    const s = scoreCorpus(400);
+    console.log(
+      `patterns corpus: TP ${s.tp} FP ${s.fp} FN ${s.fn} precision ${s.precision.toFixed(4)} recall ${s.recall.toFixed(4)}; storms flagged ${s.stormsFlagged}/${s.storms}, false storms ${s.falseStorms}`,
+    );
+    if (s.misses.length) console.log(s.misses.slice(0, 20).join('\n'));
+    expect(s.tp).toBeGreaterThan(500);
+    expect(s.precision).toBeGreaterThanOrEqual(0.98);
+    expect(s.recall).toBeGreaterThanOrEqual(0.98);
+    expect(s.stormsFlagged).toBe(s.storms);
+    expect(s.falseStorms).toBe(0);
+  });
+});
