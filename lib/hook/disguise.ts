@@ -23,6 +23,11 @@ export interface Disguise {
    * native. newTarget is the native itself when the page called `new Wrapper`,
    * else the page's subclass (so `class X extends WebSocket` gets X.prototype).
    */
+  /**
+   * Removes the hook's frames from an error's stack text, for errors that
+   * reach the page other than by a throw through a wrapper (e.g. a rejection).
+   */
+  scrubError(err: unknown): void;
   wrapConstructor<C extends AnyConstructor>(
     native: C,
     onConstruct: (target: C, args: unknown[], newTarget: AnyConstructor) => object,
@@ -112,6 +117,7 @@ export function installDisguise(p: Pristine): Disguise {
     register(wrapper, native) {
       apply(weakMapSet, originals, [wrapper, native]);
     },
+    scrubError: scrub,
     wrapFunction(native, onApply) {
       return disguised(native, {
         apply(target, self, args) {

@@ -376,7 +376,18 @@ export function patchFetch(
       ex = null;
     }
     const promise = apply(target, self, args) as Promise<Response>;
-    if (!ex) return promise;
+    // A rejection made inside this wrapper carries its frame: the page must not see it.
+    const rethrow = (err: unknown) => {
+      d.scrubError(err);
+      throw err;
+    };
+    if (!ex) {
+      try {
+        return apply(p.promiseThen, promise, [undefined, rethrow]);
+      } catch {
+        return promise;
+      }
+    }
     const exchange = ex;
     try {
       return apply(p.promiseThen, promise, [
@@ -394,7 +405,7 @@ export function patchFetch(
           } catch {
             // best effort
           }
-          throw err;
+          rethrow(err);
         },
       ]);
     } catch {

@@ -135,9 +135,8 @@ test('the page-side checks report the same facts with and without the extension'
     test.info().annotations.push({ type: 'stack', description: line });
     console.log(`[stack] ${line}${same ? '' : `\n  without: ${native?.text}\n  with:    ${facts.text}`}`);
   }
-  // Stacks seen from inside page handlers, and of errors thrown through the
-  // hook's wrappers, are those of the page alone. (A rejection created inside
-  // the fetch wrapper keeps its frame: see fetchRejection, reported above.)
+  // Stacks seen from inside page handlers, and of errors thrown (or rejected)
+  // through the hook's wrappers, are those of the page alone.
   for (const name of [
     'webSocketOnMessage',
     'xhrOnload',
@@ -146,6 +145,7 @@ test('the page-side checks report the same facts with and without the extension'
     'webSocketSendError',
     'toStringError',
     'xhrSendError',
+    'fetchRejection',
   ]) {
     expect.soft(stacksWith[name]?.text, `stack ${name}`).toBe(stacksWithout[name]?.text);
   }
