@@ -345,6 +345,38 @@ describe('keys', () => {
     expect(ps).toHaveLength(2);
   });
 
+  it('numeric ids that first look like a counter are re-keyed once they repeat', () => {
+    const t = new Trace();
+    let at = T0;
+    for (let i = 0; i < 6; i++) {
+      t.request({ url: '/sub?room=123', start: at, end: at + 2000 }, 'a');
+      t.request({ url: '/sub?room=456', start: at + 3, end: at + 2003 }, 'b');
+      at += 2003;
+    }
+    const { detector } = live(t, 2);
+    const ps = detector.patterns();
+    expect(ps.map((p) => [p.url, p.storm, p.cycles])).toEqual([
+      ['http://127.0.0.1:8000/sub?room=123', null, 6],
+      ['http://127.0.0.1:8000/sub?room=456', null, 6],
+    ]);
+    expect(ps[0]?.params[0]?.reason).toMatch(/repeat/);
+  });
+
+  it('a late parameter decision re-keys requests without renumbering the pattern', () => {
+    const t = new Trace();
+    const end = correctLongPoll(t, '/lp', T0, [2000, 2000, 2000, 2000, 2000]);
+    // a random-looking value seen once is assumed volatile: joins the loop's key...
+    t.request({ url: '/lp?v=Ab3dE9xQ', start: end, end: end + 2000 }, 'late');
+    // ...until it repeats: then it is a stable parameter and those requests move out
+    t.request({ url: '/lp?v=Ab3dE9xQ', start: end + 2000, end: end + 4000 }, 'late');
+    const { detector, seen } = live(t, 3);
+    expect(seen.flat().every((id) => id === 'p1')).toBe(true);
+    const [p] = detector.patterns();
+    expect(p?.cycleKeys).toEqual(t.keysOf('lp'));
+    expect(p?.url).toBe('http://127.0.0.1:8000/lp');
+    expect(detector.patternIdOf(t.keysOf('late')[0] as string)).toBeNull();
+  });
+
   it('the same URL in two frames is two loops', () => {
     const a = new Trace('frameA');
     const b = new Trace('frameB');
