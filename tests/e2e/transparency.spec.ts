@@ -127,7 +127,7 @@ test('the page-side checks report the same facts with and without the extension'
     expect.soft(factsWith[key], `report section "${key}"`).toEqual(factsWithout[key]);
   }
   expect(Object.keys(factsWith).sort()).toEqual(Object.keys(factsWithout).sort());
-  // Stacks are reported, not required: a JS wrapper on the call path is on the stack.
+  // Stacks are printed for the record, then required to match below.
   for (const [name, facts] of Object.entries(stacksWith)) {
     const native = stacksWithout[name];
     const same = native?.text === facts.text;
