@@ -3,11 +3,12 @@
 // panel glue (entrypoints/panel) supplies data, settings storage and actions.
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { buildTimelineExport, type PatternForExport } from '../lib/export/timeline';
+import { buildTimelineExport } from '../lib/export/timeline';
 import { buildViewPredicate, type DirectionGroup, parseFilter } from '../lib/filter';
 import { formatClock } from '../lib/format';
 import type { Transport } from '../lib/model';
-import { buildEntries, type ChannelPattern } from '../lib/timeline/channels';
+import { detectPatterns, type Pattern, toPatternForExport } from '../lib/patterns';
+import { buildEntries } from '../lib/timeline/channels';
 import type { Connection, TimelineEvent, TimelineStore } from '../lib/timeline/store';
 import { FilteredView } from '../lib/timeline/view';
 import { ConnectionList } from './ConnectionList';
@@ -22,7 +23,8 @@ import { Toolbar } from './Toolbar';
 export interface ImportedTimeline {
   store: TimelineStore;
   name: string;
-  patterns?: ChannelPattern[];
+  /** Patterns found in the file; detected on import when absent. */
+  patterns?: readonly Pattern[];
 }
 
 export interface AppProps {
@@ -32,7 +34,7 @@ export interface AppProps {
   tabId: number | null;
   toolVersion: string;
   /** Detected polling channels of the live store. */
-  patterns?: readonly ChannelPattern[];
+  patterns?: readonly Pattern[];
   settings?: PanelSettings;
   onSettingsChange?(s: PanelSettings): void;
   onPayloadCap?(bytes: number): void;
@@ -41,7 +43,7 @@ export interface AppProps {
   /** Parses an imported file; rejects with a message for the user. */
   onImport?(file: File): Promise<ImportedTimeline>;
   /** Writes HAR for the given store. */
-  onExportHar?(store: TimelineStore, patterns: readonly ChannelPattern[]): void;
+  onExportHar?(store: TimelineStore, patterns: readonly Pattern[]): void;
   /** Saves a file; defaults to a download link. */
   saveFile?(name: string, content: string, type: string): void;
 }
@@ -55,22 +57,7 @@ function download(name: string, content: string, type: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-function toExportPatterns(patterns: readonly ChannelPattern[]): PatternForExport[] {
-  return patterns.map((p) => ({
-    id: p.id,
-    kind: p.kind,
-    method: p.method,
-    url: p.url,
-    connectionKeys: p.connectionKeys,
-    cycles: p.cycles,
-    medianHoldMs: p.medianHoldMs,
-    medianGapMs: p.medianGapMs,
-    extra: {
-      ...(p.label ? { label: p.label } : {}),
-      ...(p.storm ? { storm: { peakConcurrency: p.storm.peakConcurrency, since: p.storm.since } } : {}),
-    },
-  }));
-}
+const NO_PATTERNS: readonly Pattern[] = [];
 
 function isEditable(el: EventTarget | null): boolean {
   return el instanceof HTMLElement && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
@@ -104,7 +91,14 @@ export function App(props: AppProps) {
   const store = imported?.store ?? liveStore;
   const setSelected = (e: TimelineEvent | null) =>
     setSelectedState(e ? { event: e, store, generation: store.generation } : null);
-  const patterns = imported ? (imported.patterns ?? []) : (props.patterns ?? []);
+  const importedPatterns = useMemo(
+    () =>
+      imported
+        ? (imported.patterns ?? detectPatterns(imported.store.connections, imported.store.events))
+        : [],
+    [imported],
+  );
+  const patterns = imported ? importedPatterns : (props.patterns ?? NO_PATTERNS);
   const readOnly = imported !== null;
   const version = `${props.version ?? 0}:${store.version}`;
 
@@ -253,7 +247,7 @@ export function App(props: AppProps) {
       toolVersion,
       userAgent: navigator.userAgent,
       now: new Date(),
-      patterns: toExportPatterns(patterns.filter((p) => p.connectionKeys.some((k) => keys.has(k)))),
+      patterns: patterns.filter((p) => p.connectionKeys.some((k) => keys.has(k))).map(toPatternForExport),
     });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
     save(`wirescope-timeline${suffix}-${stamp}.json`, JSON.stringify(data, null, 2), 'application/json');

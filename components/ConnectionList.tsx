@@ -11,6 +11,14 @@ export interface ConnectionListProps {
   onSelect(id: string | null): void;
 }
 
+function shortPath(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}
+
 function stateLabel(e: ListEntry): string {
   if (e.kind !== 'channel' || !e.pattern) return e.state;
   return e.pattern.storm ? `storm: ${e.pattern.storm.peakConcurrency} in flight` : e.state;
@@ -40,7 +48,7 @@ export function ConnectionList({ entries, selectedId, onSelect }: ConnectionList
                 type="button"
                 aria-pressed={selected}
                 class={`conn-entry k-${e.kind} s-${e.state.split(' ')[0]}${selected ? ' selected' : ''}`}
-                title={e.url}
+                title={e.host ? `${e.url}` : undefined}
                 data-entry={e.id}
                 onClick={() => onSelect(selected ? null : e.id)}
               >
@@ -64,14 +72,19 @@ export function ConnectionList({ entries, selectedId, onSelect }: ConnectionList
                 </span>
                 {p && (
                   <span class="conn-meta">
-                    <span>{p.cycles} cycles</span>
+                    <span>
+                      {p.cycles} cycle{p.cycles === 1 ? '' : 's'}
+                    </span>
                     <span>hold {formatDuration(p.medianHoldMs)}</span>
                     <span>gap {formatDuration(p.medianGapMs)}</span>
                   </span>
                 )}
+                {p?.upgrade && (
+                  <span class="conn-meta">upgraded to WebSocket {shortPath(p.upgrade.url)}</span>
+                )}
                 {p?.storm && (
                   <span class="storm">
-                    ⚠ Poll storm since {new Date(p.storm.since).toLocaleTimeString()}: up to{' '}
+                    ⚠ Poll storm since {new Date(p.storm.startedAt).toLocaleTimeString()}: up to{' '}
                     {p.storm.peakConcurrency} requests in flight
                   </span>
                 )}

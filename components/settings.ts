@@ -36,8 +36,8 @@ export const DEFAULT_SETTINGS: PanelSettings = {
   query: '',
   showTimeline: true,
   sidebarWidth: 240,
-  detailWidth: 420,
-  timelineHeight: 110,
+  detailWidth: 380,
+  timelineHeight: 130,
 };
 
 const clamp = (v: unknown, lo: number, hi: number, fallback: number): number =>

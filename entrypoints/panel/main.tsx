@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { App } from '../../components/App';
 import type { PanelSettings } from '../../components/settings';
+import { PatternDetector } from '../../lib/patterns';
 import { TimelineStore } from '../../lib/timeline/store';
 import { connectToTab, inspectedTabId } from './connection';
 import { loadSettings, saveSettings } from './settings-storage';
@@ -9,6 +10,7 @@ import { applyDevToolsTheme } from './theme';
 import '../../components/panel.css';
 
 const store = new TimelineStore();
+const detector = new PatternDetector();
 const tabId = inspectedTabId();
 const root = document.getElementById('app');
 const poppedOut = new URLSearchParams(location.search).has('tabId');
@@ -42,6 +44,7 @@ async function start(el: HTMLElement): Promise<void> {
           settings.payloadCap,
           (msg) => {
             store.ingest(msg);
+            detector.update(store, Date.now());
             rerender();
           },
           () => {},
@@ -53,6 +56,7 @@ async function start(el: HTMLElement): Promise<void> {
       <App
         store={store}
         version={version}
+        patterns={detector.patterns(Date.now())}
         tabId={tabId}
         toolVersion={browser.runtime.getManifest().version}
         settings={current}
@@ -78,6 +82,15 @@ async function start(el: HTMLElement): Promise<void> {
     }, 50);
   };
   draw();
+  // Channel states (held / gap / waiting) change with time, not only with traffic.
+  let seen = detector.version;
+  setInterval(() => {
+    detector.update(store, Date.now());
+    if (detector.version !== seen) {
+      seen = detector.version;
+      rerender();
+    }
+  }, 250);
 }
 
 if (root) void start(root);

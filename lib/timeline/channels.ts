@@ -5,22 +5,40 @@
 import type { Transport } from '../model';
 import type { Connection } from './store';
 
-/** A detected polling pattern as the panel shows it (adapted from lib/patterns). */
+/**
+ * A detected polling pattern as the panel shows it: the fields of
+ * lib/patterns' Pattern that the list and lanes use (a Pattern fits as is).
+ */
 export interface ChannelPattern {
   id: string;
   kind: 'long-poll' | 'polling';
   method: string;
   url: string;
-  connectionKeys: string[];
+  connectionKeys: readonly string[];
   cycles: number;
   medianHoldMs: number;
   medianGapMs: number;
-  /** Live state of the loop, when known. */
-  state?: 'waiting' | 'held' | 'gap' | 'stopped';
-  /** Storm warning: more than one request in flight. */
-  storm?: { peakConcurrency: number; since: number } | null;
-  /** Known transport recognised (e.g. "Engine.IO polling"). */
-  label?: string;
+  /** Live state of the loop: 'held' (a request in flight), 'gap', 'waiting'. */
+  state?: string;
+  inFlight?: number;
+  /** Storm warning: more than one request of the loop in flight. */
+  storm?: { peakConcurrency: number; startedAt: number } | null;
+  /** Known transport recognised (engine.io, sockjs-xhr-polling, ...). */
+  transport?: string | null;
+  /** The WebSocket the loop upgraded to (Engine.IO). */
+  upgrade?: { connectionKey: string; url: string } | null;
+}
+
+const TRANSPORT_TITLES: Record<string, string> = {
+  'engine.io': 'Engine.IO polling',
+  'sockjs-xhr-polling': 'SockJS xhr-polling',
+  'sockjs-xhr-streaming': 'SockJS xhr-streaming',
+};
+
+export function channelTitle(p: ChannelPattern): string {
+  const kind =
+    (p.transport && TRANSPORT_TITLES[p.transport]) ?? (p.kind === 'long-poll' ? 'Long-poll' : 'Polling');
+  return `${kind} ${p.method} ${shortUrl(p.url)}`;
 }
 
 export type EntryKind = 'connection' | 'channel' | 'other';
@@ -30,6 +48,8 @@ export interface ListEntry {
   kind: EntryKind;
   title: string;
   url: string;
+  /** Host of the URL, shown beside the short title. */
+  host: string;
   transport: Transport | null;
   state: string;
   messages: number;
@@ -43,12 +63,21 @@ export interface ListEntry {
 
 export const OTHER_ENTRY_ID = 'other';
 
+/** Path of a URL (what tells endpoints apart on one origin); the full URL is in the tooltip. */
 function shortUrl(url: string): string {
   try {
     const u = new URL(url);
-    return `${u.host}${u.pathname}`;
+    return u.pathname.length > 1 ? u.pathname : u.host;
   } catch {
     return url;
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
   }
 }
 
@@ -69,8 +98,9 @@ export function buildEntries(
     const entry: ListEntry = {
       id: `pattern:${p.id}`,
       kind: 'channel',
-      title: `${p.label ?? (p.kind === 'long-poll' ? 'Long-poll' : 'Polling')} ${p.method} ${shortUrl(p.url)}`,
+      title: channelTitle(p),
       url: p.url,
+      host: hostOf(p.url),
       transport: null,
       state: p.storm ? 'storm' : (p.state ?? 'active'),
       messages: 0,
@@ -87,6 +117,7 @@ export function buildEntries(
     kind: 'other',
     title: 'Other requests',
     url: '',
+    host: '',
     transport: null,
     state: '',
     messages: 0,
@@ -109,6 +140,7 @@ export function buildEntries(
         kind: 'connection',
         title: shortUrl(c.url),
         url: c.url,
+        host: hostOf(c.url),
         transport: c.transport,
         state: c.state,
         messages: 0,

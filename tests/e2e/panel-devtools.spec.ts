@@ -64,7 +64,7 @@ test('live traffic, filtering and an inert XSS payload in the real DevTools pane
   const connections = await panel.evaluate<string>(
     `document.querySelector('nav[aria-label="Connections"]').textContent`,
   );
-  expect(connections).toContain('127.0.0.1');
+  expect(connections).toContain('#1 /echo');
   expect(connections).toContain('Other requests');
 
   // Filtering with the filter language.

@@ -26,8 +26,8 @@ describe('buildEntries', () => {
   it('lists sockets and streams, then other requests, with counts', () => {
     const entries = buildEntries(store.connections, [], numberOf);
     expect(entries.map((e) => [e.kind, e.title])).toEqual([
-      ['connection', 'chat.test/socket'],
-      ['connection', 'app.test/feed'],
+      ['connection', '/socket'],
+      ['connection', '/feed'],
       ['other', 'Other requests'],
     ]);
     expect(entries[0]).toMatchObject({ messages: 2, bytes: 7, state: 'connecting', number: 1 });
@@ -47,10 +47,12 @@ describe('buildEntries', () => {
       cycles: 2,
       medianHoldMs: 1500,
       medianGapMs: 3,
-      storm: { peakConcurrency: 4, since: 2000 },
+      storm: { peakConcurrency: 4, startedAt: 2000 },
+      transport: 'engine.io',
     };
     const entries = buildEntries(store.connections, [pattern], numberOf);
     expect(entries[0]).toMatchObject({ kind: 'channel', state: 'storm', messages: 1, transport: 'xhr' });
+    expect(entries[0]?.title).toBe('Engine.IO polling GET /poll');
     expect(entries[0]?.connectionKeys).toEqual(['d1:2', 'd1:3']);
     expect(entries.find((e) => e.kind === 'other')?.connectionKeys).toEqual(['d1:5']);
   });

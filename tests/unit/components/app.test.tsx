@@ -85,7 +85,7 @@ describe('App', () => {
     expect(rowTexts()).toHaveLength(1);
     expect(rowTexts()[0]).toContain('XHR');
     fireEvent.click(screen.getByRole('button', { name: 'Show WebSocket' }));
-    fireEvent.click(screen.getByRole('button', { name: /#1 app\.test\/live/ }));
+    fireEvent.click(screen.getByRole('button', { name: /#1 \/live/ }));
     await act(async () => {});
     expect(rowTexts()).toEqual([expect.stringContaining('WS')]);
     expect(screen.getByTestId('summary').textContent).toContain('1 of 2 events');
