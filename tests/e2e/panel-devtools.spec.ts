@@ -3,7 +3,7 @@
 
 import { expect, test } from '@playwright/test';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
-import { type DevToolsPanel, openWirescopeInDevTools } from './support/devtools';
+import { type DevToolsPanel, listTargets, openWirescopeInDevTools } from './support/devtools';
 import { startServer, type TestServer } from './support/server';
 
 const XSS = '<img src=x onerror="window.__wirescopePwned=1;document.title=\'pwned\'">';
@@ -98,4 +98,20 @@ test('live traffic, filtering and an inert XSS payload in the real DevTools pane
     title: document.title,
   })`);
   expect(inert).toEqual({ imgs: 0, pwned: false, title: 'Wirescope' });
+
+  // DevTools conventions: the theme follows DevTools (themeName), and Pop out
+  // opens the same panel bound to the inspected tab.
+  expect(await panel.evaluate<string | null>(`document.documentElement.dataset.theme ?? null`)).toMatch(
+    /^(light|dark)$/,
+  );
+  await panel.evaluate(`(() => {
+    [...document.querySelectorAll('button')].find((b) => b.textContent === 'Pop out').click();
+    return true;
+  })()`);
+  const debugPort = browser.debugPort as number;
+  await expect
+    .poll(async () => (await listTargets(debugPort)).some((t) => /\/panel\.html\?tabId=\d+$/.test(t.url)), {
+      timeout: 10_000,
+    })
+    .toBe(true);
 });
