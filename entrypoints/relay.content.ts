@@ -2,6 +2,7 @@ import { browser } from 'wxt/browser';
 import type { DocumentInfo } from '../lib/model';
 import { PROTOCOL_VERSION, parseBackgroundToRelay, parseHelloReply, RELAY_PORT } from '../lib/protocol';
 import { RelayCore } from '../lib/relay/core';
+import { randomDocumentId } from '../lib/relay/doc-id';
 import { acceptHookPort } from '../lib/relay/handshake';
 
 const FLUSH_MS = 100;
@@ -17,7 +18,7 @@ export default defineContentScript({
   globalName: false,
   main() {
     const doc: DocumentInfo = {
-      docId: crypto.randomUUID(),
+      docId: randomDocumentId(),
       url: location.href,
       title: '',
       top: window === window.top,

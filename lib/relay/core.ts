@@ -63,7 +63,16 @@ export class RelayCore {
     this.loss.invalid += parsed.invalid;
     this.loss.dropped += parsed.dropped;
     for (const hookRecord of parsed.records) {
-      const { record, pending, weight } = normalizeHookRecord(hookRecord, ++this.seq, this.payloadCap);
+      let normalized: ReturnType<typeof normalizeHookRecord>;
+      try {
+        normalized = normalizeHookRecord(hookRecord, this.seq + 1, this.payloadCap);
+      } catch {
+        // One unreadable record must not take the rest of its batch with it.
+        this.loss.invalid++;
+        continue;
+      }
+      this.seq++;
+      const { record, pending, weight } = normalized;
       this.history.add(record, weight);
       if (pending) {
         this.pending.set(record, pending);

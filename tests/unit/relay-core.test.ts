@@ -49,6 +49,18 @@ describe('RelayCore', () => {
     expect(sent[1]?.records.map((r) => r.seq)).toEqual([4]);
   });
 
+  it('a record that cannot be read is counted and the rest of its batch kept, with no sequence gap', () => {
+    const { core, records } = makeCore();
+    const detached = new ArrayBuffer(8);
+    structuredClone(detached, { transfer: [detached] });
+    core.acceptHookMessage(batch([conn(), ev(detached), ev('after')]));
+    core.subscribe();
+    core.flush();
+    expect(records().map((r) => r.seq)).toEqual([1, 2]);
+    expect(records()[1]).toMatchObject({ data: { text: 'after' } });
+    expect(core.lossCounters.invalid).toBe(1);
+  });
+
   it('sends an empty replay so the panel learns about a quiet document', () => {
     const { core, sent } = makeCore();
     core.subscribe();
