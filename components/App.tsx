@@ -3,6 +3,7 @@
 // panel glue (entrypoints/panel) supplies data, settings storage and actions.
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { buildHarExport } from '../lib/export/har';
 import { buildTimelineExport } from '../lib/export/timeline';
 import { buildViewPredicate, type DirectionGroup, parseFilter } from '../lib/filter';
 import { formatClock } from '../lib/format';
@@ -25,6 +26,9 @@ export interface ImportedTimeline {
   name: string;
   /** Patterns found in the file; detected on import when absent. */
   patterns?: readonly Pattern[];
+  page?: { url: string; title: string };
+  /** Something the user should know about the import (e.g. entries skipped). */
+  note?: string;
 }
 
 export interface AppProps {
@@ -42,8 +46,6 @@ export interface AppProps {
   onReloadPage?(): void;
   /** Parses an imported file; rejects with a message for the user. */
   onImport?(file: File): Promise<ImportedTimeline>;
-  /** Writes HAR for the given store. */
-  onExportHar?(store: TimelineStore, patterns: readonly Pattern[]): void;
   /** Saves a file; defaults to a download link. */
   saveFile?(name: string, content: string, type: string): void;
 }
@@ -234,23 +236,39 @@ export function App(props: AppProps) {
   const save = (name: string, content: string, type: string) =>
     (props.saveFile ?? download)(name, content, type);
 
+  const pageInfo = (): { url: string; title: string } => {
+    if (imported) return imported.page ?? { url: '', title: '' };
+    let title = '';
+    for (const d of store.docs.values()) if (d.doc.top) title = d.doc.title;
+    return { url: store.sections[store.sections.length - 1]?.url ?? '', title };
+  };
+  const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+
   const exportJson = (events: readonly TimelineEvent[], suffix: string) => {
     const connSet = new Set(events.map((e) => e.connection));
     const connections =
       events === store.events ? store.connections : store.connections.filter((c) => connSet.has(c));
-    const top = store.sections[store.sections.length - 1];
     const keys = new Set(connections.map((c) => c.key));
     const data = buildTimelineExport({
       connections,
       events: [...events],
-      page: { url: top?.url ?? '', title: '' },
+      page: pageInfo(),
       toolVersion,
       userAgent: navigator.userAgent,
       now: new Date(),
       patterns: patterns.filter((p) => p.connectionKeys.some((k) => keys.has(k))).map(toPatternForExport),
     });
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-    save(`wirescope-timeline${suffix}-${stamp}.json`, JSON.stringify(data, null, 2), 'application/json');
+    save(`wirescope-timeline${suffix}-${stamp()}.json`, JSON.stringify(data, null, 2), 'application/json');
+  };
+
+  const exportHar = () => {
+    const har = buildHarExport({
+      connections: store.connections,
+      events: store.events,
+      page: pageInfo(),
+      toolVersion,
+    });
+    save(`wirescope-${stamp()}.har`, JSON.stringify(har, null, 2), 'application/json');
   };
 
   const onImport = props.onImport
@@ -348,7 +366,7 @@ export function App(props: AppProps) {
         onExportTimeline={() => exportJson(store.events, '')}
         onExportFiltered={() => exportJson(items, '-filtered')}
         filteredActive={filteredActive}
-        onExportHar={props.onExportHar ? () => props.onExportHar?.(store, patterns) : null}
+        onExportHar={exportHar}
         onImport={onImport}
         payloadCap={settings.payloadCap}
         onPayloadCap={
@@ -375,6 +393,7 @@ export function App(props: AppProps) {
       {imported && (
         <div class="banner info" role="status">
           Viewing imported file {imported.name} (read-only).
+          {imported.note && <span class="muted"> {imported.note}</span>}
           <button type="button" onClick={() => setImported(null)}>
             Back to live capture
           </button>

@@ -40,7 +40,7 @@ export interface ToolbarProps {
   onExportTimeline(): void;
   onExportFiltered(): void;
   filteredActive: boolean;
-  onExportHar: (() => void) | null;
+  onExportHar(): void;
   onImport: ((file: File) => void) | null;
   payloadCap: number;
   onPayloadCap: ((bytes: number) => void) | null;
@@ -164,13 +164,8 @@ export function Toolbar(p: ToolbarProps) {
       </button>
       <button
         type="button"
-        title={
-          p.onExportHar
-            ? 'Download HAR 1.2 (HTTP entries and WebSocket frames)'
-            : 'HAR export is not available in this build'
-        }
-        disabled={!p.onExportHar}
-        onClick={() => p.onExportHar?.()}
+        title="Download HAR 1.2 (HTTP entries, WebSocket frames as Chrome writes them)"
+        onClick={p.onExportHar}
       >
         Export HAR
       </button>

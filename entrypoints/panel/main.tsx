@@ -1,7 +1,8 @@
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
-import { App } from '../../components/App';
+import { App, type ImportedTimeline } from '../../components/App';
 import type { PanelSettings } from '../../components/settings';
+import { importFile } from '../../lib/import';
 import { PatternDetector } from '../../lib/patterns';
 import { TimelineStore } from '../../lib/timeline/store';
 import { connectToTab, inspectedTabId } from './connection';
@@ -23,6 +24,28 @@ async function popOut(id: number): Promise<void> {
     // DevTools pages may lack the windows API: a plain window does the same job.
     window.open(url, `wirescope-${id}`, 'popup,width=1200,height=760');
   }
+}
+
+/** Reads a Wirescope JSON or HAR file into a read-only store; rejects with why not. */
+async function openFile(file: File): Promise<ImportedTimeline> {
+  const result = importFile(await file.text(), file.name);
+  if (!result.ok) {
+    const prefix = `${file.name}: `;
+    throw new Error(result.error.startsWith(prefix) ? result.error.slice(prefix.length) : result.error);
+  }
+  const { parts } = result;
+  const imported = TimelineStore.fromParts({ connections: parts.connections, events: parts.events });
+  const skipped = result.skipped;
+  return {
+    store: imported,
+    name: file.name,
+    page: parts.page,
+    ...(skipped > 0
+      ? {
+          note: `${skipped} page resource${skipped === 1 ? ' was' : 's were'} skipped (not realtime traffic).`,
+        }
+      : {}),
+  };
 }
 
 function reloadInspected(): void {
@@ -67,6 +90,7 @@ async function start(el: HTMLElement): Promise<void> {
         onPayloadCap={connection ? (bytes) => connection.setPayloadCap(bytes) : undefined}
         onPopOut={tabId !== null && !poppedOut ? () => void popOut(tabId) : undefined}
         onReloadPage={tabId !== null ? reloadInspected : undefined}
+        onImport={openFile}
       />,
       el,
     );
