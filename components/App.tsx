@@ -328,7 +328,7 @@ export function App(props: AppProps) {
       <EventList
         items={items}
         itemsVersion={itemsCounter.current}
-        appended={appended}
+        appended={rebuilt ? 0 : appended}
         selectedSeq={current?.seq ?? null}
         onSelect={(e) => select(e)}
         timeOrigin={timeOrigin}

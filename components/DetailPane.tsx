@@ -37,6 +37,9 @@ function CopyButton({ label, text }: { label: string; text: () => string }) {
   );
 }
 
+/** Most characters ever put on screen at once; beyond it, Copy payload gives the rest. */
+export const RAW_MAX = 4 * 1024 * 1024;
+
 function RawText({ text }: { text: string }) {
   const [limit, setLimit] = useState(RAW_PAGE);
   return (
@@ -44,11 +47,17 @@ function RawText({ text }: { text: string }) {
       <pre class="raw" data-testid="raw-payload">
         {text.length > limit ? text.slice(0, limit) : text}
       </pre>
-      {text.length > limit && (
-        <button type="button" class="link" onClick={() => setLimit(limit * 4)}>
-          Showing {limit.toLocaleString()} of {text.length.toLocaleString()} characters: show more
-        </button>
-      )}
+      {text.length > limit &&
+        (limit < RAW_MAX ? (
+          <button type="button" class="link" onClick={() => setLimit(Math.min(RAW_MAX, limit * 4))}>
+            Showing {limit.toLocaleString()} of {text.length.toLocaleString()} characters: show more
+          </button>
+        ) : (
+          <p class="muted">
+            Showing the first {limit.toLocaleString()} of {text.length.toLocaleString()} characters; use Copy
+            payload for all of it.
+          </p>
+        ))}
     </div>
   );
 }

@@ -72,8 +72,9 @@ function clausePredicate(c: Clause, numberOf: ConnectionNumber): EventPredicate 
     case 'type':
       return (e) => c.values.includes(e.record.type);
     case 'conn':
-      return (e) =>
-        (c.number !== null && numberOf(e.connection) === c.number) || matchText(c.match, e.connection.url);
+      // A number means the connection's number only (a port or id in a URL must not match it).
+      if (c.number !== null) return (e) => numberOf(e.connection) === c.number;
+      return (e) => matchText(c.match, e.connection.url);
     case 'url':
       return (e) => matchText(c.match, e.connection.url);
     case 'event':

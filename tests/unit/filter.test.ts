@@ -141,6 +141,19 @@ describe('filter language', () => {
     expect(run('conn:#2').texts).toEqual(['2:open', '2:receive', '2:close']);
     expect(run('conn:chat').texts.every((t) => t.startsWith('1:'))).toBe(true);
     expect(run('conn:99').texts).toEqual([]);
+    // A number never matches digits in a URL (ports, ids).
+    const ported = storeWith(
+      [
+        { transport: 'websocket', url: 'ws://h:3333/a' },
+        { transport: 'websocket', url: 'ws://h:3333/b' },
+        { transport: 'websocket', url: 'ws://h:3333/c' },
+      ],
+      [
+        { conn: 1, type: 'open' },
+        { conn: 3, type: 'open' },
+      ],
+    );
+    expect(run('conn:3', ported).texts).toEqual(['3:open']);
   });
   it('url and event name, with regex values', () => {
     expect(run('url:feed').texts).toEqual(['3:receive']);
