@@ -10,6 +10,7 @@ import type { ListEntry } from '../lib/timeline/channels';
 import type { Connection, TimelineEvent } from '../lib/timeline/store';
 
 export const LANE_HEIGHT = 14;
+const MAX_LANE_HEIGHT = 22;
 const RATE_HEIGHT = 20;
 const LABEL_WIDTH = 150;
 const REDRAW_MS = 250;
@@ -32,6 +33,7 @@ interface Layout {
   /** events per (lane, column) */
   counts: Uint32Array;
   rate: Uint32Array;
+  laneHeight: number;
   laneTitles: string[];
   laneKeys: Array<Set<string>>;
 }
@@ -106,6 +108,11 @@ export function TimelineOverview(props: TimelineOverviewProps) {
       }
     });
     const lanes = laneTitles.length;
+    // Few lanes get taller rows, up to a limit.
+    const laneH = Math.max(
+      LANE_HEIGHT,
+      Math.min(MAX_LANE_HEIGHT, Math.floor((height - RATE_HEIGHT) / Math.max(1, lanes))),
+    );
 
     let t0 = Number.POSITIVE_INFINITY;
     let t1 = Number.NEGATIVE_INFINITY;
@@ -137,7 +144,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
       if (l % 2) {
         ctx.fillStyle = border;
         ctx.globalAlpha = 0.25;
-        ctx.fillRect(0, l * LANE_HEIGHT, width, LANE_HEIGHT);
+        ctx.fillRect(0, l * laneH, width, laneH);
         ctx.globalAlpha = 1;
       }
     }
@@ -150,7 +157,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
       if (lane === undefined) continue;
       const x0 = xOf(c.startedAt);
       const x1 = xOf(c.endedAt ?? now);
-      ctx.fillRect(x0, lane * LANE_HEIGHT + 3, Math.max(1, x1 - x0), LANE_HEIGHT - 6);
+      ctx.fillRect(x0, lane * laneH + 3, Math.max(1, x1 - x0), laneH - 6);
     }
     for (const e of evs) {
       const lane = laneOf.get(e.connection.key);
@@ -167,7 +174,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
         const i = l * cols + col;
         if (!counts[i]) continue;
         ctx.fillStyle = sendCols[i] ? sendC : recvC;
-        ctx.fillRect(LABEL_WIDTH + col, l * LANE_HEIGHT + 2, 1, LANE_HEIGHT - 4);
+        ctx.fillRect(LABEL_WIDTH + col, l * laneH + 2, 1, laneH - 4);
       }
     }
     // Message-rate strip.
@@ -193,13 +200,13 @@ export function TimelineOverview(props: TimelineOverviewProps) {
       ctx.fillText(
         title.length > 24 ? `${title.slice(0, 23)}…` : title,
         4,
-        l * LANE_HEIGHT + LANE_HEIGHT / 2,
+        l * laneH + laneH / 2,
         LABEL_WIDTH - 8,
       );
     }
     ctx.fillStyle = muted;
     ctx.fillText(`rate (peak ${peak}/px)`, 4, rateTop + RATE_HEIGHT / 2);
-    layout.current = { t0, t1, width, lanes, counts, rate, laneTitles, laneKeys };
+    layout.current = { t0, t1, width, lanes, counts, rate, laneTitles, laneKeys, laneHeight: laneH };
   };
 
   // Redraw on new data, at most every REDRAW_MS.
@@ -238,7 +245,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
     const x = clientX - rect.left;
     const y = clientY - rect.top;
     if (x < LABEL_WIDTH) {
-      const lane = Math.floor(y / LANE_HEIGHT);
+      const lane = Math.floor(y / L.laneHeight);
       return L.laneTitles[lane] ?? null;
     }
     const cols = L.rate.length;
@@ -247,7 +254,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
     const t = L.t0 + col * span;
     const when = `${formatClock(t)} (${formatDuration(span)} per pixel)`;
     if (y >= height - RATE_HEIGHT) return `${L.rate[col] ?? 0} events at ${when}`;
-    const lane = Math.floor(y / LANE_HEIGHT);
+    const lane = Math.floor(y / L.laneHeight);
     if (lane >= L.lanes) return null;
     let n = 0;
     for (let c = Math.max(0, col - 2); c <= Math.min(cols - 1, col + 2); c++)
@@ -287,8 +294,12 @@ export function TimelineOverview(props: TimelineOverviewProps) {
     const a = Math.min(drag.from, drag.to);
     const b = Math.max(drag.from, drag.to);
     setDrag(null);
-    if (Math.abs(xOfTime(b) - xOfTime(a)) < 3) onBrush(null);
-    else onBrush([a, b]);
+    const L = layout.current;
+    if (!L || Math.abs(xOfTime(b) - xOfTime(a)) < 3) return onBrush(null);
+    // A pixel is the brush's resolution: include what is drawn under both edges,
+    // and snap to the ends of the axis when released near them.
+    const px = (L.t1 - L.t0) / Math.max(1, L.width - LABEL_WIDTH - 1);
+    onBrush([xOfTime(a) - LABEL_WIDTH < 3 ? L.t0 : a - px, L.width - 1 - xOfTime(b) < 3 ? L.t1 : b + px]);
   };
 
   const shown = drag ? [Math.min(drag.from, drag.to), Math.max(drag.from, drag.to)] : range;
