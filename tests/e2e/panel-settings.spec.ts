@@ -1,0 +1,63 @@
+// Settings: the payload cap chosen in the panel reaches the capture (a big
+// frame arrives truncated, with its true size), and the panel's choices are
+// remembered in extension storage across a reload.
+
+import { expect, test } from '@playwright/test';
+import { type LaunchedBrowser, launchBrowser } from './support/browser';
+import { openCapture } from './support/capture';
+import { startServer, type TestServer } from './support/server';
+
+let server: TestServer;
+let browser: LaunchedBrowser;
+
+test.beforeAll(async () => {
+  server = await startServer();
+  server.socket('/big', (ws) =>
+    ws.on('message', (data) => ws.send(`${String(data)}:${'x'.repeat(200 * 1024)}`)),
+  );
+  server.page(
+    '/big.html',
+    `<!doctype html><title>big</title><script>
+      const ws = new WebSocket('ws://' + location.host + '/big');
+      window.ask = (tag) => ws.send(tag);
+      ws.onmessage = (e) => { document.title = 'got ' + e.data.slice(0, e.data.indexOf(':')); };
+    </script>`,
+  );
+});
+
+test.afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('payload cap setting reaches the capture; settings survive a reload', async () => {
+  browser = await launchBrowser();
+  const { page, panel } = await openCapture(browser, `${server.origin}/big.html`);
+  await panel.getByRole('button', { name: 'Settings' }).click();
+  await panel.getByRole('combobox', { name: 'Payload cap' }).selectOption({ label: '64.0 kB' });
+  await panel.waitForTimeout(300);
+  await page.evaluate(() => (window as unknown as { ask(t: string): void }).ask('first'));
+  await expect(page).toHaveTitle('got first');
+
+  const row = panel.locator('[data-testid="events"] tbody tr', { hasText: 'first:' });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText('200.0 kB');
+  await row.dispatchEvent('mousedown');
+  await expect(panel.getByTestId('detail')).toContainText('truncated to the payload cap');
+  expect((await panel.getByTestId('raw-payload').textContent())?.length).toBeLessThanOrEqual(64 * 1024);
+
+  // Remembered: a transport toggle and the cap.
+  await panel.getByRole('button', { name: 'Show XMLHttpRequest' }).click();
+  await expect(panel.getByRole('button', { name: 'Show XMLHttpRequest' })).toHaveAttribute(
+    'aria-pressed',
+    'false',
+  );
+  await panel.waitForTimeout(600);
+  await panel.reload();
+  await expect(panel.getByRole('button', { name: 'Show XMLHttpRequest' })).toHaveAttribute(
+    'aria-pressed',
+    'false',
+  );
+  await panel.getByRole('button', { name: 'Settings' }).click();
+  await expect(panel.getByRole('combobox', { name: 'Payload cap' })).toHaveValue(String(64 * 1024));
+});
