@@ -67,11 +67,17 @@ function tight(a: number, b: number): boolean {
  * most a few ms, or a tenth of how long it had been in flight, and within the
  * slack): a request started at t took over from it (the page re-issued inside
  * the readyState 4 handler, before loadend was recorded). Siblings launched
- * together with r are still far from done and count as concurrent.
+ * together with r are still far from done, or still waiting for their
+ * headers, and count as concurrent.
  */
 function isHandover(q: Req, t: number): boolean {
   const end = q.end;
   if (end === null || end <= t || end > t + SLACK || q.start >= t) return false;
+  // The readyState 4 handler runs after the response headers arrived. Without
+  // this, a storm against a server answering in a few ms (siblings started
+  // 1-3 ms apart, answered in turn by Chromium's cache lock) looked like a
+  // chain of hand-overs, cutting the loop's first polls out of its channel.
+  if (q.headersAt !== null && q.headersAt > t) return false;
   return end - t <= Math.max(RULES.handoverTailMs, 0.1 * (t - q.start));
 }
 

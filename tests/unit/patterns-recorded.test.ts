@@ -1,0 +1,62 @@
+// Traces recorded by the pattern e2e tests (tests/e2e/patterns.spec.ts) in
+// real Chromium, replayed through the detector: timings that synthetic
+// generators did not produce.
+
+import { describe, expect, it } from 'vitest';
+import { detectPatterns } from '../../lib/patterns';
+import { Trace } from './patterns-traces';
+
+const T0 = 1_764_000_000_000;
+
+/**
+ * The seed's snippet against a server that answers at once, as Chromium ran
+ * it: each answer (≈7 ms) fires readyState 2, 3 and 4, whose timers start
+ * three polls 1 s later, 1-3 ms apart; Chromium's cache lock serialises the
+ * identical GETs, so siblings complete a few ms after each other. The server
+ * answered 8 polls, then held the rest (start, end relative to T0).
+ */
+const SEED_FAST_SERVER: Array<[number, number | null]> = [
+  [0.0, 7.8],
+  [1007.2, 1013.9],
+  [1010.0, 1016.7],
+  [1011.9, 1020.8],
+  [2014.2, 2022.6],
+  [2014.9, 2029.8],
+  [2015.0, 2031.1],
+  [2017.1, 2031.9],
+  [2018.9, null],
+  [2020.2, null],
+  [2024.0, null],
+  [2025.9, null],
+  [2027.4, null],
+  [3021.8, null],
+  [3023.5, null],
+  [3024.2, null],
+  [3029.7, null],
+  [3030.0, null],
+  [3030.2, null],
+  [3031.2, null],
+  [3031.9, null],
+  [3033.0, null],
+  [3033.7, null],
+  [3034.0, null],
+  [3034.2, null],
+];
+
+describe('recorded in Chromium', () => {
+  it("the seed's storm against an immediate server is one channel from its very first poll", () => {
+    const t = new Trace();
+    for (const [start, end] of SEED_FAST_SERVER)
+      t.request({ url: '/seed-fast/poll', start: T0 + start, end: end === null ? null : T0 + end }, 's');
+    const ps = detectPatterns(t.store().connections, t.store().events);
+    expect(ps).toHaveLength(1);
+    const [p] = ps;
+    expect(p?.kind).toBe('polling');
+    // Every poll belongs to the loop, the first ones included: siblings
+    // answered within a few ms of each other are not hand-overs that start
+    // the loop afresh.
+    expect(p?.connectionKeys).toEqual(t.keysOf('s'));
+    expect(p?.cycles).toBe(SEED_FAST_SERVER.length);
+    expect(p?.storm?.peakConcurrency).toBeGreaterThanOrEqual(3);
+  });
+});
