@@ -156,12 +156,13 @@ const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-
 
 // --- Pages --------------------------------------------------------------------
 
-/** The seed's long poll exactly as the tutorial writes it (DESIGN.md): it storms. */
-const SEED_PAGE = `<!doctype html><title>seed long poll</title>
+/** The seed's long poll exactly as the tutorial writes it (DESIGN.md), polling `url`: it storms. */
+function seedPage(url: string): string {
+  return `<!doctype html><title>seed long poll</title>
 <script>
 function longPoll() {
   var xhr = new XMLHttpRequest();
-  xhr.open('GET', '/seed/poll', true);
+  xhr.open('GET', '${url}', true);
   xhr.onreadystatechange = function () {
     if (xhr.readyState === 4 && xhr.status === 200) {
       console.log(xhr.responseText);
@@ -172,13 +173,19 @@ function longPoll() {
 }
 longPoll();
 </script>`;
+}
 /**
  * The storm limits itself on the server side, leaving the snippet as written:
  * after this many answers the server stops answering, and an unanswered poll
- * fires no readystatechange, so no new polls start. At most 1 + 3 × this many
- * polls are ever made (each answer fires readyState 2, 3 and 4).
+ * fires no readystatechange, so no new polls start. Each answer fires
+ * readyState 2, 3 and 4, so about 1 + 3 × this many polls are made in all.
  */
 const SEED_ANSWERS = 8;
+/** The seed against a server that holds each poll a second, and against one that answers at once. */
+const SEED_SERVERS = [
+  { name: 'held 1 s', page: '/seed', poll: '/seed/poll', holdMs: 1000 },
+  { name: 'answered at once', page: '/seed-fast', poll: '/seed-fast/poll', holdMs: 0 },
+];
 
 const XHR_LONG_POLL_PAGE = `<!doctype html><title>xhr long poll</title>
 <script>
@@ -333,14 +340,16 @@ test.beforeAll(async () => {
   server = await startPatternServer();
   browser = await launchBrowser();
 
-  server.page('/seed', SEED_PAGE);
-  server.route('/seed/poll', async (_req, res) => {
-    const n = server.hits('/seed/poll');
-    // Past the budget: hold until the test ends (see SEED_ANSWERS).
-    if (!(await server.hold(res, n > SEED_ANSWERS ? 10 * 60_000 : 1000))) return;
-    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
-    res.end(`poll ${n}`);
-  });
+  for (const seed of SEED_SERVERS) {
+    server.page(seed.page, seedPage(seed.poll));
+    server.route(seed.poll, async (_req, res) => {
+      const n = server.hits(seed.poll);
+      // Past the budget: hold until the test ends (see SEED_ANSWERS).
+      if (!(await server.hold(res, n > SEED_ANSWERS ? 10 * 60_000 : seed.holdMs))) return;
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+      res.end(`poll ${n}`);
+    });
+  }
 
   server.page('/xhr-long-poll', XHR_LONG_POLL_PAGE);
   server.route('/inbox/wait', async (_req, res) => {
@@ -427,50 +436,65 @@ test.afterAll(async () => {
 
 // --- Tests --------------------------------------------------------------------
 
-test("the seed's long-poll snippet is flagged as a poll storm with its peak concurrency and start", async () => {
-  const s = await capture('/seed');
-  const t = await s.waitForTimeline((x) => patternsOn(x, '/seed/poll').some((p) => storm(p) !== null));
-  score('seed snippet (storm)', t, [
-    {
-      label: 'storming loop on /seed/poll',
-      matches: (p) => pathOf(p.url) === '/seed/poll' && storm(p) !== null,
-    },
-  ]);
+for (const seed of SEED_SERVERS) {
+  test(`the seed's long-poll snippet, ${seed.name}, is flagged as a poll storm with its peak concurrency and start`, async () => {
+    const poll = seed.poll;
+    const s = await capture(seed.page);
+    const t = await s.waitForTimeline((x) => patternsOn(x, poll).some((p) => storm(p) !== null));
+    score(`seed snippet, ${seed.name}`, t, [
+      {
+        label: `storming loop on ${poll}`,
+        matches: (p) => pathOf(p.url) === poll && storm(p) !== null,
+      },
+    ]);
 
-  expect(t.patterns).toHaveLength(1);
-  const [p] = t.patterns as [ExportedPattern];
-  expect(['long-poll', 'polling']).toContain(p.kind);
-  expect(p.method).toBe('GET');
-  expect(p.url).toBe(`${server.origin}/seed/poll`);
-  const polls = t.connections.filter((c) => pathOf(c.url) === '/seed/poll');
-  const conns = members(t, p);
-  expect(
-    conns.every((c) => c.transport === 'xhr' && c.method === 'GET' && pathOf(c.url) === '/seed/poll'),
-  ).toBe(true);
-  expect(p.cycles).toBe(conns.length);
-  expect(p.cycles).toBeGreaterThanOrEqual(3);
+    expect(t.patterns).toHaveLength(1);
+    const [p] = t.patterns as [ExportedPattern];
+    expect(['long-poll', 'polling']).toContain(p.kind);
+    expect(p.method).toBe('GET');
+    expect(p.url).toBe(`${server.origin}${poll}`);
+    const polls = t.connections.filter((c) => pathOf(c.url) === poll);
+    const conns = members(t, p);
+    expect(conns.every((c) => c.transport === 'xhr' && c.method === 'GET' && pathOf(c.url) === poll)).toBe(
+      true,
+    );
+    expect(p.cycles).toBe(conns.length);
+    expect(p.cycles).toBeGreaterThanOrEqual(3);
 
-  // The warning: more than one poll in flight, never more than the capture shows,
-  // beginning at the start of one of the loop's own polls (the first that found
-  // another in flight), after the first poll.
-  const warning = storm(p);
-  expect(warning).not.toBeNull();
-  const { peakConcurrency, startedAt } = warning as { peakConcurrency: number; startedAt: number };
-  expect(peakConcurrency).toBeGreaterThan(1);
-  expect(peakConcurrency).toBeLessThanOrEqual(peakInFlight(polls));
-  const first = Math.min(...polls.map((c) => c.startedAt));
-  expect(startedAt).toBeGreaterThan(first);
-  expect(conns.some((c) => c.startedAt === startedAt)).toBe(true);
+    // The warning: more than one poll in flight, never more than the capture shows,
+    // beginning at the start of one of the loop's own polls (the first that found
+    // another in flight), after the first poll.
+    const warning = storm(p);
+    expect(warning).not.toBeNull();
+    const { peakConcurrency, startedAt } = warning as { peakConcurrency: number; startedAt: number };
+    expect(peakConcurrency).toBeGreaterThan(1);
+    expect(peakConcurrency).toBeLessThanOrEqual(peakInFlight(polls));
+    const first = Math.min(...polls.map((c) => c.startedAt));
+    expect(startedAt).toBeGreaterThan(first);
+    expect(conns.some((c) => c.startedAt === startedAt)).toBe(true);
 
-  // Self-limiting: the page keeps polling only while the server answers.
-  await expect.poll(() => server.hits('/seed/poll'), { timeout: 15_000 }).toBeGreaterThan(SEED_ANSWERS);
-  const final = await s.waitForTimeline((x) => patternsOn(x, '/seed/poll').some((q) => q.cycles >= 3));
-  const finalPolls = final.connections.filter((c) => pathOf(c.url) === '/seed/poll');
-  expect(finalPolls.length).toBeLessThanOrEqual(1 + 3 * SEED_ANSWERS);
-  const [after] = patternsOn(final, '/seed/poll');
-  expect(after?.id, 'the pattern keeps its id as it grows').toBe(p.id);
-  expect(storm(after as ExportedPattern)?.peakConcurrency).toBeGreaterThanOrEqual(peakConcurrency);
-});
+    // Self-limiting: the page keeps polling only while the server answers, so
+    // the number of polls stops growing once the budget is spent.
+    await expect.poll(() => server.hits(poll), { timeout: 15_000 }).toBeGreaterThan(SEED_ANSWERS);
+    await s.page.waitForTimeout(1500);
+    const pollsIn = (x: TimelineExport) => x.connections.filter((c) => pathOf(c.url) === poll).length;
+    const final = await s.exportTimeline();
+    await s.page.waitForTimeout(1000);
+    expect(pollsIn(await s.exportTimeline())).toBe(pollsIn(final));
+    expect(pollsIn(final)).toBeGreaterThan(1 + 2 * SEED_ANSWERS);
+    expect(pollsIn(final)).toBeLessThanOrEqual(1 + 3 * SEED_ANSWERS);
+    const [after] = patternsOn(final, poll);
+    // Every poll of the URL is a cycle of the channel, the very first included.
+    expect([...(after?.connectionIds ?? [])].sort()).toEqual(
+      final.connections
+        .filter((c) => pathOf(c.url) === poll)
+        .map((c) => c.id)
+        .sort(),
+    );
+    expect(after?.id, 'the pattern keeps its id as it grows').toBe(p.id);
+    expect(storm(after as ExportedPattern)?.peakConcurrency).toBeGreaterThanOrEqual(peakConcurrency);
+  });
+}
 
 test('a correct XHR long-poll is one long-poll channel with its hold and gap, no storm', async () => {
   const s = await capture('/xhr-long-poll');
