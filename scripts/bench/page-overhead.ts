@@ -4,8 +4,8 @@
 // Prints medians and ratios; asserts nothing.
 
 import type { Page } from '@playwright/test';
-import { type LaunchedBrowser, launchBrowser } from '../../tests/e2e/support/browser';
 import { startServer, type TestServer } from '../../tests/e2e/support/server';
+import { type LaunchedBrowser, launchBrowser } from '../lib/chromium';
 
 const FLOOD = 20_000;
 const FETCHES = 1_000;

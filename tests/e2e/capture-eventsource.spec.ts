@@ -70,7 +70,9 @@ test('messages, named events, ids, a dropped connection and reconnect, close(), 
   );
   const t = await captureTimeline(browser, `${server.origin}/sse.html`, {
     pageDone: 'window.done === true && window.brokenState === 2',
-    until: (t) => t.events.some((e) => e.type === 'close' && e.closedBy === 'client'),
+    // Both client closes (the subclass instance's and the main source's after t2) must have
+    // reached the panel: the page can be done before its last batch is exported.
+    until: (t) => t.events.filter((e) => e.type === 'close' && e.closedBy === 'client').length >= 2,
   });
   const sources = connectionsOf(t, 'eventsource');
   expect(sources).toHaveLength(3);

@@ -283,15 +283,22 @@
         ui.log('in', `ack after ${Date.now() - sentAt} ms`);
       });
     };
-    socket.on('connect', () => {
-      const engine = socket.io.engine;
-      ui.status(`connected via ${engine.transport.name}`);
-      ui.log('info', `connected, transport ${engine.transport.name}`);
-      engine.once('upgrade', (transport) => {
+    // Listen for the upgrade as soon as the engine opens: on a busy machine it
+    // can complete before the socket's own 'connect' event.
+    let upgradedTo = null;
+    socket.io.on('open', () => {
+      socket.io.engine.once('upgrade', (transport) => {
+        upgradedTo = transport.name;
         ui.status(`upgraded to ${transport.name}`);
         ui.log('info', `upgraded polling → ${transport.name}`);
-        ping();
+        if (socket.connected) ping();
       });
+    });
+    socket.on('connect', () => {
+      const engine = socket.io.engine;
+      ui.log('info', `connected, transport ${engine.transport.name}`);
+      if (upgradedTo) ping();
+      else ui.status(`connected via ${engine.transport.name}`);
     });
     socket.on('disconnect', (reason) => ui.status(`disconnected (${reason})`, 'bad'));
     socket.on('welcome', (msg) => {
