@@ -334,6 +334,7 @@ export function App(props: AppProps) {
         timeOrigin={timeOrigin}
         numberOf={numberOf}
         revealToken={revealToken}
+        sectionUrl={(section) => store.sections[section]?.url}
       />
     );
 

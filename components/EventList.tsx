@@ -37,6 +37,8 @@ export interface EventListProps {
   numberOf(c: Connection): number;
   /** Bumped by the parent to scroll the selected row into view (keyboard moves). */
   revealToken: number;
+  /** URL of a page section (navigation), to mark where a preserved log changes page. */
+  sectionUrl?(section: number): string | undefined;
 }
 
 type Opts = VirtualizerOptions<HTMLDivElement, HTMLDivElement>;
@@ -46,7 +48,17 @@ function atBottom(el: HTMLElement): boolean {
 }
 
 export function EventList(props: EventListProps) {
-  const { items, itemsVersion, appended, selectedSeq, onSelect, timeOrigin, numberOf, revealToken } = props;
+  const {
+    items,
+    itemsVersion,
+    appended,
+    selectedSeq,
+    onSelect,
+    timeOrigin,
+    numberOf,
+    revealToken,
+    sectionUrl,
+  } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const following = useRef(true);
@@ -150,12 +162,16 @@ export function EventList(props: EventListProps) {
                 if (!e) return null;
                 const r = e.record;
                 const selected = e.seq === selectedSeq;
+                // First event after a navigation (only visible with "Preserve log").
+                const prev = items[row.index - 1];
+                const pageStart = prev !== undefined && prev.section !== e.section;
                 return (
                   <tr
                     key={e.seq}
                     aria-rowindex={row.index + 1}
                     aria-current={selected ? 'true' : undefined}
-                    class={`t-${r.type}${selected ? ' selected' : ''}${row.index % 2 ? ' odd' : ''}`}
+                    class={`t-${r.type}${selected ? ' selected' : ''}${row.index % 2 ? ' odd' : ''}${pageStart ? ' page-start' : ''}`}
+                    title={pageStart ? `Navigated to ${sectionUrl?.(e.section) ?? 'a new page'}` : undefined}
                     data-type={r.type}
                     data-seq={e.seq}
                     onMouseDown={() => onSelect(e)}

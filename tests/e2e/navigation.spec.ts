@@ -1,0 +1,59 @@
+import { expect, test } from '@playwright/test';
+import { type LaunchedBrowser, launchBrowser } from './support/browser';
+import { openCapture, payloadText } from './support/capture';
+import { startServer, type TestServer } from './support/server';
+
+// A navigation starts a new page section: without "Preserve log" the panel
+// shows only the new page; with it, earlier pages stay and the list marks
+// where the page changed.
+
+let server: TestServer;
+let browser: LaunchedBrowser;
+
+const pageSaying = (word: string) =>
+  `<!doctype html><title>${word}</title><script>
+    const ws = new WebSocket('ws://' + location.host + '/echo');
+    ws.onopen = () => ws.send(${JSON.stringify(word)});
+    ws.onmessage = () => { document.title = 'echoed ${word}'; };
+  </script>`;
+
+test.beforeAll(async () => {
+  server = await startServer();
+  server.socket('/echo', (ws) => ws.on('message', (data) => ws.send(data)));
+  server.page('/one.html', pageSaying('first page'));
+  server.page('/two.html', pageSaying('second page'));
+  server.page('/three.html', pageSaying('third page'));
+});
+
+test.afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('navigation starts a new section; Preserve log keeps earlier pages and marks the change', async () => {
+  browser = await launchBrowser();
+  const session = await openCapture(browser, `${server.origin}/one.html`);
+  const words = (t: Awaited<ReturnType<typeof session.exportTimeline>>) =>
+    t.events.filter((e) => e.type === 'receive').map(payloadText);
+  await session.waitForTimeline((t) => words(t).includes('first page'));
+
+  // Without Preserve log: the first page is gone after navigating.
+  await session.page.goto(`${server.origin}/two.html`);
+  await expect(session.page).toHaveTitle('echoed second page');
+  const afterTwo = await session.waitForTimeline((t) => words(t).includes('second page'));
+  expect(words(afterTwo)).toEqual(['second page']);
+  expect(afterTwo.connections.map((c) => c.frameUrl)).toEqual([`${server.origin}/two.html`]);
+
+  // With Preserve log: the second page stays when the third loads.
+  const preserve = session.panel.getByRole('checkbox', { name: 'Preserve log' });
+  await preserve.check();
+  await session.page.goto(`${server.origin}/three.html`);
+  await expect(session.page).toHaveTitle('echoed third page');
+  const afterThree = await session.waitForTimeline((t) => words(t).includes('third page'));
+  expect(words(afterThree)).toEqual(['second page', 'third page']);
+
+  const marker = session.panel.locator('[data-testid="events"] tr.page-start');
+  await expect(marker).toHaveCount(1);
+  await expect(marker).toHaveAttribute('title', `Navigated to ${server.origin}/three.html`);
+  await preserve.uncheck();
+});
