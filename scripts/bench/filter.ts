@@ -82,7 +82,7 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? 0;
 }
 
-export function run(): FilterBenchResult {
+export function measureFilter(): FilterBenchResult {
   const store = buildLargeStore();
   const view = new FilteredView(store);
   const perQueryMs: FilterBenchResult['perQueryMs'] = {};
@@ -110,10 +110,16 @@ export function run(): FilterBenchResult {
   return { events: store.events.length, perQueryMs, incrementalBatchMs };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const r = run();
-  console.log(`filter pass over ${EVENT_COUNT} events (median of 5):`);
+/** The figures as printed lines (for `npm run bench`). */
+export async function run(): Promise<string[]> {
+  const r = measureFilter();
+  const lines = [`filter pass over ${EVENT_COUNT} events (median of 5):`];
   for (const [q, { ms, matched }] of Object.entries(r.perQueryMs))
-    console.log(`  ${ms.toFixed(2).padStart(8)} ms  ${String(matched).padStart(6)} matched  ${q}`);
-  console.log(`incremental update for a 200-event batch: ${r.incrementalBatchMs} ms`);
+    lines.push(`  ${ms.toFixed(2).padStart(8)} ms  ${String(matched).padStart(6)} matched  ${q}`);
+  lines.push(`incremental update for a 200-event batch: ${r.incrementalBatchMs} ms`);
+  return lines;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  for (const line of await run()) console.log(line);
 }
