@@ -34,17 +34,8 @@ export interface ConnectionRecord {
   requestHeaders?: HeaderList;
 }
 
-/** Something that happened on a connection. */
-export interface EventRecord {
-  r: 'ev';
-  seq: number;
-  time: number;
-  conn: number;
-  type: EventType;
-  data?: Payload;
-  /** Bytes of the whole payload (UTF-8 for text), even when truncated. */
-  size?: number;
-  truncated?: boolean;
+/** What an event may tell besides its body: shared by the hook's records and EventRecord. */
+export interface EventFields {
   /** HTTP status (receive/close of xhr/fetch). */
   status?: number;
   statusText?: string;
@@ -69,6 +60,19 @@ export interface EventRecord {
   form?: Array<{ name: string; value?: string; fileName?: string; fileSize?: number; fileType?: string }>;
   /** Time response headers arrived (HTTP), for hold-time measurement. */
   headersAt?: number;
+}
+
+/** Something that happened on a connection. */
+export interface EventRecord extends EventFields {
+  r: 'ev';
+  seq: number;
+  time: number;
+  conn: number;
+  type: EventType;
+  data?: Payload;
+  /** Bytes of the whole payload (UTF-8 for text), even when truncated. */
+  size?: number;
+  truncated?: boolean;
 }
 
 export type CaptureRecord = ConnectionRecord | EventRecord;

@@ -8,6 +8,7 @@ import {
   type ConnectionRecord,
   type DocumentInfo,
   EVENT_TYPES,
+  type EventFields,
   type EventRecord,
   type EventType,
   type HeaderList,
@@ -48,23 +49,7 @@ export const MAX_URL_LENGTH = 64 * 1024;
 // hook -> relay
 
 /** Fields a hook event may carry besides its body (copied to EventRecord). */
-export interface HookEventFields {
-  status?: number;
-  statusText?: string;
-  responseHeaders?: HeaderList;
-  code?: number;
-  reason?: string;
-  wasClean?: boolean;
-  closedBy?: 'client' | 'server';
-  protocol?: string;
-  extensions?: string;
-  eventName?: string;
-  lastEventId?: string;
-  chunk?: number;
-  bodyKind?: string;
-  form?: EventRecord['form'];
-  headersAt?: number;
-}
+export type HookEventFields = EventFields;
 
 export type HookBody = string | ArrayBuffer | Blob;
 

@@ -4,7 +4,7 @@
 
 import type { PatternForExport } from '../export/timeline';
 import type { ConnectionRecord, EventRecord } from '../model';
-import type { Connection, TimelineEvent } from '../timeline/store';
+import { type Connection, countEvent, type TimelineEvent } from '../timeline/store';
 
 export const IMPORT_DOC_ID = 'import';
 
@@ -61,25 +61,7 @@ export function buildParts(
     if (!conn) continue;
     const seq = out.length + 1;
     const record: EventRecord = { ...e.record, r: 'ev', seq, conn: conn.localId };
-    switch (record.type) {
-      case 'open':
-        conn.state = 'open';
-        break;
-      case 'send':
-        conn.sent++;
-        conn.bytesSent += record.size ?? 0;
-        break;
-      case 'receive':
-        conn.received++;
-        conn.bytesReceived += record.size ?? 0;
-        break;
-      case 'close':
-        conn.state = 'closed';
-        break;
-      case 'error':
-        conn.state = 'error';
-        break;
-    }
+    countEvent(conn, record);
     out.push({ seq, time: record.time, connection: conn, record, section: 0 });
   }
   return { connections, events: out, page, patterns };

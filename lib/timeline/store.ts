@@ -53,6 +53,29 @@ export interface Section {
   startedAt: number;
 }
 
+/** Live state and counters of a connection, from one of its events (store and import alike). */
+export function countEvent(conn: Connection, record: EventRecord): void {
+  switch (record.type) {
+    case 'open':
+      conn.state = 'open';
+      break;
+    case 'send':
+      conn.sent++;
+      conn.bytesSent += record.size ?? 0;
+      break;
+    case 'receive':
+      conn.received++;
+      conn.bytesReceived += record.size ?? 0;
+      break;
+    case 'close':
+      conn.state = 'closed';
+      break;
+    case 'error':
+      conn.state = 'error';
+      break;
+  }
+}
+
 export class TimelineStore {
   connections: Connection[] = [];
   events: TimelineEvent[] = [];
@@ -189,30 +212,13 @@ export class TimelineStore {
     const conn = this.connByKey.get(`${state.doc.docId}:${record.conn}`);
     // An event whose connection was cleared (or evicted) is not shown.
     if (!conn) return;
-    switch (record.type) {
-      case 'open':
-        conn.state = 'open';
-        if (record.protocol) conn.protocol = record.protocol;
-        break;
-      case 'send':
-        conn.sent++;
-        conn.bytesSent += record.size ?? 0;
-        break;
-      case 'receive':
-        conn.received++;
-        conn.bytesReceived += record.size ?? 0;
-        if (record.status !== undefined) conn.status = record.status;
-        break;
-      case 'close':
-        conn.state = 'closed';
-        conn.endedAt = record.time;
-        if (record.status !== undefined) conn.status = record.status;
-        break;
-      case 'error':
-        conn.state = 'error';
-        if (conn.transport !== 'eventsource') conn.endedAt = record.time;
-        break;
-    }
+    countEvent(conn, record);
+    if (record.type === 'open' && record.protocol) conn.protocol = record.protocol;
+    if ((record.type === 'receive' || record.type === 'close') && record.status !== undefined)
+      conn.status = record.status;
+    if (record.type === 'close') conn.endedAt = record.time;
+    // An EventSource error is followed by a reconnect on the same connection.
+    if (record.type === 'error' && conn.transport !== 'eventsource') conn.endedAt = record.time;
     this.events.push({
       seq: ++this.seq,
       time: record.time,
