@@ -2,10 +2,9 @@
 // server through the built extension; the timeline is read back through the
 // panel's "Export timeline".
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { expect, test } from '@playwright/test';
-import { type LaunchedBrowser, launchBrowser } from './support/browser';
+import { freePort, type LaunchedBrowser, launchBrowser } from './support/browser';
 import {
   captureTimeline,
   connectionsOf,
@@ -15,7 +14,7 @@ import {
   payloadText,
   type TimelineExport,
 } from './support/capture';
-import { startServer, type TestServer } from './support/server';
+import { readBody, startServer, type TestServer } from './support/server';
 
 let server: TestServer;
 let browser: LaunchedBrowser;
@@ -25,25 +24,6 @@ const BINARY = Buffer.from([0, 1, 2, 250, 255, 128, 10, 13]);
 const NDJSON_LINES = ['{"n":1}\n', '{"n":2,"s":"é"}\n', '{"n":3}\n'];
 const SSE_EVENTS = ['data: one\n\n', 'event: tick\nid: 7\ndata: two\n\n', 'data: three\n\n'];
 const BIG = 'x'.repeat(300_000);
-
-async function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-  });
-}
 
 /** Writes the pieces with a pause between them (each reaches the page as its own chunk). */
 function trickle(res: ServerResponse, type: string, pieces: string[], gapMs: number, end = true): void {
@@ -64,7 +44,7 @@ function trickle(res: ServerResponse, type: string, pieces: string[], gapMs: num
 
 test.beforeAll(async () => {
   server = await startServer();
-  closedPort = await unusedPort();
+  closedPort = await freePort(); // nothing listens there: connections are refused
   browser = await launchBrowser();
   server.route('/text', (_req, res) => {
     res.writeHead(200, 'Fine', { 'content-type': 'text/plain; charset=utf-8', 'x-test': 'yes' });

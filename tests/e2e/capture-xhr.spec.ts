@@ -2,9 +2,8 @@
 // loopback server through the built extension; the timeline is read back
 // through the panel's "Export timeline".
 
-import { createServer } from 'node:net';
 import { expect, test } from '@playwright/test';
-import { type LaunchedBrowser, launchBrowser } from './support/browser';
+import { freePort, type LaunchedBrowser, launchBrowser } from './support/browser';
 import {
   captureTimeline,
   connectionsOf,
@@ -14,7 +13,7 @@ import {
   payloadText,
   type TimelineExport,
 } from './support/capture';
-import { startServer, type TestServer } from './support/server';
+import { readBody, startServer, type TestServer } from './support/server';
 
 let server: TestServer;
 let browser: LaunchedBrowser;
@@ -24,28 +23,9 @@ let closedPort: number;
 const BINARY = Buffer.from([0, 1, 2, 250, 255, 128, 10, 13]);
 const XML = '<root><item id="1">one</item></root>';
 
-async function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function readBody(req: import('node:http').IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-  });
-}
-
 test.beforeAll(async () => {
   server = await startServer();
-  closedPort = await unusedPort();
+  closedPort = await freePort(); // nothing listens there: connections are refused
   browser = await launchBrowser();
   server.route('/text', (_req, res) => {
     res.writeHead(200, 'Fine', { 'content-type': 'text/plain; charset=utf-8', 'x-test': 'yes' });

@@ -20,6 +20,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** The whole request body, as bytes. */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => resolve(Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+}
+
 const PAGES_DIR = join(import.meta.dirname, '..', 'pages');
 
 export async function startServer(host = '127.0.0.1'): Promise<TestServer> {
