@@ -2,10 +2,10 @@
 // connection so the browser reconnects; the timeline is read back through
 // the panel's "Export timeline".
 
-import { expect, test } from '@playwright/test';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { captureTimeline, connectionsOf, type ExportedEvent, eventsOf, payloadText } from './support/capture';
 import { startServer, type TestServer } from './support/server';
+import { expect, test } from './support/test';
 
 let server: TestServer;
 let browser: LaunchedBrowser;

@@ -3,7 +3,6 @@
 // panel's "Export timeline".
 
 import type { ServerResponse } from 'node:http';
-import { expect, test } from '@playwright/test';
 import { freePort, type LaunchedBrowser, launchBrowser } from './support/browser';
 import {
   captureTimeline,
@@ -15,6 +14,7 @@ import {
   type TimelineExport,
 } from './support/capture';
 import { readBody, startServer, type TestServer } from './support/server';
+import { expect, test } from './support/test';
 
 let server: TestServer;
 let browser: LaunchedBrowser;

@@ -2,7 +2,6 @@
 // loopback server through the built extension; the timeline is read back
 // through the panel's "Export timeline".
 
-import { expect, test } from '@playwright/test';
 import { freePort, type LaunchedBrowser, launchBrowser } from './support/browser';
 import {
   captureTimeline,
@@ -14,6 +13,7 @@ import {
   type TimelineExport,
 } from './support/capture';
 import { readBody, startServer, type TestServer } from './support/server';
+import { expect, test } from './support/test';
 
 let server: TestServer;
 let browser: LaunchedBrowser;

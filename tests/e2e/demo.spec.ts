@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expect, type Page, test } from '@playwright/test';
 import { type DemoServer, startDemoServer } from '../../scripts/demo/server';
 import { isTimelineExport } from '../../scripts/demo/summary';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
@@ -18,6 +17,7 @@ import {
   payloadText,
   type TimelineExport,
 } from './support/capture';
+import { expect, type Page, test } from './support/test';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 

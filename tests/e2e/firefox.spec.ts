@@ -2,10 +2,10 @@
 // add-on is installed as a temporary add-on and the traffic is read back from
 // the detached panel's "Export timeline". One Firefox for the whole file.
 
-import { expect, test } from '@playwright/test';
 import type { ExportedConnection, ExportedEvent, TimelineExport } from '../../lib/export/timeline';
 import { type LaunchedFirefox, launchFirefox } from './support/firefox';
 import { startServer, type TestServer } from './support/server';
+import { expect, test } from './support/test';
 
 let server: TestServer;
 let firefox: LaunchedFirefox;

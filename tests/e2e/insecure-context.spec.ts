@@ -1,7 +1,7 @@
-import { expect, test } from '@playwright/test';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { captureTimeline, connectionsOf, eventsOf, payloadText } from './support/capture';
 import { startServer, type TestServer } from './support/server';
+import { expect, test } from './support/test';
 
 // Most of the web is not 127.0.0.1: on a plain http:// site the page and its
 // content scripts are not a secure context (no crypto.randomUUID, for one).

@@ -1,7 +1,7 @@
-import { expect, test } from '@playwright/test';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { openCapture, payloadText } from './support/capture';
 import { startServer, type TestServer } from './support/server';
+import { expect, test } from './support/test';
 
 // A navigation starts a new page section: without "Preserve log" the panel
 // shows only the new page; with it, earlier pages stay and the list marks

@@ -1,10 +1,10 @@
 // The panel in the REAL DevTools: live traffic appears in the unified list,
 // the filter language narrows it, and a payload carrying markup stays text.
 
-import { expect, test } from '@playwright/test';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { type DevToolsPanel, listTargets, openWirescopeInDevTools } from './support/devtools';
 import { startServer, type TestServer } from './support/server';
+import { expect, test } from './support/test';
 
 const XSS = '<img src=x onerror="window.__wirescopePwned=1;document.title=\'pwned\'">';
 

@@ -3,10 +3,10 @@
 // file gets a message that says why.
 
 import { readFile } from 'node:fs/promises';
-import { expect, test } from '@playwright/test';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { openCapture } from './support/capture';
 import { startServer, type TestServer } from './support/server';
+import { expect, test } from './support/test';
 
 let server: TestServer;
 let browser: LaunchedBrowser;

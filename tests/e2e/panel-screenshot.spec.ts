@@ -3,9 +3,9 @@
 
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
 import { type DemoServer, startDemoServer } from '../../scripts/demo/server';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
+import { expect, test } from './support/test';
 
 const OUT = resolve(import.meta.dirname, '..', '..', 'docs', 'panel.png');
 

@@ -2,10 +2,10 @@
 // frame arrives truncated, with its true size), and the panel's choices are
 // remembered in extension storage across a reload.
 
-import { expect, test } from '@playwright/test';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { openCapture } from './support/capture';
 import { startServer, type TestServer } from './support/server';
+import { expect, test } from './support/test';
 
 let server: TestServer;
 let browser: LaunchedBrowser;

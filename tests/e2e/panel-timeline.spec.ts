@@ -1,10 +1,10 @@
 // The timeline overview: brushing a time range filters the list, a click
 // clears it, and hovering a lane tells what is under the cursor.
 
-import { expect, test } from '@playwright/test';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { openCapture } from './support/capture';
 import { startServer, type TestServer } from './support/server';
+import { expect, test } from './support/test';
 
 let server: TestServer;
 let browser: LaunchedBrowser;

@@ -2,10 +2,10 @@
 // page attaches to tab N, shows what the tab did before it was opened (the
 // relay's retained history), keeps streaming, and shows no other tab's traffic.
 
-import { expect, test } from '@playwright/test';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { openCapture, type TimelineExport } from './support/capture';
 import { startServer, type TestServer } from './support/server';
+import { expect, test } from './support/test';
 
 let server: TestServer;
 let browser: LaunchedBrowser;

@@ -3,7 +3,6 @@
 // page that replaces built-ins neither breaks nor blinds the hook; a page
 // that wraps WebSocket / fetch / XHR itself keeps working and is captured once.
 
-import { expect, test } from '@playwright/test';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import {
   captureTimeline,
@@ -13,6 +12,7 @@ import {
   type TimelineExport,
 } from './support/capture';
 import { startServer, type TestServer } from './support/server';
+import { expect, test } from './support/test';
 
 let server: TestServer;
 

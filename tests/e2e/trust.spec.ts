@@ -4,10 +4,10 @@
 // same-origin, cross-origin, about:blank, srcdoc and script-made iframes, each
 // connection tagged with the document that opened it.
 
-import { expect, test } from '@playwright/test';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { captureTimeline, connectionsOf, eventsOf, payloadText } from './support/capture';
 import { startServer, type TestServer } from './support/server';
+import { expect, test } from './support/test';
 
 let server: TestServer;
 /** A second loopback origin (127.0.0.2) for cross-origin frames. */

@@ -4,11 +4,11 @@
 // and `truncated: true`).
 
 import { readFile } from 'node:fs/promises';
-import { expect, type Page, test } from '@playwright/test';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { connectionsOf, eventsOf, payloadText, type TimelineExport } from './support/capture';
 import { openWirescopeInDevTools } from './support/devtools';
 import { startServer, type TestServer } from './support/server';
+import { expect, type Page, test } from './support/test';
 
 const FLOOD = 20_000;
 const MIB = 1024 * 1024;

@@ -4,8 +4,8 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { expect, test } from '@playwright/test';
 import { FIREFOX_EXTENSION_DIR } from './support/browser';
+import { expect, test } from './support/test';
 
 const run = promisify(execFile);
 const WEB_EXT = resolve(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'web-ext');

@@ -8,8 +8,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { expect, test } from '@playwright/test';
 import JSZip from 'jszip';
+import { expect, test } from './support/test';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..', '..');
