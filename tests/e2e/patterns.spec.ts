@@ -5,8 +5,8 @@
 // set of expected channels; afterAll prints precision and recall over the corpus.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
 import type { ExportedPattern } from '../../lib/export/timeline';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import {
@@ -24,6 +24,7 @@ import {
   SOCKJS_PREFIX,
   startPatternServer,
 } from './support/pattern-servers';
+import { expect, test } from './support/test';
 
 let server: PatternServer;
 let browser: LaunchedBrowser;
@@ -46,12 +47,13 @@ interface PageScore {
 }
 
 /**
- * Scores are kept in a file of this run's output directory (emptied by
- * Playwright at the start of a run): after a failed test Playwright goes on in
- * a new worker, and the corpus figures must still cover every page.
+ * Scores are kept in a file named after the Playwright runner's process (the
+ * workers' parent): after a failed test Playwright goes on in a new worker,
+ * and the corpus figures must still cover every page of this run. (Not in the
+ * shared test-results directory: another run starting there empties it.)
  */
 function scoreFile(): string {
-  return join(test.info().project.outputDir, 'patterns-corpus-scores.json');
+  return join(tmpdir(), `wirescope-patterns-e2e-${process.ppid}.json`);
 }
 
 function readScores(): PageScore[] {
@@ -334,6 +336,78 @@ const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 </script>`;
 const REST_REQUESTS = 2 + 5 + 6 + 6 + 3 + 3;
 
+/** Two long-polls running side by side, told apart by a query parameter. */
+const ROOMS_PAGE = `<!doctype html><title>two rooms</title>
+<script>
+let done = 0;
+function follow(room) {
+  let cycles = 0;
+  const poll = () => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('GET', '/inbox/wait?room=' + room, true);
+    xhr.onloadend = () => {
+      cycles += 1;
+      if (cycles < 4) poll();
+      else if (++done === 2) window.finished = true;
+    };
+    xhr.send();
+  };
+  poll();
+}
+follow('a');
+setTimeout(() => follow('b'), 300);
+</script>`;
+
+/** A long-poll whose client gives up after 1 s (xhr.timeout) and re-issues: the server answers every third poll. */
+const TIMEOUT_LONG_POLL_PAGE = `<!doctype html><title>long poll with client timeouts</title>
+<script>
+let cycles = 0;
+function poll() {
+  const xhr = new XMLHttpRequest();
+  xhr.open('GET', '/alerts?user=7', true);
+  xhr.timeout = 1000;
+  xhr.onloadend = () => {
+    cycles += 1;
+    if (cycles < 6) poll();
+    else window.finished = true;
+  };
+  xhr.send();
+}
+poll();
+</script>`;
+
+/**
+ * Traffic that resembles a loop in one respect and is none: a cursor crawl
+ * (back to back, answered in 150 ms), type-ahead search, autosaves at typing
+ * pace, and retries at a fixed 500 ms after errors.
+ */
+const NEAR_MISS_PAGE = `<!doctype html><title>near misses</title>
+<script>
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+(async () => {
+  let cursor = '';
+  for (let page = 0; page < 5; page++) {
+    const res = await fetch('/api/feed?limit=20' + (cursor ? '&cursor=' + cursor : ''));
+    cursor = (await res.json()).next;
+  }
+  for (const [q, wait] of [['w', 0], ['wi', 180], ['wir', 240], ['wire', 150], ['wires', 310]]) {
+    await pause(wait);
+    fetch('/api/search?q=' + q).then((r) => r.json());
+  }
+  for (const wait of [300, 520, 390, 610]) {
+    await pause(wait);
+    await fetch('/api/draft', { method: 'PUT', body: 'text ' + wait });
+  }
+  for (;;) {
+    const res = await fetch('/api/unstable');
+    if (res.ok) break;
+    await pause(500);
+  }
+  window.finished = true;
+})();
+</script>`;
+const NEAR_MISS_REQUESTS = 5 + 5 + 4 + 4;
+
 // --- Setup --------------------------------------------------------------------
 
 test.beforeAll(async () => {
@@ -401,6 +475,26 @@ test.beforeAll(async () => {
   }
   server.route('/api/flaky', (_req, res) =>
     server.hits('/api/flaky') <= 2 ? item(res, 503, { error: 'try again' }) : item(res, 200, { ok: true }),
+  );
+
+  server.page('/rooms', ROOMS_PAGE);
+  server.page('/timeouts', TIMEOUT_LONG_POLL_PAGE);
+  server.route('/alerts', async (_req, res) => {
+    const n = server.hits('/alerts');
+    // Every third poll is answered after 300 ms; the others wait past the client's 1 s timeout.
+    if (!(await server.hold(res, n % 3 === 0 ? 300 : 5000))) return;
+    item(res, 200, { alert: n });
+  });
+
+  server.page('/near-misses', NEAR_MISS_PAGE);
+  server.route('/api/feed', async (_req, res) => {
+    if (!(await server.hold(res, 150))) return;
+    item(res, 200, { items: [], next: Math.random().toString(36).slice(2, 12) });
+  });
+  server.route('/api/search', (_req, res, url) => item(res, 200, { q: url.searchParams.get('q'), hits: [] }));
+  server.route('/api/draft', (_req, res) => void res.writeHead(204).end());
+  server.route('/api/unstable', (_req, res) =>
+    server.hits('/api/unstable') <= 3 ? item(res, 500, { error: 'oops' }) : item(res, 200, { ok: true }),
   );
 });
 
@@ -555,7 +649,11 @@ test('short-polling widgets (fetch every 500 ms, XHR 1 s after each answer) are 
   const s = await capture('/polling');
   await pageFinished(s);
   await pageFinished(s, 'weatherDone');
-  const t = await s.waitForTimeline((x) => x.patterns.length >= 2);
+  const t = await s.waitForTimeline(
+    (x) =>
+      x.patterns.some((p) => pathOf(p.url) === '/status' && p.cycles === 6 && settled(x, p)) &&
+      x.patterns.some((p) => pathOf(p.url) === '/weather' && p.cycles === 4 && settled(x, p)),
+  );
   score('short polling', t, [
     { label: 'polling /status', matches: (p) => p.kind === 'polling' && p.url === `${server.origin}/status` },
     {
@@ -743,12 +841,78 @@ test('a page of ordinary REST calls, assets, a parallel burst and retries yields
   await s.page.waitForTimeout(300);
   const t = await s.waitForTimeline(
     (x) =>
-      x.connections.filter((c) => c.transport === 'fetch' || c.transport === 'xhr').length >= REST_REQUESTS,
+      x.connections.filter((c) => (c.transport === 'fetch' || c.transport === 'xhr') && c.endedAt !== null)
+        .length >= REST_REQUESTS,
   );
   score('REST and assets', t, []);
 
   const http = t.connections.filter((c) => c.transport === 'fetch' || c.transport === 'xhr');
   expect(http).toHaveLength(REST_REQUESTS);
   expect(http.filter((c) => pathOf(c.url) === '/api/flaky').map((c) => c.status)).toEqual([503, 503, 200]);
+  expect(t.patterns).toEqual([]);
+});
+
+test('two long-polls side by side on one path are two channels, and not a storm', async () => {
+  const s = await capture('/rooms');
+  await pageFinished(s);
+  const t = await s.waitForTimeline(
+    (x) => x.patterns.length >= 2 && x.patterns.every((p) => p.cycles === 4 && settled(x, p)),
+  );
+  const room = (name: string): Expectation => ({
+    label: `long-poll room=${name}`,
+    matches: (p) => p.kind === 'long-poll' && p.url === `${server.origin}/inbox/wait?room=${name}`,
+  });
+  score('two rooms', t, [room('a'), room('b')]);
+
+  expect(t.patterns.map((p) => p.url).sort()).toEqual([
+    `${server.origin}/inbox/wait?room=a`,
+    `${server.origin}/inbox/wait?room=b`,
+  ]);
+  for (const p of t.patterns) {
+    expect(p.kind).toBe('long-poll');
+    expect(p.cycles).toBe(4);
+    const room = new URL(p.url).searchParams.get('room');
+    expect(members(t, p).every((c) => new URL(c.url).searchParams.get('room') === room)).toBe(true);
+    expect(storm(p), 'polls of different rooms overlap, but each room has one in flight').toBeNull();
+  }
+});
+
+test('a long-poll whose client times out and re-issues is one long-poll channel', async () => {
+  const s = await capture('/timeouts');
+  await pageFinished(s);
+  const t = await s.waitForTimeline((x) => x.patterns.some((p) => p.cycles === 6 && settled(x, p)));
+  score('client timeouts', t, [
+    {
+      label: 'long-poll /alerts?user=7',
+      matches: (p) => p.kind === 'long-poll' && pathOf(p.url) === '/alerts',
+    },
+  ]);
+
+  expect(t.patterns).toHaveLength(1);
+  const [p] = t.patterns as [ExportedPattern];
+  expect(p.kind).toBe('long-poll');
+  expect(p.url).toBe(`${server.origin}/alerts?user=7`);
+  const conns = members(t, p);
+  expect(conns).toHaveLength(6);
+  const timedOut = conns.filter((c) => eventsOf(t, c.id).some((e) => e.type === 'error'));
+  expect(timedOut).toHaveLength(4);
+  expect(conns.filter((c) => c.status === 200)).toHaveLength(2);
+  expect(storm(p)).toBeNull();
+});
+
+test('near misses (cursor crawl, type-ahead, autosave, fixed-delay retries) yield no pattern', async () => {
+  const s = await capture('/near-misses');
+  await pageFinished(s);
+  await s.page.waitForTimeout(300);
+  const t = await s.waitForTimeline(
+    (x) =>
+      x.connections.filter((c) => c.transport === 'fetch' && c.endedAt !== null).length >= NEAR_MISS_REQUESTS,
+  );
+  score('near misses', t, []);
+
+  expect(t.connections.filter((c) => c.transport === 'fetch')).toHaveLength(NEAR_MISS_REQUESTS);
+  expect(t.connections.filter((c) => pathOf(c.url) === '/api/unstable').map((c) => c.status)).toEqual([
+    500, 500, 500, 200,
+  ]);
   expect(t.patterns).toEqual([]);
 });
