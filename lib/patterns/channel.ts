@@ -186,7 +186,30 @@ export class Channel {
     if (!lpOk && !pollOk) return;
     let kind: PatternKind = lpOk ? 'long-poll' : 'polling';
     if (lpOk && pollOk && p) kind = holdOf(p) >= r.gap ? 'long-poll' : 'polling';
-    this.pattern = this.host.confirm(this, kind, kind === 'long-poll' ? r.lp.root : r.poll.root);
+    this.pattern = this.host.confirm(
+      this,
+      kind,
+      this.loopStart(kind === 'long-poll' ? r.lp.root : r.poll.root),
+    );
+  }
+
+  /**
+   * The first request of the loop whose chain starts at `root`: earlier
+   * requests linked to it by a long-poll or polling link, each within the
+   * long-poll gap. A storm's siblings break chains (a sibling's predecessor is
+   * another sibling answered a moment earlier, with no idle gap), so the chain
+   * that confirms a storming loop may start a generation or two late; its
+   * linked ancestors are the same loop and belong to the channel.
+   */
+  private loopStart(root: Req): Req {
+    let first = root;
+    for (let steps = 0; steps < 64; steps++) {
+      const p = first.pred;
+      const linked = (first.lp?.depth ?? 1) > 1 || (first.poll?.len ?? 1) > 1;
+      if (!p || !linked || first.gap > RULES.longPoll.maxGapMs) break;
+      first = p;
+    }
+    return first;
   }
 
   /**

@@ -43,6 +43,39 @@ const SEED_FAST_SERVER: Array<[number, number | null]> = [
   [3034.2, null],
 ];
 
+/**
+ * The same page in another run: the third sibling started after the first
+ * had completed, so its predecessor was that sibling (2 ms gap, no polling
+ * link) and the chain that confirmed the loop began in the second generation.
+ */
+const SEED_FAST_SERVER_2: Array<[number, number | null, number | null]> = [
+  [0.0, 22.7, 13.9],
+  [1014.8, 1023.0, 1022.6],
+  [1015.7, 1047.1, 1046.8],
+  [1025.4, 1048.7, 1048.3],
+  [2034.6, 2069.4, 2068.6],
+  [2036.0, 2079.8, 2079.5],
+  [2036.5, 2091.0, 2089.8],
+  [2047.1, 2097.0, 2096.7],
+  [2047.5, null, null],
+  [2047.8, null, null],
+  [2048.5, null, null],
+  [2055.4, null, null],
+  [2055.9, null, null],
+  [3069.1, null, null],
+  [3081.2, null, null],
+  [3082.0, null, null],
+  [3082.6, null, null],
+  [3083.2, null, null],
+  [3083.8, null, null],
+  [3090.1, null, null],
+  [3090.9, null, null],
+  [3099.5, null, null],
+  [3100.2, null, null],
+  [3100.9, null, null],
+  [3101.8, null, null],
+];
+
 describe('recorded in Chromium', () => {
   it("the seed's storm against an immediate server is one channel from its very first poll", () => {
     const t = new Trace();
@@ -58,5 +91,34 @@ describe('recorded in Chromium', () => {
     expect(p?.connectionKeys).toEqual(t.keysOf('s'));
     expect(p?.cycles).toBe(SEED_FAST_SERVER.length);
     expect(p?.storm?.peakConcurrency).toBeGreaterThanOrEqual(3);
+  });
+
+  it('the same storm with a late third sibling is still one channel from its first poll', () => {
+    const t = new Trace();
+    for (const [start, end, headersAt] of SEED_FAST_SERVER_2)
+      t.request(
+        {
+          url: '/seed-fast/poll',
+          start: T0 + start,
+          end: end === null ? null : T0 + end,
+          ...(headersAt === null ? {} : { headersAt: T0 + headersAt }),
+        },
+        's',
+      );
+    const ps = detectPatterns(t.store().connections, t.store().events);
+    expect(ps).toHaveLength(1);
+    expect(ps[0]?.connectionKeys).toEqual(t.keysOf('s'));
+    expect(ps[0]?.storm?.peakConcurrency).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a REST call of the same endpoint long before a polling loop stays out of it', () => {
+    const t = new Trace();
+    t.request({ url: '/api/status', start: T0, end: T0 + 20 }, 'rest');
+    for (let i = 0; i < 5; i++)
+      t.request({ url: '/api/status', start: T0 + 10_000 + i * 1000, end: T0 + 10_015 + i * 1000 }, 'loop');
+    const ps = detectPatterns(t.store().connections, t.store().events);
+    expect(ps).toHaveLength(1);
+    expect(ps[0]?.kind).toBe('polling');
+    expect(ps[0]?.connectionKeys).toEqual(t.keysOf('loop'));
   });
 });
