@@ -72,6 +72,8 @@ export interface LaunchOptions {
   args?: string[];
   /** Let the caller handle Ctrl+C / SIGTERM (close cleanly) instead of Playwright closing the browser and exiting. */
   callerHandlesSignals?: boolean;
+  /** Where Playwright keeps trace files while tracing (default: its own temporary folder). */
+  tracesDir?: string;
 }
 
 export async function launchBrowser(options: LaunchOptions = {}): Promise<LaunchedBrowser> {
@@ -82,6 +84,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
     viewport = { width: 1280, height: 800 },
     args: extraArgs = [],
     callerHandlesSignals = false,
+    tracesDir,
   } = options;
   const userDataDir = await mkdtemp(join(tmpdir(), 'wirescope-e2e-'));
   const debugPort = devtools ? await freePort() : null;
@@ -97,6 +100,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
     viewport,
     handleSIGINT: !callerHandlesSignals,
     handleSIGTERM: !callerHandlesSignals,
+    ...(tracesDir ? { tracesDir } : {}),
   });
   let extensionId = '';
   if (extension) {
