@@ -60,7 +60,9 @@ export function buildParts(
     const conn = connections[e.connIndex];
     if (!conn) continue;
     const seq = out.length + 1;
-    const record: EventRecord = { ...e.record, r: 'ev', seq, conn: conn.localId };
+    // The input objects are the importer's own (freshly parsed): completing them in place
+    // instead of copying keeps a 100,000-event import well under a second.
+    const record: EventRecord = Object.assign(e.record, { r: 'ev' as const, seq, conn: conn.localId });
     countEvent(conn, record);
     out.push({ seq, time: record.time, connection: conn, record, section: 0 });
   }

@@ -46,8 +46,8 @@ export function readTimeline(value: Record<string, unknown>): ImportedParts {
         `invalid Wirescope timeline: /events/${i}/seq ${e.seq} does not follow ${lastSeq} (seq must increase strictly)`,
       );
     lastSeq = e.seq;
-    const { seq: _seq, connectionId: _id, ...fields } = e;
-    return { connIndex, record: fields as Omit<EventRecord, 'r' | 'seq' | 'conn'> };
+    // seq is renumbered and connectionId resolved by buildParts; the parsed object is reused as is.
+    return { connIndex, record: e as unknown as Omit<EventRecord, 'r' | 'seq' | 'conn'> };
   });
   const inputs: ConnectionInput[] = file.connections.map((c) => ({
     record: {
