@@ -2,7 +2,8 @@ import { browser } from 'wxt/browser';
 
 /**
  * Follows DevTools' theme when DevTools tells it (themeName 'dark' / 'default'),
- * else the system's colour scheme (CSS prefers-color-scheme, when no data-theme is set).
+ * else the system's colour scheme. Either way the result is html[data-theme],
+ * the only thing the stylesheet looks at.
  */
 export function applyDevToolsTheme(root: HTMLElement): void {
   const panels = (
@@ -12,11 +13,15 @@ export function applyDevToolsTheme(root: HTMLElement): void {
       };
     }
   ).devtools?.panels;
+  const system = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
+  let fromDevTools: string | undefined;
   const set = (name: string | undefined) => {
+    fromDevTools = name;
     if (name === 'dark') root.dataset.theme = 'dark';
     else if (name === 'default' || name === 'light') root.dataset.theme = 'light';
-    else delete root.dataset.theme;
+    else root.dataset.theme = system?.matches ? 'dark' : 'light';
   };
+  system?.addEventListener('change', () => set(fromDevTools));
   set(panels?.themeName);
   // Firefox fires onThemeChanged; Chrome reports the theme once.
   panels?.onThemeChanged?.addListener(set);
