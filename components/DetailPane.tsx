@@ -62,24 +62,33 @@ function RawText({ text }: { text: string }) {
   );
 }
 
+/** Name / value rows (headers may repeat a name, so rows are keyed by position too). */
+function KeyValueTable({
+  rows,
+  extraClass,
+}: {
+  rows: ReadonlyArray<readonly [string, string]>;
+  extraClass?: string;
+}) {
+  return (
+    <table class={extraClass ? `kv ${extraClass}` : 'kv'}>
+      <tbody>
+        {rows.map(([k, v], i) => (
+          <tr key={`${k}-${i}`}>
+            <th>{k}</th>
+            <td>{v}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function Headers({ title, headers }: { title: string; headers: HeaderList | undefined }) {
   return (
     <section>
       <h4>{title}</h4>
-      {headers && headers.length > 0 ? (
-        <table class="kv">
-          <tbody>
-            {headers.map(([k, v], i) => (
-              <tr key={`${k}-${i}`}>
-                <th>{k}</th>
-                <td>{v}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        <p class="muted">None captured.</p>
-      )}
+      {headers && headers.length > 0 ? <KeyValueTable rows={headers} /> : <p class="muted">None captured.</p>}
     </section>
   );
 }
@@ -107,16 +116,7 @@ function HttpInfo({ event, related }: { event: TimelineEvent; related: readonly 
   if (end?.record.reason) rows.push(['Reason', end.record.reason]);
   return (
     <div class="http">
-      <table class="kv">
-        <tbody>
-          {rows.map(([k, v]) => (
-            <tr key={k}>
-              <th>{k}</th>
-              <td>{v}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <KeyValueTable rows={rows} />
       <Headers title="Request headers" headers={c.record.requestHeaders} />
       <Headers title="Response headers" headers={response?.record.responseHeaders} />
     </div>
@@ -178,16 +178,7 @@ export function DetailPane({ event, related, connectionNumber, onClose }: Detail
         </button>
       </div>
       <div class="detail-body">
-        <table class="kv facts">
-          <tbody>
-            {facts.map(([k, v]) => (
-              <tr key={k}>
-                <th>{k}</th>
-                <td>{v}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <KeyValueTable rows={facts} extraClass="facts" />
         {r.truncated && (
           <p class="warn">
             Only the first part of this payload was captured. Raise the payload cap in Settings to capture

@@ -1,6 +1,12 @@
 import { browser } from 'wxt/browser';
 import type { DocumentInfo } from '../lib/model';
-import { PROTOCOL_VERSION, parseBackgroundToRelay, parseHelloReply, RELAY_PORT } from '../lib/protocol';
+import {
+  type HookConfig,
+  PROTOCOL_VERSION,
+  parseBackgroundToRelay,
+  parseHelloReply,
+  RELAY_PORT,
+} from '../lib/protocol';
 import { RelayCore } from '../lib/relay/core';
 import { randomDocumentId } from '../lib/relay/doc-id';
 import { acceptHookPort } from '../lib/relay/handshake';
@@ -46,7 +52,8 @@ export default defineContentScript({
     };
 
     const sendConfigToHook = () => {
-      hookPort?.postMessage({ v: PROTOCOL_VERSION, t: 'config', payloadCap: core.payloadCap });
+      const config: HookConfig = { v: PROTOCOL_VERSION, t: 'config', payloadCap: core.payloadCap };
+      hookPort?.postMessage(config);
     };
 
     const startStreaming = () => {

@@ -87,6 +87,7 @@ export interface HookBatch {
   dropped?: number;
 }
 
+/** Relay -> hook. The hook checks it itself (lib/hook/channel.ts) with page-proof code only. */
 export interface HookConfig {
   v: typeof PROTOCOL_VERSION;
   t: 'config';
@@ -280,12 +281,6 @@ export function parseHookMessage(
     else invalid++;
   }
   return { kind: 'batch', records, invalid, dropped: v.dropped ?? 0 };
-}
-
-export function parseHookConfig(v: unknown): HookConfig | null {
-  return hasVersion(v) && v.t === 'config' && isPayloadCap(v.payloadCap)
-    ? (v as unknown as HookConfig)
-    : null;
 }
 
 function isPayload(v: unknown): boolean {

@@ -1,8 +1,6 @@
 // Small structural checks for untrusted input. Hand-written rather than a schema
 // library because they run on every batch in the page's renderer thread.
 
-export type Unknown = unknown;
-
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -19,13 +19,11 @@ export interface Pristine {
   WeakMapCtor: WeakMapConstructor;
   weakMapGet: WeakMap<WeakKey, unknown>['get'];
   weakMapSet: WeakMap<WeakKey, unknown>['set'];
-  weakMapHas: WeakMap<WeakKey, unknown>['has'];
   StringCtor: StringConstructor;
   isArray: typeof Array.isArray;
   stringSlice: string['slice'];
   charCodeAt: string['charCodeAt'];
   ArrayBufferCtor: ArrayBufferConstructor;
-  arrayBufferSlice: ArrayBuffer['slice'];
   Uint8ArrayCtor: Uint8ArrayConstructor;
   typedArraySet: Uint8Array['set'];
   isView: typeof ArrayBuffer.isView;
@@ -35,7 +33,6 @@ export interface Pristine {
   addEventListener: EventTarget['addEventListener'];
   removeEventListener: EventTarget['removeEventListener'];
   dispatchEvent: EventTarget['dispatchEvent'];
-  EventCtor: typeof Event;
   MessageEventCtor: typeof MessageEvent;
   MessageChannelCtor: typeof MessageChannel;
   portPostMessage: MessagePort['postMessage'];
@@ -69,13 +66,11 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
     WeakMapCtor: win.WeakMap,
     weakMapGet: wm.get,
     weakMapSet: wm.set,
-    weakMapHas: wm.has,
     StringCtor: win.String,
     isArray: win.Array.isArray,
     stringSlice: win.String.prototype.slice,
     charCodeAt: win.String.prototype.charCodeAt,
     ArrayBufferCtor: win.ArrayBuffer,
-    arrayBufferSlice: win.ArrayBuffer.prototype.slice,
     Uint8ArrayCtor: win.Uint8Array,
     typedArraySet: win.Uint8Array.prototype.set,
     isView: win.ArrayBuffer.isView,
@@ -85,7 +80,6 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
     addEventListener: win.EventTarget.prototype.addEventListener,
     removeEventListener: win.EventTarget.prototype.removeEventListener,
     dispatchEvent: win.EventTarget.prototype.dispatchEvent,
-    EventCtor: win.Event,
     MessageEventCtor: win.MessageEvent,
     MessageChannelCtor: win.MessageChannel,
     portPostMessage: win.MessagePort.prototype.postMessage,

@@ -45,10 +45,6 @@ export class RelayCore {
     this.history = new History(opts.maxEvents ?? DEFAULT_MAX_EVENTS, opts.maxBytes ?? DEFAULT_MAX_BYTES);
   }
 
-  get isStreaming(): boolean {
-    return this.streaming;
-  }
-
   get lossCounters(): LossCounters {
     return { ...this.loss, evicted: this.history.evicted };
   }

@@ -10,7 +10,7 @@
 
 import type { Page } from '@playwright/test';
 import { startServer, type TestServer } from '../../tests/e2e/support/server';
-import { type LaunchedBrowser, launchBrowser } from '../lib/chromium';
+import { launchBrowser, onlyTabId } from '../lib/chromium';
 
 const FLOOD = 20_000;
 const FETCHES = 1_000;
@@ -48,19 +48,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-async function tabIdOf(browser: LaunchedBrowser): Promise<number> {
-  const worker = browser.context.serviceWorkers()[0];
-  if (!worker) throw new Error('no extension service worker');
-  const tabs = await worker.evaluate(async () => {
-    type TabsApi = { tabs: { query(q: object): Promise<Array<{ id?: number }>> } };
-    const api = (globalThis as unknown as { chrome: TabsApi }).chrome;
-    return (await api.tabs.query({})).map((t) => t.id ?? -1);
-  });
-  const id = tabs.find((t) => t >= 0);
-  if (id === undefined) throw new Error('no tab');
-  return id;
-}
-
 async function runWorkloads(page: Page): Promise<Record<Workload, number>> {
   const samples: Record<Workload, number>[] = [];
   for (let i = 0; i < REPEATS; i++) samples.push(await runWorkloadsOnce(page));
@@ -96,7 +83,7 @@ async function measure(server: TestServer, mode: Mode): Promise<Record<Workload,
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     await page.goto(`${server.origin}/bench.html${mode === 'one more listener' ? '?extra-listener' : ''}`);
     if (mode === 'extension, panel open') {
-      const tabId = await tabIdOf(browser);
+      const tabId = await onlyTabId(browser);
       const panel = await browser.context.newPage();
       await panel.goto(`chrome-extension://${browser.extensionId}/panel.html?tabId=${tabId}`);
       await page.bringToFront();

@@ -37,6 +37,26 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
+/**
+ * Id of the browser's one open tab, asked of the extension's service worker
+ * (without the "tabs" permission it gives ids, not URLs, so there must be
+ * exactly one tab: call it before opening the panel's own page).
+ */
+export async function onlyTabId(browser: LaunchedBrowser): Promise<number> {
+  const [worker] = browser.context.serviceWorkers();
+  if (!worker) throw new Error('the extension service worker is not running');
+  const ids = await worker.evaluate(async () => {
+    const api = (
+      globalThis as unknown as { chrome: { tabs: { query(q: object): Promise<Array<{ id?: number }>> } } }
+    ).chrome;
+    const tabs = await api.tabs.query({});
+    return tabs.map((t) => t.id).filter((id): id is number => typeof id === 'number');
+  });
+  if (ids.length !== 1)
+    throw new Error(`expected exactly one tab before opening the panel, found ${ids.length}`);
+  return ids[0] as number;
+}
+
 /** Throws a message saying how to install Chromium when CHROMIUM_PATH is not an executable. */
 export async function assertChromiumInstalled(path = CHROMIUM_PATH): Promise<void> {
   try {

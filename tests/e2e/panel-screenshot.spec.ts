@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type DemoServer, startDemoServer } from '../../scripts/demo/server';
-import { type LaunchedBrowser, launchBrowser } from './support/browser';
+import { type LaunchedBrowser, launchBrowser, onlyTabId } from './support/browser';
 import { expect, test } from './support/test';
 
 const OUT = resolve(import.meta.dirname, '..', '..', 'docs', 'panel.png');
@@ -25,15 +25,7 @@ test('screenshot of the panel with realistic traffic for the README', async () =
   const { context, extensionId } = browser;
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(demo.url);
-  const [worker] = context.serviceWorkers();
-  const tabIds = await worker?.evaluate(async () => {
-    const api = (
-      globalThis as unknown as { chrome: { tabs: { query(q: object): Promise<Array<{ id?: number }>> } } }
-    ).chrome;
-    return (await api.tabs.query({})).map((t) => t.id);
-  });
-  const tabId = tabIds?.[0];
-  expect(typeof tabId).toBe('number');
+  const tabId = await onlyTabId(browser);
   const panel = await context.newPage();
   await panel.setViewportSize({ width: 1280, height: 800 });
   await panel.emulateMedia({ colorScheme: 'light' });

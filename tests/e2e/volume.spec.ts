@@ -4,7 +4,7 @@
 // and `truncated: true`).
 
 import { readFile } from 'node:fs/promises';
-import { type LaunchedBrowser, launchBrowser } from './support/browser';
+import { type LaunchedBrowser, launchBrowser, onlyTabId } from './support/browser';
 import { connectionsOf, eventsOf, payloadText, type TimelineExport } from './support/capture';
 import { openWirescopeInDevTools } from './support/devtools';
 import { startServer, type TestServer } from './support/server';
@@ -91,19 +91,6 @@ test.afterAll(async () => {
   await server?.close();
 });
 
-/** The id of the one page tab, from the extension's service worker. */
-async function tabIdOf(b: LaunchedBrowser): Promise<number> {
-  const [worker] = b.context.serviceWorkers();
-  if (!worker) throw new Error('no extension service worker');
-  const ids = await worker.evaluate(async () => {
-    type Tabs = { tabs: { query(q: object): Promise<Array<{ id?: number }>> } };
-    const { chrome } = globalThis as unknown as { chrome: Tabs };
-    return (await chrome.tabs.query({})).map((t) => t.id);
-  });
-  if (ids.length !== 1 || typeof ids[0] !== 'number') throw new Error(`expected one tab, got ${ids.length}`);
-  return ids[0];
-}
-
 /** Opens the detached panel for a tab (only now: the traffic already happened). */
 async function openPanel(b: LaunchedBrowser, tabId: number): Promise<Page> {
   const panel = await b.context.newPage();
@@ -142,7 +129,7 @@ test('20,000 messages each way, recorded before the panel opens, arrive complete
   expect(serverReceived).toBe(FLOOD);
 
   // Only now does anyone look: the relay's history must hold all of it.
-  const panel = await openPanel(browser, await tabIdOf(browser));
+  const panel = await openPanel(browser, await onlyTabId(browser));
   const t1 = Date.now();
   const timeline = await exportUntil(panel, (t) => t.events.some((e) => e.type === 'close'));
   const replayMs = Date.now() - t1;
@@ -178,7 +165,7 @@ test('a payload over the 1 MiB cap keeps its first MiB, its true size and trunca
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
   await page.goto(`${server.origin}/big.html`);
   await expect(page).toHaveTitle(`got ${BIG / 2},${BIG}`, { timeout: 30_000 });
-  const panel = await openPanel(browser, await tabIdOf(browser));
+  const panel = await openPanel(browser, await onlyTabId(browser));
   const timeline = await exportUntil(panel, (t) => t.events.some((e) => e.type === 'close'));
   await panel.close();
   const [conn] = connectionsOf(timeline, 'websocket').filter((c) => c.url.endsWith('/big'));

@@ -22,7 +22,6 @@ function page() {
     WeakMapCtor: win.WeakMap,
     weakMapGet: win.WeakMap.prototype.get,
     weakMapSet: win.WeakMap.prototype.set,
-    weakMapHas: win.WeakMap.prototype.has,
     stringSlice: win.String.prototype.slice,
     functionToString: win.Function.prototype.toString,
   } as unknown as Pristine;

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
 import type { ExportedConnection, ExportedEvent, TimelineExport } from '../../../lib/export/timeline';
-import type { LaunchedBrowser } from './browser';
+import { type LaunchedBrowser, onlyTabId } from './browser';
 
 export type { ExportedConnection, ExportedEvent, TimelineExport };
 
@@ -23,29 +23,13 @@ export interface CaptureSession {
   waitForTimeline(until: (t: TimelineExport) => boolean, timeoutMs?: number): Promise<TimelineExport>;
 }
 
-/** Tab id of the page, asked of the extension's service worker (the only non-extension tab). */
-async function tabIdOf(browser: LaunchedBrowser): Promise<number> {
-  const [worker] = browser.context.serviceWorkers();
-  if (!worker) throw new Error('the extension service worker is not running');
-  const ids = await worker.evaluate(async () => {
-    const api = (
-      globalThis as unknown as { chrome: { tabs: { query(q: object): Promise<Array<{ id?: number }>> } } }
-    ).chrome;
-    const tabs = await api.tabs.query({});
-    return tabs.map((t) => t.id).filter((id): id is number => typeof id === 'number');
-  });
-  if (ids.length !== 1)
-    throw new Error(`expected exactly one tab before opening the panel, found ${ids.length}`);
-  return ids[0] as number;
-}
-
 /** Loads pageUrl in the first tab and opens the detached panel for it. */
 export async function openCapture(browser: LaunchedBrowser, pageUrl: string): Promise<CaptureSession> {
   const { context, extensionId } = browser;
   const page = context.pages()[0] ?? (await context.newPage());
   for (const extra of context.pages().slice(1)) await extra.close();
   await page.goto(pageUrl);
-  const tabId = await tabIdOf(browser);
+  const tabId = await onlyTabId(browser);
   const panel = await context.newPage();
   await panel.goto(`chrome-extension://${extensionId}/panel.html?tabId=${tabId}`);
   const button = panel.getByRole('button', { name: 'Export timeline' });
