@@ -1,46 +1,83 @@
 // Page overhead of the extension, measured side by side in one run: the same
 // page workloads timed in Chromium without the extension, with it and no panel
-// open, and with it while a Wirescope panel (detached) streams the tab.
-// Prints medians and ratios; asserts nothing.
+// open, and with it while a Wirescope panel streams the tab. Prints medians,
+// ratios, and the CPU each kind of process used; asserts nothing.
+//
+// No debugging client is attached to the measured page: the page runs its
+// workloads itself and posts its timings to the bench server. (A Playwright or
+// Puppeteer page session records every WebSocket frame and request over CDP;
+// that instrumentation alone tripled the flood times in an earlier version of
+// this bench and hid the extension's cost inside its own.)
 //
 // A reference row, "one more listener", runs the same page without the
 // extension but with a single extra, empty 'message' listener on the flooded
-// socket: the least any listener-based capture can cost. On this 2-core
-// machine it alone measured x1.12 on the receive flood.
+// socket: the least any listener-based capture can cost.
 
-import type { Page } from '@playwright/test';
-import { startServer, type TestServer } from '../../tests/e2e/support/server';
-import { launchBrowser, onlyTabId } from '../lib/chromium';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readBody, startServer, type TestServer } from '../../tests/e2e/support/server';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, EXTENSION_DIR, freePort } from '../lib/chromium';
+import { CdpSession, listTargets } from '../lib/devtools';
+import { cpuByKind, cpuSince, type ProcessKind } from '../lib/process-cpu';
 
 const FLOOD = 20_000;
 const FETCHES = 1_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** Repetitions of each workload inside one browser (the median is kept). */
+/** Repetitions of each workload inside one browser (all are kept for the median). */
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 
+const WORKLOADS = ['ws receive flood', 'ws send flood', 'sequential fetches'] as const;
+type Workload = (typeof WORKLOADS)[number];
+const MODES = [
+  'without extension',
+  'one more listener',
+  'extension, panel closed',
+  'extension, panel open',
+] as const;
+type Mode = (typeof MODES)[number];
+
+/** The page waits for /go, warms up, runs every workload REPEATS times and posts the timings. */
 const PAGE = `<!doctype html><title>bench</title><script>
-window.receiveFlood = (n) => new Promise((resolve) => {
+const extraListener = location.search.includes('extra-listener');
+const receiveFlood = (n) => new Promise((resolve) => {
   const ws = new WebSocket('ws://' + location.host + '/flood');
   let got = 0, t0 = 0;
   ws.onopen = () => { t0 = performance.now(); ws.send(String(n)); };
-  ws.onmessage = (e) => { got++; if (got === n) { const t = performance.now() - t0; ws.close(); resolve(t); } };
-  if (location.search === '?extra-listener') ws.addEventListener('message', () => {});
+  ws.onmessage = () => { got++; if (got === n) { const t = performance.now() - t0; ws.close(); resolve(t); } };
+  if (extraListener) ws.addEventListener('message', () => {});
 });
-window.sendFlood = (n) => new Promise((resolve) => {
-  const ws = new WebSocket('ws://' + location.host + '/sink');
+const sendFlood = (n) => new Promise((resolve) => {
+  const ws = new WebSocket('ws://' + location.host + '/sink?n=' + n);
   let t0 = 0;
   ws.onopen = () => { t0 = performance.now(); for (let i = 0; i < n; i++) ws.send('message number ' + i + ' {"x":' + i + '}'); };
   ws.onmessage = () => { const t = performance.now() - t0; ws.close(); resolve(t); };
 });
-window.fetches = async (n) => {
+const fetches = async (n) => {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) { const r = await fetch('/ping?i=' + i); await r.text(); }
   return performance.now() - t0;
 };
+const settle = () => new Promise((r) => setTimeout(r, 300));
+addEventListener('load', async () => {
+  await fetch('/go');
+  await fetches(20); await receiveFlood(2000); await sendFlood(2000);
+  await fetch('/mark');
+  const out = { 'ws receive flood': [], 'ws send flood': [], 'sequential fetches': [] };
+  for (let i = 0; i < ${REPEATS}; i++) {
+    out['ws receive flood'].push(await receiveFlood(${FLOOD})); await settle();
+    out['ws send flood'].push(await sendFlood(${FLOOD})); await settle();
+    out['sequential fetches'].push(await fetches(${FETCHES})); await settle();
+  }
+  await fetch('/result', { method: 'POST', body: JSON.stringify(out) });
+});
 </script>`;
 
-type Mode = 'without extension' | 'one more listener' | 'extension, panel closed' | 'extension, panel open';
-type Workload = 'ws receive flood' | 'ws send flood' | 'sequential fetches';
+interface BrowserRun {
+  times: Record<Workload, number[]>;
+  cpu: Map<ProcessKind, number>;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -48,56 +85,128 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-async function runWorkloads(page: Page): Promise<Record<Workload, number>> {
-  const samples: Record<Workload, number>[] = [];
-  for (let i = 0; i < REPEATS; i++) samples.push(await runWorkloadsOnce(page));
-  const mid = (w: Workload) => median(samples.map((s) => s[w]));
-  return {
-    'ws receive flood': mid('ws receive flood'),
-    'ws send flood': mid('ws send flood'),
-    'sequential fetches': mid('sequential fetches'),
-  };
+/** Hooks the bench server's /go, /mark and /result routes to one browser run at a time. */
+class PageProtocol {
+  private release: (() => void) | null = null;
+  private goWaiter: Promise<void> = Promise.resolve();
+  onMark: () => void = () => {};
+  onResult: (times: Record<Workload, number[]>) => void = () => {};
+
+  constructor(server: TestServer) {
+    server.route('/go', async (_req, res) => {
+      await this.goWaiter;
+      res.end('go');
+    });
+    server.route('/mark', (_req, res) => {
+      this.onMark();
+      res.end('ok');
+    });
+    server.route('/result', async (req, res) => {
+      const body = JSON.parse(String(await readBody(req))) as Record<Workload, number[]>;
+      res.end('ok');
+      this.onResult(body);
+    });
+  }
+
+  /** The page's /go request waits until `open()` is called. */
+  hold(): void {
+    this.goWaiter = new Promise((resolve) => (this.release = resolve));
+  }
+
+  open(): void {
+    this.release?.();
+  }
 }
 
-async function runWorkloadsOnce(page: Page): Promise<Record<Workload, number>> {
-  return {
-    'ws receive flood': await page.evaluate(
-      (n) => (window as unknown as { receiveFlood(n: number): Promise<number> }).receiveFlood(n),
-      FLOOD,
-    ),
-    'ws send flood': await page.evaluate(
-      (n) => (window as unknown as { sendFlood(n: number): Promise<number> }).sendFlood(n),
-      FLOOD,
-    ),
-    'sequential fetches': await page.evaluate(
-      (n) => (window as unknown as { fetches(n: number): Promise<number> }).fetches(n),
-      FETCHES,
-    ),
-  };
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await fn().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
 
-async function measure(server: TestServer, mode: Mode): Promise<Record<Workload, number>> {
+/**
+ * Opens the detached Wirescope panel for the page's tab in a window of its
+ * own (so it is visible and renders, as a docked panel would). Only the
+ * service worker (to learn the tab id) and the browser target are touched
+ * over CDP, never the measured page.
+ */
+async function openPanel(debugPort: number): Promise<void> {
+  const worker = await waitFor('the service worker', async () =>
+    (await listTargets(debugPort)).find(
+      (t) => t.type === 'service_worker' && t.url.startsWith('chrome-extension://'),
+    ),
+  );
+  const extensionId = new URL(worker.url).host;
+  const workerSession = await CdpSession.connect(worker.webSocketDebuggerUrl ?? '');
+  const tabIds = await workerSession.evaluate<number[]>(
+    '(async () => (await chrome.tabs.query({})).map((t) => t.id))()',
+  );
+  workerSession.close();
+  if (tabIds.length !== 1) throw new Error(`expected one tab, found ${tabIds.length}`);
+  const version = (await (await fetch(`http://127.0.0.1:${debugPort}/json/version`)).json()) as {
+    webSocketDebuggerUrl: string;
+  };
+  const browserSession = await CdpSession.connect(version.webSocketDebuggerUrl);
+  await browserSession.send('Target.createTarget', {
+    url: `chrome-extension://${extensionId}/panel.html?tabId=${tabIds[0]}`,
+    newWindow: true,
+  });
+  browserSession.close();
+  // Let the panel load, subscribe and receive the (short) replay before timing starts.
+  await new Promise((r) => setTimeout(r, 1500));
+}
+
+async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): Promise<BrowserRun> {
   const extension = mode === 'extension, panel closed' || mode === 'extension, panel open';
-  const browser = await launchBrowser({ extension });
+  const userDataDir = await mkdtemp(join(tmpdir(), 'wirescope-bench-'));
+  const debugPort = await freePort();
+  const args = [
+    ...CHROMIUM_FLAGS,
+    '--headless',
+    `--user-data-dir=${userDataDir}`,
+    `--remote-debugging-port=${debugPort}`,
+  ];
+  if (extension)
+    args.push(`--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`);
+  args.push(`${server.origin}/bench.html${mode === 'one more listener' ? '?extra-listener' : ''}`);
+
+  protocol.hold();
+  let cpuAtMark = new Map<ProcessKind, number>();
+  const result = new Promise<BrowserRun>((resolve) => {
+    protocol.onMark = () => {
+      cpuAtMark = cpuByKind(chromium.pid ?? 0);
+    };
+    protocol.onResult = (times) => resolve({ times, cpu: cpuSince(cpuAtMark, cpuByKind(chromium.pid ?? 0)) });
+  });
+  const chromium: ChildProcess = spawn(CHROMIUM_PATH, args, { stdio: 'ignore', detached: true });
   try {
-    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    await page.goto(`${server.origin}/bench.html${mode === 'one more listener' ? '?extra-listener' : ''}`);
-    if (mode === 'extension, panel open') {
-      const tabId = await onlyTabId(browser);
-      const panel = await browser.context.newPage();
-      await panel.goto(`chrome-extension://${browser.extensionId}/panel.html?tabId=${tabId}`);
-      await page.bringToFront();
-    }
-    // One warm-up pass so JIT and connection setup do not count.
-    await page.evaluate(() => (window as unknown as { fetches(n: number): Promise<number> }).fetches(20));
-    return await runWorkloads(page);
+    if (mode === 'extension, panel open') await openPanel(debugPort);
+    protocol.open();
+    return await Promise.race([
+      result,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`${mode}: no result in 5 min`)), 300_000),
+      ),
+    ]);
   } finally {
-    await browser.close();
+    const exited = new Promise((r) => chromium.once('exit', r));
+    try {
+      process.kill(-(chromium.pid ?? 0), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await exited;
+    await rm(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }
 
 export async function run(): Promise<string[]> {
   const server = await startServer();
+  const protocol = new PageProtocol(server);
   server.page('/bench.html', PAGE);
   server.route('/ping', (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
@@ -109,46 +218,59 @@ export async function run(): Promise<string[]> {
       for (let i = 0; i < n; i++) ws.send(`{"seq":${i},"price":${(i * 1.01).toFixed(2)},"sym":"WSC"}`);
     });
   });
-  server.socket('/sink', (ws) => {
+  server.socket('/sink', (ws, _req, url) => {
+    const n = Number(url.searchParams.get('n'));
     let got = 0;
     ws.on('message', () => {
       got++;
-      if (got === FLOOD) ws.send('done');
+      if (got === n) ws.send('done');
     });
   });
-  const modes: Mode[] = [
-    'without extension',
-    'one more listener',
-    'extension, panel closed',
-    'extension, panel open',
-  ];
-  const samples = new Map<string, number[]>();
+
+  const times = new Map<string, number[]>();
+  const cpu = new Map<Mode, Map<ProcessKind, number[]>>();
   try {
     // Rounds interleave the modes so machine noise spreads over all of them.
     for (let round = 0; round < ROUNDS; round++) {
-      for (const mode of modes) {
-        const result = await measure(server, mode);
-        for (const [workload, ms] of Object.entries(result)) {
+      for (const mode of MODES) {
+        const runResult = await measure(server, protocol, mode);
+        for (const workload of WORKLOADS) {
           const key = `${mode}|${workload}`;
-          samples.set(key, [...(samples.get(key) ?? []), ms]);
+          times.set(key, [...(times.get(key) ?? []), ...runResult.times[workload]]);
         }
+        const byKind = cpu.get(mode) ?? new Map<ProcessKind, number[]>();
+        for (const [kind, ms] of runResult.cpu) byKind.set(kind, [...(byKind.get(kind) ?? []), ms]);
+        cpu.set(mode, byKind);
       }
     }
   } finally {
     await server.close();
   }
+
   const lines = [
-    `page overhead (median of ${ROUNDS} rounds x ${REPEATS} runs; ${FLOOD} WS messages each way, ${FETCHES} sequential fetches; target ratio <= 1.10)`,
+    `page overhead (median of ${ROUNDS} browsers x ${REPEATS} runs; ${FLOOD} WS messages each way, ${FETCHES} sequential fetches; target ratio <= 1.10)`,
   ];
-  for (const workload of ['ws receive flood', 'ws send flood', 'sequential fetches'] as Workload[]) {
-    const base = median(samples.get(`without extension|${workload}`) ?? []);
+  for (const workload of WORKLOADS) {
+    const base = median(times.get(`without extension|${workload}`) ?? []);
     const cell = (mode: Mode) => {
-      const ms = median(samples.get(`${mode}|${workload}`) ?? []);
-      return `${ms.toFixed(0).padStart(6)} ms x${(ms / base).toFixed(3)}`;
+      const ms = median(times.get(`${mode}|${workload}`) ?? []);
+      return `${ms.toFixed(0).padStart(5)} ms x${(ms / base).toFixed(3)}`;
     };
     lines.push(
-      `  ${workload.padEnd(20)} without ${base.toFixed(0).padStart(6)} ms | one more listener ${cell('one more listener')} | panel closed ${cell('extension, panel closed')} | panel open ${cell('extension, panel open')}`,
+      `  ${workload.padEnd(19)} without ${base.toFixed(0).padStart(5)} ms | one more listener ${cell('one more listener')} | panel closed ${cell('extension, panel closed')} | panel open ${cell('extension, panel open')}`,
     );
+  }
+  lines.push(`  CPU ms per browser over all measured workloads (median), by process:`);
+  const kinds: ProcessKind[] = ['page renderer', 'extension', 'browser', 'network service', 'other'];
+  lines.push(`    ${''.padEnd(24)}${kinds.map((k) => k.padStart(16)).join('')}`);
+  for (const mode of MODES) {
+    const byKind = cpu.get(mode);
+    const cells = kinds.map((k) =>
+      median(byKind?.get(k) ?? [0])
+        .toFixed(0)
+        .padStart(16),
+    );
+    lines.push(`    ${mode.padEnd(24)}${cells.join('')}`);
   }
   return lines;
 }
