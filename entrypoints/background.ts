@@ -19,8 +19,10 @@ export default defineBackground(() => {
       const tabId = port.sender?.tab?.id;
       const frameId = port.sender?.frameId;
       router.relayConnected(port, tabId);
-      port.onMessage.addListener((message: unknown) => router.relayMessage(tabId, frameId, message));
       port.onDisconnect.addListener(() => router.relayDisconnected(port, tabId));
+      // Chrome: the tab's panels read this port themselves (see lib/router.ts).
+      if (import.meta.env.FIREFOX)
+        port.onMessage.addListener((message: unknown) => router.relayMessage(tabId, frameId, message));
     } else {
       port.disconnect();
     }

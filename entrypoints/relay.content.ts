@@ -56,15 +56,18 @@ export default defineContentScript({
       hookPort?.postMessage(config);
     };
 
+    // Each subscribe opens a fresh port: in Chrome a connection reaches only the
+    // panels open when it was made, so a newly opened panel needs a new one.
     const startStreaming = () => {
-      if (!port) {
-        port = browser.runtime.connect({ name: RELAY_PORT });
-        port.onDisconnect.addListener(() => {
-          // Background gone or panel closed: keep recording, stop streaming.
-          port = null;
-          core.unsubscribe();
-        });
-      }
+      port?.disconnect();
+      const opened = browser.runtime.connect({ name: RELAY_PORT });
+      port = opened;
+      opened.onDisconnect.addListener(() => {
+        if (port !== opened) return;
+        // Background gone or every panel closed: keep recording, stop streaming.
+        port = null;
+        core.unsubscribe();
+      });
       core.subscribe();
       scheduleFlush();
     };

@@ -1,8 +1,36 @@
 import { browser } from 'wxt/browser';
-import { PANEL_PORT, type PanelRecords, PROTOCOL_VERSION, parsePanelRecords } from '../../lib/protocol';
+import {
+  PANEL_PORT,
+  type PanelRecords,
+  PROTOCOL_VERSION,
+  parsePanelRecords,
+  parseRecordsMessage,
+  RELAY_PORT,
+} from '../../lib/protocol';
 
 export interface PanelConnection {
   setPayloadCap(cap: number): void;
+}
+
+type Port = ReturnType<typeof browser.runtime.connect>;
+
+/**
+ * Chrome: reads the ports of this tab's relays (a relay's runtime.connect
+ * reaches every extension page; see lib/router.ts). Every other connection is
+ * left alone, never disconnected: in Chrome one end disconnecting closes the
+ * port for all its other ends too (another panel's, the background's).
+ */
+function acceptRelayPorts(tabId: number, onRecords: (msg: PanelRecords) => void, onInvalid: () => void) {
+  browser.runtime.onConnect.addListener((port: Port) => {
+    const sender = port.sender;
+    if (port.name !== RELAY_PORT || sender?.tab?.id !== tabId) return;
+    const frameId = sender.frameId ?? 0;
+    port.onMessage.addListener((message: unknown) => {
+      const msg = parseRecordsMessage(message);
+      if (msg) onRecords({ ...msg, t: 'panel-records', tabId, frameId });
+      else onInvalid();
+    });
+  });
 }
 
 /**
@@ -17,15 +45,19 @@ export function connectToTab(
   onInvalid: () => void,
 ): PanelConnection {
   let cap = initialCap;
-  let port: ReturnType<typeof browser.runtime.connect> | null = null;
+  let port: Port | null = null;
   let retryMs = 100;
+  const received = (msg: PanelRecords) => {
+    retryMs = 100;
+    onRecords(msg);
+  };
+  if (!import.meta.env.FIREFOX) acceptRelayPorts(tabId, received, onInvalid);
 
   const connect = () => {
     port = browser.runtime.connect({ name: PANEL_PORT });
     port.onMessage.addListener((message: unknown) => {
-      retryMs = 100;
       const msg = parsePanelRecords(message);
-      if (msg && msg.tabId === tabId) onRecords(msg);
+      if (msg && msg.tabId === tabId) received(msg);
       else onInvalid();
     });
     port.onDisconnect.addListener(() => {

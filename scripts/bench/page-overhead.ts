@@ -14,6 +14,7 @@
 // socket: the least any listener-based capture can cost.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { ServerResponse } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,8 @@ const FETCHES = 1_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Repetitions of each workload inside one browser (all are kept for the median). */
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+/** BENCH_MODES=closed,open (substrings of mode names) measures only those, plus the baseline. */
+const ONLY_MODES = (process.env.BENCH_MODES ?? '').split(',').filter(Boolean);
 
 const WORKLOADS = ['ws receive flood', 'ws send flood', 'sequential fetches'] as const;
 type Workload = (typeof WORKLOADS)[number];
@@ -87,15 +90,15 @@ function median(xs: number[]): number {
 
 /** Hooks the bench server's /go, /mark and /result routes to one browser run at a time. */
 class PageProtocol {
-  private release: (() => void) | null = null;
-  private goWaiter: Promise<void> = Promise.resolve();
+  private isOpen = true;
+  private readonly waiting: ServerResponse[] = [];
   onMark: () => void = () => {};
   onResult: (times: Record<Workload, number[]>) => void = () => {};
 
   constructor(server: TestServer) {
-    server.route('/go', async (_req, res) => {
-      await this.goWaiter;
-      res.end('go');
+    server.route('/go', (_req, res) => {
+      if (this.isOpen) res.end('go');
+      else this.waiting.push(res);
     });
     server.route('/mark', (_req, res) => {
       this.onMark();
@@ -110,11 +113,12 @@ class PageProtocol {
 
   /** The page's /go request waits until `open()` is called. */
   hold(): void {
-    this.goWaiter = new Promise((resolve) => (this.release = resolve));
+    this.isOpen = false;
   }
 
   open(): void {
-    this.release?.();
+    this.isOpen = true;
+    for (const res of this.waiting.splice(0)) res.end('go');
   }
 }
 
@@ -231,8 +235,11 @@ export async function run(): Promise<string[]> {
   const cpu = new Map<Mode, Map<ProcessKind, number[]>>();
   try {
     // Rounds interleave the modes so machine noise spreads over all of them.
+    const modes = MODES.filter(
+      (m) => m === 'without extension' || ONLY_MODES.length === 0 || ONLY_MODES.some((o) => m.includes(o)),
+    );
     for (let round = 0; round < ROUNDS; round++) {
-      for (const mode of MODES) {
+      for (const mode of modes) {
         const runResult = await measure(server, protocol, mode);
         for (const workload of WORKLOADS) {
           const key = `${mode}|${workload}`;
