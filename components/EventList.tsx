@@ -130,6 +130,7 @@ export function EventList(props: EventListProps) {
   };
 
   const rows = v.getVirtualItems();
+  const firstIndex = rows[0]?.index ?? 0;
   const offset = rows[0]?.start ?? 0;
   return (
     <div class="event-list">
@@ -167,7 +168,10 @@ export function EventList(props: EventListProps) {
                 const pageStart = prev !== undefined && prev.section !== e.section;
                 return (
                   <tr
-                    key={e.seq}
+                    // Keyed by place in the window, not by event: as the list
+                    // follows the newest, rows update their cells in place
+                    // instead of being removed and created for every batch.
+                    key={row.index - firstIndex}
                     aria-rowindex={row.index + 1}
                     aria-current={selected ? 'true' : undefined}
                     class={`t-${r.type}${selected ? ' selected' : ''}${row.index % 2 ? ' odd' : ''}${pageStart ? ' page-start' : ''}`}

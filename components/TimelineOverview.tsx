@@ -49,6 +49,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const layout = useRef<Layout | null>(null);
   const lastDraw = useRef(0);
+  const lastDrawCost = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const [tip, setTip] = useState<{ x: number; y: number; text: string } | null>(null);
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
@@ -68,6 +69,14 @@ export function TimelineOverview(props: TimelineOverviewProps) {
 
   const draw = () => {
     lastDraw.current = performance.now();
+    try {
+      paint();
+    } finally {
+      lastDrawCost.current = performance.now() - lastDraw.current;
+    }
+  };
+
+  const paint = () => {
     const canvas = canvasRef.current;
     const wrap = wrapRef.current;
     if (!canvas || !wrap || width <= LABEL_WIDTH) return;
@@ -209,15 +218,18 @@ export function TimelineOverview(props: TimelineOverviewProps) {
     layout.current = { t0, t1, width, lanes, counts, rate, laneTitles, laneKeys, laneHeight: laneH };
   };
 
-  // Redraw on new data, at most every REDRAW_MS.
+  // Redraw on new data, at most every REDRAW_MS, and never more than about a
+  // tenth of the time: a draw is one pass over every event, so with a long
+  // history the interval grows with what the last draw cost.
   useEffect(() => {
+    const interval = Math.max(REDRAW_MS, 10 * lastDrawCost.current);
     const since = performance.now() - lastDraw.current;
-    if (since >= REDRAW_MS) draw();
+    if (since >= interval) draw();
     else if (!timer.current)
       timer.current = setTimeout(() => {
         timer.current = null;
         draw();
-      }, REDRAW_MS - since);
+      }, interval - since);
   }, [version]);
   useEffect(() => draw(), [width, height, entries.length]);
   useEffect(() => () => (timer.current ? clearTimeout(timer.current) : undefined), []);

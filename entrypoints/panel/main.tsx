@@ -94,16 +94,29 @@ async function start(el: HTMLElement): Promise<void> {
       />,
       el,
     );
-  // Coalesce bursts of batches into one render (a timer, not rAF: rAF stops while the panel is hidden).
+  // Coalesce batches into renders. The first change after a quiet spell shows
+  // within 50 ms; while traffic keeps coming, renders are at least 200 ms
+  // apart and take at most about a fifth of the panel's time (the next waits
+  // four times as long as the last took): under a flood, each render's
+  // layout, not the number of new rows, is what costs. (A timer, not rAF: rAF
+  // stops while a docked panel is hidden, and its state must stay current.)
   let scheduled = false;
+  let lastRenderAt = 0;
+  let lastRenderMs = 0;
   rerender = () => {
     if (scheduled) return;
     scheduled = true;
-    setTimeout(() => {
-      scheduled = false;
-      version++;
-      draw();
-    }, 50);
+    const quiet = performance.now() - lastRenderAt > 1000;
+    setTimeout(
+      () => {
+        scheduled = false;
+        version++;
+        lastRenderAt = performance.now();
+        draw();
+        lastRenderMs = performance.now() - lastRenderAt;
+      },
+      quiet ? 50 : Math.max(200, 4 * lastRenderMs),
+    );
   };
   draw();
   // Channel states (held / gap / waiting) change with time, not only with traffic.

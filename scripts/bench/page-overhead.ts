@@ -14,8 +14,9 @@
 // socket: the least any listener-based capture can cost.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readBody, startServer, type TestServer } from '../../tests/e2e/support/server';
@@ -82,6 +83,11 @@ interface BrowserRun {
   cpu: Map<ProcessKind, number>;
 }
 
+/** Progress on stderr, so a stalled run shows where it stands. */
+function progress(line: string): void {
+  if (process.env.BENCH_QUIET === undefined) process.stderr.write(`  [page-overhead] ${line}\n`);
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -132,34 +138,70 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** A CDP call that gives up after `ms` (a stopped target never answers). */
+function withTimeout<T>(what: string, promise: Promise<T>, ms = 10_000): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms),
+    ),
+  ]);
+}
+
+/** Chromium's id for an unpacked extension: its absolute path's SHA-256, hex digits mapped to a-p. */
+function unpackedExtensionId(dir: string): string {
+  const hex = createHash('sha256').update(dir).digest('hex').slice(0, 32);
+  return [...hex].map((c) => String.fromCharCode(97 + Number.parseInt(c, 16))).join('');
+}
+
 /**
  * Opens the detached Wirescope panel for the page's tab in a window of its
  * own (so it is visible and renders, as a docked panel would). Only the
- * service worker (to learn the tab id) and the browser target are touched
- * over CDP, never the measured page.
+ * browser target and the panel page are touched over CDP, never the measured
+ * page: the panel page itself looks up the other tab's id, then loads
+ * `panel.html?tabId=N`.
  */
 async function openPanel(debugPort: number): Promise<void> {
-  const worker = await waitFor('the service worker', async () =>
-    (await listTargets(debugPort)).find(
-      (t) => t.type === 'service_worker' && t.url.startsWith('chrome-extension://'),
-    ),
-  );
-  const extensionId = new URL(worker.url).host;
-  const workerSession = await CdpSession.connect(worker.webSocketDebuggerUrl ?? '');
-  const tabIds = await workerSession.evaluate<number[]>(
-    '(async () => (await chrome.tabs.query({})).map((t) => t.id))()',
-  );
-  workerSession.close();
-  if (tabIds.length !== 1) throw new Error(`expected one tab, found ${tabIds.length}`);
-  const version = (await (await fetch(`http://127.0.0.1:${debugPort}/json/version`)).json()) as {
-    webSocketDebuggerUrl: string;
-  };
-  const browserSession = await CdpSession.connect(version.webSocketDebuggerUrl);
-  await browserSession.send('Target.createTarget', {
-    url: `chrome-extension://${extensionId}/panel.html?tabId=${tabIds[0]}`,
-    newWindow: true,
+  const panelUrl = `chrome-extension://${unpackedExtensionId(EXTENSION_DIR)}/panel.html`;
+  const version = await waitFor('the browser endpoint', async () => {
+    const res = await fetch(`http://127.0.0.1:${debugPort}/json/version`);
+    return (await res.json()) as { webSocketDebuggerUrl: string };
   });
-  browserSession.close();
+  const browserSession = await withTimeout(
+    'browser session',
+    CdpSession.connect(version.webSocketDebuggerUrl),
+  );
+  try {
+    await withTimeout(
+      'new window',
+      browserSession.send('Target.createTarget', { url: panelUrl, newWindow: true }),
+    );
+  } finally {
+    browserSession.close();
+  }
+  const target = await waitFor('the panel page', async () =>
+    (await listTargets(debugPort)).find((t) => t.url.startsWith(panelUrl) && t.webSocketDebuggerUrl),
+  );
+  const panelSession = await withTimeout(
+    'panel session',
+    CdpSession.connect(target.webSocketDebuggerUrl ?? ''),
+  );
+  try {
+    const tabIds = await withTimeout(
+      'tab lookup',
+      panelSession.evaluate<number[]>(`(async () => {
+        const own = (await chrome.tabs.getCurrent())?.id;
+        return (await chrome.tabs.query({})).map((t) => t.id).filter((id) => id !== own);
+      })()`),
+    );
+    if (tabIds.length !== 1) throw new Error(`expected one page tab, found ${tabIds.length}`);
+    await withTimeout(
+      'panel load',
+      panelSession.evaluate(`location.replace('panel.html?tabId=${tabIds[0]}')`),
+    );
+  } finally {
+    panelSession.close();
+  }
   // Let the panel load, subscribe and receive the (short) replay before timing starts.
   await new Promise((r) => setTimeout(r, 1500));
 }
@@ -182,14 +224,18 @@ async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): 
   let cpuAtMark = new Map<ProcessKind, number>();
   const result = new Promise<BrowserRun>((resolve) => {
     protocol.onMark = () => {
+      progress(`${mode}: warmed up, measuring`);
       cpuAtMark = cpuByKind(chromium.pid ?? 0);
     };
     protocol.onResult = (times) => resolve({ times, cpu: cpuSince(cpuAtMark, cpuByKind(chromium.pid ?? 0)) });
   });
   const chromium: ChildProcess = spawn(CHROMIUM_PATH, args, { stdio: 'ignore', detached: true });
+  const exited = new Promise((r) => chromium.once('exit', r));
+  progress(`${mode}: browser ${chromium.pid} started`);
   try {
     if (mode === 'extension, panel open') await openPanel(debugPort);
     protocol.open();
+    progress(`${mode}: page released`);
     return await Promise.race([
       result,
       new Promise<never>((_, reject) =>
@@ -197,7 +243,6 @@ async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): 
       ),
     ]);
   } finally {
-    const exited = new Promise((r) => chromium.once('exit', r));
     try {
       process.kill(-(chromium.pid ?? 0), 'SIGKILL');
     } catch {
