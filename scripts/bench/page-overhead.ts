@@ -187,12 +187,16 @@ async function openPanel(debugPort: number): Promise<void> {
     CdpSession.connect(target.webSocketDebuggerUrl ?? ''),
   );
   try {
-    const tabIds = await withTimeout(
-      'tab lookup',
-      panelSession.evaluate<number[]>(`(async () => {
-        const own = (await chrome.tabs.getCurrent())?.id;
-        return (await chrome.tabs.query({})).map((t) => t.id).filter((id) => id !== own);
-      })()`),
+    // The target is listed before its extension bindings exist: ask until chrome.tabs answers.
+    const tabIds = await waitFor('the tab lookup', () =>
+      withTimeout(
+        'tab lookup',
+        panelSession.evaluate<number[] | null>(`(async () => {
+          if (typeof chrome === 'undefined' || !chrome.tabs) return null;
+          const own = (await chrome.tabs.getCurrent())?.id;
+          return (await chrome.tabs.query({})).map((t) => t.id).filter((id) => id !== own);
+        })()`),
+      ).then((ids) => ids ?? undefined),
     );
     if (tabIds.length !== 1) throw new Error(`expected one page tab, found ${tabIds.length}`);
     await withTimeout(
