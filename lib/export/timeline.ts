@@ -38,6 +38,9 @@ export interface ExportedEvent {
   reason?: string;
   wasClean?: boolean;
   closedBy?: 'client' | 'server';
+  /** WebSocket open: the negotiated subprotocol and extensions (Sec-WebSocket-Extensions). */
+  protocol?: string;
+  extensions?: string;
   eventName?: string;
   lastEventId?: string;
   responseHeaders?: Array<[string, string]>;
@@ -140,6 +143,8 @@ export function buildTimelineExport(input: ExportInput): TimelineExport {
     if (r.reason !== undefined) out.reason = r.reason;
     if (r.wasClean !== undefined) out.wasClean = r.wasClean;
     if (r.closedBy !== undefined) out.closedBy = r.closedBy;
+    if (r.protocol !== undefined) out.protocol = r.protocol;
+    if (r.extensions !== undefined) out.extensions = r.extensions;
     if (r.eventName !== undefined) out.eventName = r.eventName;
     if (r.lastEventId !== undefined) out.lastEventId = r.lastEventId;
     if (r.responseHeaders !== undefined) out.responseHeaders = r.responseHeaders;

@@ -22,7 +22,7 @@ export function sessionRecords(): Unnumbered[] {
       url: 'wss://app.example/ws',
       requestedProtocols: ['chat', 'v2'],
     },
-    { r: 'ev', time: T + 20.5, conn: 1, type: 'open', protocol: 'chat' },
+    { r: 'ev', time: T + 20.5, conn: 1, type: 'open', protocol: 'chat', extensions: 'permessage-deflate' },
     {
       r: 'ev',
       time: T + 30,

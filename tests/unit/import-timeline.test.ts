@@ -65,6 +65,11 @@ describe('timeline export against the schema', () => {
     const file = exportOf(sessionStore());
     expect(validateWithAjv(file), text(validateWithAjv.errors)).toBe(true);
     expect(file.events.length).toBe(20);
+    // A WebSocket open carries the negotiated subprotocol and extensions.
+    expect(file.events.find((e) => e.type === 'open')).toMatchObject({
+      protocol: 'chat',
+      extensions: 'permessage-deflate',
+    });
   });
 
   it('the precompiled validator is generated from the current schema', async () => {
