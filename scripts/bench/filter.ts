@@ -5,6 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { compileClauses, parseFilter } from '../../lib/filter';
 import type { CaptureRecord } from '../../lib/model';
+import { medianOf } from '../../lib/patterns/median';
 import { TimelineStore } from '../../lib/timeline/store';
 import { FilteredView } from '../../lib/timeline/view';
 
@@ -77,11 +78,6 @@ export interface FilterBenchResult {
   incrementalBatchMs: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-}
-
 export function measureFilter(): FilterBenchResult {
   const store = buildLargeStore();
   const view = new FilteredView(store);
@@ -97,7 +93,7 @@ export function measureFilter(): FilterBenchResult {
       matched = view.items.length;
       view.setPredicate(null);
     }
-    perQueryMs[q] = { ms: Number(median(times).toFixed(2)), matched };
+    perQueryMs[q] = { ms: Number(medianOf(times).toFixed(2)), matched };
   }
   // Streaming: a 200-event batch on top of 100k must not rescan everything.
   view.setPredicate(compileClauses(parseFilter('trade').clauses, (c) => store.numberOf(c)));

@@ -19,9 +19,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { medianOf } from '../../lib/patterns/median';
 import { readBody, startServer, type TestServer } from '../../tests/e2e/support/server';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, EXTENSION_DIR, freePort } from '../lib/chromium';
-import { CdpSession, listTargets } from '../lib/devtools';
+import { CdpSession, listTargets, poll } from '../lib/devtools';
 import { cpuByKind, cpuSince, type ProcessKind } from '../lib/process-cpu';
 
 const FLOOD = 20_000;
@@ -88,12 +89,6 @@ function progress(line: string): void {
   if (process.env.BENCH_QUIET === undefined) process.stderr.write(`  [page-overhead] ${line}\n`);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
 /** Hooks the bench server's /go, /mark and /result routes to one browser run at a time. */
 class PageProtocol {
   private isOpen = true;
@@ -128,15 +123,8 @@ class PageProtocol {
   }
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** How long to wait for the browser, the panel page or its extension bindings to appear. */
+const WAIT_MS = 20_000;
 
 /** A CDP call that gives up after `ms` (a stopped target never answers). */
 function withTimeout<T>(what: string, promise: Promise<T>, ms = 10_000): Promise<T> {
@@ -163,10 +151,14 @@ function unpackedExtensionId(dir: string): string {
  */
 async function openPanel(debugPort: number): Promise<void> {
   const panelUrl = `chrome-extension://${unpackedExtensionId(EXTENSION_DIR)}/panel.html`;
-  const version = await waitFor('the browser endpoint', async () => {
-    const res = await fetch(`http://127.0.0.1:${debugPort}/json/version`);
-    return (await res.json()) as { webSocketDebuggerUrl: string };
-  });
+  const version = await poll(
+    'the browser endpoint',
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${debugPort}/json/version`);
+      return (await res.json()) as { webSocketDebuggerUrl: string };
+    },
+    WAIT_MS,
+  );
   const browserSession = await withTimeout(
     'browser session',
     CdpSession.connect(version.webSocketDebuggerUrl),
@@ -179,8 +171,11 @@ async function openPanel(debugPort: number): Promise<void> {
   } finally {
     browserSession.close();
   }
-  const target = await waitFor('the panel page', async () =>
-    (await listTargets(debugPort)).find((t) => t.url.startsWith(panelUrl) && t.webSocketDebuggerUrl),
+  const target = await poll(
+    'the panel page',
+    async () =>
+      (await listTargets(debugPort)).find((t) => t.url.startsWith(panelUrl) && t.webSocketDebuggerUrl),
+    WAIT_MS,
   );
   const panelSession = await withTimeout(
     'panel session',
@@ -188,15 +183,18 @@ async function openPanel(debugPort: number): Promise<void> {
   );
   try {
     // The target is listed before its extension bindings exist: ask until chrome.tabs answers.
-    const tabIds = await waitFor('the tab lookup', () =>
-      withTimeout(
-        'tab lookup',
-        panelSession.evaluate<number[] | null>(`(async () => {
-          if (typeof chrome === 'undefined' || !chrome.tabs) return null;
-          const own = (await chrome.tabs.getCurrent())?.id;
-          return (await chrome.tabs.query({})).map((t) => t.id).filter((id) => id !== own);
-        })()`),
-      ).then((ids) => ids ?? undefined),
+    const tabIds = await poll(
+      'the tab lookup',
+      () =>
+        withTimeout(
+          'tab lookup',
+          panelSession.evaluate<number[] | null>(`(async () => {
+            if (typeof chrome === 'undefined' || !chrome.tabs) return null;
+            const own = (await chrome.tabs.getCurrent())?.id;
+            return (await chrome.tabs.query({})).map((t) => t.id).filter((id) => id !== own);
+          })()`),
+        ),
+      WAIT_MS,
     );
     if (tabIds.length !== 1) throw new Error(`expected one page tab, found ${tabIds.length}`);
     await withTimeout(
@@ -307,9 +305,11 @@ export async function run(): Promise<string[]> {
     `page overhead (median of ${ROUNDS} browsers x ${REPEATS} runs; ${FLOOD} WS messages each way, ${FETCHES} sequential fetches; target ratio <= 1.10)`,
   ];
   for (const workload of WORKLOADS) {
-    const base = median(times.get(`without extension|${workload}`) ?? []);
+    const base = medianOf(times.get(`without extension|${workload}`) ?? []);
     const cell = (mode: Mode) => {
-      const ms = median(times.get(`${mode}|${workload}`) ?? []);
+      const samples = times.get(`${mode}|${workload}`);
+      if (!samples) return 'not run'.padStart(14);
+      const ms = medianOf(samples);
       return `${ms.toFixed(0).padStart(5)} ms x${(ms / base).toFixed(3)}`;
     };
     lines.push(
@@ -319,10 +319,9 @@ export async function run(): Promise<string[]> {
   lines.push(`  CPU ms per browser over all measured workloads (median), by process:`);
   const kinds: ProcessKind[] = ['page renderer', 'extension', 'browser', 'network service', 'other'];
   lines.push(`    ${''.padEnd(24)}${kinds.map((k) => k.padStart(16)).join('')}`);
-  for (const mode of MODES) {
-    const byKind = cpu.get(mode);
+  for (const [mode, byKind] of cpu) {
     const cells = kinds.map((k) =>
-      median(byKind?.get(k) ?? [0])
+      medianOf(byKind.get(k) ?? [0])
         .toFixed(0)
         .padStart(16),
     );

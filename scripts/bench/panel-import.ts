@@ -10,13 +10,9 @@ import { pathToFileURL } from 'node:url';
 import { buildTimelineExport } from '../../lib/export/timeline';
 import { importFile } from '../../lib/import';
 import { detectPatterns } from '../../lib/patterns';
+import { medianOf } from '../../lib/patterns/median';
 import { launchBrowser } from '../lib/chromium';
 import { buildLargeStore, EVENT_COUNT } from './filter';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-}
 
 export async function run(): Promise<string[]> {
   const store = buildLargeStore();
@@ -42,7 +38,7 @@ export async function run(): Promise<string[]> {
     nodeTimes.push(performance.now() - t0);
   }
   lines.push(
-    `  parse + validate + model + pattern detection, Node: median ${median(nodeTimes).toFixed(0)} ms`,
+    `  parse + validate + model + pattern detection, Node: median ${medianOf(nodeTimes).toFixed(0)} ms`,
   );
 
   const dir = await mkdtemp(join(tmpdir(), 'wirescope-bench-'));

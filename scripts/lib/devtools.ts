@@ -69,7 +69,12 @@ export class CdpSession {
   }
 }
 
-async function poll<T>(what: string, fn: () => Promise<T | null | undefined>, timeoutMs: number): Promise<T> {
+/** Calls fn until it gives a value (errors count as not yet), or throws after timeoutMs. */
+export async function poll<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined>,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   while (Date.now() < deadline) {
