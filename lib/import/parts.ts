@@ -4,7 +4,7 @@
 
 import type { PatternForExport } from '../export/timeline';
 import type { ConnectionRecord, EventRecord } from '../model';
-import { type Connection, countEvent, type TimelineEvent } from '../timeline/store';
+import { type Connection, countEvent, newConnection, type TimelineEvent } from '../timeline/store';
 
 export const IMPORT_DOC_ID = 'import';
 
@@ -35,24 +35,10 @@ export function buildParts(
     const localId = i + 1;
     const record: ConnectionRecord = { ...input.record, r: 'conn', seq: 0, id: localId };
     return {
-      key: `${IMPORT_DOC_ID}:${localId}`,
-      docId: IMPORT_DOC_ID,
-      localId,
-      transport: record.transport,
-      url: record.url,
-      ...(record.method !== undefined ? { method: record.method } : {}),
-      frameUrl: input.frameUrl,
-      startedAt: record.time,
+      ...newConnection(IMPORT_DOC_ID, record, input.frameUrl, 0),
       endedAt: input.endedAt,
       status: input.status,
       protocol: input.protocol,
-      record,
-      sent: 0,
-      received: 0,
-      bytesSent: 0,
-      bytesReceived: 0,
-      state: 'connecting',
-      section: 0,
     };
   });
   const out: TimelineEvent[] = [];

@@ -4,6 +4,7 @@
 
 import { TIMELINE_FORMAT, TIMELINE_VERSION, type TimelineExport } from '../export/timeline';
 import type { EventRecord } from '../model';
+import { connectionKey } from '../timeline/store';
 import { buildParts, type ConnectionInput, IMPORT_DOC_ID, type ImportedParts } from './parts';
 import validateTimeline from './timeline-validator.generated.js';
 
@@ -74,7 +75,7 @@ export function readTimeline(value: Record<string, unknown>): ImportedParts {
       connectionKeys: connectionIds
         .map((cid) => indexOf.get(cid))
         .filter((i): i is number => i !== undefined)
-        .map((i) => `${IMPORT_DOC_ID}:${i + 1}`),
+        .map((i) => connectionKey(IMPORT_DOC_ID, i + 1)),
       cycles,
       medianHoldMs,
       medianGapMs,

@@ -28,6 +28,40 @@ export interface Connection {
   section: number;
 }
 
+/** A connection's key in the store: its document and the document-local id. */
+export function connectionKey(docId: string, localId: number): string {
+  return `${docId}:${localId}`;
+}
+
+/** A connection as first seen: nothing sent or received yet, not ended. */
+export function newConnection(
+  docId: string,
+  record: ConnectionRecord,
+  frameUrl: string,
+  section: number,
+): Connection {
+  return {
+    key: connectionKey(docId, record.id),
+    docId,
+    localId: record.id,
+    transport: record.transport,
+    url: record.url,
+    ...(record.method !== undefined ? { method: record.method } : {}),
+    frameUrl,
+    startedAt: record.time,
+    endedAt: null,
+    status: null,
+    protocol: null,
+    record,
+    sent: 0,
+    received: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    state: 'connecting',
+    section,
+  };
+}
+
 export interface TimelineEvent {
   /** Store-wide, strictly increasing in arrival order. */
   seq: number;
@@ -181,35 +215,16 @@ export class TimelineStore {
   }
 
   private addConnection(state: DocumentState, record: ConnectionRecord): void {
-    const key = `${state.doc.docId}:${record.id}`;
+    const key = connectionKey(state.doc.docId, record.id);
     if (this.connByKey.has(key)) return;
-    const conn: Connection = {
-      key,
-      docId: state.doc.docId,
-      localId: record.id,
-      transport: record.transport,
-      url: record.url,
-      method: record.method,
-      frameUrl: state.doc.url,
-      startedAt: record.time,
-      endedAt: null,
-      status: null,
-      protocol: null,
-      record,
-      sent: 0,
-      received: 0,
-      bytesSent: 0,
-      bytesReceived: 0,
-      state: 'connecting',
-      section: state.section,
-    };
+    const conn = newConnection(state.doc.docId, record, state.doc.url, state.section);
     this.connByKey.set(key, conn);
     this.numbers.set(conn, this.nextNumber++);
     this.connections.push(conn);
   }
 
   private addEvent(state: DocumentState, record: EventRecord): void {
-    const conn = this.connByKey.get(`${state.doc.docId}:${record.conn}`);
+    const conn = this.connByKey.get(connectionKey(state.doc.docId, record.conn));
     // An event whose connection was cleared (or evicted) is not shown.
     if (!conn) return;
     countEvent(conn, record);
