@@ -9,6 +9,11 @@ export interface EmptyStateProps {
 }
 
 export function EmptyState({ kind, onReload, onResetFilters }: EmptyStateProps) {
+  const clearFilters = onResetFilters && (
+    <button type="button" onClick={onResetFilters}>
+      Clear all filters
+    </button>
+  );
   return (
     <div class="empty" role="status" data-testid="empty" data-kind={kind}>
       {kind === 'no-tab' && (
@@ -53,11 +58,7 @@ export function EmptyState({ kind, onReload, onResetFilters }: EmptyStateProps) 
             Change the filter text, the transport and direction toggles, the selected connection or the time
             range.
           </p>
-          {onResetFilters && (
-            <button type="button" onClick={onResetFilters}>
-              Clear all filters
-            </button>
-          )}
+          {clearFilters}
         </>
       )}
       {kind === 'no-patterns' && (
@@ -67,11 +68,7 @@ export function EmptyState({ kind, onReload, onResetFilters }: EmptyStateProps) 
             A channel appears once the same endpoint has been requested in a loop three times. Turn off
             “Patterns only” to see all traffic.
           </p>
-          {onResetFilters && (
-            <button type="button" onClick={onResetFilters}>
-              Clear all filters
-            </button>
-          )}
+          {clearFilters}
         </>
       )}
       {kind === 'empty-import' && (
