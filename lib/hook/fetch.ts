@@ -206,18 +206,21 @@ export function patchFetch(
       }
       return out;
     };
-    const emitChunk = (bytes: Uint8Array, time: number, fullSize?: number) => {
+    /** One streamed piece; the first also carries the response's status and headers. */
+    const emitPiece = (time: number, body: object) => {
       ch.emit({
         r: 'ev',
         conn: ex.id,
         time,
         type: 'receive',
         ...(chunkIndex === 0 ? meta : {}),
-        ...payload(bytes, ch.payloadCap(), false, fullSize),
+        ...body,
         chunk: chunkIndex,
       });
       chunkIndex++;
     };
+    const emitChunk = (bytes: Uint8Array, time: number, fullSize?: number) =>
+      emitPiece(time, payload(bytes, ch.payloadCap(), false, fullSize));
     const keep = (value: Uint8Array) => {
       total += value.byteLength;
       const room = ch.payloadCap() - kept;
@@ -248,15 +251,7 @@ export function patchFetch(
       if (streaming) {
         const rest = decode ? decode(new p.Uint8ArrayCtor(0), false) : '';
         if (rest !== '' || chunkIndex === 0) {
-          ch.emit({
-            r: 'ev',
-            conn: ex.id,
-            time,
-            type: 'receive',
-            ...(chunkIndex === 0 ? meta : {}),
-            ...(rest !== '' ? (captureBody(p, rest, ch.payloadCap()) ?? {}) : {}),
-            chunk: chunkIndex,
-          });
+          emitPiece(time, rest !== '' ? (captureBody(p, rest, ch.payloadCap()) ?? {}) : {});
         }
       } else {
         ch.emit({
