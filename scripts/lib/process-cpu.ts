@@ -10,23 +10,35 @@ export type ProcessKind = 'page renderer' | 'extension' | 'browser' | 'network s
 /** Clock ticks per second as Linux reports CPU times in /proc (USER_HZ, 100 on every common build). */
 const TICKS_PER_SECOND = 100;
 
-function childrenOf(root: number): Set<number> {
-  const parentOf = new Map<number, number>();
+interface ProcStat {
+  parent: number;
+  /** User + system CPU time, in clock ticks. */
+  ticks: number;
+}
+
+/** Parent and CPU ticks of every process, from one read of each /proc/<pid>/stat. */
+function readProcStats(): Map<number, ProcStat> {
+  const stats = new Map<number, ProcStat>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the parenthesised command name (which may itself hold spaces).
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parentOf.set(Number(entry), Number(fields[1]));
+      stats.set(Number(entry), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
     } catch {
       // the process ended while we looked
     }
   }
+  return stats;
+}
+
+function treeOf(root: number, stats: Map<number, ProcStat>): Set<number> {
   const tree = new Set([root]);
   let grew = true;
   while (grew) {
     grew = false;
-    for (const [pid, parent] of parentOf) {
+    for (const [pid, { parent }] of stats) {
       if (!tree.has(pid) && tree.has(parent)) {
         tree.add(pid);
         grew = true;
@@ -48,14 +60,14 @@ function kindOf(pid: number, root: number): ProcessKind {
 
 /** CPU milliseconds (user + system) used so far by each kind of process under the browser's pid. */
 export function cpuByKind(browserPid: number): Map<ProcessKind, number> {
+  const stats = readProcStats();
   const totals = new Map<ProcessKind, number>();
-  for (const pid of childrenOf(browserPid)) {
+  for (const pid of treeOf(browserPid, stats)) {
+    const stat = stats.get(pid);
+    if (!stat) continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
       const kind = kindOf(pid, browserPid);
-      totals.set(kind, (totals.get(kind) ?? 0) + (ticks * 1000) / TICKS_PER_SECOND);
+      totals.set(kind, (totals.get(kind) ?? 0) + (stat.ticks * 1000) / TICKS_PER_SECOND);
     } catch {
       // the process ended while we looked
     }
