@@ -77,7 +77,26 @@ export interface HookEvent extends HookEventFields {
   fullSize?: number;
 }
 
-export type HookRecord = HookConnection | HookEvent;
+/**
+ * A WebSocket message sent or received whole (under the payload cap, on an
+ * open socket), as a tuple: the hot path of every flood, and a tuple is about
+ * half the cost of an object to build, clone and read on the page's thread.
+ * Anything else (cut bodies, discarded sends) travels as a HookEvent.
+ */
+export type HookFrame = [
+  direction: typeof FRAME_RECEIVE | typeof FRAME_SEND,
+  conn: number,
+  time: number,
+  body: HookBody,
+  bodyKind: FrameBodyKind,
+];
+export const FRAME_RECEIVE = 0;
+export const FRAME_SEND = 1;
+/** Index into FRAME_BODY_KINDS: how the page sent or received the body. */
+export type FrameBodyKind = 0 | 1 | 2 | 3;
+export const FRAME_BODY_KINDS = ['text', 'arraybuffer', 'view', 'blob'] as const;
+
+export type HookRecord = HookConnection | HookEvent | HookFrame;
 
 export interface HookBatch {
   v: typeof PROTOCOL_VERSION;
@@ -251,7 +270,19 @@ function isHookBody(v: unknown): v is HookBody {
   return typeof v === 'string' || isArrayBuffer(v) || (typeof Blob !== 'undefined' && v instanceof Blob);
 }
 
+function isFrame(v: unknown[]): v is HookFrame {
+  return (
+    v.length === 5 &&
+    (v[0] === FRAME_RECEIVE || v[0] === FRAME_SEND) &&
+    isNonNegInt(v[1]) &&
+    isTime(v[2]) &&
+    isHookBody(v[3]) &&
+    (v[4] === 0 || v[4] === 1 || v[4] === 2 || v[4] === 3)
+  );
+}
+
 export function parseHookRecord(v: unknown): HookRecord | null {
+  if (Array.isArray(v)) return isFrame(v) ? v : null;
   if (!isRecord(v)) return null;
   if (v.r === 'conn') return hasValidConnFields(v) ? (v as unknown as HookConnection) : null;
   if (v.r === 'ev') {

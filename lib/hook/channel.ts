@@ -13,6 +13,7 @@ import {
   HANDSHAKE_HOOK_READY,
   HANDSHAKE_RELAY_READY,
   type HookBatch,
+  type HookBody,
   type HookRecord,
   PROTOCOL_VERSION,
 } from '../protocol';
@@ -20,9 +21,17 @@ import { append, type Pristine } from './pristine';
 
 /** Records kept while no relay is connected (e.g. the extension was reloaded). */
 const MAX_UNDELIVERED = 50_000;
-/** Flush after this many records even if the timer has not fired. */
-const MAX_BATCH = 2_000;
+/**
+ * Batches go out when the page is idle, so cloning and the relay's work do not
+ * compete with a busy page; a page that stays busy still has its records
+ * delivered within this deadline.
+ */
+const IDLE_DEADLINE_MS = 500;
+/** Where there is no requestIdleCallback. */
 const FLUSH_DELAY_MS = 30;
+/** Flush at once past these, whatever the page is doing: they bound the memory the queue holds. */
+const MAX_QUEUED_RECORDS = 20_000;
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
 export interface HookChannel {
   emit(record: HookRecord): void;
@@ -35,6 +44,7 @@ export function openChannel(p: Pristine): HookChannel {
   const { apply, win } = p;
   let connected = false;
   let queue: HookRecord[] = [];
+  let queuedBytes = 0;
   let dropped = 0;
   let timerSet = false;
   let cap = DEFAULT_PAYLOAD_CAP;
@@ -48,6 +58,7 @@ export function openChannel(p: Pristine): HookChannel {
     const batch: HookBatch = { v: PROTOCOL_VERSION, t: 'batch', records: queue };
     if (dropped) batch.dropped = dropped;
     queue = [];
+    queuedBytes = 0;
     try {
       apply(p.portPostMessage, port, [batch]);
       dropped = 0;
@@ -86,6 +97,16 @@ export function openChannel(p: Pristine): HookChannel {
   apply(p.addEventListener, win, [HANDSHAKE_RELAY_READY, offer, true]);
   offer();
 
+  const byteLength = p.getter(p.ArrayBufferCtor.prototype, 'byteLength');
+  /** Memory a queued body holds (a Blob's bytes are the page's, not a copy). */
+  const bodyBytes = (body: HookBody | undefined): number => {
+    if (typeof body === 'string') return body.length * 2;
+    if (body instanceof p.ArrayBufferCtor && byteLength) return apply(byteLength, body, []) as number;
+    return 0;
+  };
+  const idle = p.requestIdleCallback;
+  const idleOptions = { timeout: IDLE_DEADLINE_MS };
+
   return {
     emit(record) {
       if (!connected && queue.length >= MAX_UNDELIVERED) {
@@ -93,10 +114,12 @@ export function openChannel(p: Pristine): HookChannel {
         return;
       }
       append(queue, record);
-      if (queue.length >= MAX_BATCH) flush();
+      queuedBytes += bodyBytes(p.isArray(record) ? record[3] : record.r === 'ev' ? record.body : undefined);
+      if (connected && (queue.length >= MAX_QUEUED_RECORDS || queuedBytes >= MAX_QUEUED_BYTES)) flush();
       else if (!timerSet) {
         timerSet = true;
-        p.setTimeout(flush, FLUSH_DELAY_MS);
+        if (idle) idle(flush, idleOptions);
+        else p.setTimeout(flush, FLUSH_DELAY_MS);
       }
     },
     payloadCap: () => cap,

@@ -38,6 +38,8 @@ export interface Pristine {
   portPostMessage: MessagePort['postMessage'];
   portStart: MessagePort['start'];
   setTimeout: typeof setTimeout;
+  /** Absent where the browser has no requestIdleCallback. */
+  requestIdleCallback: ((fn: () => void, options: { timeout: number }) => number) | undefined;
   now: () => number;
   timeOrigin: number;
   promiseThen: Promise<unknown>['then'];
@@ -85,6 +87,8 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
     portPostMessage: win.MessagePort.prototype.postMessage,
     portStart: win.MessagePort.prototype.start,
     setTimeout: win.setTimeout.bind(win) as typeof setTimeout,
+    requestIdleCallback:
+      typeof win.requestIdleCallback === 'function' ? win.requestIdleCallback.bind(win) : undefined,
     now: () => apply(nowFn, perf, []) as number,
     timeOrigin: perf.timeOrigin,
     promiseThen: win.Promise.prototype.then,

@@ -4,6 +4,7 @@
 // listeners added at construction, which run before any the page adds and
 // never change what the page sees.
 
+import { FRAME_RECEIVE, FRAME_SEND, type FrameBodyKind, type HookEvent, type HookFrame } from '../protocol';
 import { captureBody } from './body';
 import type { HookChannel } from './channel';
 import { type Disguise, replaceProperty } from './disguise';
@@ -24,6 +25,36 @@ function protocolList(p: Pristine, requested: unknown): string[] | undefined {
     return out;
   }
   return [p.StringCtor(requested)];
+}
+
+const BODY_KIND_INDEX: Record<'text' | 'arraybuffer' | 'view' | 'blob', FrameBodyKind> = {
+  text: 0,
+  arraybuffer: 1,
+  view: 2,
+  blob: 3,
+};
+const NO_ARGS: unknown[] = [];
+
+/**
+ * The record of one message: a compact frame when the body is whole, else an
+ * event carrying the true size. Text under the cap (nearly every message) is
+ * framed without the copy-and-measure of captureBody.
+ */
+function messageRecord(
+  p: Pristine,
+  direction: typeof FRAME_RECEIVE | typeof FRAME_SEND,
+  conn: number,
+  time: number,
+  data: unknown,
+  cap: number,
+): HookFrame | HookEvent {
+  if (typeof data === 'string' && data.length <= cap) return [direction, conn, time, data, 0];
+  const type = direction === FRAME_SEND ? 'send' : 'receive';
+  const captured = captureBody(p, data, cap);
+  if (!captured) return { r: 'ev', conn, time, type };
+  if (captured.fullSize === undefined)
+    return [direction, conn, time, captured.body, BODY_KIND_INDEX[captured.bodyKind]];
+  return { r: 'ev', conn, time, type, ...captured };
 }
 
 export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId: () => number): void {
@@ -75,8 +106,8 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
     });
     listen('message', (e) => {
       const time = ch.time();
-      const captured = captureBody(p, msgData ? apply(msgData, e, []) : undefined, ch.payloadCap());
-      ch.emit({ r: 'ev', conn: state.id, time, type: 'receive', ...captured });
+      const data = msgData ? apply(msgData, e, NO_ARGS) : undefined;
+      ch.emit(messageRecord(p, FRAME_RECEIVE, state.id, time, data, ch.payloadCap()));
     });
     listen('error', () => {
       ch.emit({ r: 'ev', conn: state.id, time: ch.time(), type: 'error' });
@@ -116,15 +147,14 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
       const readyState = state ? getReadyState(self as WebSocket) : undefined;
       const result = apply(target, self, args);
       if (state) {
-        const captured = captureBody(p, args[0], ch.payloadCap());
-        ch.emit({
-          r: 'ev',
-          conn: state.id,
-          time: ch.time(),
-          type: 'send',
-          ...captured,
-          ...(readyState !== 1 ? { reason: 'discarded by the browser: socket not open' } : {}),
-        });
+        const time = ch.time();
+        const cap = ch.payloadCap();
+        if (readyState === 1) ch.emit(messageRecord(p, FRAME_SEND, state.id, time, args[0], cap));
+        else {
+          // Rare, so an event: it carries the reason.
+          const reason = 'discarded by the browser: socket not open';
+          ch.emit({ r: 'ev', conn: state.id, time, type: 'send', ...captureBody(p, args[0], cap), reason });
+        }
       }
       return result;
     }),

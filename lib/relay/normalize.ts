@@ -2,8 +2,8 @@
 // measures and cuts its body to the payload cap, and encodes binary as base64.
 
 import { bytesToBase64 } from '../base64';
-import type { CaptureRecord, EventRecord } from '../model';
-import type { HookRecord } from '../protocol';
+import type { CaptureRecord, EventFields, EventRecord } from '../model';
+import { FRAME_BODY_KINDS, FRAME_SEND, type HookBody, type HookFrame, type HookRecord } from '../protocol';
 import { cutToUtf8Bytes, utf8ByteLength } from '../utf8';
 import { isArrayBuffer } from '../validate';
 
@@ -27,7 +27,51 @@ function ownBuffer(buffer: ArrayBuffer): ArrayBuffer {
   return buffer instanceof ArrayBuffer ? buffer : structuredClone(buffer);
 }
 
+/** Every optional event field, copied by name: no object rest/spread on the hot path, and nothing unknown passes. */
+const EVENT_FIELDS = [
+  'status',
+  'statusText',
+  'responseHeaders',
+  'code',
+  'reason',
+  'wasClean',
+  'closedBy',
+  'protocol',
+  'extensions',
+  'eventName',
+  'lastEventId',
+  'chunk',
+  'bodyKind',
+  'form',
+  'headersAt',
+] as const satisfies readonly (keyof EventFields)[];
+// Fails to compile if EventFields gains a field that EVENT_FIELDS does not copy.
+const everyFieldCopied: Exclude<keyof EventFields, (typeof EVENT_FIELDS)[number]> extends never
+  ? true
+  : never = true;
+void everyFieldCopied;
+
+function copyEventFields(from: EventFields, to: EventFields): void {
+  for (const name of EVENT_FIELDS) {
+    const value = from[name];
+    if (value !== undefined) (to as Record<string, unknown>)[name] = value;
+  }
+}
+
+function normalizeFrame(frame: HookFrame, seq: number, cap: number): NormalizeResult {
+  const out: EventRecord = {
+    r: 'ev',
+    seq,
+    time: frame[2],
+    conn: frame[1],
+    type: frame[0] === FRAME_SEND ? 'send' : 'receive',
+    bodyKind: FRAME_BODY_KINDS[frame[4]],
+  };
+  return withBody(out, frame[3], undefined, cap);
+}
+
 export function normalizeHookRecord(rec: HookRecord, seq: number, cap: number): NormalizeResult {
+  if (Array.isArray(rec)) return normalizeFrame(rec, seq, cap);
   if (rec.r === 'conn') {
     const { r, id, time, transport, url, ...rest } = rec;
     return {
@@ -35,8 +79,18 @@ export function normalizeHookRecord(rec: HookRecord, seq: number, cap: number): 
       weight: RECORD_OVERHEAD + url.length * 2,
     };
   }
-  const { body, fullSize, r, conn, time, type, ...fields } = rec;
-  const out: EventRecord = { r, seq, time, conn, type, ...fields };
+  const out: EventRecord = { r: rec.r, seq, time: rec.time, conn: rec.conn, type: rec.type };
+  copyEventFields(rec, out);
+  return withBody(out, rec.body, rec.fullSize, cap);
+}
+
+/** Measures, cuts and encodes the body into out.data / size / truncated. */
+function withBody(
+  out: EventRecord,
+  body: HookBody | undefined,
+  fullSize: number | undefined,
+  cap: number,
+): NormalizeResult {
   if (body === undefined) return { record: out, weight: RECORD_OVERHEAD };
   if (typeof body === 'string') {
     const bytes = utf8ByteLength(body);

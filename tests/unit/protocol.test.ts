@@ -57,6 +57,36 @@ describe('hook messages', () => {
     });
     expect(bad.kind === 'batch' && bad.records.length).toBe(0);
   });
+
+  it('accepts WebSocket message frames and rejects malformed ones', () => {
+    const buffer = new ArrayBuffer(4);
+    const good = [
+      [0, 1, 6, 'hi', 0],
+      [1, 1, 6.5, buffer, 1],
+      [1, 2, 7, buffer, 2],
+      [0, 2, 7, new Blob(['x']), 3],
+    ];
+    const bad = [
+      [],
+      [0, 1, 6, 'hi'],
+      [0, 1, 6, 'hi', 0, 'extra'],
+      [2, 1, 6, 'hi', 0],
+      ['0', 1, 6, 'hi', 0],
+      [0, -1, 6, 'hi', 0],
+      [0, 1.5, 6, 'hi', 0],
+      [0, 1, Number.NaN, 'hi', 0],
+      [0, 1, -6, 'hi', 0],
+      [0, 1, 6, { text: 'hi' }, 0],
+      [0, 1, 6, new Uint8Array(2), 2],
+      [0, 1, 6, 'hi', 4],
+      [0, 1, 6, 'hi', 'text'],
+    ];
+    const parsed = parseHookMessage({ v: PROTOCOL_VERSION, t: 'batch', records: [...good, ...bad] });
+    expect(parsed.kind).toBe('batch');
+    if (parsed.kind !== 'batch') return;
+    expect(parsed.records).toEqual(good);
+    expect(parsed.invalid).toBe(bad.length);
+  });
 });
 
 describe('records messages', () => {

@@ -19,6 +19,41 @@ const normalizeEvent = (rec: HookEvent, cap = CAP) => {
 const b64 = (bytes: number[] | Buffer) => Buffer.from(bytes).toString('base64');
 
 describe('normalizeHookRecord', () => {
+  it('turns message frames into send and receive events with their body kind', () => {
+    expect(normalizeHookRecord([0, 3, 5, 'hé', 0], 9, CAP).record).toEqual({
+      r: 'ev',
+      seq: 9,
+      time: 5,
+      conn: 3,
+      type: 'receive',
+      bodyKind: 'text',
+      data: { text: 'hé' },
+      size: 3,
+      truncated: false,
+    });
+    const bytes = new Uint8Array([1, 2, 3]).buffer;
+    expect(normalizeHookRecord([1, 3, 5, bytes, 2], 9, CAP).record).toMatchObject({
+      type: 'send',
+      bodyKind: 'view',
+      data: { base64: b64([1, 2, 3]) },
+      size: 3,
+      truncated: false,
+    });
+    expect(normalizeHookRecord([0, 3, 5, bytes, 1], 9, CAP).record).toMatchObject({ bodyKind: 'arraybuffer' });
+  });
+
+  it('applies the payload cap to frames too', () => {
+    const { record } = normalizeHookRecord([0, 3, 5, 'x'.repeat(CAP + 10), 0], 9, CAP);
+    expect(record).toMatchObject({ size: CAP + 10, truncated: true, data: { text: 'x'.repeat(CAP) } });
+  });
+
+  it('copies only the known event fields', () => {
+    const rec = { ...ev('hi'), status: 200, evil: 'yes', seq: 77 } as HookEvent;
+    const { record } = normalizeEvent(rec);
+    expect(record).toMatchObject({ status: 200, seq: 9 });
+    expect(record).not.toHaveProperty('evil');
+  });
+
   it('keeps connection fields and numbers the record', () => {
     const { record, weight } = normalizeHookRecord(
       { r: 'conn', id: 2, time: 1, transport: 'websocket', url: 'ws://h/x', requestedProtocols: ['chat'] },
