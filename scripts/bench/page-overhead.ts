@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { medianOf } from '../../lib/patterns/median';
 import { readBody, startServer, type TestServer } from '../../tests/e2e/support/server';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, EXTENSION_DIR, freePort } from '../lib/chromium';
@@ -35,13 +35,32 @@ const ONLY_MODES = (process.env.BENCH_MODES ?? '').split(',').filter(Boolean);
 
 const WORKLOADS = ['ws receive flood', 'ws send flood', 'sequential fetches'] as const;
 type Workload = (typeof WORKLOADS)[number];
-const MODES = [
-  'without extension',
-  'one more listener',
-  'extension, panel closed',
-  'extension, panel open',
-] as const;
-type Mode = (typeof MODES)[number];
+interface Mode {
+  name: string;
+  /** The unpacked extension to load, if any. */
+  extension?: string;
+  panelOpen?: boolean;
+  extraListener?: boolean;
+}
+const BASELINE: Mode = { name: 'without extension' };
+const MODES: Mode[] = [
+  BASELINE,
+  { name: 'one more listener', extraListener: true },
+  { name: 'extension, panel closed', extension: EXTENSION_DIR },
+  { name: 'extension, panel open', extension: EXTENSION_DIR, panelOpen: true },
+];
+/**
+ * BENCH_COMPARE=<another build's chrome-mv3 directory> also measures that
+ * build, in the same browsers' rounds: a change is judged against its
+ * predecessor side by side, not against figures from another run.
+ */
+const COMPARE_DIR = process.env.BENCH_COMPARE;
+if (COMPARE_DIR) {
+  MODES.push(
+    { name: 'compared build, panel closed', extension: COMPARE_DIR },
+    { name: 'compared build, panel open', extension: COMPARE_DIR, panelOpen: true },
+  );
+}
 
 /** The page waits for /go, warms up, runs every workload REPEATS times and posts the timings. */
 const PAGE = `<!doctype html><title>bench</title><script>
@@ -64,10 +83,13 @@ const fetches = async (n) => {
   for (let i = 0; i < n; i++) { const r = await fetch('/ping?i=' + i); await r.text(); }
   return performance.now() - t0;
 };
-const settle = () => new Promise((r) => setTimeout(r, 300));
+// Waits until the browser's processes are quiet, so work the extension left
+// over from one workload (deferred delivery, the panel's rendering) is not
+// timed as part of the next. That work's CPU is still counted in the totals.
+const settle = () => fetch('/settle');
 addEventListener('load', async () => {
   await fetch('/go');
-  await fetches(20); await receiveFlood(2000); await sendFlood(2000);
+  await fetches(20); await receiveFlood(2000); await sendFlood(2000); await settle();
   await fetch('/mark');
   const out = { 'ws receive flood': [], 'ws send flood': [], 'sequential fetches': [] };
   for (let i = 0; i < ${REPEATS}; i++) {
@@ -94,6 +116,7 @@ class PageProtocol {
   private isOpen = true;
   private readonly waiting: ServerResponse[] = [];
   onMark: () => void = () => {};
+  onSettle: () => Promise<void> = async () => {};
   onResult: (times: Record<Workload, number[]>) => void = () => {};
 
   constructor(server: TestServer) {
@@ -103,6 +126,10 @@ class PageProtocol {
     });
     server.route('/mark', (_req, res) => {
       this.onMark();
+      res.end('ok');
+    });
+    server.route('/settle', async (_req, res) => {
+      await this.onSettle();
       res.end('ok');
     });
     server.route('/result', async (req, res) => {
@@ -121,6 +148,25 @@ class PageProtocol {
     this.isOpen = true;
     for (const res of this.waiting.splice(0)) res.end('go');
   }
+}
+
+/** Quiet: the whole browser used under a fifth of one core over a quarter second. */
+const QUIET_WINDOW_MS = 250;
+const QUIET_CPU_MS = 50;
+const MAX_SETTLE_MS = 10_000;
+
+/** Resolves once the browser's process tree is quiet, or after MAX_SETTLE_MS. */
+async function browserQuiet(browserPid: number): Promise<void> {
+  const total = () => [...cpuByKind(browserPid).values()].reduce((a, b) => a + b, 0);
+  const started = Date.now();
+  let before = total();
+  while (Date.now() - started < MAX_SETTLE_MS) {
+    await new Promise((r) => setTimeout(r, QUIET_WINDOW_MS));
+    const now = total();
+    if (now - before < QUIET_CPU_MS) return;
+    before = now;
+  }
+  progress(`not quiet after ${MAX_SETTLE_MS} ms; going on`);
 }
 
 /** How long to wait for the browser, the panel page or its extension bindings to appear. */
@@ -149,8 +195,8 @@ function unpackedExtensionId(dir: string): string {
  * page: the panel page itself looks up the other tab's id, then loads
  * `panel.html?tabId=N`.
  */
-async function openPanel(debugPort: number): Promise<void> {
-  const panelUrl = `chrome-extension://${unpackedExtensionId(EXTENSION_DIR)}/panel.html`;
+async function openPanel(debugPort: number, extensionDir: string): Promise<void> {
+  const panelUrl = `chrome-extension://${unpackedExtensionId(resolve(extensionDir))}/panel.html`;
   const version = await poll(
     'the browser endpoint',
     async () => {
@@ -209,7 +255,6 @@ async function openPanel(debugPort: number): Promise<void> {
 }
 
 async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): Promise<BrowserRun> {
-  const extension = mode === 'extension, panel closed' || mode === 'extension, panel open';
   const userDataDir = await mkdtemp(join(tmpdir(), 'wirescope-bench-'));
   const debugPort = await freePort();
   const args = [
@@ -218,30 +263,31 @@ async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): 
     `--user-data-dir=${userDataDir}`,
     `--remote-debugging-port=${debugPort}`,
   ];
-  if (extension)
-    args.push(`--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`);
-  args.push(`${server.origin}/bench.html${mode === 'one more listener' ? '?extra-listener' : ''}`);
+  if (mode.extension)
+    args.push(`--disable-extensions-except=${mode.extension}`, `--load-extension=${mode.extension}`);
+  args.push(`${server.origin}/bench.html${mode.extraListener ? '?extra-listener' : ''}`);
 
   protocol.hold();
   let cpuAtMark = new Map<ProcessKind, number>();
   const result = new Promise<BrowserRun>((resolve) => {
     protocol.onMark = () => {
-      progress(`${mode}: warmed up, measuring`);
+      progress(`${mode.name}: warmed up, measuring`);
       cpuAtMark = cpuByKind(chromium.pid ?? 0);
     };
+    protocol.onSettle = () => browserQuiet(chromium.pid ?? 0);
     protocol.onResult = (times) => resolve({ times, cpu: cpuSince(cpuAtMark, cpuByKind(chromium.pid ?? 0)) });
   });
   const chromium: ChildProcess = spawn(CHROMIUM_PATH, args, { stdio: 'ignore', detached: true });
   const exited = new Promise((r) => chromium.once('exit', r));
-  progress(`${mode}: browser ${chromium.pid} started`);
+  progress(`${mode.name}: browser ${chromium.pid} started`);
   try {
-    if (mode === 'extension, panel open') await openPanel(debugPort);
+    if (mode.extension && mode.panelOpen) await openPanel(debugPort, mode.extension);
     protocol.open();
-    progress(`${mode}: page released`);
+    progress(`${mode.name}: page released`);
     return await Promise.race([
       result,
       new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`${mode}: no result in 5 min`)), 300_000),
+        setTimeout(() => reject(new Error(`${mode.name}: no result in 5 min`)), 300_000),
       ),
     ]);
   } finally {
@@ -280,16 +326,16 @@ export async function run(): Promise<string[]> {
 
   const times = new Map<string, number[]>();
   const cpu = new Map<Mode, Map<ProcessKind, number[]>>();
+  // Rounds interleave the modes so machine noise spreads over all of them.
+  const modes = MODES.filter(
+    (m) => m === BASELINE || ONLY_MODES.length === 0 || ONLY_MODES.some((o) => m.name.includes(o)),
+  );
   try {
-    // Rounds interleave the modes so machine noise spreads over all of them.
-    const modes = MODES.filter(
-      (m) => m === 'without extension' || ONLY_MODES.length === 0 || ONLY_MODES.some((o) => m.includes(o)),
-    );
     for (let round = 0; round < ROUNDS; round++) {
       for (const mode of modes) {
         const runResult = await measure(server, protocol, mode);
         for (const workload of WORKLOADS) {
-          const key = `${mode}|${workload}`;
+          const key = `${mode.name}|${workload}`;
           times.set(key, [...(times.get(key) ?? []), ...runResult.times[workload]]);
         }
         const byKind = cpu.get(mode) ?? new Map<ProcessKind, number[]>();
@@ -304,28 +350,27 @@ export async function run(): Promise<string[]> {
   const lines = [
     `page overhead (median of ${ROUNDS} browsers x ${REPEATS} runs; ${FLOOD} WS messages each way, ${FETCHES} sequential fetches; target ratio <= 1.10)`,
   ];
+  const column = 18;
+  lines.push(`  ${'workload'.padEnd(20)}${modes.map((m) => m.name.padStart(column + 6)).join('')}`);
   for (const workload of WORKLOADS) {
-    const base = medianOf(times.get(`without extension|${workload}`) ?? []);
-    const cell = (mode: Mode) => {
-      const samples = times.get(`${mode}|${workload}`);
-      if (!samples) return 'not run'.padStart(14);
-      const ms = medianOf(samples);
-      return `${ms.toFixed(0).padStart(5)} ms x${(ms / base).toFixed(3)}`;
-    };
-    lines.push(
-      `  ${workload.padEnd(19)} without ${base.toFixed(0).padStart(5)} ms | one more listener ${cell('one more listener')} | panel closed ${cell('extension, panel closed')} | panel open ${cell('extension, panel open')}`,
-    );
+    const base = medianOf(times.get(`${BASELINE.name}|${workload}`) ?? []);
+    const cells = modes.map((mode) => {
+      const ms = medianOf(times.get(`${mode.name}|${workload}`) ?? []);
+      const ratio = mode === BASELINE ? '' : ` x${(ms / base).toFixed(3)}`;
+      return `${ms.toFixed(0)} ms${ratio}`.padStart(column + 6);
+    });
+    lines.push(`  ${workload.padEnd(20)}${cells.join('')}`);
   }
   lines.push(`  CPU ms per browser over all measured workloads (median), by process:`);
   const kinds: ProcessKind[] = ['page renderer', 'extension', 'browser', 'network service', 'other'];
-  lines.push(`    ${''.padEnd(24)}${kinds.map((k) => k.padStart(16)).join('')}`);
+  lines.push(`    ${''.padEnd(30)}${kinds.map((k) => k.padStart(16)).join('')}`);
   for (const [mode, byKind] of cpu) {
     const cells = kinds.map((k) =>
       medianOf(byKind.get(k) ?? [0])
         .toFixed(0)
         .padStart(16),
     );
-    lines.push(`    ${mode.padEnd(24)}${cells.join('')}`);
+    lines.push(`    ${mode.name.padEnd(30)}${cells.join('')}`);
   }
   return lines;
 }
