@@ -38,9 +38,37 @@ interface Layout {
   laneKeys: Array<Set<string>>;
 }
 
-function cssVar(el: Element, name: string, fallback: string): string {
-  const v = getComputedStyle(el).getPropertyValue(name).trim();
-  return v || fallback;
+interface Palette {
+  fg: string;
+  muted: string;
+  border: string;
+  accent: string;
+  sendC: string;
+  recvC: string;
+  warn: string;
+  held: string;
+}
+
+/**
+ * The theme's colours, read from CSS once per theme: reading computed style
+ * forces a style update, which each draw under a flood would otherwise pay.
+ */
+function paletteOf(el: Element, cached: { theme: string | undefined; palette: Palette } | null) {
+  const theme = document.documentElement.dataset.theme;
+  if (cached && cached.theme === theme) return cached;
+  const style = getComputedStyle(el);
+  const cssVar = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+  const palette: Palette = {
+    fg: cssVar('--fg', '#222'),
+    muted: cssVar('--muted', '#888'),
+    border: cssVar('--border', '#ddd'),
+    accent: cssVar('--accent', '#1a73e8'),
+    sendC: cssVar('--send', '#0b8043'),
+    recvC: cssVar('--recv', '#1a73e8'),
+    warn: cssVar('--warn', '#d93025'),
+    held: cssVar('--held', 'rgba(26,115,232,.25)'),
+  };
+  return { theme, palette };
 }
 
 export function TimelineOverview(props: TimelineOverviewProps) {
@@ -54,6 +82,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
   const [tip, setTip] = useState<{ x: number; y: number; text: string } | null>(null);
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
   const [width, setWidth] = useState(0);
+  const palette = useRef<{ theme: string | undefined; palette: Palette } | null>(null);
   const propsRef = useRef(props);
   propsRef.current = props;
 
@@ -69,9 +98,14 @@ export function TimelineOverview(props: TimelineOverviewProps) {
 
   const draw = () => {
     lastDraw.current = performance.now();
+    // The canvas is no longer reset by resizing it each draw: save/restore
+    // gives every draw the default state instead.
+    const ctx = canvasRef.current?.getContext?.('2d');
+    ctx?.save();
     try {
       paint();
     } finally {
+      ctx?.restore();
       lastDrawCost.current = performance.now() - lastDraw.current;
     }
   };
@@ -84,17 +118,16 @@ export function TimelineOverview(props: TimelineOverviewProps) {
     if (!ctx) return;
     const { entries: ents, events: evs, connections: conns } = propsRef.current;
     const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.floor(width * dpr);
-    canvas.height = Math.floor(height * dpr);
+    const pixelWidth = Math.floor(width * dpr);
+    const pixelHeight = Math.floor(height * dpr);
+    // Resizing reallocates the backing store: only when the size changed.
+    if (canvas.width !== pixelWidth || canvas.height !== pixelHeight) {
+      canvas.width = pixelWidth;
+      canvas.height = pixelHeight;
+    }
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const fg = cssVar(wrap, '--fg', '#222');
-    const muted = cssVar(wrap, '--muted', '#888');
-    const border = cssVar(wrap, '--border', '#ddd');
-    const accent = cssVar(wrap, '--accent', '#1a73e8');
-    const sendC = cssVar(wrap, '--send', '#0b8043');
-    const recvC = cssVar(wrap, '--recv', '#1a73e8');
-    const warn = cssVar(wrap, '--warn', '#d93025');
-    const held = cssVar(wrap, '--held', 'rgba(26,115,232,.25)');
+    palette.current = paletteOf(wrap, palette.current);
+    const { fg, muted, border, accent, sendC, recvC, warn, held } = palette.current.palette;
     ctx.clearRect(0, 0, width, height);
 
     const maxLanes = Math.max(1, Math.floor((height - RATE_HEIGHT) / LANE_HEIGHT));

@@ -95,11 +95,14 @@ async function start(el: HTMLElement): Promise<void> {
       el,
     );
   // Coalesce batches into renders. The first change after a quiet spell shows
-  // within 50 ms; while traffic keeps coming, renders are at least 200 ms
+  // within 50 ms; while traffic keeps coming, renders are at least 300 ms
   // apart and take at most about a fifth of the panel's time (the next waits
   // four times as long as the last took): under a flood, each render's
   // layout, not the number of new rows, is what costs. (A timer, not rAF: rAF
   // stops while a docked panel is hidden, and its state must stay current.)
+  // 300 rather than 200: under sustained traffic each render costs a layout of
+  // the panel, and at 200 ms renders took about half the panel's CPU.
+  const SUSTAINED_RENDER_MS = 300;
   let scheduled = false;
   let lastRenderAt = 0;
   let lastRenderMs = 0;
@@ -115,7 +118,7 @@ async function start(el: HTMLElement): Promise<void> {
         draw();
         lastRenderMs = performance.now() - lastRenderAt;
       },
-      quiet ? 50 : Math.max(200, 4 * lastRenderMs),
+      quiet ? 50 : Math.max(SUSTAINED_RENDER_MS, 4 * lastRenderMs),
     );
   };
   draw();
