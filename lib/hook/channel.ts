@@ -29,8 +29,11 @@ const MAX_UNDELIVERED = 50_000;
 const IDLE_DEADLINE_MS = 500;
 /** Where there is no requestIdleCallback. */
 const FLUSH_DELAY_MS = 30;
-/** Flush at once past these, whatever the page is doing: they bound the memory the queue holds. */
-const MAX_QUEUED_RECORDS = 20_000;
+/**
+ * Flush at once past these, whatever the page is doing: they bound the memory
+ * the queue holds (about 100 bytes a record besides its body, so ~5 MB).
+ */
+const MAX_QUEUED_RECORDS = 50_000;
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
 export interface HookChannel {
