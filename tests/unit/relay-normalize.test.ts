@@ -39,7 +39,9 @@ describe('normalizeHookRecord', () => {
       size: 3,
       truncated: false,
     });
-    expect(normalizeHookRecord([0, 3, 5, bytes, 1], 9, CAP).record).toMatchObject({ bodyKind: 'arraybuffer' });
+    expect(normalizeHookRecord([0, 3, 5, bytes, 1], 9, CAP).record).toMatchObject({
+      bodyKind: 'arraybuffer',
+    });
   });
 
   it('applies the payload cap to frames too', () => {
