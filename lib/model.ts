@@ -62,6 +62,38 @@ export interface EventFields {
   headersAt?: number;
 }
 
+/** Every optional event field, so code can copy them by name (the relay, the export). */
+export const EVENT_FIELDS = [
+  'status',
+  'code',
+  'reason',
+  'wasClean',
+  'closedBy',
+  'protocol',
+  'extensions',
+  'eventName',
+  'lastEventId',
+  'responseHeaders',
+  'chunk',
+  'statusText',
+  'headersAt',
+  'bodyKind',
+  'form',
+] as const satisfies readonly (keyof EventFields)[];
+// Fails to compile if EventFields gains a field that EVENT_FIELDS does not list.
+const everyFieldListed: Exclude<keyof EventFields, (typeof EVENT_FIELDS)[number]> extends never
+  ? true
+  : never = true;
+void everyFieldListed;
+
+/** Copies the event fields `from` has (not undefined) onto `to`, and nothing else. */
+export function copyEventFields(from: EventFields, to: EventFields): void {
+  for (const name of EVENT_FIELDS) {
+    const value = from[name];
+    if (value !== undefined) (to as Record<string, unknown>)[name] = value;
+  }
+}
+
 /** Something that happened on a connection. */
 export interface EventRecord extends EventFields {
   r: 'ev';

@@ -1,7 +1,7 @@
 // Builds the Wirescope timeline export, format version 1 (see
 // schema/wirescope-timeline.v1.schema.json and the README).
 
-import type { EventType, Payload, Transport } from '../model';
+import { copyEventFields, type EventType, type Payload, type Transport } from '../model';
 import type { Connection, TimelineEvent } from '../timeline/store';
 
 export const TIMELINE_FORMAT = 'wirescope-timeline';
@@ -138,21 +138,7 @@ export function buildTimelineExport(input: ExportInput): TimelineExport {
       out.size = r.size ?? 0;
       out.truncated = r.truncated ?? false;
     }
-    if (r.status !== undefined) out.status = r.status;
-    if (r.code !== undefined) out.code = r.code;
-    if (r.reason !== undefined) out.reason = r.reason;
-    if (r.wasClean !== undefined) out.wasClean = r.wasClean;
-    if (r.closedBy !== undefined) out.closedBy = r.closedBy;
-    if (r.protocol !== undefined) out.protocol = r.protocol;
-    if (r.extensions !== undefined) out.extensions = r.extensions;
-    if (r.eventName !== undefined) out.eventName = r.eventName;
-    if (r.lastEventId !== undefined) out.lastEventId = r.lastEventId;
-    if (r.responseHeaders !== undefined) out.responseHeaders = r.responseHeaders;
-    if (r.chunk !== undefined) out.chunk = r.chunk;
-    if (r.statusText !== undefined) out.statusText = r.statusText;
-    if (r.headersAt !== undefined) out.headersAt = r.headersAt;
-    if (r.bodyKind !== undefined) out.bodyKind = r.bodyKind;
-    if (r.form !== undefined) out.form = r.form;
+    copyEventFields(r, out);
     events.push(out);
   }
   const patterns: ExportedPattern[] = (input.patterns ?? []).map((p) => ({

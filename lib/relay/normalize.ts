@@ -2,7 +2,7 @@
 // measures and cuts its body to the payload cap, and encodes binary as base64.
 
 import { bytesToBase64 } from '../base64';
-import type { CaptureRecord, EventFields, EventRecord } from '../model';
+import { type CaptureRecord, copyEventFields, type EventRecord } from '../model';
 import { FRAME_BODY_KINDS, FRAME_SEND, type HookBody, type HookFrame, type HookRecord } from '../protocol';
 import { cutToUtf8Bytes, utf8ByteLength } from '../utf8';
 import { isArrayBuffer } from '../validate';
@@ -27,37 +27,6 @@ function ownBuffer(buffer: ArrayBuffer): ArrayBuffer {
   return buffer instanceof ArrayBuffer ? buffer : structuredClone(buffer);
 }
 
-/** Every optional event field, copied by name: no object rest/spread on the hot path, and nothing unknown passes. */
-const EVENT_FIELDS = [
-  'status',
-  'statusText',
-  'responseHeaders',
-  'code',
-  'reason',
-  'wasClean',
-  'closedBy',
-  'protocol',
-  'extensions',
-  'eventName',
-  'lastEventId',
-  'chunk',
-  'bodyKind',
-  'form',
-  'headersAt',
-] as const satisfies readonly (keyof EventFields)[];
-// Fails to compile if EventFields gains a field that EVENT_FIELDS does not copy.
-const everyFieldCopied: Exclude<keyof EventFields, (typeof EVENT_FIELDS)[number]> extends never
-  ? true
-  : never = true;
-void everyFieldCopied;
-
-function copyEventFields(from: EventFields, to: EventFields): void {
-  for (const name of EVENT_FIELDS) {
-    const value = from[name];
-    if (value !== undefined) (to as Record<string, unknown>)[name] = value;
-  }
-}
-
 function normalizeFrame(frame: HookFrame, seq: number, cap: number): NormalizeResult {
   const out: EventRecord = {
     r: 'ev',
@@ -79,6 +48,7 @@ export function normalizeHookRecord(rec: HookRecord, seq: number, cap: number): 
       weight: RECORD_OVERHEAD + url.length * 2,
     };
   }
+  // Fields copied by name: no object rest/spread on this hot path, and nothing unknown passes.
   const out: EventRecord = { r: rec.r, seq, time: rec.time, conn: rec.conn, type: rec.type };
   copyEventFields(rec, out);
   return withBody(out, rec.body, rec.fullSize, cap);
