@@ -95,6 +95,17 @@ export const FRAME_SEND = 1;
 /** Index into FRAME_BODY_KINDS: how the page sent or received the body. */
 export type FrameBodyKind = 0 | 1 | 2 | 3;
 export const FRAME_BODY_KINDS = ['text', 'arraybuffer', 'view', 'blob'] as const;
+export type FrameBodyKindName = (typeof FRAME_BODY_KINDS)[number];
+/**
+ * FRAME_BODY_KINDS the other way round, for the hook: a property lookup on its
+ * own object, where indexOf would go through the page's Array.prototype.
+ */
+export const FRAME_BODY_KIND_INDEX: { readonly [K in FrameBodyKindName]: FrameBodyKind } = {
+  text: 0,
+  arraybuffer: 1,
+  view: 2,
+  blob: 3,
+};
 
 export type HookRecord = HookConnection | HookEvent | HookFrame;
 

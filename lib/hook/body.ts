@@ -2,14 +2,14 @@
 // altering what the page holds. Binary data is copied at once because the
 // page may reuse, mutate or transfer (detach) its buffer right after.
 
-import type { HookBody } from '../protocol';
+import type { FrameBodyKindName, HookBody } from '../protocol';
 import type { Pristine } from './pristine';
 
 export interface CapturedBody {
   body: HookBody;
   /** Set when the body was cut: the true size in bytes. */
   fullSize?: number;
-  bodyKind: 'text' | 'arraybuffer' | 'view' | 'blob';
+  bodyKind: FrameBodyKindName;
 }
 
 /** UTF-8 byte length without TextEncoder (only used on over-cap strings). */

@@ -4,7 +4,13 @@
 // listeners added at construction, which run before any the page adds and
 // never change what the page sees.
 
-import { FRAME_RECEIVE, FRAME_SEND, type FrameBodyKind, type HookEvent, type HookFrame } from '../protocol';
+import {
+  FRAME_BODY_KIND_INDEX,
+  FRAME_RECEIVE,
+  FRAME_SEND,
+  type HookEvent,
+  type HookFrame,
+} from '../protocol';
 import { captureBody } from './body';
 import type { HookChannel } from './channel';
 import { type Disguise, replaceProperty } from './disguise';
@@ -27,12 +33,6 @@ function protocolList(p: Pristine, requested: unknown): string[] | undefined {
   return [p.StringCtor(requested)];
 }
 
-const BODY_KIND_INDEX: Record<'text' | 'arraybuffer' | 'view' | 'blob', FrameBodyKind> = {
-  text: 0,
-  arraybuffer: 1,
-  view: 2,
-  blob: 3,
-};
 const NO_ARGS: unknown[] = [];
 
 /**
@@ -53,7 +53,7 @@ function messageRecord(
   const captured = captureBody(p, data, cap);
   if (!captured) return { r: 'ev', conn, time, type };
   if (captured.fullSize === undefined)
-    return [direction, conn, time, captured.body, BODY_KIND_INDEX[captured.bodyKind]];
+    return [direction, conn, time, captured.body, FRAME_BODY_KIND_INDEX[captured.bodyKind]];
   return { r: 'ev', conn, time, type, ...captured };
 }
 

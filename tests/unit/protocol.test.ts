@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  FRAME_BODY_KIND_INDEX,
+  FRAME_BODY_KINDS,
   PROTOCOL_VERSION,
   parseHookMessage,
   parsePanelRecords,
@@ -56,6 +58,11 @@ describe('hook messages', () => {
       ],
     });
     expect(bad.kind === 'batch' && bad.records.length).toBe(0);
+  });
+
+  it('maps frame body kinds both ways alike', () => {
+    FRAME_BODY_KINDS.forEach((name, index) => expect(FRAME_BODY_KIND_INDEX[name]).toBe(index));
+    expect(Object.keys(FRAME_BODY_KIND_INDEX)).toHaveLength(FRAME_BODY_KINDS.length);
   });
 
   it('accepts WebSocket message frames and rejects malformed ones', () => {
