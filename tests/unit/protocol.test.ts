@@ -61,7 +61,7 @@ describe('hook messages', () => {
   });
 
   it('maps frame body kinds both ways alike', () => {
-    FRAME_BODY_KINDS.forEach((name, index) => expect(FRAME_BODY_KIND_INDEX[name]).toBe(index));
+    for (const [index, name] of FRAME_BODY_KINDS.entries()) expect(FRAME_BODY_KIND_INDEX[name]).toBe(index);
     expect(Object.keys(FRAME_BODY_KIND_INDEX)).toHaveLength(FRAME_BODY_KINDS.length);
   });
 
