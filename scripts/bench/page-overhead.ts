@@ -54,7 +54,7 @@ const MODES: Mode[] = [
  * build, in the same browsers' rounds: a change is judged against its
  * predecessor side by side, not against figures from another run.
  */
-const COMPARE_DIR = process.env.BENCH_COMPARE;
+const COMPARE_DIR = process.env.BENCH_COMPARE ? resolve(process.env.BENCH_COMPARE) : undefined;
 if (COMPARE_DIR) {
   MODES.push(
     { name: 'compared build, panel closed', extension: COMPARE_DIR },
@@ -182,7 +182,7 @@ function withTimeout<T>(what: string, promise: Promise<T>, ms = 10_000): Promise
   ]);
 }
 
-/** Chromium's id for an unpacked extension: its absolute path's SHA-256, hex digits mapped to a-p. */
+/** Chromium's id for an unpacked extension: its absolute path's SHA-256, hex digits mapped to a-p (every Mode's path is absolute). */
 function unpackedExtensionId(dir: string): string {
   const hex = createHash('sha256').update(dir).digest('hex').slice(0, 32);
   return [...hex].map((c) => String.fromCharCode(97 + Number.parseInt(c, 16))).join('');
@@ -196,7 +196,7 @@ function unpackedExtensionId(dir: string): string {
  * `panel.html?tabId=N`.
  */
 async function openPanel(debugPort: number, extensionDir: string): Promise<void> {
-  const panelUrl = `chrome-extension://${unpackedExtensionId(resolve(extensionDir))}/panel.html`;
+  const panelUrl = `chrome-extension://${unpackedExtensionId(extensionDir)}/panel.html`;
   const version = await poll(
     'the browser endpoint',
     async () => {
