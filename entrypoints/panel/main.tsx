@@ -98,10 +98,9 @@ async function start(el: HTMLElement): Promise<void> {
   // within 50 ms; while traffic keeps coming, renders are at least 300 ms
   // apart and take at most about a fifth of the panel's time (the next waits
   // four times as long as the last took): under a flood, each render's
-  // layout, not the number of new rows, is what costs. (A timer, not rAF: rAF
-  // stops while a docked panel is hidden, and its state must stay current.)
-  // 300 rather than 200: under sustained traffic each render costs a layout of
-  // the panel, and at 200 ms renders took about half the panel's CPU.
+  // layout, not the number of new rows, is what costs (at 200 ms apart,
+  // renders were about half the panel's CPU). A timer, not rAF: rAF stops
+  // while a docked panel is hidden, and its state must stay current.
   const SUSTAINED_RENDER_MS = 300;
   let scheduled = false;
   let lastRenderAt = 0;
