@@ -30,7 +30,7 @@ const FETCHES = 1_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Repetitions of each workload inside one browser (all are kept for the median). */
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-/** BENCH_MODES=closed,open (substrings of mode names) measures only those, plus the baseline. */
+/** BENCH_MODES=closed,open (substrings of mode names) measures only those, plus the baseline. BENCH_RAW=1 also prints every sample. */
 const ONLY_MODES = (process.env.BENCH_MODES ?? '').split(',').filter(Boolean);
 
 const WORKLOADS = ['ws receive flood', 'ws send flood', 'sequential fetches'] as const;
@@ -360,6 +360,11 @@ export async function run(): Promise<string[]> {
       return `${ms.toFixed(0)} ms${ratio}`.padStart(column + 6);
     });
     lines.push(`  ${workload.padEnd(20)}${cells.join('')}`);
+  }
+  if (process.env.BENCH_RAW !== undefined) {
+    lines.push('  every sample, in run order (ms):');
+    for (const [key, samples] of times)
+      lines.push(`    ${key.padEnd(52)}${samples.map((t) => t.toFixed(0)).join(' ')}`);
   }
   lines.push(`  CPU ms per browser over all measured workloads (median), by process:`);
   const kinds: ProcessKind[] = ['page renderer', 'extension', 'browser', 'network service', 'other'];

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { openChannel } from '../../lib/hook/channel';
+import type { Pristine } from '../../lib/hook/pristine';
+import {
+  HANDSHAKE_HOOK_READY,
+  HANDSHAKE_RELAY_READY,
+  type HookBatch,
+  type HookRecord,
+} from '../../lib/protocol';
+
+/** The hook's offer event, as a browser's MessageEvent would carry it. */
+class FakeMessageEvent extends Event {
+  readonly ports: unknown[];
+  constructor(type: string, init: { ports?: unknown[]; cancelable?: boolean }) {
+    super(type, { cancelable: init.cancelable });
+    this.ports = init.ports ?? [];
+  }
+}
+
+class FakeChannel {
+  port1 = { onmessage: null };
+  port2 = {};
+}
+
+/**
+ * A channel over a fake window whose timers, idle callbacks and port are
+ * driven by the test: every hand-over to the relay lands in `batches`.
+ */
+function setup(options: { idle?: boolean; relayPresent?: boolean } = {}) {
+  const win = new EventTarget();
+  const timers: Array<{ fn: () => void; ms: number }> = [];
+  const idles: Array<{ fn: () => void; timeout: number }> = [];
+  const batches: HookBatch[] = [];
+  let relayPresent = options.relayPresent ?? true;
+  win.addEventListener(HANDSHAKE_HOOK_READY, (e) => {
+    if (relayPresent) e.preventDefault();
+  });
+  const p = {
+    win,
+    apply: Reflect.apply,
+    isArray: Array.isArray,
+    ArrayBufferCtor: ArrayBuffer,
+    getter: () => undefined,
+    addEventListener: EventTarget.prototype.addEventListener,
+    removeEventListener: EventTarget.prototype.removeEventListener,
+    dispatchEvent: EventTarget.prototype.dispatchEvent,
+    MessageEventCtor: FakeMessageEvent,
+    MessageChannelCtor: FakeChannel,
+    portPostMessage(msg: HookBatch) {
+      batches.push(msg);
+    },
+    portStart() {},
+    setTimeout: (fn: () => void, ms: number) => timers.push({ fn, ms }),
+    requestIdleCallback:
+      options.idle === false
+        ? undefined
+        : (fn: () => void, opts: { timeout: number }) => idles.push({ fn, timeout: opts.timeout }),
+    now: () => 0,
+    timeOrigin: 1_700_000_000_000,
+  } as unknown as Pristine;
+  const channel = openChannel(p);
+  const runAll = (list: Array<{ fn: () => void }>) => {
+    for (const item of list.splice(0)) item.fn();
+  };
+  return {
+    channel,
+    timers,
+    idles,
+    batches,
+    runTimers: () => runAll(timers),
+    runIdle: () => runAll(idles),
+    /** The relay arrives later and announces itself, as the real one does. */
+    relayArrives() {
+      relayPresent = true;
+      win.dispatchEvent(new Event(HANDSHAKE_RELAY_READY));
+    },
+  };
+}
+
+const open = (id: number): HookRecord => ({ r: 'ev', conn: id, time: id, type: 'open' });
+
+describe('hook channel batching', () => {
+  it('collects records for a window, then hands them over as one batch when the page is idle', () => {
+    const t = setup();
+    for (let i = 1; i <= 25; i++) t.channel.emit(open(i));
+    expect(t.timers).toHaveLength(1);
+    expect(t.timers[0]?.ms).toBe(50);
+    expect(t.batches).toHaveLength(0);
+    t.runTimers();
+    expect(t.batches).toHaveLength(0);
+    expect(t.idles).toHaveLength(1);
+    // The idle deadline counts from the first record: window + timeout = 500 ms.
+    expect(t.idles[0]?.timeout).toBe(450);
+    t.runIdle();
+    expect(t.batches).toHaveLength(1);
+    expect(t.batches[0]?.records).toHaveLength(25);
+    expect(t.batches[0]?.records[24]).toEqual(open(25));
+  });
+
+  it('starts a new window for records emitted after a hand-over', () => {
+    const t = setup();
+    t.channel.emit(open(1));
+    t.runTimers();
+    t.runIdle();
+    t.channel.emit(open(2));
+    t.channel.emit(open(3));
+    expect(t.timers).toHaveLength(1);
+    t.runTimers();
+    t.runIdle();
+    expect(t.batches.map((b) => b.records.length)).toEqual([1, 2]);
+  });
+
+  it('hands over at once past the record bound, keeping a single hand-over pending', () => {
+    const t = setup();
+    for (let i = 1; i <= 50_000; i++) t.channel.emit(open(i));
+    expect(t.batches).toHaveLength(1);
+    expect(t.batches[0]?.records).toHaveLength(50_000);
+    for (let i = 1; i <= 10; i++) t.channel.emit(open(i));
+    // The window opened by the first record is still the only one pending.
+    expect(t.timers).toHaveLength(1);
+    t.runTimers();
+    t.runIdle();
+    expect(t.batches.map((b) => b.records.length)).toEqual([50_000, 10]);
+    expect(t.timers).toHaveLength(0);
+    expect(t.idles).toHaveLength(0);
+  });
+
+  it('hands over at once past the byte bound', () => {
+    const t = setup();
+    const body = 'x'.repeat(1024 * 1024);
+    for (let i = 0; i < 7; i++) t.channel.emit({ r: 'ev', conn: 1, time: i, type: 'receive', body });
+    expect(t.batches).toHaveLength(0);
+    t.channel.emit({ r: 'ev', conn: 1, time: 8, type: 'receive', body });
+    expect(t.batches).toHaveLength(1);
+    expect(t.batches[0]?.records).toHaveLength(8);
+  });
+
+  it('hands over when the window ends where there is no requestIdleCallback', () => {
+    const t = setup({ idle: false });
+    t.channel.emit(open(1));
+    expect(t.batches).toHaveLength(0);
+    t.runTimers();
+    expect(t.batches).toHaveLength(1);
+  });
+
+  it('keeps records until the relay arrives, then delivers them in order', () => {
+    const t = setup({ relayPresent: false });
+    t.channel.emit(open(1));
+    t.channel.emit(open(2));
+    t.runTimers();
+    t.runIdle();
+    expect(t.batches).toHaveLength(0);
+    t.relayArrives();
+    expect(t.batches).toHaveLength(1);
+    expect(t.batches[0]?.records).toEqual([open(1), open(2)]);
+  });
+});
