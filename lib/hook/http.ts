@@ -174,6 +174,18 @@ export function headersToList(n: HttpNatives, headers: unknown): HeaderList | un
   return out;
 }
 
+/** A header's non-negative decimal value if it is at most `max`, else -1 (no page-replaceable Number/parseInt). */
+export function decimalUpTo(p: Pristine, value: string, max: number): number {
+  if (value.length === 0 || value.length > 16) return -1;
+  let out = 0;
+  for (let i = 0; i < value.length; i++) {
+    const digit = (p.apply(p.charCodeAt, value, [i]) as number) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    out = out * 10 + digit;
+  }
+  return out <= max ? out : -1;
+}
+
 /** Value of a header in a list (case-insensitive), or ''. */
 export function headerValue(n: HttpNatives, list: HeaderList | undefined, name: string): string {
   if (!list) return '';
@@ -208,7 +220,9 @@ export function isStreamingType(n: HttpNatives, contentType: string): boolean {
     includes(n, t, 'application/ndjson') ||
     includes(n, t, 'application/stream+json') ||
     includes(n, t, 'application/jsonl') ||
-    includes(n, t, 'application/json-seq')
+    includes(n, t, 'application/json-seq') ||
+    // GraphQL incremental delivery (@defer / @stream) and other multipart streams.
+    includes(n, t, 'multipart/mixed')
   );
 }
 

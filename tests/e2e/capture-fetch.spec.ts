@@ -46,16 +46,29 @@ test.beforeAll(async () => {
   server = await startServer();
   closedPort = await freePort(); // nothing listens there: connections are refused
   browser = await launchBrowser();
+  // /text, /bin and /fixed-length declare their length (the hook reads such small bodies whole);
+  // the others are chunked (read piece by piece).
   server.route('/text', (_req, res) => {
-    res.writeHead(200, 'Fine', { 'content-type': 'text/plain; charset=utf-8', 'x-test': 'yes' });
+    res.writeHead(200, 'Fine', {
+      'content-type': 'text/plain; charset=utf-8',
+      'x-test': 'yes',
+      'content-length': String(Buffer.byteLength('hello text é')),
+    });
     res.end('hello text é');
   });
   server.route('/json', (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"a":1}');
   });
+  server.route('/fixed-length', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '7' });
+    res.end('{"a":1}');
+  });
   server.route('/bin', (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(BINARY.length),
+    });
     res.end(BINARY);
   });
   server.route('/big', (_req, res) => {
@@ -361,15 +374,23 @@ test('a body the page cancels ends the connection as without the hook (stream.ca
     const b = await fetch('/endless-b');
     await new Promise((r) => setTimeout(r, 150));
     await b.body.cancel();
+    const small = await fetch('/fixed-length');
+    await small.body.cancel();
+    got.smallUsed = small.bodyUsed;
   `,
-    2,
+    3,
   );
   // The server sees both connections closed long before its 50 pieces are written.
   await expect.poll(() => closedByPeer.sort(), { timeout: 3000 }).toEqual(['/endless-a', '/endless-b']);
-  for (const c of connectionsOf(t, 'fetch')) {
+  const [endlessA, endlessB, small] = connectionsOf(t, 'fetch') as ExportedConnection[];
+  // A small fixed-length body is still recorded whole when the page cancels its own copy.
+  const smallEvents = eventsOf(t, (small as ExportedConnection).id);
+  expect(kinds(smallEvents)).toEqual(['open', 'receive', 'close']);
+  expect(payloadText(smallEvents[1] as ExportedEvent)).toBe('{"a":1}');
+  for (const c of [endlessA, endlessB] as ExportedConnection[]) {
     const evs = eventsOf(t, c.id);
     expect(evs[0]?.type).toBe('open');
     expect(evs.at(-1)).toMatchObject({ type: 'close', reason: 'response body cancelled by the page' });
   }
-  expect(await got()).toEqual({ first: '{"n":0}\n' });
+  expect(await got()).toEqual({ first: '{"n":0}\n', smallUsed: true });
 });

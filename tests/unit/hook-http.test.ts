@@ -4,6 +4,7 @@ import {
   captureHttpNatives,
   captureRequestBody,
   dataProperty,
+  decimalUpTo,
   errorReason,
   type HttpNatives,
   headersToList,
@@ -130,6 +131,7 @@ describe('content types', () => {
       'application/x-ndjson; charset=utf-8',
       'application/ndjson',
       'Application/Stream+JSON',
+      'multipart/mixed; deferSpec=20220824; boundary="-"',
     ]) {
       expect(isStreamingType(n, t)).toBe(true);
     }
@@ -293,5 +295,30 @@ describe('records the HTTP hooks emit pass the protocol validators', () => {
       { r: 'conn', id: 1, time: 1, transport: 'xhr', url: 'u', requestHeaders: { a: 'b' } },
     ];
     for (const record of bad) expect(parseHookRecord(record)).toBeNull();
+  });
+});
+
+describe('decimalUpTo (Content-Length as the fetch hook reads it)', () => {
+  const p = capturePristine(globalThis as unknown as Window & typeof globalThis);
+  it('reads plain decimal values up to the limit', () => {
+    expect(decimalUpTo(p, '0', 100)).toBe(0);
+    expect(decimalUpTo(p, '7', 100)).toBe(7);
+    expect(decimalUpTo(p, '65536', 65536)).toBe(65536);
+  });
+  it('refuses values over the limit, empty, signed, spaced, fractional or absurdly long', () => {
+    for (const bad of [
+      '65537',
+      '',
+      '-1',
+      '+1',
+      ' 7',
+      '7 ',
+      '1.5',
+      '1e3',
+      '0x10',
+      '7, 7',
+      '99999999999999999999',
+    ])
+      expect(decimalUpTo(p, bad, 65536)).toBe(-1);
   });
 });
