@@ -24,16 +24,18 @@ import { readBody, startServer, type TestServer } from '../../tests/e2e/support/
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, EXTENSION_DIR, freePort } from '../lib/chromium';
 import { CdpSession, listTargets, poll } from '../lib/devtools';
 import { cpuByKind, cpuSince, type ProcessKind } from '../lib/process-cpu';
+import { ratioInterval } from '../lib/ratio-interval';
 
 const FLOOD = 20_000;
 const FETCHES = 1_000;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Browsers per mode: runs in one browser share its luck, so more browsers beat more runs each. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** Repetitions of each workload inside one browser (all are kept for the median). */
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
 /** BENCH_MODES=closed,open (substrings of mode names) measures only those, plus the baseline. BENCH_RAW=1 also prints every sample. */
 const ONLY_MODES = (process.env.BENCH_MODES ?? '').split(',').filter(Boolean);
 
-const WORKLOADS = ['ws receive flood', 'ws send flood', 'sequential fetches'] as const;
+const WORKLOADS = ['ws receive flood', 'ws send flood', 'fetches, fixed length', 'fetches, chunked'] as const;
 type Workload = (typeof WORKLOADS)[number];
 interface Mode {
   name: string;
@@ -78,9 +80,9 @@ const sendFlood = (n) => new Promise((resolve) => {
   ws.onopen = () => { t0 = performance.now(); for (let i = 0; i < n; i++) ws.send('message number ' + i + ' {"x":' + i + '}'); };
   ws.onmessage = () => { const t = performance.now() - t0; ws.close(); resolve(t); };
 });
-const fetches = async (n) => {
+const fetches = async (n, path = '/ping') => {
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) { const r = await fetch('/ping?i=' + i); await r.text(); }
+  for (let i = 0; i < n; i++) { const r = await fetch(path + '?i=' + i); await r.text(); }
   return performance.now() - t0;
 };
 // Waits until the browser's processes are quiet, so work the extension left
@@ -89,13 +91,14 @@ const fetches = async (n) => {
 const settle = () => fetch('/settle');
 addEventListener('load', async () => {
   await fetch('/go');
-  await fetches(20); await receiveFlood(2000); await sendFlood(2000); await settle();
+  await fetches(20); await fetches(20, '/ping-chunked'); await receiveFlood(2000); await sendFlood(2000); await settle();
   await fetch('/mark');
-  const out = { 'ws receive flood': [], 'ws send flood': [], 'sequential fetches': [] };
+  const out = { 'ws receive flood': [], 'ws send flood': [], 'fetches, fixed length': [], 'fetches, chunked': [] };
   for (let i = 0; i < ${REPEATS}; i++) {
     out['ws receive flood'].push(await receiveFlood(${FLOOD})); await settle();
     out['ws send flood'].push(await sendFlood(${FLOOD})); await settle();
-    out['sequential fetches'].push(await fetches(${FETCHES})); await settle();
+    out['fetches, fixed length'].push(await fetches(${FETCHES})); await settle();
+    out['fetches, chunked'].push(await fetches(${FETCHES}, '/ping-chunked')); await settle();
   }
   await fetch('/result', { method: 'POST', body: JSON.stringify(out) });
 });
@@ -305,7 +308,14 @@ export async function run(): Promise<string[]> {
   const server = await startServer();
   const protocol = new PageProtocol(server);
   server.page('/bench.html', PAGE);
+  // Most API responses declare their length (Express's res.send and res.json,
+  // engine.io's polling responses); streamed frameworks send chunked bodies,
+  // which the hook reads piece by piece. Both are measured.
   server.route('/ping', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '4' });
+    res.end('pong');
+  });
+  server.route('/ping-chunked', (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('pong');
   });
@@ -324,7 +334,8 @@ export async function run(): Promise<string[]> {
     });
   });
 
-  const times = new Map<string, number[]>();
+  /** Samples per mode and workload, grouped by browser (one group per round). */
+  const times = new Map<string, number[][]>();
   const cpu = new Map<Mode, Map<ProcessKind, number[]>>();
   // Rounds interleave the modes so machine noise spreads over all of them.
   const modes = MODES.filter(
@@ -336,7 +347,7 @@ export async function run(): Promise<string[]> {
         const runResult = await measure(server, protocol, mode);
         for (const workload of WORKLOADS) {
           const key = `${mode.name}|${workload}`;
-          times.set(key, [...(times.get(key) ?? []), ...runResult.times[workload]]);
+          times.set(key, [...(times.get(key) ?? []), runResult.times[workload]]);
         }
         const byKind = cpu.get(mode) ?? new Map<ProcessKind, number[]>();
         for (const [kind, ms] of runResult.cpu) byKind.set(kind, [...(byKind.get(kind) ?? []), ms]);
@@ -348,23 +359,28 @@ export async function run(): Promise<string[]> {
   }
 
   const lines = [
-    `page overhead (median of ${ROUNDS} browsers x ${REPEATS} runs; ${FLOOD} WS messages each way, ${FETCHES} sequential fetches; target ratio <= 1.10)`,
+    `page overhead (median of ${ROUNDS} browsers x ${REPEATS} runs; ${FLOOD} WS messages each way, ${FETCHES} sequential fetches of fixed-length and of chunked responses; target ratio <= 1.10)`,
+    '  each ratio to "without extension" has its 90% interval, resampling whole browsers',
   ];
-  const column = 18;
-  lines.push(`  ${'workload'.padEnd(20)}${modes.map((m) => m.name.padStart(column + 6)).join('')}`);
+  const column = 30;
+  lines.push(`  ${'workload'.padEnd(23)}${modes.map((m) => m.name.padStart(column)).join('')}`);
   for (const workload of WORKLOADS) {
-    const base = medianOf(times.get(`${BASELINE.name}|${workload}`) ?? []);
+    const base = times.get(`${BASELINE.name}|${workload}`) ?? [];
     const cells = modes.map((mode) => {
-      const ms = medianOf(times.get(`${mode.name}|${workload}`) ?? []);
-      const ratio = mode === BASELINE ? '' : ` x${(ms / base).toFixed(3)}`;
-      return `${ms.toFixed(0)} ms${ratio}`.padStart(column + 6);
+      const samples = times.get(`${mode.name}|${workload}`) ?? [];
+      const ms = `${medianOf(samples.flat()).toFixed(0)} ms`;
+      if (mode === BASELINE) return ms.padStart(column);
+      const { ratio, low, high } = ratioInterval(samples, base);
+      return `${ms} x${ratio.toFixed(3)} (${low.toFixed(2)}-${high.toFixed(2)})`.padStart(column);
     });
-    lines.push(`  ${workload.padEnd(20)}${cells.join('')}`);
+    lines.push(`  ${workload.padEnd(23)}${cells.join('')}`);
   }
   if (process.env.BENCH_RAW !== undefined) {
-    lines.push('  every sample, in run order (ms):');
-    for (const [key, samples] of times)
-      lines.push(`    ${key.padEnd(52)}${samples.map((t) => t.toFixed(0)).join(' ')}`);
+    lines.push('  every sample, by browser in run order (ms):');
+    for (const [key, groups] of times)
+      lines.push(
+        `    ${key.padEnd(52)}${groups.map((g) => g.map((t) => t.toFixed(0)).join(' ')).join(' | ')}`,
+      );
   }
   lines.push(`  CPU ms per browser over all measured workloads (median), by process:`);
   const kinds: ProcessKind[] = ['page renderer', 'extension', 'browser', 'network service', 'other'];

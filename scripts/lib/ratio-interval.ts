@@ -1,0 +1,63 @@
+// How sure a benchmark ratio is. Samples from one browser share that
+// browser's luck (process placement, caches, VM neighbours), so the interval
+// resamples whole browsers, not single runs: a cluster bootstrap of the ratio
+// of medians (mode / baseline), with a fixed seed so a report is reproducible.
+
+import { medianOf } from '../../lib/patterns/median';
+
+export interface RatioInterval {
+  /** Ratio of the medians of all samples. */
+  ratio: number;
+  /** Bounds of the central `level` share of the bootstrap ratios. */
+  low: number;
+  high: number;
+}
+
+/** Small seeded PRNG (mulberry32): uniform in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function resampleGroups(groups: number[][], random: () => number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[Math.floor(random() * groups.length)] ?? [];
+    out.push(...group);
+  }
+  return out;
+}
+
+/**
+ * The ratio of medians of `mode` over `baseline`, each given as samples
+ * grouped by browser, with a bootstrap interval. All NaN when either side has
+ * no samples.
+ */
+export function ratioInterval(
+  mode: number[][],
+  baseline: number[][],
+  options: { iterations?: number; level?: number; seed?: number } = {},
+): RatioInterval {
+  const { iterations = 2000, level = 0.9, seed = 1 } = options;
+  const groupsWithSamples = (g: number[][]) => g.filter((s) => s.length > 0);
+  const m = groupsWithSamples(mode);
+  const b = groupsWithSamples(baseline);
+  if (m.length === 0 || b.length === 0) return { ratio: Number.NaN, low: Number.NaN, high: Number.NaN };
+  const ratio = medianOf(m.flat()) / medianOf(b.flat());
+  const random = seededRandom(seed);
+  const ratios: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    ratios.push(medianOf(resampleGroups(m, random)) / medianOf(resampleGroups(b, random)));
+  }
+  ratios.sort((x, y) => x - y);
+  const tail = (1 - level) / 2;
+  const at = (q: number) =>
+    ratios[Math.min(ratios.length - 1, Math.max(0, Math.round(q * (ratios.length - 1))))] ?? Number.NaN;
+  return { ratio, low: at(tail), high: at(1 - tail) };
+}
