@@ -263,8 +263,11 @@ const SOCKET_IO_UPGRADE_PAGE = `<!doctype html><title>socket.io upgrade</title>
 <script src="/lib/socket.io.min.js"></script>
 <script>
 const socket = io();
-socket.on('connect', () => {
-  socket.io.engine.on('upgrade', (transport) => {
+// Listen as soon as the engine opens: on a busy machine the upgrade can
+// complete before the socket's own 'connect' event (listening from 'connect'
+// made this page miss it now and then).
+socket.io.on('open', () => {
+  socket.io.engine.once('upgrade', (transport) => {
     window.upgradedTo = transport.name;
     socket.emit('chat', 'after upgrade');
   });
