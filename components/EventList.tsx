@@ -22,6 +22,8 @@ import {
 import type { Connection, TimelineEvent } from '../lib/timeline/store';
 
 export const ROW_HEIGHT = 20;
+/** Rows rendered beyond each edge of the view. */
+const OVERSCAN = 12;
 
 export interface EventListProps {
   /** Visible events in order; the array may grow in place between renders. */
@@ -69,7 +71,7 @@ export function EventList(props: EventListProps) {
     count: items.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    overscan: OVERSCAN,
     scrollToFn: elementScroll,
     observeElementRect,
     observeElementOffset,
@@ -129,7 +131,9 @@ export function EventList(props: EventListProps) {
     setUnseen(0);
   };
 
-  const rows = v.getVirtualItems();
+  const rows = following.current
+    ? (bottomWindow(items.length, v.scrollRect?.height ?? 0) ?? v.getVirtualItems())
+    : v.getVirtualItems();
   const firstIndex = rows[0]?.index ?? 0;
   const offset = rows[0]?.start ?? 0;
   return (
@@ -207,6 +211,20 @@ export function EventList(props: EventListProps) {
       )}
     </div>
   );
+}
+
+/**
+ * While following, the rows at the bottom, rendered before the list scrolls
+ * there: the virtualizer only learns the new scroll position from the scroll
+ * event, so using its range would render the old rows, scroll (a layout),
+ * then render and lay out the new ones. Null until the viewport is measured.
+ */
+function bottomWindow(count: number, viewportPx: number): Array<{ index: number; start: number }> | null {
+  if (viewportPx <= 0) return null;
+  const first = Math.max(0, count - Math.ceil(viewportPx / ROW_HEIGHT) - OVERSCAN);
+  const out: Array<{ index: number; start: number }> = [];
+  for (let index = first; index < count; index++) out.push({ index, start: index * ROW_HEIGHT });
+  return out;
 }
 
 /** Same column widths for the header table and the rows table. */
