@@ -107,6 +107,25 @@ export function patchFetch(
     });
   };
 
+  /**
+   * The one receive of a body that is not a stream: the bytes kept, of `total`
+   * that arrived (the true size is recorded when more arrived than was kept,
+   * or more than the cap).
+   */
+  const emitWholeReceive = (
+    ex: FetchExchange,
+    meta: HookEventFields,
+    time: number,
+    bytes: Uint8Array,
+    total: number,
+    decode: ReturnType<typeof makeDecoder>,
+  ): void => {
+    const captured =
+      total > 0 ? captureBody(p, decode ? decode(bytes, false) : bytes, ch.payloadCap()) : null;
+    if (captured && (total > bytes.byteLength || total > ch.payloadCap())) captured.fullSize = total;
+    ch.emit({ r: 'ev', conn: ex.id, time, type: 'receive', ...meta, ...(captured ?? {}) });
+  };
+
   /** Headers given in init: a Headers object, or a plain array / record read through a native Headers. */
   const initHeaders = (h: unknown): HeaderList | undefined => {
     if (typeof h !== 'object' || h === null) return undefined;
@@ -215,11 +234,6 @@ export function patchFetch(
     let kept = 0;
     let total = 0;
     let lastAt = 0;
-    const payload = (bytes: Uint8Array, cap: number, last: boolean, fullSize?: number) => {
-      const captured = captureBody(p, decode ? decode(bytes, !last) : bytes, cap);
-      if (captured && fullSize !== undefined && fullSize > bytes.byteLength) captured.fullSize = fullSize;
-      return captured ?? {};
-    };
     const joinBuffered = (): Uint8Array => {
       const out = new p.Uint8ArrayCtor(kept);
       let at = 0;
@@ -243,8 +257,11 @@ export function patchFetch(
       });
       chunkIndex++;
     };
-    const emitChunk = (bytes: Uint8Array, time: number, fullSize?: number) =>
-      emitPiece(time, payload(bytes, ch.payloadCap(), false, fullSize));
+    const emitChunk = (bytes: Uint8Array, time: number, fullSize?: number) => {
+      const captured = captureBody(p, decode ? decode(bytes, true) : bytes, ch.payloadCap());
+      if (captured && fullSize !== undefined && fullSize > bytes.byteLength) captured.fullSize = fullSize;
+      emitPiece(time, captured ?? {});
+    };
     const keep = (value: Uint8Array) => {
       total += value.byteLength;
       const room = ch.payloadCap() - kept;
@@ -278,29 +295,13 @@ export function patchFetch(
           emitPiece(time, rest !== '' ? (captureBody(p, rest, ch.payloadCap()) ?? {}) : {});
         }
       } else {
-        ch.emit({
-          r: 'ev',
-          conn: ex.id,
-          time,
-          type: 'receive',
-          ...meta,
-          ...(total > 0 ? payload(joinBuffered(), ch.payloadCap(), true, total) : {}),
-        });
+        emitWholeReceive(ex, meta, time, joinBuffered(), total, decode);
       }
       emitClose(ex, meta, time);
     } catch (err) {
       try {
-        if (!streaming && total > 0) {
-          // What arrived before the failure is still worth seeing.
-          ch.emit({
-            r: 'ev',
-            conn: ex.id,
-            time: lastAt,
-            type: 'receive',
-            ...meta,
-            ...payload(joinBuffered(), ch.payloadCap(), true, total),
-          });
-        }
+        // What arrived before the failure is still worth seeing.
+        if (!streaming && total > 0) emitWholeReceive(ex, meta, lastAt, joinBuffered(), total, decode);
         emitError(ex, errorReason(n, err));
       } catch {
         // best effort
@@ -308,24 +309,17 @@ export function patchFetch(
     }
   };
 
-  /** Records the receive (with the whole body) and the close of a body that ended. */
-  const emitWholeBody = (ex: FetchExchange, meta: HookEventFields, bytes: Uint8Array, textual: boolean) => {
-    const time = ch.time();
-    const cap = ch.payloadCap();
-    const decode = textual ? makeDecoder(n) : null;
-    const body = bytes.byteLength === 0 ? null : captureBody(p, decode ? decode(bytes, false) : bytes, cap);
-    if (body && bytes.byteLength > cap) body.fullSize = bytes.byteLength;
-    ch.emit({ r: 'ev', conn: ex.id, time, type: 'receive', ...meta, ...(body ?? {}) });
-    emitClose(ex, meta, time);
-  };
-
   /** Reads a small, fixed-length body in one native call. */
   const readWholeBody = (ex: FetchExchange, clone: unknown, meta: HookEventFields, contentType: string) => {
-    const textual = isTextualType(n, contentType);
+    const decode = isTextualType(n, contentType) ? makeDecoder(n) : null;
     apply(p.promiseThen, apply(resArrayBuffer, clone, []), [
       (buf: unknown) => {
         try {
-          if (buf instanceof p.ArrayBufferCtor) emitWholeBody(ex, meta, new p.Uint8ArrayCtor(buf), textual);
+          if (!(buf instanceof p.ArrayBufferCtor)) return;
+          const time = ch.time();
+          const bytes = new p.Uint8ArrayCtor(buf);
+          emitWholeReceive(ex, meta, time, bytes, bytes.byteLength, decode);
+          emitClose(ex, meta, time);
         } catch {
           // best effort
         }
