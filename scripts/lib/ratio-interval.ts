@@ -4,6 +4,7 @@
 // of medians (mode / baseline), with a fixed seed so a report is reproducible.
 
 import { medianOf } from '../../lib/patterns/median';
+import { seededRandom } from './seeded-random';
 
 export interface RatioInterval {
   /** Ratio of the medians of all samples. */
@@ -11,18 +12,6 @@ export interface RatioInterval {
   /** Bounds of the central `level` share of the bootstrap ratios. */
   low: number;
   high: number;
-}
-
-/** Small seeded PRNG (mulberry32): uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function resampleGroups(groups: number[][], random: () => number): number[] {

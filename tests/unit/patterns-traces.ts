@@ -139,16 +139,7 @@ export class Trace {
 // ---------------------------------------------------------------------------
 // seeded generators
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as rng } from '../../scripts/lib/seeded-random';
 
 const between = (r: () => number, lo: number, hi: number) => lo + (hi - lo) * r();
 
