@@ -304,6 +304,24 @@ async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): 
   }
 }
 
+/**
+ * A browser that stalls while starting (the panel's CDP target, rarely) is
+ * replaced by a fresh one instead of ending a run of many minutes; its
+ * samples are never mixed with the replacement's.
+ */
+async function measureWithRetry(server: TestServer, protocol: PageProtocol, mode: Mode): Promise<BrowserRun> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await measure(server, protocol, mode);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      progress(
+        `${mode.name}: attempt ${attempt} failed (${err instanceof Error ? err.message : String(err)}), starting another browser`,
+      );
+    }
+  }
+}
+
 export async function run(): Promise<string[]> {
   const server = await startServer();
   const protocol = new PageProtocol(server);
@@ -344,7 +362,7 @@ export async function run(): Promise<string[]> {
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const mode of modes) {
-        const runResult = await measure(server, protocol, mode);
+        const runResult = await measureWithRetry(server, protocol, mode);
         for (const workload of WORKLOADS) {
           const key = `${mode.name}|${workload}`;
           times.set(key, [...(times.get(key) ?? []), runResult.times[workload]]);
