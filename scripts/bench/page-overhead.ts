@@ -305,9 +305,9 @@ async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): 
 }
 
 /**
- * A browser that stalls while starting (the panel's CDP target, rarely) is
- * replaced by a fresh one instead of ending a run of many minutes; its
- * samples are never mixed with the replacement's.
+ * A browser run that fails (a stalled start, such as the panel's CDP target
+ * now and then, or no result) is repeated in a fresh browser instead of
+ * ending a run of many minutes; a failed run contributes no samples.
  */
 async function measureWithRetry(server: TestServer, protocol: PageProtocol, mode: Mode): Promise<BrowserRun> {
   for (let attempt = 1; ; attempt++) {
