@@ -1,16 +1,11 @@
-// The unified event list, virtualised with @tanstack/virtual-core: only the rows
-// in view (plus a few) exist in the DOM, so 100,000+ events scroll smoothly.
+// The unified event list, virtualised: only the rows in view (plus a few)
+// exist in the DOM, so 100,000+ events scroll smoothly. Rows have one fixed
+// height, so which rows to render is arithmetic on the scroll offset
+// (lib/timeline/row-window), not a measurement of every row per update.
 // It follows the newest events while scrolled to the bottom; once the user
 // scrolls up it stays put and counts what arrived ("N new").
 
-import {
-  elementScroll,
-  observeElementOffset,
-  observeElementRect,
-  Virtualizer,
-  type VirtualizerOptions,
-} from '@tanstack/virtual-core';
-import { useEffect, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
 import {
   DIRECTION_ARROW,
   formatBytes,
@@ -19,6 +14,7 @@ import {
   previewOf,
   TRANSPORT_LABEL,
 } from '../lib/format';
+import { bottomWindow, revealOffset, rowWindow } from '../lib/timeline/row-window';
 import type { Connection, TimelineEvent } from '../lib/timeline/store';
 
 export const ROW_HEIGHT = 20;
@@ -43,12 +39,6 @@ export interface EventListProps {
   sectionUrl?(section: number): string | undefined;
 }
 
-type Opts = VirtualizerOptions<HTMLDivElement, HTMLDivElement>;
-
-function atBottom(el: HTMLElement): boolean {
-  return el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_HEIGHT;
-}
-
 export function EventList(props: EventListProps) {
   const {
     items,
@@ -65,37 +55,33 @@ export function EventList(props: EventListProps) {
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const following = useRef(true);
   const [unseen, setUnseen] = useState(0);
+  const [viewport, setViewport] = useState(0);
   const lastVersion = useRef(-1);
+  const scrollTop = useRef(0);
+  /** First row of the window last rendered; -1 for the bottom window while following. */
+  const renderedFirst = useRef(-1);
+  const totalPx = items.length * ROW_HEIGHT;
 
-  const options: Opts = {
-    count: items.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: OVERSCAN,
-    scrollToFn: elementScroll,
-    observeElementRect,
-    observeElementOffset,
-    getItemKey: (i) => items[i]?.seq ?? i,
-    onChange: () => rerender(0),
-  };
-  const virtualizer = useRef<Virtualizer<HTMLDivElement, HTMLDivElement> | null>(null);
-  if (!virtualizer.current) virtualizer.current = new Virtualizer(options);
-  const v = virtualizer.current;
-  v.setOptions(options);
-
-  useEffect(() => v._didMount(), [v]);
   useLayoutEffect(() => {
-    v._willUpdate();
-  });
+    const el = scrollRef.current;
+    if (!el) return;
+    setViewport(el.clientHeight);
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => setViewport(el.clientHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
 
-  // New items: follow to the bottom, or count them for the pill.
+  // New items: follow to the bottom, or count them for the pill. The rows
+  // were already rendered at the bottom (bottomWindow), so this scroll is the
+  // only layout it costs.
   useLayoutEffect(() => {
     if (lastVersion.current === itemsVersion) return;
     lastVersion.current = itemsVersion;
     const el = scrollRef.current;
     if (!el) return;
     if (following.current) {
-      el.scrollTop = el.scrollHeight;
+      el.scrollTop = totalPx;
       setUnseen(0);
     } else if (appended > 0) {
       setUnseen((n) => n + appended);
@@ -111,31 +97,43 @@ export function EventList(props: EventListProps) {
   // Keyboard selection: keep the selected row in view.
   useLayoutEffect(() => {
     if (revealToken === 0 || selectedSeq === null) return;
+    const el = scrollRef.current;
     const i = items.findIndex((e) => e.seq === selectedSeq);
-    if (i >= 0) v.scrollToIndex(i, { align: 'auto' });
+    if (!el || i < 0) return;
+    const to = revealOffset(i, el.scrollTop, viewport, ROW_HEIGHT);
+    if (to !== null) el.scrollTop = to;
   }, [revealToken]);
 
+  // Renders again only when the window of rows changes, not per scrolled pixel.
   const onScroll = () => {
     const el = scrollRef.current;
     if (!el) return;
-    const bottom = atBottom(el);
+    scrollTop.current = el.scrollTop;
+    const bottom = el.scrollTop + viewport >= totalPx - ROW_HEIGHT;
     following.current = bottom;
     if (bottom && unseen) setUnseen(0);
+    const first = bottom ? -1 : rowWindow(items.length, el.scrollTop, viewport, ROW_HEIGHT, OVERSCAN).first;
+    if (first !== renderedFirst.current) rerender(0);
   };
 
   const jumpToNewest = () => {
     const el = scrollRef.current;
     if (!el) return;
     following.current = true;
-    el.scrollTop = el.scrollHeight;
+    el.scrollTop = totalPx;
     setUnseen(0);
   };
 
+  // While following, the rows at the bottom are rendered before the list
+  // scrolls there, so one update is one render and one layout.
   const rows = following.current
-    ? (bottomWindow(items.length, v.scrollRect?.height ?? 0) ?? v.getVirtualItems())
-    : v.getVirtualItems();
-  const firstIndex = rows[0]?.index ?? 0;
-  const offset = rows[0]?.start ?? 0;
+    ? bottomWindow(items.length, viewport, ROW_HEIGHT, OVERSCAN)
+    : rowWindow(items.length, scrollTop.current, viewport, ROW_HEIGHT, OVERSCAN);
+  renderedFirst.current = following.current ? -1 : rows.first;
+  const firstIndex = rows.first;
+  const offset = firstIndex * ROW_HEIGHT;
+  const indices: number[] = [];
+  for (let i = rows.first; i < rows.end; i++) indices.push(i);
   return (
     <div class="event-list">
       <table class="event-table event-head" aria-hidden="true">
@@ -153,7 +151,7 @@ export function EventList(props: EventListProps) {
         </thead>
       </table>
       <div class="event-scroll" ref={scrollRef} onScroll={onScroll} data-testid="events">
-        <div style={{ height: `${v.getTotalSize()}px`, position: 'relative' }}>
+        <div style={{ height: `${totalPx}px`, position: 'relative' }}>
           <table
             class="event-table"
             aria-label="Events"
@@ -162,23 +160,23 @@ export function EventList(props: EventListProps) {
           >
             <Cols />
             <tbody>
-              {rows.map((row) => {
-                const e = items[row.index];
+              {indices.map((index) => {
+                const e = items[index];
                 if (!e) return null;
                 const r = e.record;
                 const selected = e.seq === selectedSeq;
                 // First event after a navigation (only visible with "Preserve log").
-                const prev = items[row.index - 1];
+                const prev = items[index - 1];
                 const pageStart = prev !== undefined && prev.section !== e.section;
                 return (
                   <tr
                     // Keyed by place in the window, not by event: as the list
                     // follows the newest, rows update their cells in place
                     // instead of being removed and created for every batch.
-                    key={row.index - firstIndex}
-                    aria-rowindex={row.index + 1}
+                    key={index - firstIndex}
+                    aria-rowindex={index + 1}
                     aria-current={selected ? 'true' : undefined}
-                    class={`t-${r.type}${selected ? ' selected' : ''}${row.index % 2 ? ' odd' : ''}${pageStart ? ' page-start' : ''}`}
+                    class={`t-${r.type}${selected ? ' selected' : ''}${index % 2 ? ' odd' : ''}${pageStart ? ' page-start' : ''}`}
                     title={pageStart ? `Navigated to ${sectionUrl?.(e.section) ?? 'a new page'}` : undefined}
                     data-type={r.type}
                     data-seq={e.seq}
@@ -211,20 +209,6 @@ export function EventList(props: EventListProps) {
       )}
     </div>
   );
-}
-
-/**
- * While following, the rows at the bottom, rendered before the list scrolls
- * there: the virtualizer only learns the new scroll position from the scroll
- * event, so using its range would render the old rows, scroll (a layout),
- * then render and lay out the new ones. Null until the viewport is measured.
- */
-function bottomWindow(count: number, viewportPx: number): Array<{ index: number; start: number }> | null {
-  if (viewportPx <= 0) return null;
-  const first = Math.max(0, count - Math.ceil(viewportPx / ROW_HEIGHT) - OVERSCAN);
-  const out: Array<{ index: number; start: number }> = [];
-  for (let index = first; index < count; index++) out.push({ index, start: index * ROW_HEIGHT });
-  return out;
 }
 
 /** Same column widths for the header table and the rows table. */

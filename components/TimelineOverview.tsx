@@ -7,6 +7,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { formatClock, formatDuration } from '../lib/format';
 import type { ListEntry } from '../lib/timeline/channels';
+import { EventColumns } from '../lib/timeline/event-columns';
 import type { Connection, TimelineEvent } from '../lib/timeline/store';
 
 export const LANE_HEIGHT = 14;
@@ -85,6 +86,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
   const palette = useRef<{ theme: string | undefined; palette: Palette } | null>(null);
   const propsRef = useRef(props);
   propsRef.current = props;
+  const columns = useRef(new EventColumns());
 
   useLayoutEffect(() => {
     const el = wrapRef.current;
@@ -156,12 +158,12 @@ export function TimelineOverview(props: TimelineOverviewProps) {
       Math.min(MAX_LANE_HEIGHT, Math.floor((height - RATE_HEIGHT) / Math.max(1, lanes))),
     );
 
-    let t0 = Number.POSITIVE_INFINITY;
-    let t1 = Number.NEGATIVE_INFINITY;
-    for (const e of evs) {
-      if (e.time < t0) t0 = e.time;
-      if (e.time > t1) t1 = e.time;
-    }
+    // Each draw is one pass over every event: over flat typed columns, kept
+    // up to date incrementally, not over the event objects.
+    const ix = columns.current;
+    ix.sync(evs);
+    let t0 = ix.minTime;
+    let t1 = ix.maxTime;
     for (const c of conns) {
       if (c.startedAt < t0) t0 = c.startedAt;
       if (c.endedAt !== null && c.endedAt > t1) t1 = c.endedAt;
@@ -176,7 +178,8 @@ export function TimelineOverview(props: TimelineOverviewProps) {
     if (t1 - t0 < 1000) t1 = t0 + 1000;
     const plotW = width - LABEL_WIDTH;
     const cols = Math.max(1, Math.floor(plotW));
-    const xOf = (t: number) => LABEL_WIDTH + ((t - t0) / (t1 - t0)) * (plotW - 1);
+    const colOf = (t: number) =>
+      Math.min(cols - 1, Math.max(0, Math.floor(((t - t0) / (t1 - t0)) * (cols - 1))));
     const counts = new Uint32Array(lanes * cols);
     const rate = new Uint32Array(cols);
     const sendCols = new Uint8Array(lanes * cols);
@@ -190,25 +193,53 @@ export function TimelineOverview(props: TimelineOverviewProps) {
         ctx.globalAlpha = 1;
       }
     }
-    // Held HTTP requests as bars.
-    const now = t1;
-    ctx.fillStyle = held;
+    // Held HTTP requests as bars: the columns each lane has a request open
+    // in, drawn as runs (not a rectangle per request: a polling loop makes
+    // thousands).
+    const stride = cols + 1;
+    const heldDelta = new Int32Array(lanes * stride);
+    let anyHeld = false;
     for (const c of conns) {
       if (c.transport !== 'xhr' && c.transport !== 'fetch') continue;
       const lane = laneOf.get(c.key);
       if (lane === undefined) continue;
-      const x0 = xOf(c.startedAt);
-      const x1 = xOf(c.endedAt ?? now);
-      ctx.fillRect(x0, lane * laneH + 3, Math.max(1, x1 - x0), laneH - 6);
+      const from = lane * stride + colOf(c.startedAt);
+      const to = lane * stride + colOf(c.endedAt ?? t1) + 1;
+      heldDelta[from] = (heldDelta[from] as number) + 1;
+      heldDelta[to] = (heldDelta[to] as number) - 1;
+      anyHeld = true;
     }
-    for (const e of evs) {
-      const lane = laneOf.get(e.connection.key);
-      const col = Math.min(cols - 1, Math.max(0, Math.floor(((e.time - t0) / (t1 - t0)) * (cols - 1))));
-      rate[col] = (rate[col] ?? 0) + 1;
-      if (lane === undefined) continue;
-      const i = lane * cols + col;
-      counts[i] = (counts[i] ?? 0) + 1;
-      if (e.record.type === 'send') sendCols[i] = 1;
+    if (anyHeld) {
+      ctx.fillStyle = held;
+      for (let l = 0; l < lanes; l++) {
+        let open = 0;
+        let runStart = -1;
+        for (let col = 0; col <= cols; col++) {
+          open += heldDelta[l * stride + col] as number;
+          if (open > 0 && col < cols) {
+            if (runStart < 0) runStart = col;
+          } else if (runStart >= 0) {
+            ctx.fillRect(LABEL_WIDTH + runStart, l * laneH + 3, col - runStart, laneH - 6);
+            runStart = -1;
+          }
+        }
+      }
+    }
+    const laneOfConn = new Int32Array(ix.connections.length);
+    for (let c = 0; c < ix.connections.length; c++)
+      laneOfConn[c] = laneOf.get((ix.connections[c] as Connection).key) ?? -1;
+    const { times, conns: connOf, sends } = ix;
+    const scale = (cols - 1) / (t1 - t0);
+    for (let i = 0; i < ix.length; i++) {
+      let col = Math.floor(((times[i] as number) - t0) * scale);
+      if (col < 0) col = 0;
+      else if (col > cols - 1) col = cols - 1;
+      rate[col] = (rate[col] as number) + 1;
+      const lane = laneOfConn[connOf[i] as number] as number;
+      if (lane < 0) continue;
+      const at = lane * cols + col;
+      counts[at] = (counts[at] as number) + 1;
+      if (sends[i]) sendCols[at] = 1;
     }
     // Ticks: one per occupied column (colour: sends vs the rest).
     for (let l = 0; l < lanes; l++) {

@@ -105,6 +105,44 @@ describe('EventList', () => {
     expect(screen.queryByRole('button', { name: /new/ })).toBeNull();
   });
 
+  it('renders the rows at the scrolled-to offset', async () => {
+    const store = storeOf(100_000);
+    render(<EventList {...props(store)} />);
+    await act(async () => {});
+    const el = scroller();
+    el.scrollTop = 50_000 * ROW_HEIGHT;
+    fireEvent.scroll(el);
+    await act(async () => {});
+    const seqs = rows().map((r) => Number(r.getAttribute('aria-rowindex')));
+    // The 400 px viewport holds 20 rows; 12 more are rendered on each side.
+    expect(seqs[0]).toBe(50_001 - 12);
+    expect(seqs[seqs.length - 1]).toBe(50_000 + 20 + 12);
+    expect(rows()[12]?.textContent).toContain('message 50000');
+    el.scrollTop = 10 * ROW_HEIGHT + 5;
+    fireEvent.scroll(el);
+    await act(async () => {});
+    expect(Number(rows()[0]?.getAttribute('aria-rowindex'))).toBe(1);
+    expect(rows()[10]?.textContent).toMatch(/message 10$/);
+  });
+
+  it('scrolls a keyboard-selected row into view', async () => {
+    const store = storeOf(1000);
+    const { rerender } = render(<EventList {...props(store)} />);
+    await act(async () => {});
+    const el = scroller();
+    el.scrollTop = 0;
+    fireEvent.scroll(el);
+    await act(async () => {});
+    const target = store.events[500];
+    rerender(<EventList {...props(store, { selectedSeq: target?.seq ?? null, revealToken: 1 })} />);
+    await act(async () => {});
+    // Row 500 (0-based) ends at 10,020 px: the view's bottom edge moves there.
+    expect(el.scrollTop).toBe(501 * ROW_HEIGHT - 400);
+    fireEvent.scroll(el);
+    await act(async () => {});
+    expect(rows().some((r) => r.getAttribute('aria-current') === 'true')).toBe(true);
+  });
+
   it('selects on mouse down and marks the selected row', async () => {
     const store = storeOf(10);
     let picked = -1;

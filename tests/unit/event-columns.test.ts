@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { EventRecord } from '../../lib/model';
+import type { PanelRecords } from '../../lib/protocol';
+import { EventColumns } from '../../lib/timeline/event-columns';
+import { TimelineStore } from '../../lib/timeline/store';
+
+function msg(records: PanelRecords['records']): PanelRecords {
+  return {
+    v: 1,
+    t: 'panel-records',
+    tabId: 1,
+    frameId: 0,
+    doc: { docId: 'd1', url: 'http://app.test/', title: '', top: true, startedAt: 0 },
+    loss: { evicted: 0, dropped: 0, invalid: 0 },
+    records,
+  };
+}
+const conn = (seq: number, id: number) => ({
+  r: 'conn' as const,
+  seq,
+  time: seq,
+  id,
+  transport: 'websocket' as const,
+  url: `ws://x/${id}`,
+});
+const ev = (seq: number, id: number, time: number, type: 'send' | 'receive' = 'receive'): EventRecord => ({
+  r: 'ev',
+  seq,
+  time,
+  conn: id,
+  type,
+  data: { text: 'x' },
+  size: 1,
+});
+
+describe('EventColumns', () => {
+  it('mirrors every event: time, connection and whether it is a send', () => {
+    const store = new TimelineStore();
+    store.ingest(msg([conn(1, 1), conn(2, 2), ev(3, 1, 50, 'send'), ev(4, 2, 40), ev(5, 1, 60)]));
+    const cols = new EventColumns();
+    cols.sync(store.events);
+    expect(cols.length).toBe(store.events.length);
+    const n = cols.length;
+    expect([...cols.times.subarray(0, n)]).toEqual(store.events.map((e) => e.time));
+    expect([...cols.sends.subarray(0, n)]).toEqual(
+      store.events.map((e) => (e.record.type === 'send' ? 1 : 0)),
+    );
+    for (let i = 0; i < n; i++)
+      expect(cols.connections[cols.conns[i] as number]).toBe(store.events[i]?.connection);
+    expect(cols.minTime).toBe(Math.min(...store.events.map((e) => e.time)));
+    expect(cols.maxTime).toBe(60);
+  });
+
+  it('appends only what arrived since the last sync, growing past its first capacity', () => {
+    const store = new TimelineStore();
+    store.ingest(msg([conn(1, 1)]));
+    const cols = new EventColumns();
+    let seq = 2;
+    for (let batch = 0; batch < 5; batch++) {
+      const records: EventRecord[] = [];
+      for (let i = 0; i < 700; i++, seq++)
+        records.push(ev(seq, 1, 1000 + seq, i % 3 === 0 ? 'send' : 'receive'));
+      store.ingest(msg(records));
+      cols.sync(store.events);
+      expect(cols.length).toBe(store.events.length);
+    }
+    const n = cols.length;
+    expect(n).toBeGreaterThan(3000);
+    expect([...cols.times.subarray(0, n)]).toEqual(store.events.map((e) => e.time));
+    expect(cols.sends.subarray(0, n).reduce((a, b) => a + b, 0)).toBe(
+      store.events.filter((e) => e.record.type === 'send').length,
+    );
+    expect(cols.connections).toHaveLength(1);
+  });
+
+  it('starts over when the store is cleared', () => {
+    const store = new TimelineStore();
+    store.ingest(msg([conn(1, 1), ev(2, 1, 10), ev(3, 1, 900)]));
+    const cols = new EventColumns();
+    cols.sync(store.events);
+    store.clear();
+    store.ingest(msg([conn(4, 5), ev(5, 5, 500)]));
+    cols.sync(store.events);
+    expect(cols.length).toBe(store.events.length);
+    expect(cols.minTime).toBe(Math.min(...store.events.map((e) => e.time)));
+    expect(cols.maxTime).toBe(Math.max(...store.events.map((e) => e.time)));
+    expect(cols.connections).toEqual([store.events[0]?.connection]);
+  });
+
+  it('is empty for no events', () => {
+    const cols = new EventColumns();
+    cols.sync([]);
+    expect(cols.length).toBe(0);
+    expect(Number.isFinite(cols.minTime)).toBe(false);
+  });
+});
