@@ -86,7 +86,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
   const palette = useRef<{ theme: string | undefined; palette: Palette } | null>(null);
   const propsRef = useRef(props);
   propsRef.current = props;
-  const columns = useRef(new EventColumns());
+  const columns = useRef<EventColumns | null>(null);
 
   useLayoutEffect(() => {
     const el = wrapRef.current;
@@ -160,6 +160,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
 
     // Each draw is one pass over every event: over flat typed columns, kept
     // up to date incrementally, not over the event objects.
+    columns.current ??= new EventColumns();
     const ix = columns.current;
     ix.sync(evs);
     let t0 = ix.minTime;
