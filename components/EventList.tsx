@@ -16,6 +16,7 @@ import {
 } from '../lib/format';
 import { bottomWindow, revealOffset, rowWindow } from '../lib/timeline/row-window';
 import type { Connection, TimelineEvent } from '../lib/timeline/store';
+import { useObservedSize } from './use-observed-size';
 
 export const ROW_HEIGHT = 20;
 /** Rows rendered beyond each edge of the view. */
@@ -55,22 +56,13 @@ export function EventList(props: EventListProps) {
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const following = useRef(true);
   const [unseen, setUnseen] = useState(0);
-  const [viewport, setViewport] = useState(0);
   const lastVersion = useRef(-1);
   const scrollTop = useRef(0);
   /** First row of the window last rendered; -1 for the bottom window while following. */
   const renderedFirst = useRef(-1);
   const totalPx = items.length * ROW_HEIGHT;
 
-  useLayoutEffect(() => {
-    const el = scrollRef.current;
-    if (!el) return;
-    setViewport(el.clientHeight);
-    if (typeof ResizeObserver === 'undefined') return;
-    const ro = new ResizeObserver(() => setViewport(el.clientHeight));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  const viewport = useObservedSize(scrollRef, (el) => el.clientHeight);
 
   // New items: follow to the bottom, or count them for the pill. The rows
   // were already rendered at the bottom (bottomWindow), so this scroll is the

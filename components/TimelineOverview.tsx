@@ -4,11 +4,12 @@
 // under the cursor. Drawing buckets events per pixel column, so its cost is
 // one pass over the events, throttled while traffic streams in.
 
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatClock, formatDuration } from '../lib/format';
 import type { ListEntry } from '../lib/timeline/channels';
 import { EventColumns } from '../lib/timeline/event-columns';
 import type { Connection, TimelineEvent } from '../lib/timeline/store';
+import { useObservedSize } from './use-observed-size';
 
 export const LANE_HEIGHT = 14;
 const MAX_LANE_HEIGHT = 22;
@@ -82,21 +83,12 @@ export function TimelineOverview(props: TimelineOverviewProps) {
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const [tip, setTip] = useState<{ x: number; y: number; text: string } | null>(null);
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
-  const [width, setWidth] = useState(0);
   const palette = useRef<{ theme: string | undefined; palette: Palette } | null>(null);
   const propsRef = useRef(props);
   propsRef.current = props;
   const columns = useRef<EventColumns | null>(null);
 
-  useLayoutEffect(() => {
-    const el = wrapRef.current;
-    if (!el) return;
-    setWidth(el.clientWidth);
-    if (typeof ResizeObserver === 'undefined') return;
-    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  const width = useObservedSize(wrapRef, (el) => el.clientWidth);
 
   const draw = () => {
     lastDraw.current = performance.now();
@@ -179,8 +171,9 @@ export function TimelineOverview(props: TimelineOverviewProps) {
     if (t1 - t0 < 1000) t1 = t0 + 1000;
     const plotW = width - LABEL_WIDTH;
     const cols = Math.max(1, Math.floor(plotW));
-    const colOf = (t: number) =>
-      Math.min(cols - 1, Math.max(0, Math.floor(((t - t0) / (t1 - t0)) * (cols - 1))));
+    const scale = (cols - 1) / (t1 - t0);
+    /** The pixel column of a time; the same mapping for bars, ticks and the rate strip. */
+    const colOf = (t: number) => Math.min(cols - 1, Math.max(0, Math.floor((t - t0) * scale)));
     const counts = new Uint32Array(lanes * cols);
     const rate = new Uint32Array(cols);
     const sendCols = new Uint8Array(lanes * cols);
@@ -230,11 +223,8 @@ export function TimelineOverview(props: TimelineOverviewProps) {
     for (let c = 0; c < ix.connections.length; c++)
       laneOfConn[c] = laneOf.get((ix.connections[c] as Connection).key) ?? -1;
     const { times, conns: connOf, sends } = ix;
-    const scale = (cols - 1) / (t1 - t0);
     for (let i = 0; i < ix.length; i++) {
-      let col = Math.floor(((times[i] as number) - t0) * scale);
-      if (col < 0) col = 0;
-      else if (col > cols - 1) col = cols - 1;
+      const col = colOf(times[i] as number);
       rate[col] = (rate[col] as number) + 1;
       const lane = laneOfConn[connOf[i] as number] as number;
       if (lane < 0) continue;
