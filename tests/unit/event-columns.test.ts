@@ -1,42 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../lib/model';
-import type { PanelRecords } from '../../lib/protocol';
 import { EventColumns } from '../../lib/timeline/event-columns';
 import { TimelineStore } from '../../lib/timeline/store';
+import { conn, ev, msg } from './store-fixtures';
 
-function msg(records: PanelRecords['records']): PanelRecords {
-  return {
-    v: 1,
-    t: 'panel-records',
-    tabId: 1,
-    frameId: 0,
-    doc: { docId: 'd1', url: 'http://app.test/', title: '', top: true, startedAt: 0 },
-    loss: { evicted: 0, dropped: 0, invalid: 0 },
-    records,
-  };
-}
-const conn = (seq: number, id: number) => ({
-  r: 'conn' as const,
-  seq,
-  time: seq,
-  id,
-  transport: 'websocket' as const,
-  url: `ws://x/${id}`,
-});
-const ev = (seq: number, id: number, time: number, type: 'send' | 'receive' = 'receive'): EventRecord => ({
-  r: 'ev',
-  seq,
-  time,
-  conn: id,
-  type,
-  data: { text: 'x' },
-  size: 1,
-});
+const send = (seq: number, id: number, time: number) => ev(seq, id, time, 'x', 'send');
 
 describe('EventColumns', () => {
   it('mirrors every event: time, connection and whether it is a send', () => {
     const store = new TimelineStore();
-    store.ingest(msg([conn(1, 1), conn(2, 2), ev(3, 1, 50, 'send'), ev(4, 2, 40), ev(5, 1, 60)]));
+    store.ingest(msg([conn(1, 1), conn(2, 2), send(3, 1, 50), ev(4, 2, 40), ev(5, 1, 60)]));
     const cols = new EventColumns();
     cols.sync(store.events);
     expect(cols.length).toBe(store.events.length);
@@ -59,7 +32,7 @@ describe('EventColumns', () => {
     for (let batch = 0; batch < 5; batch++) {
       const records: EventRecord[] = [];
       for (let i = 0; i < 700; i++, seq++)
-        records.push(ev(seq, 1, 1000 + seq, i % 3 === 0 ? 'send' : 'receive'));
+        records.push(i % 3 === 0 ? send(seq, 1, 1000 + seq) : ev(seq, 1, 1000 + seq));
       store.ingest(msg(records));
       cols.sync(store.events);
       expect(cols.length).toBe(store.events.length);

@@ -1,38 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileClauses, parseFilter } from '../../lib/filter';
-import type { EventRecord } from '../../lib/model';
-import type { PanelRecords } from '../../lib/protocol';
 import { TimelineStore } from '../../lib/timeline/store';
 import { FilteredView } from '../../lib/timeline/view';
-
-function msg(records: PanelRecords['records'], docId = 'd1', frameId = 0, top = true): PanelRecords {
-  return {
-    v: 1,
-    t: 'panel-records',
-    tabId: 1,
-    frameId,
-    doc: { docId, url: `http://app.test/${docId}`, title: '', top, startedAt: 0 },
-    loss: { evicted: 0, dropped: 0, invalid: 0 },
-    records,
-  };
-}
-const conn = (seq: number, id: number) => ({
-  r: 'conn' as const,
-  seq,
-  time: seq,
-  id,
-  transport: 'websocket' as const,
-  url: `ws://x/${id}`,
-});
-const ev = (seq: number, id: number, time: number, text = `m${seq}`): EventRecord => ({
-  r: 'ev',
-  seq,
-  time,
-  conn: id,
-  type: 'receive',
-  data: { text },
-  size: text.length,
-});
+import { conn, ev, msg } from './store-fixtures';
 
 describe('TimelineStore extensions', () => {
   it('numbers connections in order of appearance and restarts after clear', () => {

@@ -59,6 +59,13 @@ function props(store: TimelineStore, over: Partial<EventListProps> = {}): EventL
 const rows = () => [...document.querySelectorAll('[data-testid="events"] tbody tr')];
 const scroller = () => screen.getByTestId('events');
 
+/** Scrolls the list as a user would (jsdom fires no scroll event by itself) and lets it render. */
+async function scrollListTo(el: HTMLElement, top: number): Promise<void> {
+  el.scrollTop = top;
+  fireEvent.scroll(el);
+  await act(async () => {});
+}
+
 describe('EventList', () => {
   it('renders only the rows in view out of 100,000', async () => {
     const store = storeOf(100_000);
@@ -92,8 +99,7 @@ describe('EventList', () => {
     const { rerender } = render(<EventList {...props(store)} />);
     await act(async () => {});
     const el = scroller();
-    el.scrollTop = 0;
-    fireEvent.scroll(el);
+    await scrollListTo(el, 0);
     const more = storeOf(1005);
     rerender(<EventList {...props(more, { itemsVersion: 2, appended: 5 })} />);
     await act(async () => {});
@@ -110,17 +116,13 @@ describe('EventList', () => {
     render(<EventList {...props(store)} />);
     await act(async () => {});
     const el = scroller();
-    el.scrollTop = 50_000 * ROW_HEIGHT;
-    fireEvent.scroll(el);
-    await act(async () => {});
+    await scrollListTo(el, 50_000 * ROW_HEIGHT);
     const seqs = rows().map((r) => Number(r.getAttribute('aria-rowindex')));
     // The 400 px viewport holds 20 rows; 12 more are rendered on each side.
     expect(seqs[0]).toBe(50_001 - 12);
     expect(seqs[seqs.length - 1]).toBe(50_000 + 20 + 12);
     expect(rows()[12]?.textContent).toContain('message 50000');
-    el.scrollTop = 10 * ROW_HEIGHT + 5;
-    fireEvent.scroll(el);
-    await act(async () => {});
+    await scrollListTo(el, 10 * ROW_HEIGHT + 5);
     expect(Number(rows()[0]?.getAttribute('aria-rowindex'))).toBe(1);
     expect(rows()[10]?.textContent).toMatch(/message 10$/);
   });
@@ -130,9 +132,7 @@ describe('EventList', () => {
     const { rerender } = render(<EventList {...props(store)} />);
     await act(async () => {});
     const el = scroller();
-    el.scrollTop = 0;
-    fireEvent.scroll(el);
-    await act(async () => {});
+    await scrollListTo(el, 0);
     const target = store.events[500];
     rerender(<EventList {...props(store, { selectedSeq: target?.seq ?? null, revealToken: 1 })} />);
     await act(async () => {});
