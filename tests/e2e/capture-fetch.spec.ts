@@ -24,6 +24,7 @@ const BINARY = Buffer.from([0, 1, 2, 250, 255, 128, 10, 13]);
 const NDJSON_LINES = ['{"n":1}\n', '{"n":2,"s":"é"}\n', '{"n":3}\n'];
 const SSE_EVENTS = ['data: one\n\n', 'event: tick\nid: 7\ndata: two\n\n', 'data: three\n\n'];
 const BIG = 'x'.repeat(300_000);
+const SMALL = 'small body é';
 
 /** Writes the pieces with a pause between them (each reaches the page as its own chunk). */
 function trickle(res: ServerResponse, type: string, pieces: string[], gapMs: number, end = true): void {
@@ -64,6 +65,16 @@ test.beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': '7' });
     res.end('{"a":1}');
   });
+  for (const [path, type, body] of [
+    ['/small', 'text/plain; charset=utf-8', SMALL],
+    ['/small-json', 'application/json', '{"a":1}'],
+    ['/small-form', 'application/x-www-form-urlencoded', 'a=1&b=%C3%A9'],
+  ] as const) {
+    server.route(path, (_req, res) => {
+      res.writeHead(200, { 'content-type': type, 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    });
+  }
   server.route('/bin', (_req, res) => {
     res.writeHead(200, {
       'content-type': 'application/octet-stream',
@@ -393,4 +404,93 @@ test('a body the page cancels ends the connection as without the hook (stream.ca
     expect(evs.at(-1)).toMatchObject({ type: 'close', reason: 'response body cancelled by the page' });
   }
   expect(await got()).toEqual({ first: '{"n":0}\n', smallUsed: true });
+});
+
+test('a small fixed-length body is captured however the page reads it, later, or never', async () => {
+  // Each way a page can use a body (every read method, a clone, the stream,
+  // Cache.put, a read after a delay, no read at all) leaves the capture whole
+  // and the page's own read untouched.
+  const t = await run(
+    '/reads.html',
+    `
+    const small = () => fetch('/small');
+    const dec = new TextDecoder();
+    got.text = await (await small()).text();
+    got.arrayBuffer = dec.decode(await (await small()).arrayBuffer());
+    got.bytes = dec.decode(await (await small()).bytes());
+    got.json = await (await fetch('/small-json')).json();
+    got.blob = await (await (await small()).blob()).text();
+    got.formData = [...(await (await fetch('/small-form')).formData()).entries()];
+    const original = await small();
+    const copy = original.clone();
+    got.clone = [await copy.text(), await original.text()];
+    const streamed = await small();
+    const reader = streamed.body.getReader();
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += dec.decode(value, { stream: true });
+    }
+    got.stream = text;
+    got.unread = (await small()).status;
+    const later = await small();
+    await new Promise((r) => setTimeout(r, 50));
+    got.later = await later.text();
+    const cache = await caches.open('reads');
+    await cache.put('/cached', await small());
+    got.cached = await (await cache.match('/cached')).text();
+    got.twice = await (async () => { const r = await small(); await r.text(); try { await r.text(); return 'read twice'; } catch (e) { return e.name; } })();
+  `,
+    12,
+  );
+  const conns = connectionsOf(t, 'fetch');
+  expect(conns).toHaveLength(12);
+  const expected = [
+    SMALL,
+    SMALL,
+    SMALL,
+    '{"a":1}',
+    SMALL,
+    'a=1&b=%C3%A9',
+    SMALL,
+    SMALL,
+    SMALL,
+    SMALL,
+    SMALL,
+    SMALL,
+  ];
+  conns.forEach((c, i) => {
+    const evs = eventsOf(t, c.id);
+    expect(kinds(evs), c.url).toEqual(['open', 'receive', 'close']);
+    const receive = evs[1] as ExportedEvent;
+    expect(receive, `connection ${i + 1}`).toMatchObject({
+      status: 200,
+      data: { text: expected[i] },
+      size: Buffer.byteLength(expected[i] as string),
+      truncated: false,
+    });
+    expect(receive.responseHeaders).toContainEqual([
+      'content-length',
+      String(Buffer.byteLength(expected[i] as string)),
+    ]);
+  });
+  // The page's own reads are untouched.
+  expect(await got()).toEqual({
+    text: SMALL,
+    arrayBuffer: SMALL,
+    bytes: SMALL,
+    json: { a: 1 },
+    blob: SMALL,
+    formData: [
+      ['a', '1'],
+      ['b', 'é'],
+    ],
+    clone: [SMALL, SMALL],
+    stream: SMALL,
+    unread: 200,
+    later: SMALL,
+    cached: SMALL,
+    twice: 'TypeError',
+  });
 });

@@ -863,6 +863,14 @@
     } catch (e) {
       stacks.fetchRejection = stackFacts(e.stack);
     }
+    // Rejections made inside the hook's body-method wrappers (read after use).
+    for (const method of ['text', 'json', 'arrayBuffer', 'blob']) {
+      try {
+        await res[method]();
+      } catch (e) {
+        stacks[`response_${method}_again`] = stackFacts(e.stack);
+      }
+    }
 
     // Request object and init, bodies, headers.
     const req = new Request(`${base}/echo`, {
