@@ -22,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { medianOf } from '../../lib/patterns/median';
 import { readBody, startServer, type TestServer } from '../../tests/e2e/support/server';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, EXTENSION_DIR, freePort } from '../lib/chromium';
-import { CdpSession, listTargets, poll } from '../lib/devtools';
+import { CdpSession, listTargets, openWirescopeInDevTools, poll } from '../lib/devtools';
 import { cpuByKind, cpuSince, type ProcessKind } from '../lib/process-cpu';
 import { ratioInterval } from '../lib/ratio-interval';
 
@@ -43,6 +43,10 @@ interface Mode {
   extension?: string;
   panelOpen?: boolean;
   extraListener?: boolean;
+  /** Opens the real DevTools window on the page (and selects Wirescope's panel when the extension is loaded). */
+  devtools?: boolean;
+  /** The mode its ratios are taken against, when not "without extension". */
+  against?: Mode;
 }
 const BASELINE: Mode = { name: 'without extension' };
 const MODES: Mode[] = [
@@ -51,6 +55,22 @@ const MODES: Mode[] = [
   { name: 'extension, panel closed', extension: EXTENSION_DIR },
   { name: 'extension, panel open', extension: EXTENSION_DIR, panelOpen: true },
 ];
+/**
+ * BENCH_DEVTOOLS=1 also measures with the real DevTools window open on the
+ * page, as a user debugging it has: DevTools alone (against no DevTools), and
+ * the extension with its panel selected in DevTools (against DevTools alone,
+ * the cost Wirescope adds to a debugging session). DevTools' own
+ * instrumentation records every request and frame, so these runs are slower.
+ */
+if (process.env.BENCH_DEVTOOLS) {
+  const devtoolsAlone: Mode = { name: 'DevTools open, no extension', devtools: true };
+  MODES.push(devtoolsAlone, {
+    name: 'extension, panel in DevTools',
+    extension: EXTENSION_DIR,
+    devtools: true,
+    against: devtoolsAlone,
+  });
+}
 /**
  * BENCH_COMPARE=<another build's chrome-mv3 directory> also measures that
  * build, in the same browsers' rounds: a change is judged against its
@@ -257,6 +277,27 @@ async function openPanel(debugPort: number, extensionDir: string): Promise<void>
   await new Promise((r) => setTimeout(r, 1500));
 }
 
+/** Waits for the DevTools window that --auto-open-devtools-for-tabs opens; selects Wirescope's panel in it. */
+async function openDevTools(debugPort: number, extensionDir: string | undefined): Promise<void> {
+  if (extensionDir) {
+    const panel = await withTimeout(
+      'the panel in DevTools',
+      openWirescopeInDevTools(debugPort, unpackedExtensionId(extensionDir)),
+      60_000,
+    );
+    panel.close();
+  } else {
+    await poll(
+      'the DevTools front-end',
+      async () =>
+        (await listTargets(debugPort)).find((t) => t.url.startsWith('devtools://devtools/bundled/')),
+      WAIT_MS,
+    );
+  }
+  // Let DevTools finish loading (and the panel receive its replay) before timing starts.
+  await new Promise((r) => setTimeout(r, 2000));
+}
+
 async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): Promise<BrowserRun> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'wirescope-bench-'));
   const debugPort = await freePort();
@@ -266,6 +307,7 @@ async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): 
     `--user-data-dir=${userDataDir}`,
     `--remote-debugging-port=${debugPort}`,
   ];
+  if (mode.devtools) args.push('--auto-open-devtools-for-tabs');
   if (mode.extension)
     args.push(`--disable-extensions-except=${mode.extension}`, `--load-extension=${mode.extension}`);
   args.push(`${server.origin}/bench.html${mode.extraListener ? '?extra-listener' : ''}`);
@@ -285,6 +327,7 @@ async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): 
   progress(`${mode.name}: browser ${chromium.pid} started`);
   try {
     if (mode.extension && mode.panelOpen) await openPanel(debugPort, mode.extension);
+    if (mode.devtools) await openDevTools(debugPort, mode.extension);
     protocol.open();
     progress(`${mode.name}: page released`);
     return await Promise.race([
@@ -380,6 +423,8 @@ export async function run(): Promise<string[]> {
     `page overhead (median of ${ROUNDS} browsers x ${REPEATS} runs; ${FLOOD} WS messages each way, ${FETCHES} sequential fetches of fixed-length and of chunked responses; target ratio <= 1.10)`,
     '  each ratio to "without extension" has its 90% interval, resampling whole browsers',
   ];
+  for (const mode of modes)
+    if (mode.against) lines.push(`  "${mode.name}" is taken against "${mode.against.name}" instead`);
   const column = 30;
   lines.push(`  ${'workload'.padEnd(23)}${modes.map((m) => m.name.padStart(column)).join('')}`);
   for (const workload of WORKLOADS) {
@@ -388,7 +433,8 @@ export async function run(): Promise<string[]> {
       const samples = times.get(`${mode.name}|${workload}`) ?? [];
       const ms = `${medianOf(samples.flat()).toFixed(0)} ms`;
       if (mode === BASELINE) return ms.padStart(column);
-      const { ratio, low, high } = ratioInterval(samples, base);
+      const against = mode.against ? (times.get(`${mode.against.name}|${workload}`) ?? []) : base;
+      const { ratio, low, high } = ratioInterval(samples, against);
       return `${ms} x${ratio.toFixed(3)} (${low.toFixed(2)}-${high.toFixed(2)})`.padStart(column);
     });
     lines.push(`  ${workload.padEnd(23)}${cells.join('')}`);
