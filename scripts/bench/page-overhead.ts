@@ -7,7 +7,8 @@
 // workloads itself and posts its timings to the bench server. (A Playwright or
 // Puppeteer page session records every WebSocket frame and request over CDP;
 // that instrumentation alone tripled the flood times in an earlier version of
-// this bench and hid the extension's cost inside its own.)
+// this bench and hid the extension's cost inside its own.) Only the opt-in
+// BENCH_DEVTOOLS modes attach one, the real DevTools, on purpose.
 //
 // A reference row, "one more listener", runs the same page without the
 // extension but with a single extra, empty 'message' listener on the flooded
