@@ -23,7 +23,13 @@ import { join, resolve } from 'node:path';
 import { medianOf } from '../../lib/patterns/median';
 import { readBody, startServer, type TestServer } from '../../tests/e2e/support/server';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, EXTENSION_DIR, freePort } from '../lib/chromium';
-import { CdpSession, listTargets, openWirescopeInDevTools, poll } from '../lib/devtools';
+import {
+  CdpSession,
+  listTargets,
+  openWirescopeInDevTools,
+  poll,
+  waitForDevToolsFrontEnd,
+} from '../lib/devtools';
 import { cpuByKind, cpuSince, type ProcessKind } from '../lib/process-cpu';
 import { ratioInterval } from '../lib/ratio-interval';
 
@@ -288,12 +294,7 @@ async function openDevTools(debugPort: number, extensionDir: string | undefined)
     );
     panel.close();
   } else {
-    await poll(
-      'the DevTools front-end',
-      async () =>
-        (await listTargets(debugPort)).find((t) => t.url.startsWith('devtools://devtools/bundled/')),
-      WAIT_MS,
-    );
+    await waitForDevToolsFrontEnd(debugPort);
   }
   // Let DevTools finish loading (and the panel receive its replay) before timing starts.
   await new Promise((r) => setTimeout(r, 2000));

@@ -97,6 +97,15 @@ export interface DevToolsPanel {
   close(): void;
 }
 
+/** The DevTools window's front-end target, once --auto-open-devtools-for-tabs has opened it. */
+export function waitForDevToolsFrontEnd(debugPort: number): Promise<TargetInfo> {
+  return poll(
+    'the DevTools front-end',
+    async () => (await listTargets(debugPort)).find((t) => t.url.startsWith('devtools://devtools/bundled/')),
+    20_000,
+  );
+}
+
 /**
  * Selects Wirescope's panel in the DevTools window that --auto-open-devtools-for-tabs
  * opened, and attaches to the panel's frame.
@@ -105,11 +114,7 @@ export async function openWirescopeInDevTools(
   debugPort: number,
   extensionId: string,
 ): Promise<DevToolsPanel> {
-  const front = await poll(
-    'the DevTools front-end',
-    async () => (await listTargets(debugPort)).find((t) => t.url.startsWith('devtools://devtools/bundled/')),
-    20_000,
-  );
+  const front = await waitForDevToolsFrontEnd(debugPort);
   if (!front.webSocketDebuggerUrl) throw new Error('DevTools front-end has no debugger URL');
   const devtools = await CdpSession.connect(front.webSocketDebuggerUrl);
   const prefix = `chrome-extension://${extensionId}`;

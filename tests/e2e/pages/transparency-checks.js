@@ -863,7 +863,7 @@
     } catch (e) {
       stacks.fetchRejection = stackFacts(e.stack);
     }
-    // Rejections made inside the hook's body-method wrappers (read after use).
+    // Body reads rejected after use: a hook wrapping these methods must add no frames.
     for (const method of ['text', 'json', 'arrayBuffer', 'blob']) {
       try {
         await res[method]();
