@@ -4,6 +4,7 @@ import { App, type ImportedTimeline } from '../../components/App';
 import type { PanelSettings } from '../../components/settings';
 import { importFile } from '../../lib/import';
 import { PatternDetector } from '../../lib/patterns';
+import { RenderScheduler } from '../../lib/timeline/render-cadence';
 import { TimelineStore } from '../../lib/timeline/store';
 import { connectToTab, inspectedTabId } from './connection';
 import { loadSettings, saveSettings } from './settings-storage';
@@ -59,7 +60,7 @@ async function start(el: HTMLElement): Promise<void> {
   const settings = await loadSettings();
   store.preserveLog = settings.preserveLog;
   let version = 0;
-  let rerender = () => {};
+  let changed = (_records: number) => {};
   const connection =
     tabId !== null
       ? connectToTab(
@@ -68,7 +69,7 @@ async function start(el: HTMLElement): Promise<void> {
           (msg) => {
             store.ingest(msg);
             detector.update(store, Date.now());
-            rerender();
+            changed(msg.records.length);
           },
           () => {},
         )
@@ -94,32 +95,11 @@ async function start(el: HTMLElement): Promise<void> {
       />,
       el,
     );
-  // Coalesce batches into renders. The first change after a quiet spell shows
-  // within 50 ms; while traffic keeps coming, renders are at least 300 ms
-  // apart and take at most about a fifth of the panel's time (the next waits
-  // four times as long as the last took): under a flood, each render's
-  // layout, not the number of new rows, is what costs (at 200 ms apart,
-  // renders were about half the panel's CPU). A timer, not rAF: rAF stops
-  // while a docked panel is hidden, and its state must stay current.
-  const SUSTAINED_RENDER_MS = 300;
-  let scheduled = false;
-  let lastRenderAt = 0;
-  let lastRenderMs = 0;
-  rerender = () => {
-    if (scheduled) return;
-    scheduled = true;
-    const quiet = performance.now() - lastRenderAt > 1000;
-    setTimeout(
-      () => {
-        scheduled = false;
-        version++;
-        lastRenderAt = performance.now();
-        draw();
-        lastRenderMs = performance.now() - lastRenderAt;
-      },
-      quiet ? 50 : Math.max(SUSTAINED_RENDER_MS, 4 * lastRenderMs),
-    );
-  };
+  const scheduler = new RenderScheduler(() => {
+    version++;
+    draw();
+  });
+  changed = (records) => scheduler.changed(records);
   draw();
   // Channel states (held / gap / waiting) change with time, not only with traffic.
   let seen = detector.version;
@@ -127,7 +107,7 @@ async function start(el: HTMLElement): Promise<void> {
     detector.update(store, Date.now());
     if (detector.version !== seen) {
       seen = detector.version;
-      rerender();
+      changed(0);
     }
   }, 250);
 }

@@ -1,0 +1,116 @@
+// When the live panel redraws. Each redraw costs the same whatever it shows
+// (the rows in view are laid out and painted again, the overview redrawn), and
+// on a loaded machine every millisecond the panel spends is taken from the
+// page it inspects. So: the first change after a quiet spell shows at once;
+// steady traffic redraws a few times a second; a flood (more records a second
+// than anyone can read row by row) redraws once a second, and as soon as it
+// pauses. The store itself is always current; only drawing waits.
+
+export interface RenderCadenceOptions {
+  /** Delay of the first redraw after a quiet spell. */
+  firstMs: number;
+  /** No redraw for this long means the panel was quiet. */
+  quietMs: number;
+  /** Least time between redraws under steady traffic. */
+  steadyMs: number;
+  /** Records per second from which traffic counts as a flood. */
+  floodRate: number;
+  /** Least time between redraws during a flood. */
+  floodMs: number;
+  /** During a flood, redraw early once no change came for this long. */
+  settleMs: number;
+  /** Largest share of the panel's time redraws may take, however slow they get. */
+  maxRenderShare: number;
+}
+
+export const RENDER_CADENCE: RenderCadenceOptions = {
+  firstMs: 50,
+  quietMs: 1000,
+  steadyMs: 300,
+  floodRate: 500,
+  floodMs: 1000,
+  settleMs: 200,
+  maxRenderShare: 0.2,
+};
+
+export interface Timers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const globalTimers: Timers = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export class RenderScheduler {
+  private lastRenderAt = Number.NEGATIVE_INFINITY;
+  private lastRenderMs = 0;
+  /** Records that arrived since the last redraw. */
+  private pending = 0;
+  /** Records per second over the interval that ended with the last redraw. */
+  private rate = 0;
+  private due: unknown = null;
+  private settle: unknown = null;
+  private flood = false;
+
+  constructor(
+    private readonly render: () => void,
+    private readonly options: RenderCadenceOptions = RENDER_CADENCE,
+    private readonly timers: Timers = globalTimers,
+  ) {}
+
+  /** Something changed (`records` new ones, or 0 for other state): a redraw will follow. */
+  changed(records = 0): void {
+    this.pending += Math.max(0, records);
+    if (this.due !== null) {
+      if (this.flood) this.armSettle();
+      return;
+    }
+    const o = this.options;
+    const now = this.timers.now();
+    const sinceLast = now - this.lastRenderAt;
+    let delay: number;
+    if (sinceLast > o.quietMs) {
+      this.flood = false;
+      delay = o.firstMs;
+    } else {
+      const pendingRate = sinceLast > 0 ? (this.pending * 1000) / sinceLast : 0;
+      this.flood = this.rate >= o.floodRate || pendingRate >= o.floodRate;
+      delay = Math.max(this.flood ? o.floodMs : o.steadyMs, this.lastRenderMs * (1 / o.maxRenderShare - 1));
+    }
+    this.due = this.timers.setTimeout(() => this.run(), delay);
+    if (this.flood) this.armSettle();
+  }
+
+  /** Whether a redraw is waiting (for tests and diagnostics). */
+  get scheduled(): boolean {
+    return this.due !== null;
+  }
+
+  /** Drops any waiting redraw. */
+  cancel(): void {
+    if (this.due !== null) this.timers.clearTimeout(this.due);
+    if (this.settle !== null) this.timers.clearTimeout(this.settle);
+    this.due = null;
+    this.settle = null;
+  }
+
+  private armSettle(): void {
+    if (this.settle !== null) this.timers.clearTimeout(this.settle);
+    this.settle = this.timers.setTimeout(() => this.run(), this.options.settleMs);
+  }
+
+  private run(): void {
+    this.cancel();
+    const start = this.timers.now();
+    const interval = start - this.lastRenderAt;
+    this.rate = interval > 0 && Number.isFinite(interval) ? (this.pending * 1000) / interval : 0;
+    this.pending = 0;
+    this.lastRenderAt = start;
+    this.render();
+    this.lastRenderMs = this.timers.now() - start;
+  }
+}

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { RENDER_CADENCE, RenderScheduler, type Timers } from '../../lib/timeline/render-cadence';
+
+/** A clock and timers that move only when the test says so. */
+class FakeTimers implements Timers {
+  time = 0;
+  private nextId = 1;
+  private pending = new Map<number, { at: number; fn: () => void }>();
+  now(): number {
+    return this.time;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.pending.set(id, { at: this.time + ms, fn });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+  /** Moves the clock forward by `ms`, firing due timers in order. */
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | null = null;
+      for (const entry of this.pending)
+        if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
+      if (!next) break;
+      this.pending.delete(next[0]);
+      this.time = next[1].at;
+      next[1].fn();
+    }
+    this.time = Math.max(this.time, end);
+  }
+}
+
+/** A scheduler whose renders are logged by time; each render takes `renderMs` of the fake clock. */
+function setup(renderMs = 0) {
+  const timers = new FakeTimers();
+  const renders: number[] = [];
+  const scheduler = new RenderScheduler(
+    () => {
+      renders.push(timers.time);
+      timers.time += renderMs;
+    },
+    RENDER_CADENCE,
+    timers,
+  );
+  /** Delivers `records` every `everyMs` for `forMs`, as the relay's batches do. */
+  const stream = (records: number, everyMs: number, forMs: number) => {
+    for (let t = 0; t < forMs; t += everyMs) {
+      scheduler.changed(records);
+      timers.advance(everyMs);
+    }
+  };
+  return { timers, renders, scheduler, stream };
+}
+
+describe('RenderScheduler', () => {
+  it('shows the first change after a quiet spell within 50 ms', () => {
+    const { timers, renders, scheduler } = setup();
+    timers.advance(5000);
+    scheduler.changed(1);
+    timers.advance(49);
+    expect(renders).toEqual([]);
+    timers.advance(1);
+    expect(renders).toEqual([5050]);
+  });
+
+  it('coalesces changes that arrive while a redraw is waiting into that redraw', () => {
+    const { timers, renders, scheduler } = setup();
+    scheduler.changed(1);
+    scheduler.changed(2);
+    scheduler.changed(0);
+    timers.advance(60);
+    expect(renders).toHaveLength(1);
+    expect(scheduler.scheduled).toBe(false);
+  });
+
+  it('redraws steady traffic every 300 ms', () => {
+    const { renders, stream } = setup();
+    // 10 records a second, one batch each 100 ms, for 3 s.
+    stream(1, 100, 3000);
+    // 50 ms after the first batch, then 300 ms after each batch that follows a redraw.
+    expect(renders.slice(0, 3)).toEqual([50, 400, 700]);
+    const gaps = renders.slice(2).map((t, i) => t - (renders[i + 1] as number));
+    expect(gaps.length).toBeGreaterThan(5);
+    for (const g of gaps) expect(g).toBe(300);
+  });
+
+  it('redraws a flood once a second, after one quick first redraw', () => {
+    const { renders, stream } = setup();
+    // 2,000 records a second for 5 s.
+    stream(200, 100, 5000);
+    // The rate is known from the first batch after the quick redraw on.
+    expect(renders).toEqual([50, 1100, 2100, 3100, 4100]);
+  });
+
+  it('a flood delivered in one large batch waits as a flood', () => {
+    const { timers, renders, scheduler } = setup();
+    scheduler.changed(10);
+    timers.advance(50);
+    expect(renders).toEqual([50]);
+    timers.advance(100);
+    // 5,000 records 100 ms after the last redraw: 50,000 a second.
+    scheduler.changed(5000);
+    timers.advance(150);
+    expect(renders).toEqual([50]);
+  });
+
+  it('redraws a flood 200 ms after it stops, without waiting out the second', () => {
+    const { timers, renders, stream } = setup();
+    stream(200, 100, 1500);
+    const before = renders.length;
+    const stoppedAt = timers.time;
+    timers.advance(2000);
+    expect(renders).toHaveLength(before + 1);
+    const last = renders[renders.length - 1] as number;
+    expect(last - stoppedAt).toBeLessThanOrEqual(200);
+  });
+
+  it('goes back to quick redraws when a flood is followed by a quiet spell', () => {
+    const { timers, renders, scheduler, stream } = setup();
+    stream(200, 100, 3000);
+    timers.advance(3000);
+    const before = renders.length;
+    scheduler.changed(1);
+    timers.advance(50);
+    expect(renders).toHaveLength(before + 1);
+  });
+
+  it('keeps slow redraws to a fifth of the time', () => {
+    const { renders, stream } = setup(200);
+    // Steady traffic, but each redraw takes 200 ms: the next waits 800 ms after it.
+    stream(1, 100, 6000);
+    const gaps = renders.slice(1).map((t, i) => t - (renders[i] as number));
+    expect(gaps.length).toBeGreaterThan(3);
+    for (const g of gaps) expect(g).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('ignores a negative record count', () => {
+    const { renders, stream } = setup();
+    stream(-1000, 100, 3000);
+    expect(renders.slice(0, 4)).toEqual([50, 400, 700, 1000]);
+  });
+
+  it('cancel drops the waiting redraw', () => {
+    const { timers, renders, scheduler } = setup();
+    scheduler.changed(1);
+    scheduler.cancel();
+    timers.advance(2000);
+    expect(renders).toEqual([]);
+  });
+});
