@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseUrl, Route } from '../../lib/patterns/params';
+import { parseUrl, parseUrlWithUrlApi, Route } from '../../lib/patterns/params';
 import { looksLikeRandomId, looksLikeTimestamp, shapeOf } from '../../lib/patterns/shapes';
 
 function routeFor(urls: string[]) {
@@ -125,5 +125,58 @@ describe('endpoint key: volatile parameters', () => {
       ['a', '1,2'],
       ['b', ''],
     ]);
+  });
+});
+
+describe('parseUrl', () => {
+  // Each is parsed twice: the second time its origin and path come from the cache.
+  const urls = [
+    'http://127.0.0.1:8080/ping?i=1',
+    'http://127.0.0.1:8080/ping?i=2&i=3&t=1700000000000',
+    'https://Example.COM:443/a/./b/../c?x=1#frag',
+    'https://example.com/a?x=1#frag?y=2',
+    'https://example.com/a#frag?y=2',
+    'https://example.com/a?',
+    'https://example.com/a?&&x&=y&z=',
+    'https://example.com/a?==&x==1',
+    'https://example.com/socket.io/?EIO=4&transport=polling&t=PZq0Kx8&sid=abc%3D%3D',
+    'https://example.com/q?text=hello+world&p=%E2%9C%93&bad=%zz&pct=%',
+    'https://example.com/q?name=caf\u00e9&sp=a b',
+    'https://example.com/pa th?x=1',
+    ' https://example.com/lead?x=1',
+    'https://example.com/tail ?x=1',
+    'https://example.com/tab\t?x=\n1',
+    'HTTPS://EXAMPLE.com\\back\\slash?x=1',
+    'https://user:pw@example.com/p?x=1',
+    'https://user:p?w@example.com/p?x=1',
+    'wss://example.com/ws?token=abc',
+    'blob:https://example.com/uuid?x=1',
+    'data:text/plain,hello?x=1',
+    'about:blank?x=1',
+    '/relative?x=1',
+    'not a url?x=1',
+    'http://[::1]:80/p?x=1',
+    'http://exa mple.com/p?x=1',
+    'https://example.com/%7Euser?a=%7E&b=~',
+    'https://example.com/p?lone=\ud800',
+  ];
+
+  it('gives what the URL API gives, for plain, encoded, odd and invalid URLs', () => {
+    for (let round = 0; round < 2; round++)
+      for (const u of urls) expect(parseUrl(u), JSON.stringify(u)).toEqual(parseUrlWithUrlApi(u));
+  });
+
+  it('keeps query parameters in first-seen order with repeated names joined', () => {
+    expect(parseUrl('http://h/p?b=2&a=1&b=3&c').params).toEqual([
+      ['b', '2,3'],
+      ['a', '1'],
+      ['c', ''],
+    ]);
+  });
+
+  it('tells URLs apart that share a prefix with different queries', () => {
+    expect(parseUrl('http://h/p?x=1').params).toEqual([['x', '1']]);
+    expect(parseUrl('http://h/p?x=2').params).toEqual([['x', '2']]);
+    expect(parseUrl('http://h/p').params).toEqual([]);
   });
 });
