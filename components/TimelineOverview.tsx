@@ -4,7 +4,7 @@
 // under the cursor. Drawing buckets events per pixel column, so its cost is
 // one pass over the events, throttled while traffic streams in.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { formatClock, formatDuration } from '../lib/format';
 import type { ListEntry } from '../lib/timeline/channels';
 import { EventColumns } from '../lib/timeline/event-columns';
@@ -275,8 +275,9 @@ export function TimelineOverview(props: TimelineOverviewProps) {
 
   // Redraw on new data, at most every REDRAW_MS, and never more than about a
   // tenth of the time: a draw is one pass over every event, so with a long
-  // history the interval grows with what the last draw cost.
-  useEffect(() => {
+  // history the interval grows with what the last draw cost. A layout effect,
+  // so the canvas changes in the same frame as the list, not in a second one.
+  useLayoutEffect(() => {
     const interval = Math.max(REDRAW_MS, 10 * lastDrawCost.current);
     const since = performance.now() - lastDraw.current;
     if (since >= interval) draw();
