@@ -4,7 +4,9 @@
 // page it inspects. So: the first change after a quiet spell shows at once;
 // steady traffic redraws a few times a second; a flood (more records a second
 // than anyone can read row by row) redraws once a second, and as soon as it
-// pauses. The store itself is always current; only drawing waits.
+// pauses. The store itself is always current; only drawing waits. Timers,
+// not requestAnimationFrame: rAF stops while a docked panel is hidden, and its
+// state must stay current.
 
 export interface RenderCadenceOptions {
   /** Delay of the first redraw after a quiet spell. */
@@ -79,7 +81,7 @@ export class RenderScheduler {
     } else {
       const pendingRate = sinceLast > 0 ? (this.pending * 1000) / sinceLast : 0;
       this.flood = this.rate >= o.floodRate || pendingRate >= o.floodRate;
-      delay = Math.max(this.flood ? o.floodMs : o.steadyMs, this.lastRenderMs * (1 / o.maxRenderShare - 1));
+      delay = Math.max(this.flood ? o.floodMs : o.steadyMs, this.leastGap());
     }
     this.due = this.timers.setTimeout(() => this.run(), delay);
     if (this.flood) this.armSettle();
@@ -98,9 +100,14 @@ export class RenderScheduler {
     this.settle = null;
   }
 
+  /** The wait after a redraw that keeps redraws within their share of the time. */
+  private leastGap(): number {
+    return this.lastRenderMs * (1 / this.options.maxRenderShare - 1);
+  }
+
   private armSettle(): void {
     if (this.settle !== null) this.timers.clearTimeout(this.settle);
-    this.settle = this.timers.setTimeout(() => this.run(), this.options.settleMs);
+    this.settle = this.timers.setTimeout(() => this.run(), Math.max(this.options.settleMs, this.leastGap()));
   }
 
   private run(): void {

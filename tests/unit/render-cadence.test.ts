@@ -137,6 +137,18 @@ describe('RenderScheduler', () => {
     for (const g of gaps) expect(g).toBeGreaterThanOrEqual(1000);
   });
 
+  it('keeps slow redraws to a fifth of the time in a flood that pauses often', () => {
+    const { timers, renders, scheduler } = setup(300);
+    // Bursts of 500 records every 350 ms: each pause is long enough to settle.
+    for (let i = 0; i < 20; i++) {
+      scheduler.changed(500);
+      timers.advance(350);
+    }
+    const gaps = renders.slice(1).map((t, i) => t - (renders[i] as number));
+    expect(gaps.length).toBeGreaterThan(3);
+    for (const g of gaps) expect(g).toBeGreaterThanOrEqual(1500);
+  });
+
   it('ignores a negative record count', () => {
     const { renders, stream } = setup();
     stream(-1000, 100, 3000);
