@@ -60,7 +60,11 @@ async function start(el: HTMLElement): Promise<void> {
   const settings = await loadSettings();
   store.preserveLog = settings.preserveLog;
   let version = 0;
-  let changed = (_records: number) => {};
+  // Redraws run from a timer, by when `draw` (defined below, once the connection exists) is ready.
+  const scheduler = new RenderScheduler(() => {
+    version++;
+    draw();
+  });
   const connection =
     tabId !== null
       ? connectToTab(
@@ -69,7 +73,7 @@ async function start(el: HTMLElement): Promise<void> {
           (msg) => {
             store.ingest(msg);
             detector.update(store, Date.now());
-            changed(msg.records.length);
+            scheduler.changed(msg.records.length);
           },
           () => {},
         )
@@ -95,11 +99,6 @@ async function start(el: HTMLElement): Promise<void> {
       />,
       el,
     );
-  const scheduler = new RenderScheduler(() => {
-    version++;
-    draw();
-  });
-  changed = (records) => scheduler.changed(records);
   draw();
   // Channel states (held / gap / waiting) change with time, not only with traffic.
   let seen = detector.version;
@@ -107,7 +106,7 @@ async function start(el: HTMLElement): Promise<void> {
     detector.update(store, Date.now());
     if (detector.version !== seen) {
       seen = detector.version;
-      changed(0);
+      scheduler.changed(0);
     }
   }, 250);
 }

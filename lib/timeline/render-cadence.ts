@@ -55,8 +55,8 @@ export class RenderScheduler {
   /** Records per second over the interval that ended with the last redraw. */
   private rate = 0;
   private due: unknown = null;
+  /** Armed only while a flood's redraw is waiting. */
   private settle: unknown = null;
-  private flood = false;
 
   constructor(
     private readonly render: () => void,
@@ -68,23 +68,20 @@ export class RenderScheduler {
   changed(records = 0): void {
     this.pending += Math.max(0, records);
     if (this.due !== null) {
-      if (this.flood) this.armSettle();
+      if (this.settle !== null) this.armSettle();
       return;
     }
     const o = this.options;
-    const now = this.timers.now();
-    const sinceLast = now - this.lastRenderAt;
-    let delay: number;
-    if (sinceLast > o.quietMs) {
-      this.flood = false;
-      delay = o.firstMs;
-    } else {
+    const sinceLast = this.timers.now() - this.lastRenderAt;
+    let flood = false;
+    let delay = o.firstMs;
+    if (sinceLast <= o.quietMs) {
       const pendingRate = sinceLast > 0 ? (this.pending * 1000) / sinceLast : 0;
-      this.flood = this.rate >= o.floodRate || pendingRate >= o.floodRate;
-      delay = Math.max(this.flood ? o.floodMs : o.steadyMs, this.leastGap());
+      flood = this.rate >= o.floodRate || pendingRate >= o.floodRate;
+      delay = Math.max(flood ? o.floodMs : o.steadyMs, this.leastGap());
     }
     this.due = this.timers.setTimeout(() => this.run(), delay);
-    if (this.flood) this.armSettle();
+    if (flood) this.armSettle();
   }
 
   /** Whether a redraw is waiting (for tests and diagnostics). */
