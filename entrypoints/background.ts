@@ -1,5 +1,5 @@
 import { browser } from 'wxt/browser';
-import { PANEL_PORT, parseRelayHello, RELAY_PORT } from '../lib/protocol';
+import { PANEL_PORT, parsePanelToBackground, parseRelayHello, RELAY_PORT } from '../lib/protocol';
 import { Router } from '../lib/router';
 
 export default defineBackground(() => {
@@ -10,26 +10,32 @@ export default defineBackground(() => {
     },
   });
 
-  browser.runtime.onConnect.addListener((port) => {
-    if (port.name === PANEL_PORT) {
-      router.panelConnected(port);
-      port.onMessage.addListener((message: unknown) => router.panelMessage(port, message));
-      port.onDisconnect.addListener(() => router.panelDisconnected(port));
-    } else if (port.name === RELAY_PORT) {
-      const tabId = port.sender?.tab?.id;
-      const frameId = port.sender?.frameId;
-      router.relayConnected(port, tabId);
-      port.onDisconnect.addListener(() => router.relayDisconnected(port, tabId));
-      // Chrome: the tab's panels read this port themselves (see lib/router.ts).
-      if (import.meta.env.FIREFOX)
+  // Firefox only: panels and relays meet here and records are forwarded.
+  // Chrome's panels link to relays themselves, and a background listening for
+  // connections would receive (and decode) every relay's stream for nothing.
+  if (import.meta.env.FIREFOX) {
+    browser.runtime.onConnect.addListener((port) => {
+      if (port.name === PANEL_PORT) {
+        router.panelConnected(port);
+        port.onMessage.addListener((message: unknown) => router.panelMessage(port, message));
+        port.onDisconnect.addListener(() => router.panelDisconnected(port));
+      } else if (port.name === RELAY_PORT) {
+        const tabId = port.sender?.tab?.id;
+        const frameId = port.sender?.frameId;
+        router.relayConnected(port, tabId);
+        port.onDisconnect.addListener(() => router.relayDisconnected(port, tabId));
         port.onMessage.addListener((message: unknown) => router.relayMessage(tabId, frameId, message));
-    } else {
-      port.disconnect();
-    }
-  });
+      } else {
+        port.disconnect();
+      }
+    });
+  }
 
   browser.runtime.onMessage.addListener((message: unknown, sender) => {
-    if (!parseRelayHello(message)) return undefined;
-    return Promise.resolve(router.hello(sender.tab?.id));
+    if (parseRelayHello(message)) return Promise.resolve(router.hello(sender.tab?.id));
+    // Chrome: a panel's payload cap, remembered for documents that start later.
+    const config = parsePanelToBackground(message);
+    if (config?.t === 'panel-config') router.rememberPayloadCap(config.tabId, config.payloadCap);
+    return undefined;
   });
 });

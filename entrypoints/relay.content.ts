@@ -2,19 +2,22 @@ import { browser } from 'wxt/browser';
 import type { DocumentInfo } from '../lib/model';
 import {
   type HookConfig,
+  PANEL_LINK,
   PROTOCOL_VERSION,
-  parseBackgroundToRelay,
   parseHelloReply,
+  parseToRelay,
   RELAY_PORT,
+  type RecordsMessage,
 } from '../lib/protocol';
-import { RelayCore } from '../lib/relay/core';
+import { RelayCore, type RelaySubscription } from '../lib/relay/core';
 import { randomDocumentId } from '../lib/relay/doc-id';
 import { acceptHookPort } from '../lib/relay/handshake';
 
 const FLUSH_MS = 100;
 
 // Isolated world, document_start, every frame: receives the hook's port,
-// keeps this document's history and streams it to the background on demand.
+// keeps this document's history and streams it to whoever subscribes: each
+// panel that links to this frame (Chrome), or the background (Firefox).
 export default defineContentScript({
   matches: ['<all_urls>'],
   runAt: 'document_start',
@@ -30,17 +33,16 @@ export default defineContentScript({
       top: window === window.top,
       startedAt: performance.timeOrigin + performance.now(),
     };
-    let port: ReturnType<typeof browser.runtime.connect> | null = null;
+    type Port = ReturnType<typeof browser.runtime.connect>;
+    let backgroundPort: { port: Port; subscription: RelaySubscription } | null = null;
     let timer: ReturnType<typeof setTimeout> | null = null;
     let hookPort: MessagePort | null = null;
 
-    const core = new RelayCore({
-      doc,
-      send: (msg) => {
-        doc.title = document.title;
-        port?.postMessage(msg);
-      },
-    });
+    const core = new RelayCore({ doc });
+    const sendTo = (port: Port) => (msg: RecordsMessage) => {
+      doc.title = document.title;
+      port.postMessage(msg);
+    };
 
     const scheduleFlush = () => {
       if (timer !== null) return;
@@ -56,21 +58,55 @@ export default defineContentScript({
       hookPort?.postMessage(config);
     };
 
-    // Each subscribe opens a fresh port: in Chrome a connection reaches only the
-    // panels open when it was made, so a newly opened panel needs a new one.
-    const startStreaming = () => {
-      port?.disconnect();
-      const opened = browser.runtime.connect({ name: RELAY_PORT });
-      port = opened;
-      opened.onDisconnect.addListener(() => {
-        if (port !== opened) return;
+    const setPayloadCap = (cap: number) => {
+      if (cap === core.payloadCap) return;
+      core.payloadCap = cap;
+      sendConfigToHook();
+    };
+
+    // Firefox: the background subscribes this relay for the tab's panels and
+    // forwards what it streams. Each subscribe opens a fresh port and replays.
+    const streamToBackground = () => {
+      if (backgroundPort) {
+        backgroundPort.subscription.unsubscribe();
+        backgroundPort.port.disconnect();
+      }
+      const port = browser.runtime.connect({ name: RELAY_PORT });
+      const current = { port, subscription: core.subscribe(sendTo(port)) };
+      backgroundPort = current;
+      port.onDisconnect.addListener(() => {
         // Background gone or every panel closed: keep recording, stop streaming.
-        port = null;
-        core.unsubscribe();
+        current.subscription.unsubscribe();
+        if (backgroundPort === current) backgroundPort = null;
       });
-      core.subscribe();
       scheduleFlush();
     };
+
+    // Chrome: each panel of this tab links to this frame itself; its stream
+    // lives exactly as long as the panel's port.
+    browser.runtime.onConnect.addListener((port: Port) => {
+      if (port.name !== PANEL_LINK) return;
+      const subscription = core.subscribe(sendTo(port));
+      port.onMessage.addListener((message: unknown) => {
+        const msg = parseToRelay(message);
+        if (msg?.t === 'config') setPayloadCap(msg.payloadCap);
+      });
+      port.onDisconnect.addListener(() => subscription.unsubscribe());
+      scheduleFlush();
+    });
+
+    const sayHello = () =>
+      browser.runtime
+        .sendMessage({ v: PROTOCOL_VERSION, t: 'hello' })
+        .then((reply: unknown) => {
+          const parsed = parseHelloReply(reply);
+          if (!parsed) return;
+          setPayloadCap(parsed.payloadCap);
+          if (parsed.subscribed) streamToBackground();
+        })
+        .catch(() => {
+          // No background listening (extension updating): keep recording locally.
+        });
 
     acceptHookPort(
       {
@@ -98,24 +134,15 @@ export default defineContentScript({
     );
 
     browser.runtime.onMessage.addListener((message: unknown) => {
-      const msg = parseBackgroundToRelay(message);
+      const msg = parseToRelay(message);
       if (!msg) return;
-      core.payloadCap = msg.payloadCap;
-      sendConfigToHook();
-      if (msg.t === 'subscribe') startStreaming();
+      setPayloadCap(msg.payloadCap);
+      if (msg.t === 'subscribe') streamToBackground();
+      // A panel opened: the hello tells it this frame exists (and where).
+      else if (msg.t === 'announce') void sayHello();
     });
 
-    browser.runtime
-      .sendMessage({ v: PROTOCOL_VERSION, t: 'hello' })
-      .then((reply: unknown) => {
-        const parsed = parseHelloReply(reply);
-        if (!parsed) return;
-        core.payloadCap = parsed.payloadCap;
-        sendConfigToHook();
-        if (parsed.subscribed) startStreaming();
-      })
-      .catch(() => {
-        // No background listening (extension updating): keep recording locally.
-      });
+    // The hello also tells open panels of this tab to link to this frame.
+    void sayHello();
   },
 });

@@ -29,9 +29,11 @@ import {
 
 export const PROTOCOL_VERSION = 1;
 
-/** Port names used with runtime.connect. */
+/** Port names: relay -> background and panel -> background (runtime.connect, Firefox). */
 export const RELAY_PORT = 'wirescope-relay';
 export const PANEL_PORT = 'wirescope-panel';
+/** Port name: panel -> one frame's relay (tabs.connect, Chrome). */
+export const PANEL_LINK = 'wirescope-panel-link';
 
 /**
  * DOM event names for the one-time hook/relay handshake at document_start.
@@ -143,10 +145,19 @@ export interface RelaySubscribe {
   t: 'subscribe';
   payloadCap: number;
 }
-/** Background -> relays: new settings. */
+/** Background -> relays, or panel -> relay over its link: new settings. */
 export interface RelayConfig {
   v: typeof PROTOCOL_VERSION;
   t: 'config';
+  payloadCap: number;
+}
+/**
+ * Panel -> every relay of its tab (tabs.sendMessage, Chrome): a panel has
+ * opened; say hello again so it can link to this frame.
+ */
+export interface RelayAnnounce {
+  v: typeof PROTOCOL_VERSION;
+  t: 'announce';
   payloadCap: number;
 }
 
@@ -204,7 +215,7 @@ export interface PanelPing {
 
 export type PanelToBackground = PanelSubscribe | PanelConfig | PanelPing;
 export type BackgroundToPanel = PanelRecords;
-export type BackgroundToRelay = RelaySubscribe | RelayConfig;
+export type ToRelay = RelaySubscribe | RelayConfig | RelayAnnounce;
 
 // ---------------------------------------------------------------------------
 // validators
@@ -406,10 +417,12 @@ export function parsePanelToBackground(v: unknown): PanelToBackground | null {
   return null;
 }
 
-export function parseBackgroundToRelay(v: unknown): BackgroundToRelay | null {
+/** What a relay accepts from the extension: runtime messages, and (config only) its panel links. */
+export function parseToRelay(v: unknown): ToRelay | null {
   if (!hasVersion(v) || !isPayloadCap(v.payloadCap)) return null;
   if (v.t === 'subscribe') return { v: PROTOCOL_VERSION, t: 'subscribe', payloadCap: v.payloadCap };
   if (v.t === 'config') return { v: PROTOCOL_VERSION, t: 'config', payloadCap: v.payloadCap };
+  if (v.t === 'announce') return { v: PROTOCOL_VERSION, t: 'announce', payloadCap: v.payloadCap };
   return null;
 }
 

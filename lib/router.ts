@@ -1,18 +1,15 @@
-// The background's routing, free of extension APIs: relays (one per frame)
-// stream records; panels (DevTools or popped out) subscribe to a tab. Records
-// go only to the panels of their own tab, and relays stream only while a
-// panel for their tab exists.
+// The background's routing, free of extension APIs.
 //
-// Two ways records reach a panel:
-// - direct (Chrome): a relay's runtime.connect reaches every extension page
-//   listening, panels included, and each panel reads its own tab's relays.
-//   The background holds its end without listening to it (in Chrome, one end
-//   disconnecting closes the port for all), so it does no per-record work:
-//   measured, that work was a fifth of the extension's CPU under a flood.
-//   It still disconnects a tab's relays when the tab's last panel leaves.
-// - forwarded (Firefox): the background reads the relay's port and forwards
-//   each batch to the tab's panels. Firefox does not promise that a docked
-//   DevTools panel receives content-script connections.
+// Firefox: relays (one per frame) stream records to the background, which
+// forwards each batch to the panels (DevTools or popped out) subscribed to
+// their tab; relays stream only while a panel for their tab exists. Firefox
+// does not promise that a docked DevTools panel receives content-script
+// connections, so the background stays in the path.
+//
+// Chrome: panels link to their tab's relays directly (tabs.connect), and the
+// background only remembers each tab's payload cap for the hello of documents
+// that start later. Measured before the change, holding an end of every relay
+// port cost the background a fifth of the extension's CPU under a flood.
 
 import {
   DEFAULT_PAYLOAD_CAP,
@@ -90,6 +87,11 @@ export class Router {
       for (const relay of this.relaysByTab.get(entry.tabId) ?? []) relay.disconnect();
       this.relaysByTab.delete(entry.tabId);
     }
+  }
+
+  /** A panel's new payload cap for its tab, without a port (Chrome). */
+  rememberPayloadCap(tabId: number, payloadCap: number): void {
+    this.payloadCaps.set(tabId, payloadCap);
   }
 
   hello(tabId: number | undefined): HelloReply {

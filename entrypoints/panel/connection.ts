@@ -1,11 +1,12 @@
 import { browser } from 'wxt/browser';
 import {
+  PANEL_LINK,
   PANEL_PORT,
   type PanelRecords,
   PROTOCOL_VERSION,
   parsePanelRecords,
   parseRecordsMessage,
-  RELAY_PORT,
+  parseRelayHello,
 } from '../../lib/protocol';
 
 export interface PanelConnection {
@@ -14,31 +15,87 @@ export interface PanelConnection {
 
 type Port = ReturnType<typeof browser.runtime.connect>;
 
+/** Chrome's MessageSender and tabs.connect also know documents (Chrome 106+). */
+type ChromeSender = { tab?: { id?: number }; frameId?: number; documentId?: string };
+type ChromeConnectInfo = { name: string; frameId: number; documentId?: string };
+
 /**
- * Chrome: reads the ports of this tab's relays (a relay's runtime.connect
- * reaches every extension page; see lib/router.ts). Every other connection is
- * left alone, never disconnected: in Chrome one end disconnecting closes the
- * port for all its other ends too (another panel's, the background's).
+ * Chrome: links straight to each frame's relay (tabs.connect). A relay says
+ * hello when it starts, and again when a panel announces itself, so every
+ * frame of the tab, present or future, gets a link. Each link streams that
+ * document's history then its live records, for as long as the link lives:
+ * the background carries no records, and closing the panel ends the streams.
  */
-function acceptRelayPorts(tabId: number, onRecords: (msg: PanelRecords) => void, onInvalid: () => void) {
-  browser.runtime.onConnect.addListener((port: Port) => {
-    const sender = port.sender;
-    if (port.name !== RELAY_PORT || sender?.tab?.id !== tabId) return;
-    const frameId = sender.frameId ?? 0;
+function linkToRelays(
+  tabId: number,
+  initialCap: number,
+  onRecords: (msg: PanelRecords) => void,
+  onInvalid: () => void,
+): PanelConnection {
+  let cap = initialCap;
+  const links = new Map<string, Port>();
+  let unkeyed = 0;
+  const link = (frameId: number, documentId: string | undefined) => {
+    // A document links once, however many hellos it sends.
+    const key = documentId ?? `frame ${frameId} #${++unkeyed}`;
+    if (links.has(key)) return;
+    const info: ChromeConnectInfo = { name: PANEL_LINK, frameId, ...(documentId ? { documentId } : {}) };
+    const port = browser.tabs.connect(tabId, info);
+    links.set(key, port);
     port.onMessage.addListener((message: unknown) => {
       const msg = parseRecordsMessage(message);
       if (msg) onRecords({ ...msg, t: 'panel-records', tabId, frameId });
       else onInvalid();
     });
+    port.onDisconnect.addListener(() => {
+      if (links.get(key) === port) links.delete(key);
+    });
+    port.postMessage({ v: PROTOCOL_VERSION, t: 'config', payloadCap: cap });
+  };
+  browser.runtime.onMessage.addListener((message: unknown, sender: ChromeSender) => {
+    const frameId = sender.frameId;
+    if (parseRelayHello(message) && sender.tab?.id === tabId && frameId !== undefined)
+      link(frameId, sender.documentId);
+    // No answer: the background answers hellos.
+    return undefined;
   });
+  const tellBackground = () =>
+    browser.runtime
+      .sendMessage({ v: PROTOCOL_VERSION, t: 'panel-config', tabId, payloadCap: cap })
+      .catch(() => {});
+  void tellBackground();
+  browser.tabs.sendMessage(tabId, { v: PROTOCOL_VERSION, t: 'announce', payloadCap: cap }).catch(() => {
+    // No relay in the tab (yet, or a page extensions cannot enter).
+  });
+  return {
+    setPayloadCap(next) {
+      cap = next;
+      for (const port of links.values())
+        port.postMessage({ v: PROTOCOL_VERSION, t: 'config', payloadCap: cap });
+      void tellBackground();
+    },
+  };
+}
+
+/** Streams a tab's records to the panel: Chrome links to the relays, Firefox goes through the background. */
+export function connectToTab(
+  tabId: number,
+  initialCap: number,
+  onRecords: (msg: PanelRecords) => void,
+  onInvalid: () => void,
+): PanelConnection {
+  return import.meta.env.FIREFOX
+    ? subscribeThroughBackground(tabId, initialCap, onRecords, onInvalid)
+    : linkToRelays(tabId, initialCap, onRecords, onInvalid);
 }
 
 /**
- * Subscribes to a tab's records through the background, and re-subscribes if
- * the background restarts (MV3 service workers are stopped when idle); the
- * store drops replayed duplicates by sequence number.
+ * Firefox: subscribes to a tab's records through the background, which
+ * forwards them (Firefox does not promise that a docked DevTools panel
+ * receives content-script connections), and re-subscribes if the background
+ * restarts; the store drops replayed duplicates by sequence number.
  */
-export function connectToTab(
+function subscribeThroughBackground(
   tabId: number,
   initialCap: number,
   onRecords: (msg: PanelRecords) => void,
@@ -51,8 +108,6 @@ export function connectToTab(
     retryMs = 100;
     onRecords(msg);
   };
-  if (!import.meta.env.FIREFOX) acceptRelayPorts(tabId, received, onInvalid);
-
   const connect = () => {
     port = browser.runtime.connect({ name: PANEL_PORT });
     port.onMessage.addListener((message: unknown) => {

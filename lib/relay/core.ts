@@ -1,6 +1,7 @@
 // The relay's logic, free of extension APIs: validates what the hook sends,
-// numbers and stores it, and streams batches to the background while a panel
-// is subscribed (replaying the retained history first).
+// numbers and stores it, and streams batches to each subscriber (a panel's
+// link, or the background's port) from when it subscribes, replaying the
+// retained history first.
 
 import type { CaptureRecord, DocumentInfo } from '../model';
 import {
@@ -25,18 +26,26 @@ interface Outgoing {
 
 export interface RelayCoreOptions {
   doc: DocumentInfo;
-  send: (msg: RecordsMessage) => void;
   maxEvents?: number;
   maxBytes?: number;
+}
+
+/** One listener's stream: what it still has to be sent, in order. */
+interface Subscriber {
+  send: (msg: RecordsMessage) => void;
+  outgoing: Outgoing[];
+  replayPending: boolean;
+}
+
+export interface RelaySubscription {
+  unsubscribe(): void;
 }
 
 export class RelayCore {
   private seq = 0;
   private readonly history: History;
   private readonly loss: LossCounters = { evicted: 0, dropped: 0, invalid: 0 };
-  private streaming = false;
-  private outgoing: Outgoing[] = [];
-  private replayPending = false;
+  private readonly subscribers = new Set<Subscriber>();
   /** Records whose Blob body is still being read, with the promise that fills them. */
   private readonly pending = new Map<CaptureRecord, Promise<void>>();
   payloadCap = DEFAULT_PAYLOAD_CAP;
@@ -74,16 +83,20 @@ export class RelayCore {
         this.pending.set(record, pending);
         void pending.then(() => this.pending.delete(record));
       }
-      if (this.streaming) this.outgoing.push(this.outgoingItem(record, weight));
+      for (const subscriber of this.subscribers) subscriber.outgoing.push(this.outgoingItem(record, weight));
     }
-    return this.streaming && this.outgoing.length > 0;
+    return this.hasOutgoing;
   }
 
-  /** A panel is listening: queue the whole retained history, then stream. */
-  subscribe(): void {
-    this.streaming = true;
-    this.outgoing = this.history.snapshot().map((record) => this.outgoingItem(record, 0));
-    this.replayPending = true;
+  /** Someone is listening: queue the whole retained history for it, then stream. */
+  subscribe(send: (msg: RecordsMessage) => void): RelaySubscription {
+    const subscriber: Subscriber = {
+      send,
+      outgoing: this.history.snapshot().map((record) => this.outgoingItem(record, 0)),
+      replayPending: true,
+    };
+    this.subscribers.add(subscriber);
+    return { unsubscribe: () => this.subscribers.delete(subscriber) };
   }
 
   private outgoingItem(record: CaptureRecord, weight: number): Outgoing {
@@ -93,32 +106,29 @@ export class RelayCore {
     return item;
   }
 
-  unsubscribe(): void {
-    this.streaming = false;
-    this.outgoing = [];
-    this.replayPending = false;
+  /** Sends each subscriber what is ready, in order, in bounded messages. */
+  flush(): void {
+    for (const subscriber of this.subscribers) this.flushTo(subscriber);
   }
 
-  /** Sends what is ready, in order, in bounded messages. */
-  flush(): void {
-    if (!this.streaming) return;
+  private flushTo(subscriber: Subscriber): void {
     let sentAny = false;
-    while (this.outgoing.length > 0 && this.outgoing[0]?.ready) {
+    while (subscriber.outgoing.length > 0 && subscriber.outgoing[0]?.ready) {
       const records: CaptureRecord[] = [];
       let bytes = 0;
       let i = 0;
       while (
-        i < this.outgoing.length &&
+        i < subscriber.outgoing.length &&
         records.length < MAX_RECORDS_PER_MESSAGE &&
         bytes < MAX_BYTES_PER_MESSAGE
       ) {
-        const item = this.outgoing[i];
+        const item = subscriber.outgoing[i];
         if (!item?.ready) break;
         records.push(item.record);
         bytes += item.weight || 200;
         i++;
       }
-      this.outgoing = this.outgoing.slice(i);
+      subscriber.outgoing = subscriber.outgoing.slice(i);
       const msg: RecordsMessage = {
         v: PROTOCOL_VERSION,
         t: 'records',
@@ -126,17 +136,17 @@ export class RelayCore {
         loss: this.lossCounters,
         records,
       };
-      if (this.replayPending) {
+      if (subscriber.replayPending) {
         msg.replayed = true;
-        this.replayPending = false;
+        subscriber.replayPending = false;
       }
-      this.opts.send(msg);
+      subscriber.send(msg);
       sentAny = true;
     }
     // An empty replay still tells the panel this document exists.
-    if (!sentAny && this.replayPending) {
-      this.replayPending = false;
-      this.opts.send({
+    if (!sentAny && subscriber.replayPending) {
+      subscriber.replayPending = false;
+      subscriber.send({
         v: PROTOCOL_VERSION,
         t: 'records',
         doc: this.opts.doc,
@@ -148,6 +158,7 @@ export class RelayCore {
   }
 
   get hasOutgoing(): boolean {
-    return this.outgoing.length > 0;
+    for (const subscriber of this.subscribers) if (subscriber.outgoing.length > 0) return true;
+    return false;
   }
 }

@@ -2,6 +2,7 @@
 // page attaches to tab N, shows what the tab did before it was opened (the
 // relay's retained history), keeps streaming, and shows no other tab's traffic.
 
+import { readFile } from 'node:fs/promises';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { openCapture, type TimelineExport } from './support/capture';
 import { startServer, type TestServer } from './support/server';
@@ -68,4 +69,53 @@ test('the detached panel shows the tab’s earlier traffic, then live traffic, a
   expect(JSON.stringify(timeline)).not.toContain('other-tab');
   expect(new URL(panel.url()).searchParams.get('tabId')).toBe(String(session.tabId));
   await other.close();
+});
+
+test('two panels on one tab each get the whole stream, and closing one leaves the other streaming', async () => {
+  const session = await openCapture(browser, `${server.origin}/chat.html?first=one`);
+  const { page } = session;
+  await session.waitForTimeline((t) => wsTexts(t).length >= 2);
+
+  const second = await browser.context.newPage();
+  await second.goto(`chrome-extension://${browser.extensionId}/panel.html?tabId=${session.tabId}`);
+  const exportSecond = async (): Promise<TimelineExport> => {
+    const [download] = await Promise.all([
+      second.waitForEvent('download'),
+      second.getByRole('button', { name: 'Export timeline' }).click(),
+    ]);
+    return JSON.parse(await readFile(await download.path(), 'utf8')) as TimelineExport;
+  };
+  const waitSecond = async (n: number) => {
+    for (let i = 0; i < 60; i++) {
+      const t = await exportSecond();
+      if (wsTexts(t).length >= n) return t;
+      await second.waitForTimeout(250);
+    }
+    throw new Error(`the second panel never showed ${n} messages`);
+  };
+  // The second panel gets the history made before it opened.
+  expect(wsTexts(await waitSecond(2))).toEqual(['send one', 'receive one']);
+
+  await page.evaluate(() => (window as unknown as { say(t: string): void }).say('two'));
+  expect(wsTexts(await session.waitForTimeline((t) => wsTexts(t).length >= 4))).toEqual([
+    'send one',
+    'receive one',
+    'send two',
+    'receive two',
+  ]);
+
+  // Closing the first panel must not end the second one's stream.
+  await session.panel.close();
+  await page.evaluate(() => (window as unknown as { say(t: string): void }).say('three'));
+  const after = await waitSecond(6);
+  expect(wsTexts(after)).toEqual([
+    'send one',
+    'receive one',
+    'send two',
+    'receive two',
+    'send three',
+    'receive three',
+  ]);
+  expect(after.connections).toHaveLength(1);
+  await second.close();
 });

@@ -7,6 +7,8 @@ import {
   parsePanelRecords,
   parsePanelToBackground,
   parseRecordsMessage,
+  parseRelayHello,
+  parseToRelay,
 } from '../../lib/protocol';
 
 const doc = { docId: 'd1', url: 'http://127.0.0.1/', title: '', top: true, startedAt: 1 };
@@ -144,5 +146,19 @@ describe('records messages', () => {
     expect(
       parsePanelToBackground({ v: 1, t: 'panel-delete-everything', tabId: 1, payloadCap: 1 << 20 }),
     ).toBeNull();
+  });
+
+  it('what a relay is told is checked: subscribe, config and announce with a sane cap, nothing else', () => {
+    const cap = 1 << 20;
+    for (const t of ['subscribe', 'config', 'announce'] as const)
+      expect(parseToRelay({ v: 1, t, payloadCap: cap })).toEqual({ v: PROTOCOL_VERSION, t, payloadCap: cap });
+    expect(parseToRelay({ v: 1, t: 'announce' })).toBeNull();
+    expect(parseToRelay({ v: 1, t: 'announce', payloadCap: -1 })).toBeNull();
+    expect(parseToRelay({ v: 2, t: 'config', payloadCap: cap })).toBeNull();
+    expect(parseToRelay({ v: 1, t: 'records', payloadCap: cap })).toBeNull();
+    for (const junk of [null, undefined, 'config', 7, [], { t: 'config' }])
+      expect(parseToRelay(junk)).toBeNull();
+    expect(parseRelayHello({ v: 1, t: 'hello' })).toEqual({ v: PROTOCOL_VERSION, t: 'hello' });
+    expect(parseRelayHello({ v: 1, t: 'hello-reply' })).toBeNull();
   });
 });

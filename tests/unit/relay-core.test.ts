@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { CaptureRecord } from '../../lib/model';
 import { PROTOCOL_VERSION, type RecordsMessage } from '../../lib/protocol';
-import { RelayCore } from '../../lib/relay/core';
+import { RelayCore, type RelaySubscription } from '../../lib/relay/core';
 import { History } from '../../lib/relay/history';
 
 const doc = { docId: 'doc-1', url: 'http://127.0.0.1/', title: '', top: true, startedAt: 1 };
 
 function makeCore(options: { maxEvents?: number; maxBytes?: number } = {}) {
   const sent: RecordsMessage[] = [];
-  const core = new RelayCore({ doc, send: (m) => sent.push(m), ...options });
-  return { core, sent, records: () => sent.flatMap((m) => m.records) };
+  const core = new RelayCore({ doc, ...options });
+  let subscription: RelaySubscription | null = null;
+  const subscribe = () => {
+    subscription = core.subscribe((m) => sent.push(m));
+  };
+  const unsubscribe = () => subscription?.unsubscribe();
+  return { core, sent, records: () => sent.flatMap((m) => m.records), subscribe, unsubscribe };
 }
 
 const conn = (id = 1) => ({ r: 'conn', id, time: 10, transport: 'websocket', url: 'ws://127.0.0.1/x' });
@@ -30,12 +35,12 @@ const batch = (records: unknown[], extra: Record<string, unknown> = {}) => ({
 
 describe('RelayCore', () => {
   it('numbers records densely and keeps them until a panel subscribes, then replays and streams', () => {
-    const { core, sent, records } = makeCore();
+    const { core, sent, records, subscribe } = makeCore();
     expect(core.acceptHookMessage(batch([conn(), ev('a'), ev('b')]))).toBe(false);
     core.flush();
     expect(sent).toHaveLength(0);
 
-    core.subscribe();
+    subscribe();
     core.flush();
     expect(sent).toHaveLength(1);
     expect(sent[0]?.replayed).toBe(true);
@@ -50,11 +55,11 @@ describe('RelayCore', () => {
   });
 
   it('a record that cannot be read is counted and the rest of its batch kept, with no sequence gap', () => {
-    const { core, records } = makeCore();
+    const { core, records, subscribe } = makeCore();
     const detached = new ArrayBuffer(8);
     structuredClone(detached, { transfer: [detached] });
     core.acceptHookMessage(batch([conn(), ev(detached), ev('after')]));
-    core.subscribe();
+    subscribe();
     core.flush();
     expect(records().map((r) => r.seq)).toEqual([1, 2]);
     expect(records()[1]).toMatchObject({ data: { text: 'after' } });
@@ -62,8 +67,8 @@ describe('RelayCore', () => {
   });
 
   it('sends an empty replay so the panel learns about a quiet document', () => {
-    const { core, sent } = makeCore();
-    core.subscribe();
+    const { core, sent, subscribe } = makeCore();
+    subscribe();
     core.flush();
     expect(sent).toEqual([
       {
@@ -78,25 +83,49 @@ describe('RelayCore', () => {
   });
 
   it('replays the whole retained history again after a resubscribe', () => {
-    const { core, sent } = makeCore();
+    const { core, sent, subscribe, unsubscribe } = makeCore();
     core.acceptHookMessage(batch([conn(), ev('a')]));
-    core.subscribe();
+    subscribe();
     core.flush();
     core.acceptHookMessage(batch([ev('b')]));
     core.flush();
-    core.unsubscribe();
+    unsubscribe();
     core.acceptHookMessage(batch([ev('while nobody listens')]));
     core.flush();
     expect(sent).toHaveLength(2);
-    core.subscribe();
+    subscribe();
     core.flush();
     const replay = sent[2];
     expect(replay?.replayed).toBe(true);
     expect(replay?.records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
   });
 
+  it('streams to each subscriber on its own: each gets the replay from when it came, and leaving stops only its stream', () => {
+    const core = new RelayCore({ doc });
+    const first: RecordsMessage[] = [];
+    const second: RecordsMessage[] = [];
+    const seqs = (sent: RecordsMessage[]) => sent.flatMap((m) => m.records.map((r) => r.seq));
+    core.acceptHookMessage(batch([conn(), ev('a')]));
+    const one = core.subscribe((m) => first.push(m));
+    core.flush();
+    core.acceptHookMessage(batch([ev('b')]));
+    core.subscribe((m) => second.push(m));
+    core.flush();
+    expect(seqs(first)).toEqual([1, 2, 3]);
+    expect(seqs(second)).toEqual([1, 2, 3]);
+    expect(second[0]?.replayed).toBe(true);
+    expect(first.filter((m) => m.replayed)).toHaveLength(1);
+
+    one.unsubscribe();
+    expect(core.acceptHookMessage(batch([ev('c')]))).toBe(true);
+    core.flush();
+    expect(seqs(first)).toEqual([1, 2, 3]);
+    expect(seqs(second)).toEqual([1, 2, 3, 4]);
+    expect(core.hasOutgoing).toBe(false);
+  });
+
   it('drops and counts malformed messages and records without throwing', () => {
-    const { core, sent } = makeCore();
+    const { core, sent, subscribe } = makeCore();
     const garbage: unknown[] = [
       null,
       undefined,
@@ -144,14 +173,14 @@ describe('RelayCore', () => {
       dropped: 3,
       invalid: garbage.length + badRecords.length,
     });
-    core.subscribe();
+    subscribe();
     core.flush();
     expect(sent[0]?.records.map((r) => r.r)).toEqual(['conn', 'ev']);
     expect(sent[0]?.loss.invalid).toBe(garbage.length + badRecords.length);
   });
 
   it('survives random junk without throwing', () => {
-    const { core } = makeCore();
+    const { core, subscribe } = makeCore();
     let seed = 7;
     const rand = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -183,16 +212,16 @@ describe('RelayCore', () => {
       expect(() => core.acceptHookMessage(message)).not.toThrow();
     }
     expect(() => {
-      core.subscribe();
+      subscribe();
       core.flush();
     }).not.toThrow();
   });
 
   it('splits a large backlog into bounded messages, in order', () => {
-    const { core, sent, records } = makeCore();
+    const { core, sent, records, subscribe } = makeCore();
     const many = [conn(), ...Array.from({ length: 4999 }, (_, i) => ev(`m${i}`))];
     core.acceptHookMessage(batch(many));
-    core.subscribe();
+    subscribe();
     core.flush();
     expect(sent.length).toBeGreaterThan(2);
     for (const m of sent) expect(m.records.length).toBeLessThanOrEqual(2000);
@@ -201,8 +230,8 @@ describe('RelayCore', () => {
   });
 
   it('holds records behind a Blob being read, then sends them in capture order', async () => {
-    const { core, sent, records } = makeCore();
-    core.subscribe();
+    const { core, sent, records, subscribe } = makeCore();
+    subscribe();
     core.flush();
     sent.length = 0;
     core.acceptHookMessage(batch([conn(), ev('before'), ev(new Blob(['blob body'])), ev('after')]));
@@ -219,10 +248,10 @@ describe('RelayCore', () => {
   });
 
   it('counts history evictions in its loss counters', () => {
-    const { core, sent } = makeCore({ maxEvents: 5 });
+    const { core, sent, subscribe } = makeCore({ maxEvents: 5 });
     core.acceptHookMessage(batch([conn(), ...Array.from({ length: 7 }, (_, i) => ev(`e${i}`))]));
     expect(core.lossCounters.evicted).toBe(3);
-    core.subscribe();
+    subscribe();
     core.flush();
     expect(sent[0]?.records.map((r) => r.seq)).toEqual([4, 5, 6, 7, 8]);
     expect(sent[0]?.loss.evicted).toBe(3);

@@ -80,6 +80,19 @@ describe('Router', () => {
     expect(router.hello(1).subscribed).toBe(false);
   });
 
+  it('a payload cap remembered without a port answers later hellos, without claiming a subscriber', () => {
+    const { router, sent } = setup();
+    router.rememberPayloadCap(3, 2048);
+    expect(router.hello(3)).toEqual({
+      v: PROTOCOL_VERSION,
+      t: 'hello-reply',
+      subscribed: false,
+      payloadCap: 2048,
+    });
+    expect(router.hello(4).payloadCap).toBe(1024 * 1024);
+    expect(sent).toEqual([]);
+  });
+
   it('drops and counts malformed messages from panels and relays', () => {
     const { router, sent } = setup();
     const panel = new FakePort();
