@@ -11,9 +11,8 @@ import {
 } from '../lib/protocol';
 import { RelayCore, type RelaySubscription } from '../lib/relay/core';
 import { randomDocumentId } from '../lib/relay/doc-id';
+import { FlushCadence } from '../lib/relay/flush-cadence';
 import { acceptHookPort } from '../lib/relay/handshake';
-
-const FLUSH_MS = 100;
 
 // Isolated world, document_start, every frame: receives the hook's port,
 // keeps this document's history and streams it to whoever subscribes: each
@@ -35,7 +34,6 @@ export default defineContentScript({
     };
     type Port = ReturnType<typeof browser.runtime.connect>;
     let backgroundPort: { port: Port; subscription: RelaySubscription } | null = null;
-    let timer: ReturnType<typeof setTimeout> | null = null;
     let hookPort: MessagePort | null = null;
 
     const core = new RelayCore({ doc });
@@ -44,14 +42,10 @@ export default defineContentScript({
       port.postMessage(msg);
     };
 
-    const scheduleFlush = () => {
-      if (timer !== null) return;
-      timer = setTimeout(() => {
-        timer = null;
-        core.flush();
-        if (core.hasOutgoing) scheduleFlush();
-      }, FLUSH_MS);
-    };
+    const delivery = new FlushCadence(() => {
+      core.flush();
+      return core.hasOutgoing;
+    });
 
     const sendConfigToHook = () => {
       const config: HookConfig = { v: PROTOCOL_VERSION, t: 'config', payloadCap: core.payloadCap };
@@ -79,7 +73,7 @@ export default defineContentScript({
         current.subscription.unsubscribe();
         if (backgroundPort === current) backgroundPort = null;
       });
-      scheduleFlush();
+      delivery.queued(0);
     };
 
     // Chrome: each panel of this tab links to this frame itself; its stream
@@ -92,7 +86,7 @@ export default defineContentScript({
         if (msg?.t === 'config') setPayloadCap(msg.payloadCap);
       });
       port.onDisconnect.addListener(() => subscription.unsubscribe());
-      scheduleFlush();
+      delivery.queued(0);
     });
 
     const sayHello = () =>
@@ -127,7 +121,8 @@ export default defineContentScript({
       (offered) => {
         hookPort = offered;
         hookPort.onmessage = (e) => {
-          if (core.acceptHookMessage(e.data)) scheduleFlush();
+          const queued = core.acceptHookMessage(e.data);
+          if (queued > 0) delivery.queued(queued);
         };
         sendConfigToHook();
       },

@@ -58,13 +58,14 @@ export class RelayCore {
     return { ...this.loss, evicted: this.history.evicted };
   }
 
-  /** Handles one message from the hook's port. Returns true when there is something to flush. */
-  acceptHookMessage(data: unknown): boolean {
+  /** Handles one message from the hook's port. Returns how many records it queued for subscribers. */
+  acceptHookMessage(data: unknown): number {
     const parsed = parseHookMessage(data);
     if (parsed.kind === 'invalid') {
       this.loss.invalid++;
-      return false;
+      return 0;
     }
+    let queued = 0;
     this.loss.invalid += parsed.invalid;
     this.loss.dropped += parsed.dropped;
     for (const hookRecord of parsed.records) {
@@ -83,9 +84,11 @@ export class RelayCore {
         this.pending.set(record, pending);
         void pending.then(() => this.pending.delete(record));
       }
+      if (this.subscribers.size === 0) continue;
       for (const subscriber of this.subscribers) subscriber.outgoing.push(this.outgoingItem(record, weight));
+      queued++;
     }
-    return this.hasOutgoing;
+    return queued;
   }
 
   /** Someone is listening: queue the whole retained history for it, then stream. */

@@ -8,6 +8,8 @@
 // not requestAnimationFrame: rAF stops while a docked panel is hidden, and its
 // state must stay current.
 
+import { globalTimers, type Timers } from '../timers';
+
 export interface RenderCadenceOptions {
   /** Delay of the first redraw after a quiet spell. */
   firstMs: number;
@@ -33,18 +35,6 @@ export const RENDER_CADENCE: RenderCadenceOptions = {
   floodMs: 1000,
   settleMs: 200,
   maxRenderShare: 0.2,
-};
-
-export interface Timers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const globalTimers: Timers = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
 export class RenderScheduler {

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { medianOf } from '../../lib/patterns/median';
 import { readBody, startServer, type TestServer } from '../../tests/e2e/support/server';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, EXTENSION_DIR, freePort } from '../lib/chromium';
@@ -79,15 +79,20 @@ if (process.env.BENCH_DEVTOOLS) {
   });
 }
 /**
- * BENCH_COMPARE=<another build's chrome-mv3 directory> also measures that
- * build, in the same browsers' rounds: a change is judged against its
- * predecessor side by side, not against figures from another run.
+ * BENCH_COMPARE=<another build's chrome-mv3 directory>[,<another>...] also
+ * measures those builds, in the same browsers' rounds: a change is judged
+ * against its predecessor side by side, not against figures from another run.
+ * With several, each is named by its directory's parent.
  */
-const COMPARE_DIR = process.env.BENCH_COMPARE ? resolve(process.env.BENCH_COMPARE) : undefined;
-if (COMPARE_DIR) {
+const COMPARE_DIRS = (process.env.BENCH_COMPARE ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((d) => resolve(d));
+for (const dir of COMPARE_DIRS) {
+  const name = COMPARE_DIRS.length === 1 ? 'compared build' : basename(dirname(dir));
   MODES.push(
-    { name: 'compared build, panel closed', extension: COMPARE_DIR },
-    { name: 'compared build, panel open', extension: COMPARE_DIR, panelOpen: true },
+    { name: `${name}, panel closed`, extension: dir },
+    { name: `${name}, panel open`, extension: dir, panelOpen: true },
   );
 }
 
@@ -114,26 +119,34 @@ const fetches = async (n, path = '/ping') => {
 };
 // Waits until the browser's processes are quiet, so work the extension left
 // over from one workload (deferred delivery, the panel's rendering) is not
-// timed as part of the next. That work's CPU is still counted in the totals.
-const settle = () => fetch('/settle');
+// timed as part of the next. That work's CPU is still counted in the totals,
+// and split by workload: during its timed runs, and after them until quiet.
+const settle = (after) => fetch('/settle' + (after ? '?after=' + encodeURIComponent(after) : ''));
 addEventListener('load', async () => {
   await fetch('/go');
   await fetches(20); await fetches(20, '/ping-chunked'); await receiveFlood(2000); await sendFlood(2000); await settle();
   await fetch('/mark');
   const out = { 'ws receive flood': [], 'ws send flood': [], 'fetches, fixed length': [], 'fetches, chunked': [] };
   for (let i = 0; i < ${REPEATS}; i++) {
-    out['ws receive flood'].push(await receiveFlood(${FLOOD})); await settle();
-    out['ws send flood'].push(await sendFlood(${FLOOD})); await settle();
-    out['fetches, fixed length'].push(await fetches(${FETCHES})); await settle();
-    out['fetches, chunked'].push(await fetches(${FETCHES}, '/ping-chunked')); await settle();
+    out['ws receive flood'].push(await receiveFlood(${FLOOD})); await settle('ws receive flood');
+    out['ws send flood'].push(await sendFlood(${FLOOD})); await settle('ws send flood');
+    out['fetches, fixed length'].push(await fetches(${FETCHES})); await settle('fetches, fixed length');
+    out['fetches, chunked'].push(await fetches(${FETCHES}, '/ping-chunked')); await settle('fetches, chunked');
   }
   await fetch('/result', { method: 'POST', body: JSON.stringify(out) });
 });
 </script>`;
 
+/** The extension process's CPU for one workload's timed runs, and after them until the browser was quiet. */
+interface WorkloadCpu {
+  during: number;
+  after: number;
+}
+
 interface BrowserRun {
   times: Record<Workload, number[]>;
   cpu: Map<ProcessKind, number>;
+  extensionCpu: Map<Workload, WorkloadCpu>;
 }
 
 /** Progress on stderr, so a stalled run shows where it stands. */
@@ -146,7 +159,8 @@ class PageProtocol {
   private isOpen = true;
   private readonly waiting: ServerResponse[] = [];
   onMark: () => void = () => {};
-  onSettle: () => Promise<void> = async () => {};
+  /** `after`: the workload whose timed run just ended (none for the warm-up). */
+  onSettle: (after: Workload | null) => Promise<void> = async () => {};
   onResult: (times: Record<Workload, number[]>) => void = () => {};
 
   constructor(server: TestServer) {
@@ -158,8 +172,9 @@ class PageProtocol {
       this.onMark();
       res.end('ok');
     });
-    server.route('/settle', async (_req, res) => {
-      await this.onSettle();
+    server.route('/settle', async (req, res) => {
+      const after = new URL(req.url ?? '/', 'http://bench').searchParams.get('after');
+      await this.onSettle(WORKLOADS.find((w) => w === after) ?? null);
       res.end('ok');
     });
     server.route('/result', async (req, res) => {
@@ -316,13 +331,30 @@ async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): 
 
   protocol.hold();
   let cpuAtMark = new Map<ProcessKind, number>();
+  let cpuAtQuiet = new Map<ProcessKind, number>();
+  const extensionCpu = new Map<Workload, WorkloadCpu>();
+  const extensionMs = (from: Map<ProcessKind, number>, to: Map<ProcessKind, number>) =>
+    cpuSince(from, to).get('extension') ?? 0;
   const result = new Promise<BrowserRun>((resolve) => {
     protocol.onMark = () => {
       progress(`${mode.name}: warmed up, measuring`);
       cpuAtMark = cpuByKind(chromium.pid ?? 0);
+      cpuAtQuiet = cpuAtMark;
     };
-    protocol.onSettle = () => browserQuiet(chromium.pid ?? 0);
-    protocol.onResult = (times) => resolve({ times, cpu: cpuSince(cpuAtMark, cpuByKind(chromium.pid ?? 0)) });
+    protocol.onSettle = async (after) => {
+      const atEnd = cpuByKind(chromium.pid ?? 0);
+      await browserQuiet(chromium.pid ?? 0);
+      const quiet = cpuByKind(chromium.pid ?? 0);
+      if (after) {
+        const sum = extensionCpu.get(after) ?? { during: 0, after: 0 };
+        sum.during += extensionMs(cpuAtQuiet, atEnd);
+        sum.after += extensionMs(atEnd, quiet);
+        extensionCpu.set(after, sum);
+      }
+      cpuAtQuiet = quiet;
+    };
+    protocol.onResult = (times) =>
+      resolve({ times, cpu: cpuSince(cpuAtMark, cpuByKind(chromium.pid ?? 0)), extensionCpu });
   });
   const chromium: ChildProcess = spawn(CHROMIUM_PATH, args, { stdio: 'ignore', detached: true });
   const exited = new Promise((r) => chromium.once('exit', r));
@@ -400,6 +432,7 @@ export async function run(): Promise<string[]> {
   /** Samples per mode and workload, grouped by browser (one group per round). */
   const times = new Map<string, number[][]>();
   const cpu = new Map<Mode, Map<ProcessKind, number[]>>();
+  const extensionCpu = new Map<Mode, Map<Workload, WorkloadCpu[]>>();
   // Rounds interleave the modes so machine noise spreads over all of them.
   const modes = MODES.filter(
     (m) => m === BASELINE || ONLY_MODES.length === 0 || ONLY_MODES.some((o) => m.name.includes(o)),
@@ -415,6 +448,10 @@ export async function run(): Promise<string[]> {
         const byKind = cpu.get(mode) ?? new Map<ProcessKind, number[]>();
         for (const [kind, ms] of runResult.cpu) byKind.set(kind, [...(byKind.get(kind) ?? []), ms]);
         cpu.set(mode, byKind);
+        const byWorkload = extensionCpu.get(mode) ?? new Map<Workload, WorkloadCpu[]>();
+        for (const [workload, ms] of runResult.extensionCpu)
+          byWorkload.set(workload, [...(byWorkload.get(workload) ?? []), ms]);
+        extensionCpu.set(mode, byWorkload);
       }
     }
   } finally {
@@ -457,6 +494,21 @@ export async function run(): Promise<string[]> {
         .toFixed(0)
         .padStart(16),
     );
+    lines.push(`    ${mode.name.padEnd(30)}${cells.join('')}`);
+  }
+  // Only CPU used while the page is timed competes with it; what comes after is catching up.
+  lines.push(
+    `  extension process CPU ms per browser by workload (median): during its ${REPEATS} timed runs + after them until quiet`,
+  );
+  lines.push(`    ${''.padEnd(30)}${WORKLOADS.map((w) => w.padStart(24)).join('')}`);
+  for (const [mode, byWorkload] of extensionCpu) {
+    if (!mode.extension) continue;
+    const cells = WORKLOADS.map((w) => {
+      const samples = byWorkload.get(w) ?? [];
+      const during = medianOf(samples.map((s) => s.during)).toFixed(0);
+      const after = medianOf(samples.map((s) => s.after)).toFixed(0);
+      return `${during} + ${after}`.padStart(24);
+    });
     lines.push(`    ${mode.name.padEnd(30)}${cells.join('')}`);
   }
   return lines;

@@ -1,0 +1,75 @@
+// When the relay sends what it queued for its subscribers. The relay runs on
+// the page's own main thread, and a delivery (serialising the batch, then the
+// extension decoding and drawing it) competes with the page for the machine.
+// Normal traffic is delivered 100 ms after it is captured. While the page
+// produces a burst (hundreds of records within 100 ms), the relay keeps
+// collecting until the burst stops, or a record has waited a second, and then
+// delivers it all at once: the page gets the machine while it is busiest, and
+// a panel, which draws a flood once a second anyway, shows it as soon as
+// before. A burst's delivery is moved, not removed: under a flood that lasts,
+// the work per second is the same (in fewer, larger messages).
+
+import { globalTimers, type Timers } from '../timers';
+
+export interface FlushCadenceOptions {
+  /** Delay from the first queued record to its delivery in normal traffic; also how often a burst is checked. */
+  intervalMs: number;
+  /** Records queued within one interval from which the page counts as in a burst. */
+  burstRecords: number;
+  /** Longest a record waits while a burst goes on. */
+  maxHoldMs: number;
+}
+
+export const FLUSH_CADENCE: FlushCadenceOptions = {
+  intervalMs: 100,
+  burstRecords: 500,
+  maxHoldMs: 1000,
+};
+
+export class FlushCadence {
+  private timer: unknown = null;
+  /** When the oldest undelivered record was queued; null when nothing waits. */
+  private waitingSince: number | null = null;
+  /** Records queued since the last check. */
+  private inflow = 0;
+
+  /** `flush` delivers what is ready and says whether anything is left (a body still being read). */
+  constructor(
+    private readonly flush: () => boolean,
+    private readonly timers: Timers = globalTimers,
+    private readonly options: FlushCadenceOptions = FLUSH_CADENCE,
+  ) {}
+
+  /** Something was queued for delivery: `records` new records (0 for e.g. a replay). */
+  queued(records: number): void {
+    this.inflow += records;
+    this.waitingSince ??= this.timers.now();
+    if (this.timer === null) this.arm();
+  }
+
+  /** Whether a delivery is scheduled. */
+  get scheduled(): boolean {
+    return this.timer !== null;
+  }
+
+  private arm(): void {
+    this.timer = this.timers.setTimeout(() => this.check(), this.options.intervalMs);
+  }
+
+  private check(): void {
+    this.timer = null;
+    const bursting = this.inflow >= this.options.burstRecords;
+    this.inflow = 0;
+    const now = this.timers.now();
+    const waited = now - (this.waitingSince ?? now);
+    if (bursting && waited + this.options.intervalMs <= this.options.maxHoldMs) {
+      this.arm();
+      return;
+    }
+    this.waitingSince = null;
+    if (this.flush()) {
+      this.waitingSince = now;
+      this.arm();
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { FLUSH_CADENCE, FlushCadence } from '../../lib/relay/flush-cadence';
+import { FakeTimers } from './fake-timers';
+
+/** A cadence whose deliveries are logged by time; `leftOver` says what each delivery leaves undelivered. */
+function setup(leftOver: () => boolean = () => false) {
+  const timers = new FakeTimers();
+  const deliveries: number[] = [];
+  const cadence = new FlushCadence(() => {
+    deliveries.push(timers.now());
+    return leftOver();
+  }, timers);
+  return { timers, deliveries, cadence };
+}
+
+/** Queues `perTick` records every 10 ms for `ms`. */
+function stream(t: ReturnType<typeof setup>, perTick: number, ms: number) {
+  for (let at = 0; at < ms; at += 10) {
+    t.cadence.queued(perTick);
+    t.timers.advance(10);
+  }
+}
+
+describe('FlushCadence', () => {
+  it('delivers normal traffic 100 ms after its first record, once per batch', () => {
+    const t = setup();
+    t.timers.advance(5);
+    t.cadence.queued(3);
+    t.timers.advance(50);
+    t.cadence.queued(2);
+    t.timers.advance(100);
+    expect(t.deliveries).toEqual([105]);
+    expect(t.cadence.scheduled).toBe(false);
+  });
+
+  it('keeps steady traffic below the burst rate on the 100 ms cadence', () => {
+    const t = setup();
+    stream(t, 4, 1000); // 400 records a second
+    t.timers.advance(200);
+    expect(t.deliveries).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+  });
+
+  it('holds a burst until it stops, then delivers it at once', () => {
+    const t = setup();
+    stream(t, 200, 400); // 20,000 records a second for 0.4 s
+    t.timers.advance(1000);
+    // Checked at 100..400 (bursting), and at 500 the last 100 ms were quiet.
+    expect(t.deliveries).toEqual([500]);
+  });
+
+  it('under a lasting flood, delivers once a second', () => {
+    const t = setup();
+    stream(t, 200, 3500);
+    t.timers.advance(1000);
+    expect(t.deliveries).toEqual([1000, 2000, 3000, 3600]);
+    expect(Math.max(...t.deliveries.map((at, i) => at - (t.deliveries[i - 1] ?? 0)))).toBeLessThanOrEqual(
+      FLUSH_CADENCE.maxHoldMs,
+    );
+  });
+
+  it('a replay (no new records) is delivered on the normal cadence', () => {
+    const t = setup();
+    t.cadence.queued(0);
+    t.timers.advance(100);
+    expect(t.deliveries).toEqual([100]);
+  });
+
+  it('checks again while something is left (a body still being read), and stops once all is out', () => {
+    let left = 2;
+    const t = setup(() => left-- > 0);
+    t.cadence.queued(1);
+    t.timers.advance(1000);
+    expect(t.deliveries).toEqual([100, 200, 300]);
+    expect(t.cadence.scheduled).toBe(false);
+  });
+});
