@@ -143,13 +143,13 @@ export class RelayCore {
         msg.replayed = true;
         subscriber.replayPending = false;
       }
-      subscriber.send(msg);
+      if (!this.deliver(subscriber, msg)) return;
       sentAny = true;
     }
     // An empty replay still tells the panel this document exists.
     if (!sentAny && subscriber.replayPending) {
       subscriber.replayPending = false;
-      subscriber.send({
+      this.deliver(subscriber, {
         v: PROTOCOL_VERSION,
         t: 'records',
         doc: this.opts.doc,
@@ -157,6 +157,17 @@ export class RelayCore {
         records: [],
         replayed: true,
       });
+    }
+  }
+
+  /** A send that throws means its port closed before we heard: that subscriber is gone, the others go on. */
+  private deliver(subscriber: Subscriber, msg: RecordsMessage): boolean {
+    try {
+      subscriber.send(msg);
+      return true;
+    } catch {
+      this.subscribers.delete(subscriber);
+      return false;
     }
   }
 

@@ -124,6 +124,25 @@ describe('RelayCore', () => {
     expect(core.hasOutgoing).toBe(false);
   });
 
+  it('a subscriber whose send throws (its port already closed) is dropped; the others still get theirs', () => {
+    const core = new RelayCore({ doc });
+    const alive: RecordsMessage[] = [];
+    let calls = 0;
+    core.subscribe(() => {
+      calls++;
+      throw new Error('Attempting to use a disconnected port object');
+    });
+    core.subscribe((m) => alive.push(m));
+    core.acceptHookMessage(batch([conn(), ev('a')]));
+    expect(() => core.flush()).not.toThrow();
+    expect(alive.flatMap((m) => m.records.map((r) => r.seq))).toEqual([1, 2]);
+    expect(calls).toBe(1);
+    expect(core.acceptHookMessage(batch([ev('b')]))).toBe(1);
+    core.flush();
+    expect(calls).toBe(1);
+    expect(core.hasOutgoing).toBe(false);
+  });
+
   it('drops and counts malformed messages and records without throwing', () => {
     const { core, sent, subscribe } = makeCore();
     const garbage: unknown[] = [
