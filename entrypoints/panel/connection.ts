@@ -15,6 +15,14 @@ export interface PanelConnection {
 
 type Port = ReturnType<typeof browser.runtime.connect>;
 
+/** Streams a tab's records to the panel; `onInvalid` hears of each message that fails validation. */
+type TabConnector = (
+  tabId: number,
+  initialCap: number,
+  onRecords: (msg: PanelRecords) => void,
+  onInvalid: () => void,
+) => PanelConnection;
+
 /** Chrome's MessageSender and tabs.connect also know documents (Chrome 106+). */
 type ChromeSender = { tab?: { id?: number }; frameId?: number; documentId?: string };
 type ChromeConnectInfo = { name: string; frameId: number; documentId?: string };
@@ -26,12 +34,7 @@ type ChromeConnectInfo = { name: string; frameId: number; documentId?: string };
  * document's history then its live records, for as long as the link lives:
  * the background carries no records, and closing the panel ends the streams.
  */
-function linkToRelays(
-  tabId: number,
-  initialCap: number,
-  onRecords: (msg: PanelRecords) => void,
-  onInvalid: () => void,
-): PanelConnection {
+const linkToRelays: TabConnector = (tabId, initialCap, onRecords, onInvalid) => {
   let cap = initialCap;
   const links = new Map<string, Port>();
   let unkeyed = 0;
@@ -75,19 +78,7 @@ function linkToRelays(
       void tellBackground();
     },
   };
-}
-
-/** Streams a tab's records to the panel: Chrome links to the relays, Firefox goes through the background. */
-export function connectToTab(
-  tabId: number,
-  initialCap: number,
-  onRecords: (msg: PanelRecords) => void,
-  onInvalid: () => void,
-): PanelConnection {
-  return import.meta.env.FIREFOX
-    ? subscribeThroughBackground(tabId, initialCap, onRecords, onInvalid)
-    : linkToRelays(tabId, initialCap, onRecords, onInvalid);
-}
+};
 
 /**
  * Firefox: subscribes to a tab's records through the background, which
@@ -95,12 +86,7 @@ export function connectToTab(
  * receives content-script connections), and re-subscribes if the background
  * restarts; the store drops replayed duplicates by sequence number.
  */
-function subscribeThroughBackground(
-  tabId: number,
-  initialCap: number,
-  onRecords: (msg: PanelRecords) => void,
-  onInvalid: () => void,
-): PanelConnection {
+const subscribeThroughBackground: TabConnector = (tabId, initialCap, onRecords, onInvalid) => {
   let cap = initialCap;
   let port: Port | null = null;
   let retryMs = 100;
@@ -134,7 +120,10 @@ function subscribeThroughBackground(
       port?.postMessage({ v: PROTOCOL_VERSION, t: 'panel-config', tabId, payloadCap: cap });
     },
   };
-}
+};
+
+/** Chrome links to the relays; Firefox goes through the background. */
+export const connectToTab: TabConnector = import.meta.env.FIREFOX ? subscribeThroughBackground : linkToRelays;
 
 /** The inspected tab: `?tabId=N` when popped out, else DevTools' inspected window. */
 export function inspectedTabId(): number | null {
