@@ -42,8 +42,19 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
 /** BENCH_MODES=closed,open (substrings of mode names) measures only those, plus the baseline. BENCH_RAW=1 also prints every sample. */
 const ONLY_MODES = (process.env.BENCH_MODES ?? '').split(',').filter(Boolean);
 
-const WORKLOADS = ['ws receive flood', 'ws send flood', 'fetches, fixed length', 'fetches, chunked'] as const;
-type Workload = (typeof WORKLOADS)[number];
+const ALL_WORKLOADS = [
+  'ws receive flood',
+  'ws send flood',
+  'fetches, fixed length',
+  'fetches, chunked',
+] as const;
+type Workload = (typeof ALL_WORKLOADS)[number];
+/** BENCH_WORKLOADS=fetches (substrings of workload names) runs only those workloads. */
+const ONLY_WORKLOADS = (process.env.BENCH_WORKLOADS ?? '').split(',').filter(Boolean);
+const WORKLOADS: readonly Workload[] = ALL_WORKLOADS.filter(
+  (w) => ONLY_WORKLOADS.length === 0 || ONLY_WORKLOADS.some((o) => w.includes(o)),
+);
+if (WORKLOADS.length === 0) throw new Error(`BENCH_WORKLOADS matches none of: ${ALL_WORKLOADS.join(', ')}`);
 interface Mode {
   name: string;
   /** The unpacked extension to load, if any. */
@@ -126,12 +137,17 @@ addEventListener('load', async () => {
   await fetch('/go');
   await fetches(20); await fetches(20, '/ping-chunked'); await receiveFlood(2000); await sendFlood(2000); await settle();
   await fetch('/mark');
-  const out = { 'ws receive flood': [], 'ws send flood': [], 'fetches, fixed length': [], 'fetches, chunked': [] };
+  const runs = {
+    'ws receive flood': () => receiveFlood(${FLOOD}),
+    'ws send flood': () => sendFlood(${FLOOD}),
+    'fetches, fixed length': () => fetches(${FETCHES}),
+    'fetches, chunked': () => fetches(${FETCHES}, '/ping-chunked'),
+  };
+  const chosen = ${JSON.stringify(WORKLOADS)};
+  const out = {};
+  for (const w of chosen) out[w] = [];
   for (let i = 0; i < ${REPEATS}; i++) {
-    out['ws receive flood'].push(await receiveFlood(${FLOOD})); await settle('ws receive flood');
-    out['ws send flood'].push(await sendFlood(${FLOOD})); await settle('ws send flood');
-    out['fetches, fixed length'].push(await fetches(${FETCHES})); await settle('fetches, fixed length');
-    out['fetches, chunked'].push(await fetches(${FETCHES}, '/ping-chunked')); await settle('fetches, chunked');
+    for (const w of chosen) { out[w].push(await runs[w]()); await settle(w); }
   }
   await fetch('/result', { method: 'POST', body: JSON.stringify(out) });
 });
@@ -219,12 +235,12 @@ const WAIT_MS = 20_000;
 
 /** A CDP call that gives up after `ms` (a stopped target never answers). */
 function withTimeout<T>(what: string, promise: Promise<T>, ms = 10_000): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms),
-    ),
-  ]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
+  });
+  // Cleared once settled: a pending timer would keep the bench's process alive after its last run.
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Chromium's id for an unpacked extension: its absolute path's SHA-256, hex digits mapped to a-p (every Mode's path is absolute). */
@@ -364,12 +380,7 @@ async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): 
     if (mode.devtools) await openDevTools(debugPort, mode.extension);
     protocol.open();
     progress(`${mode.name}: page released`);
-    return await Promise.race([
-      result,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`${mode.name}: no result in 5 min`)), 300_000),
-      ),
-    ]);
+    return await withTimeout(`${mode.name}: result`, result, 300_000);
   } finally {
     try {
       process.kill(-(chromium.pid ?? 0), 'SIGKILL');
