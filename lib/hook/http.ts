@@ -42,6 +42,9 @@ export interface HttpNatives {
   textDecode: TextDecoder['decode'] | undefined;
   HeadersCtor: typeof Headers | undefined;
   headersForEach: Headers['forEach'] | undefined;
+  encodeURI: typeof encodeURI | undefined;
+  /** The last document base URL seen, and what relative URLs resolve against there (see resolveUrl). */
+  baseCache: { base: string; root: string; dir: string } | null;
 }
 
 export function captureHttpNatives(p: Pristine): HttpNatives {
@@ -86,6 +89,8 @@ export function captureHttpNatives(p: Pristine): HttpNatives {
     textDecode: w.TextDecoder?.prototype.decode,
     HeadersCtor: w.Headers,
     headersForEach: w.Headers?.prototype.forEach,
+    encodeURI: w.encodeURI,
+    baseCache: null,
   };
 }
 
@@ -120,11 +125,60 @@ export function resolveUrl(n: HttpNatives, url: string): string {
   try {
     if (!n.URLCtor || !n.urlHref) return url;
     const base = n.doc && n.baseURI ? (p.apply(n.baseURI, n.doc, []) as string) : undefined;
-    const parsed = base === undefined ? new n.URLCtor(url) : new n.URLCtor(url, base);
-    return p.apply(n.urlHref, parsed, []) as string;
+    if (base === undefined) return p.apply(n.urlHref, new n.URLCtor(url), []) as string;
+    const quick = joinPlainRelative(n, url, base);
+    if (quick !== null) return quick;
+    return p.apply(n.urlHref, new n.URLCtor(url, base), []) as string;
   } catch {
     return url;
   }
+}
+
+/**
+ * The common relative URL ('/api/poll?since=3', 'messages?page=2') against an
+ * http(s) base, joined as text: what the URL parser would return, without
+ * parsing, which costs more than the rest of describing a request. Only input
+ * the parser would copy unchanged qualifies: characters encodeURI leaves alone
+ * (so nothing to escape, no whitespace to strip), no '%', no "'" (escaped in a
+ * query) or '#', no dot segment, no scheme, not scheme-relative. Anything else
+ * returns null and is parsed.
+ */
+export function joinPlainRelative(n: HttpNatives, url: string, base: string): string | null {
+  const { p } = n;
+  if (!n.encodeURI || !n.URLCtor || !n.urlHref || url.length === 0) return null;
+  let cache = n.baseCache;
+  if (cache === null || cache.base !== base) {
+    const parsed = new n.URLCtor(base);
+    const href = p.apply(n.urlHref, parsed, []) as string;
+    if (!startsWith(n, href, 'http://') && !startsWith(n, href, 'https://')) return null;
+    // Resolved against the href string, not the URL object: its toString is the page's to replace.
+    const rootHref = p.apply(n.urlHref, new n.URLCtor('/', href), []) as string;
+    cache = {
+      base,
+      root: p.apply(p.stringSlice, rootHref, [0, -1]) as string,
+      dir: p.apply(n.urlHref, new n.URLCtor('.', href), []) as string,
+    };
+    n.baseCache = cache;
+  }
+  if (n.encodeURI(url) !== url || includes(n, url, "'") || includes(n, url, '#')) return null;
+  const first = p.apply(p.charCodeAt, url, [0]) as number;
+  if (first === 0x2e /* . */ || first === 0x3f /* ? */ || includes(n, url, '/.')) return null;
+  if (first === 0x2f /* / */) {
+    if ((p.apply(p.charCodeAt, url, [1]) as number) === 0x2f) return null;
+    return cache.root + url;
+  }
+  // A ':' before any '/' or '?' would make it a scheme (or read as one): parse those.
+  const colon = p.apply(n.indexOf, url, [':']) as number;
+  if (colon >= 0) {
+    const slash = p.apply(n.indexOf, url, ['/']) as number;
+    const query = p.apply(n.indexOf, url, ['?']) as number;
+    if ((slash < 0 || colon < slash) && (query < 0 || colon < query)) return null;
+  }
+  return cache.dir + url;
+}
+
+function startsWith(n: HttpNatives, s: string, prefix: string): boolean {
+  return (n.p.apply(n.indexOf, s, [prefix]) as number) === 0;
 }
 
 /** href of a URL object, or undefined when value is not one. */

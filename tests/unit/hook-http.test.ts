@@ -11,6 +11,7 @@ import {
   headerValue,
   isStreamingType,
   isTextualType,
+  joinPlainRelative,
   makeDecoder,
   normalizeMethod,
   parseRawHeaders,
@@ -78,6 +79,101 @@ describe('request description', () => {
   it('resolves URLs, and keeps input that does not parse', () => {
     expect(resolveUrl(n, 'http://127.0.0.1:8/a/../b?x=1')).toBe('http://127.0.0.1:8/b?x=1');
     expect(resolveUrl(n, '/relative-without-base')).toBe('/relative-without-base');
+  });
+
+  it('joins plain relative URLs as the URL parser resolves them, and leaves the rest to it', () => {
+    const bases = [
+      'http://127.0.0.1:8080/app/page.html?q=1#frag',
+      'https://user:pw@Example.COM:443/a/b/',
+      'http://example.com',
+      'https://[::1]:9000/x/y/z?w',
+    ];
+    const common = ['/api/poll?since=3&n=20', 'messages?page=2', '/', 'a/b/c.json', 'x?y=/z:1', '/p;a=1/@x'];
+    const tricky = [
+      '//other.host/x',
+      '/a/../b',
+      './x',
+      '../x',
+      '/a/./b',
+      '/%2e%2e/x',
+      'a/%2E/b',
+      '/sp ace',
+      '/tab\tx',
+      ' /lead',
+      '/x#frag',
+      "/q?it's",
+      '/back\\slash',
+      'mailto:x@y',
+      'javascript:void(0)',
+      'http:relative',
+      'wss://h/x',
+      'c:/x',
+      '?only=query',
+      '.hidden',
+      '/ü',
+      '/[x]',
+      '/a|b',
+      '/{x}',
+      '/x`y',
+      '/x^y',
+      '',
+    ];
+    let joined = 0;
+    for (const base of bases) {
+      n.baseCache = null;
+      for (const url of [...common, ...tricky]) {
+        const quick = joinPlainRelative(n, url, base);
+        if (quick !== null) {
+          joined++;
+          expect(quick, `${url} against ${base}`).toBe(new URL(url, base).href);
+        }
+      }
+      for (const url of common) expect(joinPlainRelative(n, url, base), url).not.toBeNull();
+    }
+    expect(joined).toBeGreaterThanOrEqual(bases.length * common.length);
+    // Characters drawn at random from the ones that matter to the parser: every join must agree with it.
+    const alphabet = [
+      '/',
+      '.',
+      '?',
+      '#',
+      '%',
+      ':',
+      "'",
+      '@',
+      ';',
+      '=',
+      '&',
+      'a',
+      'B',
+      '1',
+      '-',
+      '_',
+      '~',
+      '!',
+      '$',
+      '(',
+      '*',
+      '+',
+      ',',
+    ];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    for (let i = 0; i < 5000; i++) {
+      let url = '';
+      const length = 1 + (next() % 12);
+      for (let j = 0; j < length; j++) url += alphabet[next() % alphabet.length];
+      const base = bases[i % bases.length] as string;
+      const quick = joinPlainRelative(n, url, base);
+      if (quick !== null) expect(quick, `${url} against ${base}`).toBe(new URL(url, base).href);
+    }
+    // Not http(s): always parsed.
+    n.baseCache = null;
+    expect(joinPlainRelative(n, '/x', 'file:///tmp/a.html')).toBeNull();
+    expect(joinPlainRelative(n, '/x', 'about:blank')).toBeNull();
   });
 
   it('converts a non-string argument once, in place, as a WebIDL string conversion would', () => {
