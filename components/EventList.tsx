@@ -21,6 +21,8 @@ import { useObservedSize } from './use-observed-size';
 export const ROW_HEIGHT = 20;
 /** Rows rendered beyond each edge of the view. */
 const OVERSCAN = 12;
+/** Rows rendered above the view while following the newest: nothing scrolls there until the user does. */
+const FOLLOW_OVERSCAN = 4;
 
 export interface EventListProps {
   /** Visible events in order; the array may grow in place between renders. */
@@ -119,7 +121,7 @@ export function EventList(props: EventListProps) {
   // While following, the rows at the bottom are rendered before the list
   // scrolls there, so one update is one render and one layout.
   const rows = following.current
-    ? bottomWindow(items.length, viewport, ROW_HEIGHT, OVERSCAN)
+    ? bottomWindow(items.length, viewport, ROW_HEIGHT, FOLLOW_OVERSCAN)
     : rowWindow(items.length, scrollTop.current, viewport, ROW_HEIGHT, OVERSCAN);
   renderedFirst.current = following.current ? -1 : rows.first;
   const firstIndex = rows.first;

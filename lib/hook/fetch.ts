@@ -230,15 +230,18 @@ export function patchFetch(
     let streaming = isStreamingType(n, contentType);
     const decode = streaming || isTextualType(n, contentType) ? makeDecoder(n) : null;
     let chunkIndex = 0;
-    let buffered: ArrayBuffer[] = [];
+    // The chunks are the clone's own (the page never sees that stream), so
+    // they are kept as they are, not copied, until the body ends.
+    let buffered: Uint8Array[] = [];
     let kept = 0;
     let total = 0;
     let lastAt = 0;
     const joinBuffered = (): Uint8Array => {
+      if (buffered.length === 1) return buffered[0] as Uint8Array;
       const out = new p.Uint8ArrayCtor(kept);
       let at = 0;
       for (let i = 0; i < buffered.length; i++) {
-        const part = new p.Uint8ArrayCtor(buffered[i] as ArrayBuffer);
+        const part = buffered[i] as Uint8Array;
         apply(p.typedArraySet, out, [part, at]);
         at += part.byteLength;
       }
@@ -263,14 +266,13 @@ export function patchFetch(
       emitPiece(time, captured ?? {});
     };
     const keep = (value: Uint8Array) => {
-      total += value.byteLength;
+      const length = value.byteLength;
+      total += length;
       const room = ch.payloadCap() - kept;
-      if (room <= 0) return;
-      const copy = captureBody(p, value, room);
-      if (copy && copy.body instanceof p.ArrayBufferCtor) {
-        append(buffered, copy.body);
-        kept += copy.body.byteLength;
-      }
+      if (room <= 0 || length === 0) return;
+      const part = length <= room ? value : new p.Uint8ArrayCtor(value.buffer, value.byteOffset, room);
+      append(buffered, part);
+      kept += part.byteLength;
     };
     try {
       for (;;) {

@@ -66,6 +66,23 @@ test.beforeAll(async () => {
       };
     </script></head><body></body></html>`,
   );
+  // A body over the cap with no declared length: read through a reader, piece by piece.
+  server.route('/big-chunked', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const body = Buffer.alloc(BIG);
+    for (let i = 0; i < BIG; i++) body[i] = i % 251;
+    for (let at = 0; at < BIG; at += 64 * 1024) res.write(body.subarray(at, at + 64 * 1024));
+    res.end();
+  });
+  server.page(
+    '/big-fetch.html',
+    `<!doctype html><html><head><script>
+      fetch('/big-chunked').then((r) => r.arrayBuffer()).then((b) => {
+        const bytes = new Uint8Array(b);
+        document.title = 'got ' + bytes.length + (bytes.every((v, i) => v === i % 251) ? ' intact' : ' damaged');
+      });
+    </script></head><body></body></html>`,
+  );
   server.page(
     '/big.html',
     `<!doctype html><html><head><script>
@@ -189,6 +206,28 @@ test('a payload over the 1 MiB cap keeps its first MiB, its true size and trunca
   const downBytes = Buffer.from((binaryDown?.data as { base64: string } | undefined)?.base64 ?? '', 'base64');
   expect(downBytes.length).toBe(MIB);
   expect(downBytes.every((b) => b === 7)).toBe(true);
+});
+
+test('a fetch body over the cap, arriving in pieces, keeps its first MiB and its true size', async () => {
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  await page.goto(`${server.origin}/big-fetch.html`);
+  // The page gets the whole body, unchanged.
+  await expect(page).toHaveTitle(`got ${BIG} intact`, { timeout: 30_000 });
+  const panel = await openPanel(browser, await onlyTabId(browser));
+  const timeline = await exportUntil(panel, (t) =>
+    t.events.some(
+      (e) => e.type === 'close' && connectionsOf(t, 'fetch').some((c) => c.id === e.connectionId),
+    ),
+  );
+  await panel.close();
+  const [conn] = connectionsOf(timeline, 'fetch').filter((c) => c.url.endsWith('/big-chunked'));
+  const events = eventsOf(timeline, conn?.id ?? '');
+  expect(events.map((e) => e.type)).toEqual(['open', 'receive', 'close']);
+  const [receive] = events.filter((e) => e.type === 'receive');
+  expect(receive).toMatchObject({ size: BIG, truncated: true, status: 200 });
+  const bytes = Buffer.from((receive?.data as { base64: string } | undefined)?.base64 ?? '', 'base64');
+  expect(bytes.length).toBe(MIB);
+  expect(bytes.every((b, i) => b === i % 251)).toBe(true);
 });
 
 test('the real DevTools panel, selected after the flood, shows all of it with nothing dropped', async () => {
