@@ -1,15 +1,13 @@
 // When the relay sends what it queued for its subscribers. The relay runs on
 // the page's own main thread, and a delivery (serialising the batch, then the
 // extension decoding and drawing it) competes with the page for the machine.
-// Normal traffic is delivered 100 ms after it is captured. Busy traffic (500+
-// records a second, where a panel redraws only once a second anyway) is
-// collected for up to half a second, so the page pays for a few large
-// messages instead of ten small ones a second. While the page produces a
-// burst (hundreds of records within 100 ms), the relay keeps collecting until
-// the burst stops, or a record has waited a second, and then delivers it all
-// at once: the page gets the machine while it is busiest, and a panel shows it
-// as soon as before. Held work is moved, not removed: under traffic that lasts,
-// the records per second are the same, in fewer, larger messages.
+// Normal traffic is delivered 100 ms after it is captured. While the page
+// produces a burst (hundreds of records within 100 ms), the relay keeps
+// collecting until the burst stops, or a record has waited a second, and then
+// delivers it all at once: the page gets the machine while it is busiest, and
+// a panel, which draws a flood once a second anyway, shows it as soon as
+// before. A burst's delivery is moved, not removed: under a flood that lasts,
+// the work per second is the same (in fewer, larger messages).
 
 import { globalTimers, type Timers } from '../timers';
 
@@ -20,18 +18,12 @@ export interface FlushCadenceOptions {
   burstRecords: number;
   /** Longest a record waits while a burst goes on. */
   maxHoldMs: number;
-  /** Records queued within one interval from which traffic counts as busy. */
-  busyRecords: number;
-  /** Longest a record waits while traffic stays busy. */
-  busyHoldMs: number;
 }
 
 export const FLUSH_CADENCE: FlushCadenceOptions = {
   intervalMs: 100,
   burstRecords: 500,
   maxHoldMs: 1000,
-  busyRecords: 50,
-  busyHoldMs: 500,
 };
 
 export class FlushCadence {
@@ -66,13 +58,11 @@ export class FlushCadence {
 
   private check(): void {
     this.timer = null;
-    const o = this.options;
-    const hold =
-      this.inflow >= o.burstRecords ? o.maxHoldMs : this.inflow >= o.busyRecords ? o.busyHoldMs : 0;
+    const bursting = this.inflow >= this.options.burstRecords;
     this.inflow = 0;
     const now = this.timers.now();
     const waited = now - (this.waitingSince ?? now);
-    if (waited + o.intervalMs <= hold) {
+    if (bursting && waited + this.options.intervalMs <= this.options.maxHoldMs) {
       this.arm();
       return;
     }

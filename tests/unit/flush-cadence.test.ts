@@ -40,30 +40,6 @@ describe('FlushCadence', () => {
     expect(t.deliveries).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
   });
 
-  it('collects busy traffic (500+ records a second) for half a second, and delivers what is left when it calms', () => {
-    const t = setup();
-    stream(t, 10, 2000); // 1,000 records a second for 2 s
-    const during = [...t.deliveries];
-    t.timers.advance(1000);
-    expect(during).toEqual([500, 1000, 1500, 2000]);
-    expect(
-      Math.max(...during.map((at, i) => at - (i === 0 ? 0 : (during[i - 1] as number)))),
-    ).toBeLessThanOrEqual(FLUSH_CADENCE.busyHoldMs);
-    // Nothing was queued after the last delivery, so nothing more is sent.
-    expect(t.deliveries).toEqual(during);
-  });
-
-  it('goes back to the 100 ms cadence as soon as traffic drops below busy', () => {
-    const t = setup();
-    stream(t, 10, 300); // busy: held
-    stream(t, 1, 300); // 100 records a second
-    t.timers.advance(200);
-    expect(t.deliveries[0]).toBeLessThanOrEqual(FLUSH_CADENCE.busyHoldMs);
-    const calm = t.deliveries.filter((at) => at > 300);
-    expect(calm.length).toBeGreaterThanOrEqual(2);
-    for (let i = 1; i < calm.length; i++) expect((calm[i] as number) - (calm[i - 1] as number)).toBe(100);
-  });
-
   it('holds a burst until it stops, then delivers it at once', () => {
     const t = setup();
     stream(t, 200, 400); // 20,000 records a second for 0.4 s
