@@ -16,6 +16,7 @@ import type { Disguise } from './disguise';
 import { replaceProperty } from './disguise';
 import {
   captureRequestBody,
+  type Decoder,
   dataProperty,
   decimalUpTo,
   errorReason,
@@ -28,6 +29,7 @@ import {
   makeDecoder,
   normalizeMethod,
   resolveUrl,
+  wholeDecoder,
 } from './http';
 import { append, type Pristine } from './pristine';
 
@@ -118,7 +120,7 @@ export function patchFetch(
     time: number,
     bytes: Uint8Array,
     total: number,
-    decode: ReturnType<typeof makeDecoder>,
+    decode: Decoder | null,
   ): void => {
     const captured =
       total > 0 ? captureBody(p, decode ? decode(bytes, false) : bytes, ch.payloadCap()) : null;
@@ -144,7 +146,7 @@ export function patchFetch(
       try {
         if (!(buf instanceof p.ArrayBufferCtor) || buf.byteLength === 0) return;
         const cap = ch.payloadCap();
-        const decode = isTextualType(n, contentType) ? makeDecoder(n) : null;
+        const decode = isTextualType(n, contentType) ? wholeDecoder(n) : null;
         const captured = decode
           ? captureBody(p, decode(new p.Uint8ArrayCtor(buf), false), cap)
           : captureBody(p, buf, cap);
@@ -228,7 +230,14 @@ export function patchFetch(
     contentType: string,
   ): Promise<void> => {
     let streaming = isStreamingType(n, contentType);
-    const decode = streaming || isTextualType(n, contentType) ? makeDecoder(n) : null;
+    const textual = streaming || isTextualType(n, contentType);
+    // Chunks need a decoder of their own (a character may be split between
+    // two); made when the body turns out to be a stream.
+    let decode: Decoder | null = streaming ? makeDecoder(n) : null;
+    const chunkDecoder = () => {
+      decode ??= makeDecoder(n);
+      return decode;
+    };
     let chunkIndex = 0;
     // The chunks are the clone's own (the page never sees that stream), so
     // they are kept as they are, not copied, until the body ends.
@@ -261,7 +270,8 @@ export function patchFetch(
       chunkIndex++;
     };
     const emitChunk = (bytes: Uint8Array, time: number, fullSize?: number) => {
-      const captured = captureBody(p, decode ? decode(bytes, true) : bytes, ch.payloadCap());
+      const chunkDecode = textual ? chunkDecoder() : null;
+      const captured = captureBody(p, chunkDecode ? chunkDecode(bytes, true) : bytes, ch.payloadCap());
       if (captured && fullSize !== undefined && fullSize > bytes.byteLength) captured.fullSize = fullSize;
       emitPiece(time, captured ?? {});
     };
@@ -297,13 +307,14 @@ export function patchFetch(
           emitPiece(time, rest !== '' ? (captureBody(p, rest, ch.payloadCap()) ?? {}) : {});
         }
       } else {
-        emitWholeReceive(ex, meta, time, joinBuffered(), total, decode);
+        emitWholeReceive(ex, meta, time, joinBuffered(), total, textual ? wholeDecoder(n) : null);
       }
       emitClose(ex, meta, time);
     } catch (err) {
       try {
         // What arrived before the failure is still worth seeing.
-        if (!streaming && total > 0) emitWholeReceive(ex, meta, lastAt, joinBuffered(), total, decode);
+        if (!streaming && total > 0)
+          emitWholeReceive(ex, meta, lastAt, joinBuffered(), total, textual ? wholeDecoder(n) : null);
         emitError(ex, errorReason(n, err));
       } catch {
         // best effort
@@ -313,7 +324,7 @@ export function patchFetch(
 
   /** Reads a small, fixed-length body in one native call. */
   const readWholeBody = (ex: FetchExchange, clone: unknown, meta: HookEventFields, contentType: string) => {
-    const decode = isTextualType(n, contentType) ? makeDecoder(n) : null;
+    const decode = isTextualType(n, contentType) ? wholeDecoder(n) : null;
     apply(p.promiseThen, apply(resArrayBuffer, clone, []), [
       (buf: unknown) => {
         try {

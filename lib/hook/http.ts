@@ -45,7 +45,11 @@ export interface HttpNatives {
   encodeURI: typeof encodeURI | undefined;
   /** The last document base URL seen, and what relative URLs resolve against there (see resolveUrl). */
   baseCache: { base: string; root: string; dir: string } | null;
+  /** One decoder shared by every whole-body decode (see wholeDecoder). */
+  sharedDecode?: Decoder | null;
 }
+
+export type Decoder = (bytes: Uint8Array, stream: boolean) => string;
 
 export function captureHttpNatives(p: Pristine): HttpNatives {
   const w = p.win;
@@ -386,8 +390,18 @@ export function errorReason(n: HttpNatives, err: unknown): string {
   return 'unknown error';
 }
 
+/**
+ * A decoder for bodies decoded in one call (stream false), shared: such a
+ * call starts and ends with the decoder empty, so one serves every body and
+ * each response need not construct its own. Chunks need makeDecoder's own.
+ */
+export function wholeDecoder(n: HttpNatives): Decoder | null {
+  if (n.sharedDecode === undefined) n.sharedDecode = makeDecoder(n);
+  return n.sharedDecode;
+}
+
 /** Decodes UTF-8 bytes with the pristine TextDecoder (streaming keeps split characters whole). */
-export function makeDecoder(n: HttpNatives): ((bytes: Uint8Array, stream: boolean) => string) | null {
+export function makeDecoder(n: HttpNatives): Decoder | null {
   if (!n.TextDecoderCtor || !n.textDecode) return null;
   const decoder = new n.TextDecoderCtor();
   const decode = n.textDecode;
