@@ -483,6 +483,15 @@ export function App(props: AppProps) {
             {lostTotal.toLocaleString()} events dropped
           </span>
         )}
+        {!readOnly && liveStore.rejectedMessages > 0 && (
+          <span
+            class="lost"
+            title="Messages that reached the panel malformed were dropped unread; the events they carried count as never reached once later ones arrive"
+          >
+            {liveStore.rejectedMessages.toLocaleString()} malformed{' '}
+            {liveStore.rejectedMessages === 1 ? 'message' : 'messages'} rejected
+          </span>
+        )}
         {range && (
           <span class="range">
             Range {formatClock(range[0])} – {formatClock(range[1])}

@@ -75,7 +75,10 @@ async function start(el: HTMLElement): Promise<void> {
             detector.update(store, Date.now());
             scheduler.changed(msg.records.length);
           },
-          () => {},
+          () => {
+            store.rejectMessage();
+            scheduler.changed(0);
+          },
         )
       : null;
   let current: PanelSettings = settings;

@@ -138,6 +138,18 @@ export class TimelineStore {
     return this.numbers.get(conn) ?? 0;
   }
 
+  /**
+   * Whole messages that reached the panel but failed validation, dropped
+   * unread (the events they carried show up as `missing` once later ones arrive).
+   */
+  rejectedMessages = 0;
+
+  /** Counts a message that failed validation. */
+  rejectMessage(): void {
+    this.rejectedMessages++;
+    this.version++;
+  }
+
   /** Records dropped before reaching the panel, summed over documents. */
   get lost(): { missing: number; dropped: number; invalid: number } {
     let missing = 0;
@@ -155,6 +167,7 @@ export class TimelineStore {
     this.connections = [];
     this.events = [];
     this.connByKey.clear();
+    this.rejectedMessages = 0;
     // Documents stay known so their sequence continues without counting a gap.
     for (const d of this.docs.values()) d.missing = 0;
     this.sections = this.sections.slice(-1);

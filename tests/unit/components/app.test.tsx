@@ -72,6 +72,22 @@ describe('App', () => {
     expect(rowTexts()).toHaveLength(3);
     // Loss reported by the relay (2 dropped + 1 invalid) is shown, never silent.
     expect(screen.getByTestId('summary').textContent).toContain('3 events dropped');
+    expect(screen.getByTestId('summary').textContent).not.toContain('rejected');
+  });
+
+  it('counts malformed messages the panel rejected, and a cleared log starts the count again', async () => {
+    const store = storeWith([{ conn: 1, type: 'receive', ...text('a') }]);
+    store.rejectMessage();
+    const { rerender } = await renderApp(store);
+    expect(screen.getByTestId('summary').textContent).toContain('1 malformed message rejected');
+    store.rejectMessage();
+    rerender(<App store={store} version={1} tabId={1} toolVersion="0.0.0" />);
+    await act(async () => {});
+    expect(screen.getByTestId('summary').textContent).toContain('2 malformed messages rejected');
+    store.clear();
+    rerender(<App store={store} version={2} tabId={1} toolVersion="0.0.0" />);
+    await act(async () => {});
+    expect(screen.getByTestId('summary').textContent).not.toContain('rejected');
   });
 
   it('transport toggles and connection selection filter the list', async () => {
