@@ -34,6 +34,13 @@ export const RELAY_PORT = 'wirescope-relay';
 export const PANEL_PORT = 'wirescope-panel';
 /** Port name: panel -> one frame's relay (tabs.connect, Chrome). */
 export const PANEL_LINK = 'wirescope-panel-link';
+/**
+ * Events the DevTools page dispatches on the docked panel's window when
+ * DevTools shows or hides the panel (panels.onShown / onHidden). They carry
+ * nothing: the event's name is the whole message.
+ */
+export const PANEL_SHOWN_EVENT = 'wirescope-panel-shown';
+export const PANEL_HIDDEN_EVENT = 'wirescope-panel-hidden';
 
 /**
  * DOM event names for the one-time hook/relay handshake at document_start.

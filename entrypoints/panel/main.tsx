@@ -4,6 +4,7 @@ import { App, type ImportedTimeline } from '../../components/App';
 import type { PanelSettings } from '../../components/settings';
 import { importFile } from '../../lib/import';
 import { PatternDetector } from '../../lib/patterns';
+import { PANEL_HIDDEN_EVENT, PANEL_SHOWN_EVENT } from '../../lib/protocol';
 import { RenderScheduler } from '../../lib/timeline/render-cadence';
 import { TimelineStore } from '../../lib/timeline/store';
 import { connectToTab, inspectedTabId } from './connection';
@@ -103,6 +104,21 @@ async function start(el: HTMLElement): Promise<void> {
       el,
     );
   draw();
+  // Not drawn while nobody can see it: another DevTools tab is selected (the
+  // DevTools page tells us), or its window is minimised. Shown again, it draws at once.
+  let shownByDevTools = true;
+  const applyVisibility = () =>
+    scheduler.setPaused(!shownByDevTools || document.visibilityState === 'hidden');
+  addEventListener(PANEL_SHOWN_EVENT, () => {
+    shownByDevTools = true;
+    applyVisibility();
+  });
+  addEventListener(PANEL_HIDDEN_EVENT, () => {
+    shownByDevTools = false;
+    applyVisibility();
+  });
+  document.addEventListener('visibilitychange', applyVisibility);
+  applyVisibility();
   // Channel states (held / gap / waiting) change with time, not only with traffic.
   let seen = detector.version;
   setInterval(() => {

@@ -6,7 +6,9 @@
 // than anyone can read row by row) redraws once a second, and as soon as it
 // pauses. The store itself is always current; only drawing waits. Timers,
 // not requestAnimationFrame: rAF stops while a docked panel is hidden, and its
-// state must stay current.
+// state must stay current. A panel nobody can see (another DevTools tab is
+// selected, its window is minimised) does not draw at all: it is paused, and
+// draws once, at once, when it is shown again.
 
 import { globalTimers, type Timers } from '../timers';
 
@@ -47,6 +49,9 @@ export class RenderScheduler {
   private due: unknown = null;
   /** Armed only while a flood's redraw is waiting. */
   private settle: unknown = null;
+  private paused = false;
+  /** Something changed while paused: draw on resume. */
+  private stale = false;
 
   constructor(
     private readonly render: () => void,
@@ -57,6 +62,10 @@ export class RenderScheduler {
   /** Something changed (`records` new ones, or 0 for other state): a redraw will follow. */
   changed(records = 0): void {
     this.pending += Math.max(0, records);
+    if (this.paused) {
+      this.stale = true;
+      return;
+    }
     if (this.due !== null) {
       if (this.settle !== null) this.armSettle();
       return;
@@ -72,6 +81,24 @@ export class RenderScheduler {
     }
     this.due = this.timers.setTimeout(() => this.run(), delay);
     if (flood) this.armSettle();
+  }
+
+  /**
+   * While paused (the panel cannot be seen) changes are only noted; resuming
+   * draws at once if anything changed, so the panel is current when shown.
+   */
+  setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    if (paused) {
+      if (this.due !== null) this.stale = true;
+      this.cancel();
+      return;
+    }
+    if (this.stale) {
+      this.stale = false;
+      this.due = this.timers.setTimeout(() => this.run(), 0);
+    }
   }
 
   /** Whether a redraw is waiting (for tests and diagnostics). */

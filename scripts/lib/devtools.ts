@@ -107,6 +107,34 @@ export function waitForDevToolsFrontEnd(debugPort: number): Promise<TargetInfo> 
 }
 
 /**
+ * Selects a panel in the DevTools window that --auto-open-devtools-for-tabs
+ * opened: the first tab whose id starts with `idPrefix` ('elements', or an
+ * extension panel's 'chrome-extension://<id>'). Resolves to the tab's id.
+ */
+export async function showDevToolsPanel(debugPort: number, idPrefix: string): Promise<string> {
+  const front = await waitForDevToolsFrontEnd(debugPort);
+  if (!front.webSocketDebuggerUrl) throw new Error('DevTools front-end has no debugger URL');
+  const devtools = await CdpSession.connect(front.webSocketDebuggerUrl);
+  try {
+    return await poll(
+      `the ${idPrefix} tab in DevTools`,
+      () =>
+        devtools.evaluate<string | null>(`(async () => {
+          const UI = await import('./ui/legacy/legacy.js');
+          const view = UI.InspectorView.InspectorView.instance();
+          const tab = view.tabbedPane.tabs.find((t) => t.id.startsWith(${JSON.stringify(idPrefix)}));
+          if (!tab) return null;
+          await view.showPanel(tab.id);
+          return tab.id;
+        })()`),
+      30_000,
+    );
+  } finally {
+    devtools.close();
+  }
+}
+
+/**
  * Selects Wirescope's panel in the DevTools window that --auto-open-devtools-for-tabs
  * opened, and attaches to the panel's frame.
  */
@@ -114,24 +142,8 @@ export async function openWirescopeInDevTools(
   debugPort: number,
   extensionId: string,
 ): Promise<DevToolsPanel> {
-  const front = await waitForDevToolsFrontEnd(debugPort);
-  if (!front.webSocketDebuggerUrl) throw new Error('DevTools front-end has no debugger URL');
-  const devtools = await CdpSession.connect(front.webSocketDebuggerUrl);
   const prefix = `chrome-extension://${extensionId}`;
-  await poll(
-    'the Wirescope tab in DevTools',
-    () =>
-      devtools.evaluate<string | null>(`(async () => {
-        const UI = await import('./ui/legacy/legacy.js');
-        const view = UI.InspectorView.InspectorView.instance();
-        const tab = view.tabbedPane.tabs.find((t) => t.id.startsWith(${JSON.stringify(prefix)}));
-        if (!tab) return null;
-        await view.showPanel(tab.id);
-        return tab.id;
-      })()`),
-    30_000,
-  );
-  devtools.close();
+  await showDevToolsPanel(debugPort, prefix);
   const panelTarget = await poll(
     'the Wirescope panel frame',
     async () =>

@@ -1,5 +1,5 @@
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
-import { type DevToolsPanel, openWirescopeInDevTools } from './support/devtools';
+import { type DevToolsPanel, openWirescopeInDevTools, showDevToolsPanel } from './support/devtools';
 import { startServer, type TestServer } from './support/server';
 import { expect, test } from './support/test';
 
@@ -14,6 +14,7 @@ test.beforeAll(async () => {
     '/ws.html',
     `<!doctype html><title>ws test</title><body><script>
       const ws = new WebSocket('ws://' + location.host + '/echo');
+      window.ws = ws;
       ws.onopen = () => ws.send('hello from the test page');
       ws.onmessage = (event) => { document.title = 'got: ' + event.data; };
     </script></body>`,
@@ -42,4 +43,25 @@ test('a WebSocket message sent by the page appears in the real DevTools panel', 
   expect(rows.some((t) => t.includes('↑') && t.includes('hello from the test page'))).toBe(true);
   expect(rows[0]).toContain('WS');
   await page.screenshot({ path: 'test-results/page.png' });
+});
+
+test('hidden behind another DevTools tab the panel does not draw, and shown again it is current at once', async () => {
+  test.skip(panel === null, 'needs the panel from the test above');
+  const live = panel as DevToolsPanel;
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  const rowsWith = (text: string) =>
+    `[...document.querySelectorAll('[data-testid="events"] tbody tr')].filter((r) => r.textContent.includes(${JSON.stringify(text)})).length`;
+  await showDevToolsPanel(browser.debugPort as number, 'elements');
+  await page.evaluate(() => {
+    (window as unknown as { ws: WebSocket }).ws.send('sent while hidden');
+  });
+  await expect(page).toHaveTitle('got: sent while hidden');
+  // Well past the panel's longest redraw delay: nothing of it was drawn.
+  await page.waitForTimeout(1500);
+  expect(await live.evaluate<number>(rowsWith('sent while hidden'))).toBe(0);
+  const shownAt = Date.now();
+  await showDevToolsPanel(browser.debugPort as number, `chrome-extension://${browser.extensionId}`);
+  // Both messages (the send and its echo) were recorded meanwhile and are drawn on showing.
+  await live.waitFor(`${rowsWith('sent while hidden')} === 2`, 5_000);
+  expect(Date.now() - shownAt).toBeLessThan(2_000);
 });

@@ -132,3 +132,43 @@ describe('RenderScheduler', () => {
     expect(renders).toEqual([]);
   });
 });
+
+describe('RenderScheduler while the panel cannot be seen', () => {
+  it('does not draw while paused, and draws once, at once, on resume when something changed', () => {
+    const { timers, renders, scheduler, stream } = setup();
+    scheduler.setPaused(true);
+    stream(100, 100, 3000);
+    timers.advance(2000);
+    expect(renders).toEqual([]);
+    expect(scheduler.scheduled).toBe(false);
+    scheduler.setPaused(false);
+    timers.advance(0);
+    expect(renders).toEqual([5000]);
+    timers.advance(5000);
+    expect(renders).toEqual([5000]);
+  });
+
+  it('a redraw that was waiting when the panel was hidden is drawn on resume, not before', () => {
+    const { timers, renders, scheduler } = setup();
+    timers.advance(1000);
+    scheduler.changed(1);
+    scheduler.setPaused(true);
+    timers.advance(500);
+    expect(renders).toEqual([]);
+    scheduler.setPaused(false);
+    timers.advance(0);
+    expect(renders).toEqual([1500]);
+  });
+
+  it('resuming with nothing new draws nothing', () => {
+    const { timers, renders, scheduler } = setup();
+    scheduler.changed(1);
+    timers.advance(100);
+    expect(renders).toEqual([50]);
+    scheduler.setPaused(true);
+    timers.advance(1000);
+    scheduler.setPaused(false);
+    timers.advance(1000);
+    expect(renders).toEqual([50]);
+  });
+});
