@@ -28,6 +28,7 @@ import {
   listTargets,
   openWirescopeInDevTools,
   poll,
+  showDevToolsPanel,
   waitForDevToolsFrontEnd,
 } from '../lib/devtools';
 import { cpuByKind, cpuSince, type ProcessKind } from '../lib/process-cpu';
@@ -63,6 +64,8 @@ interface Mode {
   extraListener?: boolean;
   /** Opens the real DevTools window on the page (and selects Wirescope's panel when the extension is loaded). */
   devtools?: boolean;
+  /** With devtools: then selects the Elements tab, so Wirescope's panel records but is hidden. */
+  panelHidden?: boolean;
   /** The mode its ratios are taken against, when not "without extension". */
   against?: Mode;
 }
@@ -82,12 +85,22 @@ const MODES: Mode[] = [
  */
 if (process.env.BENCH_DEVTOOLS) {
   const devtoolsAlone: Mode = { name: 'DevTools open, no extension', devtools: true };
-  MODES.push(devtoolsAlone, {
-    name: 'extension, panel in DevTools',
-    extension: EXTENSION_DIR,
-    devtools: true,
-    against: devtoolsAlone,
-  });
+  MODES.push(
+    devtoolsAlone,
+    {
+      name: 'extension, panel in DevTools',
+      extension: EXTENSION_DIR,
+      devtools: true,
+      against: devtoolsAlone,
+    },
+    {
+      name: 'extension, panel hidden in DevTools',
+      extension: EXTENSION_DIR,
+      devtools: true,
+      panelHidden: true,
+      against: devtoolsAlone,
+    },
+  );
 }
 /**
  * BENCH_COMPARE=<another build's chrome-mv3 directory>[,<another>...] also
@@ -316,7 +329,11 @@ async function openPanel(debugPort: number, extensionDir: string): Promise<void>
 }
 
 /** Waits for the DevTools window that --auto-open-devtools-for-tabs opens; selects Wirescope's panel in it. */
-async function openDevTools(debugPort: number, extensionDir: string | undefined): Promise<void> {
+async function openDevTools(
+  debugPort: number,
+  extensionDir: string | undefined,
+  hidePanel = false,
+): Promise<void> {
   if (extensionDir) {
     const panel = await withTimeout(
       'the panel in DevTools',
@@ -324,6 +341,8 @@ async function openDevTools(debugPort: number, extensionDir: string | undefined)
       60_000,
     );
     panel.close();
+    // Opened once (so it links and records), then another tab is selected, as when debugging with the Network panel.
+    if (hidePanel) await withTimeout('the Elements tab', showDevToolsPanel(debugPort, 'elements'), 30_000);
   } else {
     await waitForDevToolsFrontEnd(debugPort);
   }
@@ -377,7 +396,7 @@ async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): 
   progress(`${mode.name}: browser ${chromium.pid} started`);
   try {
     if (mode.extension && mode.panelOpen) await openPanel(debugPort, mode.extension);
-    if (mode.devtools) await openDevTools(debugPort, mode.extension);
+    if (mode.devtools) await openDevTools(debugPort, mode.extension, mode.panelHidden);
     protocol.open();
     progress(`${mode.name}: page released`);
     return await withTimeout(`${mode.name}: result`, result, 300_000);
@@ -475,7 +494,8 @@ export async function run(): Promise<string[]> {
   ];
   for (const mode of modes)
     if (mode.against) lines.push(`  "${mode.name}" is taken against "${mode.against.name}" instead`);
-  const column = 30;
+  // Wide enough for the longest mode name, so names never run together.
+  const column = Math.max(30, ...modes.map((m) => m.name.length + 2));
   lines.push(`  ${'workload'.padEnd(23)}${modes.map((m) => m.name.padStart(column)).join('')}`);
   for (const workload of WORKLOADS) {
     const base = times.get(`${BASELINE.name}|${workload}`) ?? [];
@@ -498,20 +518,20 @@ export async function run(): Promise<string[]> {
   }
   lines.push(`  CPU ms per browser over all measured workloads (median), by process:`);
   const kinds: ProcessKind[] = ['page renderer', 'extension', 'browser', 'network service', 'other'];
-  lines.push(`    ${''.padEnd(30)}${kinds.map((k) => k.padStart(16)).join('')}`);
+  lines.push(`    ${''.padEnd(column)}${kinds.map((k) => k.padStart(16)).join('')}`);
   for (const [mode, byKind] of cpu) {
     const cells = kinds.map((k) =>
       medianOf(byKind.get(k) ?? [0])
         .toFixed(0)
         .padStart(16),
     );
-    lines.push(`    ${mode.name.padEnd(30)}${cells.join('')}`);
+    lines.push(`    ${mode.name.padEnd(column)}${cells.join('')}`);
   }
   // Only CPU used while the page is timed competes with it; what comes after is catching up.
   lines.push(
     `  extension process CPU ms per browser by workload (median): during its ${REPEATS} timed runs + after them until quiet`,
   );
-  lines.push(`    ${''.padEnd(30)}${WORKLOADS.map((w) => w.padStart(24)).join('')}`);
+  lines.push(`    ${''.padEnd(column)}${WORKLOADS.map((w) => w.padStart(24)).join('')}`);
   for (const [mode, byWorkload] of extensionCpu) {
     if (!mode.extension) continue;
     const cells = WORKLOADS.map((w) => {
@@ -520,7 +540,7 @@ export async function run(): Promise<string[]> {
       const after = medianOf(samples.map((s) => s.after)).toFixed(0);
       return `${during} + ${after}`.padStart(24);
     });
-    lines.push(`    ${mode.name.padEnd(30)}${cells.join('')}`);
+    lines.push(`    ${mode.name.padEnd(column)}${cells.join('')}`);
   }
   return lines;
 }
