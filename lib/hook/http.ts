@@ -164,7 +164,7 @@ export function joinPlainRelative(n: HttpNatives, url: string, base: string): st
     };
     n.baseCache = cache;
   }
-  if (n.encodeURI(url) !== url || includes(n, url, "'") || includes(n, url, '#')) return null;
+  if (!encodesToItself(n, url) || includes(n, url, "'") || includes(n, url, '#')) return null;
   const first = p.apply(p.charCodeAt, url, [0]) as number;
   if (first === 0x2e /* . */ || first === 0x3f /* ? */ || includes(n, url, '/.')) return null;
   if (first === 0x2f /* / */) {
@@ -179,6 +179,15 @@ export function joinPlainRelative(n: HttpNatives, url: string, base: string): st
     if ((slash < 0 || colon < slash) && (query < 0 || colon < query)) return null;
   }
   return cache.dir + url;
+}
+
+/** True when encodeURI leaves `s` as it is (it throws on a lone surrogate, which the parser must see). */
+function encodesToItself(n: HttpNatives, s: string): boolean {
+  try {
+    return n.encodeURI?.(s) === s;
+  } catch {
+    return false;
+  }
 }
 
 function startsWith(n: HttpNatives, s: string, prefix: string): boolean {

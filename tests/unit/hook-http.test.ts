@@ -114,6 +114,7 @@ describe('request description', () => {
       '/[x]',
       '/a|b',
       '/{x}',
+      '/lone\ud800surrogate',
       '/x`y',
       '/x^y',
       '',
