@@ -231,6 +231,7 @@ export function patchFetch(
   ): Promise<void> => {
     let streaming = isStreamingType(n, contentType);
     const textual = streaming || isTextualType(n, contentType);
+    const wholeDecode = textual ? wholeDecoder(n) : null;
     // Chunks need a decoder of their own (a character may be split between
     // two); made when the body turns out to be a stream.
     let decode: Decoder | null = streaming ? makeDecoder(n) : null;
@@ -307,14 +308,13 @@ export function patchFetch(
           emitPiece(time, rest !== '' ? (captureBody(p, rest, ch.payloadCap()) ?? {}) : {});
         }
       } else {
-        emitWholeReceive(ex, meta, time, joinBuffered(), total, textual ? wholeDecoder(n) : null);
+        emitWholeReceive(ex, meta, time, joinBuffered(), total, wholeDecode);
       }
       emitClose(ex, meta, time);
     } catch (err) {
       try {
         // What arrived before the failure is still worth seeing.
-        if (!streaming && total > 0)
-          emitWholeReceive(ex, meta, lastAt, joinBuffered(), total, textual ? wholeDecoder(n) : null);
+        if (!streaming && total > 0) emitWholeReceive(ex, meta, lastAt, joinBuffered(), total, wholeDecode);
         emitError(ex, errorReason(n, err));
       } catch {
         // best effort
