@@ -59,9 +59,8 @@ test('hidden behind another DevTools tab the panel does not draw, and shown agai
   // Well past the panel's longest redraw delay: nothing of it was drawn.
   await page.waitForTimeout(1500);
   expect(await live.evaluate<number>(rowsWith('sent while hidden'))).toBe(0);
-  const shownAt = Date.now();
   await showDevToolsPanel(browser.debugPort as number, `chrome-extension://${browser.extensionId}`);
-  // Both messages (the send and its echo) were recorded meanwhile and are drawn on showing.
+  // Both messages (the send and its echo) were recorded meanwhile and are drawn on showing
+  // (that it is at once is checked on a fake clock in render-cadence.test.ts, not by wall-clock time here).
   await live.waitFor(`${rowsWith('sent while hidden')} === 2`, 5_000);
-  expect(Date.now() - shownAt).toBeLessThan(2_000);
 });
