@@ -29,6 +29,7 @@ export interface Pristine {
   isView: typeof ArrayBuffer.isView;
   BlobCtor: typeof Blob;
   blobSlice: Blob['slice'];
+  blobArrayBuffer: Blob['arrayBuffer'];
   jsonStringify: typeof JSON.stringify;
   addEventListener: EventTarget['addEventListener'];
   removeEventListener: EventTarget['removeEventListener'];
@@ -78,6 +79,7 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
     isView: win.ArrayBuffer.isView,
     BlobCtor: win.Blob,
     blobSlice: win.Blob.prototype.slice,
+    blobArrayBuffer: win.Blob.prototype.arrayBuffer,
     jsonStringify: win.JSON.stringify,
     addEventListener: win.EventTarget.prototype.addEventListener,
     removeEventListener: win.EventTarget.prototype.removeEventListener,

@@ -24,6 +24,8 @@ const BINARY = Buffer.from([0, 1, 2, 250, 255, 128, 10, 13]);
 const NDJSON_LINES = ['{"n":1}\n', '{"n":2,"s":"é"}\n', '{"n":3}\n'];
 const SSE_EVENTS = ['data: one\n\n', 'event: tick\nid: 7\ndata: two\n\n', 'data: three\n\n'];
 const BIG = 'x'.repeat(300_000);
+/** The smallest valid WebAssembly module: magic number and version. */
+const EMPTY_WASM = Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
 const SMALL = 'small body é';
 
 /** Writes the pieces with a pause between them (each reaches the page as its own chunk). */
@@ -74,6 +76,10 @@ test.beforeAll(async () => {
       res.end(body);
     });
   }
+  server.route('/empty.wasm', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/wasm', 'content-length': String(EMPTY_WASM.length) });
+    res.end(EMPTY_WASM);
+  });
   server.route('/bin', (_req, res) => {
     res.writeHead(200, {
       'content-type': 'application/octet-stream',
@@ -276,12 +282,21 @@ test('streaming responses are recorded chunk by chunk as they arrive, and the pa
     };
     got.ndjson = await readAll('/ndjson');
     got.sse = await (await fetch('/sse')).text();
-    got.trickle = await (await fetch('/trickle')).text();
+    got.trickle = (await readAll('/trickle')).map((p) => p.text).join('');
+    const whole = await fetch('/trickle');
+    got.trickleWhole = await whole.text();
+    got.trickleWholeAt = performance.timeOrigin + performance.now();
   `,
-    3,
+    4,
   );
-  const [ndjson, sse, trickled] = connectionsOf(t, 'fetch') as ExportedConnection[];
-  const page = await got<{ ndjson: Array<{ text: string; at: number }>; sse: string; trickle: string }>();
+  const [ndjson, sse, trickled, trickledWhole] = connectionsOf(t, 'fetch') as ExportedConnection[];
+  const page = await got<{
+    ndjson: Array<{ text: string; at: number }>;
+    sse: string;
+    trickle: string;
+    trickleWhole: string;
+    trickleWholeAt: number;
+  }>();
 
   const ndEvents = eventsOf(t, (ndjson as ExportedConnection).id);
   expect(kinds(ndEvents)).toEqual(['open', 'receive', 'receive', 'receive', 'close']);
@@ -303,11 +318,20 @@ test('streaming responses are recorded chunk by chunk as they arrive, and the pa
   expect(sseChunks.map(payloadText)).toEqual(SSE_EVENTS);
   expect(page.sse).toBe(SSE_EVENTS.join(''));
 
-  // Plain text that keeps arriving in pieces is recorded as a stream too.
+  // Plain text that keeps arriving in pieces, read by the page as a stream, is recorded as a stream too.
   const trickleChunks = eventsOf(t, (trickled as ExportedConnection).id).filter((e) => e.type === 'receive');
   expect(trickleChunks.map(payloadText)).toEqual(['part one;', 'part two;', 'part three']);
   expect(trickleChunks.map((e) => e.chunk)).toEqual([0, 1, 2]);
   expect(page.trickle).toBe('part one;part two;part three');
+  // Read whole (text()), it is recorded whole, when the page got it: the headers came 500 ms before.
+  const wholeEvents = eventsOf(t, (trickledWhole as ExportedConnection).id);
+  expect(kinds(wholeEvents)).toEqual(['open', 'receive', 'close']);
+  const wholeReceive = wholeEvents[1] as ExportedEvent;
+  expect(payloadText(wholeReceive)).toBe('part one;part two;part three');
+  expect(wholeReceive.chunk).toBeUndefined();
+  expect(wholeReceive.time - (wholeReceive.headersAt as number)).toBeGreaterThan(400);
+  expect(Math.abs(wholeReceive.time - page.trickleWholeAt)).toBeLessThan(150);
+  expect(page.trickleWhole).toBe('part one;part two;part three');
 });
 
 test('AbortController aborts, network errors, and the promise behaves as the native one', async () => {
@@ -440,11 +464,21 @@ test('a small fixed-length body is captured however the page reads it, later, or
     await cache.put('/cached', await small());
     got.cached = await (await cache.match('/cached')).text();
     got.twice = await (async () => { const r = await small(); await r.text(); try { await r.text(); return 'read twice'; } catch (e) { return e.name; } })();
+    got.wasm = WebAssembly.Module.exports(await WebAssembly.compileStreaming(fetch('/empty.wasm'))).length;
   `,
-    12,
+    13,
   );
-  const conns = connectionsOf(t, 'fetch');
-  expect(conns).toHaveLength(12);
+  const all = connectionsOf(t, 'fetch');
+  expect(all).toHaveLength(13);
+  // The browser reads a body handed to WebAssembly itself: it is still captured.
+  const wasm = all.pop() as ExportedConnection;
+  expect(kinds(eventsOf(t, wasm.id))).toEqual(['open', 'receive', 'close']);
+  expect(eventsOf(t, wasm.id)[1]).toMatchObject({
+    status: 200,
+    data: { base64: EMPTY_WASM.toString('base64') },
+    size: EMPTY_WASM.length,
+  });
+  const conns = all;
   const expected = [
     SMALL,
     SMALL,
@@ -491,5 +525,6 @@ test('a small fixed-length body is captured however the page reads it, later, or
     later: SMALL,
     cached: SMALL,
     twice: 'TypeError',
+    wasm: 0,
   });
 });

@@ -52,6 +52,11 @@ function addRoutes(s: TestServer): void {
   s.route('/destroy', (req) => {
     req.socket.destroy();
   });
+  s.route('/cut', (req, res) => {
+    // Headers and part of the body, then the connection drops: the page's body read fails.
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+    res.write('part of it', () => setTimeout(() => req.socket.destroy(), 20));
+  });
   s.route('/stream', async (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     for (const part of ['one\n', 'two\n', 'three\n']) {
@@ -146,6 +151,11 @@ test('the page-side checks report the same facts with and without the extension'
     'toStringError',
     'xhrSendError',
     'fetchRejection',
+    'response_json_invalid',
+    'response_text_again',
+    'response_json_again',
+    'response_arrayBuffer_again',
+    'response_blob_again',
   ]) {
     expect.soft(stacksWith[name]?.text, `stack ${name}`).toBe(stacksWithout[name]?.text);
   }

@@ -863,6 +863,33 @@
     } catch (e) {
       stacks.fetchRejection = stackFacts(e.stack);
     }
+    // Reads of a body the hook copies from the page's own read: a JSON parse
+    // failure, and a body whose connection drops (rejected, and still reported
+    // as unhandled when the page ignores it).
+    r.bodyReads = {
+      invalidJson: await attemptAsync(async () => (await fetch(`${base}/text`)).json()),
+      cutText: await attemptAsync(async () => (await fetch(`${base}/cut`)).text()),
+      cutJson: await attemptAsync(async () => (await fetch(`${base}/cut`)).json()),
+      unhandledCut: await new Promise((resolve) => {
+        const onUnhandled = (e) => {
+          e.preventDefault();
+          resolve(['reported', errorFacts(e.reason)]);
+        };
+        window.addEventListener('unhandledrejection', onUnhandled, { once: true });
+        fetch(`${base}/cut`).then((cut) => {
+          cut.arrayBuffer();
+        });
+        setTimeout(() => {
+          window.removeEventListener('unhandledrejection', onUnhandled);
+          resolve(['not reported']);
+        }, 3000);
+      }),
+    };
+    try {
+      await (await fetch(`${base}/text`)).json();
+    } catch (e) {
+      stacks.response_json_invalid = stackFacts(e.stack);
+    }
     // Body reads rejected after use: a hook wrapping these methods must add no frames.
     for (const method of ['text', 'json', 'arrayBuffer', 'blob']) {
       try {
