@@ -1,0 +1,575 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Disguise } from '../../lib/hook/disguise';
+import { captureHttpNatives } from '../../lib/hook/http';
+import { capturePristine } from '../../lib/hook/pristine';
+import { captureResponseBodies, type FetchExchange } from '../../lib/hook/response-body';
+import type { HookBody, HookEvent, HookRecord } from '../../lib/protocol';
+
+// The module runs against Node's real Response, ReadableStream and Blob, but
+// on a fake window whose Response is a subclass with its own copies of the
+// prototype's properties: the hook's wrappers land there, never on Node's
+// globals (checked after every test).
+
+type AnyFunction = (...args: never[]) => unknown;
+type AnyConstructor = abstract new (...args: never[]) => object;
+
+const encoder = new TextEncoder();
+const nativeArrayBuffer = Response.prototype.arrayBuffer;
+const nodeResponseProto = Object.getOwnPropertyDescriptors(Response.prototype);
+const nodeStreamProto = Object.getOwnPropertyDescriptors(ReadableStream.prototype);
+const nodeReaderProto = Object.getOwnPropertyDescriptors(ReadableStreamDefaultReader.prototype);
+const nodeWasm = Object.getOwnPropertyDescriptors(WebAssembly);
+
+/** Node's own prototypes must come out of every test as they went in. */
+afterEach(() => {
+  expect(Object.getOwnPropertyDescriptors(Response.prototype)).toEqual(nodeResponseProto);
+  expect(Object.getOwnPropertyDescriptors(ReadableStream.prototype)).toEqual(nodeStreamProto);
+  expect(Object.getOwnPropertyDescriptors(ReadableStreamDefaultReader.prototype)).toEqual(nodeReaderProto);
+  expect(Object.getOwnPropertyDescriptors(WebAssembly)).toEqual(nodeWasm);
+});
+
+/** Wrappers as plain proxies: installDisguise would patch Function.prototype.toString globally. */
+const fakeDisguise: Disguise = {
+  register() {},
+  scrubError() {},
+  wrapFunction: <F extends AnyFunction>(
+    native: F,
+    onApply: (target: F, self: unknown, args: unknown[]) => unknown,
+  ) => new Proxy(native, { apply: (target, self, args: unknown[]) => onApply(target, self, args) }),
+  wrapConstructor: <C extends AnyConstructor>(
+    native: C,
+    onConstruct: (target: C, args: unknown[], newTarget: AnyConstructor) => object,
+  ) =>
+    new Proxy(native, {
+      construct: (target, args: unknown[], newTarget: AnyConstructor) => onConstruct(target, args, newTarget),
+    }),
+};
+
+/** The browser reading a body itself (Cache API, WebAssembly): through no page-visible method. */
+const browserReads = (res: unknown): Promise<ArrayBuffer> =>
+  Reflect.apply(nativeArrayBuffer, res, []) as Promise<ArrayBuffer>;
+
+interface SetupOptions {
+  cap?: number;
+  /** Give the window a Cache class (its put reads the body as the browser would). */
+  cache?: boolean;
+  /** Give the window a WebAssembly with compileStreaming (which reads the body as the browser would). */
+  wasm?: boolean;
+}
+
+function setup(options: SetupOptions = {}) {
+  // The page's Response: a subclass owning copies of every property, so replaceProperty finds them.
+  class TestResponse extends Response {}
+  for (const key of Reflect.ownKeys(Response.prototype)) {
+    const desc = Object.getOwnPropertyDescriptor(Response.prototype, key);
+    if (key !== 'constructor' && desc) Object.defineProperty(TestResponse.prototype, key, desc);
+  }
+  // The hook only reads these classes' prototypes: empty ones inheriting Node's, so its
+  // getReader/cancel wrappers find nothing own to replace (page cancels are not covered here).
+  const inheriting = (ctor: { prototype: object }) => ({ prototype: Object.create(ctor.prototype) });
+  class FakeCache {
+    put(_request: unknown, response: unknown): Promise<void> {
+      return browserReads(response).then(() => undefined);
+    }
+  }
+  const fakeWasm = {
+    compileStreaming: async (source: unknown) => browserReads(await source),
+  };
+  const win = Object.create(globalThis, {
+    Response: { value: TestResponse },
+    ReadableStream: { value: inheriting(ReadableStream) },
+    ReadableStreamDefaultReader: { value: inheriting(ReadableStreamDefaultReader) },
+    ReadableStreamBYOBReader: { value: inheriting(ReadableStreamBYOBReader) },
+    // Node has a real WebAssembly (whose own compileStreaming the hook would replace): never hand it over.
+    WebAssembly: { value: options.wasm ? fakeWasm : undefined },
+    Cache: { value: options.cache ? FakeCache : undefined },
+  }) as Window & typeof globalThis;
+
+  const p = capturePristine(win);
+  const records: HookRecord[] = [];
+  const cap = options.cap ?? 1024 * 1024;
+  let clock = 1000;
+  const responses = captureResponseBodies(
+    p,
+    fakeDisguise,
+    {
+      emit: (record) => records.push(record),
+      payloadCap: () => cap,
+      time: () => clock++,
+    },
+    captureHttpNatives(p),
+  );
+  if (!responses) throw new Error('captureResponseBodies returned null');
+  let nextId = 1;
+  return {
+    TestResponse,
+    win,
+    responses,
+    /** Moves the page clock on (the hook tells a trickling body by the gaps between its chunks). */
+    advance(ms: number) {
+      clock += ms;
+    },
+    /** The fetch resolved with `res`, as the fetch hook reports it. */
+    observe(res: unknown): FetchExchange {
+      const ex: FetchExchange = { id: nextId++, finished: false };
+      responses.observe(ex, res);
+      return ex;
+    },
+    events(): HookEvent[] {
+      return records.filter((r): r is HookEvent => !Array.isArray(r) && r.r === 'ev');
+    },
+    types(): string[] {
+      return this.events().map((e) => e.type);
+    },
+  };
+}
+
+/** Lets the next macrotask run (the hook reads unread bodies then) and pending reads settle. */
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 10));
+
+/**
+ * A stream handing out one chunk per pull, then closing, or erroring with
+ * `fail` a little later (erroring a stream drops the chunks still queued in
+ * it, so the error waits until the readers have taken them).
+ */
+function streamOf(chunks: Array<string | Uint8Array>, fail?: Error): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = chunks[i++];
+      if (chunk !== undefined) controller.enqueue(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
+      else if (fail) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        controller.error(fail);
+      } else controller.close();
+    },
+  });
+}
+
+function bytesOf(body: HookBody | undefined): number[] {
+  expect(body).toBeInstanceOf(ArrayBuffer);
+  return [...new Uint8Array(body as ArrayBuffer)];
+}
+
+async function readAll(stream: ReadableStream<Uint8Array> | null): Promise<string> {
+  if (!stream) throw new Error('no body');
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let out = '';
+  for (;;) {
+    const step = await reader.read();
+    if (step.done) return out + decoder.decode();
+    out += decoder.decode(step.value, { stream: true });
+  }
+}
+
+/** The rejection of a promise (fails the test if it fulfils). */
+async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(Error);
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+const binary = { 'content-type': 'application/octet-stream' };
+
+describe('response bodies recorded from the page’s own read', () => {
+  it('records text() as one receive with status and headers, then close; the page gets the same string', async () => {
+    const t = setup();
+    const res = new t.TestResponse('hello wire', {
+      status: 201,
+      statusText: 'Created',
+      headers: { 'content-type': 'text/plain', 'x-id': '7' },
+    });
+    t.observe(res);
+    expect(await res.text()).toBe('hello wire');
+    expect(t.events()).toEqual([
+      {
+        r: 'ev',
+        conn: 1,
+        time: expect.any(Number),
+        type: 'receive',
+        status: 201,
+        statusText: 'Created',
+        responseHeaders: [
+          ['content-type', 'text/plain'],
+          ['x-id', '7'],
+        ],
+        headersAt: expect.any(Number),
+        body: 'hello wire',
+        bodyKind: 'text',
+      },
+      { r: 'ev', conn: 1, time: expect.any(Number), type: 'close', status: 201 },
+    ]);
+    // Read already: nothing more once the next task has run.
+    await tick();
+    expect(t.types()).toEqual(['receive', 'close']);
+  });
+
+  it('records arrayBuffer() of a binary type as bytes, a copy the page’s later writes do not reach', async () => {
+    const t = setup();
+    const res = new t.TestResponse(new Uint8Array([1, 2, 3, 250]), { headers: binary });
+    t.observe(res);
+    const buf = await res.arrayBuffer();
+    expect([...new Uint8Array(buf)]).toEqual([1, 2, 3, 250]);
+    new Uint8Array(buf).fill(0);
+    const [receive] = t.events();
+    expect(receive?.type).toBe('receive');
+    expect(bytesOf(receive?.body)).toEqual([1, 2, 3, 250]);
+    expect(t.types()).toEqual(['receive', 'close']);
+  });
+
+  it('records bytes() of a binary type as bytes, and leaves the page’s array whole', async () => {
+    const t = setup();
+    const res = new t.TestResponse(new Uint8Array([9, 8, 7]), { headers: binary });
+    t.observe(res);
+    const bytes = await res.bytes();
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect([...bytes]).toEqual([9, 8, 7]);
+    bytes[0] = 0;
+    expect(bytesOf(t.events()[0]?.body)).toEqual([9, 8, 7]);
+    expect(t.types()).toEqual(['receive', 'close']);
+  });
+
+  it('records arrayBuffer() and bytes() of a textual type as decoded text', async () => {
+    const t = setup();
+    const a = new t.TestResponse('{"a":"é"}', { headers: { 'content-type': 'application/json' } });
+    const b = new t.TestResponse('<p>ü</p>', { headers: { 'content-type': 'text/html; charset=utf-8' } });
+    t.observe(a);
+    t.observe(b);
+    expect(new TextDecoder().decode(await a.arrayBuffer())).toBe('{"a":"é"}');
+    expect(new TextDecoder().decode(await b.bytes())).toBe('<p>ü</p>');
+    const receives = t.events().filter((e) => e.type === 'receive');
+    expect(receives.map((e) => [e.conn, e.body, e.bodyKind])).toEqual([
+      [1, '{"a":"é"}', 'text'],
+      [2, '<p>ü</p>', 'text'],
+    ]);
+  });
+
+  it('records blob(), and the page gets a blob of the same bytes and type', async () => {
+    const t = setup();
+    const res = new t.TestResponse(new Uint8Array([5, 6, 7]), { headers: { 'content-type': 'image/png' } });
+    t.observe(res);
+    const blob = await res.blob();
+    expect(blob.type).toBe('image/png');
+    expect([...new Uint8Array(await blob.arrayBuffer())]).toEqual([5, 6, 7]);
+    // The blob's bytes are read after the page has it.
+    await tick();
+    expect(t.types()).toEqual(['receive', 'close']);
+    expect(bytesOf(t.events()[0]?.body)).toEqual([5, 6, 7]);
+  });
+
+  it('gives json() the same value, and records the raw text from a clone', async () => {
+    const t = setup();
+    const raw = '{ "n": 1, "list": [true, null] }';
+    const res = new t.TestResponse(raw, { headers: { 'content-type': 'application/json' } });
+    t.observe(res);
+    expect(await res.json()).toEqual({ n: 1, list: [true, null] });
+    await tick();
+    expect(t.types()).toEqual(['receive', 'close']);
+    expect(t.events()[0]?.body).toBe(raw);
+  });
+
+  it('rejects json() of invalid JSON as an unwrapped Response does, and still records the text', async () => {
+    const t = setup();
+    const res = new t.TestResponse('{oops', { headers: { 'content-type': 'application/json' } });
+    t.observe(res);
+    const err = await rejectionOf(res.json());
+    const native = await rejectionOf(new Response('{oops').json());
+    expect(err).toBeInstanceOf(SyntaxError);
+    expect([err.name, err.message]).toEqual([native.name, native.message]);
+    await tick();
+    expect(t.types()).toEqual(['receive', 'close']);
+    expect(t.events()[0]?.body).toBe('{oops');
+  });
+
+  it('rejects a second read as the native does (TypeError), with no second receive', async () => {
+    const t = setup();
+    const res = new t.TestResponse('once', { headers: { 'content-type': 'text/plain' } });
+    t.observe(res);
+    await res.text();
+    const err = await rejectionOf(res.text());
+    const plain = new Response('once');
+    await plain.text();
+    const native = await rejectionOf(plain.text());
+    expect(err).toBeInstanceOf(TypeError);
+    expect([err.name, err.message]).toEqual([native.name, native.message]);
+    await tick();
+    expect(t.types()).toEqual(['receive', 'close']);
+  });
+
+  it('keeps the first payloadCap bytes of a large body read by the page, with its true size', async () => {
+    const t = setup({ cap: 10 });
+    const data = Uint8Array.from({ length: 100 }, (_, i) => i);
+    const res = new t.TestResponse(data, { headers: binary });
+    t.observe(res);
+    expect((await res.arrayBuffer()).byteLength).toBe(100);
+    const [receive] = t.events();
+    expect(bytesOf(receive?.body)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(receive?.fullSize).toBe(100);
+  });
+
+  it('keeps the first payloadCap characters of a long text() body, with its UTF-8 size', async () => {
+    const t = setup({ cap: 5 });
+    const res = new t.TestResponse('abcdefghé', { headers: { 'content-type': 'text/plain' } });
+    t.observe(res);
+    expect(await res.text()).toBe('abcdefghé');
+    expect(t.events()[0]).toMatchObject({ type: 'receive', body: 'abcde', fullSize: 10 });
+  });
+
+  it('rejects a failing read with the stream’s own error and records an error', async () => {
+    const t = setup();
+    const boom = new Error('connection reset');
+    const res = new t.TestResponse(streamOf(['partial'], boom), {
+      headers: { 'content-type': 'text/plain' },
+    });
+    t.observe(res);
+    await expect(res.text()).rejects.toBe(boom);
+    await tick();
+    expect(t.events().map((e) => [e.type, e.reason])).toEqual([['error', 'Error: connection reset']]);
+  });
+});
+
+describe('response bodies read from a clone', () => {
+  it('reads a body nobody has started reading by the next task', async () => {
+    const t = setup();
+    // No Content-Length: the clone is read chunk by chunk.
+    const res = new t.TestResponse(streamOf(['never ', 'read']), {
+      headers: { 'content-type': 'text/plain' },
+    });
+    t.observe(res);
+    expect(t.events()).toEqual([]);
+    await tick();
+    expect(t.types()).toEqual(['receive', 'close']);
+    expect(t.events()[0]).toMatchObject({
+      type: 'receive',
+      status: 200,
+      body: 'never read',
+      bodyKind: 'text',
+    });
+    expect(t.events()[0]?.chunk).toBeUndefined();
+  });
+
+  it('still gives a body read after that task to the page whole, recorded once', async () => {
+    const t = setup();
+    // A small Content-Length: the clone is read in one piece.
+    const res = new t.TestResponse('late reader', {
+      headers: { 'content-type': 'text/plain', 'content-length': '11' },
+    });
+    t.observe(res);
+    await tick();
+    // The hook read its own copy: the page's body is as fetched.
+    expect(res.bodyUsed).toBe(false);
+    expect(await res.text()).toBe('late reader');
+    await tick();
+    expect(t.types()).toEqual(['receive', 'close']);
+    expect(t.events()[0]?.body).toBe('late reader');
+  });
+
+  it('keeps the first payloadCap bytes of a large unread body, with its true size', async () => {
+    const t = setup({ cap: 4 });
+    const res = new t.TestResponse(streamOf([new Uint8Array([1, 2, 3]), new Uint8Array([4, 5, 6])]), {
+      headers: binary,
+    });
+    t.observe(res);
+    await tick();
+    const [receive] = t.events();
+    expect(bytesOf(receive?.body)).toEqual([1, 2, 3, 4]);
+    expect(receive?.fullSize).toBe(6);
+  });
+
+  it('records an unread body whose stream fails: what arrived, then an error', async () => {
+    const t = setup();
+    const res = new t.TestResponse(streamOf(['partial'], new Error('reset')), {
+      headers: { 'content-type': 'text/plain' },
+    });
+    t.observe(res);
+    await tick();
+    expect(t.events().map((e) => [e.type, e.body, e.reason])).toEqual([
+      ['receive', 'partial', undefined],
+      ['error', undefined, 'Error: reset'],
+    ]);
+  });
+
+  it('records the body when the page takes the stream (body getter), and the page gets every byte', async () => {
+    const t = setup();
+    const res = new t.TestResponse(streamOf(['one ', 'two ', 'three']), {
+      headers: { 'content-type': 'text/plain' },
+    });
+    t.observe(res);
+    expect(await readAll(res.body)).toBe('one two three');
+    await tick();
+    expect(t.types()).toEqual(['receive', 'close']);
+    expect(t.events()[0]?.body).toBe('one two three');
+  });
+
+  it('gives formData() the parsed fields, and records the raw text from a clone', async () => {
+    const t = setup();
+    const res = new t.TestResponse('a=1&b=two', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    t.observe(res);
+    const form = await res.formData();
+    expect([...form.entries()]).toEqual([
+      ['a', '1'],
+      ['b', 'two'],
+    ]);
+    await tick();
+    expect(t.types()).toEqual(['receive', 'close']);
+    expect(t.events()[0]?.body).toBe('a=1&b=two');
+  });
+
+  it('records once when the page checks `body` and then reads text()', async () => {
+    const t = setup();
+    const res = new t.TestResponse('checked first', { headers: { 'content-type': 'text/plain' } });
+    t.observe(res);
+    expect(res.body).not.toBeNull();
+    expect(await res.text()).toBe('checked first');
+    await tick();
+    expect(t.types()).toEqual(['receive', 'close']);
+    expect(t.events()[0]?.body).toBe('checked first');
+  });
+
+  it('records an unread body whose chunks come far apart as chunks', async () => {
+    const t = setup();
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let i = 0;
+    const trickle = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const step = i++;
+        if (step === 0) controller.enqueue(encoder.encode('first '));
+        else if (step === 1) {
+          await gate;
+          controller.enqueue(encoder.encode('second'));
+        } else controller.close();
+      },
+    });
+    const res = new t.TestResponse(trickle, { headers: { 'content-type': 'text/plain' } });
+    t.observe(res);
+    await tick();
+    expect(t.events()).toEqual([]);
+    t.advance(1000);
+    release();
+    await tick();
+    const events = t.events();
+    expect(events.map((e) => [e.type, e.chunk, e.body])).toEqual([
+      ['receive', 0, 'first '],
+      ['receive', 1, 'second'],
+      ['close', undefined, undefined],
+    ]);
+    expect(events[0]?.status).toBe(200);
+    // The first chunk is dated when it came, not when the body turned out to trickle.
+    expect(events[1]?.time).toBeGreaterThan((events[0]?.time ?? 0) + 100);
+  });
+
+  it('records a streaming content type chunk by chunk, headers on the first', async () => {
+    const t = setup();
+    const lines = ['{"i":0}\n', '{"i":1}\n', '{"i":2}\n'];
+    const res = new t.TestResponse(streamOf(lines), { headers: { 'content-type': 'application/x-ndjson' } });
+    t.observe(res);
+    // The page reads its own branch as usual.
+    expect(await res.text()).toBe(lines.join(''));
+    await tick();
+    const events = t.events();
+    expect(events.map((e) => [e.type, e.chunk, e.body])).toEqual([
+      ['receive', 0, lines[0]],
+      ['receive', 1, lines[1]],
+      ['receive', 2, lines[2]],
+      ['close', undefined, undefined],
+    ]);
+    expect(events[0]?.responseHeaders).toEqual([['content-type', 'application/x-ndjson']]);
+    expect(events[1]?.responseHeaders).toBeUndefined();
+  });
+
+  it('keeps a character split between two streamed chunks whole', async () => {
+    const t = setup();
+    const bytes = encoder.encode('{"s":"é"}\n');
+    const cut = bytes.indexOf(0xc3) + 1;
+    const res = new t.TestResponse(streamOf([bytes.slice(0, cut), bytes.slice(cut)]), {
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    t.observe(res);
+    await tick();
+    expect(t.events().map((e) => [e.type, e.chunk, e.body])).toEqual([
+      ['receive', 0, '{"s":"'],
+      ['receive', 1, 'é"}\n'],
+      ['close', undefined, undefined],
+    ]);
+  });
+
+  it('reads a clone before Cache.put hands the response to the browser', async () => {
+    const t = setup({ cache: true });
+    const res = new t.TestResponse('cached', { headers: { 'content-type': 'text/plain' } });
+    t.observe(res);
+    await new t.win.Cache().put('/x', res);
+    await tick();
+    expect(t.types()).toEqual(['receive', 'close']);
+    expect(t.events()[0]?.body).toBe('cached');
+  });
+
+  it('reads a clone before WebAssembly.compileStreaming takes a promised response', async () => {
+    const t = setup({ wasm: true });
+    const res = new t.TestResponse(new Uint8Array([0, 97, 115, 109]), {
+      headers: { 'content-type': 'application/wasm' },
+    });
+    t.observe(res);
+    await t.win.WebAssembly.compileStreaming(Promise.resolve(res));
+    await tick();
+    expect(t.types()).toEqual(['receive', 'close']);
+    expect(bytesOf(t.events()[0]?.body)).toEqual([0, 97, 115, 109]);
+  });
+});
+
+describe('responses without a body to read', () => {
+  it('leaves a Response the page constructed itself alone', async () => {
+    const t = setup();
+    const mine = new t.TestResponse('page-made', { headers: { 'content-type': 'text/plain' } });
+    const streamed = new t.TestResponse(streamOf(['x']));
+    expect(await mine.text()).toBe('page-made');
+    expect(await readAll(streamed.body)).toBe('x');
+    await tick();
+    expect(t.events()).toEqual([]);
+  });
+
+  it('records a null body (204) as receive and close at once', () => {
+    const t = setup();
+    const ex = t.observe(new t.TestResponse(null, { status: 204, statusText: 'No Content' }));
+    expect(t.events()).toEqual([
+      {
+        r: 'ev',
+        conn: 1,
+        time: expect.any(Number),
+        type: 'receive',
+        status: 204,
+        statusText: 'No Content',
+        responseHeaders: [],
+        headersAt: expect.any(Number),
+      },
+      { r: 'ev', conn: 1, time: expect.any(Number), type: 'close', status: 204 },
+    ]);
+    expect(ex.finished).toBe(true);
+  });
+
+  it('records a failed fetch as one error', () => {
+    const t = setup();
+    const ex: FetchExchange = { id: 9, finished: false };
+    t.responses.fail(ex, new TypeError('Failed to fetch'));
+    t.responses.fail(ex, new TypeError('again'));
+    expect(t.events()).toEqual([
+      { r: 'ev', conn: 9, time: expect.any(Number), type: 'error', reason: 'TypeError: Failed to fetch' },
+    ]);
+    expect(ex.finished).toBe(true);
+  });
+
+  it('ignores what is not a Response', () => {
+    const t = setup();
+    t.observe({ status: 200, body: null });
+    expect(t.events()).toEqual([]);
+  });
+});
