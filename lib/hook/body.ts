@@ -12,8 +12,38 @@ export interface CapturedBody {
   bodyKind: FrameBodyKindName;
 }
 
-/** UTF-8 byte length without TextEncoder (only used on over-cap strings). */
+/** UTF-16 units measured per native encodeInto call. */
+const MEASURE_SLICE = 0x10000;
+
+/**
+ * UTF-8 byte length of a string over the cap (only those are measured): by
+ * the browser's encoder, a slice at a time into one scratch buffer, since a
+ * whole body read by the page may be megabytes and the page waits for it.
+ * Lone surrogates count as U+FFFD (3 bytes), as the encoder and the relay do.
+ */
 export function utf8Length(p: Pristine, s: string): number {
+  const { textEncoder, textEncodeInto } = p;
+  if (!textEncoder || !textEncodeInto) return utf8LengthByUnits(p, s);
+  const scratch = new p.Uint8ArrayCtor(MEASURE_SLICE * 3);
+  let bytes = 0;
+  for (let at = 0; at < s.length; ) {
+    let end = at + MEASURE_SLICE;
+    if (end >= s.length) end = s.length;
+    else {
+      // Never split a surrogate pair between two slices.
+      const last = p.apply(p.charCodeAt, s, [end - 1]) as number;
+      if (last >= 0xd800 && last <= 0xdbff) end--;
+    }
+    const part = p.apply(p.stringSlice, s, [at, end]) as string;
+    const result = p.apply(textEncodeInto, textEncoder, [part, scratch]) as { written: number };
+    bytes += result.written;
+    at = end;
+  }
+  return bytes;
+}
+
+/** The same, unit by unit, where there is no TextEncoder. */
+export function utf8LengthByUnits(p: Pristine, s: string): number {
   let bytes = 0;
   for (let i = 0; i < s.length; i++) {
     const c = p.apply(p.charCodeAt, s, [i]) as number;

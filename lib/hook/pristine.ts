@@ -31,6 +31,9 @@ export interface Pristine {
   blobSlice: Blob['slice'];
   blobArrayBuffer: Blob['arrayBuffer'];
   jsonStringify: typeof JSON.stringify;
+  /** Absent where the browser has no TextEncoder. */
+  textEncoder: TextEncoder | undefined;
+  textEncodeInto: TextEncoder['encodeInto'] | undefined;
   addEventListener: EventTarget['addEventListener'];
   removeEventListener: EventTarget['removeEventListener'];
   dispatchEvent: EventTarget['dispatchEvent'];
@@ -81,6 +84,8 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
     blobSlice: win.Blob.prototype.slice,
     blobArrayBuffer: win.Blob.prototype.arrayBuffer,
     jsonStringify: win.JSON.stringify,
+    textEncoder: typeof win.TextEncoder === 'function' ? new win.TextEncoder() : undefined,
+    textEncodeInto: win.TextEncoder?.prototype.encodeInto,
     addEventListener: win.EventTarget.prototype.addEventListener,
     removeEventListener: win.EventTarget.prototype.removeEventListener,
     dispatchEvent: win.EventTarget.prototype.dispatchEvent,
