@@ -120,7 +120,8 @@ export function captureResponseBodies(
   /**
    * The one receive of a body that is not a stream: the bytes kept, of `total`
    * that arrived (the true size is recorded when more arrived than was kept,
-   * or more than the cap).
+   * or more than the cap). Only the first `cap` bytes are decoded: a whole
+   * body can be megabytes.
    */
   const emitWholeReceive = (
     ex: FetchExchange,
@@ -130,9 +131,18 @@ export function captureResponseBodies(
     total: number,
     decode: Decoder | null,
   ): void => {
-    const captured =
-      total > 0 ? captureBody(p, decode ? decode(bytes, false) : bytes, ch.payloadCap()) : null;
-    if (captured && (total > bytes.byteLength || total > ch.payloadCap())) captured.fullSize = total;
+    const cap = ch.payloadCap();
+    let kept = bytes;
+    let text: string | null = null;
+    if (bytes.byteLength > cap) {
+      kept = new p.Uint8ArrayCtor(bytes.buffer, bytes.byteOffset, cap);
+      // A decoder of its own, streaming, so a character cut at the cap is dropped, not replaced.
+      const cut = decode ? makeDecoder(n) : null;
+      if (cut) text = cut(kept, true);
+    }
+    if (decode && text === null) text = decode(kept, false);
+    const captured = total > 0 ? captureBody(p, text ?? kept, cap) : null;
+    if (captured && (total > kept.byteLength || total > cap)) captured.fullSize = total;
     ch.emit({ r: 'ev', conn: ex.id, time, type: 'receive', ...meta, ...(captured ?? {}) });
   };
 

@@ -312,6 +312,15 @@ describe('response bodies recorded from the page’s own read', () => {
     expect(receive?.fullSize).toBe(100);
   });
 
+  it('decodes only the first payloadCap bytes of a large textual body read as bytes, never splitting a character', async () => {
+    const t = setup({ cap: 6 });
+    // 'abcde' is 5 bytes; 'é' (2 bytes) straddles the cap and is left out whole.
+    const res = new t.TestResponse('abcdeéfgh', { headers: { 'content-type': 'text/plain' } });
+    t.observe(res);
+    expect(new TextDecoder().decode(await res.arrayBuffer())).toBe('abcdeéfgh');
+    expect(t.events()[0]).toMatchObject({ type: 'receive', body: 'abcde', fullSize: 10 });
+  });
+
   it('keeps the first payloadCap characters of a long text() body, with its UTF-8 size', async () => {
     const t = setup({ cap: 5 });
     const res = new t.TestResponse('abcdefghé', { headers: { 'content-type': 'text/plain' } });
