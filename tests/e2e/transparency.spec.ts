@@ -126,6 +126,11 @@ test('the page-side checks report the same facts with and without the extension'
   // Sanity: the suite really ran (a broken run would make two equal empty reports).
   expect(Object.keys(without.webSocket as object)).toContain('subclass');
   expect((without.eventSource as { opens: number }).opens).toBe(2);
+  // The body reads that must fail do fail natively, so equal reports mean the same failure.
+  const bodyReads = (without.fetch as { bodyReads: Record<string, unknown> }).bodyReads;
+  expect(bodyReads.unhandledCut).toEqual(['reported', expect.objectContaining({ name: 'TypeError' })]);
+  expect(bodyReads.cutText).toHaveProperty('threw');
+  expect(bodyReads.invalidJson).toHaveProperty('threw.name', 'SyntaxError');
   const { stacks: stacksWithout, ...factsWithout } = without;
   const { stacks: stacksWith, ...factsWith } = withExt;
   for (const key of Object.keys(factsWithout)) {
