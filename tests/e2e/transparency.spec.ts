@@ -128,7 +128,8 @@ test('the page-side checks report the same facts with and without the extension'
   expect((without.eventSource as { opens: number }).opens).toBe(2);
   // The body reads that must fail do fail natively, so equal reports mean the same failure.
   const bodyReads = (without.fetch as { bodyReads: Record<string, unknown> }).bodyReads;
-  expect(bodyReads.unhandledCut).toEqual(['reported', expect.objectContaining({ name: 'TypeError' })]);
+  expect(bodyReads.unhandledCut).toEqual(['reported', true, expect.objectContaining({ name: 'TypeError' })]);
+  expect(bodyReads.handledCut).toEqual(['not reported']);
   expect(bodyReads.cutText).toHaveProperty('threw');
   expect(bodyReads.invalidJson).toHaveProperty('threw.name', 'SyntaxError');
   const { stacks: stacksWithout, ...factsWithout } = without;

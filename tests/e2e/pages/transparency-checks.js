@@ -870,19 +870,38 @@
       invalidJson: await attemptAsync(async () => (await fetch(`${base}/text`)).json()),
       cutText: await attemptAsync(async () => (await fetch(`${base}/cut`)).text()),
       cutJson: await attemptAsync(async () => (await fetch(`${base}/cut`)).json()),
+      // Ignored: reported, for the very promise the page was given.
       unhandledCut: await new Promise((resolve) => {
+        let read = null;
         const onUnhandled = (e) => {
           e.preventDefault();
-          resolve(['reported', errorFacts(e.reason)]);
+          resolve(['reported', e.promise === read, errorFacts(e.reason)]);
         };
         window.addEventListener('unhandledrejection', onUnhandled, { once: true });
         fetch(`${base}/cut`).then((cut) => {
-          cut.arrayBuffer();
+          read = cut.arrayBuffer();
         });
         setTimeout(() => {
           window.removeEventListener('unhandledrejection', onUnhandled);
           resolve(['not reported']);
         }, 3000);
+      }),
+      // Handled by the page: not reported at all (500 ms is only a cut-off for a late report).
+      handledCut: await new Promise((resolve) => {
+        const onUnhandled = (e) => {
+          e.preventDefault();
+          resolve(['reported', errorFacts(e.reason)]);
+        };
+        window.addEventListener('unhandledrejection', onUnhandled, { once: true });
+        fetch(`${base}/cut`)
+          .then((cut) => cut.text())
+          .catch(() => {})
+          .then(() =>
+            setTimeout(() => {
+              window.removeEventListener('unhandledrejection', onUnhandled);
+              resolve(['not reported']);
+            }, 500),
+          );
       }),
     };
     try {
