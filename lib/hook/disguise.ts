@@ -28,6 +28,8 @@ export interface Disguise {
    * reach the page other than by a throw through a wrapper (e.g. a rejection).
    */
   scrubError(err: unknown): void;
+  /** scrubError, then throws err: a rejection handler that passes a rejection on to the page. */
+  rethrow(err: unknown): never;
   wrapConstructor<C extends AnyConstructor>(
     native: C,
     onConstruct: (target: C, args: unknown[], newTarget: AnyConstructor) => object,
@@ -118,6 +120,10 @@ export function installDisguise(p: Pristine): Disguise {
       apply(weakMapSet, originals, [wrapper, native]);
     },
     scrubError: scrub,
+    rethrow(err) {
+      scrub(err);
+      throw err;
+    },
     wrapFunction(native, onApply) {
       return disguised(native, {
         apply(target, self, args) {

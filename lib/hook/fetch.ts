@@ -23,10 +23,8 @@ import {
   resolveUrl,
   wholeDecoder,
 } from './http';
-import type { Pristine } from './pristine';
+import { callGetter, type Pristine } from './pristine';
 import { captureResponseBodies, type FetchExchange } from './response-body';
-
-type Getter = ((this: unknown) => unknown) | undefined;
 
 export function patchFetch(
   p: Pristine,
@@ -43,7 +41,6 @@ export function patchFetch(
   const responses = captureResponseBodies(p, d, ch, n);
   if (!responses) return;
   const reqProto = RequestCtor.prototype;
-  const call = (g: Getter, self: unknown): unknown => (g ? apply(g, self, []) : undefined);
   const reqUrl = p.getter(reqProto, 'url');
   const reqMethod = p.getter(reqProto, 'method');
   const reqHeaders = p.getter(reqProto, 'headers');
@@ -93,9 +90,9 @@ export function patchFetch(
     let bodyClone: Request | null = null;
     const isRequest = input instanceof RequestCtor;
     if (isRequest) {
-      url = p.StringCtor(call(reqUrl, input));
-      method = p.StringCtor(call(reqMethod, input));
-      headers = headersToList(n, call(reqHeaders, input));
+      url = p.StringCtor(callGetter(p, reqUrl, input));
+      method = p.StringCtor(callGetter(p, reqMethod, input));
+      headers = headersToList(n, callGetter(p, reqHeaders, input));
     } else {
       // Not written back: another realm's Request must reach the native untouched.
       url = resolveUrl(n, typeof input === 'string' ? input : (hrefOf(n, input) ?? `${input as string}`));
@@ -154,13 +151,9 @@ export function patchFetch(
     }
     const promise = apply(target, self, args) as Promise<Response>;
     // A rejection made inside this wrapper carries its frame: the page must not see it.
-    const rethrow = (err: unknown) => {
-      d.scrubError(err);
-      throw err;
-    };
     if (!ex) {
       try {
-        return apply(p.promiseThen, promise, [undefined, rethrow]);
+        return apply(p.promiseThen, promise, [undefined, d.rethrow]);
       } catch {
         return promise;
       }
@@ -182,7 +175,7 @@ export function patchFetch(
           } catch {
             // best effort
           }
-          rethrow(err);
+          d.rethrow(err);
         },
       ]);
     } catch {

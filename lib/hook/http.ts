@@ -5,13 +5,11 @@
 
 import type { EventRecord, HeaderList } from '../model';
 import { type CapturedBody, captureBody } from './body';
-import { append, type Pristine } from './pristine';
+import { append, type Getter, type Pristine } from './pristine';
 
 /** Longest form field value kept (the protocol's limit for short strings). */
 const MAX_FORM_VALUE = 100_000;
 const MAX_FORM_FIELDS = 10_000;
-
-type Getter = ((this: unknown) => unknown) | undefined;
 
 export interface HttpNatives {
   p: Pristine;

@@ -8,6 +8,9 @@
 // no Promise chaining on page-provided promises except through the captured
 // `then`.
 
+/** A prototype accessor's getter, as Pristine.getter finds it (absent where the browser has none). */
+export type Getter = ((this: unknown) => unknown) | undefined;
+
 export interface Pristine {
   win: Window & typeof globalThis;
   apply: typeof Reflect.apply;
@@ -49,7 +52,7 @@ export interface Pristine {
   promiseThen: Promise<unknown>['then'];
   functionToString: (this: unknown) => string;
   /** Getter of a prototype accessor, e.g. getter(WebSocket.prototype, 'url'). */
-  getter: (proto: object, name: string) => ((this: unknown) => unknown) | undefined;
+  getter: (proto: object, name: string) => Getter;
 }
 
 export function capturePristine(win: Window & typeof globalThis): Pristine {
@@ -110,6 +113,11 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
       return undefined;
     },
   };
+}
+
+/** Reads `self`'s property through a getter taken by Pristine.getter. */
+export function callGetter(p: Pristine, g: Getter, self: unknown): unknown {
+  return g ? p.apply(g, self, []) : undefined;
 }
 
 /** Appends without Array.prototype.push, which the page may replace. */

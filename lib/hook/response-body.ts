@@ -30,7 +30,7 @@ import {
   makeDecoder,
   wholeDecoder,
 } from './http';
-import { append, type Pristine } from './pristine';
+import { append, callGetter, type Pristine } from './pristine';
 
 /** A body whose next chunk comes this long after the previous one is recorded as a stream. */
 const STREAM_GAP_MS = 100;
@@ -45,8 +45,6 @@ const STREAM_GAP_MS = 100;
 const WHOLE_BODY_MAX_BYTES = 64 * 1024;
 const READ_BEFORE_COPY = 'response body read by the browser before it could be copied';
 
-type Getter = ((this: unknown) => unknown) | undefined;
-
 export interface FetchExchange {
   id: number;
   finished: boolean;
@@ -59,7 +57,6 @@ interface UnreadBody {
   ex: FetchExchange;
   res: object;
   meta: HookEventFields;
-  responseHeaders: HeaderList;
   contentType: string;
   taken: boolean;
 }
@@ -83,7 +80,6 @@ export function captureResponseBodies(
   const readerProto = win.ReadableStreamDefaultReader?.prototype;
   if (!ResponseCtor || !StreamCtor || !readerProto) return null;
   const resProto = ResponseCtor.prototype;
-  const call = (g: Getter, self: unknown): unknown => (g ? apply(g, self, []) : undefined);
   const resStatus = p.getter(resProto, 'status');
   const resStatusText = p.getter(resProto, 'statusText');
   const resHeaders = p.getter(resProto, 'headers');
@@ -272,7 +268,7 @@ export function captureResponseBodies(
   };
 
   /** True when the body is known to be small and not a stream of messages. */
-  const readsWhole = (responseHeaders: HeaderList, contentType: string): boolean => {
+  const readsWhole = (responseHeaders: HeaderList | undefined, contentType: string): boolean => {
     if (isStreamingType(n, contentType)) return false;
     const length = decimalUpTo(p, headerValue(n, responseHeaders, 'content-length'), WHOLE_BODY_MAX_BYTES);
     return length >= 0 && length <= ch.payloadCap();
@@ -292,15 +288,19 @@ export function captureResponseBodies(
       emitClose(ex, meta, ch.time(), READ_BEFORE_COPY);
       return;
     }
-    const pageBody = call(resBody, res);
-    if (whole || readsWhole(body.responseHeaders, contentType)) {
+    const pageBody = callGetter(p, resBody, res);
+    if (whole || readsWhole(meta.responseHeaders, contentType)) {
       // Bounded: ours is read to its end even when the page cancels its own.
       if (typeof pageBody === 'object' && pageBody !== null)
         apply(p.weakMapSet, stopOnCancel, [pageBody, () => (ex.cancelled = true)]);
       readWholeBody(ex, clone, meta, contentType);
       return;
     }
-    const reader = apply(getReader, call(resBody, clone), []) as ReadableStreamDefaultReader<Uint8Array>;
+    const reader = apply(
+      getReader,
+      callGetter(p, resBody, clone),
+      [],
+    ) as ReadableStreamDefaultReader<Uint8Array>;
     if (typeof pageBody === 'object' && pageBody !== null) {
       apply(p.weakMapSet, stopOnCancel, [
         pageBody,
@@ -331,11 +331,7 @@ export function captureResponseBodies(
       const body = list[i] as UnreadBody;
       if (body.taken) continue;
       body.taken = true;
-      try {
-        readClone(body);
-      } catch {
-        // best effort
-      }
+      safely(() => readClone(body));
     }
   };
 
@@ -375,8 +371,7 @@ export function captureResponseBodies(
       record,
       (err: unknown) => {
         safely(() => emitError(body.ex, errorReason(n, err)));
-        d.scrubError(err);
-        throw err;
+        d.rethrow(err);
       },
     ]);
   /**
@@ -385,13 +380,9 @@ export function captureResponseBodies(
    * its stack; they are removed before the page sees it.
    */
   const promiseProto = win.Promise.prototype;
-  const rethrowScrubbed = (err: unknown) => {
-    d.scrubError(err);
-    throw err;
-  };
   const scrubRejection = (result: unknown): unknown =>
     typeof result === 'object' && result !== null && p.getPrototypeOf(result) === promiseProto
-      ? apply(p.promiseThen, result, [undefined, rethrowScrubbed])
+      ? apply(p.promiseThen, result, [undefined, d.rethrow])
       : result;
   type ReadName = 'text' | 'json' | 'arrayBuffer' | 'bytes' | 'blob' | 'formData';
   type Read = (
@@ -539,21 +530,21 @@ export function captureResponseBodies(
     observe(ex, res) {
       if (!(res instanceof ResponseCtor)) return;
       const headersAt = ch.time();
-      const responseHeaders = headersToList(n, call(resHeaders, res)) ?? [];
+      const responseHeaders = headersToList(n, callGetter(p, resHeaders, res)) ?? [];
       const meta: HookEventFields = {
-        status: call(resStatus, res) as number,
-        statusText: p.StringCtor(call(resStatusText, res)),
+        status: callGetter(p, resStatus, res) as number,
+        statusText: p.StringCtor(callGetter(p, resStatusText, res)),
         responseHeaders,
         headersAt,
       };
-      if (call(resBody, res) === null) {
+      if (callGetter(p, resBody, res) === null) {
         // No body (204, HEAD, opaque...): the exchange is complete with the headers.
         ch.emit({ r: 'ev', conn: ex.id, time: headersAt, type: 'receive', ...meta });
         emitClose(ex, meta, headersAt);
         return;
       }
       const contentType = headerValue(n, responseHeaders, 'content-type');
-      const body: UnreadBody = { ex, res, meta, responseHeaders, contentType, taken: false };
+      const body: UnreadBody = { ex, res, meta, contentType, taken: false };
       if (isStreamingType(n, contentType)) {
         // Messages are recorded as they arrive, not when the page has read them all.
         body.taken = true;

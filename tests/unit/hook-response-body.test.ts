@@ -32,6 +32,9 @@ afterEach(() => {
 const fakeDisguise: Disguise = {
   register() {},
   scrubError() {},
+  rethrow(err: unknown): never {
+    throw err;
+  },
   wrapFunction: <F extends AnyFunction>(
     native: F,
     onApply: (target: F, self: unknown, args: unknown[]) => unknown,
