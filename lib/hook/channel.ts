@@ -41,17 +41,37 @@ const IDLE_DEADLINE_MS = 500;
 const MAX_QUEUED_RECORDS = 50_000;
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Makes a record at hand-over from what a busy path only set aside (e.g. a
+ * received MessageEvent): undefined when there is nothing to record.
+ */
+export type LateRecord = (source: object, key: number) => HookRecord | undefined;
+
 export interface HookChannel {
   emit(record: HookRecord): void;
+  /**
+   * Queues a record that `make(source, key)` builds at hand-over, in order with
+   * the others. For the page's hottest path (every received message): the
+   * page's own handlers run as soon as possible, and the reading and copying
+   * is done when the page is idle. `source` must not change meanwhile.
+   */
+  emitLate(make: LateRecord, source: object, key: number): void;
   payloadCap(): number;
   /** Page-clock epoch time in ms. */
   time(): number;
 }
 
+/** Marks a late record's place in the queue. */
+const LATE: unique symbol = Symbol('late');
+
 export function openChannel(p: Pristine): HookChannel {
   const { apply, win } = p;
   let connected = false;
-  let queue: HookRecord[] = [];
+  /** Records in order; LATE marks the place of the next late record. */
+  let queue: Array<HookRecord | typeof LATE> = [];
+  let lateMakers: LateRecord[] = [];
+  let lateSources: object[] = [];
+  let lateKeys: number[] = [];
   let queuedBytes = 0;
   let dropped = 0;
   /** One hand-over is pending at a time; a flush forced by the bounds leaves it pending. */
@@ -61,12 +81,44 @@ export function openChannel(p: Pristine): HookChannel {
   const channel = new p.MessageChannelCtor();
   const port = channel.port1;
 
-  const flush = (): void => {
-    if (!connected || (queue.length === 0 && dropped === 0)) return;
-    const batch: HookBatch = { v: PROTOCOL_VERSION, t: 'batch', records: queue };
-    if (dropped) batch.dropped = dropped;
+  /** The queue with every late record made (or counted as dropped when it cannot be). */
+  const takeRecords = (): HookRecord[] => {
+    const taken = queue;
+    const makers = lateMakers;
+    const sources = lateSources;
+    const keys = lateKeys;
     queue = [];
     queuedBytes = 0;
+    if (makers.length === 0) return taken as HookRecord[];
+    lateMakers = [];
+    lateSources = [];
+    lateKeys = [];
+    const records: HookRecord[] = [];
+    let next = 0;
+    for (let i = 0; i < taken.length; i++) {
+      const item = taken[i] as HookRecord | typeof LATE;
+      if (item !== LATE) {
+        append(records, item);
+        continue;
+      }
+      let made: HookRecord | undefined;
+      try {
+        made = (makers[next] as LateRecord)(sources[next] as object, keys[next] as number);
+      } catch {
+        made = undefined;
+      }
+      next++;
+      if (made) append(records, made);
+      else dropped++;
+    }
+    return records;
+  };
+
+  const flush = (): void => {
+    if (!connected || (queue.length === 0 && dropped === 0)) return;
+    const records = takeRecords();
+    const batch: HookBatch = { v: PROTOCOL_VERSION, t: 'batch', records };
+    if (dropped) batch.dropped = dropped;
     try {
       apply(p.portPostMessage, port, [batch]);
       dropped = 0;
@@ -123,6 +175,15 @@ export function openChannel(p: Pristine): HookChannel {
     else scheduledFlush();
   };
 
+  /** After a record was queued: hands over at once past the bounds, else makes sure a hand-over is scheduled. */
+  const queued = (): void => {
+    if (connected && (queue.length >= MAX_QUEUED_RECORDS || queuedBytes >= MAX_QUEUED_BYTES)) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      p.setTimeout(flushWhenIdle, BATCH_WINDOW_MS);
+    }
+  };
+
   return {
     emit(record) {
       if (!connected && queue.length >= MAX_UNDELIVERED) {
@@ -131,11 +192,18 @@ export function openChannel(p: Pristine): HookChannel {
       }
       append(queue, record);
       queuedBytes += bodyBytes(p.isArray(record) ? record[3] : record.r === 'ev' ? record.body : undefined);
-      if (connected && (queue.length >= MAX_QUEUED_RECORDS || queuedBytes >= MAX_QUEUED_BYTES)) flush();
-      else if (!scheduled) {
-        scheduled = true;
-        p.setTimeout(flushWhenIdle, BATCH_WINDOW_MS);
+      queued();
+    },
+    emitLate(make, source, key) {
+      if (!connected && queue.length >= MAX_UNDELIVERED) {
+        dropped++;
+        return;
       }
+      append(queue, LATE);
+      append(lateMakers, make);
+      append(lateSources, source);
+      append(lateKeys, key);
+      queued();
     },
     payloadCap: () => cap,
     time: () => p.timeOrigin + p.now(),

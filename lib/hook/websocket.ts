@@ -12,7 +12,7 @@ import {
   type HookFrame,
 } from '../protocol';
 import { captureBody } from './body';
-import type { HookChannel } from './channel';
+import type { HookChannel, LateRecord } from './channel';
 import { type Disguise, replaceProperty } from './disguise';
 import { append, type Pristine } from './pristine';
 
@@ -76,7 +76,33 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
   const getProtocol = get('protocol');
   const getExtensions = get('extensions');
   const getReadyState = get('readyState');
+  const getBinaryType = get('binaryType');
   const msgData = p.getter(win.MessageEvent.prototype, 'data');
+  const eventTimeStamp = p.getter(win.Event.prototype, 'timeStamp');
+  /**
+   * When the browser made the event (page clock, epoch ms). The socket's
+   * events are stamped so, not when a listener runs, because a received
+   * message's time is read late (at hand-over): all of a socket's events keep
+   * one clock, in the order the browser made them.
+   */
+  const eventTime = (e: Event): number => {
+    const stamp = eventTimeStamp ? apply(eventTimeStamp, e, NO_ARGS) : undefined;
+    return typeof stamp === 'number' ? p.timeOrigin + stamp : ch.time();
+  };
+  /**
+   * A received message's record, made at hand-over. Its data is a string or a
+   * Blob, which never change; an ArrayBuffer could be detached by the page
+   * (transferred to a worker) and is copied on receipt instead.
+   */
+  const lateReceive: LateRecord = (e, conn) =>
+    messageRecord(
+      p,
+      FRAME_RECEIVE,
+      conn,
+      eventTime(e as Event),
+      msgData ? apply(msgData, e, NO_ARGS) : undefined,
+      ch.payloadCap(),
+    );
   const closeCode = p.getter(win.CloseEvent.prototype, 'code');
   const closeReason = p.getter(win.CloseEvent.prototype, 'reason');
   const closeWasClean = p.getter(win.CloseEvent.prototype, 'wasClean');
@@ -94,29 +120,28 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
       ...(requestedProtocols ? { requestedProtocols } : {}),
     });
     const listen = (type: string, fn: (e: Event) => void) => apply(p.addEventListener, ws, [type, fn]);
-    listen('open', () => {
+    listen('open', (e) => {
       ch.emit({
         r: 'ev',
         conn: state.id,
-        time: ch.time(),
+        time: eventTime(e),
         type: 'open',
         protocol: p.StringCtor(getProtocol(ws)),
         extensions: p.StringCtor(getExtensions(ws)),
       });
     });
     listen('message', (e) => {
-      const time = ch.time();
-      const data = msgData ? apply(msgData, e, NO_ARGS) : undefined;
-      ch.emit(messageRecord(p, FRAME_RECEIVE, state.id, time, data, ch.payloadCap()));
+      if (getBinaryType(ws) === 'arraybuffer') ch.emit(lateReceive(e, state.id) as HookFrame | HookEvent);
+      else ch.emitLate(lateReceive, e, state.id);
     });
-    listen('error', () => {
-      ch.emit({ r: 'ev', conn: state.id, time: ch.time(), type: 'error' });
+    listen('error', (e) => {
+      ch.emit({ r: 'ev', conn: state.id, time: eventTime(e), type: 'error' });
     });
     listen('close', (e) => {
       ch.emit({
         r: 'ev',
         conn: state.id,
-        time: ch.time(),
+        time: eventTime(e),
         type: 'close',
         code: closeCode ? (apply(closeCode, e, []) as number) : undefined,
         reason: closeReason ? p.StringCtor(apply(closeReason, e, [])) : undefined,

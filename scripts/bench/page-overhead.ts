@@ -463,13 +463,16 @@ export async function run(): Promise<string[]> {
   const times = new Map<string, number[][]>();
   const cpu = new Map<Mode, Map<ProcessKind, number[]>>();
   const extensionCpu = new Map<Mode, Map<Workload, WorkloadCpu[]>>();
-  // Rounds interleave the modes so machine noise spreads over all of them.
+  // Rounds interleave the modes so machine noise spreads over all of them, and
+  // each round starts at the next mode, so no mode always runs first or last
+  // (the same build measured in two places of a fixed order read 0.08 apart).
   const modes = MODES.filter(
     (m) => m === BASELINE || ONLY_MODES.length === 0 || ONLY_MODES.some((o) => m.name.includes(o)),
   );
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const mode of modes) {
+      const order = modes.map((_, i) => modes[(i + round) % modes.length] as Mode);
+      for (const mode of order) {
         const runResult = await measureWithRetry(server, protocol, mode);
         for (const workload of WORKLOADS) {
           const key = `${mode.name}|${workload}`;

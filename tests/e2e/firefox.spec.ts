@@ -76,6 +76,11 @@ test('WebSocket text and binary frames and the close are captured in Firefox', a
     ['close', undefined],
   ]);
   expect(events.at(-1)).toMatchObject({ code: 4001, reason: 'done here' });
+  // The socket's events are stamped with the browser's event times, on the page clock.
+  const times = events.map((e) => e.time);
+  expect(times).toEqual([...times].sort((a, b) => a - b));
+  expect(times[0]).toBeGreaterThanOrEqual(ws?.startedAt as number);
+  expect(times.at(-1)).toBeLessThanOrEqual(Date.now());
   expect(t.source.userAgent).toContain('Firefox');
 });
 

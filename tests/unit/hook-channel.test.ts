@@ -154,4 +154,77 @@ describe('hook channel batching', () => {
     expect(t.batches).toHaveLength(1);
     expect(t.batches[0]?.records).toEqual([open(1), open(2)]);
   });
+
+  it('makes late records at hand-over, in their place among the others', () => {
+    const t = setup();
+    const made: string[] = [];
+    const late = (source: object, key: number): HookRecord => {
+      const { text } = source as { text: string };
+      made.push(text);
+      return { r: 'ev', conn: key, time: key, type: 'receive', body: text };
+    };
+    const source = { text: 'first' };
+    t.channel.emit(open(1));
+    t.channel.emitLate(late, source, 2);
+    t.channel.emit(open(3));
+    t.channel.emitLate(late, { text: 'second' }, 4);
+    // Nothing is read while the page is busy: the source may still be filled in until hand-over.
+    source.text = 'first, as at hand-over';
+    expect(made).toEqual([]);
+    t.runTimers();
+    t.runIdle();
+    expect(made).toEqual(['first, as at hand-over', 'second']);
+    expect(t.batches[0]?.records).toEqual([
+      open(1),
+      { r: 'ev', conn: 2, time: 2, type: 'receive', body: 'first, as at hand-over' },
+      open(3),
+      { r: 'ev', conn: 4, time: 4, type: 'receive', body: 'second' },
+    ]);
+  });
+
+  it('counts a late record that cannot be made as dropped, and delivers the rest', () => {
+    const t = setup();
+    t.channel.emitLate(() => undefined, {}, 1);
+    t.channel.emitLate(
+      () => {
+        throw new Error('unreadable');
+      },
+      {},
+      2,
+    );
+    t.channel.emit(open(3));
+    t.runTimers();
+    t.runIdle();
+    expect(t.batches[0]?.records).toEqual([open(3)]);
+    expect(t.batches[0]?.dropped).toBe(2);
+  });
+
+  it('counts late records toward the record bound and starts afresh after a hand-over', () => {
+    const t = setup();
+    let calls = 0;
+    const late = (_: object, key: number): HookRecord => {
+      calls++;
+      return open(key);
+    };
+    for (let i = 1; i <= 50_000; i++) t.channel.emitLate(late, {}, i);
+    expect(t.batches).toHaveLength(1);
+    expect(t.batches[0]?.records).toHaveLength(50_000);
+    expect(t.batches[0]?.records[49_999]).toEqual(open(50_000));
+    t.channel.emitLate(late, {}, 7);
+    t.runTimers();
+    t.runIdle();
+    expect(t.batches[1]?.records).toEqual([open(7)]);
+    expect(calls).toBe(50_001);
+  });
+
+  it('keeps late records until the relay arrives, and drops (counted) past the undelivered bound', () => {
+    const t = setup({ relayPresent: false });
+    const late = (_: object, key: number): HookRecord => open(key);
+    for (let i = 1; i <= 50_002; i++) t.channel.emitLate(late, {}, i);
+    t.relayArrives();
+    expect(t.batches).toHaveLength(1);
+    expect(t.batches[0]?.records).toHaveLength(50_000);
+    expect(t.batches[0]?.records[0]).toEqual(open(1));
+    expect(t.batches[0]?.dropped).toBe(2);
+  });
 });

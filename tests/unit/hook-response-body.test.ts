@@ -97,6 +97,9 @@ function setup(options: SetupOptions = {}) {
     fakeDisguise,
     {
       emit: (record) => records.push(record),
+      emitLate: () => {
+        throw new Error('response bodies make no late records');
+      },
       payloadCap: () => cap,
       time: () => clock++,
     },
