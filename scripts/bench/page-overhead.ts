@@ -45,6 +45,7 @@ const ONLY_MODES = (process.env.BENCH_MODES ?? '').split(',').filter(Boolean);
 
 const ALL_WORKLOADS = [
   'ws receive flood',
+  'ws receive flood, read',
   'ws send flood',
   'fetches, fixed length',
   'fetches, chunked',
@@ -123,11 +124,15 @@ for (const dir of COMPARE_DIRS) {
 /** The page waits for /go, warms up, runs every workload REPEATS times and posts the timings. */
 const PAGE = `<!doctype html><title>bench</title><script>
 const extraListener = location.search.includes('extra-listener');
-const receiveFlood = (n) => new Promise((resolve) => {
+// With read, the page's handler reads each message's data, as real pages do;
+// without, it only counts them (the page never turns a message into a string).
+const receiveFlood = (n, read = false) => new Promise((resolve) => {
   const ws = new WebSocket('ws://' + location.host + '/flood');
-  let got = 0, t0 = 0;
+  let got = 0, t0 = 0, chars = 0;
   ws.onopen = () => { t0 = performance.now(); ws.send(String(n)); };
-  ws.onmessage = () => { got++; if (got === n) { const t = performance.now() - t0; ws.close(); resolve(t); } };
+  ws.onmessage = read
+    ? (e) => { chars += e.data.length; if (++got === n) { const t = performance.now() - t0; ws.close(); window.readChars = chars; resolve(t); } }
+    : () => { got++; if (got === n) { const t = performance.now() - t0; ws.close(); resolve(t); } };
   if (extraListener) ws.addEventListener('message', () => {});
 });
 const sendFlood = (n) => new Promise((resolve) => {
@@ -152,6 +157,7 @@ addEventListener('load', async () => {
   await fetch('/mark');
   const runs = {
     'ws receive flood': () => receiveFlood(${FLOOD}),
+    'ws receive flood, read': () => receiveFlood(${FLOOD}, true),
     'ws send flood': () => sendFlood(${FLOOD}),
     'fetches, fixed length': () => fetches(${FETCHES}),
     'fetches, chunked': () => fetches(${FETCHES}, '/ping-chunked'),
