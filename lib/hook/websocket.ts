@@ -2,7 +2,9 @@
 // statics, name, length, prototype and subclassing behave natively) and
 // send/close by disguised wrappers. Incoming traffic is observed with
 // listeners added at construction, which run before any the page adds and
-// never change what the page sees.
+// never change what the page sees. The message listener, which runs for
+// every message of a flood, only sets the event aside: its data and time are
+// read at hand-over, when the page is idle (see lateReceive).
 
 import {
   FRAME_BODY_KIND_INDEX,
@@ -70,7 +72,7 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
 
   const get = (name: string) => {
     const g = p.getter(proto, name);
-    return (ws: WebSocket) => (g ? apply(g, ws, []) : undefined);
+    return (ws: WebSocket) => (g ? apply(g, ws, NO_ARGS) : undefined);
   };
   const getUrl = get('url');
   const getProtocol = get('protocol');
@@ -87,14 +89,10 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
    */
   const eventTime = (e: Event): number => {
     const stamp = eventTimeStamp ? apply(eventTimeStamp, e, NO_ARGS) : undefined;
+    // (A browser without Event.timeStamp: the time it is read.)
     return typeof stamp === 'number' ? p.timeOrigin + stamp : ch.time();
   };
-  /**
-   * A received message's record, made at hand-over. Its data is a string or a
-   * Blob, which never change; an ArrayBuffer could be detached by the page
-   * (transferred to a worker) and is copied on receipt instead.
-   */
-  const lateReceive: LateRecord = (e, conn) =>
+  const receiveRecord = (e: object, conn: number): HookFrame | HookEvent =>
     messageRecord(
       p,
       FRAME_RECEIVE,
@@ -103,6 +101,13 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
       msgData ? apply(msgData, e, NO_ARGS) : undefined,
       ch.payloadCap(),
     );
+  /**
+   * A received message's record, made at hand-over. Its data is a string or a
+   * Blob, which never change; an ArrayBuffer could be detached by the page
+   * (transferred to a worker), so under binaryType 'arraybuffer' the record
+   * is made on receipt instead.
+   */
+  const lateReceive: LateRecord = receiveRecord;
   const closeCode = p.getter(win.CloseEvent.prototype, 'code');
   const closeReason = p.getter(win.CloseEvent.prototype, 'reason');
   const closeWasClean = p.getter(win.CloseEvent.prototype, 'wasClean');
@@ -131,7 +136,7 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
       });
     });
     listen('message', (e) => {
-      if (getBinaryType(ws) === 'arraybuffer') ch.emit(lateReceive(e, state.id) as HookFrame | HookEvent);
+      if (getBinaryType(ws) === 'arraybuffer') ch.emit(receiveRecord(e, state.id));
       else ch.emitLate(lateReceive, e, state.id);
     });
     listen('error', (e) => {
@@ -143,9 +148,9 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
         conn: state.id,
         time: eventTime(e),
         type: 'close',
-        code: closeCode ? (apply(closeCode, e, []) as number) : undefined,
-        reason: closeReason ? p.StringCtor(apply(closeReason, e, [])) : undefined,
-        wasClean: closeWasClean ? (apply(closeWasClean, e, []) as boolean) : undefined,
+        code: closeCode ? (apply(closeCode, e, NO_ARGS) as number) : undefined,
+        reason: closeReason ? p.StringCtor(apply(closeReason, e, NO_ARGS)) : undefined,
+        wasClean: closeWasClean ? (apply(closeWasClean, e, NO_ARGS) as boolean) : undefined,
         closedBy: state.closeRequested ? 'client' : 'server',
       });
     });
