@@ -184,21 +184,22 @@ export function openChannel(p: Pristine): HookChannel {
     }
   };
 
+  /** False, counting the record as dropped, while no relay is connected and the queue is full. */
+  const hasRoom = (): boolean => {
+    if (connected || queue.length < MAX_UNDELIVERED) return true;
+    dropped++;
+    return false;
+  };
+
   return {
     emit(record) {
-      if (!connected && queue.length >= MAX_UNDELIVERED) {
-        dropped++;
-        return;
-      }
+      if (!hasRoom()) return;
       append(queue, record);
       queuedBytes += bodyBytes(p.isArray(record) ? record[3] : record.r === 'ev' ? record.body : undefined);
       queued();
     },
     emitLate(make, source, key) {
-      if (!connected && queue.length >= MAX_UNDELIVERED) {
-        dropped++;
-        return;
-      }
+      if (!hasRoom()) return;
       append(queue, LATE);
       append(lateMakers, make);
       append(lateSources, source);

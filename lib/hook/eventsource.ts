@@ -10,7 +10,7 @@
 import { captureBody } from './body';
 import type { HookChannel } from './channel';
 import { type Disguise, replaceProperty } from './disguise';
-import { append, type Pristine } from './pristine';
+import { append, getterReader, type Pristine } from './pristine';
 
 const CLOSED = 2;
 
@@ -31,16 +31,12 @@ export function patchEventSource(p: Pristine, d: Disguise, ch: HookChannel, next
     typeof es === 'object' && es !== null
       ? (apply(p.weakMapGet, states, [es]) as SourceState | undefined)
       : undefined;
-  const g = (obj: object, name: string) => {
-    const fn = p.getter(obj, name);
-    return (self: unknown): unknown => (fn ? apply(fn, self, []) : undefined);
-  };
-  const getUrl = g(proto, 'url');
-  const getWithCredentials = g(proto, 'withCredentials');
-  const getReadyState = g(proto, 'readyState');
-  const getData = g(win.MessageEvent.prototype, 'data');
-  const getLastEventId = g(win.MessageEvent.prototype, 'lastEventId');
-  const getType = g(win.Event.prototype, 'type');
+  const getUrl = getterReader(p, proto, 'url');
+  const getWithCredentials = getterReader(p, proto, 'withCredentials');
+  const getReadyState = getterReader(p, proto, 'readyState');
+  const getData = getterReader(p, win.MessageEvent.prototype, 'data');
+  const getLastEventId = getterReader(p, win.MessageEvent.prototype, 'lastEventId');
+  const getType = getterReader(p, win.Event.prototype, 'type');
 
   const onMessage = (state: SourceState) => (e: Event) => {
     try {

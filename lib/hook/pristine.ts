@@ -115,9 +115,18 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
   };
 }
 
+/** One empty argument list for every getter call (Reflect.apply neither keeps nor changes it). */
+const NO_ARGS: unknown[] = [];
+
 /** Reads `self`'s property through a getter taken by Pristine.getter. */
 export function callGetter(p: Pristine, g: Getter, self: unknown): unknown {
-  return g ? p.apply(g, self, []) : undefined;
+  return g ? p.apply(g, self, NO_ARGS) : undefined;
+}
+
+/** A reader of one accessor of `proto`'s instances: the getter is looked up once, here. */
+export function getterReader(p: Pristine, proto: object, name: string): (self: unknown) => unknown {
+  const g = p.getter(proto, name);
+  return (self) => callGetter(p, g, self);
 }
 
 /** Appends without Array.prototype.push, which the page may replace. */

@@ -4,7 +4,7 @@
 // listeners added at construction, which run before any the page adds and
 // never change what the page sees. The message listener, which runs for
 // every message of a flood, only sets the event aside: its data and time are
-// read at hand-over, when the page is idle (see lateReceive).
+// read at hand-over, when the page is idle (see receiveRecord).
 
 import {
   FRAME_BODY_KIND_INDEX,
@@ -14,9 +14,9 @@ import {
   type HookFrame,
 } from '../protocol';
 import { captureBody } from './body';
-import type { HookChannel, LateRecord } from './channel';
+import type { HookChannel } from './channel';
 import { type Disguise, replaceProperty } from './disguise';
-import { append, type Pristine } from './pristine';
+import { append, callGetter, getterReader, type Pristine } from './pristine';
 
 interface SocketState {
   id: number;
@@ -34,8 +34,6 @@ function protocolList(p: Pristine, requested: unknown): string[] | undefined {
   }
   return [p.StringCtor(requested)];
 }
-
-const NO_ARGS: unknown[] = [];
 
 /**
  * The record of one message: a compact frame when the body is whole, else an
@@ -70,17 +68,13 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
       ? (apply(p.weakMapGet, states, [ws]) as SocketState | undefined)
       : undefined;
 
-  const get = (name: string) => {
-    const g = p.getter(proto, name);
-    return (ws: WebSocket) => (g ? apply(g, ws, NO_ARGS) : undefined);
-  };
-  const getUrl = get('url');
-  const getProtocol = get('protocol');
-  const getExtensions = get('extensions');
-  const getReadyState = get('readyState');
-  const getBinaryType = get('binaryType');
-  const msgData = p.getter(win.MessageEvent.prototype, 'data');
-  const eventTimeStamp = p.getter(win.Event.prototype, 'timeStamp');
+  const getUrl = getterReader(p, proto, 'url');
+  const getProtocol = getterReader(p, proto, 'protocol');
+  const getExtensions = getterReader(p, proto, 'extensions');
+  const getReadyState = getterReader(p, proto, 'readyState');
+  const getBinaryType = getterReader(p, proto, 'binaryType');
+  const getData = getterReader(p, win.MessageEvent.prototype, 'data');
+  const getTimeStamp = getterReader(p, win.Event.prototype, 'timeStamp');
   /**
    * When the browser made the event (page clock, epoch ms). The socket's
    * events are stamped so, not when a listener runs, because a received
@@ -88,26 +82,18 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
    * one clock, in the order the browser made them.
    */
   const eventTime = (e: Event): number => {
-    const stamp = eventTimeStamp ? apply(eventTimeStamp, e, NO_ARGS) : undefined;
+    const stamp = getTimeStamp(e);
     // (A browser without Event.timeStamp: the time it is read.)
     return typeof stamp === 'number' ? p.timeOrigin + stamp : ch.time();
   };
-  const receiveRecord = (e: object, conn: number): HookFrame | HookEvent =>
-    messageRecord(
-      p,
-      FRAME_RECEIVE,
-      conn,
-      eventTime(e as Event),
-      msgData ? apply(msgData, e, NO_ARGS) : undefined,
-      ch.payloadCap(),
-    );
   /**
-   * A received message's record, made at hand-over. Its data is a string or a
-   * Blob, which never change; an ArrayBuffer could be detached by the page
-   * (transferred to a worker), so under binaryType 'arraybuffer' the record
-   * is made on receipt instead.
+   * A received message's record, made at hand-over (a LateRecord). Its data is
+   * a string or a Blob, which never change; an ArrayBuffer could be detached by
+   * the page (transferred to a worker), so under binaryType 'arraybuffer' the
+   * record is made on receipt instead.
    */
-  const lateReceive: LateRecord = receiveRecord;
+  const receiveRecord = (e: object, conn: number): HookFrame | HookEvent =>
+    messageRecord(p, FRAME_RECEIVE, conn, eventTime(e as Event), getData(e), ch.payloadCap());
   const closeCode = p.getter(win.CloseEvent.prototype, 'code');
   const closeReason = p.getter(win.CloseEvent.prototype, 'reason');
   const closeWasClean = p.getter(win.CloseEvent.prototype, 'wasClean');
@@ -137,7 +123,7 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
     });
     listen('message', (e) => {
       if (getBinaryType(ws) === 'arraybuffer') ch.emit(receiveRecord(e, state.id));
-      else ch.emitLate(lateReceive, e, state.id);
+      else ch.emitLate(receiveRecord, e, state.id);
     });
     listen('error', (e) => {
       ch.emit({ r: 'ev', conn: state.id, time: eventTime(e), type: 'error' });
@@ -148,9 +134,9 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
         conn: state.id,
         time: eventTime(e),
         type: 'close',
-        code: closeCode ? (apply(closeCode, e, NO_ARGS) as number) : undefined,
-        reason: closeReason ? p.StringCtor(apply(closeReason, e, NO_ARGS)) : undefined,
-        wasClean: closeWasClean ? (apply(closeWasClean, e, NO_ARGS) as boolean) : undefined,
+        code: callGetter(p, closeCode, e) as number | undefined,
+        reason: closeReason ? p.StringCtor(callGetter(p, closeReason, e)) : undefined,
+        wasClean: callGetter(p, closeWasClean, e) as boolean | undefined,
         closedBy: state.closeRequested ? 'client' : 'server',
       });
     });

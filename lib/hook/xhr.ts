@@ -20,7 +20,7 @@ import {
   resolveUrl,
   toStringArg,
 } from './http';
-import type { Pristine } from './pristine';
+import { getterReader, type Pristine } from './pristine';
 
 const DONE = 4;
 const HEADERS_RECEIVED = 2;
@@ -63,10 +63,7 @@ export function patchXhr(
       ? (apply(p.weakMapGet, states, [xhr]) as XhrState | undefined)
       : undefined;
 
-  const get = (name: string) => {
-    const g = p.getter(proto, name);
-    return (xhr: unknown): unknown => (g ? apply(g, xhr, []) : undefined);
-  };
+  const get = (name: string) => getterReader(p, proto, name);
   const getReadyState = get('readyState');
   const getStatus = get('status');
   const getStatusText = get('statusText');
