@@ -25,9 +25,10 @@ import {
   isString,
   isStringArray,
   optional,
+  ownArrayBuffer,
 } from './validate';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Port names: relay -> background and panel -> background (runtime.connect, Firefox). */
 export const RELAY_PORT = 'wirescope-relay';
@@ -88,9 +89,9 @@ export interface HookEvent extends HookEventFields {
 
 /**
  * A WebSocket message sent or received whole (under the payload cap, on an
- * open socket), as a tuple: the hot path of every flood, and a tuple is about
- * half the cost of an object to build, clone and read on the page's thread.
- * Anything else (cut bodies, discarded sends) travels as a HookEvent.
+ * open socket), as the hook records it: a tuple, the hot path of every flood.
+ * Batches carry consecutive frames packed into a HookFrameRun. Anything else
+ * (cut bodies, discarded sends) travels as a HookEvent.
  */
 export type HookFrame = [
   direction: typeof FRAME_RECEIVE | typeof FRAME_SEND,
@@ -116,12 +117,42 @@ export const FRAME_BODY_KIND_INDEX: { readonly [K in FrameBodyKindName]: FrameBo
   blob: 3,
 };
 
+/** What the hook records, in order. */
 export type HookRecord = HookConnection | HookEvent | HookFrame;
+
+/** Numbers per message in HookFrameRun.fields: direction, conn, time, body kind. */
+export const FRAME_FIELDS = 4;
+
+/**
+ * Consecutive frames of a batch, packed by column: one buffer of numbers
+ * (FRAME_FIELDS float64 per message) and one array of bodies. A flood's
+ * thousands of messages then cost the page's thread one buffer and the bodies
+ * to clone, and the relay as much to decode, instead of a tuple each (about a
+ * quarter of the cost, measured with V8's serializer).
+ */
+export interface HookFrameRun {
+  r: 'frames';
+  fields: ArrayBuffer;
+  bodies: HookBody[];
+}
+
+/** What a batch carries, in order. */
+export type HookBatchRecord = HookConnection | HookEvent | HookFrameRun;
+
+/** A run as the relay reads it once validated: its numbers as an array of the relay's own realm. */
+export interface FrameRun {
+  r: 'frames';
+  fields: Float64Array;
+  bodies: HookBody[];
+}
+
+/** A batch's record once validated. */
+export type ParsedHookRecord = HookConnection | HookEvent | FrameRun;
 
 export interface HookBatch {
   v: typeof PROTOCOL_VERSION;
   t: 'batch';
-  records: HookRecord[];
+  records: HookBatchRecord[];
   /** Records the hook could not deliver since its last batch (counted, never silent). */
   dropped?: number;
 }
@@ -299,19 +330,53 @@ function isHookBody(v: unknown): v is HookBody {
   return typeof v === 'string' || isArrayBuffer(v) || (typeof Blob !== 'undefined' && v instanceof Blob);
 }
 
-function isFrame(v: unknown[]): v is HookFrame {
+/** The most messages one run may carry (the hook hands over at 50,000 records). */
+const MAX_RUN_FRAMES = 100_000;
+const FRAME_FIELD_BYTES = FRAME_FIELDS * Float64Array.BYTES_PER_ELEMENT;
+
+function isFrameAt(fields: Float64Array, bodies: unknown[], i: number): boolean {
+  const at = i * FRAME_FIELDS;
+  const direction = fields[at];
+  const kind = fields[at + 3];
   return (
-    v.length === 5 &&
-    (v[0] === FRAME_RECEIVE || v[0] === FRAME_SEND) &&
-    isNonNegInt(v[1]) &&
-    isTime(v[2]) &&
-    isHookBody(v[3]) &&
-    (v[4] === 0 || v[4] === 1 || v[4] === 2 || v[4] === 3)
+    (direction === FRAME_RECEIVE || direction === FRAME_SEND) &&
+    isNonNegInt(fields[at + 1]) &&
+    isTime(fields[at + 2]) &&
+    (kind === 0 || kind === 1 || kind === 2 || kind === 3) &&
+    isHookBody(bodies[i])
   );
 }
 
-export function parseHookRecord(v: unknown): HookRecord | null {
-  if (Array.isArray(v)) return isFrame(v) ? v : null;
+/**
+ * A run's valid frames, and how many were not (a run whose shape is wrong
+ * counts as one). Every message is checked; a bad one is dropped alone.
+ */
+function parseFrameRun(v: Record<string, unknown>): { run: FrameRun | null; invalid: number } {
+  const { fields, bodies } = v;
+  if (
+    !isArrayBuffer(fields) ||
+    !Array.isArray(bodies) ||
+    bodies.length === 0 ||
+    bodies.length > MAX_RUN_FRAMES
+  )
+    return { run: null, invalid: 1 };
+  const own = ownArrayBuffer(fields);
+  if (own.byteLength !== bodies.length * FRAME_FIELD_BYTES) return { run: null, invalid: 1 };
+  const numbers = new Float64Array(own);
+  const valid: number[] = [];
+  for (let i = 0; i < bodies.length; i++) if (isFrameAt(numbers, bodies, i)) valid.push(i);
+  const invalid = bodies.length - valid.length;
+  if (invalid === 0) return { run: { r: 'frames', fields: numbers, bodies: bodies as HookBody[] }, invalid };
+  if (valid.length === 0) return { run: null, invalid };
+  // Rare (only a broken or hostile sender): the valid frames, repacked.
+  const kept = new Float64Array(valid.length * FRAME_FIELDS);
+  for (const [to, from] of valid.entries())
+    kept.set(numbers.subarray(from * FRAME_FIELDS, (from + 1) * FRAME_FIELDS), to * FRAME_FIELDS);
+  return { run: { r: 'frames', fields: kept, bodies: valid.map((i) => bodies[i] as HookBody) }, invalid };
+}
+
+/** One record that is not a run (runs are checked by parseHookMessage, which counts their bad frames). */
+export function parseHookRecord(v: unknown): HookConnection | HookEvent | null {
   if (!isRecord(v)) return null;
   if (v.r === 'conn') return hasValidConnFields(v) ? (v as unknown as HookConnection) : null;
   if (v.r === 'ev') {
@@ -330,12 +395,18 @@ export function parseHookRecord(v: unknown): HookRecord | null {
 /** Splits a hook message into valid records and a count of rejected ones. */
 export function parseHookMessage(
   v: unknown,
-): { kind: 'batch'; records: HookRecord[]; invalid: number; dropped: number } | { kind: 'invalid' } {
+): { kind: 'batch'; records: ParsedHookRecord[]; invalid: number; dropped: number } | { kind: 'invalid' } {
   if (!hasVersion(v) || v.t !== 'batch' || !Array.isArray(v.records)) return { kind: 'invalid' };
   if (!optional(v.dropped, isNonNegInt)) return { kind: 'invalid' };
-  const records: HookRecord[] = [];
+  const records: ParsedHookRecord[] = [];
   let invalid = 0;
   for (const r of v.records) {
+    if (isRecord(r) && r.r === 'frames') {
+      const { run, invalid: bad } = parseFrameRun(r);
+      if (run) records.push(run);
+      invalid += bad;
+      continue;
+    }
     const parsed = parseHookRecord(r);
     if (parsed) records.push(parsed);
     else invalid++;

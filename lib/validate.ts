@@ -24,6 +24,16 @@ export function isArrayBuffer(v: unknown): v is ArrayBuffer {
   }
 }
 
+/**
+ * The buffer as an object of this realm. In Firefox the hook's buffers (and
+ * what a page Blob reads into) arrive as objects of the page's compartment:
+ * views over them cannot be made or sliced from a content script ("Permission
+ * denied to access property constructor"); a structured clone brings them here.
+ */
+export function ownArrayBuffer(buffer: ArrayBuffer): ArrayBuffer {
+  return buffer instanceof ArrayBuffer ? buffer : structuredClone(buffer);
+}
+
 export function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }

@@ -10,9 +10,11 @@
 
 import {
   DEFAULT_PAYLOAD_CAP,
+  FRAME_FIELDS,
   HANDSHAKE_HOOK_READY,
   HANDSHAKE_RELAY_READY,
   type HookBatch,
+  type HookBatchRecord,
   type HookBody,
   type HookRecord,
   PROTOCOL_VERSION,
@@ -61,6 +63,9 @@ export interface HookChannel {
   time(): number;
 }
 
+/** Bytes of one frame's numbers in a run. */
+const FRAME_BYTES = FRAME_FIELDS * 8;
+
 /** Marks a late record's place in the queue. */
 const LATE: unique symbol = Symbol('late');
 
@@ -81,36 +86,67 @@ export function openChannel(p: Pristine): HookChannel {
   const channel = new p.MessageChannelCtor();
   const port = channel.port1;
 
-  /** The queue with every late record made (or counted as dropped when it cannot be). */
-  const takeRecords = (): HookRecord[] => {
+  /**
+   * The queue as a batch's records: every late record made (or counted as
+   * dropped when it cannot be), and consecutive frames packed into runs.
+   */
+  const takeRecords = (): HookBatchRecord[] => {
     const taken = queue;
     const makers = lateMakers;
     const sources = lateSources;
     const keys = lateKeys;
     queue = [];
     queuedBytes = 0;
-    if (makers.length === 0) return taken as HookRecord[];
     lateMakers = [];
     lateSources = [];
     lateKeys = [];
-    const records: HookRecord[] = [];
+    const records: HookBatchRecord[] = [];
+    // The numbers of every frame of the batch, in one buffer; each run takes its slice.
+    let buffer: ArrayBuffer | undefined;
+    let fields: Float64Array | undefined;
+    let frames = 0;
+    let runStart = 0;
+    let bodies: HookBody[] = [];
+    const endRun = (): void => {
+      if (!buffer || frames === runStart) return;
+      const slice = apply(p.arrayBufferSlice, buffer, [runStart * FRAME_BYTES, frames * FRAME_BYTES]);
+      append(records, { r: 'frames', fields: slice as ArrayBuffer, bodies });
+      bodies = [];
+      runStart = frames;
+    };
     let next = 0;
     for (let i = 0; i < taken.length; i++) {
-      const item = taken[i] as HookRecord | typeof LATE;
-      if (item !== LATE) {
+      let item = taken[i] as HookRecord | typeof LATE | undefined;
+      if (item === LATE) {
+        try {
+          item = (makers[next] as LateRecord)(sources[next] as object, keys[next] as number);
+        } catch {
+          item = undefined;
+        }
+        next++;
+      }
+      if (!item) {
+        dropped++;
+        continue;
+      }
+      if (!p.isArray(item)) {
+        endRun();
         append(records, item);
         continue;
       }
-      let made: HookRecord | undefined;
-      try {
-        made = (makers[next] as LateRecord)(sources[next] as object, keys[next] as number);
-      } catch {
-        made = undefined;
+      if (!buffer || !fields) {
+        buffer = new p.ArrayBufferCtor(taken.length * FRAME_BYTES);
+        fields = new p.Float64ArrayCtor(buffer);
       }
-      next++;
-      if (made) append(records, made);
-      else dropped++;
+      const at = frames * FRAME_FIELDS;
+      fields[at] = item[0];
+      fields[at + 1] = item[1];
+      fields[at + 2] = item[2];
+      fields[at + 3] = item[4];
+      append(bodies, item[3]);
+      frames++;
     }
+    endRun();
     return records;
   };
 

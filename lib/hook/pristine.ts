@@ -28,6 +28,8 @@ export interface Pristine {
   charCodeAt: string['charCodeAt'];
   ArrayBufferCtor: ArrayBufferConstructor;
   Uint8ArrayCtor: Uint8ArrayConstructor;
+  Float64ArrayCtor: Float64ArrayConstructor;
+  arrayBufferSlice: ArrayBuffer['slice'];
   typedArraySet: Uint8Array['set'];
   isView: typeof ArrayBuffer.isView;
   BlobCtor: typeof Blob;
@@ -81,6 +83,8 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
     charCodeAt: win.String.prototype.charCodeAt,
     ArrayBufferCtor: win.ArrayBuffer,
     Uint8ArrayCtor: win.Uint8Array,
+    Float64ArrayCtor: win.Float64Array,
+    arrayBufferSlice: win.ArrayBuffer.prototype.slice,
     typedArraySet: win.Uint8Array.prototype.set,
     isView: win.ArrayBuffer.isView,
     BlobCtor: win.Blob,

@@ -12,7 +12,7 @@ import {
   type RecordsMessage,
 } from '../protocol';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, History } from './history';
-import { normalizeHookRecord } from './normalize';
+import { type NormalizeResult, normalizeFrame, normalizeHookRecord } from './normalize';
 
 const MAX_RECORDS_PER_MESSAGE = 2_000;
 /** Keeps each runtime message well below browsers' message size limits. */
@@ -69,26 +69,38 @@ export class RelayCore {
     this.loss.invalid += parsed.invalid;
     this.loss.dropped += parsed.dropped;
     for (const hookRecord of parsed.records) {
-      let normalized: ReturnType<typeof normalizeHookRecord>;
-      try {
-        normalized = normalizeHookRecord(hookRecord, this.seq + 1, this.payloadCap);
-      } catch {
-        // One unreadable record must not take the rest of its batch with it.
-        this.loss.invalid++;
-        continue;
+      // A run holds many records, anything else one.
+      const count = hookRecord.r === 'frames' ? hookRecord.bodies.length : 1;
+      for (let i = 0; i < count; i++) {
+        let normalized: NormalizeResult;
+        try {
+          normalized =
+            hookRecord.r === 'frames'
+              ? normalizeFrame(hookRecord, i, this.seq + 1, this.payloadCap)
+              : normalizeHookRecord(hookRecord, this.seq + 1, this.payloadCap);
+        } catch {
+          // One unreadable record must not take the rest of its batch with it.
+          this.loss.invalid++;
+          continue;
+        }
+        if (this.store(normalized)) queued++;
       }
-      this.seq++;
-      const { record, pending, weight } = normalized;
-      this.history.add(record, weight);
-      if (pending) {
-        this.pending.set(record, pending);
-        void pending.then(() => this.pending.delete(record));
-      }
-      if (this.subscribers.size === 0) continue;
-      for (const subscriber of this.subscribers) subscriber.outgoing.push(this.outgoingItem(record, weight));
-      queued++;
     }
     return queued;
+  }
+
+  /** Numbers and keeps one record, and queues it for subscribers; false when nobody listens. */
+  private store(normalized: NormalizeResult): boolean {
+    this.seq++;
+    const { record, pending, weight } = normalized;
+    this.history.add(record, weight);
+    if (pending) {
+      this.pending.set(record, pending);
+      void pending.then(() => this.pending.delete(record));
+    }
+    if (this.subscribers.size === 0) return false;
+    for (const subscriber of this.subscribers) subscriber.outgoing.push(this.outgoingItem(record, weight));
+    return true;
   }
 
   /** Someone is listening: queue the whole retained history for it, then stream. */

@@ -3,9 +3,18 @@
 
 import { bytesToBase64 } from '../base64';
 import { type CaptureRecord, copyEventFields, type EventRecord } from '../model';
-import { FRAME_BODY_KINDS, FRAME_SEND, type HookBody, type HookFrame, type HookRecord } from '../protocol';
+import {
+  FRAME_BODY_KINDS,
+  FRAME_FIELDS,
+  FRAME_SEND,
+  type FrameBodyKind,
+  type FrameRun,
+  type HookBody,
+  type HookConnection,
+  type HookEvent,
+} from '../protocol';
 import { cutToUtf8Bytes, utf8ByteLength } from '../utf8';
-import { isArrayBuffer } from '../validate';
+import { isArrayBuffer, ownArrayBuffer } from '../validate';
 
 export interface NormalizeResult {
   record: CaptureRecord;
@@ -17,30 +26,25 @@ export interface NormalizeResult {
 
 const RECORD_OVERHEAD = 200;
 
-/**
- * The buffer as an object of this realm. In Firefox the hook's buffers (and
- * what a page Blob reads into) arrive as objects of the page's compartment:
- * views over them cannot be sliced from a content script ("Permission denied
- * to access property constructor"); a structured clone brings them here.
- */
-function ownBuffer(buffer: ArrayBuffer): ArrayBuffer {
-  return buffer instanceof ArrayBuffer ? buffer : structuredClone(buffer);
-}
-
-function normalizeFrame(frame: HookFrame, seq: number, cap: number): NormalizeResult {
+/** Message `i` of a validated run. */
+export function normalizeFrame(run: FrameRun, i: number, seq: number, cap: number): NormalizeResult {
+  const at = i * FRAME_FIELDS;
   const out: EventRecord = {
     r: 'ev',
     seq,
-    time: frame[2],
-    conn: frame[1],
-    type: frame[0] === FRAME_SEND ? 'send' : 'receive',
-    bodyKind: FRAME_BODY_KINDS[frame[4]],
+    time: run.fields[at + 2] as number,
+    conn: run.fields[at + 1] as number,
+    type: run.fields[at] === FRAME_SEND ? 'send' : 'receive',
+    bodyKind: FRAME_BODY_KINDS[run.fields[at + 3] as FrameBodyKind],
   };
-  return withBody(out, frame[3], undefined, cap);
+  return withBody(out, run.bodies[i] as HookBody, undefined, cap);
 }
 
-export function normalizeHookRecord(rec: HookRecord, seq: number, cap: number): NormalizeResult {
-  if (Array.isArray(rec)) return normalizeFrame(rec, seq, cap);
+export function normalizeHookRecord(
+  rec: HookConnection | HookEvent,
+  seq: number,
+  cap: number,
+): NormalizeResult {
   if (rec.r === 'conn') {
     const { r, id, time, transport, url, ...rest } = rec;
     return {
@@ -71,7 +75,7 @@ function withBody(
     return { record: out, weight: RECORD_OVERHEAD + kept.length * 2 };
   }
   if (isArrayBuffer(body)) {
-    const bytes = new Uint8Array(ownBuffer(body), 0, Math.min(body.byteLength, cap));
+    const bytes = new Uint8Array(ownArrayBuffer(body), 0, Math.min(body.byteLength, cap));
     out.data = { base64: bytesToBase64(bytes) };
     out.size = fullSize ?? body.byteLength;
     out.truncated = fullSize !== undefined || bytes.length < body.byteLength;
@@ -87,7 +91,7 @@ function withBody(
     .arrayBuffer()
     .then(
       (buf) => {
-        out.data = { base64: bytesToBase64(new Uint8Array(ownBuffer(buf))) };
+        out.data = { base64: bytesToBase64(new Uint8Array(ownArrayBuffer(buf))) };
       },
       () => {
         delete out.data;

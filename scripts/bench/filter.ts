@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { compileClauses, parseFilter } from '../../lib/filter';
 import type { CaptureRecord } from '../../lib/model';
 import { medianOf } from '../../lib/patterns/median';
+import { PROTOCOL_VERSION } from '../../lib/protocol';
 import { TimelineStore } from '../../lib/timeline/store';
 import { FilteredView } from '../../lib/timeline/view';
 
@@ -46,7 +47,7 @@ export function buildLargeStore(count = EVENT_COUNT): TimelineStore {
     });
   }
   store.ingest({
-    v: 1,
+    v: PROTOCOL_VERSION,
     t: 'panel-records',
     tabId: 1,
     frameId: 0,

@@ -1,6 +1,7 @@
 // Builds timeline events for filter and view tests through the real store.
 
 import type { EventRecord, Transport } from '../../lib/model';
+import { PROTOCOL_VERSION } from '../../lib/protocol';
 import { TimelineStore } from '../../lib/timeline/store';
 
 export interface Spec {
@@ -43,7 +44,7 @@ export function storeWith(
     records.push(rec);
   });
   store.ingest({
-    v: 1,
+    v: PROTOCOL_VERSION,
     t: 'panel-records',
     tabId: 1,
     frameId: 0,

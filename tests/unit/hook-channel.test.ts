@@ -5,6 +5,7 @@ import {
   HANDSHAKE_HOOK_READY,
   HANDSHAKE_RELAY_READY,
   type HookBatch,
+  type HookFrame,
   type HookRecord,
 } from '../../lib/protocol';
 
@@ -40,6 +41,8 @@ function setup(options: { idle?: boolean; relayPresent?: boolean } = {}) {
     apply: Reflect.apply,
     isArray: Array.isArray,
     ArrayBufferCtor: ArrayBuffer,
+    Float64ArrayCtor: Float64Array,
+    arrayBufferSlice: ArrayBuffer.prototype.slice,
     getter: () => undefined,
     addEventListener: EventTarget.prototype.addEventListener,
     removeEventListener: EventTarget.prototype.removeEventListener,
@@ -180,6 +183,37 @@ describe('hook channel batching', () => {
       open(3),
       { r: 'ev', conn: 4, time: 4, type: 'receive', body: 'second' },
     ]);
+  });
+
+  it('packs consecutive frames into runs of numbers and bodies, split by the other records', () => {
+    const t = setup();
+    const lateFrame = (source: object, key: number): HookFrame => [
+      0,
+      key,
+      11 + key,
+      (source as { text: string }).text,
+      0,
+    ];
+    const bytes = new ArrayBuffer(3);
+    t.channel.emit(open(1));
+    t.channel.emit([1, 1, 10.5, 'sent', 0]);
+    t.channel.emitLate(lateFrame, { text: 'a' }, 1);
+    t.channel.emitLate(() => undefined, {}, 9);
+    t.channel.emitLate(lateFrame, { text: 'b' }, 2);
+    t.channel.emit(open(3));
+    t.channel.emit([1, 3, 14.25, bytes, 2]);
+    t.runTimers();
+    t.runIdle();
+    const records = t.batches[0]?.records ?? [];
+    expect(records.map((r) => r.r)).toEqual(['ev', 'frames', 'ev', 'frames']);
+    const runs = records.filter((r) => r.r === 'frames');
+    expect(runs.map((r) => [...new Float64Array(r.fields)])).toEqual([
+      [1, 1, 10.5, 0, 0, 1, 12, 0, 0, 2, 13, 0],
+      [1, 3, 14.25, 2],
+    ]);
+    expect(runs.map((r) => r.bodies)).toEqual([['sent', 'a', 'b'], [bytes]]);
+    // A late record that could not be made is counted and does not split its run.
+    expect(t.batches[0]?.dropped).toBe(1);
   });
 
   it('counts a late record that cannot be made as dropped, and delivers the rest', () => {

@@ -2,7 +2,7 @@
 // streaming, a FormData body) fed through the real TimelineStore.
 
 import type { CaptureRecord } from '../../lib/model';
-import type { PanelRecords } from '../../lib/protocol';
+import { type PanelRecords, PROTOCOL_VERSION } from '../../lib/protocol';
 import { TimelineStore } from '../../lib/timeline/store';
 
 const T = 1_764_000_000_000;
@@ -171,7 +171,7 @@ export function sessionStore(): TimelineStore {
   const store = new TimelineStore();
   const records = sessionRecords().map((r, i) => ({ ...r, seq: i + 1 }) as CaptureRecord);
   const msg: PanelRecords = {
-    v: 1,
+    v: PROTOCOL_VERSION,
     t: 'panel-records',
     tabId: 1,
     frameId: 0,

@@ -41,7 +41,7 @@ describe('hook messages', () => {
     42,
     'batch',
     [],
-    { v: 2, t: 'batch', records: [] },
+    { v: PROTOCOL_VERSION + 1, t: 'batch', records: [] },
     { v: PROTOCOL_VERSION, t: 'other', records: [] },
     { v: PROTOCOL_VERSION, t: 'batch', records: 'nope' },
     { v: PROTOCOL_VERSION, t: 'batch', records: [], dropped: -1 },
@@ -67,34 +67,88 @@ describe('hook messages', () => {
     expect(Object.keys(FRAME_BODY_KIND_INDEX)).toHaveLength(FRAME_BODY_KINDS.length);
   });
 
-  it('accepts WebSocket message frames and rejects malformed ones', () => {
-    const buffer = new ArrayBuffer(4);
-    const good = [
-      [0, 1, 6, 'hi', 0],
-      [1, 1, 6.5, buffer, 1],
-      [1, 2, 7, buffer, 2],
-      [0, 2, 7, new Blob(['x']), 3],
-    ];
+  /** Frames as [direction, conn, time, body, kind], packed as the hook packs them. */
+  const numbersOf = (frames: unknown[][]) =>
+    Float64Array.from(frames.flatMap((f) => [f[0], f[1], f[2], f[4]].map(Number)));
+  const packed = (frames: unknown[][]) => ({
+    r: 'frames',
+    fields: numbersOf(frames).buffer,
+    bodies: frames.map((f) => f[3]),
+  });
+  const buffer = new ArrayBuffer(4);
+  const goodFrames = [
+    [0, 1, 6, 'hi', 0],
+    [1, 1, 6.5, buffer, 1],
+    [1, 2, 7, buffer, 2],
+    [0, 2, 7, new Blob(['x']), 3],
+  ];
+
+  it('accepts runs of WebSocket message frames, in order with the other records', () => {
+    const open = { r: 'ev', conn: 1, time: 5, type: 'open' };
+    const parsed = parseHookMessage({
+      v: PROTOCOL_VERSION,
+      t: 'batch',
+      records: [packed(goodFrames.slice(0, 2)), open, packed(goodFrames.slice(2))],
+    });
+    expect(parsed).toEqual({
+      kind: 'batch',
+      invalid: 0,
+      dropped: 0,
+      records: [
+        { r: 'frames', fields: numbersOf(goodFrames.slice(0, 2)), bodies: ['hi', buffer] },
+        open,
+        { r: 'frames', fields: numbersOf(goodFrames.slice(2)), bodies: goodFrames.slice(2).map((f) => f[3]) },
+      ],
+    });
+  });
+
+  it('drops each malformed frame of a run alone, and keeps the others in order', () => {
     const bad = [
-      [],
-      [0, 1, 6, 'hi'],
-      [0, 1, 6, 'hi', 0, 'extra'],
       [2, 1, 6, 'hi', 0],
-      ['0', 1, 6, 'hi', 0],
+      [-1, 1, 6, 'hi', 0],
       [0, -1, 6, 'hi', 0],
       [0, 1.5, 6, 'hi', 0],
       [0, 1, Number.NaN, 'hi', 0],
+      [0, 1, Number.POSITIVE_INFINITY, 'hi', 0],
       [0, 1, -6, 'hi', 0],
       [0, 1, 6, { text: 'hi' }, 0],
       [0, 1, 6, new Uint8Array(2), 2],
+      [0, 1, 6, undefined, 0],
       [0, 1, 6, 'hi', 4],
+      [0, 1, 6, 'hi', 0.5],
       [0, 1, 6, 'hi', 'text'],
     ];
-    const parsed = parseHookMessage({ v: PROTOCOL_VERSION, t: 'batch', records: [...good, ...bad] });
-    expect(parsed.kind).toBe('batch');
-    if (parsed.kind !== 'batch') return;
-    expect(parsed.records).toEqual(good);
-    expect(parsed.invalid).toBe(bad.length);
+    const mixed = [bad[0], goodFrames[0], ...bad.slice(1, 7), goodFrames[1], goodFrames[2], ...bad.slice(7)];
+    const parsed = parseHookMessage({
+      v: PROTOCOL_VERSION,
+      t: 'batch',
+      records: [packed(mixed as unknown[][])],
+    });
+    expect(parsed.kind === 'batch' && parsed.invalid).toBe(bad.length);
+    expect(parsed.kind === 'batch' && parsed.records).toEqual([
+      { r: 'frames', fields: numbersOf(goodFrames.slice(0, 3)), bodies: ['hi', buffer, buffer] },
+    ]);
+    const allBad = parseHookMessage({ v: PROTOCOL_VERSION, t: 'batch', records: [packed(bad)] });
+    expect(allBad.kind === 'batch' && [allBad.records.length, allBad.invalid]).toEqual([0, bad.length]);
+  });
+
+  it('rejects runs of the wrong shape, each as one invalid record', () => {
+    const good = packed(goodFrames);
+    const malformed = [
+      [],
+      [0, 1, 6, 'hi', 0],
+      { ...good, fields: numbersOf(goodFrames) },
+      { ...good, fields: [...numbersOf(goodFrames)] },
+      { ...good, fields: new SharedArrayBuffer(goodFrames.length * 32) },
+      { ...good, fields: numbersOf(goodFrames).buffer.slice(8) },
+      { ...good, bodies: 'hi' },
+      { ...good, bodies: { length: 4 } },
+      { r: 'frames', fields: new ArrayBuffer(0), bodies: [] },
+      { r: 'frames', fields: new ArrayBuffer(100_001 * 32), bodies: new Array(100_001).fill('x') },
+    ];
+    const parsed = parseHookMessage({ v: PROTOCOL_VERSION, t: 'batch', records: [...malformed, good] });
+    expect(parsed.kind === 'batch' && parsed.invalid).toBe(malformed.length);
+    expect(parsed.kind === 'batch' && parsed.records).toHaveLength(1);
   });
 });
 
@@ -140,25 +194,36 @@ describe('records messages', () => {
 
   it('panel requests are checked', () => {
     expect(
-      parsePanelToBackground({ v: 1, t: 'panel-subscribe', tabId: 1, payloadCap: 1 << 20 }),
+      parsePanelToBackground({ v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 1, payloadCap: 1 << 20 }),
     ).not.toBeNull();
-    expect(parsePanelToBackground({ v: 1, t: 'panel-subscribe', tabId: 1, payloadCap: 5 })).toBeNull();
     expect(
-      parsePanelToBackground({ v: 1, t: 'panel-delete-everything', tabId: 1, payloadCap: 1 << 20 }),
+      parsePanelToBackground({ v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 1, payloadCap: 5 }),
+    ).toBeNull();
+    expect(
+      parsePanelToBackground({
+        v: PROTOCOL_VERSION,
+        t: 'panel-delete-everything',
+        tabId: 1,
+        payloadCap: 1 << 20,
+      }),
     ).toBeNull();
   });
 
   it('what a relay is told is checked: subscribe, config and announce with a sane cap, nothing else', () => {
     const cap = 1 << 20;
     for (const t of ['subscribe', 'config', 'announce'] as const)
-      expect(parseToRelay({ v: 1, t, payloadCap: cap })).toEqual({ v: PROTOCOL_VERSION, t, payloadCap: cap });
-    expect(parseToRelay({ v: 1, t: 'announce' })).toBeNull();
-    expect(parseToRelay({ v: 1, t: 'announce', payloadCap: -1 })).toBeNull();
-    expect(parseToRelay({ v: 2, t: 'config', payloadCap: cap })).toBeNull();
-    expect(parseToRelay({ v: 1, t: 'records', payloadCap: cap })).toBeNull();
+      expect(parseToRelay({ v: PROTOCOL_VERSION, t, payloadCap: cap })).toEqual({
+        v: PROTOCOL_VERSION,
+        t,
+        payloadCap: cap,
+      });
+    expect(parseToRelay({ v: PROTOCOL_VERSION, t: 'announce' })).toBeNull();
+    expect(parseToRelay({ v: PROTOCOL_VERSION, t: 'announce', payloadCap: -1 })).toBeNull();
+    expect(parseToRelay({ v: PROTOCOL_VERSION + 1, t: 'config', payloadCap: cap })).toBeNull();
+    expect(parseToRelay({ v: PROTOCOL_VERSION, t: 'records', payloadCap: cap })).toBeNull();
     for (const junk of [null, undefined, 'config', 7, [], { t: 'config' }])
       expect(parseToRelay(junk)).toBeNull();
-    expect(parseRelayHello({ v: 1, t: 'hello' })).toEqual({ v: PROTOCOL_VERSION, t: 'hello' });
-    expect(parseRelayHello({ v: 1, t: 'hello-reply' })).toBeNull();
+    expect(parseRelayHello({ v: PROTOCOL_VERSION, t: 'hello' })).toEqual({ v: PROTOCOL_VERSION, t: 'hello' });
+    expect(parseRelayHello({ v: PROTOCOL_VERSION, t: 'hello-reply' })).toBeNull();
   });
 });

@@ -54,6 +54,25 @@ describe('RelayCore', () => {
     expect(sent[1]?.records.map((r) => r.seq)).toEqual([4]);
   });
 
+  it('stores each frame of a run as its own numbered record, in order with the others', () => {
+    const { core, records, subscribe } = makeCore();
+    const run = {
+      r: 'frames',
+      fields: new Float64Array([0, 1, 12, 0, 1, 1, 13.5, 0]).buffer,
+      bodies: ['in', 'out'],
+    };
+    subscribe();
+    expect(core.acceptHookMessage(batch([conn(), run, ev('after')]))).toBe(4);
+    core.flush();
+    const text = (r: CaptureRecord) => (r.r === 'ev' && r.data && 'text' in r.data ? r.data.text : '');
+    expect(records().map((r) => [r.seq, r.r === 'ev' ? `${r.type} ${r.time} ${text(r)}` : r.r])).toEqual([
+      [1, 'conn'],
+      [2, 'receive 12 in'],
+      [3, 'send 13.5 out'],
+      [4, 'receive 11 after'],
+    ]);
+  });
+
   it('a record that cannot be read is counted and the rest of its batch kept, with no sequence gap', () => {
     const { core, records, subscribe } = makeCore();
     const detached = new ArrayBuffer(8);
@@ -152,7 +171,7 @@ describe('RelayCore', () => {
       'batch',
       [],
       {},
-      { v: 2, t: 'batch', records: [] },
+      { v: PROTOCOL_VERSION + 1, t: 'batch', records: [] },
       { v: PROTOCOL_VERSION, t: 'config', records: [] },
       { v: PROTOCOL_VERSION, t: 'batch', records: {} },
       { v: PROTOCOL_VERSION, t: 'batch', records: [], dropped: -1 },

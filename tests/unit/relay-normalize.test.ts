@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionRecord, EventRecord } from '../../lib/model';
-import type { HookEvent } from '../../lib/protocol';
-import { normalizeHookRecord } from '../../lib/relay/normalize';
+import type { FrameRun, HookEvent, HookFrame } from '../../lib/protocol';
+import { normalizeFrame, normalizeHookRecord } from '../../lib/relay/normalize';
 
 const CAP = 1024;
 const ev = (body: HookEvent['body'], extra: Partial<HookEvent> = {}): HookEvent => ({
@@ -16,11 +16,17 @@ const normalizeEvent = (rec: HookEvent, cap = CAP) => {
   const result = normalizeHookRecord(rec, 9, cap);
   return { ...result, record: result.record as EventRecord };
 };
+const run = (...frames: HookFrame[]): FrameRun => ({
+  r: 'frames',
+  fields: Float64Array.from(frames.flatMap((f) => [f[0], f[1], f[2], f[4]])),
+  bodies: frames.map((f) => f[3]),
+});
+const normalizeOneFrame = (f: HookFrame, cap = CAP) => normalizeFrame(run(f), 0, 9, cap);
 const b64 = (bytes: number[] | Buffer) => Buffer.from(bytes).toString('base64');
 
 describe('normalizeHookRecord', () => {
   it('turns message frames into send and receive events with their body kind', () => {
-    expect(normalizeHookRecord([0, 3, 5, 'hé', 0], 9, CAP).record).toEqual({
+    expect(normalizeOneFrame([0, 3, 5, 'hé', 0]).record).toEqual({
       r: 'ev',
       seq: 9,
       time: 5,
@@ -32,20 +38,32 @@ describe('normalizeHookRecord', () => {
       truncated: false,
     });
     const bytes = new Uint8Array([1, 2, 3]).buffer;
-    expect(normalizeHookRecord([1, 3, 5, bytes, 2], 9, CAP).record).toMatchObject({
+    expect(normalizeOneFrame([1, 3, 5, bytes, 2]).record).toMatchObject({
       type: 'send',
       bodyKind: 'view',
       data: { base64: b64([1, 2, 3]) },
       size: 3,
       truncated: false,
     });
-    expect(normalizeHookRecord([0, 3, 5, bytes, 1], 9, CAP).record).toMatchObject({
+    expect(normalizeOneFrame([0, 3, 5, bytes, 1]).record).toMatchObject({
       bodyKind: 'arraybuffer',
     });
   });
 
+  it('reads the message it is asked for from a run of several', () => {
+    const frames = run([0, 3, 5, 'a', 0], [1, 4, 6.5, 'b', 0], [0, 7, 8.25, 'c', 0]);
+    expect(normalizeFrame(frames, 1, 10, CAP).record).toMatchObject({
+      seq: 10,
+      conn: 4,
+      time: 6.5,
+      type: 'send',
+      data: { text: 'b' },
+    });
+    expect(normalizeFrame(frames, 2, 11, CAP).record).toMatchObject({ conn: 7, time: 8.25, type: 'receive' });
+  });
+
   it('applies the payload cap to frames too', () => {
-    const { record } = normalizeHookRecord([0, 3, 5, 'x'.repeat(CAP + 10), 0], 9, CAP);
+    const { record } = normalizeOneFrame([0, 3, 5, 'x'.repeat(CAP + 10), 0]);
     expect(record).toMatchObject({ size: CAP + 10, truncated: true, data: { text: 'x'.repeat(CAP) } });
   });
 

@@ -2,11 +2,11 @@
 // them, a WebSocket connection, and a text message on it.
 
 import type { EventRecord } from '../../lib/model';
-import type { PanelRecords } from '../../lib/protocol';
+import { type PanelRecords, PROTOCOL_VERSION } from '../../lib/protocol';
 
 export function msg(records: PanelRecords['records'], docId = 'd1', frameId = 0, top = true): PanelRecords {
   return {
-    v: 1,
+    v: PROTOCOL_VERSION,
     t: 'panel-records',
     tabId: 1,
     frameId,

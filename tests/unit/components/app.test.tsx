@@ -3,6 +3,7 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../../components/App';
 import type { CaptureRecord, EventRecord } from '../../../lib/model';
+import { PROTOCOL_VERSION } from '../../../lib/protocol';
 import { TimelineStore } from '../../../lib/timeline/store';
 import { stubListLayout } from './layout-stub';
 
@@ -27,7 +28,7 @@ function storeWith(events: Ev[], extraConns: CaptureRecord[] = []): TimelineStor
     records.push({ r: 'ev', seq: ++seq, time: e.time ?? 1002 + i, ...e });
   });
   store.ingest({
-    v: 1,
+    v: PROTOCOL_VERSION,
     t: 'panel-records',
     tabId: 1,
     frameId: 0,

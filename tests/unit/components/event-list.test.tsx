@@ -3,6 +3,7 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventList, type EventListProps, ROW_HEIGHT } from '../../../components/EventList';
 import type { CaptureRecord } from '../../../lib/model';
+import { PROTOCOL_VERSION } from '../../../lib/protocol';
 import { TimelineStore } from '../../../lib/timeline/store';
 import { stubListLayout } from './layout-stub';
 
@@ -31,7 +32,7 @@ function storeOf(n: number, text = (i: number) => `message ${i}`): TimelineStore
     });
   }
   store.ingest({
-    v: 1,
+    v: PROTOCOL_VERSION,
     t: 'panel-records',
     tabId: 1,
     frameId: 0,
