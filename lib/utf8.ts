@@ -3,7 +3,7 @@
 const encoder = new TextEncoder();
 
 /** Any character outside ASCII (a regular expression scans a string several times faster than a loop). */
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 export function utf8ByteLength(s: string): number {
   // Pure ASCII, the common case for realtime payloads: one byte a character.
