@@ -122,6 +122,8 @@ export type HookRecord = HookConnection | HookEvent | HookFrame;
 
 /** Numbers per message in HookFrameRun.fields: direction, conn, time, body kind. */
 export const FRAME_FIELDS = 4;
+/** Bytes of one message's numbers in HookFrameRun.fields (float64 each). */
+export const FRAME_BYTES = FRAME_FIELDS * 8;
 
 /**
  * Consecutive frames of a batch, packed by column: one buffer of numbers
@@ -332,7 +334,6 @@ function isHookBody(v: unknown): v is HookBody {
 
 /** The most messages one run may carry (the hook hands over at 50,000 records). */
 const MAX_RUN_FRAMES = 100_000;
-const FRAME_FIELD_BYTES = FRAME_FIELDS * Float64Array.BYTES_PER_ELEMENT;
 
 function isFrameAt(fields: Float64Array, bodies: unknown[], i: number): boolean {
   const at = i * FRAME_FIELDS;
@@ -361,14 +362,15 @@ function parseFrameRun(v: Record<string, unknown>): { run: FrameRun | null; inva
   )
     return { run: null, invalid: 1 };
   const own = ownArrayBuffer(fields);
-  if (own.byteLength !== bodies.length * FRAME_FIELD_BYTES) return { run: null, invalid: 1 };
+  if (own.byteLength !== bodies.length * FRAME_BYTES) return { run: null, invalid: 1 };
   const numbers = new Float64Array(own);
+  let invalid = 0;
+  for (let i = 0; i < bodies.length; i++) if (!isFrameAt(numbers, bodies, i)) invalid++;
+  if (invalid === 0) return { run: { r: 'frames', fields: numbers, bodies: bodies as HookBody[] }, invalid };
+  if (invalid === bodies.length) return { run: null, invalid };
+  // Rare (only a broken or hostile sender): the valid frames, repacked.
   const valid: number[] = [];
   for (let i = 0; i < bodies.length; i++) if (isFrameAt(numbers, bodies, i)) valid.push(i);
-  const invalid = bodies.length - valid.length;
-  if (invalid === 0) return { run: { r: 'frames', fields: numbers, bodies: bodies as HookBody[] }, invalid };
-  if (valid.length === 0) return { run: null, invalid };
-  // Rare (only a broken or hostile sender): the valid frames, repacked.
   const kept = new Float64Array(valid.length * FRAME_FIELDS);
   for (const [to, from] of valid.entries())
     kept.set(numbers.subarray(from * FRAME_FIELDS, (from + 1) * FRAME_FIELDS), to * FRAME_FIELDS);

@@ -10,6 +10,7 @@
 
 import {
   DEFAULT_PAYLOAD_CAP,
+  FRAME_BYTES,
   FRAME_FIELDS,
   HANDSHAKE_HOOK_READY,
   HANDSHAKE_RELAY_READY,
@@ -62,9 +63,6 @@ export interface HookChannel {
   /** Page-clock epoch time in ms. */
   time(): number;
 }
-
-/** Bytes of one frame's numbers in a run. */
-const FRAME_BYTES = FRAME_FIELDS * 8;
 
 /** Marks a late record's place in the queue. */
 const LATE: unique symbol = Symbol('late');
