@@ -175,12 +175,13 @@ test('string, URL and Request inputs with init: method, url, headers, every body
     await (await fetch('/echo', { method: 'POST', body: new Uint8Array([1, 2, 3, 4]).subarray(1, 3) })).json();
     got.big = (await (await fetch('/big')).text()).length;
     got.empty = (await fetch('/empty')).status;
+    got.head = (await fetch('/text', { method: 'HEAD' })).headers.get('x-test');
   `,
-    11,
+    12,
   );
   const conns = connectionsOf(t, 'fetch');
-  expect(conns).toHaveLength(11);
-  const [text, json, bin, request, params, form, blob, buffer, view, big, empty] =
+  expect(conns).toHaveLength(12);
+  const [text, json, bin, request, params, form, blob, buffer, view, big, empty, head] =
     conns as ExportedConnection[];
   const evs = (c: ExportedConnection | undefined) => eventsOf(t, (c as ExportedConnection).id);
   const receive = (c: ExportedConnection | undefined) =>
@@ -244,6 +245,11 @@ test('string, URL and Request inputs with init: method, url, headers, every body
   expect(kinds(evs(empty))).toEqual(['open', 'receive', 'close']);
   expect(receive(empty)).toMatchObject({ status: 204 });
   expect(receive(empty).data).toBeUndefined();
+  // A 200 without a body that the page never reads: recorded once nobody has read it by the next task.
+  expect(head).toMatchObject({ method: 'HEAD', status: 200 });
+  expect(kinds(evs(head))).toEqual(['open', 'receive', 'close']);
+  expect(receive(head).responseHeaders).toContainEqual(['x-test', 'yes']);
+  expect(receive(head).data).toBeUndefined();
 
   // The page's own reads are untouched.
   const page = await got<Record<string, unknown>>();
@@ -262,6 +268,7 @@ test('string, URL and Request inputs with init: method, url, headers, every body
   });
   expect(page.big).toBe(BIG.length);
   expect(page.empty).toBe(204);
+  expect(page.head).toBe('yes');
 });
 
 test('streaming responses are recorded chunk by chunk as they arrive, and the page reads the same content', async () => {
