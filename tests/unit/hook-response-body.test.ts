@@ -58,6 +58,8 @@ interface SetupOptions {
   cache?: boolean;
   /** Give the window a WebAssembly with compileStreaming (which reads the body as the browser would). */
   wasm?: boolean;
+  /** Called whenever the native `body` getter runs (the browser builds the body's stream then). */
+  onBodyGet?: () => void;
 }
 
 function setup(options: SetupOptions = {}) {
@@ -66,6 +68,17 @@ function setup(options: SetupOptions = {}) {
   for (const key of Reflect.ownKeys(Response.prototype)) {
     const desc = Object.getOwnPropertyDescriptor(Response.prototype, key);
     if (key !== 'constructor' && desc) Object.defineProperty(TestResponse.prototype, key, desc);
+  }
+  const bodyGet = Object.getOwnPropertyDescriptor(Response.prototype, 'body')?.get;
+  const { onBodyGet } = options;
+  if (onBodyGet && bodyGet) {
+    Object.defineProperty(TestResponse.prototype, 'body', {
+      ...Object.getOwnPropertyDescriptor(Response.prototype, 'body'),
+      get(this: Response) {
+        onBodyGet();
+        return Reflect.apply(bodyGet, this, []);
+      },
+    });
   }
   // The hook only reads these classes' prototypes: empty ones inheriting Node's, so its
   // getReader/cancel wrappers find nothing own to replace (page cancels are not covered here).
@@ -571,15 +584,56 @@ describe('responses without a body to read', () => {
     expect(ex.finished).toBe(true);
   });
 
-  it('records a body-less 200 (the answer to HEAD, a service worker’s Response(null)) as receive and close at once', () => {
+  it('records a body-less 200 nobody reads (HEAD, a service worker’s Response(null)) at its headers’ time, at the next task', async () => {
     const t = setup();
     const ex = t.observe(new t.TestResponse(null, { status: 200, statusText: 'OK' }));
+    // Only a null body status is known to have no body without asking the body getter.
+    expect(t.events()).toEqual([]);
+    await tick();
     const [receive, close] = t.events();
     expect(t.types()).toEqual(['receive', 'close']);
     expect(receive).toMatchObject({ status: 200, statusText: 'OK', responseHeaders: [] });
     expect(receive?.body).toBeUndefined();
+    expect(receive?.time).toBe(receive?.headersAt);
     expect(close).toMatchObject({ status: 200, time: receive?.headersAt });
     expect(ex.finished).toBe(true);
+  });
+
+  it('records a body-less 200 the page reads with text() or json() as a receive without body, then close', async () => {
+    const t = setup();
+    const read = new t.TestResponse(null, { status: 200 });
+    t.observe(read);
+    expect(await read.text()).toBe('');
+    const parsed = new t.TestResponse(null, { status: 200 });
+    t.observe(parsed);
+    await expect(parsed.json()).rejects.toThrow();
+    await tick();
+    expect(t.events().map((e) => [e.conn, e.type, e.body])).toEqual([
+      [1, 'receive', undefined],
+      [1, 'close', undefined],
+      [2, 'receive', undefined],
+      [2, 'close', undefined],
+    ]);
+  });
+
+  it('never asks for the body stream of a response the page reads whole, nor of a null body status', async () => {
+    let bodyGets = 0;
+    const t = setup({ onBodyGet: () => bodyGets++ });
+    const res = new t.TestResponse('pong', { headers: { 'content-type': 'text/plain' } });
+    t.observe(res);
+    const bytes = new t.TestResponse('pong', { headers: binary });
+    t.observe(bytes);
+    t.observe(new t.TestResponse(null, { status: 304 }));
+    expect(await res.text()).toBe('pong');
+    expect(new Uint8Array(await bytes.arrayBuffer())).toEqual(encoder.encode('pong'));
+    await tick();
+    expect(t.types()).toEqual(['receive', 'close', 'receive', 'close', 'receive', 'close']);
+    expect(bodyGets).toBe(0);
+    // A body nobody reads is read from a clone, and that does ask.
+    t.observe(new t.TestResponse('unread', { headers: { 'content-type': 'text/plain' } }));
+    await tick();
+    expect(bodyGets).toBeGreaterThan(0);
+    expect(t.events().at(-2)?.body).toBe('unread');
   });
 
   it('records a failed fetch as one error', () => {
