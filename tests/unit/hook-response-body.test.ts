@@ -69,14 +69,15 @@ function setup(options: SetupOptions = {}) {
     const desc = Object.getOwnPropertyDescriptor(Response.prototype, key);
     if (key !== 'constructor' && desc) Object.defineProperty(TestResponse.prototype, key, desc);
   }
-  const bodyGet = Object.getOwnPropertyDescriptor(Response.prototype, 'body')?.get;
+  const bodyDescriptor = Object.getOwnPropertyDescriptor(Response.prototype, 'body');
+  const nativeBodyGet = bodyDescriptor?.get;
   const { onBodyGet } = options;
-  if (onBodyGet && bodyGet) {
+  if (onBodyGet && nativeBodyGet) {
     Object.defineProperty(TestResponse.prototype, 'body', {
-      ...Object.getOwnPropertyDescriptor(Response.prototype, 'body'),
+      ...bodyDescriptor,
       get(this: Response) {
         onBodyGet();
-        return Reflect.apply(bodyGet, this, []);
+        return Reflect.apply(nativeBodyGet, this, []);
       },
     });
   }
