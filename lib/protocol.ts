@@ -364,13 +364,17 @@ function parseFrameRun(v: Record<string, unknown>): { run: FrameRun | null; inva
   const own = ownArrayBuffer(fields);
   if (own.byteLength !== bodies.length * FRAME_BYTES) return { run: null, invalid: 1 };
   const numbers = new Float64Array(own);
-  let invalid = 0;
-  for (let i = 0; i < bodies.length; i++) if (!isFrameAt(numbers, bodies, i)) invalid++;
-  if (invalid === 0) return { run: { r: 'frames', fields: numbers, bodies: bodies as HookBody[] }, invalid };
-  if (invalid === bodies.length) return { run: null, invalid };
+  // Nearly always every frame is valid: checked once each, and no list of indices is made.
+  let firstInvalid = 0;
+  while (firstInvalid < bodies.length && isFrameAt(numbers, bodies, firstInvalid)) firstInvalid++;
+  if (firstInvalid === bodies.length)
+    return { run: { r: 'frames', fields: numbers, bodies: bodies as HookBody[] }, invalid: 0 };
   // Rare (only a broken or hostile sender): the valid frames, repacked.
   const valid: number[] = [];
-  for (let i = 0; i < bodies.length; i++) if (isFrameAt(numbers, bodies, i)) valid.push(i);
+  for (let i = 0; i < firstInvalid; i++) valid.push(i);
+  for (let i = firstInvalid + 1; i < bodies.length; i++) if (isFrameAt(numbers, bodies, i)) valid.push(i);
+  const invalid = bodies.length - valid.length;
+  if (valid.length === 0) return { run: null, invalid };
   const kept = new Float64Array(valid.length * FRAME_FIELDS);
   for (const [to, from] of valid.entries())
     kept.set(numbers.subarray(from * FRAME_FIELDS, (from + 1) * FRAME_FIELDS), to * FRAME_FIELDS);

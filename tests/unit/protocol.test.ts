@@ -128,6 +128,16 @@ describe('hook messages', () => {
     expect(parsed.kind === 'batch' && parsed.records).toEqual([
       { r: 'frames', fields: numbersOf(goodFrames.slice(0, 3)), bodies: ['hi', buffer, buffer] },
     ]);
+    // Valid frames before the first bad one are kept too.
+    const goodFirst = parseHookMessage({
+      v: PROTOCOL_VERSION,
+      t: 'batch',
+      records: [packed([goodFrames[0], goodFrames[1], bad[0], goodFrames[2]] as unknown[][])],
+    });
+    expect(goodFirst.kind === 'batch' && goodFirst.invalid).toBe(1);
+    expect(goodFirst.kind === 'batch' && goodFirst.records).toEqual([
+      { r: 'frames', fields: numbersOf(goodFrames.slice(0, 3)), bodies: ['hi', buffer, buffer] },
+    ]);
     const allBad = parseHookMessage({ v: PROTOCOL_VERSION, t: 'batch', records: [packed(bad)] });
     expect(allBad.kind === 'batch' && [allBad.records.length, allBad.invalid]).toEqual([0, bad.length]);
   });
