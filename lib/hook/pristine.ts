@@ -47,6 +47,7 @@ export interface Pristine {
   portPostMessage: MessagePort['postMessage'];
   portStart: MessagePort['start'];
   setTimeout: typeof setTimeout;
+  queueMicrotask: typeof queueMicrotask;
   /** Absent where the browser has no requestIdleCallback. */
   requestIdleCallback: ((fn: () => void, options: { timeout: number }) => number) | undefined;
   now: () => number;
@@ -101,6 +102,7 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
     portPostMessage: win.MessagePort.prototype.postMessage,
     portStart: win.MessagePort.prototype.start,
     setTimeout: win.setTimeout.bind(win) as typeof setTimeout,
+    queueMicrotask: win.queueMicrotask.bind(win),
     requestIdleCallback:
       typeof win.requestIdleCallback === 'function' ? win.requestIdleCallback.bind(win) : undefined,
     now: () => apply(nowFn, perf, []) as number,

@@ -92,6 +92,7 @@ function setup(options: SetupOptions = {}) {
   const fakeWasm = {
     compileStreaming: async (source: unknown) => browserReads(await source),
   };
+  let timersSet = 0;
   const win = Object.create(globalThis, {
     Response: { value: TestResponse },
     ReadableStream: { value: inheriting(ReadableStream) },
@@ -100,6 +101,12 @@ function setup(options: SetupOptions = {}) {
     // Node has a real WebAssembly (whose own compileStreaming the hook would replace): never hand it over.
     WebAssembly: { value: options.wasm ? fakeWasm : undefined },
     Cache: { value: options.cache ? FakeCache : undefined },
+    setTimeout: {
+      value: (...args: Parameters<typeof setTimeout>) => {
+        timersSet++;
+        return setTimeout(...args);
+      },
+    },
   }) as Window & typeof globalThis;
 
   const p = capturePristine(win);
@@ -125,6 +132,8 @@ function setup(options: SetupOptions = {}) {
     TestResponse,
     win,
     responses,
+    /** Timers the hook has set so far. */
+    timersSet: () => timersSet,
     /** Moves the page clock on (the hook tells a trickling body by the gaps between its chunks). */
     advance(ms: number) {
       clock += ms;
@@ -359,6 +368,71 @@ describe('response bodies recorded from the page’s own read', () => {
     await expect(res.text()).rejects.toBe(boom);
     await tick();
     expect(t.events().map((e) => [e.type, e.reason])).toEqual([['error', 'Error: connection reset']]);
+  });
+});
+
+/** Lets `n` microtasks pass, within the current task. */
+async function microtasks(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await null;
+}
+
+describe('when a body counts as unread', () => {
+  it('sets no timer and makes no clone when the page reads in its first reaction to the response', async () => {
+    let bodyGets = 0;
+    const t = setup({ onBodyGet: () => bodyGets++ });
+    const res = new t.TestResponse(streamOf(['first ', 'reaction']), {
+      headers: { 'content-type': 'text/plain' },
+    });
+    // As `await fetch()` then `r.text()`: the page reacts one microtask after the hook.
+    t.observe(res);
+    await null;
+    expect(await res.text()).toBe('first reaction');
+    await tick();
+    expect(t.timersSet()).toBe(0);
+    expect(bodyGets).toBe(0);
+    expect(t.types()).toEqual(['receive', 'close']);
+    expect(t.events()[0]?.body).toBe('first reaction');
+  });
+
+  it('records from the page’s own read a body read a few microtasks later, in the same task', async () => {
+    let bodyGets = 0;
+    const t = setup({ onBodyGet: () => bodyGets++ });
+    const res = new t.TestResponse('a few awaits later', {
+      headers: { 'content-type': 'text/plain', 'content-length': '18' },
+    });
+    t.observe(res);
+    // E.g. a client library's own layers of async functions between fetch and the read.
+    await microtasks(5);
+    expect(await res.text()).toBe('a few awaits later');
+    await tick();
+    expect(bodyGets).toBe(0);
+    expect(t.types()).toEqual(['receive', 'close']);
+  });
+
+  it('reads every body left unread from a clone at the next task, with one timer for them all', async () => {
+    const t = setup();
+    const first = new t.TestResponse('one', {
+      headers: { 'content-type': 'text/plain', 'content-length': '3' },
+    });
+    const second = new t.TestResponse('two', {
+      headers: { 'content-type': 'text/plain', 'content-length': '3' },
+    });
+    const read = new t.TestResponse('read', {
+      headers: { 'content-type': 'text/plain', 'content-length': '4' },
+    });
+    t.observe(first);
+    t.observe(read);
+    await null;
+    t.observe(second);
+    await read.text();
+    await microtasks(20);
+    // Still the same task: nothing read from a clone yet.
+    const bodies = () => t.events().flatMap((e) => (e.type === 'receive' ? [e.body] : []));
+    expect(bodies()).toEqual(['read']);
+    await tick();
+    expect(t.timersSet()).toBe(1);
+    expect(bodies()).toEqual(['read', 'one', 'two']);
+    expect([first.bodyUsed, second.bodyUsed]).toEqual([false, false]);
   });
 });
 
