@@ -48,6 +48,13 @@ describe('FlushCadence', () => {
     expect(t.deliveries).toEqual([500]);
   });
 
+  it('holds traffic at the rate a panel draws as a flood, e.g. a chain of fetches', () => {
+    const t = setup();
+    stream(t, 13, 2500); // 1,300 records a second: sequential fetches of 4 records each
+    t.timers.advance(1000);
+    expect(t.deliveries).toEqual([1000, 2000, 2600]);
+  });
+
   it('under a lasting flood, delivers once a second', () => {
     const t = setup();
     stream(t, 200, 3500);
