@@ -55,6 +55,45 @@ describe('response headers', () => {
     expect(headerValue(n, list, 'missing')).toBe('');
     expect(headersToList(n, { 'x-a': '1' })).toBeUndefined();
   });
+
+  it('reads each Set-Cookie apart, as the browser iterates them', () => {
+    const headers = new Headers([
+      ['set-cookie', 'a=1'],
+      ['set-cookie', 'b=2'],
+      ['x-a', '1'],
+    ]);
+    expect(headersToList(n, headers)).toEqual([
+      ['set-cookie', 'a=1'],
+      ['set-cookie', 'b=2'],
+      ['x-a', '1'],
+    ]);
+  });
+
+  it('reads headers with the natives it took first, after the page replaced the iteration methods', () => {
+    const proto = Headers.prototype;
+    const iteratorProto = Object.getPrototypeOf(new Headers().entries()) as { next: unknown };
+    const saved = {
+      entries: Object.getOwnPropertyDescriptor(proto, 'entries'),
+      forEach: Object.getOwnPropertyDescriptor(proto, 'forEach'),
+      next: Object.getOwnPropertyDescriptor(iteratorProto, 'next'),
+    };
+    const broken = () => {
+      throw new Error('page code ran');
+    };
+    try {
+      Object.defineProperty(proto, 'entries', { value: broken, configurable: true, writable: true });
+      Object.defineProperty(proto, 'forEach', { value: broken, configurable: true, writable: true });
+      Object.defineProperty(iteratorProto, 'next', { value: broken, configurable: true, writable: true });
+      expect(headersToList(n, new Headers({ 'x-b': '2', 'x-a': '1' }))).toEqual([
+        ['x-a', '1'],
+        ['x-b', '2'],
+      ]);
+    } finally {
+      if (saved.entries) Object.defineProperty(proto, 'entries', saved.entries);
+      if (saved.forEach) Object.defineProperty(proto, 'forEach', saved.forEach);
+      if (saved.next) Object.defineProperty(iteratorProto, 'next', saved.next);
+    }
+  });
 });
 
 describe('request description', () => {
