@@ -3,6 +3,13 @@
 // open, and with it while a Wirescope panel streams the tab. Prints medians,
 // ratios, and the CPU each kind of process used; asserts nothing.
 //
+// Each round opens one browser per mode, all at once, and then runs one
+// workload at a time in each of them in turn: the modes' runs of a workload
+// are seconds apart, so the machine's slow swings (this is a VM with
+// neighbours) hit them alike, and each ratio is taken within its round. (Each
+// mode's browser running all its workloads in turn, minutes apart from the
+// next mode's, put an empty listener anywhere from x0.95 to x1.17.)
+//
 // No debugging client is attached to the measured page: the page runs its
 // workloads itself and posts its timings to the bench server. (A Playwright or
 // Puppeteer page session records every WebSocket frame and request over CDP;
@@ -17,7 +24,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { medianOf } from '../../lib/patterns/median';
@@ -32,11 +39,11 @@ import {
   waitForDevToolsFrontEnd,
 } from '../lib/devtools';
 import { cpuByKind, cpuSince, type ProcessKind } from '../lib/process-cpu';
-import { ratioInterval } from '../lib/ratio-interval';
+import { pairedRatioInterval } from '../lib/ratio-interval';
 
 const FLOOD = 20_000;
 const FETCHES = 1_000;
-/** Browsers per mode: runs in one browser share its luck, so more browsers beat more runs each. */
+/** Rounds, each with a browser per mode: runs in one browser share its luck, so more browsers beat more runs each. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** Repetitions of each workload inside one browser (all are kept for the median). */
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
@@ -121,8 +128,13 @@ for (const dir of COMPARE_DIRS) {
   );
 }
 
-/** The page waits for /go, warms up, runs every workload REPEATS times and posts the timings. */
+/**
+ * The page waits for /go (its panel or DevTools are open by then), warms up,
+ * then asks /next for one workload at a time, runs it and posts its time to
+ * /result, until /next answers with no workload.
+ */
 const PAGE = `<!doctype html><title>bench</title><script>
+const browserId = new URLSearchParams(location.search).get('b');
 const extraListener = location.search.includes('extra-listener');
 // With read, the page's handler reads each message's data, as real pages do;
 // without, it only counts them (the page never turns a message into a string).
@@ -146,29 +158,22 @@ const fetches = async (n, path = '/ping') => {
   for (let i = 0; i < n; i++) { const r = await fetch(path + '?i=' + i); await r.text(); }
   return performance.now() - t0;
 };
-// Waits until the browser's processes are quiet, so work the extension left
-// over from one workload (deferred delivery, the panel's rendering) is not
-// timed as part of the next. That work's CPU is still counted in the totals,
-// and split by workload: during its timed runs, and after them until quiet.
-const settle = (after) => fetch('/settle' + (after ? '?after=' + encodeURIComponent(after) : ''));
+const runs = {
+  'ws receive flood': () => receiveFlood(${FLOOD}),
+  'ws receive flood, read': () => receiveFlood(${FLOOD}, true),
+  'ws send flood': () => sendFlood(${FLOOD}),
+  'fetches, fixed length': () => fetches(${FETCHES}),
+  'fetches, chunked': () => fetches(${FETCHES}, '/ping-chunked'),
+};
 addEventListener('load', async () => {
-  await fetch('/go');
-  await fetches(20); await fetches(20, '/ping-chunked'); await receiveFlood(2000); await sendFlood(2000); await settle();
-  await fetch('/mark');
-  const runs = {
-    'ws receive flood': () => receiveFlood(${FLOOD}),
-    'ws receive flood, read': () => receiveFlood(${FLOOD}, true),
-    'ws send flood': () => sendFlood(${FLOOD}),
-    'fetches, fixed length': () => fetches(${FETCHES}),
-    'fetches, chunked': () => fetches(${FETCHES}, '/ping-chunked'),
-  };
-  const chosen = ${JSON.stringify(WORKLOADS)};
-  const out = {};
-  for (const w of chosen) out[w] = [];
-  for (let i = 0; i < ${REPEATS}; i++) {
-    for (const w of chosen) { out[w].push(await runs[w]()); await settle(w); }
+  await fetch('/go?b=' + browserId);
+  await fetches(20); await fetches(20, '/ping-chunked'); await receiveFlood(2000); await sendFlood(2000);
+  for (;;) {
+    const workload = await (await fetch('/next?b=' + browserId)).text();
+    if (!Object.hasOwn(runs, workload)) break;
+    const ms = await runs[workload]();
+    await fetch('/result?b=' + browserId, { method: 'POST', body: JSON.stringify(ms) });
   }
-  await fetch('/result', { method: 'POST', body: JSON.stringify(out) });
 });
 </script>`;
 
@@ -178,55 +183,78 @@ interface WorkloadCpu {
   after: number;
 }
 
-interface BrowserRun {
-  times: Record<Workload, number[]>;
-  cpu: Map<ProcessKind, number>;
-  extensionCpu: Map<Workload, WorkloadCpu>;
-}
-
 /** Progress on stderr, so a stalled run shows where it stands. */
 function progress(line: string): void {
   if (process.env.BENCH_QUIET === undefined) process.stderr.write(`  [page-overhead] ${line}\n`);
 }
 
-/** Hooks the bench server's /go, /mark and /result routes to one browser run at a time. */
-class PageProtocol {
-  private isOpen = true;
-  private readonly waiting: ServerResponse[] = [];
-  onMark: () => void = () => {};
-  /** `after`: the workload whose timed run just ended (none for the warm-up). */
-  onSettle: (after: Workload | null) => Promise<void> = async () => {};
-  onResult: (times: Record<Workload, number[]>) => void = () => {};
+const browserIdOf = (req: IncomingMessage) =>
+  new URL(req.url ?? '/', 'http://bench').searchParams.get('b') ?? '';
+
+/**
+ * The bench server's side of the page protocol, for several browsers at once
+ * (each page names its browser): holds each page's /go until released, and
+ * hands it one workload at a time through its waiting /next.
+ */
+class PageCommands {
+  private readonly released = new Set<string>();
+  private readonly heldGo = new Map<string, ServerResponse>();
+  /** Each page's /next, while it waits for a workload. */
+  private readonly waitingNext = new Map<string, ServerResponse>();
+  private readonly onNext = new Map<string, () => void>();
+  private readonly onResult = new Map<string, (ms: number) => void>();
 
   constructor(server: TestServer) {
-    server.route('/go', (_req, res) => {
-      if (this.isOpen) res.end('go');
-      else this.waiting.push(res);
+    server.route('/go', (req, res) => {
+      const id = browserIdOf(req);
+      if (this.released.has(id)) res.end('go');
+      else this.heldGo.set(id, res);
     });
-    server.route('/mark', (_req, res) => {
-      this.onMark();
-      res.end('ok');
-    });
-    server.route('/settle', async (req, res) => {
-      const after = new URL(req.url ?? '/', 'http://bench').searchParams.get('after');
-      await this.onSettle(WORKLOADS.find((w) => w === after) ?? null);
-      res.end('ok');
+    server.route('/next', (req, res) => {
+      const id = browserIdOf(req);
+      this.waitingNext.set(id, res);
+      this.onNext.get(id)?.();
     });
     server.route('/result', async (req, res) => {
-      const body = JSON.parse(String(await readBody(req))) as Record<Workload, number[]>;
+      const id = browserIdOf(req);
+      const ms = Number(JSON.parse(String(await readBody(req))));
       res.end('ok');
-      this.onResult(body);
+      this.onResult.get(id)?.(ms);
     });
   }
 
-  /** The page's /go request waits until `open()` is called. */
-  hold(): void {
-    this.isOpen = false;
+  /** Lets the page of browser `id` start (warming up first). */
+  release(id: string): void {
+    this.released.add(id);
+    this.heldGo.get(id)?.end('go');
+    this.heldGo.delete(id);
   }
 
-  open(): void {
-    this.isOpen = true;
-    for (const res of this.waiting.splice(0)) res.end('go');
+  /** Resolves once the page of `id` waits for a workload (warmed up, or done with the last). */
+  ready(id: string): Promise<void> {
+    if (this.waitingNext.has(id)) return Promise.resolve();
+    return new Promise((resolve) => this.onNext.set(id, resolve));
+  }
+
+  /** Runs one workload in the page of `id` (which must be ready) and resolves with its time in ms. */
+  run(id: string, workload: Workload): Promise<number> {
+    const next = this.waitingNext.get(id);
+    if (!next) return Promise.reject(new Error(`page ${id} is not waiting for a workload`));
+    this.waitingNext.delete(id);
+    const result = new Promise<number>((resolve) => this.onResult.set(id, resolve));
+    next.end(workload);
+    return result;
+  }
+
+  /** Ends the page's loop and forgets browser `id`. */
+  finish(id: string): void {
+    this.waitingNext.get(id)?.end('done');
+    this.waitingNext.delete(id);
+    this.heldGo.get(id)?.end('go');
+    this.heldGo.delete(id);
+    this.released.delete(id);
+    this.onNext.delete(id);
+    this.onResult.delete(id);
   }
 }
 
@@ -356,7 +384,19 @@ async function openDevTools(
   await new Promise((r) => setTimeout(r, 2000));
 }
 
-async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): Promise<BrowserRun> {
+/** One mode's browser, open for a round, its page ready for workloads. */
+interface OpenBrowser {
+  mode: Mode;
+  id: string;
+  pid: number;
+  close(): Promise<void>;
+}
+
+let browsersStarted = 0;
+
+/** Starts a browser for `mode`, opens its panel or DevTools, and waits until its page has warmed up. */
+async function openBrowser(server: TestServer, pages: PageCommands, mode: Mode): Promise<OpenBrowser> {
+  const id = String(++browsersStarted);
   const userDataDir = await mkdtemp(join(tmpdir(), 'wirescope-bench-'));
   const debugPort = await freePort();
   const args = [
@@ -368,45 +408,11 @@ async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): 
   if (mode.devtools) args.push('--auto-open-devtools-for-tabs');
   if (mode.extension)
     args.push(`--disable-extensions-except=${mode.extension}`, `--load-extension=${mode.extension}`);
-  args.push(`${server.origin}/bench.html${mode.extraListener ? '?extra-listener' : ''}`);
-
-  protocol.hold();
-  let cpuAtMark = new Map<ProcessKind, number>();
-  let cpuAtQuiet = new Map<ProcessKind, number>();
-  const extensionCpu = new Map<Workload, WorkloadCpu>();
-  const extensionMs = (from: Map<ProcessKind, number>, to: Map<ProcessKind, number>) =>
-    cpuSince(from, to).get('extension') ?? 0;
-  const result = new Promise<BrowserRun>((resolve) => {
-    protocol.onMark = () => {
-      progress(`${mode.name}: warmed up, measuring`);
-      cpuAtMark = cpuByKind(chromium.pid ?? 0);
-      cpuAtQuiet = cpuAtMark;
-    };
-    protocol.onSettle = async (after) => {
-      const atEnd = cpuByKind(chromium.pid ?? 0);
-      await browserQuiet(chromium.pid ?? 0);
-      const quiet = cpuByKind(chromium.pid ?? 0);
-      if (after) {
-        const sum = extensionCpu.get(after) ?? { during: 0, after: 0 };
-        sum.during += extensionMs(cpuAtQuiet, atEnd);
-        sum.after += extensionMs(atEnd, quiet);
-        extensionCpu.set(after, sum);
-      }
-      cpuAtQuiet = quiet;
-    };
-    protocol.onResult = (times) =>
-      resolve({ times, cpu: cpuSince(cpuAtMark, cpuByKind(chromium.pid ?? 0)), extensionCpu });
-  });
+  args.push(`${server.origin}/bench.html?b=${id}${mode.extraListener ? '&extra-listener' : ''}`);
   const chromium: ChildProcess = spawn(CHROMIUM_PATH, args, { stdio: 'ignore', detached: true });
   const exited = new Promise((r) => chromium.once('exit', r));
-  progress(`${mode.name}: browser ${chromium.pid} started`);
-  try {
-    if (mode.extension && mode.panelOpen) await openPanel(debugPort, mode.extension);
-    if (mode.devtools) await openDevTools(debugPort, mode.extension, mode.panelHidden);
-    protocol.open();
-    progress(`${mode.name}: page released`);
-    return await withTimeout(`${mode.name}: result`, result, 300_000);
-  } finally {
+  const close = async () => {
+    pages.finish(id);
     try {
       process.kill(-(chromium.pid ?? 0), 'SIGKILL');
     } catch {
@@ -414,22 +420,96 @@ async function measure(server: TestServer, protocol: PageProtocol, mode: Mode): 
     }
     await exited;
     await rm(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  };
+  progress(`${mode.name}: browser ${chromium.pid} started`);
+  try {
+    if (mode.extension && mode.panelOpen) await openPanel(debugPort, mode.extension);
+    if (mode.devtools) await openDevTools(debugPort, mode.extension, mode.panelHidden);
+    pages.release(id);
+    await withTimeout(`${mode.name}: warm-up`, pages.ready(id), 120_000);
+    progress(`${mode.name}: ready`);
+    return { mode, id, pid: chromium.pid ?? 0, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** What one round measured, per mode. */
+interface RoundResult {
+  times: Map<Mode, Map<Workload, number[]>>;
+  cpu: Map<Mode, Map<ProcessKind, number>>;
+  extensionCpu: Map<Mode, Map<Workload, WorkloadCpu>>;
+}
+
+/**
+ * One round: a browser per mode, all open; then, for each repeat and
+ * workload, the workload runs once in each browser in turn (the order
+ * rotates), each run followed by a wait until that browser is quiet.
+ */
+async function measureRound(
+  server: TestServer,
+  pages: PageCommands,
+  modes: readonly Mode[],
+  round: number,
+): Promise<RoundResult> {
+  const result: RoundResult = { times: new Map(), cpu: new Map(), extensionCpu: new Map() };
+  const browsers: OpenBrowser[] = [];
+  try {
+    for (const mode of modes) browsers.push(await openBrowser(server, pages, mode));
+    for (const b of browsers) await browserQuiet(b.pid);
+    let turn = round;
+    for (let repeat = 0; repeat < REPEATS; repeat++) {
+      for (const workload of WORKLOADS) {
+        const order = browsers.map((_, i) => browsers[(i + turn) % browsers.length] as OpenBrowser);
+        turn++;
+        for (const b of order) {
+          const before = cpuByKind(b.pid);
+          const ms = await withTimeout(`${b.mode.name}: ${workload}`, pages.run(b.id, workload), 300_000);
+          const atEnd = cpuByKind(b.pid);
+          await browserQuiet(b.pid);
+          const quiet = cpuByKind(b.pid);
+          await withTimeout(`${b.mode.name}: next`, pages.ready(b.id), 30_000);
+          const times = result.times.get(b.mode) ?? new Map<Workload, number[]>();
+          times.set(workload, [...(times.get(workload) ?? []), ms]);
+          result.times.set(b.mode, times);
+          const cpu = result.cpu.get(b.mode) ?? new Map<ProcessKind, number>();
+          for (const [kind, used] of cpuSince(before, quiet)) cpu.set(kind, (cpu.get(kind) ?? 0) + used);
+          result.cpu.set(b.mode, cpu);
+          const extension = result.extensionCpu.get(b.mode) ?? new Map<Workload, WorkloadCpu>();
+          const sum = extension.get(workload) ?? { during: 0, after: 0 };
+          sum.during += cpuSince(before, atEnd).get('extension') ?? 0;
+          sum.after += cpuSince(atEnd, quiet).get('extension') ?? 0;
+          extension.set(workload, sum);
+          result.extensionCpu.set(b.mode, extension);
+        }
+      }
+      progress(`round ${round + 1}: repeat ${repeat + 1} of ${REPEATS} done`);
+    }
+    return result;
+  } finally {
+    for (const b of browsers) await b.close();
   }
 }
 
 /**
- * A browser run that fails (a stalled start, such as the panel's CDP target
- * now and then, or no result) is repeated in a fresh browser instead of
- * ending a run of many minutes; a failed run contributes no samples.
+ * A round that fails (a stalled start, such as the panel's CDP target now and
+ * then, or a run with no result) is repeated with fresh browsers instead of
+ * ending a run of many minutes; a failed round contributes no samples.
  */
-async function measureWithRetry(server: TestServer, protocol: PageProtocol, mode: Mode): Promise<BrowserRun> {
+async function measureRoundWithRetry(
+  server: TestServer,
+  pages: PageCommands,
+  modes: readonly Mode[],
+  round: number,
+): Promise<RoundResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await measure(server, protocol, mode);
+      return await measureRound(server, pages, modes, round);
     } catch (err) {
       if (attempt >= 3) throw err;
       progress(
-        `${mode.name}: attempt ${attempt} failed (${err instanceof Error ? err.message : String(err)}), starting another browser`,
+        `round ${round + 1}: attempt ${attempt} failed (${err instanceof Error ? err.message : String(err)}), starting it again`,
       );
     }
   }
@@ -437,7 +517,7 @@ async function measureWithRetry(server: TestServer, protocol: PageProtocol, mode
 
 export async function run(): Promise<string[]> {
   const server = await startServer();
-  const protocol = new PageProtocol(server);
+  const pages = new PageCommands(server);
   server.page('/bench.html', PAGE);
   // Most API responses declare their length (Express's res.send and res.json,
   // engine.io's polling responses); streamed frameworks send chunked bodies,
@@ -465,30 +545,28 @@ export async function run(): Promise<string[]> {
     });
   });
 
-  /** Samples per mode and workload, grouped by browser (one group per round). */
+  /** Samples per mode and workload, grouped by round (each round has its own browser per mode). */
   const times = new Map<string, number[][]>();
   const cpu = new Map<Mode, Map<ProcessKind, number[]>>();
   const extensionCpu = new Map<Mode, Map<Workload, WorkloadCpu[]>>();
-  // Rounds interleave the modes so machine noise spreads over all of them, and
-  // each round starts at the next mode, so no mode always runs first or last
-  // (the same build measured in two places of a fixed order read 0.08 apart).
   const modes = MODES.filter(
     (m) => m === BASELINE || ONLY_MODES.length === 0 || ONLY_MODES.some((o) => m.name.includes(o)),
   );
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      const order = modes.map((_, i) => modes[(i + round) % modes.length] as Mode);
-      for (const mode of order) {
-        const runResult = await measureWithRetry(server, protocol, mode);
+      const roundResult = await measureRoundWithRetry(server, pages, modes, round);
+      for (const mode of modes) {
         for (const workload of WORKLOADS) {
           const key = `${mode.name}|${workload}`;
-          times.set(key, [...(times.get(key) ?? []), runResult.times[workload]]);
+          const samples = roundResult.times.get(mode)?.get(workload) ?? [];
+          times.set(key, [...(times.get(key) ?? []), samples]);
         }
         const byKind = cpu.get(mode) ?? new Map<ProcessKind, number[]>();
-        for (const [kind, ms] of runResult.cpu) byKind.set(kind, [...(byKind.get(kind) ?? []), ms]);
+        for (const [kind, ms] of roundResult.cpu.get(mode) ?? [])
+          byKind.set(kind, [...(byKind.get(kind) ?? []), ms]);
         cpu.set(mode, byKind);
         const byWorkload = extensionCpu.get(mode) ?? new Map<Workload, WorkloadCpu[]>();
-        for (const [workload, ms] of runResult.extensionCpu)
+        for (const [workload, ms] of roundResult.extensionCpu.get(mode) ?? [])
           byWorkload.set(workload, [...(byWorkload.get(workload) ?? []), ms]);
         extensionCpu.set(mode, byWorkload);
       }
@@ -498,8 +576,8 @@ export async function run(): Promise<string[]> {
   }
 
   const lines = [
-    `page overhead (median of ${ROUNDS} browsers x ${REPEATS} runs; ${FLOOD} WS messages each way, ${FETCHES} sequential fetches of fixed-length and of chunked responses; target ratio <= 1.10)`,
-    '  each ratio to "without extension" has its 90% interval, resampling whole browsers',
+    `page overhead (${ROUNDS} rounds, each with a browser per mode, x ${REPEATS} runs, interleaved; ${FLOOD} WS messages each way, ${FETCHES} sequential fetches of fixed-length and of chunked responses; target ratio <= 1.10)`,
+    '  times: medians of all runs; each ratio to "without extension": the median of the rounds\' ratios, with its 90% interval resampling rounds',
   ];
   for (const mode of modes)
     if (mode.against) lines.push(`  "${mode.name}" is taken against "${mode.against.name}" instead`);
@@ -513,19 +591,19 @@ export async function run(): Promise<string[]> {
       const ms = `${medianOf(samples.flat()).toFixed(0)} ms`;
       if (mode === BASELINE) return ms.padStart(column);
       const against = mode.against ? (times.get(`${mode.against.name}|${workload}`) ?? []) : base;
-      const { ratio, low, high } = ratioInterval(samples, against);
+      const { ratio, low, high } = pairedRatioInterval(samples, against);
       return `${ms} x${ratio.toFixed(3)} (${low.toFixed(2)}-${high.toFixed(2)})`.padStart(column);
     });
     lines.push(`  ${workload.padEnd(23)}${cells.join('')}`);
   }
   if (process.env.BENCH_RAW !== undefined) {
-    lines.push('  every sample, by browser in run order (ms):');
+    lines.push('  every sample, by round in run order (ms):');
     for (const [key, groups] of times)
       lines.push(
         `    ${key.padEnd(52)}${groups.map((g) => g.map((t) => t.toFixed(0)).join(' ')).join(' | ')}`,
       );
   }
-  lines.push(`  CPU ms per browser over all measured workloads (median), by process:`);
+  lines.push(`  CPU ms per browser over its measured runs, each until quiet (median), by process:`);
   const kinds: ProcessKind[] = ['page renderer', 'extension', 'browser', 'network service', 'other'];
   lines.push(`    ${''.padEnd(column)}${kinds.map((k) => k.padStart(16)).join('')}`);
   for (const [mode, byKind] of cpu) {

@@ -2,6 +2,9 @@
 // browser's luck (process placement, caches, VM neighbours), so the interval
 // resamples whole browsers, not single runs: a cluster bootstrap of the ratio
 // of medians (mode / baseline), with a fixed seed so a report is reproducible.
+// When the modes were measured in rounds, side by side (each round's runs
+// interleaved, so the machine's slow swings hit every mode of a round alike),
+// the ratio is taken within each round and the rounds are resampled.
 
 import { medianOf } from '../../lib/patterns/median';
 import { seededRandom } from './seeded-random';
@@ -44,9 +47,44 @@ export function ratioInterval(
   for (let i = 0; i < iterations; i++) {
     ratios.push(medianOf(resampleGroups(m, random)) / medianOf(resampleGroups(b, random)));
   }
-  ratios.sort((x, y) => x - y);
+  return { ratio, ...centralShare(ratios, level) };
+}
+
+/**
+ * The median over rounds of each round's ratio of medians (`mode[k]` over
+ * `baseline[k]`, both measured in round k), with a bootstrap interval that
+ * resamples rounds. Rounds missing either side are left out; all NaN when
+ * none is left.
+ */
+export function pairedRatioInterval(
+  mode: number[][],
+  baseline: number[][],
+  options: { iterations?: number; level?: number; seed?: number } = {},
+): RatioInterval {
+  const { iterations = 2000, level = 0.9, seed = 1 } = options;
+  const perRound: number[] = [];
+  for (let k = 0; k < Math.min(mode.length, baseline.length); k++) {
+    const m = mode[k] ?? [];
+    const b = baseline[k] ?? [];
+    if (m.length > 0 && b.length > 0) perRound.push(medianOf(m) / medianOf(b));
+  }
+  if (perRound.length === 0) return { ratio: Number.NaN, low: Number.NaN, high: Number.NaN };
+  const random = seededRandom(seed);
+  const ratios: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const picked: number[] = [];
+    for (let j = 0; j < perRound.length; j++)
+      picked.push(perRound[Math.floor(random() * perRound.length)] as number);
+    ratios.push(medianOf(picked));
+  }
+  return { ratio: medianOf(perRound), ...centralShare(ratios, level) };
+}
+
+/** Bounds of the central `level` share of `values`. */
+function centralShare(values: number[], level: number): { low: number; high: number } {
+  const sorted = [...values].sort((x, y) => x - y);
   const tail = (1 - level) / 2;
   const at = (q: number) =>
-    ratios[Math.min(ratios.length - 1, Math.max(0, Math.round(q * (ratios.length - 1))))] ?? Number.NaN;
-  return { ratio, low: at(tail), high: at(1 - tail) };
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))] ?? Number.NaN;
+  return { low: at(tail), high: at(1 - tail) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ratioInterval } from '../../scripts/lib/ratio-interval';
+import { pairedRatioInterval, ratioInterval } from '../../scripts/lib/ratio-interval';
 
 describe('ratioInterval (bench ratios with a bootstrap interval over browsers)', () => {
   it('gives the ratio of medians, inside its interval', () => {
@@ -45,5 +45,42 @@ describe('ratioInterval (bench ratios with a bootstrap interval over browsers)',
   it('is NaN when a side has no samples', () => {
     expect(ratioInterval([], [[1]]).ratio).toBeNaN();
     expect(ratioInterval([[1]], [[], []]).low).toBeNaN();
+  });
+});
+
+describe('pairedRatioInterval (ratios taken within each round of side-by-side runs)', () => {
+  it('gives the median of the rounds’ ratios, inside its interval', () => {
+    const base = [
+      [100, 102],
+      [200, 204],
+      [150, 150],
+    ];
+    const mode = [
+      [105, 107],
+      [210, 214],
+      [160, 160],
+    ];
+    const r = pairedRatioInterval(mode, base);
+    // Per round: 106/101, 212/202, 160/150; the median is the second.
+    expect(r.ratio).toBeCloseTo(212 / 202, 6);
+    expect(r.low).toBeLessThanOrEqual(r.ratio);
+    expect(r.high).toBeGreaterThanOrEqual(r.ratio);
+  });
+
+  it('cancels a swing that hits every mode of a round alike, which the unpaired ratio does not', () => {
+    // The machine is twice as slow in the even rounds; the mode always costs 5 % more.
+    const base = [[100], [200], [100], [200], [100], [200]];
+    const mode = [[105], [210], [105], [210], [105], [210]];
+    const paired = pairedRatioInterval(mode, base);
+    expect(paired.ratio).toBeCloseTo(1.05, 6);
+    expect(paired.high - paired.low).toBeLessThan(1e-9);
+    const unpaired = ratioInterval(mode, base);
+    expect(unpaired.high - unpaired.low).toBeGreaterThan(0.5);
+  });
+
+  it('leaves out rounds missing a side, and is NaN with none left', () => {
+    expect(pairedRatioInterval([[110], [], [120]], [[100], [100], []]).ratio).toBeCloseTo(1.1, 6);
+    expect(pairedRatioInterval([[1]], [[]]).ratio).toBeNaN();
+    expect(pairedRatioInterval([], []).low).toBeNaN();
   });
 });
