@@ -1,53 +1,19 @@
-// How sure a benchmark ratio is. Samples from one browser share that
-// browser's luck (process placement, caches, VM neighbours), so the interval
-// resamples whole browsers, not single runs: a cluster bootstrap of the ratio
-// of medians (mode / baseline), with a fixed seed so a report is reproducible.
-// When the modes were measured in rounds, side by side (each round's runs
-// interleaved, so the machine's slow swings hit every mode of a round alike),
-// the ratio is taken within each round and the rounds are resampled.
+// How sure a benchmark ratio is. The modes are measured in rounds, side by
+// side (each round's runs interleaved, so the machine's slow swings hit every
+// mode of a round alike), so the ratio is taken within each round. Samples
+// from one browser share that browser's luck (process placement, caches, VM
+// neighbours), so the interval resamples whole rounds, not single runs: a
+// cluster bootstrap with a fixed seed, so a report is reproducible.
 
 import { medianOf } from '../../lib/patterns/median';
 import { seededRandom } from './seeded-random';
 
 export interface RatioInterval {
-  /** Ratio of the medians of all samples. */
+  /** The median of the rounds' ratios. */
   ratio: number;
   /** Bounds of the central `level` share of the bootstrap ratios. */
   low: number;
   high: number;
-}
-
-function resampleGroups(groups: number[][], random: () => number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < groups.length; i++) {
-    const group = groups[Math.floor(random() * groups.length)] ?? [];
-    out.push(...group);
-  }
-  return out;
-}
-
-/**
- * The ratio of medians of `mode` over `baseline`, each given as samples
- * grouped by browser, with a bootstrap interval. All NaN when either side has
- * no samples.
- */
-export function ratioInterval(
-  mode: number[][],
-  baseline: number[][],
-  options: { iterations?: number; level?: number; seed?: number } = {},
-): RatioInterval {
-  const { iterations = 2000, level = 0.9, seed = 1 } = options;
-  const groupsWithSamples = (g: number[][]) => g.filter((s) => s.length > 0);
-  const m = groupsWithSamples(mode);
-  const b = groupsWithSamples(baseline);
-  if (m.length === 0 || b.length === 0) return { ratio: Number.NaN, low: Number.NaN, high: Number.NaN };
-  const ratio = medianOf(m.flat()) / medianOf(b.flat());
-  const random = seededRandom(seed);
-  const ratios: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    ratios.push(medianOf(resampleGroups(m, random)) / medianOf(resampleGroups(b, random)));
-  }
-  return { ratio, ...centralShare(ratios, level) };
 }
 
 /**
