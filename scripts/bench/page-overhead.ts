@@ -70,6 +70,8 @@ interface Mode {
   extension?: string;
   panelOpen?: boolean;
   extraListener?: boolean;
+  /** Without the extension: opens a blank second window beside the page, as the panel's window is. */
+  secondWindow?: boolean;
   /** Opens the real DevTools window on the page (and selects Wirescope's panel when the extension is loaded). */
   devtools?: boolean;
   /** With devtools: then selects the Elements tab, so Wirescope's panel records but is hidden. */
@@ -81,6 +83,7 @@ const BASELINE: Mode = { name: 'without extension' };
 const MODES: Mode[] = [
   BASELINE,
   { name: 'one more listener', extraListener: true },
+  { name: 'a second window', secondWindow: true },
   { name: 'extension, panel closed', extension: EXTENSION_DIR },
   { name: 'extension, panel open', extension: EXTENSION_DIR, panelOpen: true },
 ];
@@ -296,15 +299,8 @@ function unpackedExtensionId(dir: string): string {
   return [...hex].map((c) => String.fromCharCode(97 + Number.parseInt(c, 16))).join('');
 }
 
-/**
- * Opens the detached Wirescope panel for the page's tab in a window of its
- * own (so it is visible and renders, as a docked panel would). Only the
- * browser target and the panel page are touched over CDP, never the measured
- * page: the panel page itself looks up the other tab's id, then loads
- * `panel.html?tabId=N`.
- */
-async function openPanel(debugPort: number, extensionDir: string): Promise<void> {
-  const panelUrl = `chrome-extension://${unpackedExtensionId(extensionDir)}/panel.html`;
+/** Opens `url` in a new window of the browser (over the browser target, never the measured page). */
+async function openWindow(debugPort: number, url: string): Promise<void> {
   const version = await poll(
     'the browser endpoint',
     async () => {
@@ -318,13 +314,22 @@ async function openPanel(debugPort: number, extensionDir: string): Promise<void>
     CdpSession.connect(version.webSocketDebuggerUrl),
   );
   try {
-    await withTimeout(
-      'new window',
-      browserSession.send('Target.createTarget', { url: panelUrl, newWindow: true }),
-    );
+    await withTimeout('new window', browserSession.send('Target.createTarget', { url, newWindow: true }));
   } finally {
     browserSession.close();
   }
+}
+
+/**
+ * Opens the detached Wirescope panel for the page's tab in a window of its
+ * own (so it is visible and renders, as a docked panel would). Only the
+ * browser target and the panel page are touched over CDP, never the measured
+ * page: the panel page itself looks up the other tab's id, then loads
+ * `panel.html?tabId=N`.
+ */
+async function openPanel(debugPort: number, extensionDir: string): Promise<void> {
+  const panelUrl = `chrome-extension://${unpackedExtensionId(extensionDir)}/panel.html`;
+  await openWindow(debugPort, panelUrl);
   const target = await poll(
     'the panel page',
     async () =>
@@ -424,6 +429,10 @@ async function openBrowser(server: TestServer, pages: PageCommands, mode: Mode):
   progress(`${mode.name}: browser ${chromium.pid} started`);
   try {
     if (mode.extension && mode.panelOpen) await openPanel(debugPort, mode.extension);
+    if (mode.secondWindow) {
+      await openWindow(debugPort, 'about:blank');
+      await new Promise((r) => setTimeout(r, 1500));
+    }
     if (mode.devtools) await openDevTools(debugPort, mode.extension, mode.panelHidden);
     pages.release(id);
     await withTimeout(`${mode.name}: warm-up`, pages.ready(id), 120_000);
