@@ -78,11 +78,10 @@ export function patchFetch(
     apply(p.promiseThen, apply(reqArrayBuffer, clone, []), [done, () => {}]);
   };
 
-  /** Describes the request and emits conn, open and (when there is a body) send. */
-  const begin = (args: unknown[]): FetchExchange => {
+  /** Describes the request and emits conn, open and (when there is a body) send, all at `time`. */
+  const begin = (args: unknown[], time: number): FetchExchange => {
     const input = args[0];
     const init = args.length > 1 ? args[1] : undefined;
-    const time = ch.time();
     let url: string;
     let method = 'GET';
     let headers: HeaderList | undefined;
@@ -142,14 +141,24 @@ export function patchFetch(
     return ex;
   };
 
-  const wrapped = d.wrapFunction(nativeFetch, (target, self, args) => {
-    let ex: FetchExchange | null = null;
+  const tryBegin = (args: unknown[], time: number): FetchExchange | null => {
     try {
-      ex = begin(args);
+      return begin(args, time);
     } catch {
-      ex = null;
+      return null;
     }
+  };
+
+  const wrapped = d.wrapFunction(nativeFetch, (target, self, args) => {
+    const time = ch.time();
+    // The request is described after the native call, while it is on the
+    // network, not before it: in a chain of sequential fetches that work no
+    // longer delays each request. A Request input is the exception: the native
+    // call marks it used, and its body's clone must be taken first.
+    const describeFirst = args[0] instanceof RequestCtor;
+    let ex = describeFirst ? tryBegin(args, time) : null;
     const promise = apply(target, self, args) as Promise<Response>;
+    if (!describeFirst) ex = tryBegin(args, time);
     // A rejection made inside this wrapper carries its frame: the page must not see it.
     if (!ex) {
       try {

@@ -42,6 +42,7 @@ export interface HttpNatives {
   headersForEach: Headers['forEach'] | undefined;
   headersEntries: Headers['entries'] | undefined;
   headersIteratorNext: ((this: unknown) => IteratorResult<[string, string]>) | undefined;
+  headersGet: Headers['get'] | undefined;
   encodeURI: typeof encodeURI | undefined;
   /** The last document base URL seen, and what relative URLs resolve against there (see resolveUrl). */
   baseCache: { base: string; root: string; dir: string } | null;
@@ -95,6 +96,7 @@ export function captureHttpNatives(p: Pristine): HttpNatives {
     HeadersCtor: w.Headers,
     headersForEach: w.Headers?.prototype.forEach,
     headersEntries: w.Headers?.prototype.entries,
+    headersGet: w.Headers?.prototype.get,
     headersIteratorNext: w.Headers
       ? iteratorNextOf<HttpNatives['headersIteratorNext']>(() => new w.Headers().entries())
       : undefined,
@@ -257,6 +259,13 @@ export function headersToList(n: HttpNatives, headers: unknown): HeaderList | un
   if (!n.headersForEach) return undefined;
   apply(n.headersForEach, headers, [(value: string, name: string) => append(out, [name, value])]);
   return out;
+}
+
+/** One header's value read from a Headers object, '' when absent (or not a native Headers). */
+export function headersValue(n: HttpNatives, headers: unknown, name: string): string {
+  if (!n.HeadersCtor || !(headers instanceof n.HeadersCtor)) return '';
+  if (n.headersGet) return (n.p.apply(n.headersGet, headers, [name]) as string | null) ?? '';
+  return headerValue(n, headersToList(n, headers), name);
 }
 
 /** A header's non-negative decimal value if it is at most `max`, else -1 (no page-replaceable Number/parseInt). */

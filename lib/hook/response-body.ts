@@ -13,7 +13,7 @@
 // copy of the body and whose errors must stay the browser's own.
 
 import type { HeaderList } from '../model';
-import type { HookEventFields } from '../protocol';
+import type { HookEventFields, HookRecord } from '../protocol';
 import { captureBody } from './body';
 import type { HookChannel } from './channel';
 import type { Disguise } from './disguise';
@@ -24,6 +24,7 @@ import {
   errorReason,
   type HttpNatives,
   headersToList,
+  headersValue,
   headerValue,
   isStreamingType,
   isTextualType,
@@ -69,9 +70,16 @@ export interface FetchExchange {
 interface UnreadBody {
   ex: FetchExchange;
   res: object;
+  /** Status and headers; statusText and the header list are filled by metaOf, when first needed. */
   meta: HookEventFields;
+  /** The response's Headers until listed into meta (a fetch response's headers cannot change). */
+  headers: unknown;
   contentType: string;
   taken: boolean;
+  /** The page's read resolved with this text, recorded at hand-over. */
+  text: string;
+  /** When it resolved. */
+  readAt: number;
 }
 
 export interface ResponseBodies {
@@ -299,7 +307,8 @@ export function captureResponseBodies(
    * piece when `whole` (the page reads it whole too), else as readsWhole says.
    */
   const readClone = (body: UnreadBody, whole = false): void => {
-    const { ex, res, meta, contentType } = body;
+    const { ex, res, contentType } = body;
+    const meta = metaOf(body);
     let clone: unknown;
     try {
       clone = apply(resClone, res, []);
@@ -337,6 +346,21 @@ export function captureResponseBodies(
       ]);
     }
     void readBody(ex, reader, meta, contentType);
+  };
+
+  /**
+   * The response's status line and headers, listed when first needed: for a
+   * body the page reads with text(), at hand-over, off the page's path from
+   * the response to its next step (see recordText).
+   */
+  const metaOf = (body: UnreadBody): HookEventFields => {
+    const { meta, headers } = body;
+    if (headers !== null) {
+      body.headers = null;
+      meta.statusText = p.StringCtor(callGetter(p, resStatusText, body.res));
+      meta.responseHeaders = headersToList(n, headers) ?? [];
+    }
+    return meta;
   };
 
   // Bodies the page may still read itself; the rest are read from a clone at the next task.
@@ -389,14 +413,34 @@ export function captureResponseBodies(
       // best effort: never break the page's read
     }
   };
-  /** The page's own read resolved with the whole body as text. */
+  /** The receive of a body the page read as text, made at hand-over. */
+  const textReceive = (source: object): HookRecord => {
+    const body = source as UnreadBody;
+    const { text } = body;
+    body.text = '';
+    const captured = text !== '' ? captureBody(p, text, ch.payloadCap()) : null;
+    return {
+      r: 'ev',
+      conn: body.ex.id,
+      time: body.readAt,
+      type: 'receive',
+      ...metaOf(body),
+      ...(captured ?? {}),
+    };
+  };
+  /**
+   * The page's own read resolved with the whole body as text. The page's next
+   * step waits for this (in a chain of fetches, the next request does), so
+   * only the text and the time are kept here; the record, its headers and its
+   * copy of the text are made at hand-over, with the batch. A string cannot
+   * change, so what is recorded is what the page got.
+   */
   const recordText = (body: UnreadBody, text: unknown): void => {
     if (typeof text !== 'string') return;
-    const { ex, meta } = body;
-    const time = ch.time();
-    const captured = text !== '' ? captureBody(p, text, ch.payloadCap()) : null;
-    ch.emit({ r: 'ev', conn: ex.id, time, type: 'receive', ...meta, ...(captured ?? {}) });
-    emitClose(ex, meta, time);
+    body.text = text;
+    body.readAt = ch.time();
+    ch.emitLate(textReceive, body, 0);
+    emitClose(body.ex, body.meta, body.readAt);
   };
   /** The page's own read resolved with the whole body as bytes (copied before the page gets them). */
   const recordBytes = (body: UnreadBody, value: unknown, time: number): void => {
@@ -405,7 +449,7 @@ export function captureResponseBodies(
     else if (value instanceof p.Uint8ArrayCtor) bytes = value;
     else return;
     const decode = isTextualType(n, body.contentType) ? wholeDecoder(n) : null;
-    emitWholeReceive(body.ex, body.meta, time, bytes, bytes.byteLength, decode);
+    emitWholeReceive(body.ex, metaOf(body), time, bytes, bytes.byteLength, decode);
     emitClose(body.ex, body.meta, time);
   };
   /**
@@ -577,20 +621,25 @@ export function captureResponseBodies(
     observe(ex, res) {
       if (!(res instanceof ResponseCtor)) return;
       const headersAt = ch.time();
-      const responseHeaders = headersToList(n, callGetter(p, resHeaders, res)) ?? [];
-      const meta: HookEventFields = {
-        status: callGetter(p, resStatus, res) as number,
-        statusText: p.StringCtor(callGetter(p, resStatusText, res)),
-        responseHeaders,
-        headersAt,
+      // Only what decides how the body is read is looked at now; the page's
+      // reaction to the response runs after this, so the rest waits (metaOf).
+      const headers = callGetter(p, resHeaders, res);
+      const body: UnreadBody = {
+        ex,
+        res,
+        meta: { status: callGetter(p, resStatus, res) as number, headersAt },
+        headers,
+        contentType: '',
+        taken: false,
+        text: '',
+        readAt: 0,
       };
-      if (isNullBodyStatus(meta.status)) {
-        emitWithoutBody(ex, meta);
+      if (isNullBodyStatus(body.meta.status)) {
+        emitWithoutBody(ex, metaOf(body));
         return;
       }
-      const contentType = headerValue(n, responseHeaders, 'content-type');
-      const body: UnreadBody = { ex, res, meta, contentType, taken: false };
-      if (isStreamingType(n, contentType)) {
+      body.contentType = headersValue(n, headers, 'content-type');
+      if (isStreamingType(n, body.contentType)) {
         // Messages are recorded as they arrive, not when the page has read them all.
         body.taken = true;
         readClone(body);

@@ -1,17 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Disguise } from '../../lib/hook/disguise';
 import { captureHttpNatives } from '../../lib/hook/http';
 import { capturePristine } from '../../lib/hook/pristine';
 import { captureResponseBodies, type FetchExchange } from '../../lib/hook/response-body';
 import type { HookBody, HookEvent, HookRecord } from '../../lib/protocol';
+import { fakeDisguise, inheriting, pageResponseClass } from './hook-fakes';
 
 // The module runs against Node's real Response, ReadableStream and Blob, but
 // on a fake window whose Response is a subclass with its own copies of the
 // prototype's properties: the hook's wrappers land there, never on Node's
 // globals (checked after every test).
-
-type AnyFunction = (...args: never[]) => unknown;
-type AnyConstructor = abstract new (...args: never[]) => object;
 
 const encoder = new TextEncoder();
 const nativeArrayBuffer = Response.prototype.arrayBuffer;
@@ -28,26 +25,6 @@ afterEach(() => {
   expect(Object.getOwnPropertyDescriptors(WebAssembly)).toEqual(nodeWasm);
 });
 
-/** Wrappers as plain proxies: installDisguise would patch Function.prototype.toString globally. */
-const fakeDisguise: Disguise = {
-  register() {},
-  scrubError() {},
-  rethrow(err: unknown): never {
-    throw err;
-  },
-  wrapFunction: <F extends AnyFunction>(
-    native: F,
-    onApply: (target: F, self: unknown, args: unknown[]) => unknown,
-  ) => new Proxy(native, { apply: (target, self, args: unknown[]) => onApply(target, self, args) }),
-  wrapConstructor: <C extends AnyConstructor>(
-    native: C,
-    onConstruct: (target: C, args: unknown[], newTarget: AnyConstructor) => object,
-  ) =>
-    new Proxy(native, {
-      construct: (target, args: unknown[], newTarget: AnyConstructor) => onConstruct(target, args, newTarget),
-    }),
-};
-
 /** The browser reading a body itself (Cache API, WebAssembly): through no page-visible method. */
 const browserReads = (res: unknown): Promise<ArrayBuffer> =>
   Reflect.apply(nativeArrayBuffer, res, []) as Promise<ArrayBuffer>;
@@ -63,12 +40,7 @@ interface SetupOptions {
 }
 
 function setup(options: SetupOptions = {}) {
-  // The page's Response: a subclass owning copies of every property, so replaceProperty finds them.
-  class TestResponse extends Response {}
-  for (const key of Reflect.ownKeys(Response.prototype)) {
-    const desc = Object.getOwnPropertyDescriptor(Response.prototype, key);
-    if (key !== 'constructor' && desc) Object.defineProperty(TestResponse.prototype, key, desc);
-  }
+  const TestResponse = pageResponseClass();
   const bodyDescriptor = Object.getOwnPropertyDescriptor(Response.prototype, 'body');
   const nativeBodyGet = bodyDescriptor?.get;
   const { onBodyGet } = options;
@@ -81,9 +53,6 @@ function setup(options: SetupOptions = {}) {
       },
     });
   }
-  // The hook only reads these classes' prototypes: empty ones inheriting Node's, so its
-  // getReader/cancel wrappers find nothing own to replace (page cancels are not covered here).
-  const inheriting = (ctor: { prototype: object }) => ({ prototype: Object.create(ctor.prototype) });
   class FakeCache {
     put(_request: unknown, response: unknown): Promise<void> {
       return browserReads(response).then(() => undefined);
@@ -110,7 +79,23 @@ function setup(options: SetupOptions = {}) {
   }) as Window & typeof globalThis;
 
   const p = capturePristine(win);
-  const records: HookRecord[] = [];
+  /** In order, as the channel keeps them: late ones are made at hand-over (here, when the events are asked for). */
+  const records: Array<HookRecord | (() => HookRecord | undefined)> = [];
+  let lateMade = 0;
+  const handOver = (): HookRecord[] => {
+    const made: HookRecord[] = [];
+    for (let i = 0; i < records.length; i++) {
+      let item = records[i];
+      if (typeof item === 'function') {
+        lateMade++;
+        item = item();
+        if (!item) throw new Error('a late record came out empty');
+        records[i] = item;
+      }
+      made.push(item as HookRecord);
+    }
+    return made;
+  };
   const cap = options.cap ?? 1024 * 1024;
   let clock = 1000;
   const responses = captureResponseBodies(
@@ -118,9 +103,7 @@ function setup(options: SetupOptions = {}) {
     fakeDisguise,
     {
       emit: (record) => records.push(record),
-      emitLate: () => {
-        throw new Error('response bodies make no late records');
-      },
+      emitLate: (make, source, key) => records.push(() => make(source, key)),
       payloadCap: () => cap,
       time: () => clock++,
     },
@@ -144,8 +127,11 @@ function setup(options: SetupOptions = {}) {
       responses.observe(ex, res);
       return ex;
     },
+    /** Late records made so far (each at its first hand-over). */
+    lateMade: () => lateMade,
+    /** Hands the records over (making the late ones) and returns the events. */
     events(): HookEvent[] {
-      return records.filter((r): r is HookEvent => !Array.isArray(r) && r.r === 'ev');
+      return handOver().filter((r): r is HookEvent => !Array.isArray(r) && r.r === 'ev');
     },
     types(): string[] {
       return this.events().map((e) => e.type);
@@ -236,6 +222,33 @@ describe('response bodies recorded from the page’s own read', () => {
     // Read already: nothing more once the next task has run.
     await tick();
     expect(t.types()).toEqual(['receive', 'close']);
+  });
+
+  it('makes the receive of a text() read at hand-over, with the time of the read and the text the page got', async () => {
+    const t = setup();
+    const res = new t.TestResponse('later', {
+      status: 200,
+      statusText: 'OK',
+      headers: { 'content-type': 'text/plain' },
+    });
+    t.observe(res);
+    const text = await res.text();
+    expect(text).toBe('later');
+    // Nothing of the receive is made on the page's path to its next step.
+    expect(t.lateMade()).toBe(0);
+    t.advance(500);
+    const [receive, close] = t.events();
+    expect(t.lateMade()).toBe(1);
+    expect(receive).toMatchObject({
+      type: 'receive',
+      status: 200,
+      statusText: 'OK',
+      responseHeaders: [['content-type', 'text/plain']],
+      body: 'later',
+    });
+    // Stamped when the page's read resolved, not when the record was made.
+    expect(receive?.time).toBe(close?.time);
+    expect((receive?.time ?? 0) - (receive?.headersAt ?? 0)).toBeLessThan(500);
   });
 
   it('records arrayBuffer() of a binary type as bytes, a copy the page’s later writes do not reach', async () => {
