@@ -8,6 +8,7 @@ import {
   errorReason,
   type HttpNatives,
   headersToList,
+  headersValue,
   headerValue,
   isStreamingType,
   isTextualType,
@@ -93,6 +94,27 @@ describe('response headers', () => {
       if (saved.forEach) Object.defineProperty(proto, 'forEach', saved.forEach);
       if (saved.next) Object.defineProperty(iteratorProto, 'next', saved.next);
     }
+  });
+});
+
+describe('header lookups without the iterator or get', () => {
+  it('lists headers through forEach where a browser has no Headers iterator, in the same order', () => {
+    const withoutIterator: HttpNatives = { ...n, headersEntries: undefined, headersIteratorNext: undefined };
+    const headers = new Headers([
+      ['set-cookie', 'a=1'],
+      ['x-b', '2'],
+      ['x-a', '1'],
+    ]);
+    expect(headersToList(withoutIterator, headers)).toEqual(headersToList(n, headers));
+    expect(headersToList({ ...withoutIterator, headersForEach: undefined }, headers)).toBeUndefined();
+  });
+
+  it('reads one header with Headers.get, or from the list where there is no get', () => {
+    const headers = new Headers({ 'Content-Type': 'text/plain', 'x-a': '1' });
+    expect(headersValue(n, headers, 'content-type')).toBe('text/plain');
+    expect(headersValue(n, headers, 'missing')).toBe('');
+    expect(headersValue({ ...n, headersGet: undefined }, headers, 'content-type')).toBe('text/plain');
+    expect(headersValue(n, { 'content-type': 'text/plain' }, 'content-type')).toBe('');
   });
 });
 
