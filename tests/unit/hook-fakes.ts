@@ -1,7 +1,9 @@
 // Fakes shared by the hook's unit tests, which run its modules against Node's
 // real Response and streams on a fake window.
 
+import type { HookChannel } from '../../lib/hook/channel';
 import type { Disguise } from '../../lib/hook/disguise';
+import type { HookRecord } from '../../lib/protocol';
 
 export type AnyFunction = (...args: never[]) => unknown;
 export type AnyConstructor = abstract new (...args: never[]) => object;
@@ -44,3 +46,43 @@ export function pageResponseClass(): typeof Response {
  * so its wrappers (getReader, cancel) find nothing own to replace.
  */
 export const inheriting = (ctor: { prototype: object }) => ({ prototype: Object.create(ctor.prototype) });
+
+/**
+ * The hook's channel, keeping records in order as the real one does: a late
+ * record is made at hand-over (here, when the records are asked for). The
+ * page clock starts at 1000 and moves 1 ms per reading.
+ */
+export function fakeChannel(cap = 1024 * 1024) {
+  const queue: Array<HookRecord | (() => HookRecord | undefined)> = [];
+  let lateMade = 0;
+  let clock = 1000;
+  const channel: HookChannel = {
+    emit: (record) => queue.push(record),
+    emitLate: (make, source, key) => queue.push(() => make(source, key)),
+    payloadCap: () => cap,
+    time: () => clock++,
+  };
+  return {
+    channel,
+    /** Records so far (late ones not yet made count too). */
+    queued: () => queue.length,
+    /** Late records made so far (each at its first hand-over). */
+    lateMade: () => lateMade,
+    /** Moves the page clock on. */
+    advance(ms: number) {
+      clock += ms;
+    },
+    /** Hands the records over, making the late ones, and returns them all in order. */
+    handOver(): HookRecord[] {
+      for (let i = 0; i < queue.length; i++) {
+        const item = queue[i];
+        if (typeof item !== 'function') continue;
+        lateMade++;
+        const made = item();
+        if (!made) throw new Error('a late record came out empty');
+        queue[i] = made;
+      }
+      return queue as HookRecord[];
+    },
+  };
+}

@@ -2,21 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { patchFetch } from '../../lib/hook/fetch';
 import { captureHttpNatives } from '../../lib/hook/http';
 import { capturePristine } from '../../lib/hook/pristine';
-import type { HookRecord } from '../../lib/protocol';
-import { fakeDisguise, inheriting, pageResponseClass } from './hook-fakes';
+import { fakeChannel, fakeDisguise, inheriting, pageResponseClass } from './hook-fakes';
 
 // patchFetch on a fake window whose native fetch is a stub: what is recorded
 // around the native call, and when. (Node has no document, so relative URLs
 // stay as given; their resolution is covered in hook-http.)
 
 function setup(nativeFetch: (input: unknown, init?: unknown) => Promise<Response>) {
-  const records: HookRecord[] = [];
+  const ch = fakeChannel();
   /** How many records existed each time the native fetch was called. */
   const recordsAtCall: number[] = [];
   const win = Object.create(globalThis, {
     fetch: {
       value: (input: unknown, init?: unknown) => {
-        recordsAtCall.push(records.length);
+        recordsAtCall.push(ch.queued());
         return nativeFetch(input, init);
       },
       writable: true,
@@ -30,21 +29,9 @@ function setup(nativeFetch: (input: unknown, init?: unknown) => Promise<Response
     Cache: { value: undefined },
   }) as Window & typeof globalThis;
   const p = capturePristine(win);
-  let clock = 1000;
   let nextId = 0;
-  patchFetch(
-    p,
-    fakeDisguise,
-    {
-      emit: (record) => records.push(record),
-      emitLate: () => {},
-      payloadCap: () => 1024 * 1024,
-      time: () => clock++,
-    },
-    captureHttpNatives(p),
-    () => ++nextId,
-  );
-  return { win, records, recordsAtCall };
+  patchFetch(p, fakeDisguise, ch.channel, captureHttpNatives(p), () => ++nextId);
+  return { win, records: ch.handOver, recordsAtCall };
 }
 
 const ok = () => Promise.resolve(new Response('pong', { headers: { 'content-type': 'text/plain' } }));
@@ -55,7 +42,7 @@ describe('fetch hook', () => {
     const res = await t.win.fetch('/ping?i=1');
     expect(await res.text()).toBe('pong');
     expect(t.recordsAtCall).toEqual([0]);
-    expect(t.records.slice(0, 2)).toEqual([
+    expect(t.records().slice(0, 2)).toEqual([
       { r: 'conn', id: 1, time: 1000, transport: 'fetch', url: '/ping?i=1', method: 'GET' },
       { r: 'ev', conn: 1, time: 1000, type: 'open' },
     ]);
@@ -67,7 +54,7 @@ describe('fetch hook', () => {
     await t.win.fetch(request);
     expect(t.recordsAtCall).toEqual([2]);
     await new Promise((r) => setTimeout(r, 10));
-    expect(t.records).toContainEqual(
+    expect(t.records()).toContainEqual(
       expect.objectContaining({ r: 'ev', conn: 1, type: 'send', body: 'name=wire', time: 1000 }),
     );
   });
@@ -77,6 +64,6 @@ describe('fetch hook', () => {
       throw new TypeError('Illegal invocation');
     });
     expect(() => t.win.fetch('/ping')).toThrow('Illegal invocation');
-    expect(t.records).toEqual([]);
+    expect(t.records()).toEqual([]);
   });
 });

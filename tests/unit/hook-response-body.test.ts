@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { captureHttpNatives } from '../../lib/hook/http';
 import { capturePristine } from '../../lib/hook/pristine';
 import { captureResponseBodies, type FetchExchange } from '../../lib/hook/response-body';
-import type { HookBody, HookEvent, HookRecord } from '../../lib/protocol';
-import { fakeDisguise, inheriting, pageResponseClass } from './hook-fakes';
+import type { HookBody, HookEvent } from '../../lib/protocol';
+import { fakeChannel, fakeDisguise, inheriting, pageResponseClass } from './hook-fakes';
 
 // The module runs against Node's real Response, ReadableStream and Blob, but
 // on a fake window whose Response is a subclass with its own copies of the
@@ -79,36 +79,8 @@ function setup(options: SetupOptions = {}) {
   }) as Window & typeof globalThis;
 
   const p = capturePristine(win);
-  /** In order, as the channel keeps them: late ones are made at hand-over (here, when the events are asked for). */
-  const records: Array<HookRecord | (() => HookRecord | undefined)> = [];
-  let lateMade = 0;
-  const handOver = (): HookRecord[] => {
-    const made: HookRecord[] = [];
-    for (let i = 0; i < records.length; i++) {
-      let item = records[i];
-      if (typeof item === 'function') {
-        lateMade++;
-        item = item();
-        if (!item) throw new Error('a late record came out empty');
-        records[i] = item;
-      }
-      made.push(item as HookRecord);
-    }
-    return made;
-  };
-  const cap = options.cap ?? 1024 * 1024;
-  let clock = 1000;
-  const responses = captureResponseBodies(
-    p,
-    fakeDisguise,
-    {
-      emit: (record) => records.push(record),
-      emitLate: (make, source, key) => records.push(() => make(source, key)),
-      payloadCap: () => cap,
-      time: () => clock++,
-    },
-    captureHttpNatives(p),
-  );
+  const ch = fakeChannel(options.cap);
+  const responses = captureResponseBodies(p, fakeDisguise, ch.channel, captureHttpNatives(p));
   if (!responses) throw new Error('captureResponseBodies returned null');
   let nextId = 1;
   return {
@@ -118,9 +90,7 @@ function setup(options: SetupOptions = {}) {
     /** Timers the hook has set so far. */
     timersSet: () => timersSet,
     /** Moves the page clock on (the hook tells a trickling body by the gaps between its chunks). */
-    advance(ms: number) {
-      clock += ms;
-    },
+    advance: ch.advance,
     /** The fetch resolved with `res`, as the fetch hook reports it. */
     observe(res: unknown): FetchExchange {
       const ex: FetchExchange = { id: nextId++, finished: false };
@@ -128,10 +98,10 @@ function setup(options: SetupOptions = {}) {
       return ex;
     },
     /** Late records made so far (each at its first hand-over). */
-    lateMade: () => lateMade,
+    lateMade: ch.lateMade,
     /** Hands the records over (making the late ones) and returns the events. */
     events(): HookEvent[] {
-      return handOver().filter((r): r is HookEvent => !Array.isArray(r) && r.r === 'ev');
+      return ch.handOver().filter((r): r is HookEvent => !Array.isArray(r) && r.r === 'ev');
     },
     types(): string[] {
       return this.events().map((e) => e.type);
