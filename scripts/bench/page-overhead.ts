@@ -47,6 +47,13 @@ const FETCHES = 1_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** Repetitions of each workload inside one browser (all are kept for the median). */
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
+/**
+ * A flood runs for under a second, a quarter of a fetch loop, and one run in
+ * a browser can take up to half again as long as the next: each repeat runs
+ * every flood this many times, so a round's median flood rests on several
+ * runs, as a fetch loop's 1,000 requests already average out their own noise.
+ */
+const FLOOD_RUNS = Number(process.env.BENCH_FLOOD_RUNS ?? 3);
 /** BENCH_MODES=closed,open (substrings of mode names) measures only those, plus the baseline. BENCH_RAW=1 also prints every sample. */
 const ONLY_MODES = (process.env.BENCH_MODES ?? '').split(',').filter(Boolean);
 
@@ -58,6 +65,7 @@ const ALL_WORKLOADS = [
   'fetches, chunked',
 ] as const;
 type Workload = (typeof ALL_WORKLOADS)[number];
+const runsPerRepeat = (w: Workload): number => (w.startsWith('ws ') ? FLOOD_RUNS : 1);
 /** BENCH_WORKLOADS=fetches (substrings of workload names) runs only those workloads. */
 const ONLY_WORKLOADS = (process.env.BENCH_WORKLOADS ?? '').split(',').filter(Boolean);
 const WORKLOADS: readonly Workload[] = ALL_WORKLOADS.filter(
@@ -459,7 +467,8 @@ interface RoundResult {
 /**
  * One round: a browser per mode, all open; then, for each repeat and
  * workload, the workload runs once in each browser in turn (the order
- * rotates), each run followed by a wait until that browser is quiet.
+ * rotates; a flood does so FLOOD_RUNS times), each run followed by a wait
+ * until that browser is quiet.
  */
 async function measureRound(
   server: TestServer,
@@ -474,7 +483,7 @@ async function measureRound(
     for (const b of browsers) await browserQuiet(b.pid);
     let turn = round;
     for (let repeat = 0; repeat < REPEATS; repeat++) {
-      for (const workload of WORKLOADS) {
+      for (const workload of WORKLOADS.flatMap((w) => Array<Workload>(runsPerRepeat(w)).fill(w))) {
         const order = browsers.map((_, i) => browsers[(i + turn) % browsers.length] as OpenBrowser);
         turn++;
         for (const b of order) {
@@ -590,7 +599,7 @@ export async function run(): Promise<string[]> {
   }
 
   const lines = [
-    `page overhead (${ROUNDS} rounds, each with a browser per mode, x ${REPEATS} runs, interleaved; ${FLOOD} WS messages each way, ${FETCHES} sequential fetches of fixed-length and of chunked responses; target ratio <= 1.10)`,
+    `page overhead (${ROUNDS} rounds, each with a browser per mode, x ${REPEATS} repeats (${FLOOD_RUNS} runs of each flood per repeat), interleaved; ${FLOOD} WS messages each way, ${FETCHES} sequential fetches of fixed-length and of chunked responses; target ratio <= 1.10)`,
     '  times: medians of all runs; each ratio to "without extension": the median of the rounds\' ratios, with its 90% interval resampling rounds',
   ];
   for (const mode of modes)
@@ -630,7 +639,7 @@ export async function run(): Promise<string[]> {
   }
   // Only CPU used while the page is timed competes with it; what comes after is catching up.
   lines.push(
-    `  extension process CPU ms per browser by workload (median): during its ${REPEATS} timed runs + after them until quiet`,
+    `  extension process CPU ms per browser by workload (median): during its timed runs (${REPEATS} of each fetch loop, ${REPEATS * FLOOD_RUNS} of each flood) + after them until quiet`,
   );
   lines.push(`    ${''.padEnd(column)}${WORKLOADS.map((w) => w.padStart(24)).join('')}`);
   for (const [mode, byWorkload] of extensionCpu) {
