@@ -57,8 +57,10 @@ export interface HookChannel {
    * the others. For the page's hottest path (every received message): the
    * page's own handlers run as soon as possible, and the reading and copying
    * is done when the page is idle. `source` must not change meanwhile.
+   * `bytes` is what `source` holds for the record (a body's text), counted
+   * toward the queue's memory bound as an emitted body is.
    */
-  emitLate(make: LateRecord, source: object, key: number): void;
+  emitLate(make: LateRecord, source: object, key: number, bytes?: number): void;
   payloadCap(): number;
   /** Page-clock epoch time in ms. */
   time(): number;
@@ -232,12 +234,13 @@ export function openChannel(p: Pristine): HookChannel {
       queuedBytes += bodyBytes(p.isArray(record) ? record[3] : record.r === 'ev' ? record.body : undefined);
       queued();
     },
-    emitLate(make, source, key) {
+    emitLate(make, source, key, bytes = 0) {
       if (!hasRoom()) return;
       append(queue, LATE);
       append(lateMakers, make);
       append(lateSources, source);
       append(lateKeys, key);
+      queuedBytes += bytes;
       queued();
     },
     payloadCap: () => cap,

@@ -440,7 +440,7 @@ export function captureResponseBodies(
     if (typeof text !== 'string') return;
     body.text = text;
     body.readAt = ch.time();
-    ch.emitLate(textReceive, body, 0);
+    ch.emitLate(textReceive, body, 0, text.length * 2);
     emitClose(body.ex, body.meta, body.readAt);
   };
   /** The page's own read resolved with the whole body as bytes (copied before the page gets them). */

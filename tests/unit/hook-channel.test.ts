@@ -251,6 +251,20 @@ describe('hook channel batching', () => {
     expect(calls).toBe(50_001);
   });
 
+  it('counts the bytes a late record holds toward the byte bound', () => {
+    const t = setup();
+    const late = (_: object, key: number): HookRecord => open(key);
+    // A body's text of 4 MiB (UTF-16: 8 MiB held) waits for hand-over; the second reaches 16 MiB.
+    t.channel.emitLate(late, {}, 1, 8 * 1024 * 1024);
+    expect(t.batches).toHaveLength(0);
+    t.channel.emitLate(late, {}, 2, 8 * 1024 * 1024);
+    expect(t.batches).toHaveLength(1);
+    expect(t.batches[0]?.records).toEqual([open(1), open(2)]);
+    // The bound starts afresh after the hand-over.
+    t.channel.emitLate(late, {}, 3, 8 * 1024 * 1024);
+    expect(t.batches).toHaveLength(1);
+  });
+
   it('keeps late records until the relay arrives, and drops (counted) past the undelivered bound', () => {
     const t = setup({ relayPresent: false });
     const late = (_: object, key: number): HookRecord => open(key);

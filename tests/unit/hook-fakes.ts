@@ -55,10 +55,14 @@ export const inheriting = (ctor: { prototype: object }) => ({ prototype: Object.
 export function fakeChannel(cap = 1024 * 1024) {
   const queue: Array<HookRecord | (() => HookRecord | undefined)> = [];
   let lateMade = 0;
+  let lateBytes = 0;
   let clock = 1000;
   const channel: HookChannel = {
     emit: (record) => queue.push(record),
-    emitLate: (make, source, key) => queue.push(() => make(source, key)),
+    emitLate: (make, source, key, bytes = 0) => {
+      lateBytes += bytes;
+      queue.push(() => make(source, key));
+    },
     payloadCap: () => cap,
     time: () => clock++,
   };
@@ -68,6 +72,8 @@ export function fakeChannel(cap = 1024 * 1024) {
     queued: () => queue.length,
     /** Late records made so far (each at its first hand-over). */
     lateMade: () => lateMade,
+    /** Bytes the late records said they hold, toward the queue's memory bound. */
+    lateBytes: () => lateBytes,
     /** Moves the page clock on. */
     advance(ms: number) {
       clock += ms;

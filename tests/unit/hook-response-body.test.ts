@@ -99,6 +99,7 @@ function setup(options: SetupOptions = {}) {
     },
     /** Late records made so far (each at its first hand-over). */
     lateMade: ch.lateMade,
+    lateBytes: ch.lateBytes,
     /** Hands the records over (making the late ones) and returns the events. */
     events(): HookEvent[] {
       return ch.handOver().filter((r): r is HookEvent => !Array.isArray(r) && r.r === 'ev');
@@ -206,6 +207,8 @@ describe('response bodies recorded from the page’s own read', () => {
     expect(text).toBe('later');
     // Nothing of the receive is made on the page's path to its next step.
     expect(t.lateMade()).toBe(0);
+    // The text it holds meanwhile counts toward the queue's memory bound (UTF-16).
+    expect(t.lateBytes()).toBe(10);
     t.advance(500);
     const [receive, close] = t.events();
     expect(t.lateMade()).toBe(1);
