@@ -7,7 +7,7 @@ import {
   parseHelloReply,
   parseToRelay,
   RELAY_PORT,
-  type RecordsMessage,
+  type RecordsWire,
 } from '../lib/protocol';
 import { RelayCore, type RelaySubscription } from '../lib/relay/core';
 import { randomDocumentId } from '../lib/relay/doc-id';
@@ -37,7 +37,7 @@ export default defineContentScript({
     let hookPort: MessagePort | null = null;
 
     const core = new RelayCore({ doc });
-    const sendTo = (port: Port) => (msg: RecordsMessage) => {
+    const sendTo = (port: Port) => (msg: RecordsWire) => {
       doc.title = document.title;
       port.postMessage(msg);
     };

@@ -15,6 +15,7 @@ import {
   TRANSPORTS,
   type Transport,
 } from './model';
+import { isTextFrameRun, unpackTextFrameRun, type WireRecord } from './text-frame-run';
 import {
   isArrayBuffer,
   isFiniteNumber,
@@ -28,7 +29,7 @@ import {
   ownArrayBuffer,
 } from './validate';
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Port names: relay -> background and panel -> background (runtime.connect, Firefox). */
 export const RELAY_PORT = 'wirescope-relay';
@@ -219,6 +220,11 @@ export interface RecordsMessage {
   records: CaptureRecord[];
   /** True on the first batch after a subscribe: it starts the replay of retained history. */
   replayed?: boolean;
+}
+
+/** A records message as the relay sends it: runs of text frames packed by column (see text-frame-run). */
+export interface RecordsWire extends Omit<RecordsMessage, 'records'> {
+  records: WireRecord[];
 }
 
 /** Background -> panel: records plus where they came from. */
@@ -463,8 +469,9 @@ function parseLoss(v: unknown): LossCounters | null {
 }
 
 /**
- * Validates a records message; invalid records inside an otherwise good
- * message are dropped and added to loss.invalid.
+ * Validates a records message (as sent, RecordsWire), unpacking its runs of
+ * text frames; invalid records inside an otherwise good message are dropped
+ * and added to loss.invalid.
  */
 export function parseRecordsMessage(v: unknown): RecordsMessage | null {
   if (!hasVersion(v) || v.t !== 'records' || !Array.isArray(v.records)) return null;
@@ -473,6 +480,12 @@ export function parseRecordsMessage(v: unknown): RecordsMessage | null {
   if (!doc || !loss) return null;
   const records: CaptureRecord[] = [];
   for (const r of v.records) {
+    if (isTextFrameRun(r)) {
+      const run = unpackTextFrameRun(r);
+      for (const record of run.records) records.push(record);
+      loss.invalid += run.invalid;
+      continue;
+    }
     const parsed = parseCaptureRecord(r);
     if (parsed) records.push(parsed);
     else loss.invalid++;

@@ -9,8 +9,9 @@ import {
   type LossCounters,
   PROTOCOL_VERSION,
   parseHookMessage,
-  type RecordsMessage,
+  type RecordsWire,
 } from '../protocol';
+import { packTextFrames } from '../text-frame-run';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, History } from './history';
 import { type NormalizeResult, normalizeFrame, normalizeHookRecord } from './normalize';
 
@@ -32,7 +33,7 @@ export interface RelayCoreOptions {
 
 /** One listener's stream: what it still has to be sent, in order. */
 interface Subscriber {
-  send: (msg: RecordsMessage) => void;
+  send: (msg: RecordsWire) => void;
   outgoing: Outgoing[];
   replayPending: boolean;
 }
@@ -104,7 +105,7 @@ export class RelayCore {
   }
 
   /** Someone is listening: queue the whole retained history for it, then stream. */
-  subscribe(send: (msg: RecordsMessage) => void): RelaySubscription {
+  subscribe(send: (msg: RecordsWire) => void): RelaySubscription {
     const subscriber: Subscriber = {
       send,
       outgoing: this.history.snapshot().map((record) => this.outgoingItem(record, 0)),
@@ -144,12 +145,12 @@ export class RelayCore {
         i++;
       }
       subscriber.outgoing = subscriber.outgoing.slice(i);
-      const msg: RecordsMessage = {
+      const msg: RecordsWire = {
         v: PROTOCOL_VERSION,
         t: 'records',
         doc: this.opts.doc,
         loss: this.lossCounters,
-        records,
+        records: packTextFrames(records),
       };
       if (subscriber.replayPending) {
         msg.replayed = true;
@@ -173,7 +174,7 @@ export class RelayCore {
   }
 
   /** A send that throws means its port closed before we heard: that subscriber is gone, the others go on. */
-  private deliver(subscriber: Subscriber, msg: RecordsMessage): boolean {
+  private deliver(subscriber: Subscriber, msg: RecordsWire): boolean {
     try {
       subscriber.send(msg);
       return true;

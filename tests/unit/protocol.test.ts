@@ -188,6 +188,38 @@ describe('records messages', () => {
     expect(msg?.loss.invalid).toBe(2);
   });
 
+  it('unpacks runs of text frames in place, counting a malformed run and a bad frame as invalid', () => {
+    const run = {
+      r: 'text-frames',
+      seq: 2,
+      time: [5, 6, 7],
+      conn: [1, 1, 1],
+      dir: 'srx',
+      text: ['a', 'b', 'c'],
+      size: [1, 1, 1],
+      cut: [],
+    };
+    const msg = parseRecordsMessage({
+      v: PROTOCOL_VERSION,
+      t: 'records',
+      doc,
+      loss,
+      records: [
+        { r: 'conn', seq: 1, id: 1, time: 1, transport: 'websocket', url: 'ws://127.0.0.1/' },
+        run,
+        { ...run, seq: 'x' },
+        { r: 'ev', seq: 5, conn: 1, time: 8, type: 'close' },
+      ],
+    });
+    expect(msg?.records.map((r) => [r.seq, r.r === 'ev' ? r.type : r.r])).toEqual([
+      [1, 'conn'],
+      [2, 'send'],
+      [3, 'receive'],
+      [5, 'close'],
+    ]);
+    expect(msg?.loss.invalid).toBe(2);
+  });
+
   it('rejects a message without a valid document', () => {
     expect(
       parseRecordsMessage({ v: PROTOCOL_VERSION, t: 'records', doc: { docId: '' }, loss, records: [] }),

@@ -1,20 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import type { CaptureRecord } from '../../lib/model';
-import { PROTOCOL_VERSION, type RecordsMessage } from '../../lib/protocol';
+import {
+  PROTOCOL_VERSION,
+  parseRecordsMessage,
+  type RecordsMessage,
+  type RecordsWire,
+} from '../../lib/protocol';
 import { RelayCore, type RelaySubscription } from '../../lib/relay/core';
 import { History } from '../../lib/relay/history';
 
 const doc = { docId: 'doc-1', url: 'http://127.0.0.1/', title: '', top: true, startedAt: 1 };
 
+/** A sent message as the panel reads it: checked by the protocol, runs unpacked. */
+function asPanelReads(m: RecordsWire): RecordsMessage {
+  const parsed = parseRecordsMessage(JSON.parse(JSON.stringify(m)));
+  if (!parsed) throw new Error('the relay sent a message the panel rejects');
+  return parsed;
+}
+
 function makeCore(options: { maxEvents?: number; maxBytes?: number } = {}) {
+  /** Messages as sent (what crosses the port). */
+  const wire: RecordsWire[] = [];
+  /** The same, as the panel reads them. */
   const sent: RecordsMessage[] = [];
   const core = new RelayCore({ doc, ...options });
   let subscription: RelaySubscription | null = null;
   const subscribe = () => {
-    subscription = core.subscribe((m) => sent.push(m));
+    subscription = core.subscribe((m) => {
+      wire.push(m);
+      sent.push(asPanelReads(m));
+    });
   };
   const unsubscribe = () => subscription?.unsubscribe();
-  return { core, sent, records: () => sent.flatMap((m) => m.records), subscribe, unsubscribe };
+  return { core, wire, sent, records: () => sent.flatMap((m) => m.records), subscribe, unsubscribe };
 }
 
 const conn = (id = 1) => ({ r: 'conn', id, time: 10, transport: 'websocket', url: 'ws://127.0.0.1/x' });
@@ -73,6 +91,36 @@ describe('RelayCore', () => {
     ]);
   });
 
+  it('sends a stretch of text frames as one run by column, which the panel reads back as the same records', () => {
+    const { core, wire, records, subscribe } = makeCore();
+    const frames = 500;
+    const fields = new Float64Array(frames * 4);
+    for (let i = 0; i < frames; i++) fields.set([i % 2, 1, 20 + i, 0], i * 4);
+    const run = {
+      r: 'frames',
+      fields: fields.buffer,
+      bodies: Array.from({ length: frames }, (_, i) => `m${i}`),
+    };
+    core.acceptHookMessage(batch([conn(), run, ev(new Uint8Array([1]).buffer)]));
+    subscribe();
+    core.flush();
+    expect(wire[0]?.records.map((r) => r.r)).toEqual(['conn', 'text-frames', 'ev']);
+    const got = records();
+    expect(got).toHaveLength(frames + 2);
+    expect(got.map((r) => r.seq)).toEqual(Array.from({ length: frames + 2 }, (_, i) => i + 1));
+    expect(got[frames]).toEqual({
+      r: 'ev',
+      seq: frames + 1,
+      time: 20 + frames - 1,
+      conn: 1,
+      type: 'send',
+      bodyKind: 'text',
+      data: { text: `m${frames - 1}` },
+      size: 4,
+      truncated: false,
+    });
+  });
+
   it('a record that cannot be read is counted and the rest of its batch kept, with no sequence gap', () => {
     const { core, records, subscribe } = makeCore();
     const detached = new ArrayBuffer(8);
@@ -125,10 +173,10 @@ describe('RelayCore', () => {
     const second: RecordsMessage[] = [];
     const seqs = (sent: RecordsMessage[]) => sent.flatMap((m) => m.records.map((r) => r.seq));
     core.acceptHookMessage(batch([conn(), ev('a')]));
-    const one = core.subscribe((m) => first.push(m));
+    const one = core.subscribe((m) => first.push(asPanelReads(m)));
     core.flush();
     core.acceptHookMessage(batch([ev('b')]));
-    core.subscribe((m) => second.push(m));
+    core.subscribe((m) => second.push(asPanelReads(m)));
     core.flush();
     expect(seqs(first)).toEqual([1, 2, 3]);
     expect(seqs(second)).toEqual([1, 2, 3]);
@@ -151,7 +199,7 @@ describe('RelayCore', () => {
       calls++;
       throw new Error('Attempting to use a disconnected port object');
     });
-    core.subscribe((m) => alive.push(m));
+    core.subscribe((m) => alive.push(asPanelReads(m)));
     core.acceptHookMessage(batch([conn(), ev('a')]));
     expect(() => core.flush()).not.toThrow();
     expect(alive.flatMap((m) => m.records.map((r) => r.seq))).toEqual([1, 2]);
