@@ -176,6 +176,7 @@ function isCutList(v: unknown, n: number): v is number[] {
   return true;
 }
 
+/** Says it is a run; unpackTextFrameRun checks the rest. */
 export function isTextFrameRun(v: unknown): v is Record<string, unknown> {
   return isRecord(v) && v.r === 'text-frames';
 }
