@@ -163,13 +163,11 @@ describe('hook messages', () => {
 });
 
 describe('records messages', () => {
+  const recordsMessage = (records: unknown[]) => ({ v: PROTOCOL_VERSION, t: 'records', doc, loss, records });
+
   it('keeps valid records and counts the rest as invalid', () => {
-    const msg = parseRecordsMessage({
-      v: PROTOCOL_VERSION,
-      t: 'records',
-      doc,
-      loss,
-      records: [
+    const msg = parseRecordsMessage(
+      recordsMessage([
         {
           r: 'ev',
           seq: 1,
@@ -182,8 +180,8 @@ describe('records messages', () => {
         },
         { r: 'ev', seq: 2, conn: 1, time: 2, type: 'receive', data: { text: 'x', base64: 'eA==' } },
         { r: 'ev', seq: 3, conn: 1, time: 2, type: 'receive', data: '<img src=x onerror=alert(1)>' },
-      ],
-    });
+      ]),
+    );
     expect(msg?.records).toHaveLength(1);
     expect(msg?.loss.invalid).toBe(2);
   });
@@ -199,18 +197,14 @@ describe('records messages', () => {
       size: [1, 1, 1],
       cut: [],
     };
-    const msg = parseRecordsMessage({
-      v: PROTOCOL_VERSION,
-      t: 'records',
-      doc,
-      loss,
-      records: [
+    const msg = parseRecordsMessage(
+      recordsMessage([
         { r: 'conn', seq: 1, id: 1, time: 1, transport: 'websocket', url: 'ws://127.0.0.1/' },
         run,
         { ...run, seq: 'x' },
         { r: 'ev', seq: 5, conn: 1, time: 8, type: 'close' },
-      ],
-    });
+      ]),
+    );
     expect(msg?.records.map((r) => [r.seq, r.r === 'ev' ? r.type : r.r])).toEqual([
       [1, 'conn'],
       [2, 'send'],
