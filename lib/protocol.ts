@@ -18,13 +18,13 @@ import {
 import { isTextFrameRun, unpackTextFrameRun, type WireRecord } from './text-frame-run';
 import {
   isArrayBuffer,
-  isFiniteNumber,
   isHeaderList,
   isNonNegInt,
   isOneOf,
   isRecord,
   isString,
   isStringArray,
+  isTime,
   optional,
   ownArrayBuffer,
 } from './validate';
@@ -272,10 +272,6 @@ function hasVersion(v: unknown): v is Record<string, unknown> {
 
 function isPayloadCap(v: unknown): v is number {
   return isNonNegInt(v) && v >= 1024 && v <= 512 * 1024 * 1024;
-}
-
-function isTime(v: unknown): v is number {
-  return isFiniteNumber(v) && v >= 0;
 }
 
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';

@@ -7,7 +7,7 @@
 // record as it was.
 
 import type { CaptureRecord, EventRecord } from './model';
-import { isFiniteNumber, isNonNegInt, isRecord } from './validate';
+import { isNonNegInt, isRecord, isTime } from './validate';
 
 export interface TextFrameRun {
   r: 'text-frames';
@@ -30,7 +30,7 @@ export type WireRecord = CaptureRecord | TextFrameRun;
 /** Fewer frames in a row than this stay records of their own. */
 const MIN_RUN = 2;
 /** The most frames a run may carry (the relay sends at most 2,000 records a message). */
-export const MAX_TEXT_RUN = 100_000;
+const MAX_TEXT_RUN = 100_000;
 
 /** The fields of a plain text frame, and no others. */
 const PLAIN_FRAME_KEYS = 9;
@@ -139,8 +139,7 @@ export function unpackTextFrameRun(v: Record<string, unknown>): { records: Event
     const body: unknown = text[i];
     const bytes: unknown = size[i];
     if (
-      !isFiniteNumber(t) ||
-      t < 0 ||
+      !isTime(t) ||
       !isNonNegInt(c) ||
       (d !== 's' && d !== 'r') ||
       typeof body !== 'string' ||

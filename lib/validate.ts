@@ -38,6 +38,11 @@ export function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
+/** A page-clock epoch time in ms. */
+export function isTime(v: unknown): v is number {
+  return isFiniteNumber(v) && v >= 0;
+}
+
 export function isNonNegInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
 }
