@@ -8,6 +8,7 @@ import { buildTimelineExport } from '../lib/export/timeline';
 import { buildViewPredicate, type DirectionGroup, parseFilter } from '../lib/filter';
 import { formatClock } from '../lib/format';
 import type { Transport } from '../lib/model';
+import type { OutsideRequest } from '../lib/outside-requests';
 import { detectPatterns, type Pattern, toPatternForExport } from '../lib/patterns';
 import { buildEntries } from '../lib/timeline/channels';
 import type { Connection, TimelineEvent, TimelineStore } from '../lib/timeline/store';
@@ -16,6 +17,7 @@ import { ConnectionList } from './ConnectionList';
 import { DetailPane } from './DetailPane';
 import { EmptyState } from './EmptyState';
 import { EventList } from './EventList';
+import { OutsideRequests } from './OutsideRequests';
 import { Splitter } from './Splitter';
 import { type PanelSettings, sanitizeSettings } from './settings';
 import { TimelineOverview } from './TimelineOverview';
@@ -37,6 +39,10 @@ export interface AppProps {
   version?: number;
   tabId: number | null;
   toolVersion: string;
+  /** Worker traffic only DevTools' network log saw (live panel inside DevTools). */
+  outside?: { requests: readonly OutsideRequest[]; dropped: number };
+  /** The user cleared the panel: forget the outside requests too. */
+  onClearOutside?(): void;
   /** Detected polling channels of the live store. */
   patterns?: readonly Pattern[];
   settings?: PanelSettings;
@@ -348,6 +354,7 @@ export function App(props: AppProps) {
         }}
         onClear={() => {
           liveStore.clear();
+          props.onClearOutside?.();
           setSelected(null);
           setRange(null);
           setTick((n) => n + 1);
@@ -407,6 +414,9 @@ export function App(props: AppProps) {
             selectedId={entry ? entry.id : null}
             onSelect={setSelectedEntry}
           />
+          {!imported && props.outside && (
+            <OutsideRequests requests={props.outside.requests} dropped={props.outside.dropped} />
+          )}
         </div>
         <Splitter
           label="Resize connections list"

@@ -3,6 +3,7 @@ import { browser } from 'wxt/browser';
 import { App, type ImportedTimeline } from '../../components/App';
 import type { PanelSettings } from '../../components/settings';
 import { importFile } from '../../lib/import';
+import { OutsideRequestLog } from '../../lib/outside-requests';
 import { PatternDetector } from '../../lib/patterns';
 import { PANEL_HIDDEN_EVENT, PANEL_SHOWN_EVENT } from '../../lib/protocol';
 import { RenderScheduler } from '../../lib/timeline/render-cadence';
@@ -14,6 +15,7 @@ import '../../components/panel.css';
 
 const store = new TimelineStore();
 const detector = new PatternDetector();
+const outside = new OutsideRequestLog();
 const tabId = inspectedTabId();
 const root = document.getElementById('app');
 const poppedOut = new URLSearchParams(location.search).has('tabId');
@@ -83,12 +85,47 @@ async function start(el: HTMLElement): Promise<void> {
         )
       : null;
   let current: PanelSettings = settings;
+  // Inside DevTools (not popped out), its network log also shows what workers
+  // request; the ones the hook did not see are listed apart.
+  const network = poppedOut
+    ? undefined
+    : (browser as { devtools?: typeof browser.devtools }).devtools?.network;
+  if (network) {
+    const ownOrigin = browser.runtime.getURL('/');
+    const take = (entry: unknown) => {
+      if (outside.add(entry, ownOrigin)) scheduler.changed(0);
+    };
+    network.onRequestFinished.addListener(take);
+    // What it logged before the panel opened. Chrome answers through a
+    // callback, Firefox with a promise (its entries name no initiator, so they list nothing).
+    const takeLog = (har: unknown) => {
+      const entries = (har as { entries?: unknown } | null)?.entries;
+      if (Array.isArray(entries)) for (const entry of entries) take(entry);
+    };
+    try {
+      const log = network as unknown as { getHAR(callback: (har: unknown) => void): unknown };
+      const answer = log.getHAR(takeLog);
+      if (answer instanceof Promise) answer.then(takeLog, () => {});
+    } catch {
+      // No log to read: later requests still arrive through onRequestFinished.
+    }
+    network.onNavigated.addListener(() => {
+      if (current.preserveLog) return;
+      outside.clear();
+      scheduler.changed(0);
+    });
+  }
   const draw = () =>
     render(
       <App
         store={store}
         version={version}
         patterns={detector.patterns(Date.now())}
+        outside={network ? { requests: outside.list(), dropped: outside.dropped } : undefined}
+        onClearOutside={() => {
+          outside.clear();
+          scheduler.changed(0);
+        }}
         tabId={tabId}
         toolVersion={browser.runtime.getManifest().version}
         settings={current}

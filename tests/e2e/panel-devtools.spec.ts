@@ -32,6 +32,28 @@ test.beforeAll(async () => {
       fetch('/api/status').then((r) => r.text()).then((t) => { document.body.dataset.status = t; });
     </script></body>`,
   );
+  // A worker's traffic, which only DevTools' network log sees.
+  server.route('/w-data', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('from the worker');
+  });
+  server.route('/worker.js', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/javascript' }).end(`
+      onmessage = async (e) => {
+        await (await fetch('/w-data?n=' + e.data)).text();
+        const ws = new WebSocket('ws://' + location.host + '/echo?n=' + e.data);
+        ws.onopen = () => ws.send('from the worker ' + e.data);
+        ws.onmessage = () => { ws.close(); postMessage('done ' + e.data); };
+      };`);
+  });
+  server.page(
+    '/worker.html',
+    `<!doctype html><title>worker</title><body><script>
+      window.worker = new Worker('/worker.js');
+      worker.onmessage = (e) => { document.body.dataset.done = e.data; };
+      worker.postMessage(1);
+      fetch('/api/status?from=page').then((r) => r.text());
+    </script></body>`,
+  );
 });
 
 test.afterAll(async () => {
@@ -114,4 +136,63 @@ test('live traffic, filtering and an inert XSS payload in the real DevTools pane
       timeout: 10_000,
     })
     .toBe(true);
+});
+
+const OUTSIDE = `[...document.querySelectorAll('section[aria-label="Seen only by DevTools"] li')].map((li) => li.textContent)`;
+
+test('worker traffic that only DevTools saw is listed apart, in the real DevTools panel', async () => {
+  const own = await launchBrowser({ devtools: true });
+  let ownPanel: DevToolsPanel | null = null;
+  try {
+    const page = own.context.pages()[0] ?? (await own.context.newPage());
+    ownPanel = await openWirescopeInDevTools(own.debugPort as number, own.extensionId);
+    await page.goto(`${server.origin}/worker.html`);
+    await page.waitForFunction(() => document.body.dataset.done === 'done 1');
+
+    // Logged by DevTools as the worker made them (onRequestFinished).
+    const live = await ownPanel.waitFor<string[]>(`(() => {
+      const items = ${OUTSIDE};
+      return items.some((t) => t.includes('/w-data?n=1')) && items.some((t) => t.includes('/echo?n=1')) ? items : null;
+    })()`);
+    const fetchItem = live.find((t) => t.includes('/w-data?n=1')) ?? '';
+    expect(fetchItem).toContain('FETCH');
+    expect(fetchItem).toContain('GET /w-data?n=1');
+    expect(fetchItem).toContain('200');
+    expect(fetchItem).toContain('from worker.js');
+    const socketItem = live.find((t) => t.includes('/echo?n=1')) ?? '';
+    expect(socketItem).toContain('WS');
+    expect(socketItem).toContain('2 msg');
+    // The page's own fetch went through the hook: in the timeline, not in this list.
+    expect(live.some((t) => t.includes('/api/status'))).toBe(false);
+    await ownPanel.waitFor(
+      `[...document.querySelectorAll('[data-testid="events"] tbody tr')].some((r) => r.textContent.includes('online')) || null`,
+    );
+    const timeline = await ownPanel.evaluate<string>(
+      `document.querySelector('[data-testid="events"]').textContent`,
+    );
+    expect(timeline).not.toContain('/w-data');
+
+    // A panel that starts after the traffic reads it from DevTools' log (getHAR).
+    await ownPanel.evaluate('(window.beforeReload = true, location.reload(), true)').catch(() => {});
+    await ownPanel.waitFor(
+      `(!window.beforeReload && ${OUTSIDE}.some((t) => t.includes('/w-data?n=1') && t.includes('from worker.js'))) || null`,
+    );
+    await page.evaluate(() => (window as unknown as { worker: Worker }).worker.postMessage(2));
+    await ownPanel.waitFor(`${OUTSIDE}.some((t) => t.includes('/echo?n=2')) || null`);
+    expect(
+      await ownPanel.evaluate<string>(
+        `document.querySelector('section[aria-label="Seen only by DevTools"] .pane-title').textContent`,
+      ),
+    ).toBe('Seen only by DevTools (4)');
+
+    // Clear empties it with the rest of the panel.
+    await ownPanel.evaluate(`(() => {
+      document.querySelector('button[aria-label="Clear"]').click();
+      return true;
+    })()`);
+    await ownPanel.waitFor(`${OUTSIDE}.length === 0 || null`);
+  } finally {
+    ownPanel?.close();
+    await own.close();
+  }
 });

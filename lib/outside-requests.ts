@@ -1,0 +1,139 @@
+// Requests the page hook cannot see, from DevTools' own network log: fetch,
+// XHR, WebSocket and EventSource made inside Web Workers, SharedWorkers and
+// Service Workers. Chrome's log names what started each request
+// (`_initiator`, with the script stack): everything the page's own windows
+// start passes through the hook, so its stack holds a frame of this
+// extension's scripts. A realtime request whose stack has frames but none of
+// ours came from somewhere the hook does not run. Entries come from a
+// DevTools API, so each is checked as untrusted.
+
+import { isRecord } from './validate';
+
+export type OutsideKind = 'fetch' | 'xhr' | 'websocket' | 'eventsource';
+
+export interface OutsideRequest {
+  /** Tells one request from another across getHAR and onRequestFinished. */
+  key: string;
+  kind: OutsideKind;
+  method: string;
+  url: string;
+  /** HTTP status; 0 when none (failed, or a socket still open). */
+  status: number;
+  /** Epoch ms. */
+  startedAt: number;
+  durationMs: number;
+  /** The script that started it: the worker's, for a worker. */
+  startedBy: string;
+  /** WebSocket messages DevTools logged, when it says. */
+  messages?: number;
+}
+
+const KINDS: Readonly<Record<string, OutsideKind>> = {
+  fetch: 'fetch',
+  xhr: 'xhr',
+  websocket: 'websocket',
+  eventsource: 'eventsource',
+};
+
+/** Nested async stacks DevTools may chain; deeper ones are not followed. */
+const MAX_STACK_DEPTH = 32;
+const MAX_TEXT = 8192;
+
+/** The script URLs of an initiator's stack, innermost first; null when it has no stack. */
+function stackUrls(initiator: unknown): string[] | null {
+  if (!isRecord(initiator)) return null;
+  const urls: string[] = [];
+  let stack: unknown = initiator.stack;
+  for (let depth = 0; isRecord(stack) && depth < MAX_STACK_DEPTH; depth++) {
+    const frames = stack.callFrames;
+    if (Array.isArray(frames))
+      for (const frame of frames)
+        if (isRecord(frame) && typeof frame.url === 'string' && frame.url !== '') urls.push(frame.url);
+    stack = stack.parent;
+  }
+  return urls.length > 0 ? urls : null;
+}
+
+const short = (s: string): string => (s.length > MAX_TEXT ? s.slice(0, MAX_TEXT) : s);
+
+/**
+ * The request an entry of DevTools' network log describes, when it is
+ * realtime traffic the hook did not see; null for anything else (a page
+ * resource, a request the hook captured, an entry that cannot be read).
+ * `ownOrigin` is this extension's URL prefix (e.g. chrome-extension://id/).
+ */
+export function outsideRequestOf(entry: unknown, ownOrigin: string): OutsideRequest | null {
+  if (!isRecord(entry) || typeof entry._resourceType !== 'string') return null;
+  const kind = KINDS[entry._resourceType];
+  if (!kind) return null;
+  const urls = stackUrls(entry._initiator);
+  // No stack: nothing tells who started it, so it is not claimed for a worker.
+  if (!urls || urls.some((u) => u.startsWith(ownOrigin))) return null;
+  const { request, response } = entry;
+  if (!isRecord(request) || typeof request.url !== 'string' || typeof request.method !== 'string')
+    return null;
+  const started = typeof entry.startedDateTime === 'string' ? Date.parse(entry.startedDateTime) : Number.NaN;
+  if (!Number.isFinite(started)) return null;
+  const status = isRecord(response) && typeof response.status === 'number' ? response.status : 0;
+  const time = typeof entry.time === 'number' && Number.isFinite(entry.time) ? Math.max(0, entry.time) : 0;
+  const out: OutsideRequest = {
+    key: `${entry.startedDateTime} ${request.method} ${short(request.url)}`,
+    kind,
+    method: short(request.method),
+    url: short(request.url),
+    status: Number.isInteger(status) && status >= 0 && status < 1000 ? status : 0,
+    startedAt: started,
+    durationMs: time,
+    startedBy: short(urls[0] as string),
+  };
+  if (Array.isArray(entry._webSocketMessages)) out.messages = entry._webSocketMessages.length;
+  return out;
+}
+
+/** The outside requests of one inspected tab, each once, oldest first, bounded. */
+export class OutsideRequestLog {
+  private readonly byKey = new Map<string, OutsideRequest>();
+  /** Requests not kept because the log was full. */
+  dropped = 0;
+  /** Bumped whenever the list changed. */
+  version = 0;
+
+  constructor(private readonly max = 1000) {}
+
+  /** Adds what an entry describes, if it is an outside request; says whether the list changed. */
+  add(entry: unknown, ownOrigin: string): boolean {
+    const req = outsideRequestOf(entry, ownOrigin);
+    if (!req) return false;
+    const known = this.byKey.get(req.key);
+    // A socket logged again (getHAR while it was open, then when it finished) keeps the later figures.
+    if (known) {
+      if (
+        known.status === req.status &&
+        known.messages === req.messages &&
+        known.durationMs === req.durationMs
+      )
+        return false;
+      this.byKey.set(req.key, req);
+    } else if (this.byKey.size >= this.max) {
+      this.dropped++;
+      this.version++;
+      return true;
+    } else {
+      this.byKey.set(req.key, req);
+    }
+    this.version++;
+    return true;
+  }
+
+  /** Forgets everything (the page navigated without Preserve log, or the user cleared). */
+  clear(): void {
+    if (this.byKey.size === 0 && this.dropped === 0) return;
+    this.byKey.clear();
+    this.dropped = 0;
+    this.version++;
+  }
+
+  list(): OutsideRequest[] {
+    return [...this.byKey.values()].sort((a, b) => a.startedAt - b.startedAt);
+  }
+}

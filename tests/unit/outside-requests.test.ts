@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { OutsideRequestLog, outsideRequestOf } from '../../lib/outside-requests';
+
+const OWN = 'chrome-extension://abcdefghijklmnop/';
+const HOOK = `${OWN}content-scripts/hook.js`;
+
+/** A DevTools network log entry, shaped as Chrome's onRequestFinished gives it. */
+function entry(over: Record<string, unknown> = {}, frames: string[] = ['http://127.0.0.1/worker.js']) {
+  return {
+    startedDateTime: '2026-11-27T10:00:00.000Z',
+    time: 12.5,
+    _resourceType: 'fetch',
+    _initiator: { type: 'script', stack: { callFrames: frames.map((url) => ({ url, lineNumber: 0 })) } },
+    request: { method: 'GET', url: 'http://127.0.0.1/w-data?x=1', headers: [] },
+    response: { status: 200, headers: [] },
+    ...over,
+  };
+}
+
+describe('outsideRequestOf', () => {
+  it('lists a worker fetch with what started it', () => {
+    expect(outsideRequestOf(entry(), OWN)).toEqual({
+      key: '2026-11-27T10:00:00.000Z GET http://127.0.0.1/w-data?x=1',
+      kind: 'fetch',
+      method: 'GET',
+      url: 'http://127.0.0.1/w-data?x=1',
+      status: 200,
+      startedAt: Date.parse('2026-11-27T10:00:00.000Z'),
+      durationMs: 12.5,
+      startedBy: 'http://127.0.0.1/worker.js',
+    });
+  });
+
+  it('leaves out what passed through the hook, anywhere in the stack or its async parents', () => {
+    expect(outsideRequestOf(entry({}, [HOOK, 'http://127.0.0.1/app.js']), OWN)).toBeNull();
+    const parented = entry({
+      _initiator: {
+        type: 'script',
+        stack: { callFrames: [{ url: 'http://127.0.0.1/lib.js' }], parent: { callFrames: [{ url: HOOK }] } },
+      },
+    });
+    expect(outsideRequestOf(parented, OWN)).toBeNull();
+  });
+
+  it('claims nothing without a script stack to tell who started it', () => {
+    expect(outsideRequestOf(entry({ _initiator: { type: 'other' } }), OWN)).toBeNull();
+    expect(outsideRequestOf(entry({}, []), OWN)).toBeNull();
+    expect(outsideRequestOf(entry({}, ['']), OWN)).toBeNull();
+    const { _initiator, ...noInitiator } = entry();
+    expect(outsideRequestOf(noInitiator, OWN)).toBeNull();
+  });
+
+  it('keeps to realtime kinds: page resources are not listed', () => {
+    for (const type of ['script', 'image', 'document', 'stylesheet', 'other', 'Fetch', '', 3])
+      expect(outsideRequestOf(entry({ _resourceType: type }), OWN)).toBeNull();
+    for (const [type, kind] of [
+      ['xhr', 'xhr'],
+      ['websocket', 'websocket'],
+      ['eventsource', 'eventsource'],
+    ])
+      expect(outsideRequestOf(entry({ _resourceType: type }), OWN)?.kind).toBe(kind);
+  });
+
+  it('counts a socket’s logged messages', () => {
+    const ws = entry({
+      _resourceType: 'websocket',
+      _webSocketMessages: [{}, {}, {}],
+      response: { status: 101 },
+    });
+    expect(outsideRequestOf(ws, OWN)).toMatchObject({ kind: 'websocket', status: 101, messages: 3 });
+  });
+
+  it('drops malformed entries and tames odd fields', () => {
+    const bad: unknown[] = [
+      null,
+      undefined,
+      'entry',
+      42,
+      [],
+      {},
+      entry({ request: null }),
+      entry({ request: { method: 'GET' } }),
+      entry({ request: { url: 'http://x/', method: 7 } }),
+      entry({ startedDateTime: 'not a date' }),
+      entry({ startedDateTime: 1 }),
+      entry({ _initiator: { stack: { callFrames: 'frames' } } }),
+      entry({ _initiator: { stack: { callFrames: [null, 3, { url: 4 }] } } }),
+    ];
+    for (const b of bad) expect(outsideRequestOf(b, OWN)).toBeNull();
+    const odd = outsideRequestOf(
+      entry({
+        time: -5,
+        response: { status: 99_999 },
+        request: { method: 'GET', url: `http://x/${'a'.repeat(20_000)}` },
+      }),
+      OWN,
+    );
+    expect(odd?.durationMs).toBe(0);
+    expect(odd?.status).toBe(0);
+    expect(odd?.url.length).toBe(8192);
+    expect(outsideRequestOf(entry({ response: undefined, time: Number.NaN }), OWN)).toMatchObject({
+      status: 0,
+      durationMs: 0,
+    });
+  });
+
+  it('does not loop on a cyclic or very deep parent chain', () => {
+    const stack: Record<string, unknown> = { callFrames: [{ url: 'http://127.0.0.1/w.js' }] };
+    stack.parent = stack;
+    expect(outsideRequestOf(entry({ _initiator: { stack } }), OWN)?.startedBy).toBe('http://127.0.0.1/w.js');
+  });
+});
+
+describe('OutsideRequestLog', () => {
+  it('keeps each request once, oldest first, and says when the list changed', () => {
+    const log = new OutsideRequestLog();
+    const later = entry({ startedDateTime: '2026-11-27T10:00:01.000Z' });
+    expect(log.add(later, OWN)).toBe(true);
+    expect(log.add(entry(), OWN)).toBe(true);
+    expect(log.add(entry(), OWN)).toBe(false);
+    expect(log.add(entry({}, [HOOK]), OWN)).toBe(false);
+    expect(log.list().map((r) => r.startedAt)).toEqual([
+      Date.parse('2026-11-27T10:00:00.000Z'),
+      Date.parse('2026-11-27T10:00:01.000Z'),
+    ]);
+  });
+
+  it('takes a socket’s later figures when it is logged again', () => {
+    const log = new OutsideRequestLog();
+    const ws = (n: number) => entry({ _resourceType: 'websocket', _webSocketMessages: Array(n).fill({}) });
+    log.add(ws(2), OWN);
+    const before = log.version;
+    expect(log.add(ws(5), OWN)).toBe(true);
+    expect(log.version).toBeGreaterThan(before);
+    expect(log.list()).toHaveLength(1);
+    expect(log.list()[0]?.messages).toBe(5);
+  });
+
+  it('is bounded: past its size it counts instead of keeping, and clear starts afresh', () => {
+    const log = new OutsideRequestLog(2);
+    for (let i = 0; i < 5; i++) log.add(entry({ startedDateTime: new Date(1e12 + i).toISOString() }), OWN);
+    expect(log.list()).toHaveLength(2);
+    expect(log.dropped).toBe(3);
+    log.clear();
+    expect(log.list()).toHaveLength(0);
+    expect(log.dropped).toBe(0);
+  });
+});
