@@ -40,8 +40,10 @@ export function EmptyState({ kind, onReload, onResetFilters }: EmptyStateProps) 
             </p>
           )}
           <p class="muted">
-            Not shown: sockets and requests made inside Web Workers, SharedWorkers and Service Workers.
-            Wirescope hooks the page's own window, and workers run in contexts a page hook cannot reach.
+            Not in the timeline: sockets and requests made inside Web Workers, SharedWorkers and Service
+            Workers. Wirescope hooks the page's own window, and workers run in contexts a page hook cannot
+            reach. In Chrome's DevTools, the ones DevTools' network log saw are listed apart, under "Seen only
+            by DevTools".
           </p>
         </>
       )}
