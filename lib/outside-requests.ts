@@ -28,12 +28,13 @@ export interface OutsideRequest {
   messages?: number;
 }
 
-const KINDS: Readonly<Record<string, OutsideKind>> = {
-  fetch: 'fetch',
-  xhr: 'xhr',
-  websocket: 'websocket',
-  eventsource: 'eventsource',
-};
+/** Chrome's resource types of realtime traffic (a Map: no inherited keys such as "constructor"). */
+const KINDS: ReadonlyMap<string, OutsideKind> = new Map([
+  ['fetch', 'fetch'],
+  ['xhr', 'xhr'],
+  ['websocket', 'websocket'],
+  ['eventsource', 'eventsource'],
+]);
 
 /** Nested async stacks DevTools may chain; deeper ones are not followed. */
 const MAX_STACK_DEPTH = 32;
@@ -64,7 +65,7 @@ const short = (s: string): string => (s.length > MAX_TEXT ? s.slice(0, MAX_TEXT)
  */
 export function outsideRequestOf(entry: unknown, ownOrigin: string): OutsideRequest | null {
   if (!isRecord(entry) || typeof entry._resourceType !== 'string') return null;
-  const kind = KINDS[entry._resourceType];
+  const kind = KINDS.get(entry._resourceType);
   if (!kind) return null;
   const urls = stackUrls(entry._initiator);
   // No stack: nothing tells who started it, so it is not claimed for a worker.
@@ -97,6 +98,9 @@ export class OutsideRequestLog {
   dropped = 0;
   /** Bumped whenever the list changed. */
   version = 0;
+  /** The sorted list as of `sortedVersion`: the panel asks on every redraw. */
+  private sorted: OutsideRequest[] = [];
+  private sortedVersion = 0;
 
   constructor(private readonly max = 1000) {}
 
@@ -133,7 +137,11 @@ export class OutsideRequestLog {
     this.version++;
   }
 
-  list(): OutsideRequest[] {
-    return [...this.byKey.values()].sort((a, b) => a.startedAt - b.startedAt);
+  list(): readonly OutsideRequest[] {
+    if (this.sortedVersion !== this.version) {
+      this.sorted = [...this.byKey.values()].sort((a, b) => a.startedAt - b.startedAt);
+      this.sortedVersion = this.version;
+    }
+    return this.sorted;
   }
 }

@@ -51,7 +51,18 @@ describe('outsideRequestOf', () => {
   });
 
   it('keeps to realtime kinds: page resources are not listed', () => {
-    for (const type of ['script', 'image', 'document', 'stylesheet', 'other', 'Fetch', '', 3])
+    for (const type of [
+      'script',
+      'image',
+      'document',
+      'other',
+      'Fetch',
+      '',
+      3,
+      'constructor',
+      '__proto__',
+      'toString',
+    ])
       expect(outsideRequestOf(entry({ _resourceType: type }), OWN)).toBeNull();
     for (const [type, kind] of [
       ['xhr', 'xhr'],
@@ -119,7 +130,9 @@ describe('OutsideRequestLog', () => {
     expect(log.add(entry(), OWN)).toBe(true);
     expect(log.add(entry(), OWN)).toBe(false);
     expect(log.add(entry({}, [HOOK]), OWN)).toBe(false);
-    expect(log.list().map((r) => r.startedAt)).toEqual([
+    const listed = log.list();
+    expect(log.list()).toBe(listed);
+    expect(listed.map((r) => r.startedAt)).toEqual([
       Date.parse('2026-11-27T10:00:00.000Z'),
       Date.parse('2026-11-27T10:00:01.000Z'),
     ]);
@@ -141,6 +154,7 @@ describe('OutsideRequestLog', () => {
     for (let i = 0; i < 5; i++) log.add(entry({ startedDateTime: new Date(1e12 + i).toISOString() }), OWN);
     expect(log.list()).toHaveLength(2);
     expect(log.dropped).toBe(3);
+    expect(log.list()).toHaveLength(2);
     log.clear();
     expect(log.list()).toHaveLength(0);
     expect(log.dropped).toBe(0);
