@@ -61,7 +61,9 @@ export function OutsideRequests({ requests, dropped }: OutsideRequestsProps) {
             </span>
             <span class="conn-meta">
               <span>{r.status > 0 ? r.status : '—'}</span>
-              {r.messages !== undefined && <span>{r.messages.toLocaleString()} msg</span>}
+              {r.messages !== undefined && (
+                <span class="outside-msgs">{r.messages.toLocaleString()} msg</span>
+              )}
               <span>{formatDuration(r.durationMs)}</span>
               <span>from {scriptName(r.startedBy)}</span>
             </span>

@@ -96,6 +96,8 @@ export class OutsideRequestLog {
   private readonly byKey = new Map<string, OutsideRequest>();
   /** Requests not kept because the log was full. */
   dropped = 0;
+  /** Epoch ms of the last clear: DevTools' log still holds what started before, and is read again. */
+  private since = Number.NEGATIVE_INFINITY;
   /** Bumped whenever the list changed. */
   version = 0;
   /** The sorted list as of `sortedVersion`: the panel asks on every redraw. */
@@ -107,7 +109,7 @@ export class OutsideRequestLog {
   /** Adds what an entry describes, if it is an outside request; says whether the list changed. */
   add(entry: unknown, ownOrigin: string): boolean {
     const req = outsideRequestOf(entry, ownOrigin);
-    if (!req) return false;
+    if (!req || req.startedAt < this.since) return false;
     const known = this.byKey.get(req.key);
     // A socket logged again (getHAR while it was open, then when it finished) keeps the later figures.
     if (known) {
@@ -129,8 +131,12 @@ export class OutsideRequestLog {
     return true;
   }
 
-  /** Forgets everything (the page navigated without Preserve log, or the user cleared). */
-  clear(): void {
+  /**
+   * Forgets everything (the page navigated without Preserve log, or the user
+   * cleared), and from then on what started before `now`.
+   */
+  clear(now = Date.now()): void {
+    this.since = now;
     if (this.byKey.size === 0 && this.dropped === 0) return;
     this.byKey.clear();
     this.dropped = 0;

@@ -9,6 +9,7 @@ import { PANEL_HIDDEN_EVENT, PANEL_SHOWN_EVENT } from '../../lib/protocol';
 import { RenderScheduler } from '../../lib/timeline/render-cadence';
 import { TimelineStore } from '../../lib/timeline/store';
 import { connectToTab, inspectedTabId } from './connection';
+import { watchDevToolsNetwork } from './devtools-network';
 import { loadSettings, saveSettings } from './settings-storage';
 import { applyDevToolsTheme } from './theme';
 import '../../components/panel.css';
@@ -85,43 +86,22 @@ async function start(el: HTMLElement): Promise<void> {
         )
       : null;
   let current: PanelSettings = settings;
-  // Inside DevTools (not popped out), its network log also shows what workers
-  // request; the ones the hook did not see are listed apart.
-  const network = poppedOut
-    ? undefined
-    : (browser as { devtools?: typeof browser.devtools }).devtools?.network;
-  if (network) {
-    const ownOrigin = browser.runtime.getURL('/');
-    const take = (entry: unknown) => {
-      if (outside.add(entry, ownOrigin)) scheduler.changed(0);
-    };
-    network.onRequestFinished.addListener(take);
-    // What it logged before the panel opened. Chrome answers through a
-    // callback, Firefox with a promise (its entries name no initiator, so they list nothing).
-    const takeLog = (har: unknown) => {
-      const entries = (har as { entries?: unknown } | null)?.entries;
-      if (Array.isArray(entries)) for (const entry of entries) take(entry);
-    };
-    try {
-      const log = network as unknown as { getHAR(callback: (har: unknown) => void): unknown };
-      const answer = log.getHAR(takeLog);
-      if (answer instanceof Promise) answer.then(takeLog, () => {});
-    } catch {
-      // No log to read: later requests still arrive through onRequestFinished.
-    }
-    network.onNavigated.addListener(() => {
-      if (current.preserveLog) return;
-      outside.clear();
-      scheduler.changed(0);
+  // Shown or not, as the scheduler knows it (set below, with the visibility handlers).
+  let visible = true;
+  const listsOutside =
+    !poppedOut &&
+    watchDevToolsNetwork(outside, {
+      shown: () => visible,
+      preserveLog: () => current.preserveLog,
+      changed: () => scheduler.changed(0),
     });
-  }
   const draw = () =>
     render(
       <App
         store={store}
         version={version}
         patterns={detector.patterns(Date.now())}
-        outside={network ? { requests: outside.list(), dropped: outside.dropped } : undefined}
+        outside={listsOutside ? { requests: outside.list(), dropped: outside.dropped } : undefined}
         onClearOutside={() => {
           outside.clear();
           scheduler.changed(0);
@@ -144,8 +124,10 @@ async function start(el: HTMLElement): Promise<void> {
   // Not drawn while nobody can see it: another DevTools tab is selected (the
   // DevTools page tells us), or its window is minimised. Shown again, it draws at once.
   let shownByDevTools = true;
-  const applyVisibility = () =>
-    scheduler.setPaused(!shownByDevTools || document.visibilityState === 'hidden');
+  const applyVisibility = () => {
+    visible = shownByDevTools && document.visibilityState !== 'hidden';
+    scheduler.setPaused(!visible);
+  };
   addEventListener(PANEL_SHOWN_EVENT, () => {
     shownByDevTools = true;
     applyVisibility();

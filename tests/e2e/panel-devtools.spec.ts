@@ -36,9 +36,15 @@ test.beforeAll(async () => {
   server.route('/w-data', (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('from the worker');
   });
+  // A socket that stays open and keeps talking.
+  server.socket('/ticker', (ws) => {
+    const timer = setInterval(() => ws.send('tick'), 100);
+    ws.on('close', () => clearInterval(timer));
+  });
   server.route('/worker.js', (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/javascript' }).end(`
       onmessage = async (e) => {
+        if (e.data === 'ticker') { self.ticker = new WebSocket('ws://' + location.host + '/ticker'); return; }
         await (await fetch('/w-data?n=' + e.data)).text();
         const ws = new WebSocket('ws://' + location.host + '/echo?n=' + e.data);
         ws.onopen = () => ws.send('from the worker ' + e.data);
@@ -185,12 +191,27 @@ test('worker traffic that only DevTools saw is listed apart, in the real DevTool
       ),
     ).toBe('Seen only by DevTools (4)');
 
+    // A worker's socket that stays open: listed while open, its count kept up to date.
+    await page.evaluate(() => (window as unknown as { worker: Worker }).worker.postMessage('ticker'));
+    const TICKER_MESSAGES = `(() => {
+      const item = [...document.querySelectorAll('section[aria-label="Seen only by DevTools"] li')].find((li) => li.textContent.includes('/ticker'));
+      return Number.parseInt(item?.querySelector('.outside-msgs')?.textContent ?? '0', 10);
+    })()`;
+    const firstTicks = await ownPanel.waitFor<number>(`${TICKER_MESSAGES} >= 3 ? ${TICKER_MESSAGES} : null`);
+    const laterTicks = await ownPanel.waitFor<number>(
+      `${TICKER_MESSAGES} > ${firstTicks} ? ${TICKER_MESSAGES} : null`,
+    );
+    expect(laterTicks).toBeGreaterThan(firstTicks);
+
     // Clear empties it with the rest of the panel.
     await ownPanel.evaluate(`(() => {
       document.querySelector('button[aria-label="Clear"]').click();
       return true;
     })()`);
     await ownPanel.waitFor(`${OUTSIDE}.length === 0 || null`);
+    // DevTools' log still holds them and is read again: what started before the clear stays out.
+    await page.waitForTimeout(3500);
+    expect(await ownPanel.evaluate<string[]>(OUTSIDE)).toEqual([]);
   } finally {
     ownPanel?.close();
     await own.close();

@@ -159,4 +159,15 @@ describe('OutsideRequestLog', () => {
     expect(log.list()).toHaveLength(0);
     expect(log.dropped).toBe(0);
   });
+
+  it('after a clear, leaves out what started before it when DevTools’ log is read again', () => {
+    const log = new OutsideRequestLog();
+    const at = (iso: string) => entry({ startedDateTime: iso });
+    log.add(at('2026-11-27T10:00:00.000Z'), OWN);
+    log.clear(Date.parse('2026-11-27T10:00:05.000Z'));
+    expect(log.add(at('2026-11-27T10:00:00.000Z'), OWN)).toBe(false);
+    expect(log.add(at('2026-11-27T10:00:04.999Z'), OWN)).toBe(false);
+    expect(log.add(at('2026-11-27T10:00:05.000Z'), OWN)).toBe(true);
+    expect(log.list()).toHaveLength(1);
+  });
 });
