@@ -35,6 +35,7 @@ const STATIC_FILES: Record<string, { file: string; type: string }> = {
   '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/demo.css': { file: 'demo.css', type: 'text/css; charset=utf-8' },
   '/demo.js': { file: 'demo.js', type: 'text/javascript; charset=utf-8' },
+  '/demo-worker.js': { file: 'demo-worker.js', type: 'text/javascript; charset=utf-8' },
   '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
 };
 
@@ -165,6 +166,10 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         load: Math.round(Math.random() * 100) / 100,
         time: new Date().toISOString(),
       });
+    },
+    // Polled by the page's Web Worker, where no page hook reaches.
+    '/api/worker-heartbeat': (_req, res, url) => {
+      sendJson(res, 200, { beat: Number(url.searchParams.get('beat')) || 0, time: new Date().toISOString() });
     },
     '/api/profile': (_req, res) => {
       sendJson(res, 200, { id: 42, name: 'Demo User', plan: 'team', features: ['timeline', 'export'] });

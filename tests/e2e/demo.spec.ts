@@ -77,6 +77,7 @@ test('the demo makes WebSocket, SSE, XHR and fetch long-polls, polling, REST and
   await expect.poll(() => counters(page, 'xhr'), { timeout: 15_000 }).toMatch(/cycles ([2-9]|\d\d)/);
   await expect.poll(() => counters(page, 'fetch'), { timeout: 15_000 }).toMatch(/cycles ([2-9]|\d\d)/);
   await expect.poll(() => counters(page, 'poll'), { timeout: 15_000 }).toMatch(/polls ([2-9]|\d\d)/);
+  await expect.poll(() => counters(page, 'worker'), { timeout: 15_000 }).toMatch(/beats [1-9]/);
 
   // Then what Wirescope captured, through the panel's own export.
   let t: TimelineExport;
@@ -88,6 +89,8 @@ test('the demo makes WebSocket, SSE, XHR and fetch long-polls, polling, REST and
   await session.panel.close();
   expect(missingTraffic(t), 'traffic missing from the export').toEqual([]);
   expect(byPath(t, 'xhr', '/api/storm'), 'the poll storm is off by default').toHaveLength(0);
+  // The worker's heartbeat runs where no page hook reaches: never in the timeline.
+  expect(t.connections.filter((c) => path(c) === '/api/worker-heartbeat')).toEqual([]);
 
   // WebSocket chat: text and binary frames both ways.
   const [chat] = byPath(t, 'websocket', '/chat');

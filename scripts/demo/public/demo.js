@@ -416,6 +416,22 @@
     if (new URLSearchParams(location.search).get('storm') === '1') start();
   }
 
+  // --- A Web Worker's heartbeat: traffic the page hook cannot see --------------
+  // Not in the page's totals, which count what the timeline shows.
+  function startWorker() {
+    const ui = card('worker');
+    const worker = new Worker('/demo-worker.js');
+    worker.onmessage = (e) => {
+      if (!e.data.ok) {
+        ui.status(`error: ${e.data.error}`, 'bad');
+        return;
+      }
+      ui.count('beats');
+      ui.status('beating every 3 s');
+      ui.log('in', `beat ${e.data.body.beat} at ${e.data.body.time.slice(11, 19)}`);
+    };
+  }
+
   setInterval(() => {
     el('uptime').textContent = `${Math.round((Date.now() - startedAt) / 1000)} s`;
   }, 1000);
@@ -427,5 +443,6 @@
   startShortPolling();
   startSocketIo();
   startRest();
+  startWorker();
   startStormWidget();
 })();
