@@ -40,26 +40,55 @@ describe('FlushCadence', () => {
     expect(t.deliveries).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
   });
 
-  it('holds a burst until it stops, then delivers it at once', () => {
+  it('holds a burst until it has stopped for a while, or its first record waited a second', () => {
     const t = setup();
     stream(t, 200, 400); // 20,000 records a second for 0.4 s
     t.timers.advance(1000);
-    // Checked at 100..400 (bursting), and at 500 the last 100 ms were quiet.
-    expect(t.deliveries).toEqual([500]);
+    // Bursting at the checks 100..400; quiet from 500, but 600 ms after 400 is past the 1 s hold.
+    expect(t.deliveries).toEqual([1000]);
+  });
+
+  it('after a burst captured at once (a send loop), delivers once the page stayed quiet', () => {
+    const t = setup();
+    t.timers.advance(20);
+    t.cadence.queued(20_000);
+    t.timers.advance(2000);
+    // The check at 120 finds the burst; the page is quiet from then on: 600 ms later it is delivered.
+    expect(t.deliveries).toEqual([720]);
+    // Traffic below the burst rate afterwards is back on the 100 ms cadence.
+    t.cadence.queued(3);
+    t.timers.advance(200);
+    expect(t.deliveries).toEqual([720, 2120]);
+  });
+
+  it('delivers at once after a burst when told to wait for no quiet', () => {
+    const timers = new FakeTimers();
+    const deliveries: number[] = [];
+    const cadence = new FlushCadence(
+      () => {
+        deliveries.push(timers.now());
+        return false;
+      },
+      timers,
+      { ...FLUSH_CADENCE, quietAfterBurstMs: 0 },
+    );
+    cadence.queued(20_000);
+    timers.advance(1000);
+    expect(deliveries).toEqual([200]);
   });
 
   it('holds traffic at the rate a panel draws as a flood, e.g. a chain of fetches', () => {
     const t = setup();
     stream(t, 13, 2500); // 1,300 records a second: sequential fetches of 4 records each
     t.timers.advance(1000);
-    expect(t.deliveries).toEqual([1000, 2000, 2600]);
+    expect(t.deliveries).toEqual([1000, 2000, 3000]);
   });
 
   it('under a lasting flood, delivers once a second', () => {
     const t = setup();
     stream(t, 200, 3500);
     t.timers.advance(1000);
-    expect(t.deliveries).toEqual([1000, 2000, 3000, 3600]);
+    expect(t.deliveries).toEqual([1000, 2000, 3000, 4000]);
     expect(Math.max(...t.deliveries.map((at, i) => at - (t.deliveries[i - 1] ?? 0)))).toBeLessThanOrEqual(
       FLUSH_CADENCE.maxHoldMs,
     );
