@@ -94,8 +94,12 @@ export function outsideRequestOf(entry: unknown, ownOrigin: string): OutsideRequ
 /** The outside requests of one inspected tab, each once, oldest first, bounded. */
 export class OutsideRequestLog {
   private readonly byKey = new Map<string, OutsideRequest>();
-  /** Requests not kept because the log was full. */
-  dropped = 0;
+  /**
+   * Requests not kept because the log was full, by key: DevTools' log is read
+   * again every few seconds, and a request must be counted once, not per read.
+   * It holds no more than DevTools' own log does.
+   */
+  private readonly droppedKeys = new Set<string>();
   /** Epoch ms of the last clear: DevTools' log still holds what started before, and is read again. */
   private since = Number.NEGATIVE_INFINITY;
   /** Bumped whenever the list changed. */
@@ -121,7 +125,8 @@ export class OutsideRequestLog {
         return false;
       this.byKey.set(req.key, req);
     } else if (this.byKey.size >= this.max) {
-      this.dropped++;
+      if (this.droppedKeys.has(req.key)) return false;
+      this.droppedKeys.add(req.key);
       this.version++;
       return true;
     } else {
@@ -137,10 +142,15 @@ export class OutsideRequestLog {
    */
   clear(now = Date.now()): void {
     this.since = now;
-    if (this.byKey.size === 0 && this.dropped === 0) return;
+    if (this.byKey.size === 0 && this.droppedKeys.size === 0) return;
     this.byKey.clear();
-    this.dropped = 0;
+    this.droppedKeys.clear();
     this.version++;
+  }
+
+  /** Requests not kept because the log was full. */
+  get dropped(): number {
+    return this.droppedKeys.size;
   }
 
   list(): readonly OutsideRequest[] {

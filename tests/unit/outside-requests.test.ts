@@ -151,8 +151,12 @@ describe('OutsideRequestLog', () => {
 
   it('is bounded: past its size it counts instead of keeping, and clear starts afresh', () => {
     const log = new OutsideRequestLog(2);
-    for (let i = 0; i < 5; i++) log.add(entry({ startedDateTime: new Date(1e12 + i).toISOString() }), OWN);
+    const at = (i: number) => entry({ startedDateTime: new Date(1e12 + i).toISOString() });
+    for (let i = 0; i < 5; i++) log.add(at(i), OWN);
     expect(log.list()).toHaveLength(2);
+    expect(log.dropped).toBe(3);
+    // DevTools' log read again: the same requests are not counted twice.
+    for (let i = 0; i < 5; i++) expect(log.add(at(i), OWN)).toBe(false);
     expect(log.dropped).toBe(3);
     expect(log.list()).toHaveLength(2);
     log.clear();
