@@ -86,12 +86,14 @@ async function start(el: HTMLElement): Promise<void> {
         )
       : null;
   let current: PanelSettings = settings;
-  // Shown or not, as the scheduler knows it (set below, with the visibility handlers).
-  let visible = true;
+  // Not drawn while nobody can see it: another DevTools tab is selected (the
+  // DevTools page tells us), or its window is minimised. Shown again, it draws at once.
+  let shownByDevTools = true;
+  const visible = () => shownByDevTools && document.visibilityState !== 'hidden';
   const listsOutside =
     !poppedOut &&
     watchDevToolsNetwork(outside, {
-      shown: () => visible,
+      shown: visible,
       preserveLog: () => current.preserveLog,
       changed: () => scheduler.changed(0),
     });
@@ -121,13 +123,7 @@ async function start(el: HTMLElement): Promise<void> {
       el,
     );
   draw();
-  // Not drawn while nobody can see it: another DevTools tab is selected (the
-  // DevTools page tells us), or its window is minimised. Shown again, it draws at once.
-  let shownByDevTools = true;
-  const applyVisibility = () => {
-    visible = shownByDevTools && document.visibilityState !== 'hidden';
-    scheduler.setPaused(!visible);
-  };
+  const applyVisibility = () => scheduler.setPaused(!visible());
   addEventListener(PANEL_SHOWN_EVENT, () => {
     shownByDevTools = true;
     applyVisibility();
