@@ -121,7 +121,8 @@ export default defineContentScript({
       (offered) => {
         hookPort = offered;
         hookPort.onmessage = (e) => {
-          const queued = core.acceptHookMessage(e.data);
+          const { queued, backlog } = core.acceptHookMessage(e.data);
+          if (backlog !== undefined) delivery.pageBacklog(backlog);
           if (queued > 0) delivery.queued(queued);
         };
         sendConfigToHook();

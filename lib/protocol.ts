@@ -158,6 +158,12 @@ export interface HookBatch {
   records: HookBatchRecord[];
   /** Records the hook could not deliver since its last batch (counted, never silent). */
   dropped?: number;
+  /**
+   * true: at hand-over, a socket of the page still holds data it was asked to
+   * send (WebSocket bufferedAmount); false (once, with or without records):
+   * it has all gone. Absent: no change.
+   */
+  backlog?: boolean;
 }
 
 /** Relay -> hook. The hook checks it itself (lib/hook/channel.ts) with page-proof code only. */
@@ -401,11 +407,19 @@ export function parseHookRecord(v: unknown): HookConnection | HookEvent | null {
 }
 
 /** Splits a hook message into valid records and a count of rejected ones. */
-export function parseHookMessage(
-  v: unknown,
-): { kind: 'batch'; records: ParsedHookRecord[]; invalid: number; dropped: number } | { kind: 'invalid' } {
+export function parseHookMessage(v: unknown):
+  | {
+      kind: 'batch';
+      records: ParsedHookRecord[];
+      invalid: number;
+      dropped: number;
+      /** As the batch said (see HookBatch); undefined when it did not. */
+      backlog: boolean | undefined;
+    }
+  | { kind: 'invalid' } {
   if (!hasVersion(v) || v.t !== 'batch' || !Array.isArray(v.records)) return { kind: 'invalid' };
   if (!optional(v.dropped, isNonNegInt)) return { kind: 'invalid' };
+  if (!optional(v.backlog, isBool)) return { kind: 'invalid' };
   const records: ParsedHookRecord[] = [];
   let invalid = 0;
   for (const r of v.records) {
@@ -419,7 +433,7 @@ export function parseHookMessage(
     if (parsed) records.push(parsed);
     else invalid++;
   }
-  return { kind: 'batch', records, invalid, dropped: v.dropped ?? 0 };
+  return { kind: 'batch', records, invalid, dropped: v.dropped ?? 0, backlog: v.backlog };
 }
 
 function isPayload(v: unknown): boolean {

@@ -43,6 +43,8 @@ const IDLE_DEADLINE_MS = 500;
  */
 const MAX_QUEUED_RECORDS = 50_000;
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+/** While the page's sockets hold unsent data, how often the hook looks whether it has gone. */
+const BACKLOG_POLL_MS = 50;
 
 /**
  * Makes a record at hand-over from what a busy path only set aside (e.g. a
@@ -64,6 +66,13 @@ export interface HookChannel {
   payloadCap(): number;
   /** Page-clock epoch time in ms. */
   time(): number;
+  /**
+   * How to learn whether the page's sockets still hold data they were asked
+   * to send. Asked at each hand-over, and every BACKLOG_POLL_MS while they do:
+   * the relay is told when a backlog starts and when it has gone, and holds
+   * its own work back meanwhile (see FlushCadence).
+   */
+  watchBacklog(hasBacklog: () => boolean): void;
 }
 
 /** Marks a late record's place in the queue. */
@@ -82,6 +91,10 @@ export function openChannel(p: Pristine): HookChannel {
   /** One hand-over is pending at a time; a flush forced by the bounds leaves it pending. */
   let scheduled = false;
   let cap = DEFAULT_PAYLOAD_CAP;
+  let hasBacklog: (() => boolean) | null = null;
+  /** What the relay was last told about the backlog. */
+  let backlogReported = false;
+  let backlogPoll = false;
 
   const channel = new p.MessageChannelCtor();
   const port = channel.port1;
@@ -150,14 +163,36 @@ export function openChannel(p: Pristine): HookChannel {
     return records;
   };
 
+  /** Whether the page's sockets hold unsent data; while they do, asks again in a while. */
+  const backlogNow = (): boolean => {
+    let backlog = false;
+    try {
+      backlog = hasBacklog !== null && hasBacklog();
+    } catch {
+      // never surface an error in the page
+    }
+    if (backlog && !backlogPoll) {
+      backlogPoll = true;
+      p.setTimeout(() => {
+        backlogPoll = false;
+        flush();
+      }, BACKLOG_POLL_MS);
+    }
+    return backlog;
+  };
+
   const flush = (): void => {
-    if (!connected || (queue.length === 0 && dropped === 0)) return;
+    if (!connected) return;
+    const backlog = backlogNow();
+    if (queue.length === 0 && dropped === 0 && backlog === backlogReported) return;
     const records = takeRecords();
     const batch: HookBatch = { v: PROTOCOL_VERSION, t: 'batch', records };
     if (dropped) batch.dropped = dropped;
+    if (backlog || backlogReported) batch.backlog = backlog;
     try {
       apply(p.portPostMessage, port, [batch]);
       dropped = 0;
+      backlogReported = backlog;
     } catch {
       // A record that cannot be cloned: count the batch as lost, never throw into the page.
       dropped += batch.records.length;
@@ -245,5 +280,8 @@ export function openChannel(p: Pristine): HookChannel {
     },
     payloadCap: () => cap,
     time: () => p.timeOrigin + p.now(),
+    watchBacklog(probe) {
+      hasBacklog = probe;
+    },
   };
 }

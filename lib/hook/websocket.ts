@@ -21,6 +21,8 @@ import { append, callGetter, getterReader, type Pristine } from './pristine';
 interface SocketState {
   id: number;
   closeRequested: boolean;
+  /** In the list of sockets that sent since they were last seen with nothing left to send. */
+  sending: boolean;
 }
 
 /** The subprotocols as the page passed them (string or sequence), without page-replaceable Array methods. */
@@ -99,7 +101,7 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
   const closeWasClean = p.getter(win.CloseEvent.prototype, 'wasClean');
 
   const observe = (ws: WebSocket, args: unknown[]): void => {
-    const state: SocketState = { id: nextId(), closeRequested: false };
+    const state: SocketState = { id: nextId(), closeRequested: false, sending: false };
     apply(p.weakMapSet, states, [ws, state]);
     const requestedProtocols = protocolList(p, args[1]);
     ch.emit({
@@ -152,6 +154,24 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
     return ws;
   });
 
+  // The relay holds its work back while the page's sockets still have data to
+  // send (a flood the page sent in one loop takes the browser hundreds of ms
+  // to put on the wire), so the hook tells it when that data has gone.
+  const getBufferedAmount = getterReader(p, proto, 'bufferedAmount');
+  let sending: WebSocket[] = [];
+  ch.watchBacklog(() => {
+    if (sending.length === 0) return false;
+    const still: WebSocket[] = [];
+    for (let i = 0; i < sending.length; i++) {
+      const ws = sending[i] as WebSocket;
+      // A closed socket's bufferedAmount keeps what it could never send.
+      if (getReadyState(ws) === 1 && (getBufferedAmount(ws) as number) > 0) append(still, ws);
+      else (stateOf(ws) as SocketState).sending = false;
+    }
+    sending = still;
+    return still.length > 0;
+  });
+
   const nativeSend = proto.send;
   replaceProperty(
     p,
@@ -165,8 +185,13 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
       if (state) {
         const time = ch.time();
         const cap = ch.payloadCap();
-        if (readyState === 1) ch.emit(messageRecord(p, FRAME_SEND, state.id, time, args[0], cap));
-        else {
+        if (readyState === 1) {
+          ch.emit(messageRecord(p, FRAME_SEND, state.id, time, args[0], cap));
+          if (!state.sending) {
+            state.sending = true;
+            append(sending, self as WebSocket);
+          }
+        } else {
           // Rare, so an event: it carries the reason.
           const reason = 'discarded by the browser: socket not open';
           ch.emit({ r: 'ev', conn: state.id, time, type: 'send', ...captureBody(p, args[0], cap), reason });

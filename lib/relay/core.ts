@@ -59,12 +59,15 @@ export class RelayCore {
     return { ...this.loss, evicted: this.history.evicted };
   }
 
-  /** Handles one message from the hook's port. Returns how many records it queued for subscribers. */
-  acceptHookMessage(data: unknown): number {
+  /**
+   * Handles one message from the hook's port: how many records it queued for
+   * subscribers, and what it said of the page's outbound backlog (see HookBatch).
+   */
+  acceptHookMessage(data: unknown): { queued: number; backlog: boolean | undefined } {
     const parsed = parseHookMessage(data);
     if (parsed.kind === 'invalid') {
       this.loss.invalid++;
-      return 0;
+      return { queued: 0, backlog: undefined };
     }
     let queued = 0;
     this.loss.invalid += parsed.invalid;
@@ -87,7 +90,7 @@ export class RelayCore {
         if (this.store(normalized)) queued++;
       }
     }
-    return queued;
+    return { queued, backlog: parsed.backlog };
   }
 
   /** Numbers and keeps one record, and queues it for subscribers; false when nobody listens. */

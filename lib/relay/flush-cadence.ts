@@ -10,11 +10,14 @@
 // burst sets off outlasts its records: 20,000 messages sent in one loop are
 // captured at once, then take the socket hundreds of milliseconds to drain,
 // and delivering at once had the panel's process (~100 ms of CPU for such a
-// burst) compete with that drain on a two-core machine. A burst's delivery is moved, not removed: under a flood
-// that lasts, the records per second are the same, in fewer, larger messages;
-// each message costs the page, the browser and the panel a fixed part besides
-// its records (a chain of sequential fetches, ~1,300 records a second, cost
-// the panel's process a quarter less CPU delivered once a second).
+// burst) compete with that drain on a two-core machine. So the hook also says
+// while the page's sockets hold unsent data (WebSocket bufferedAmount), which
+// counts as a burst, and then a record may wait up to 2 s instead of 1 s.
+// A burst's delivery is moved, not removed: under a flood that lasts, the
+// records per second are the same, in fewer, larger messages; each message
+// costs the page, the browser and the panel a fixed part besides its records
+// (a chain of sequential fetches, ~1,300 records a second, cost the panel's
+// process a quarter less CPU delivered once a second).
 
 import { RENDER_CADENCE } from '../timeline/render-cadence';
 import { globalTimers, type Timers } from '../timers';
@@ -30,6 +33,8 @@ export interface FlushCadenceOptions {
   maxHoldMs: number;
   /** After a burst, how long the page must stay below the burst rate before delivery (within maxHoldMs). */
   quietAfterBurstMs: number;
+  /** Longest a record waits when the page's sockets held unsent data while it waited. */
+  maxBacklogHoldMs: number;
 }
 
 export const FLUSH_CADENCE: FlushCadenceOptions = {
@@ -37,6 +42,7 @@ export const FLUSH_CADENCE: FlushCadenceOptions = {
   burstRecords: (RENDER_CADENCE.floodRate * INTERVAL_MS) / 1000,
   maxHoldMs: RENDER_CADENCE.floodMs,
   quietAfterBurstMs: 600,
+  maxBacklogHoldMs: 2_000,
 };
 
 export class FlushCadence {
@@ -47,6 +53,10 @@ export class FlushCadence {
   private inflow = 0;
   /** When a check last found the page bursting. */
   private lastBurstAt = Number.NEGATIVE_INFINITY;
+  /** The page's sockets hold data they were asked to send (as the hook last said). */
+  private backlog = false;
+  /** The page had a backlog at some check since the oldest waiting record was queued. */
+  private heldForBacklog = false;
 
   /** `flush` delivers what is ready and says whether anything is left (a body still being read). */
   constructor(
@@ -62,6 +72,11 @@ export class FlushCadence {
     if (this.timer === null) this.arm();
   }
 
+  /** The hook said the page's sockets still hold unsent data (true), or that it has gone (false). */
+  pageBacklog(pending: boolean): void {
+    this.backlog = pending;
+  }
+
   /** Whether a delivery is scheduled. */
   get scheduled(): boolean {
     return this.timer !== null;
@@ -73,17 +88,21 @@ export class FlushCadence {
 
   private check(): void {
     this.timer = null;
-    const bursting = this.inflow >= this.options.burstRecords;
+    // A backlog counts as a burst: its data is still going out.
+    const bursting = this.inflow >= this.options.burstRecords || this.backlog;
     this.inflow = 0;
     const now = this.timers.now();
     if (bursting) this.lastBurstAt = now;
+    if (this.backlog) this.heldForBacklog = true;
     const settling = now - this.lastBurstAt < this.options.quietAfterBurstMs;
     const waited = now - (this.waitingSince ?? now);
-    if ((bursting || settling) && waited + this.options.intervalMs <= this.options.maxHoldMs) {
+    const maxHold = this.heldForBacklog ? this.options.maxBacklogHoldMs : this.options.maxHoldMs;
+    if ((bursting || settling) && waited + this.options.intervalMs <= maxHold) {
       this.arm();
       return;
     }
     this.waitingSince = null;
+    this.heldForBacklog = false;
     if (this.flush()) {
       this.waitingSince = now;
       this.arm();

@@ -109,4 +109,43 @@ describe('FlushCadence', () => {
     expect(t.deliveries).toEqual([100, 200, 300]);
     expect(t.cadence.scheduled).toBe(false);
   });
+
+  it("while the page's sockets still hold unsent data, holds a send loop's records until it has gone and the page stayed quiet", () => {
+    const t = setup();
+    t.timers.advance(20);
+    t.cadence.pageBacklog(true);
+    t.cadence.queued(20_000);
+    t.timers.advance(780);
+    t.cadence.pageBacklog(false);
+    t.timers.advance(2000);
+    // The checks up to 720 find the backlog; from 820 it has gone, so 600 ms after 720 (past the 1 s hold).
+    expect(t.deliveries).toEqual([1320]);
+    // A flood afterwards (from 2800) is bounded by the usual second again.
+    stream(t, 200, 1500);
+    t.timers.advance(1000);
+    expect(t.deliveries.slice(1)).toEqual([3800, 4800]);
+  });
+
+  it('a backlog that never drains holds records for at most 2 s, then again', () => {
+    const t = setup();
+    t.timers.advance(20);
+    t.cadence.pageBacklog(true);
+    t.cadence.queued(5);
+    t.timers.advance(2500);
+    expect(t.deliveries).toEqual([2020]);
+    t.cadence.queued(5);
+    t.timers.advance(2100);
+    expect(t.deliveries).toEqual([2020, 4520]);
+    expect(FLUSH_CADENCE.maxBacklogHoldMs).toBe(2000);
+  });
+
+  it('a backlog that came and went while nothing waited does not hold later traffic', () => {
+    const t = setup();
+    t.cadence.pageBacklog(true);
+    t.timers.advance(300);
+    t.cadence.pageBacklog(false);
+    t.cadence.queued(3);
+    t.timers.advance(200);
+    expect(t.deliveries).toEqual([400]);
+  });
 });

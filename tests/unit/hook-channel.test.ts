@@ -7,6 +7,7 @@ import {
   type HookBatch,
   type HookFrame,
   type HookRecord,
+  PROTOCOL_VERSION,
 } from '../../lib/protocol';
 
 /** The hook's offer event, as a browser's MessageEvent would carry it. */
@@ -274,5 +275,75 @@ describe('hook channel batching', () => {
     expect(t.batches[0]?.records).toHaveLength(50_000);
     expect(t.batches[0]?.records[0]).toEqual(open(1));
     expect(t.batches[0]?.dropped).toBe(2);
+  });
+});
+
+describe("hook channel: the page's outbound backlog", () => {
+  /** A channel whose backlog probe answers with `pending.value`, counting its calls. */
+  const withProbe = () => {
+    const t = setup();
+    const pending = { value: false, asked: 0 };
+    t.channel.watchBacklog(() => {
+      pending.asked++;
+      return pending.value;
+    });
+    const handOver = () => {
+      t.runTimers();
+      t.runIdle();
+    };
+    return { ...t, pending, handOver };
+  };
+
+  it('says nothing of a backlog while there is none', () => {
+    const t = withProbe();
+    t.channel.emit(open(1));
+    t.handOver();
+    expect(t.batches).toHaveLength(1);
+    expect(t.batches[0]).not.toHaveProperty('backlog');
+    expect(t.pending.asked).toBe(1);
+    // No poll is left running.
+    expect(t.timers).toHaveLength(0);
+  });
+
+  it('marks batches while the sockets hold unsent data, polls, and tells once when it has gone', () => {
+    const t = withProbe();
+    t.pending.value = true;
+    t.channel.emit(open(1));
+    t.handOver();
+    expect(t.batches.map((b) => [b.records.length, b.backlog])).toEqual([[1, true]]);
+    // A poll is armed; while the backlog lasts and nothing is queued, polls send nothing.
+    expect(t.timers.map((x) => x.ms)).toEqual([50]);
+    t.runTimers();
+    t.runTimers();
+    expect(t.batches).toHaveLength(1);
+    expect(t.timers).toHaveLength(1);
+    // Records queued meanwhile still say so.
+    t.channel.emit(open(2));
+    t.handOver();
+    expect(t.batches.map((b) => [b.records.length, b.backlog])).toEqual([
+      [1, true],
+      [1, true],
+    ]);
+    // It drains: the next poll sends an empty batch saying so, and polling stops.
+    t.pending.value = false;
+    t.runTimers();
+    expect(t.batches[2]).toEqual({ v: PROTOCOL_VERSION, t: 'batch', records: [], backlog: false });
+    expect(t.timers).toHaveLength(0);
+    // Later batches say nothing of it.
+    t.channel.emit(open(3));
+    t.handOver();
+    expect(t.batches[3]).not.toHaveProperty('backlog');
+  });
+
+  it('a probe that throws counts as no backlog and never reaches the page', () => {
+    const t = setup();
+    t.channel.watchBacklog(() => {
+      throw new Error('page replaced a getter');
+    });
+    t.channel.emit(open(1));
+    t.runTimers();
+    expect(() => t.runIdle()).not.toThrow();
+    expect(t.batches).toHaveLength(1);
+    expect(t.batches[0]).not.toHaveProperty('backlog');
   });
 });

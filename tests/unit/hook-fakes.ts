@@ -65,6 +65,7 @@ export function fakeChannel(cap = 1024 * 1024) {
     },
     payloadCap: () => cap,
     time: () => clock++,
+    watchBacklog: () => {},
   };
   return {
     channel,

@@ -45,8 +45,21 @@ describe('hook messages', () => {
     { v: PROTOCOL_VERSION, t: 'other', records: [] },
     { v: PROTOCOL_VERSION, t: 'batch', records: 'nope' },
     { v: PROTOCOL_VERSION, t: 'batch', records: [], dropped: -1 },
+    { v: PROTOCOL_VERSION, t: 'batch', records: [], backlog: 'yes' },
+    { v: PROTOCOL_VERSION, t: 'batch', records: [], backlog: 1 },
+    { v: PROTOCOL_VERSION, t: 'batch', records: [], backlog: null },
   ])('rejects malformed message %j', (msg) => {
     expect(parseHookMessage(msg).kind).toBe('invalid');
+  });
+
+  it("passes on what a batch says of the page's outbound backlog, and nothing when it says nothing", () => {
+    const of = (extra: object) => {
+      const parsed = parseHookMessage({ v: PROTOCOL_VERSION, t: 'batch', records: [], ...extra });
+      return parsed.kind === 'batch' ? parsed.backlog : 'invalid';
+    };
+    expect(of({ backlog: true })).toBe(true);
+    expect(of({ backlog: false })).toBe(false);
+    expect(of({})).toBeUndefined();
   });
 
   it('rejects bodies of the wrong type and oversized urls', () => {

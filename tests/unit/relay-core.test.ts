@@ -52,9 +52,26 @@ const batch = (records: unknown[], extra: Record<string, unknown> = {}) => ({
 });
 
 describe('RelayCore', () => {
+  it("passes on what the hook says of the page's outbound backlog, with the records", () => {
+    const { core, subscribe } = makeCore();
+    subscribe();
+    expect(core.acceptHookMessage(batch([conn(), ev('a')], { backlog: true }))).toEqual({
+      queued: 2,
+      backlog: true,
+    });
+    expect(core.acceptHookMessage(batch([], { backlog: false }))).toEqual({ queued: 0, backlog: false });
+    expect(core.acceptHookMessage(batch([ev('b')]))).toEqual({ queued: 1, backlog: undefined });
+    // A malformed flag makes the message invalid, as any malformed field does.
+    expect(core.acceptHookMessage(batch([ev('c')], { backlog: 'yes' }))).toEqual({
+      queued: 0,
+      backlog: undefined,
+    });
+    expect(core.lossCounters.invalid).toBe(1);
+  });
+
   it('numbers records densely and keeps them until a panel subscribes, then replays and streams', () => {
     const { core, sent, records, subscribe } = makeCore();
-    expect(core.acceptHookMessage(batch([conn(), ev('a'), ev('b')]))).toBe(0);
+    expect(core.acceptHookMessage(batch([conn(), ev('a'), ev('b')])).queued).toBe(0);
     core.flush();
     expect(sent).toHaveLength(0);
 
@@ -65,7 +82,7 @@ describe('RelayCore', () => {
     expect(sent[0]?.doc).toEqual(doc);
     expect(records().map((r) => r.seq)).toEqual([1, 2, 3]);
 
-    expect(core.acceptHookMessage(batch([ev('c')]))).toBe(1);
+    expect(core.acceptHookMessage(batch([ev('c')])).queued).toBe(1);
     core.flush();
     expect(sent).toHaveLength(2);
     expect(sent[1]?.replayed).toBeUndefined();
@@ -80,7 +97,7 @@ describe('RelayCore', () => {
       bodies: ['in', 'out'],
     };
     subscribe();
-    expect(core.acceptHookMessage(batch([conn(), run, ev('after')]))).toBe(4);
+    expect(core.acceptHookMessage(batch([conn(), run, ev('after')])).queued).toBe(4);
     core.flush();
     const text = (r: CaptureRecord) => (r.r === 'ev' && r.data && 'text' in r.data ? r.data.text : '');
     expect(records().map((r) => [r.seq, r.r === 'ev' ? `${r.type} ${r.time} ${text(r)}` : r.r])).toEqual([
@@ -184,7 +201,7 @@ describe('RelayCore', () => {
     expect(first.filter((m) => m.replayed)).toHaveLength(1);
 
     one.unsubscribe();
-    expect(core.acceptHookMessage(batch([ev('c')]))).toBe(1);
+    expect(core.acceptHookMessage(batch([ev('c')])).queued).toBe(1);
     core.flush();
     expect(seqs(first)).toEqual([1, 2, 3]);
     expect(seqs(second)).toEqual([1, 2, 3, 4]);
@@ -204,7 +221,7 @@ describe('RelayCore', () => {
     expect(() => core.flush()).not.toThrow();
     expect(alive.flatMap((m) => m.records.map((r) => r.seq))).toEqual([1, 2]);
     expect(calls).toBe(1);
-    expect(core.acceptHookMessage(batch([ev('b')]))).toBe(1);
+    expect(core.acceptHookMessage(batch([ev('b')])).queued).toBe(1);
     core.flush();
     expect(calls).toBe(1);
     expect(core.hasOutgoing).toBe(false);
