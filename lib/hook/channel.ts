@@ -175,7 +175,8 @@ export function openChannel(p: Pristine): HookChannel {
       backlogPoll = true;
       p.setTimeout(() => {
         backlogPoll = false;
-        flush();
+        // A pending hand-over asks again itself, when the page is idle.
+        if (!scheduled) flush();
       }, BACKLOG_POLL_MS);
     }
     return backlog;

@@ -4,13 +4,14 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { freePort, type LaunchedBrowser, launchBrowser } from './support/browser';
 import {
   captureTimeline,
   connectionsOf,
   type ExportedEvent,
   eventsOf,
+  openCapture,
   type TimelineExport,
 } from './support/capture';
 import { startServer, type TestServer } from './support/server';
@@ -24,6 +25,8 @@ let wss: WebSocketServer;
 let wsOrigin: string;
 /** A loopback port with nothing listening: connections are refused. */
 let closedPort: number;
+/** 64 KiB each: 32 MiB, more than loopback's and the browser's buffers hold. */
+const STALLED_SENDS = 512;
 
 test.beforeAll(async () => {
   pages = await startServer();
@@ -188,4 +191,56 @@ test('a server close, a refused connection and a send on a closed socket', async
     wasClean: false,
     closedBy: 'server',
   });
+});
+
+test('a socket that cannot send its data (the server reads nothing) has its sends shown while they wait', async () => {
+  // The shared server does not compress, so the page's data stays as large on the wire.
+  const stalled: WebSocket[] = [];
+  pages.socket('/stall', (ws) => {
+    // Reads nothing until the test resumes it, so the page's sends pile up in its socket.
+    ws.pause();
+    stalled.push(ws);
+    let got = 0;
+    ws.on('message', () => {
+      if (++got === STALLED_SENDS) ws.send(`got ${got}`);
+    });
+  });
+  pages.page(
+    '/stall.html',
+    `<!doctype html><title>ws</title><script>
+      const ws = new WebSocket('ws://' + location.host + '/stall');
+      ws.onopen = () => { window.ready = true; };
+      ws.onmessage = (e) => { window.reply = e.data; };
+      window.flood = () => {
+        for (let i = 0; i < ${STALLED_SENDS}; i++) ws.send(String(i).padEnd(65536, '.'));
+        return ws.bufferedAmount;
+      };
+      window.unsent = () => ws.bufferedAmount;
+    </script>`,
+  );
+  const session = await openCapture(browser, `${pages.origin}/stall.html`);
+  try {
+    const { page, panel } = session;
+    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    expect(await page.evaluate('flood()')).toBeGreaterThan(0);
+    // The relay holds its delivery while the page's socket still has data to
+    // send, but for 2 s at most: the sends show up while the socket is stuck.
+    const entry = panel.locator('.conn-entry', { hasText: '/stall' });
+    await expect(entry).toContainText(`${STALLED_SENDS} msg`, { timeout: 15_000 });
+    expect(await page.evaluate('unsent()')).toBeGreaterThan(0);
+    // Once the server reads, everything goes out and its answer follows.
+    for (const socket of stalled) socket.resume();
+    await page.waitForFunction(
+      () => (window as unknown as { reply?: string }).reply !== undefined,
+      undefined,
+      {
+        timeout: 30_000,
+      },
+    );
+    expect(await page.evaluate('window.reply')).toBe(`got ${STALLED_SENDS}`);
+    expect(await page.evaluate('unsent()')).toBe(0);
+    await expect(entry).toContainText(`${STALLED_SENDS + 1} msg`);
+  } finally {
+    await session.panel.close();
+  }
 });

@@ -317,9 +317,11 @@ describe("hook channel: the page's outbound backlog", () => {
     t.runTimers();
     expect(t.batches).toHaveLength(1);
     expect(t.timers).toHaveLength(1);
-    // Records queued meanwhile still say so.
+    // Records queued meanwhile wait for the page to be idle, as always, and still say so.
     t.channel.emit(open(2));
-    t.handOver();
+    t.runTimers();
+    expect(t.batches).toHaveLength(1);
+    t.runIdle();
     expect(t.batches.map((b) => [b.records.length, b.backlog])).toEqual([
       [1, true],
       [1, true],

@@ -57,6 +57,7 @@ export function fakeChannel(cap = 1024 * 1024) {
   let lateMade = 0;
   let lateBytes = 0;
   let clock = 1000;
+  let backlogProbe: () => boolean = () => false;
   const channel: HookChannel = {
     emit: (record) => queue.push(record),
     emitLate: (make, source, key, bytes = 0) => {
@@ -65,10 +66,14 @@ export function fakeChannel(cap = 1024 * 1024) {
     },
     payloadCap: () => cap,
     time: () => clock++,
-    watchBacklog: () => {},
+    watchBacklog: (probe) => {
+      backlogProbe = probe;
+    },
   };
   return {
     channel,
+    /** Asks the hook whether the page's sockets hold unsent data, as the channel does at hand-over. */
+    hasBacklog: () => backlogProbe(),
     /** Records so far (late ones not yet made count too). */
     queued: () => queue.length,
     /** Late records made so far (each at its first hand-over). */
