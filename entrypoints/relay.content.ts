@@ -46,6 +46,10 @@ export default defineContentScript({
       core.flush();
       return core.hasOutgoing;
     });
+    // A document that goes away takes what the relay still holds with it (a
+    // burst waits up to 2 s): deliver it now, so a panel that preserves the
+    // log keeps the page's last moments.
+    addEventListener('pagehide', () => core.flush());
 
     const sendConfigToHook = () => {
       const config: HookConfig = { v: PROTOCOL_VERSION, t: 'config', payloadCap: core.payloadCap };

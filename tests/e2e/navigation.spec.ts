@@ -9,6 +9,7 @@ import { expect, test } from './support/test';
 
 let server: TestServer;
 let browser: LaunchedBrowser;
+const BURST = 2_000;
 
 const pageSaying = (word: string) =>
   `<!doctype html><title>${word}</title><script>
@@ -23,6 +24,19 @@ test.beforeAll(async () => {
   server.page('/one.html', pageSaying('first page'));
   server.page('/two.html', pageSaying('second page'));
   server.page('/three.html', pageSaying('third page'));
+  server.socket('/sink', () => {});
+  // A burst of sends the relay holds (it delivers a burst once the page has been quiet a while),
+  // and a navigation before that.
+  server.page(
+    '/burst-then-leave.html',
+    `<!doctype html><title>burst</title><script>
+      const ws = new WebSocket('ws://' + location.host + '/sink');
+      ws.onopen = () => {
+        for (let i = 0; i < ${BURST}; i++) ws.send('burst ' + i);
+        setTimeout(() => { location.href = '/one.html'; }, 300);
+      };
+    </script>`,
+  );
 });
 
 test.afterAll(async () => {
@@ -31,7 +45,7 @@ test.afterAll(async () => {
 });
 
 test('navigation starts a new section; Preserve log keeps earlier pages and marks the change', async () => {
-  browser = await launchBrowser();
+  browser ??= await launchBrowser();
   const session = await openCapture(browser, `${server.origin}/one.html`);
   const words = (t: Awaited<ReturnType<typeof session.exportTimeline>>) =>
     t.events.filter((e) => e.type === 'receive').map(payloadText);
@@ -56,4 +70,24 @@ test('navigation starts a new section; Preserve log keeps earlier pages and mark
   await expect(marker).toHaveCount(1);
   await expect(marker).toHaveAttribute('title', `Navigated to ${server.origin}/three.html`);
   await preserve.uncheck();
+});
+
+test('what the relay still holds when the page leaves reaches a panel that preserves the log', async () => {
+  browser ??= await launchBrowser();
+  const session = await openCapture(browser, `${server.origin}/two.html`);
+  const preserve = session.panel.getByRole('checkbox', { name: 'Preserve log' });
+  await preserve.check();
+  try {
+    await session.page.goto(`${server.origin}/burst-then-leave.html`);
+    await expect(session.page).toHaveTitle('echoed first page');
+    const timeline = await session.waitForTimeline((t) =>
+      t.events.some((e) => e.type === 'receive' && payloadText(e) === 'first page'),
+    );
+    const burstSocket = timeline.connections.find((c) => c.url.endsWith('/sink'));
+    const sent = timeline.events.filter((e) => e.connectionId === burstSocket?.id && e.type === 'send');
+    expect(sent.map(payloadText)).toEqual(Array.from({ length: BURST }, (_, i) => `burst ${i}`));
+  } finally {
+    await preserve.uncheck();
+    await session.panel.close();
+  }
 });
