@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { FLUSH_CADENCE, FlushCadence } from '../../lib/relay/flush-cadence';
+import { FLUSH_CADENCE, FlushCadence, type FlushCadenceOptions } from '../../lib/relay/flush-cadence';
 import { FakeTimers } from './fake-timers';
 
 /** A cadence whose deliveries are logged by time; `leftOver` says what each delivery leaves undelivered. */
-function setup(leftOver: () => boolean = () => false) {
+function setup(leftOver: () => boolean = () => false, options: FlushCadenceOptions = FLUSH_CADENCE) {
   const timers = new FakeTimers();
   const deliveries: number[] = [];
-  const cadence = new FlushCadence(() => {
-    deliveries.push(timers.now());
-    return leftOver();
-  }, timers);
+  const cadence = new FlushCadence(
+    () => {
+      deliveries.push(timers.now());
+      return leftOver();
+    },
+    timers,
+    options,
+  );
   return { timers, deliveries, cadence };
 }
 
@@ -62,19 +66,10 @@ describe('FlushCadence', () => {
   });
 
   it('delivers at once after a burst when told to wait for no quiet', () => {
-    const timers = new FakeTimers();
-    const deliveries: number[] = [];
-    const cadence = new FlushCadence(
-      () => {
-        deliveries.push(timers.now());
-        return false;
-      },
-      timers,
-      { ...FLUSH_CADENCE, quietAfterBurstMs: 0 },
-    );
-    cadence.queued(20_000);
-    timers.advance(1000);
-    expect(deliveries).toEqual([200]);
+    const t = setup(undefined, { ...FLUSH_CADENCE, quietAfterBurstMs: 0 });
+    t.cadence.queued(20_000);
+    t.timers.advance(1000);
+    expect(t.deliveries).toEqual([200]);
   });
 
   it('holds traffic at the rate a panel draws as a flood, e.g. a chain of fetches', () => {
