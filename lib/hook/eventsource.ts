@@ -10,7 +10,7 @@
 import { captureBody } from './body';
 import type { HookChannel } from './channel';
 import { type Disguise, replaceProperty } from './disguise';
-import { append, getterReader, type Pristine } from './pristine';
+import { append, getterReader, isBrowserEvent, type Pristine } from './pristine';
 
 const CLOSED = 2;
 
@@ -39,6 +39,8 @@ export function patchEventSource(p: Pristine, d: Disguise, ch: HookChannel, next
   const getType = getterReader(p, win.Event.prototype, 'type');
 
   const onMessage = (state: SourceState) => (e: Event) => {
+    // Events a page script dispatches on its source (or named like a server's) are not traffic.
+    if (!isBrowserEvent(e)) return;
     try {
       const time = ch.time();
       const captured = captureBody(p, getData(e), ch.payloadCap());
@@ -69,7 +71,8 @@ export function patchEventSource(p: Pristine, d: Disguise, ch: HookChannel, next
       withCredentials: !!getWithCredentials(es),
     });
     const listen = (type: string, fn: (e: Event) => void) => apply(p.addEventListener, es, [type, fn]);
-    listen('open', () => {
+    listen('open', (e) => {
+      if (!isBrowserEvent(e)) return;
       try {
         ch.emit({ r: 'ev', conn: state.id, time: ch.time(), type: 'open' });
       } catch {
@@ -77,7 +80,8 @@ export function patchEventSource(p: Pristine, d: Disguise, ch: HookChannel, next
       }
     });
     listen('message', onMessage(state));
-    listen('error', () => {
+    listen('error', (e) => {
+      if (!isBrowserEvent(e)) return;
       try {
         if (state.closed) return;
         const time = ch.time();

@@ -139,3 +139,13 @@ export function getterReader(p: Pristine, proto: object, name: string): (self: u
 export function append<T>(arr: T[], item: T): void {
   arr[arr.length] = item;
 }
+
+/**
+ * Whether the browser made the event, not a page script's dispatchEvent: a
+ * page can dispatch a MessageEvent or CloseEvent on its own socket, and that
+ * is not traffic. isTrusted is an unforgeable own property of every event
+ * (the page cannot redefine it), so it is read directly.
+ */
+export function isBrowserEvent(e: Event): boolean {
+  return e.isTrusted === true;
+}

@@ -16,7 +16,7 @@ import {
 import { captureBody } from './body';
 import type { HookChannel } from './channel';
 import { type Disguise, replaceProperty } from './disguise';
-import { append, callGetter, getterReader, type Pristine } from './pristine';
+import { append, callGetter, getterReader, isBrowserEvent, type Pristine } from './pristine';
 
 interface SocketState {
   id: number;
@@ -112,7 +112,14 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
       url: p.StringCtor(getUrl(ws)),
       ...(requestedProtocols ? { requestedProtocols } : {}),
     });
-    const listen = (type: string, fn: (e: Event) => void) => apply(p.addEventListener, ws, [type, fn]);
+    // Events a page script dispatches on its socket are not traffic.
+    const listen = (type: string, fn: (e: Event) => void) =>
+      apply(p.addEventListener, ws, [
+        type,
+        (e: Event) => {
+          if (isBrowserEvent(e)) fn(e);
+        },
+      ]);
     listen('open', (e) => {
       ch.emit({
         r: 'ev',

@@ -1,5 +1,6 @@
 // Channel and trust, and "from the very first script, everywhere it can be":
-// events forged by page scripts never reach the timeline; the hook captures a
+// events forged by page scripts never reach the timeline (neither batches nor
+// events dispatched on a real socket or event source); the hook captures a
 // socket opened by the first inline script, on a strict-CSP page, and in
 // same-origin, cross-origin, about:blank, srcdoc and script-made iframes, each
 // connection tagged with the document that opened it.
@@ -104,6 +105,61 @@ test('events forged by page scripts never reach the timeline', async () => {
     'receive:real',
     'close:',
   ]);
+});
+
+test('events a page dispatches on its own socket or event source are not traffic', async () => {
+  server.route('/synthetic-events', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+    res.write('event: tick\ndata: from the server\n\n');
+  });
+  server.page(
+    '/synthetic.html',
+    `<!doctype html><title>synthetic</title><script>
+      window.saw = [];
+      const ws = new WebSocket('ws://' + location.host + '/echo?synthetic');
+      ws.addEventListener('message', (e) => saw.push('ws ' + e.type + ' ' + e.data + ' ' + e.isTrusted));
+      ws.onopen = (e) => {
+        if (!e.isTrusted) return;
+        // A page (or a library's test helper) replays events on a live socket: none is traffic.
+        ws.dispatchEvent(new MessageEvent('message', { data: 'made by the page' }));
+        ws.dispatchEvent(new Event('open'));
+        ws.dispatchEvent(new Event('error'));
+        ws.dispatchEvent(new CloseEvent('close', { code: 4000, reason: 'made by the page' }));
+        ws.send('real');
+      };
+      ws.onmessage = (e) => { if (e.isTrusted) ws.close(1000, 'done'); };
+      const es = new EventSource('/synthetic-events');
+      es.addEventListener('tick', (e) => {
+        saw.push('es tick ' + e.data + ' ' + e.isTrusted);
+        if (!e.isTrusted) return;
+        es.dispatchEvent(new MessageEvent('message', { data: 'made by the page' }));
+        es.dispatchEvent(new MessageEvent('tick', { data: 'made by the page' }));
+        es.dispatchEvent(new Event('error'));
+        es.close();
+      });
+    </script>`,
+  );
+  const timeline = await captureTimeline(browser, `${server.origin}/synthetic.html`, {
+    until: (t) => t.events.filter((e) => e.type === 'close').length >= 2,
+    waitMs: 300,
+  });
+  const page = browser.context.pages()[0];
+  // The page's own listeners got every event it dispatched, as without the extension.
+  const saw = (await page?.evaluate('window.saw')) as string[];
+  expect(saw).toContain('ws message made by the page false');
+  expect(saw).toContain('es tick made by the page false');
+  expect(saw).toContain('ws message real true');
+  expect(JSON.stringify(timeline)).not.toContain('made by the page');
+  const [socket] = connectionsOf(timeline, 'websocket');
+  expect(
+    eventsOf(timeline, socket?.id ?? '').map((e) => `${e.type}:${payloadText(e) ?? e.code ?? ''}`),
+  ).toEqual(['open:', 'send:real', 'receive:real', 'close:1000']);
+  const [source] = connectionsOf(timeline, 'eventsource');
+  expect(
+    eventsOf(timeline, source?.id ?? '').map(
+      (e) => `${e.type}:${e.eventName ?? ''}:${payloadText(e) ?? e.closedBy ?? ''}`,
+    ),
+  ).toEqual(['open::', 'receive:tick:from the server', 'close::client']);
 });
 
 test('a socket opened by the first inline script of <head> is captured from its first event', async () => {

@@ -51,6 +51,23 @@ class FakeCloseEvent extends Event {
   }
 }
 
+/** Events as the browser makes them: page-made ones (plain `new MessageEvent`) are untrusted. */
+class BrowserMessageEvent extends MessageEvent<unknown> {
+  override get isTrusted() {
+    return true;
+  }
+}
+class BrowserCloseEvent extends FakeCloseEvent {
+  override get isTrusted() {
+    return true;
+  }
+}
+class BrowserEvent extends Event {
+  override get isTrusted() {
+    return true;
+  }
+}
+
 function setup() {
   const ch = fakeChannel();
   const win = Object.create(globalThis, {
@@ -121,5 +138,41 @@ describe("WebSocket hook: the page's outbound backlog", () => {
     ws.buffered = 10;
     ws.send('too early');
     expect(t.ch.hasBacklog()).toBe(false);
+  });
+});
+
+describe("WebSocket hook: only the browser's events are traffic", () => {
+  const kinds = (records: unknown[]) =>
+    records.map((r) =>
+      Array.isArray(r)
+        ? `frame:${String(r[3])}`
+        : `${(r as { type?: string; r: string }).type ?? (r as { r: string }).r}`,
+    );
+
+  it('records what the browser dispatches: open, messages, error and close', () => {
+    const t = setup();
+    const ws = t.open('ws://127.0.0.1/a');
+    ws.dispatchEvent(new BrowserEvent('open'));
+    ws.dispatchEvent(new BrowserMessageEvent('message', { data: 'from the server' }));
+    ws.dispatchEvent(new BrowserEvent('error'));
+    ws.dispatchEvent(new BrowserCloseEvent('close'));
+    expect(kinds(t.ch.handOver())).toEqual(['conn', 'open', 'frame:from the server', 'error', 'close']);
+  });
+
+  it('ignores events a page script dispatches on its socket, which its own listeners still get', () => {
+    const t = setup();
+    const ws = t.open('ws://127.0.0.1/a');
+    const pageSaw: string[] = [];
+    for (const type of ['open', 'message', 'error', 'close'])
+      ws.addEventListener(type, (e) => pageSaw.push(e.type));
+    ws.dispatchEvent(new Event('open'));
+    ws.dispatchEvent(new MessageEvent('message', { data: 'made by the page' }));
+    ws.dispatchEvent(new Event('error'));
+    ws.dispatchEvent(new FakeCloseEvent('close'));
+    expect(pageSaw).toEqual(['open', 'message', 'error', 'close']);
+    expect(kinds(t.ch.handOver())).toEqual(['conn']);
+    // The socket is still open as far as the timeline knows: a real message after it is recorded.
+    ws.dispatchEvent(new BrowserMessageEvent('message', { data: 'real' }));
+    expect(kinds(t.ch.handOver())).toEqual(['conn', 'frame:real']);
   });
 });
