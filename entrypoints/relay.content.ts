@@ -2,6 +2,7 @@ import { browser } from 'wxt/browser';
 import type { DocumentInfo } from '../lib/model';
 import {
   type HookConfig,
+  LAST_BATCH_EVENT_PREFIX,
   PANEL_LINK,
   PROTOCOL_VERSION,
   parseHelloReply,
@@ -51,8 +52,27 @@ export default defineContentScript({
     // log keeps the page's last moments.
     addEventListener('pagehide', () => core.flush());
 
+    // The hook's last batch, when the page goes away, comes as an event whose
+    // type is a secret of this relay's (see LAST_BATCH_EVENT_PREFIX): it is
+    // stored and delivered at once, before the document is gone.
+    const lastBatchEvent = LAST_BATCH_EVENT_PREFIX + randomDocumentId();
+    addEventListener(
+      lastBatchEvent,
+      (event) => {
+        event.stopImmediatePropagation();
+        core.acceptHookMessage(event instanceof CustomEvent ? event.detail : null);
+        core.flush();
+      },
+      true,
+    );
+
     const sendConfigToHook = () => {
-      const config: HookConfig = { v: PROTOCOL_VERSION, t: 'config', payloadCap: core.payloadCap };
+      const config: HookConfig = {
+        v: PROTOCOL_VERSION,
+        t: 'config',
+        payloadCap: core.payloadCap,
+        lastBatchEvent,
+      };
       hookPort?.postMessage(config);
     };
 

@@ -52,6 +52,14 @@ export const PANEL_HIDDEN_EVENT = 'wirescope-panel-hidden';
  */
 export const HANDSHAKE_HOOK_READY = 'wirescope:hook-ready';
 export const HANDSHAKE_RELAY_READY = 'wirescope:relay-ready';
+/**
+ * The hook's last batch, when the page goes away, is a CustomEvent on the
+ * window whose type is this prefix and a secret the relay made (sent in
+ * HookConfig): a MessagePort message posted during pagehide is never
+ * delivered, an event is delivered at once. No page script knows the type, so
+ * none can listen for it or forge one.
+ */
+export const LAST_BATCH_EVENT_PREFIX = 'wirescope:last-batch:';
 
 export const DEFAULT_PAYLOAD_CAP = 1024 * 1024;
 export const MAX_URL_LENGTH = 64 * 1024;
@@ -171,6 +179,8 @@ export interface HookConfig {
   v: typeof PROTOCOL_VERSION;
   t: 'config';
   payloadCap: number;
+  /** The event type of the hook's last batch (LAST_BATCH_EVENT_PREFIX and the relay's secret). */
+  lastBatchEvent?: string;
 }
 
 // ---------------------------------------------------------------------------

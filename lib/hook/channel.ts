@@ -18,9 +18,10 @@ import {
   type HookBatchRecord,
   type HookBody,
   type HookRecord,
+  LAST_BATCH_EVENT_PREFIX,
   PROTOCOL_VERSION,
 } from '../protocol';
-import { append, type Pristine } from './pristine';
+import { append, isBrowserEvent, type Pristine } from './pristine';
 
 /** Records kept while no relay is connected (e.g. the extension was reloaded). */
 const MAX_UNDELIVERED = 50_000;
@@ -95,6 +96,8 @@ export function openChannel(p: Pristine): HookChannel {
   /** What the relay was last told about the backlog. */
   let backlogReported = false;
   let backlogPoll = false;
+  /** The event type of the last batch (see LAST_BATCH_EVENT_PREFIX), once the relay has sent it. */
+  let lastBatchEvent: string | null = null;
 
   const channel = new p.MessageChannelCtor();
   const port = channel.port1;
@@ -200,6 +203,30 @@ export function openChannel(p: Pristine): HookChannel {
     }
   };
 
+  /**
+   * The page is going away (pagehide): a port message posted now is never
+   * delivered, so what is still queued goes to the relay as an event, which
+   * it handles at once. Without this, records of the page's last ~50 ms (a
+   * message sent just before navigating) were lost.
+   */
+  const handOverLast = (event: Event): void => {
+    // A page script's own pagehide event is not the page going away.
+    if (!isBrowserEvent(event)) return;
+    if (!connected || lastBatchEvent === null || (queue.length === 0 && dropped === 0)) return;
+    const records = takeRecords();
+    const batch: HookBatch = { v: PROTOCOL_VERSION, t: 'batch', records };
+    if (dropped) batch.dropped = dropped;
+    try {
+      // A prototype-less init: the event's constructor reads its members, and
+      // the page may have put getters on Object.prototype by now.
+      const init: CustomEventInit = { __proto__: null, detail: batch } as CustomEventInit;
+      apply(p.dispatchEvent, win, [new p.CustomEventCtor(lastBatchEvent, init)]);
+      dropped = 0;
+    } catch {
+      dropped += records.length;
+    }
+  };
+
   const offer = (): void => {
     if (connected) return;
     const event = new p.MessageEventCtor(HANDSHAKE_HOOK_READY, { ports: [channel.port2], cancelable: true });
@@ -217,9 +244,15 @@ export function openChannel(p: Pristine): HookChannel {
     try {
       const data: unknown = event.data;
       if (typeof data !== 'object' || data === null) return;
-      const { v, t, payloadCap } = data as Record<string, unknown>;
-      if (v === PROTOCOL_VERSION && t === 'config' && typeof payloadCap === 'number' && payloadCap >= 1024) {
-        cap = payloadCap;
+      const { v, t, payloadCap, lastBatchEvent: type } = data as Record<string, unknown>;
+      if (v !== PROTOCOL_VERSION || t !== 'config') return;
+      if (typeof payloadCap === 'number' && payloadCap >= 1024) cap = payloadCap;
+      if (
+        typeof type === 'string' &&
+        type.length <= 100 &&
+        apply(p.stringSlice, type, [0, LAST_BATCH_EVENT_PREFIX.length]) === LAST_BATCH_EVENT_PREFIX
+      ) {
+        lastBatchEvent = type;
       }
     } catch {
       // ignore: never surface an error in the page
@@ -228,6 +261,7 @@ export function openChannel(p: Pristine): HookChannel {
   apply(p.portStart, port, []);
   apply(p.addEventListener, win, [HANDSHAKE_RELAY_READY, offer, true]);
   offer();
+  apply(p.addEventListener, win, ['pagehide', handOverLast, true]);
 
   const byteLength = p.getter(p.ArrayBufferCtor.prototype, 'byteLength');
   /** Memory a queued body holds (a Blob's bytes are the page's, not a copy). */

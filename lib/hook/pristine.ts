@@ -43,6 +43,7 @@ export interface Pristine {
   removeEventListener: EventTarget['removeEventListener'];
   dispatchEvent: EventTarget['dispatchEvent'];
   MessageEventCtor: typeof MessageEvent;
+  CustomEventCtor: typeof CustomEvent;
   MessageChannelCtor: typeof MessageChannel;
   portPostMessage: MessagePort['postMessage'];
   portStart: MessagePort['start'];
@@ -98,6 +99,7 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
     removeEventListener: win.EventTarget.prototype.removeEventListener,
     dispatchEvent: win.EventTarget.prototype.dispatchEvent,
     MessageEventCtor: win.MessageEvent,
+    CustomEventCtor: win.CustomEvent,
     MessageChannelCtor: win.MessageChannel,
     portPostMessage: win.MessagePort.prototype.postMessage,
     portStart: win.MessagePort.prototype.start,

@@ -10,6 +10,7 @@ import { expect, test } from './support/test';
 let server: TestServer;
 let browser: LaunchedBrowser;
 const BURST = 2_000;
+const LAST_WORDS = 50;
 
 const pageSaying = (word: string) =>
   `<!doctype html><title>${word}</title><script>
@@ -34,6 +35,17 @@ test.beforeAll(async () => {
       ws.onopen = () => {
         for (let i = 0; i < ${BURST}; i++) ws.send('burst ' + i);
         setTimeout(() => { location.href = '/one.html'; }, 300);
+      };
+    </script>`,
+  );
+  // Messages sent in the very task that navigates: still in the hook's own queue when the page goes.
+  server.page(
+    '/send-then-leave.html',
+    `<!doctype html><title>leave</title><script>
+      const ws = new WebSocket('ws://' + location.host + '/sink?leave');
+      ws.onopen = () => {
+        for (let i = 0; i < ${LAST_WORDS}; i++) ws.send('last ' + i);
+        location.href = '/one.html';
       };
     </script>`,
   );
@@ -86,6 +98,30 @@ test('what the relay still holds when the page leaves reaches a panel that prese
     const burstSocket = timeline.connections.find((c) => c.url.endsWith('/sink'));
     const sent = timeline.events.filter((e) => e.connectionId === burstSocket?.id && e.type === 'send');
     expect(sent.map(payloadText)).toEqual(Array.from({ length: BURST }, (_, i) => `burst ${i}`));
+  } finally {
+    await preserve.uncheck();
+    await session.panel.close();
+  }
+});
+
+test("what the page sent in its last moment (still in the hook's queue) reaches a panel that preserves the log", async () => {
+  browser ??= await launchBrowser();
+  const session = await openCapture(browser, `${server.origin}/two.html`);
+  const preserve = session.panel.getByRole('checkbox', { name: 'Preserve log' });
+  await preserve.check();
+  try {
+    await session.page.goto(`${server.origin}/send-then-leave.html`);
+    await expect(session.page).toHaveTitle('echoed first page');
+    const timeline = await session.waitForTimeline((t) =>
+      t.events.some((e) => e.type === 'receive' && payloadText(e) === 'first page'),
+    );
+    const socket = timeline.connections.find((c) => c.url.endsWith('/sink?leave'));
+    expect(socket?.frameUrl).toBe(`${server.origin}/send-then-leave.html`);
+    const events = timeline.events.filter((e) => e.connectionId === socket?.id);
+    expect(events.map((e) => (e.type === 'send' ? payloadText(e) : e.type))).toEqual([
+      'open',
+      ...Array.from({ length: LAST_WORDS }, (_, i) => `last ${i}`),
+    ]);
   } finally {
     await preserve.uncheck();
     await session.panel.close();

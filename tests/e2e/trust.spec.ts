@@ -64,8 +64,11 @@ test('events forged by page scripts never reach the timeline', async () => {
       document.addEventListener('wirescope:hook-ready', function () { if (!state.own) log.push('${round} document saw hook-ready'); }, true);
       window.dispatchEvent(new Event('wirescope:relay-ready'));
       window.dispatchEvent(new CustomEvent('wirescope:relay-ready', { detail: {} }));
-      // Look-alike batches posted on the window.
+      // Look-alike batches posted on the window, and one as the hook's last batch (whose real
+      // event type holds a secret of the relay's: a page can only guess it).
       window.postMessage(${forgedBatch(`ws://forged.invalid/${round}-postMessage`)}, '*');
+      window.dispatchEvent(new CustomEvent('wirescope:last-batch:', { detail: ${forgedBatch(`ws://forged.invalid/${round}-last`)} }));
+      window.dispatchEvent(new Event('pagehide'));
       // Offers with a page-made port, on window, document and an element, as MessageEvent and CustomEvent.
       state.own = true;
       var targets = [window, document, document.documentElement];

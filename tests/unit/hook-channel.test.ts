@@ -7,7 +7,9 @@ import {
   type HookBatch,
   type HookFrame,
   type HookRecord,
+  LAST_BATCH_EVENT_PREFIX,
   PROTOCOL_VERSION,
+  parseHookMessage,
 } from '../../lib/protocol';
 
 /** The hook's offer event, as a browser's MessageEvent would carry it. */
@@ -20,8 +22,12 @@ class FakeMessageEvent extends Event {
 }
 
 class FakeChannel {
-  port1 = { onmessage: null };
+  static last: FakeChannel | null = null;
+  port1: { onmessage: ((e: { data: unknown }) => void) | null } = { onmessage: null };
   port2 = {};
+  constructor() {
+    FakeChannel.last = this;
+  }
 }
 
 /**
@@ -48,7 +54,9 @@ function setup(options: { idle?: boolean; relayPresent?: boolean } = {}) {
     addEventListener: EventTarget.prototype.addEventListener,
     removeEventListener: EventTarget.prototype.removeEventListener,
     dispatchEvent: EventTarget.prototype.dispatchEvent,
+    stringSlice: String.prototype.slice,
     MessageEventCtor: FakeMessageEvent,
+    CustomEventCtor: CustomEvent,
     MessageChannelCtor: FakeChannel,
     portPostMessage(msg: HookBatch) {
       batches.push(msg);
@@ -63,6 +71,7 @@ function setup(options: { idle?: boolean; relayPresent?: boolean } = {}) {
     timeOrigin: 1_700_000_000_000,
   } as unknown as Pristine;
   const channel = openChannel(p);
+  const hookPort = FakeChannel.last?.port1;
   const runAll = (list: Array<{ fn: () => void }>) => {
     for (const item of list.splice(0)) item.fn();
   };
@@ -73,6 +82,11 @@ function setup(options: { idle?: boolean; relayPresent?: boolean } = {}) {
     batches,
     runTimers: () => runAll(timers),
     runIdle: () => runAll(idles),
+    win,
+    /** The relay's config, as it arrives on the hook's port. */
+    config(data: unknown) {
+      hookPort?.onmessage?.({ data });
+    },
     /** The relay arrives later and announces itself, as the real one does. */
     relayArrives() {
       relayPresent = true;
@@ -347,5 +361,98 @@ describe("hook channel: the page's outbound backlog", () => {
     expect(() => t.runIdle()).not.toThrow();
     expect(t.batches).toHaveLength(1);
     expect(t.batches[0]).not.toHaveProperty('backlog');
+  });
+});
+
+/** The browser's own pagehide (a page script's is untrusted). */
+class PageHide extends Event {
+  constructor() {
+    super('pagehide');
+  }
+  override get isTrusted() {
+    return true;
+  }
+}
+
+describe('hook channel: the last batch when the page goes away', () => {
+  const type = `${LAST_BATCH_EVENT_PREFIX}0123456789abcdef`;
+  const lastBatches = (win: EventTarget, eventType = type) => {
+    const got: unknown[] = [];
+    win.addEventListener(eventType, (e) => got.push((e as CustomEvent).detail));
+    return got;
+  };
+
+  it("hands what is still queued to the relay as an event of the relay's secret type, and nothing twice", () => {
+    const t = setup();
+    t.config({ v: PROTOCOL_VERSION, t: 'config', payloadCap: 2048, lastBatchEvent: type });
+    const got = lastBatches(t.win);
+    t.channel.emit(open(1));
+    t.channel.emit(open(2));
+    t.win.dispatchEvent(new PageHide());
+    expect(t.batches).toHaveLength(0);
+    expect(got).toHaveLength(1);
+    const parsed = parseHookMessage(got[0]);
+    expect(parsed.kind === 'batch' && parsed.records).toEqual([open(1), open(2)]);
+    // The pending hand-over finds nothing left; a page restored from the back/forward cache goes on as before.
+    t.runTimers();
+    t.runIdle();
+    expect(t.batches).toHaveLength(0);
+    t.channel.emit(open(3));
+    t.runTimers();
+    t.runIdle();
+    expect(t.batches.map((b) => b.records)).toEqual([[open(3)]]);
+    t.win.dispatchEvent(new PageHide());
+    expect(got).toHaveLength(1);
+  });
+
+  it('makes late records and counts what could not be made, as a port batch does', () => {
+    const t = setup();
+    t.config({ v: PROTOCOL_VERSION, t: 'config', payloadCap: 2048, lastBatchEvent: type });
+    const got = lastBatches(t.win);
+    t.channel.emitLate(() => open(7), {}, 0);
+    t.channel.emitLate(() => undefined, {}, 0);
+    t.win.dispatchEvent(new PageHide());
+    expect(got).toEqual([{ v: PROTOCOL_VERSION, t: 'batch', records: [open(7)], dropped: 1 }]);
+  });
+
+  it("dispatches nothing before the relay sent its type, or when the type is not the relay's kind", () => {
+    for (const config of [
+      { v: PROTOCOL_VERSION, t: 'config', payloadCap: 2048 },
+      { v: PROTOCOL_VERSION, t: 'config', payloadCap: 2048, lastBatchEvent: 'click' },
+      { v: PROTOCOL_VERSION, t: 'config', payloadCap: 2048, lastBatchEvent: 42 },
+      { v: PROTOCOL_VERSION, t: 'config', payloadCap: 2048, lastBatchEvent: `${type}${'x'.repeat(100)}` },
+      { v: 999, t: 'config', payloadCap: 2048, lastBatchEvent: type },
+    ]) {
+      const t = setup();
+      t.config(config);
+      const seen = [...lastBatches(t.win), ...lastBatches(t.win, 'click')];
+      t.channel.emit(open(1));
+      t.win.dispatchEvent(new PageHide());
+      expect(seen, JSON.stringify(config)).toEqual([]);
+      // The records still go the usual way.
+      t.runTimers();
+      t.runIdle();
+      expect(t.batches.map((b) => b.records)).toEqual([[open(1)]]);
+    }
+  });
+
+  it("ignores a page script's own pagehide event", () => {
+    const t = setup();
+    t.config({ v: PROTOCOL_VERSION, t: 'config', payloadCap: 2048, lastBatchEvent: type });
+    const got = lastBatches(t.win);
+    t.channel.emit(open(1));
+    t.win.dispatchEvent(new Event('pagehide'));
+    expect(got).toEqual([]);
+    t.runTimers();
+    t.runIdle();
+    expect(t.batches.map((b) => b.records)).toEqual([[open(1)]]);
+  });
+
+  it('dispatches nothing when nothing is queued', () => {
+    const t = setup();
+    t.config({ v: PROTOCOL_VERSION, t: 'config', payloadCap: 2048, lastBatchEvent: type });
+    const got = lastBatches(t.win);
+    t.win.dispatchEvent(new PageHide());
+    expect(got).toEqual([]);
   });
 });
