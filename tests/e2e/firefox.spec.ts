@@ -146,3 +146,52 @@ test('EventSource messages with event names and ids are captured in Firefox', as
   ]);
   expect(eventsOf(t, es)[0]?.type).toBe('open');
 });
+
+test('what a page sent in the task that navigates away is kept with Preserve log in Firefox', async () => {
+  server.socket('/sink', () => {});
+  server.page('/landing.html', '<!doctype html><title>landed</title>');
+  server.page(
+    '/leave.html',
+    `<!doctype html><title>leave</title><script>
+      const ws = new WebSocket('ws://' + location.host + '/sink?leave');
+      ws.onopen = () => {
+        for (let i = 0; i < 20; i++) ws.send('last ' + i);
+        location.href = '/landing.html';
+      };
+    </script>`,
+  );
+  const capture = await firefox.openCapture(`${server.origin}/landing.html`);
+  /** Sets the panel's "Preserve log" checkbox (a DOM click, as a user's); returns its state. */
+  const preserveLog = (on: boolean) =>
+    capture.panel.evaluate((want) => {
+      const box = [...document.querySelectorAll('label')]
+        .find((l) => l.textContent?.includes('Preserve log'))
+        ?.querySelector('input');
+      if (box && box.checked !== want) box.click();
+      return box?.checked;
+    }, on);
+  expect(await preserveLog(true)).toBe(true);
+  try {
+    // The page in front, as a user's page is (a hidden tab's timers are slowed to a second).
+    await firefox.page.bringToFront();
+    await firefox.page.goto(`${server.origin}/leave.html`);
+    await firefox.page.waitForFunction(() => location.pathname === '/landing.html');
+    const t = await capture.waitForTimeline((x) =>
+      x.connections.some(
+        (c) => c.url.endsWith('/sink?leave') && x.events.filter((e) => e.connectionId === c.id).length >= 21,
+      ),
+    );
+    const ws = t.connections.find((c) => c.url.endsWith('/sink?leave'));
+    const events = eventsOf(t, ws);
+    expect(events.slice(0, 21).map((e) => (e.type === 'send' ? text(e) : e.type))).toEqual([
+      'open',
+      ...Array.from({ length: 20 }, (_, i) => `last ${i}`),
+    ]);
+    // Firefox closes the page's sockets as it navigates (1001, going away) and reports it first.
+    expect(events.slice(21).map((e) => [e.type, e.code])).toEqual(
+      events.length > 21 ? [['close', 1001]] : [],
+    );
+  } finally {
+    await preserveLog(false);
+  }
+});
