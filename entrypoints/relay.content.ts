@@ -54,7 +54,8 @@ export default defineContentScript({
 
     // The hook's last batch, when the page goes away, comes as an event whose
     // type is a secret of this relay's (see LAST_BATCH_EVENT_PREFIX): it is
-    // stored and delivered at once, before the document is gone.
+    // stored and delivered at once, before the document is gone. (A second
+    // random id, not the document's: panels see that one.)
     const lastBatchEvent = LAST_BATCH_EVENT_PREFIX + randomDocumentId();
     addEventListener(
       lastBatchEvent,
