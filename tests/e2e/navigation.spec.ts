@@ -84,46 +84,41 @@ test('navigation starts a new section; Preserve log keeps earlier pages and mark
   await preserve.uncheck();
 });
 
-test('what the relay still holds when the page leaves reaches a panel that preserves the log', async () => {
+/**
+ * Opens a panel on another page with "Preserve log" on, then loads `path`, a page that
+ * navigates to /one.html by itself; returns the export once /one.html's echo is in it.
+ */
+async function exportAfterLeaving(path: string) {
   browser ??= await launchBrowser();
   const session = await openCapture(browser, `${server.origin}/two.html`);
   const preserve = session.panel.getByRole('checkbox', { name: 'Preserve log' });
   await preserve.check();
   try {
-    await session.page.goto(`${server.origin}/burst-then-leave.html`);
+    await session.page.goto(`${server.origin}${path}`);
     await expect(session.page).toHaveTitle('echoed first page');
-    const timeline = await session.waitForTimeline((t) =>
+    return await session.waitForTimeline((t) =>
       t.events.some((e) => e.type === 'receive' && payloadText(e) === 'first page'),
     );
-    const burstSocket = timeline.connections.find((c) => c.url.endsWith('/sink'));
-    const sent = timeline.events.filter((e) => e.connectionId === burstSocket?.id && e.type === 'send');
-    expect(sent.map(payloadText)).toEqual(Array.from({ length: BURST }, (_, i) => `burst ${i}`));
   } finally {
     await preserve.uncheck();
     await session.panel.close();
   }
+}
+
+test('what the relay still holds when the page leaves reaches a panel that preserves the log', async () => {
+  const timeline = await exportAfterLeaving('/burst-then-leave.html');
+  const burstSocket = timeline.connections.find((c) => c.url.endsWith('/sink'));
+  const sent = timeline.events.filter((e) => e.connectionId === burstSocket?.id && e.type === 'send');
+  expect(sent.map(payloadText)).toEqual(Array.from({ length: BURST }, (_, i) => `burst ${i}`));
 });
 
 test("what the page sent in its last moment (still in the hook's queue) reaches a panel that preserves the log", async () => {
-  browser ??= await launchBrowser();
-  const session = await openCapture(browser, `${server.origin}/two.html`);
-  const preserve = session.panel.getByRole('checkbox', { name: 'Preserve log' });
-  await preserve.check();
-  try {
-    await session.page.goto(`${server.origin}/send-then-leave.html`);
-    await expect(session.page).toHaveTitle('echoed first page');
-    const timeline = await session.waitForTimeline((t) =>
-      t.events.some((e) => e.type === 'receive' && payloadText(e) === 'first page'),
-    );
-    const socket = timeline.connections.find((c) => c.url.endsWith('/sink?leave'));
-    expect(socket?.frameUrl).toBe(`${server.origin}/send-then-leave.html`);
-    const events = timeline.events.filter((e) => e.connectionId === socket?.id);
-    expect(events.map((e) => (e.type === 'send' ? payloadText(e) : e.type))).toEqual([
-      'open',
-      ...Array.from({ length: LAST_WORDS }, (_, i) => `last ${i}`),
-    ]);
-  } finally {
-    await preserve.uncheck();
-    await session.panel.close();
-  }
+  const timeline = await exportAfterLeaving('/send-then-leave.html');
+  const socket = timeline.connections.find((c) => c.url.endsWith('/sink?leave'));
+  expect(socket?.frameUrl).toBe(`${server.origin}/send-then-leave.html`);
+  const events = timeline.events.filter((e) => e.connectionId === socket?.id);
+  expect(events.map((e) => (e.type === 'send' ? payloadText(e) : e.type))).toEqual([
+    'open',
+    ...Array.from({ length: LAST_WORDS }, (_, i) => `last ${i}`),
+  ]);
 });

@@ -381,11 +381,16 @@ describe('hook channel: the last batch when the page goes away', () => {
     win.addEventListener(eventType, (e) => got.push((e as CustomEvent).detail));
     return got;
   };
-
-  it("hands what is still queued to the relay as an event of the relay's secret type, and nothing twice", () => {
+  /** A channel the relay has sent its type, and the last batches dispatched with it. */
+  const configured = () => {
     const t = setup();
     t.config({ v: PROTOCOL_VERSION, t: 'config', payloadCap: 2048, lastBatchEvent: type });
-    const got = lastBatches(t.win);
+    return { ...t, got: lastBatches(t.win) };
+  };
+
+  it("hands what is still queued to the relay as an event of the relay's secret type, and nothing twice", () => {
+    const t = configured();
+    const { got } = t;
     t.channel.emit(open(1));
     t.channel.emit(open(2));
     t.win.dispatchEvent(new PageHide());
@@ -406,9 +411,8 @@ describe('hook channel: the last batch when the page goes away', () => {
   });
 
   it('makes late records and counts what could not be made, as a port batch does', () => {
-    const t = setup();
-    t.config({ v: PROTOCOL_VERSION, t: 'config', payloadCap: 2048, lastBatchEvent: type });
-    const got = lastBatches(t.win);
+    const t = configured();
+    const { got } = t;
     t.channel.emitLate(() => open(7), {}, 0);
     t.channel.emitLate(() => undefined, {}, 0);
     t.win.dispatchEvent(new PageHide());
@@ -437,9 +441,8 @@ describe('hook channel: the last batch when the page goes away', () => {
   });
 
   it("ignores a page script's own pagehide event", () => {
-    const t = setup();
-    t.config({ v: PROTOCOL_VERSION, t: 'config', payloadCap: 2048, lastBatchEvent: type });
-    const got = lastBatches(t.win);
+    const t = configured();
+    const { got } = t;
     t.channel.emit(open(1));
     t.win.dispatchEvent(new Event('pagehide'));
     expect(got).toEqual([]);
@@ -449,9 +452,8 @@ describe('hook channel: the last batch when the page goes away', () => {
   });
 
   it('dispatches nothing when nothing is queued', () => {
-    const t = setup();
-    t.config({ v: PROTOCOL_VERSION, t: 'config', payloadCap: 2048, lastBatchEvent: type });
-    const got = lastBatches(t.win);
+    const t = configured();
+    const { got } = t;
     t.win.dispatchEvent(new PageHide());
     expect(got).toEqual([]);
   });
