@@ -185,22 +185,34 @@ export function openChannel(p: Pristine): HookChannel {
     return backlog;
   };
 
+  /**
+   * Hands the queue over as one batch through `deliver`. A batch that cannot
+   * be delivered (a record that cannot be cloned) is counted as lost, never
+   * thrown into the page. True when it was delivered.
+   */
+  const handOver = (deliver: (batch: HookBatch) => void, backlog?: boolean): boolean => {
+    const batch: HookBatch = { v: PROTOCOL_VERSION, t: 'batch', records: takeRecords() };
+    if (dropped) batch.dropped = dropped;
+    if (backlog !== undefined) batch.backlog = backlog;
+    try {
+      deliver(batch);
+      dropped = 0;
+      return true;
+    } catch {
+      dropped += batch.records.length;
+      return false;
+    }
+  };
+
+  const postToRelay = (batch: HookBatch): void => {
+    apply(p.portPostMessage, port, [batch]);
+  };
+
   const flush = (): void => {
     if (!connected) return;
     const backlog = backlogNow();
     if (queue.length === 0 && dropped === 0 && backlog === backlogReported) return;
-    const records = takeRecords();
-    const batch: HookBatch = { v: PROTOCOL_VERSION, t: 'batch', records };
-    if (dropped) batch.dropped = dropped;
-    if (backlog || backlogReported) batch.backlog = backlog;
-    try {
-      apply(p.portPostMessage, port, [batch]);
-      dropped = 0;
-      backlogReported = backlog;
-    } catch {
-      // A record that cannot be cloned: count the batch as lost, never throw into the page.
-      dropped += batch.records.length;
-    }
+    if (handOver(postToRelay, backlog || backlogReported ? backlog : undefined)) backlogReported = backlog;
   };
 
   /**
@@ -212,19 +224,14 @@ export function openChannel(p: Pristine): HookChannel {
   const handOverLast = (event: Event): void => {
     // A page script's own pagehide event is not the page going away.
     if (!isBrowserEvent(event)) return;
-    if (!connected || lastBatchEvent === null || (queue.length === 0 && dropped === 0)) return;
-    const records = takeRecords();
-    const batch: HookBatch = { v: PROTOCOL_VERSION, t: 'batch', records };
-    if (dropped) batch.dropped = dropped;
-    try {
+    const type = lastBatchEvent;
+    if (!connected || type === null || (queue.length === 0 && dropped === 0)) return;
+    handOver((batch) => {
       // A prototype-less init: the event's constructor reads its members, and
       // the page may have put getters on Object.prototype by now.
       const init: CustomEventInit = { __proto__: null, detail: batch } as CustomEventInit;
-      apply(p.dispatchEvent, win, [new p.CustomEventCtor(lastBatchEvent, init)]);
-      dropped = 0;
-    } catch {
-      dropped += records.length;
-    }
+      apply(p.dispatchEvent, win, [new p.CustomEventCtor(type, init)]);
+    });
   };
 
   const offer = (): void => {
