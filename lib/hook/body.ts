@@ -3,7 +3,7 @@
 // page may reuse, mutate or transfer (detach) its buffer right after.
 
 import type { FrameBodyKindName, HookBody } from '../protocol';
-import type { Pristine } from './pristine';
+import type { Bare, Pristine } from './pristine';
 
 export interface CapturedBody {
   body: HookBody;
@@ -35,6 +35,7 @@ export function utf8Length(p: Pristine, s: string): number {
       if (last >= 0xd800 && last <= 0xdbff) end--;
     }
     const part = p.apply(p.stringSlice, s, [at, end]) as string;
+    // A dictionary the browser made: `written` is its own data property.
     const result = p.apply(textEncodeInto, textEncoder, [part, scratch]) as { written: number };
     bytes += result.written;
     at = end;
@@ -70,32 +71,62 @@ function copyBytes(p: Pristine, buffer: ArrayBufferLike, offset: number, length:
   return out;
 }
 
+/**
+ * A prototype-less CapturedBody, typed without its `__proto__` so that
+ * spreading it into a record does not count as the record's own.
+ */
+const bare = (body: Bare<CapturedBody>): CapturedBody => body;
+
+function blobBody(p: Pristine, data: Blob, size: number, cap: number): CapturedBody {
+  if (size <= cap) return bare({ __proto__: null, body: data, bodyKind: 'blob' });
+  return bare({
+    __proto__: null,
+    body: p.apply(p.blobSlice, data, [0, cap]) as Blob,
+    fullSize: size,
+    bodyKind: 'blob',
+  });
+}
+
+/**
+ * The payload of a string, ArrayBuffer (of any realm), view or Blob, copied
+ * and cut to the cap; null for anything else. Types are told by the
+ * browser's own brand checks, and sizes read through captured getters: a
+ * page's accessors on the prototypes (or its own Symbol.hasInstance) never run.
+ */
 export function captureBody(p: Pristine, data: unknown, cap: number): CapturedBody | null {
   if (typeof data === 'string') {
     // length counts UTF-16 units, never more than the UTF-8 bytes: only a
     // string longer than the cap is surely over it (the relay trims the rest).
-    if (data.length <= cap) return { body: data, bodyKind: 'text' };
-    return {
+    if (data.length <= cap) return bare({ __proto__: null, body: data, bodyKind: 'text' });
+    return bare({
+      __proto__: null,
       body: p.apply(p.stringSlice, data, [0, cap]) as string,
       fullSize: utf8Length(p, data),
       bodyKind: 'text',
-    };
+    });
   }
-  if (data instanceof p.ArrayBufferCtor) {
-    const size = data.byteLength;
-    const body = copyBytes(p, data, 0, size, cap);
-    return size > cap ? { body, fullSize: size, bodyKind: 'arraybuffer' } : { body, bodyKind: 'arraybuffer' };
-  }
+  if (typeof data !== 'object' || data === null) return null;
   if (p.isView(data)) {
     const view = data as ArrayBufferView;
-    const size = view.byteLength;
-    const body = copyBytes(p, view.buffer, view.byteOffset, size, cap);
-    return size > cap ? { body, fullSize: size, bodyKind: 'view' } : { body, bodyKind: 'view' };
+    const size = p.viewLength(view);
+    const body = copyBytes(p, p.viewBuffer(view), p.viewOffset(view), size, cap);
+    return size > cap
+      ? bare({ __proto__: null, body, fullSize: size, bodyKind: 'view' })
+      : bare({ __proto__: null, body, bodyKind: 'view' });
   }
-  if (data instanceof p.BlobCtor) {
-    const size = data.size;
-    if (size <= cap) return { body: data, bodyKind: 'blob' };
-    return { body: p.apply(p.blobSlice, data, [0, cap]) as Blob, fullSize: size, bodyKind: 'blob' };
+  // A Blob of this realm first: received binary messages are Blobs by default,
+  // and a failed brand check costs a thrown exception.
+  if (p.instanceOf(data, p.BlobCtor)) {
+    const size = p.blobSize(data);
+    if (size >= 0) return blobBody(p, data as Blob, size, cap);
   }
-  return null;
+  if (p.isArrayBuffer(data)) {
+    const size = p.bufferLength(data);
+    const body = copyBytes(p, data, 0, size, cap);
+    return size > cap
+      ? bare({ __proto__: null, body, fullSize: size, bodyKind: 'arraybuffer' })
+      : bare({ __proto__: null, body, bodyKind: 'arraybuffer' });
+  }
+  const size = p.blobSize(data);
+  return size >= 0 ? blobBody(p, data as Blob, size, cap) : null;
 }

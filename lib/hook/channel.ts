@@ -17,11 +17,14 @@ import {
   type HookBatch,
   type HookBatchRecord,
   type HookBody,
+  type HookConnection,
+  type HookEvent,
+  type HookFrame,
   type HookRecord,
   LAST_BATCH_EVENT_PREFIX,
   PROTOCOL_VERSION,
 } from '../protocol';
-import { append, isBrowserEvent, type Pristine } from './pristine';
+import { append, type Bare, getterReader, isBrowserEvent, type Pristine } from './pristine';
 
 /** Records kept while no relay is connected (e.g. the extension was reloaded). */
 const MAX_UNDELIVERED = 50_000;
@@ -54,7 +57,8 @@ const BACKLOG_POLL_MS = 50;
 export type LateRecord = (source: object, key: number) => HookRecord | undefined;
 
 export interface HookChannel {
-  emit(record: HookRecord): void;
+  /** Queues a record: a prototype-less object (or a frame's array), which no page accessor can see. */
+  emit(record: Bare<HookConnection | HookEvent> | HookFrame): void;
   /**
    * Queues a record that `make(source, key)` builds at hand-over, in order with
    * the others. For the page's hottest path (every received message): the
@@ -83,10 +87,10 @@ export function openChannel(p: Pristine): HookChannel {
   const { apply, win } = p;
   let connected = false;
   /** Records in order; LATE marks the place of the next late record. */
-  let queue: Array<HookRecord | typeof LATE> = [];
-  let lateMakers: LateRecord[] = [];
-  let lateSources: object[] = [];
-  let lateKeys: number[] = [];
+  let queue = p.list<HookRecord | typeof LATE>();
+  let lateMakers = p.list<LateRecord>();
+  let lateSources = p.list<object>();
+  let lateKeys = p.list<number>();
   let queuedBytes = 0;
   let dropped = 0;
   /** One hand-over is pending at a time; a flush forced by the bounds leaves it pending. */
@@ -111,23 +115,29 @@ export function openChannel(p: Pristine): HookChannel {
     const makers = lateMakers;
     const sources = lateSources;
     const keys = lateKeys;
-    queue = [];
+    queue = p.list();
     queuedBytes = 0;
-    lateMakers = [];
-    lateSources = [];
-    lateKeys = [];
-    const records: HookBatchRecord[] = [];
+    lateMakers = p.list();
+    lateSources = p.list();
+    lateKeys = p.list();
+    const records = p.list<HookBatchRecord>();
     // The numbers of every frame of the batch, in one buffer; each run takes its slice.
     let buffer: ArrayBuffer | undefined;
     let fields: Float64Array | undefined;
     let frames = 0;
     let runStart = 0;
-    let bodies: HookBody[] = [];
+    let bodies = p.list<HookBody>();
     const endRun = (): void => {
       if (!buffer || frames === runStart) return;
       const slice = apply(p.arrayBufferSlice, buffer, [runStart * FRAME_BYTES, frames * FRAME_BYTES]);
-      append(records, { r: 'frames', fields: slice as ArrayBuffer, bodies });
-      bodies = [];
+      const run: Bare<HookBatchRecord> = {
+        __proto__: null,
+        r: 'frames',
+        fields: slice as ArrayBuffer,
+        bodies,
+      };
+      append(records, run);
+      bodies = p.list();
       runStart = frames;
     };
     let next = 0;
@@ -179,7 +189,7 @@ export function openChannel(p: Pristine): HookChannel {
       p.setTimeout(() => {
         backlogPoll = false;
         // A pending hand-over asks again itself, when the page is idle.
-        if (!scheduled) flush();
+        if (!scheduled) safeFlush();
       }, BACKLOG_POLL_MS);
     }
     return backlog;
@@ -191,7 +201,12 @@ export function openChannel(p: Pristine): HookChannel {
    * thrown into the page. True when it was delivered.
    */
   const handOver = (deliver: (batch: HookBatch) => void, backlog?: boolean): boolean => {
-    const batch: HookBatch = { v: PROTOCOL_VERSION, t: 'batch', records: takeRecords() };
+    const batch: Bare<HookBatch> = {
+      __proto__: null,
+      v: PROTOCOL_VERSION,
+      t: 'batch',
+      records: takeRecords(),
+    };
     if (dropped) batch.dropped = dropped;
     if (backlog !== undefined) batch.backlog = backlog;
     try {
@@ -206,6 +221,15 @@ export function openChannel(p: Pristine): HookChannel {
 
   const postToRelay = (batch: HookBatch): void => {
     apply(p.portPostMessage, port, [batch]);
+  };
+
+  /** flush for the browser's timers and callbacks: an error in the hook never reaches the page. */
+  const safeFlush = (): void => {
+    try {
+      flush();
+    } catch {
+      dropped++;
+    }
   };
 
   const flush = (): void => {
@@ -226,32 +250,48 @@ export function openChannel(p: Pristine): HookChannel {
     if (!isBrowserEvent(event)) return;
     const type = lastBatchEvent;
     if (!connected || type === null || (queue.length === 0 && dropped === 0)) return;
+    try {
+      handOverLastTo(type);
+    } catch {
+      // never surface an error in the page
+    }
+  };
+  const handOverLastTo = (type: string): void => {
     handOver((batch) => {
       // A prototype-less init: the event's constructor reads its members, and
       // the page may have put getters on Object.prototype by now.
-      const init: CustomEventInit = { __proto__: null, detail: batch } as CustomEventInit;
+      // The detail is a structured clone: the hook's prototype-less lists become
+      // ordinary arrays, as a port message's are for the relay.
+      const detail = p.structuredClone ? p.structuredClone(batch) : batch;
+      const init: CustomEventInit = { __proto__: null, detail } as CustomEventInit;
       apply(p.dispatchEvent, win, [new p.CustomEventCtor(type, init)]);
     });
   };
 
   const offer = (): void => {
     if (connected) return;
-    const event = new p.MessageEventCtor(HANDSHAKE_HOOK_READY, { ports: [channel.port2], cancelable: true });
+    const init: Bare<MessageEventInit> = { __proto__: null, ports: [channel.port2], cancelable: true };
+    const event = new p.MessageEventCtor(HANDSHAKE_HOOK_READY, init);
     const taken = !apply(p.dispatchEvent, win, [event]);
     if (taken) {
       connected = true;
       apply(p.removeEventListener, win, [HANDSHAKE_RELAY_READY, offer, true]);
-      flush();
+      safeFlush();
     }
   };
 
   // Only the relay holds the other end, but its data is still checked, with
-  // nothing the page could have replaced (no Array/JSON helpers), and never throws.
+  // nothing the page could have replaced (no Array/JSON helpers, no accessor
+  // on MessageEvent.prototype or Object.prototype), and never throws.
+  const eventData = getterReader(p, win.MessageEvent.prototype, 'data');
   port.onmessage = (event: MessageEvent) => {
     try {
-      const data: unknown = event.data;
+      const data: unknown = eventData(event);
       if (typeof data !== 'object' || data === null) return;
-      const { v, t, payloadCap, lastBatchEvent: type } = data as Record<string, unknown>;
+      const v = p.own(data, 'v');
+      const t = p.own(data, 't');
+      const payloadCap = p.own(data, 'payloadCap');
+      const type = p.own(data, 'lastBatchEvent');
       if (v !== PROTOCOL_VERSION || t !== 'config') return;
       if (typeof payloadCap === 'number' && payloadCap >= 1024) cap = payloadCap;
       if (
@@ -270,18 +310,21 @@ export function openChannel(p: Pristine): HookChannel {
   offer();
   apply(p.addEventListener, win, ['pagehide', handOverLast, true]);
 
-  const byteLength = p.getter(p.ArrayBufferCtor.prototype, 'byteLength');
-  /** Memory a queued body holds (a Blob's bytes are the page's, not a copy). */
+  /** Memory a queued body holds (a Blob's bytes are the page's, not a copy; an ArrayBuffer is the hook's own copy). */
   const bodyBytes = (body: HookBody | undefined): number => {
     if (typeof body === 'string') return body.length * 2;
-    if (body instanceof p.ArrayBufferCtor && byteLength) return apply(byteLength, body, []) as number;
+    if (body !== undefined && p.instanceOf(body, p.ArrayBufferCtor))
+      return p.bufferLength(body as ArrayBuffer);
     return 0;
   };
   const idle = p.requestIdleCallback;
-  const idleOptions = { timeout: IDLE_DEADLINE_MS - BATCH_WINDOW_MS };
+  const idleOptions: Bare<{ timeout: number }> = {
+    __proto__: null,
+    timeout: IDLE_DEADLINE_MS - BATCH_WINDOW_MS,
+  };
   const scheduledFlush = (): void => {
     scheduled = false;
-    flush();
+    safeFlush();
   };
   const flushWhenIdle = (): void => {
     if (idle) idle(scheduledFlush, idleOptions);
@@ -290,7 +333,7 @@ export function openChannel(p: Pristine): HookChannel {
 
   /** After a record was queued: hands over at once past the bounds, else makes sure a hand-over is scheduled. */
   const queued = (): void => {
-    if (connected && (queue.length >= MAX_QUEUED_RECORDS || queuedBytes >= MAX_QUEUED_BYTES)) flush();
+    if (connected && (queue.length >= MAX_QUEUED_RECORDS || queuedBytes >= MAX_QUEUED_BYTES)) safeFlush();
     else if (!scheduled) {
       scheduled = true;
       p.setTimeout(flushWhenIdle, BATCH_WINDOW_MS);

@@ -5,7 +5,7 @@
 // throws through a wrapper carry no stack line of the hook's script (pages
 // and anti-bot scripts read error stacks to spot extensions).
 
-import type { Pristine } from './pristine';
+import type { Bare, Pristine } from './pristine';
 
 type AnyFunction = (...args: never[]) => unknown;
 type AnyConstructor = abstract new (...args: never[]) => object;
@@ -51,16 +51,96 @@ export function installDisguise(p: Pristine): Disguise {
   const reflectGet = p.win.Reflect.get;
   const reflectSet = p.win.Reflect.set;
   const ErrorCtor = p.win.Error;
+  const captureStackTrace = (ErrorCtor as { captureStackTrace?: (o: object, fn?: unknown) => void })
+    .captureStackTrace;
+  // The stack is an own accessor of each error, the same pair for all (V8),
+  // or an accessor on Error.prototype (Firefox). Only the engine's own are
+  // called: a page-made error may carry a getter of the page's.
+  const ownStack = p.getOwnPropertyDescriptor(new ErrorCtor(), 'stack');
+  const ownStackGet = ownStack && p.apply(p.hasOwn, ownStack, ['get']) ? ownStack.get : undefined;
+  const ownStackSet = ownStack && p.apply(p.hasOwn, ownStack, ['set']) ? ownStack.set : undefined;
+  // Firefox: Error.prototype's, and DOMException.prototype's for the browser's own exceptions.
+  const accessorOf = (proto: object | undefined) => {
+    const d = proto ? p.getOwnPropertyDescriptor(proto, 'stack') : undefined;
+    return d && p.apply(p.hasOwn, d, ['get']) ? d : undefined;
+  };
+  const protoStacks = [accessorOf(ErrorCtor.prototype), accessorOf(p.win.DOMException?.prototype)];
   const indexOf = p.win.String.prototype.indexOf;
   const hookUrl = ownScriptUrl(new ErrorCtor().stack);
 
-  /** Removes the hook's own frames from an error thrown through a wrapper. */
-  const scrub = (err: unknown): void => {
+  /** The error's stack text, read without running a page accessor; undefined when there is none. */
+  const stackOf = (err: object): unknown => {
+    const d = p.getOwnPropertyDescriptor(err, 'stack');
+    if (d) {
+      if (p.apply(p.hasOwn, d, ['value'])) return d.value;
+      return ownStackGet && d.get === ownStackGet ? apply(ownStackGet, err, []) : undefined;
+    }
+    for (let i = 0; i < protoStacks.length; i++) {
+      const get = protoStacks[i]?.get;
+      if (!get) continue;
+      try {
+        const text = apply(get, err, []);
+        if (typeof text === 'string') return text;
+      } catch {
+        // not that kind of error
+      }
+    }
+    return undefined;
+  };
+  const setStack = (err: object, text: string): void => {
+    const d = p.getOwnPropertyDescriptor(err, 'stack');
+    if (d && ownStackSet && d.set === ownStackSet) apply(ownStackSet, err, [text]);
+    else if (d && p.apply(p.hasOwn, d, ['value']))
+      p.defineProperty(err, 'stack', { __proto__: null, value: text } as PropertyDescriptor);
+    else if (!d) {
+      for (let i = 0; i < protoStacks.length; i++) {
+        const set = protoStacks[i]?.set;
+        if (!set) continue;
+        try {
+          apply(set, err, [text]);
+          return;
+        } catch {
+          // not that kind of error
+        }
+      }
+    }
+  };
+  /** A page that formats stacks itself (V8's Error.prepareStackTrace) would be handed CallSites. */
+  const pageFormatsStacks = (): boolean =>
+    p.getOwnPropertyDescriptor(ErrorCtor, 'prepareStackTrace') !== undefined;
+  /** The first line of a stack that names a frame (V8: "    at …"; Firefox: "fn@url:line:col"). */
+  const firstFrame = (stack: string): string => {
+    const lineEnd = apply(indexOf, stack, ['\n']) as number;
+    if (lineEnd < 0) return stack;
+    const rest = apply(p.stringSlice, stack, [lineEnd + 1]) as string;
+    const end = apply(indexOf, rest, ['\n']) as number;
+    return end < 0 ? rest : (apply(p.stringSlice, rest, [0, end]) as string);
+  };
+
+  /**
+   * Removes the hook's own frames from an error thrown through a wrapper.
+   * `trap` is the wrapper's trap function, when the error was thrown inside
+   * it: in V8 an error the browser made there (its first frame is the hook's)
+   * has its stack taken again from the trap's caller, so the page's
+   * Error.stackTraceLimit and Error.prepareStackTrace see exactly the frames
+   * they would without the hook.
+   */
+  const scrub = (err: unknown, trap?: unknown): void => {
     try {
       if (!hookUrl || typeof err !== 'object' || err === null) return;
-      // A page formatting stacks itself sees CallSites, not text: leave those alone.
-      if ((ErrorCtor as { prepareStackTrace?: unknown }).prepareStackTrace !== undefined) return;
-      const stack = (err as { stack?: unknown }).stack;
+      if (trap && captureStackTrace) {
+        if (pageFormatsStacks()) {
+          apply(captureStackTrace, ErrorCtor, [err, trap]);
+          return;
+        }
+        const stack = stackOf(err);
+        if (typeof stack === 'string' && apply(indexOf, firstFrame(stack), [hookUrl]) >= 0) {
+          apply(captureStackTrace, ErrorCtor, [err, trap]);
+          return;
+        }
+      }
+      if (pageFormatsStacks()) return;
+      const stack = stackOf(err);
       if (typeof stack !== 'string' || apply(indexOf, stack, [hookUrl]) < 0) return;
       let out = '';
       let first = true;
@@ -75,15 +155,20 @@ export function installDisguise(p: Pristine): Disguise {
         }
         start = end + 1;
       }
-      (err as { stack: string }).stack = out;
+      setStack(err, out);
     } catch {
       // never make an error worse
     }
   };
 
-  /** Proxy traps every wrapper shares. */
+  /**
+   * Proxy traps every wrapper shares. The handler is prototype-less: a trap
+   * it lacks (getPrototypeOf, ownKeys…) is never looked up on
+   * Object.prototype, where a page could put one and be handed the native.
+   */
   const disguised = <T extends object>(target: T, traps: ProxyHandler<T>): T => {
-    const proxy: T = new p.ProxyCtor(target, {
+    const handler: Bare<ProxyHandler<T>> = {
+      __proto__: null,
       ...traps,
       // Through a Proxy, Function.prototype's caller/arguments accessors see
       // the proxy and throw; natively they answer for the function itself.
@@ -95,25 +180,31 @@ export function installDisguise(p: Pristine): Disguise {
         const own = receiver === proxy && (key === 'caller' || key === 'arguments');
         return apply(reflectSet, undefined, [t, key, value, own ? t : receiver]) as boolean;
       },
-    });
+    };
+    const proxy: T = new p.ProxyCtor(target, handler);
     apply(weakMapSet, originals, [proxy, target]);
     return proxy;
   };
 
-  const toStringProxy = disguised(nativeToString, {
+  const toStringTraps: ProxyHandler<typeof nativeToString> = {
     apply(target, self, args) {
       const original = typeof self === 'function' ? apply(weakMapGet, originals, [self]) : undefined;
       try {
         return apply(target, original ?? self, args);
       } catch (err) {
-        scrub(err);
+        scrub(err, toStringTraps.apply);
         throw err;
       }
     },
-  });
+  };
+  const toStringProxy = disguised(nativeToString, toStringTraps);
   const fnProto = p.win.Function.prototype;
   const desc = p.getOwnPropertyDescriptor(fnProto, 'toString');
-  p.defineProperty(fnProto, 'toString', { ...desc, value: toStringProxy });
+  p.defineProperty(fnProto, 'toString', {
+    __proto__: null,
+    ...desc,
+    value: toStringProxy,
+  } as PropertyDescriptor);
 
   return {
     register(wrapper, native) {
@@ -125,28 +216,30 @@ export function installDisguise(p: Pristine): Disguise {
       throw err;
     },
     wrapFunction(native, onApply) {
-      return disguised(native, {
+      const traps: ProxyHandler<typeof native> = {
         apply(target, self, args) {
           try {
             return onApply(target, self, args);
           } catch (err) {
-            scrub(err);
+            scrub(err, traps.apply);
             throw err;
           }
         },
-      });
+      };
+      return disguised(native, traps);
     },
     wrapConstructor(native, onConstruct) {
-      const wrapper: typeof native = disguised(native, {
+      const traps: ProxyHandler<typeof native> = {
         construct(target, args, newTarget): object {
           try {
             return onConstruct(target, args, newTarget === wrapper ? target : (newTarget as AnyConstructor));
           } catch (err) {
-            scrub(err);
+            scrub(err, traps.construct);
             throw err;
           }
         },
-      });
+      };
+      const wrapper: typeof native = disguised(native, traps);
       return wrapper;
     },
   };
@@ -156,5 +249,5 @@ export function installDisguise(p: Pristine): Disguise {
 export function replaceProperty(p: Pristine, obj: object, name: string, value: unknown): void {
   const desc = p.getOwnPropertyDescriptor(obj, name);
   if (!desc || !('value' in desc)) return;
-  p.defineProperty(obj, name, { ...desc, value });
+  p.defineProperty(obj, name, { __proto__: null, ...desc, value } as PropertyDescriptor);
 }

@@ -10,7 +10,7 @@
 import { captureBody } from './body';
 import type { HookChannel } from './channel';
 import { type Disguise, replaceProperty } from './disguise';
-import { append, getterReader, isBrowserEvent, type Pristine } from './pristine';
+import { append, type Bare, getterReader, isBrowserEvent, type Pristine } from './pristine';
 
 const CLOSED = 2;
 
@@ -45,11 +45,12 @@ export function patchEventSource(p: Pristine, d: Disguise, ch: HookChannel, next
       const time = ch.time();
       const captured = captureBody(p, getData(e), ch.payloadCap());
       ch.emit({
+        __proto__: null,
         r: 'ev',
         conn: state.id,
         time,
         type: 'receive',
-        ...(captured ?? {}),
+        ...captured,
         eventName: p.StringCtor(getType(e)),
         lastEventId: p.StringCtor(getLastEventId(e)),
       });
@@ -59,9 +60,10 @@ export function patchEventSource(p: Pristine, d: Disguise, ch: HookChannel, next
   };
 
   const observe = (es: EventSource): void => {
-    const state: SourceState = { id: nextId(), closed: false, types: [] };
+    const state: Bare<SourceState> = { __proto__: null, id: nextId(), closed: false, types: p.list() };
     apply(p.weakMapSet, states, [es, state]);
     ch.emit({
+      __proto__: null,
       r: 'conn',
       id: state.id,
       time: ch.time(),
@@ -74,7 +76,7 @@ export function patchEventSource(p: Pristine, d: Disguise, ch: HookChannel, next
     listen('open', (e) => {
       if (!isBrowserEvent(e)) return;
       try {
-        ch.emit({ r: 'ev', conn: state.id, time: ch.time(), type: 'open' });
+        ch.emit({ __proto__: null, r: 'ev', conn: state.id, time: ch.time(), type: 'open' });
       } catch {
         // best effort
       }
@@ -87,6 +89,7 @@ export function patchEventSource(p: Pristine, d: Disguise, ch: HookChannel, next
         const time = ch.time();
         const givenUp = getReadyState(es) === CLOSED;
         ch.emit({
+          __proto__: null,
           r: 'ev',
           conn: state.id,
           time,
@@ -97,7 +100,7 @@ export function patchEventSource(p: Pristine, d: Disguise, ch: HookChannel, next
         });
         if (givenUp) {
           state.closed = true;
-          ch.emit({ r: 'ev', conn: state.id, time, type: 'close', closedBy: 'server' });
+          ch.emit({ __proto__: null, r: 'ev', conn: state.id, time, type: 'close', closedBy: 'server' });
         }
       } catch {
         // best effort
@@ -126,7 +129,14 @@ export function patchEventSource(p: Pristine, d: Disguise, ch: HookChannel, next
       if (state && wasOpen && !state.closed) {
         try {
           state.closed = true;
-          ch.emit({ r: 'ev', conn: state.id, time: ch.time(), type: 'close', closedBy: 'client' });
+          ch.emit({
+            __proto__: null,
+            r: 'ev',
+            conn: state.id,
+            time: ch.time(),
+            type: 'close',
+            closedBy: 'client',
+          });
         } catch {
           // best effort
         }

@@ -12,6 +12,7 @@ import type { HookChannel } from './channel';
 import type { Disguise } from './disguise';
 import { replaceProperty } from './disguise';
 import {
+  ACCESSOR,
   captureRequestBody,
   dataProperty,
   type HttpNatives,
@@ -23,7 +24,7 @@ import {
   resolveUrl,
   wholeDecoder,
 } from './http';
-import { callGetter, type Pristine } from './pristine';
+import { append, type Bare, callGetter, type Pristine } from './pristine';
 import { captureResponseBodies, type FetchExchange } from './response-body';
 
 export function patchFetch(
@@ -64,18 +65,51 @@ export function patchFetch(
   const sendFromClone = (ex: FetchExchange, clone: Request, time: number, contentType: string): void => {
     const done = (buf: unknown) => {
       try {
-        if (!(buf instanceof p.ArrayBufferCtor) || buf.byteLength === 0) return;
+        if (!p.isArrayBuffer(buf) || p.bufferLength(buf) === 0) return;
         const cap = ch.payloadCap();
         const decode = isTextualType(n, contentType) ? wholeDecoder(n) : null;
         const captured = decode
           ? captureBody(p, decode(new p.Uint8ArrayCtor(buf), false), cap)
           : captureBody(p, buf, cap);
-        if (captured) ch.emit({ r: 'ev', conn: ex.id, time, type: 'send', ...captured });
+        if (captured) ch.emit({ __proto__: null, r: 'ev', conn: ex.id, time, type: 'send', ...captured });
       } catch {
         // best effort
       }
     };
-    apply(p.promiseThen, apply(reqArrayBuffer, clone, []), [done, () => {}]);
+    p.chain(apply(reqArrayBuffer, clone, []) as Promise<unknown>, done, () => {});
+  };
+
+  /**
+   * Whether x is a Request, of this realm or another (a same-origin frame's):
+   * the native `url` getter is the brand check. Strings and URLs never are.
+   */
+  const isRequestObject = (x: unknown): boolean => {
+    if (typeof x !== 'object' || x === null) return false;
+    if (p.instanceOf(x, RequestCtor)) return true;
+    if (n.URLCtor && p.instanceOf(x, n.URLCtor)) return false;
+    try {
+      callGetter(p, reqUrl, x);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  /**
+   * The arguments the native gets. An input that is neither a string nor a
+   * Request (a URL object, anything with a toString) is converted to its
+   * string here, once, as the native would: its toString runs once, and the
+   * record holds the URL actually fetched. A Symbol is left to the native,
+   * whose error the page expects.
+   */
+  const requestArgs = (args: unknown[]): unknown[] => {
+    if (args.length === 0) return args;
+    const input = args[0];
+    if (typeof input === 'string' || typeof input === 'symbol' || isRequestObject(input)) return args;
+    const out = p.list<unknown>();
+    append(out, `${input as string}`);
+    for (let i = 1; i < args.length; i++) append(out, args[i]);
+    return out;
   };
 
   /** Describes the request and emits conn, open and (when there is a body) send, all at `time`. */
@@ -87,7 +121,7 @@ export function patchFetch(
     let headers: HeaderList | undefined;
     let body: unknown;
     let bodyClone: Request | null = null;
-    const isRequest = input instanceof RequestCtor;
+    const isRequest = isRequestObject(input);
     if (isRequest) {
       url = p.StringCtor(callGetter(p, reqUrl, input));
       method = p.StringCtor(callGetter(p, reqMethod, input));
@@ -102,14 +136,16 @@ export function patchFetch(
       const h = initHeaders(dataProperty(p, init, 'headers'));
       if (h) headers = h;
       body = dataProperty(p, init, 'body');
+      if (body === ACCESSOR) body = undefined;
     }
     const hasBodyMethod = method !== 'GET' && method !== 'HEAD';
     // The clone must be taken now: the native call marks the page's Request as used.
     if (isRequest && (body === undefined || body === null) && hasBodyMethod) {
       bodyClone = apply(reqClone, input, []) as Request;
     }
-    const ex: FetchExchange = { id: nextId(), finished: false };
+    const ex: Bare<FetchExchange> = { __proto__: null, id: nextId(), finished: false };
     ch.emit({
+      __proto__: null,
       r: 'conn',
       id: ex.id,
       time,
@@ -118,16 +154,17 @@ export function patchFetch(
       method,
       ...(headers && headers.length > 0 ? { requestHeaders: headers } : {}),
     });
-    ch.emit({ r: 'ev', conn: ex.id, time, type: 'open' });
+    ch.emit({ __proto__: null, r: 'ev', conn: ex.id, time, type: 'open' });
     if (!hasBodyMethod) return ex;
     if (bodyClone) {
       sendFromClone(ex, bodyClone, time, headerValue(n, headers, 'content-type'));
-    } else if (body instanceof StreamCtor) {
-      ch.emit({ r: 'ev', conn: ex.id, time, type: 'send', bodyKind: 'stream' });
+    } else if (p.instanceOf(body, StreamCtor)) {
+      ch.emit({ __proto__: null, r: 'ev', conn: ex.id, time, type: 'send', bodyKind: 'stream' });
     } else {
       const captured = captureRequestBody(n, body, ch.payloadCap());
       if (captured) {
         ch.emit({
+          __proto__: null,
           r: 'ev',
           conn: ex.id,
           time,
@@ -149,27 +186,29 @@ export function patchFetch(
     }
   };
 
-  const wrapped = d.wrapFunction(nativeFetch, (target, self, args) => {
+  const wrapped = d.wrapFunction(nativeFetch, (target, self, givenArgs) => {
     const time = ch.time();
+    const args = requestArgs(givenArgs);
     // The request is described after the native call, while it is on the
     // network, not before it: in a chain of sequential fetches that work no
     // longer delays each request. A Request input is the exception: the native
     // call marks it used, and its body's clone must be taken first.
-    const describeFirst = args[0] instanceof RequestCtor;
+    const describeFirst = args.length > 0 && isRequestObject(args[0]);
     let ex = describeFirst ? tryBegin(args, time) : null;
     const promise = apply(target, self, args) as Promise<Response>;
     if (!describeFirst) ex = tryBegin(args, time);
     // A rejection made inside this wrapper carries its frame: the page must not see it.
     if (!ex) {
       try {
-        return apply(p.promiseThen, promise, [undefined, d.rethrow]);
+        return p.chain(promise, undefined, d.rethrow);
       } catch {
         return promise;
       }
     }
     const exchange = ex;
     try {
-      return apply(p.promiseThen, promise, [
+      return p.chain(
+        promise,
         (res: unknown) => {
           try {
             responses.observe(exchange, res);
@@ -186,7 +225,7 @@ export function patchFetch(
           }
           d.rethrow(err);
         },
-      ]);
+      );
     } catch {
       return promise;
     }

@@ -5,7 +5,7 @@
 
 import type { EventRecord, HeaderList } from '../model';
 import { type CapturedBody, captureBody } from './body';
-import { append, type Getter, type Pristine } from './pristine';
+import { append, type Bare, type Getter, type Pristine } from './pristine';
 
 /** Longest form field value kept (the protocol's limit for short strings). */
 const MAX_FORM_VALUE = 100_000;
@@ -45,7 +45,7 @@ export interface HttpNatives {
   headersGet: Headers['get'] | undefined;
   encodeURI: typeof encodeURI | undefined;
   /** The last document base URL seen, and what relative URLs resolve against there (see resolveUrl). */
-  baseCache: { base: string; root: string; dir: string } | null;
+  baseCache: Bare<{ base: string; root: string; dir: string }> | null;
   /** One decoder shared by every whole-body decode (see wholeDecoder). */
   sharedDecode?: Decoder | null;
 }
@@ -64,7 +64,9 @@ export function captureHttpNatives(p: Pristine): HttpNatives {
     }
   };
   const serializerProto = w.XMLSerializer?.prototype;
-  return {
+  // Prototype-less: a property it lacks (sharedDecode, before the first decode) is never looked up on Object.prototype.
+  const natives: Bare<HttpNatives> = {
+    __proto__: null,
     p,
     indexOf: S.indexOf,
     toLowerCase: S.toLowerCase,
@@ -102,7 +104,9 @@ export function captureHttpNatives(p: Pristine): HttpNatives {
       : undefined,
     encodeURI: w.encodeURI,
     baseCache: null,
+    sharedDecode: undefined,
   };
+  return natives;
 }
 
 export function lower(n: HttpNatives, s: string): string {
@@ -119,7 +123,9 @@ function includes(n: HttpNatives, s: string, part: string): boolean {
  * toString runs once: the converted string is what the native then receives.
  */
 export function toStringArg(args: unknown[], i: number): void {
-  if (i < args.length && typeof args[i] !== 'string') args[i] = `${args[i] as string}`;
+  // A Symbol is left to the native, whose error names the call ("Failed to execute 'open'…").
+  if (i < args.length && typeof args[i] !== 'string' && typeof args[i] !== 'symbol')
+    args[i] = `${args[i] as string}`;
 }
 
 /** Method as fetch/XHR normalise it: the standard ones upper-cased, others kept. */
@@ -165,6 +171,7 @@ export function joinPlainRelative(n: HttpNatives, url: string, base: string): st
     // Resolved against the href string, not the URL object: its toString is the page's to replace.
     const rootHref = p.apply(n.urlHref, new n.URLCtor('/', href), []) as string;
     cache = {
+      __proto__: null,
       base,
       root: p.apply(p.stringSlice, rootHref, [0, -1]) as string,
       dir: p.apply(n.urlHref, new n.URLCtor('.', href), []) as string,
@@ -203,14 +210,15 @@ function startsWith(n: HttpNatives, s: string, prefix: string): boolean {
 
 /** href of a URL object, or undefined when value is not one. */
 export function hrefOf(n: HttpNatives, value: unknown): string | undefined {
-  if (n.URLCtor && n.urlHref && value instanceof n.URLCtor) return n.p.apply(n.urlHref, value, []) as string;
+  if (n.URLCtor && n.urlHref && n.p.instanceOf(value, n.URLCtor))
+    return n.p.apply(n.urlHref, value, []) as string;
   return undefined;
 }
 
 /** Parses getAllResponseHeaders() text ("name: value\r\n" lines) into a header list. */
 export function parseRawHeaders(n: HttpNatives, raw: string): HeaderList {
   const { p } = n;
-  const out: HeaderList = [];
+  const out = p.list<[string, string]>();
   let start = 0;
   while (start < raw.length) {
     let end = p.apply(n.indexOf, raw, ['\r\n', start]) as number;
@@ -242,9 +250,9 @@ export function addHeader(n: HttpNatives, list: HeaderList, name: string, value:
 
 /** Header list of a native Headers object (sorted, lower-cased names, as the browser iterates). */
 export function headersToList(n: HttpNatives, headers: unknown): HeaderList | undefined {
-  if (!n.HeadersCtor || !(headers instanceof n.HeadersCtor)) return undefined;
+  if (!n.HeadersCtor || !n.p.instanceOf(headers, n.HeadersCtor)) return undefined;
   const { apply } = n.p;
-  const out: HeaderList = [];
+  const out = n.p.list<[string, string]>();
   // The iterator, where there is one: about half the cost of forEach, whose
   // callback the browser calls once per header (2.3 against 5.6 µs for a
   // response's 5 headers in Chromium). Each step's value is a fresh [name, value].
@@ -263,7 +271,7 @@ export function headersToList(n: HttpNatives, headers: unknown): HeaderList | un
 
 /** One header's value read from a Headers object, '' when absent (or not a native Headers). */
 export function headersValue(n: HttpNatives, headers: unknown, name: string): string {
-  if (!n.HeadersCtor || !(headers instanceof n.HeadersCtor)) return '';
+  if (!n.HeadersCtor || !n.p.instanceOf(headers, n.HeadersCtor)) return '';
   if (n.headersGet) return (n.p.apply(n.headersGet, headers, [name]) as string | null) ?? '';
   return headerValue(n, headersToList(n, headers), name);
 }
@@ -320,15 +328,20 @@ export function isStreamingType(n: HttpNatives, contentType: string): boolean {
   );
 }
 
+/** What dataProperty returns for an accessor: the value is only the page's getter's to give. */
+export const ACCESSOR: unique symbol = Symbol('accessor');
+
 /**
  * Reads a data property without running page code: accessors (and proxies'
  * get traps) are not invoked, so a page getter is never called twice.
+ * ACCESSOR when the property is one.
  */
 export function dataProperty(p: Pristine, obj: unknown, name: string): unknown {
   let o: unknown = obj;
   for (let depth = 0; depth < 32 && typeof o === 'object' && o !== null; depth++) {
     const desc = p.getOwnPropertyDescriptor(o, name);
-    if (desc) return 'value' in desc ? desc.value : undefined;
+    // The descriptor is an ordinary object: only its own fields are read.
+    if (desc) return p.apply(p.hasOwn, desc, ['value']) ? desc.value : ACCESSOR;
     o = p.getPrototypeOf(o);
   }
   return undefined;
@@ -343,7 +356,7 @@ function cutString(n: HttpNatives, s: string, limit: number): string {
 /** FormData as fields: text values (cut to the cap), files as name, size and type. */
 export function formFields(n: HttpNatives, form: FormData, cap: number): FormFields {
   const { p } = n;
-  const out: FormFields = [];
+  const out = p.list<FormFields[number]>();
   if (!n.formDataEntries || !n.formIteratorNext) return out;
   // biome-ignore lint/complexity/useMathMinMax: the page may replace Math.min
   const limit = cap < MAX_FORM_VALUE ? cap : MAX_FORM_VALUE;
@@ -390,14 +403,15 @@ export interface CapturedRequestBody {
 export function captureRequestBody(n: HttpNatives, body: unknown, cap: number): CapturedRequestBody | null {
   const { p } = n;
   if (body === null || body === undefined) return null;
-  if (n.URLSearchParamsCtor && n.searchParamsToString && body instanceof n.URLSearchParamsCtor) {
+  if (typeof body === 'string') return { captured: captureBody(p, body, cap), bodyKind: 'text' };
+  if (n.URLSearchParamsCtor && n.searchParamsToString && p.instanceOf(body, n.URLSearchParamsCtor)) {
     const text = p.apply(n.searchParamsToString, body, []) as string;
     return { captured: captureBody(p, text, cap), bodyKind: 'urlsearchparams' };
   }
-  if (n.FormDataCtor && body instanceof n.FormDataCtor) {
+  if (n.FormDataCtor && p.instanceOf(body, n.FormDataCtor)) {
     return { captured: null, bodyKind: 'formdata', form: formFields(n, body, cap) };
   }
-  if (n.DocumentCtor && n.XMLSerializerCtor && n.serializeToString && body instanceof n.DocumentCtor) {
+  if (n.DocumentCtor && n.XMLSerializerCtor && n.serializeToString && p.instanceOf(body, n.DocumentCtor)) {
     const text = p.apply(n.serializeToString, new n.XMLSerializerCtor(), [body]) as string;
     return { captured: captureBody(p, text, cap), bodyKind: 'document' };
   }
@@ -410,7 +424,12 @@ export function captureRequestBody(n: HttpNatives, body: unknown, cap: number): 
 export function errorReason(n: HttpNatives, err: unknown): string {
   const { p } = n;
   try {
-    if (n.DOMExceptionCtor && err instanceof n.DOMExceptionCtor && n.exceptionName && n.exceptionMessage) {
+    if (
+      n.DOMExceptionCtor &&
+      p.instanceOf(err, n.DOMExceptionCtor) &&
+      n.exceptionName &&
+      n.exceptionMessage
+    ) {
       const name = p.StringCtor(p.apply(n.exceptionName, err, []));
       const message = p.StringCtor(p.apply(n.exceptionMessage, err, []));
       return message ? `${name}: ${message}` : name;
@@ -441,5 +460,7 @@ export function makeDecoder(n: HttpNatives): Decoder | null {
   if (!n.TextDecoderCtor || !n.textDecode) return null;
   const decoder = new n.TextDecoderCtor();
   const decode = n.textDecode;
-  return (bytes, stream) => n.p.apply(decode, decoder, [bytes, { stream }]) as string;
+  const streaming: Bare<TextDecodeOptions> = { __proto__: null, stream: true };
+  const whole: Bare<TextDecodeOptions> = { __proto__: null, stream: false };
+  return (bytes, stream) => n.p.apply(decode, decoder, [bytes, stream ? streaming : whole]) as string;
 }

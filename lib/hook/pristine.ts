@@ -3,10 +3,21 @@
 // EventTarget methods, postMessage, Promise, Reflect... none of that may break
 // or blind the hook, so hook code calls only what is captured here.
 //
-// Rules for hook code: no `arr.push` (use `append`), no method calls on page
-// reachable objects except through `call`, no template-literal tag helpers,
-// no Promise chaining on page-provided promises except through the captured
-// `then`.
+// Rules for hook code, so that no accessor or method a page puts on a
+// prototype (Object.prototype, Array.prototype, Promise.prototype...) ever
+// runs inside the hook, sees its objects, or changes what it records:
+// - every object the hook makes is prototype-less: literals start with
+//   `__proto__: null` (typed `Bare<T>`), arrays come from `p.list()`;
+// - appending is `append` (onto such a list), never `push`;
+// - a page or engine object is read through captured getters, or `own` for a
+//   data property it has itself; never a property it may lack;
+// - a type is told by a native brand check (`is*`), not `instanceof`, which
+//   runs a page's Symbol.hasInstance or a Proxy's getPrototypeOf;
+// - no iteration protocol (`for of`, spread, array destructuring) on arrays;
+// - a promise is chained with `p.chain`, which reads no `constructor`.
+
+/** A hook-made object literal: it starts with `__proto__: null`, so no page accessor runs on it. */
+export type Bare<T> = T & { __proto__: null };
 
 /** A prototype accessor's getter, as Pristine.getter finds it (absent where the browser has none). */
 export type Getter = ((this: unknown) => unknown) | undefined;
@@ -18,6 +29,8 @@ export interface Pristine {
   defineProperty: typeof Object.defineProperty;
   getOwnPropertyDescriptor: typeof Object.getOwnPropertyDescriptor;
   getPrototypeOf: typeof Object.getPrototypeOf;
+  setPrototypeOf: typeof Object.setPrototypeOf;
+  hasOwn: typeof Object.prototype.hasOwnProperty;
   ProxyCtor: ProxyConstructor;
   WeakMapCtor: WeakMapConstructor;
   weakMapGet: WeakMap<WeakKey, unknown>['get'];
@@ -36,6 +49,8 @@ export interface Pristine {
   blobSlice: Blob['slice'];
   blobArrayBuffer: Blob['arrayBuffer'];
   jsonStringify: typeof JSON.stringify;
+  /** Absent where the browser has no structuredClone. */
+  structuredClone: (<T>(value: T) => T) | undefined;
   /** Absent where the browser has no TextEncoder. */
   textEncoder: TextEncoder | undefined;
   textEncodeInto: TextEncoder['encodeInto'] | undefined;
@@ -54,9 +69,46 @@ export interface Pristine {
   now: () => number;
   timeOrigin: number;
   promiseThen: Promise<unknown>['then'];
+  PromiseCtor: PromiseConstructor;
+  speciesSymbol: symbol;
+  iteratorSymbol: typeof Symbol.iterator;
+  deleteProperty: typeof Reflect.deleteProperty;
   functionToString: (this: unknown) => string;
+  /**
+   * `x instanceof ctor` as the language does it by default, never through a
+   * Symbol.hasInstance a page defined on ctor. (A Proxy's getPrototypeOf trap
+   * still runs: confirm with a brand check where that matters.)
+   */
+  instanceOf: <C extends abstract new (...args: never[]) => unknown>(
+    x: unknown,
+    ctor: C,
+  ) => x is InstanceType<C>;
+  /** Whether x is an ArrayBuffer of any realm (a brand check, no page code runs). */
+  isArrayBuffer: (x: unknown) => x is ArrayBuffer;
+  /** Byte length of an ArrayBuffer (the native getter: a page may replace ArrayBuffer.prototype's). */
+  bufferLength: (x: ArrayBuffer) => number;
+  /** Whether x is a Blob of any realm, and its size; -1 when it is not one. */
+  blobSize: (x: unknown) => number;
+  /** The native view getters (a page may replace those on the prototypes). */
+  viewBuffer: (x: ArrayBufferView) => ArrayBufferLike;
+  viewOffset: (x: ArrayBufferView) => number;
+  viewLength: (x: ArrayBufferView) => number;
   /** Getter of a prototype accessor, e.g. getter(WebSocket.prototype, 'url'). */
   getter: (proto: object, name: string) => Getter;
+  /** A new prototype-less array: appending to it runs no page setter. */
+  list: <T>() => T[];
+  /** A data property the object has itself, else undefined: no getter or Proxy `get` runs. */
+  own: (obj: object, name: PropertyKey) => unknown;
+  /**
+   * `promise.then(onFulfilled, onRejected)` without reading the promise's
+   * `constructor` or its Symbol.species (page-visible through accessors a
+   * page may put on Promise.prototype or Promise).
+   */
+  chain: <T>(
+    promise: Promise<T>,
+    onFulfilled: ((value: T) => unknown) | undefined,
+    onRejected: ((reason: unknown) => unknown) | undefined,
+  ) => Promise<unknown>;
 }
 
 export function capturePristine(win: Window & typeof globalThis): Pristine {
@@ -67,14 +119,61 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
   const nowFn = perf.now;
   const getOwnPropertyDescriptor = O.getOwnPropertyDescriptor;
   const getPrototypeOf = O.getPrototypeOf;
+  const setPrototypeOf = O.setPrototypeOf;
+  const defineProperty = O.defineProperty;
+  const deleteProperty = R.deleteProperty;
+  const hasOwn = O.prototype.hasOwnProperty;
   const wm = win.WeakMap.prototype;
+  const PromiseCtor = win.Promise;
+  const promiseThen = PromiseCtor.prototype.then;
+  const speciesSymbol = win.Symbol.species as typeof Symbol.species;
+  /** What `then` finds as the promise's constructor: its species is the browser's own Promise. */
+  const speciesHolder = { __proto__: null, [speciesSymbol]: PromiseCtor };
+  const constructorSlot = {
+    __proto__: null,
+    value: speciesHolder,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  } as PropertyDescriptor;
+  const isOwn = (obj: object, name: PropertyKey): boolean => apply(hasOwn, obj, [name]) as boolean;
+  const getterOf = (proto: object, name: string): Getter => {
+    const d = getOwnPropertyDescriptor(proto, name);
+    return d && isOwn(d, 'get') ? (d.get as Getter) : undefined;
+  };
+  const fnHasInstance = win.Function.prototype[win.Symbol.hasInstance] as (
+    this: object,
+    x: unknown,
+  ) => boolean;
+  const abLength = getterOf(win.ArrayBuffer.prototype, 'byteLength') as (this: unknown) => number;
+  const blobSizeGetter = getterOf(win.Blob.prototype, 'size') as (this: unknown) => number;
+  // The %TypedArray% prototype holds the view getters of every typed array; DataView has its own.
+  const typedProto = getPrototypeOf(win.Uint8Array.prototype) as object;
+  const taBuffer = getterOf(typedProto, 'buffer');
+  const taOffset = getterOf(typedProto, 'byteOffset');
+  const taLength = getterOf(typedProto, 'byteLength');
+  const dvProto = win.DataView.prototype;
+  const dvBuffer = getterOf(dvProto, 'buffer');
+  const dvOffset = getterOf(dvProto, 'byteOffset');
+  const dvLength = getterOf(dvProto, 'byteLength');
+  const isView = win.ArrayBuffer.isView;
+  /** A view's property through the getter of its kind (typed array or DataView). */
+  const viewRead = (typed: Getter, dv: Getter) => (x: ArrayBufferView) => {
+    try {
+      return apply(typed as (this: unknown) => unknown, x, []);
+    } catch {
+      return apply(dv as (this: unknown) => unknown, x, []);
+    }
+  };
   return {
     win,
     apply,
     construct: R.construct,
-    defineProperty: O.defineProperty,
+    defineProperty,
     getOwnPropertyDescriptor,
     getPrototypeOf,
+    setPrototypeOf,
+    hasOwn,
     ProxyCtor: win.Proxy,
     WeakMapCtor: win.WeakMap,
     weakMapGet: wm.get,
@@ -93,6 +192,7 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
     blobSlice: win.Blob.prototype.slice,
     blobArrayBuffer: win.Blob.prototype.arrayBuffer,
     jsonStringify: win.JSON.stringify,
+    structuredClone: typeof win.structuredClone === 'function' ? win.structuredClone.bind(win) : undefined,
     textEncoder: typeof win.TextEncoder === 'function' ? new win.TextEncoder() : undefined,
     textEncodeInto: win.TextEncoder?.prototype.encodeInto,
     addEventListener: win.EventTarget.prototype.addEventListener,
@@ -109,16 +209,69 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
       typeof win.requestIdleCallback === 'function' ? win.requestIdleCallback.bind(win) : undefined,
     now: () => apply(nowFn, perf, []) as number,
     timeOrigin: perf.timeOrigin,
-    promiseThen: win.Promise.prototype.then,
+    promiseThen,
+    PromiseCtor,
+    speciesSymbol,
+    iteratorSymbol: win.Symbol.iterator as typeof Symbol.iterator,
+    deleteProperty,
     functionToString: win.Function.prototype.toString,
+    instanceOf: <C extends abstract new (...args: never[]) => unknown>(
+      x: unknown,
+      ctor: C,
+    ): x is InstanceType<C> => apply(fnHasInstance, ctor, [x]),
+    isArrayBuffer(x): x is ArrayBuffer {
+      if (typeof x !== 'object' || x === null || isView(x)) return false;
+      try {
+        apply(abLength, x, []);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    bufferLength: (x) => apply(abLength, x, []),
+    blobSize(x) {
+      if (typeof x !== 'object' || x === null || isView(x)) return -1;
+      try {
+        return apply(blobSizeGetter, x, []);
+      } catch {
+        return -1;
+      }
+    },
+    viewBuffer: viewRead(taBuffer, dvBuffer) as (x: ArrayBufferView) => ArrayBufferLike,
+    viewOffset: viewRead(taOffset, dvOffset) as (x: ArrayBufferView) => number,
+    viewLength: viewRead(taLength, dvLength) as (x: ArrayBufferView) => number,
     getter(proto, name) {
       let p: object | null = proto;
       while (p) {
         const d = getOwnPropertyDescriptor(p, name);
-        if (d) return d.get as ((this: unknown) => unknown) | undefined;
+        if (d) return isOwn(d, 'get') ? (d.get as Getter) : undefined;
         p = getPrototypeOf(p) as object | null;
       }
       return undefined;
+    },
+    list<T>(): T[] {
+      return setPrototypeOf([], null) as T[];
+    },
+    own(obj, name) {
+      const d = getOwnPropertyDescriptor(obj, name);
+      return d !== undefined && isOwn(d, 'value') ? d.value : undefined;
+    },
+    chain(promise, onFulfilled, onRejected) {
+      // An own `constructor` for the duration of the call: `then` reads it
+      // instead of Promise.prototype's, and takes the species from it. The
+      // promise is one the browser just made, and no page code runs between.
+      let shadowed = false;
+      try {
+        shadowed =
+          !isOwn(promise, 'constructor') && (defineProperty(promise, 'constructor', constructorSlot), true);
+      } catch {
+        shadowed = false;
+      }
+      try {
+        return apply(promiseThen, promise, [onFulfilled, onRejected]) as Promise<unknown>;
+      } finally {
+        if (shadowed) deleteProperty(promise, 'constructor');
+      }
     },
   };
 }
@@ -137,7 +290,11 @@ export function getterReader(p: Pristine, proto: object, name: string): (self: u
   return (self) => callGetter(p, g, self);
 }
 
-/** Appends without Array.prototype.push, which the page may replace. */
+/**
+ * Appends without Array.prototype.push, which the page may replace. `arr`
+ * must be prototype-less (`p.list()`), or an index setter a page put on
+ * Array.prototype would run and see the item.
+ */
 export function append<T>(arr: T[], item: T): void {
   arr[arr.length] = item;
 }

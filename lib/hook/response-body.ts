@@ -118,7 +118,7 @@ export function captureResponseBodies(
   const emitError = (ex: FetchExchange, reason: string): void => {
     if (ex.finished) return;
     ex.finished = true;
-    ch.emit({ r: 'ev', conn: ex.id, time: ch.time(), type: 'error', reason });
+    ch.emit({ __proto__: null, r: 'ev', conn: ex.id, time: ch.time(), type: 'error', reason });
   };
 
   /** The body ended: the exchange is complete. */
@@ -126,6 +126,7 @@ export function captureResponseBodies(
     ex.finished = true;
     if (ex.cancelled) reason = 'response body cancelled by the page';
     ch.emit({
+      __proto__: null,
       r: 'ev',
       conn: ex.id,
       time,
@@ -138,7 +139,7 @@ export function captureResponseBodies(
   /** A response without a body: the exchange was complete with its headers. */
   const emitWithoutBody = (ex: FetchExchange, meta: HookEventFields): void => {
     const time = meta.headersAt ?? ch.time();
-    ch.emit({ r: 'ev', conn: ex.id, time, type: 'receive', ...meta });
+    ch.emit({ __proto__: null, r: 'ev', conn: ex.id, time, type: 'receive', ...meta });
     emitClose(ex, meta, time);
   };
 
@@ -168,7 +169,7 @@ export function captureResponseBodies(
     if (decode && text === null) text = decode(kept, false);
     const captured = total > 0 ? captureBody(p, text ?? kept, cap) : null;
     if (captured && (total > kept.byteLength || total > cap)) captured.fullSize = total;
-    ch.emit({ r: 'ev', conn: ex.id, time, type: 'receive', ...meta, ...(captured ?? {}) });
+    ch.emit({ __proto__: null, r: 'ev', conn: ex.id, time, type: 'receive', ...meta, ...captured });
   };
 
   /** Reads the clone's body: one receive at the end, or one per chunk for streams. */
@@ -209,6 +210,7 @@ export function captureResponseBodies(
     /** One streamed piece; the first also carries the response's status and headers. */
     const emitPiece = (time: number, body: object) => {
       ch.emit({
+        __proto__: null,
         r: 'ev',
         conn: ex.id,
         time,

@@ -16,7 +16,7 @@ import {
 import { captureBody } from './body';
 import type { HookChannel } from './channel';
 import { type Disguise, replaceProperty } from './disguise';
-import { append, callGetter, getterReader, isBrowserEvent, type Pristine } from './pristine';
+import { append, type Bare, callGetter, getterReader, isBrowserEvent, type Pristine } from './pristine';
 
 interface SocketState {
   id: number;
@@ -25,16 +25,84 @@ interface SocketState {
   sending: boolean;
 }
 
-/** The subprotocols as the page passed them (string or sequence), without page-replaceable Array methods. */
-function protocolList(p: Pristine, requested: unknown): string[] | undefined {
-  if (requested === undefined) return undefined;
-  if (typeof requested === 'string') return [requested];
-  const out: string[] = [];
-  if (p.isArray(requested)) {
-    for (let i = 0; i < requested.length; i++) append(out, p.StringCtor(requested[i]));
-    return out;
+/**
+ * The subprotocols argument converted as the WebSocket constructor converts
+ * it, (DOMString or sequence<DOMString>): a sequence through the object's own
+ * iterator, each item and a single value through ToString, so the page's code
+ * (an iterator, a toString) runs exactly once, here. `passOn` is what the
+ * native then gets: the same strings, in a form it reads without running any
+ * page code. Null when the native must convert it itself (a Symbol, whose
+ * error message only the native words as the page would see it).
+ */
+function convertProtocols(p: Pristine, requested: unknown): { list: string[]; passOn: unknown } | null {
+  if (typeof requested === 'string') {
+    const list = p.list<string>();
+    append(list, requested);
+    return { list, passOn: requested };
   }
-  return [p.StringCtor(requested)];
+  if (typeof requested === 'symbol') return null;
+  if ((typeof requested !== 'object' && typeof requested !== 'function') || requested === null) {
+    const text = `${requested as string}`;
+    const list = p.list<string>();
+    append(list, text);
+    return { list, passOn: text };
+  }
+  const iteratorMethod = (requested as { [Symbol.iterator]?: unknown })[p.iteratorSymbol];
+  if (iteratorMethod === undefined || iteratorMethod === null) {
+    const text = `${requested as unknown as string}`;
+    const list = p.list<string>();
+    append(list, text);
+    return { list, passOn: text };
+  }
+  if (typeof iteratorMethod !== 'function') return null;
+  const iterator = p.apply(iteratorMethod, requested, []) as Iterator<unknown>;
+  if ((typeof iterator !== 'object' && typeof iterator !== 'function') || iterator === null) return null;
+  const next = iterator.next;
+  const list = p.list<string>();
+  for (;;) {
+    const step = p.apply(next, iterator, []) as IteratorResult<unknown>;
+    if ((typeof step !== 'object' && typeof step !== 'function') || step === null) return null;
+    if (step.done) break;
+    const item = step.value;
+    if (typeof item === 'symbol') return null;
+    append(list, typeof item === 'string' ? item : `${item as string}`);
+  }
+  return { list, passOn: iterableOf(p, list) };
+}
+
+/** A sequence the browser iterates without any page code: own iterator, own `next`, own results. */
+function iterableOf(p: Pristine, list: string[]): object {
+  return {
+    __proto__: null,
+    [p.iteratorSymbol]: () => {
+      let i = 0;
+      return {
+        __proto__: null,
+        next: () =>
+          i < list.length
+            ? { __proto__: null, value: list[i++], done: false }
+            : { __proto__: null, done: true },
+      };
+    },
+  };
+}
+
+/**
+ * What WebSocket.send is given, converted once as the native would, so a
+ * page object's toString runs once and the record holds exactly what was
+ * sent: strings, buffers, views and Blobs as they are; anything else as its
+ * string. Null when the native must see the value itself (no argument, or a
+ * Symbol: the native throws, in its own words).
+ */
+function sendArgument(p: Pristine, args: unknown[]): { data: unknown } | null {
+  if (args.length === 0) return null;
+  const data = args[0];
+  if (typeof data === 'string') return { data };
+  if (typeof data === 'symbol') return null;
+  if (typeof data === 'object' && data !== null) {
+    if (p.isView(data) || p.blobSize(data) >= 0 || p.isArrayBuffer(data)) return { data };
+  }
+  return { data: `${data as string}` };
 }
 
 /**
@@ -49,14 +117,14 @@ function messageRecord(
   time: number,
   data: unknown,
   cap: number,
-): HookFrame | HookEvent {
+): HookFrame | Bare<HookEvent> {
   if (typeof data === 'string' && data.length <= cap) return [direction, conn, time, data, 0];
   const type = direction === FRAME_SEND ? 'send' : 'receive';
   const captured = captureBody(p, data, cap);
-  if (!captured) return { r: 'ev', conn, time, type };
+  if (!captured) return { __proto__: null, r: 'ev', conn, time, type };
   if (captured.fullSize === undefined)
     return [direction, conn, time, captured.body, FRAME_BODY_KIND_INDEX[captured.bodyKind]];
-  return { r: 'ev', conn, time, type, ...captured };
+  return { __proto__: null, r: 'ev', conn, time, type, ...captured };
 }
 
 export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId: () => number): void {
@@ -94,17 +162,17 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
    * the page (transferred to a worker), so under binaryType 'arraybuffer' the
    * record is made on receipt instead.
    */
-  const receiveRecord = (e: object, conn: number): HookFrame | HookEvent =>
+  const receiveRecord = (e: object, conn: number): HookFrame | Bare<HookEvent> =>
     messageRecord(p, FRAME_RECEIVE, conn, eventTime(e as Event), getData(e), ch.payloadCap());
   const closeCode = p.getter(win.CloseEvent.prototype, 'code');
   const closeReason = p.getter(win.CloseEvent.prototype, 'reason');
   const closeWasClean = p.getter(win.CloseEvent.prototype, 'wasClean');
 
-  const observe = (ws: WebSocket, args: unknown[]): void => {
-    const state: SocketState = { id: nextId(), closeRequested: false, sending: false };
+  const observe = (ws: WebSocket, requestedProtocols: string[] | undefined): void => {
+    const state: Bare<SocketState> = { __proto__: null, id: nextId(), closeRequested: false, sending: false };
     apply(p.weakMapSet, states, [ws, state]);
-    const requestedProtocols = protocolList(p, args[1]);
     ch.emit({
+      __proto__: null,
       r: 'conn',
       id: state.id,
       time: ch.time(),
@@ -122,6 +190,7 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
       ]);
     listen('open', (e) => {
       ch.emit({
+        __proto__: null,
         r: 'ev',
         conn: state.id,
         time: eventTime(e),
@@ -135,10 +204,11 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
       else ch.emitLate(receiveRecord, e, state.id);
     });
     listen('error', (e) => {
-      ch.emit({ r: 'ev', conn: state.id, time: eventTime(e), type: 'error' });
+      ch.emit({ __proto__: null, r: 'ev', conn: state.id, time: eventTime(e), type: 'error' });
     });
     listen('close', (e) => {
       ch.emit({
+        __proto__: null,
         r: 'ev',
         conn: state.id,
         time: eventTime(e),
@@ -152,9 +222,19 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
   };
 
   const WrappedWS = d.wrapConstructor(NativeWS, (target, args, newTarget) => {
-    const ws = p.construct(target, args, newTarget) as WebSocket;
+    // The subprotocols are converted here, once; the URL by the native (and read back from the socket).
+    let protocols: { list: string[]; passOn: unknown } | null = null;
+    let nativeArgs = args;
+    if (args.length >= 2 && args[1] !== undefined) {
+      protocols = convertProtocols(p, args[1]);
+      if (protocols) {
+        nativeArgs = p.list();
+        for (let i = 0; i < args.length; i++) append(nativeArgs, i === 1 ? protocols.passOn : args[i]);
+      }
+    }
+    const ws = p.construct(target, nativeArgs, newTarget) as WebSocket;
     try {
-      observe(ws, args);
+      observe(ws, protocols ? protocols.list : undefined);
     } catch {
       // capture is best effort; the page gets its socket regardless
     }
@@ -165,10 +245,10 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
   // send (a flood the page sent in one loop takes the browser hundreds of ms
   // to put on the wire), so the hook tells it when that data has gone.
   const getBufferedAmount = getterReader(p, proto, 'bufferedAmount');
-  let sending: WebSocket[] = [];
+  let sending = p.list<WebSocket>();
   ch.watchBacklog(() => {
     if (sending.length === 0) return false;
-    const still: WebSocket[] = [];
+    const still = p.list<WebSocket>();
     for (let i = 0; i < sending.length; i++) {
       const ws = sending[i] as WebSocket;
       // A closed socket's bufferedAmount keeps what it could never send.
@@ -186,14 +266,15 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
     'send',
     d.wrapFunction(nativeSend, (target, self, args) => {
       const state = stateOf(self);
+      const given = state ? sendArgument(p, args) : null;
       // Read before sending: a send on a closing socket is silently discarded by the browser.
       const readyState = state ? getReadyState(self as WebSocket) : undefined;
-      const result = apply(target, self, args);
-      if (state) {
+      const result = given ? apply(target, self, [given.data]) : apply(target, self, args);
+      if (state && given) {
         const time = ch.time();
         const cap = ch.payloadCap();
         if (readyState === 1) {
-          ch.emit(messageRecord(p, FRAME_SEND, state.id, time, args[0], cap));
+          ch.emit(messageRecord(p, FRAME_SEND, state.id, time, given.data, cap));
           if (!state.sending) {
             state.sending = true;
             append(sending, self as WebSocket);
@@ -201,7 +282,15 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
         } else {
           // Rare, so an event: it carries the reason.
           const reason = 'discarded by the browser: socket not open';
-          ch.emit({ r: 'ev', conn: state.id, time, type: 'send', ...captureBody(p, args[0], cap), reason });
+          ch.emit({
+            __proto__: null,
+            r: 'ev',
+            conn: state.id,
+            time,
+            type: 'send',
+            ...captureBody(p, given.data, cap),
+            reason,
+          });
         }
       }
       return result;

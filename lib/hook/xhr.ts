@@ -20,7 +20,7 @@ import {
   resolveUrl,
   toStringArg,
 } from './http';
-import { getterReader, type Pristine } from './pristine';
+import { type Bare, getterReader, type Pristine } from './pristine';
 
 const DONE = 4;
 const HEADERS_RECEIVED = 2;
@@ -102,6 +102,7 @@ export function patchXhr(
     if (ex.finished) return;
     ex.finished = true;
     ch.emit({
+      __proto__: null,
       r: 'ev',
       conn: ex.id,
       time: ch.time(),
@@ -112,11 +113,12 @@ export function patchXhr(
   };
 
   const observe = (xhr: XMLHttpRequest): void => {
-    const state: XhrState = {
+    const state: Bare<XhrState> = {
+      __proto__: null,
       method: 'GET',
       url: '',
       async: true,
-      headers: [],
+      headers: p.list(),
       opened: false,
       current: null,
     };
@@ -145,6 +147,7 @@ export function patchXhr(
         if (ex.status === undefined) readHeaders(xhr, ex);
         const time = ch.time();
         ch.emit({
+          __proto__: null,
           r: 'ev',
           conn: ex.id,
           time,
@@ -204,7 +207,7 @@ export function patchXhr(
         state.method = normalizeMethod(n, args[0] as string);
         state.url = resolveUrl(n, args[1] as string);
         state.async = args.length < 3 || !!args[2];
-        state.headers = [];
+        state.headers = p.list();
         state.opened = true;
       } catch {
         // best effort
@@ -265,9 +268,10 @@ export function patchXhr(
       toStringArg(args, 0);
       captured = captureRequestBody(n, args[0], cap);
     }
-    const ex: Exchange = { id: nextId(), finished: false, abortRequested: false };
+    const ex: Bare<Exchange> = { __proto__: null, id: nextId(), finished: false, abortRequested: false };
     const time = ch.time();
     ch.emit({
+      __proto__: null,
       r: 'conn',
       id: ex.id,
       time,
@@ -278,10 +282,11 @@ export function patchXhr(
       withCredentials: !!getWithCredentials(xhr),
       ...(state.headers.length > 0 ? { requestHeaders: state.headers } : {}),
     });
-    ch.emit({ r: 'ev', conn: ex.id, time, type: 'open' });
+    ch.emit({ __proto__: null, r: 'ev', conn: ex.id, time, type: 'open' });
     // GET and HEAD requests never carry a body: the browser drops it.
     if (captured && state.method !== 'GET' && state.method !== 'HEAD') {
       ch.emit({
+        __proto__: null,
         r: 'ev',
         conn: ex.id,
         time,

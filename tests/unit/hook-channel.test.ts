@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openChannel } from '../../lib/hook/channel';
-import type { Pristine } from '../../lib/hook/pristine';
+import { type HookChannel, openChannel } from '../../lib/hook/channel';
+import { capturePristine, type Pristine } from '../../lib/hook/pristine';
 import {
   HANDSHAKE_HOOK_READY,
   HANDSHAKE_RELAY_READY,
@@ -11,6 +11,9 @@ import {
   PROTOCOL_VERSION,
   parseHookMessage,
 } from '../../lib/protocol';
+
+/** The channel as the tests drive it: records are plain objects here, not the hook's prototype-less ones. */
+type TestChannel = Omit<HookChannel, 'emit'> & { emit(record: HookRecord): void };
 
 /** The hook's offer event, as a browser's MessageEvent would carry it. */
 class FakeMessageEvent extends Event {
@@ -35,7 +38,8 @@ class FakeChannel {
  * driven by the test: every hand-over to the relay lands in `batches`.
  */
 function setup(options: { idle?: boolean; relayPresent?: boolean } = {}) {
-  const win = new EventTarget();
+  // The fake window has the browser's MessageEvent, whose data getter the hook reads the relay's config through.
+  const win = Object.assign(new EventTarget(), { MessageEvent });
   const timers: Array<{ fn: () => void; ms: number }> = [];
   const idles: Array<{ fn: () => void; timeout: number }> = [];
   const batches: HookBatch[] = [];
@@ -44,13 +48,13 @@ function setup(options: { idle?: boolean; relayPresent?: boolean } = {}) {
     if (relayPresent) e.preventDefault();
   });
   const p = {
+    ...capturePristine(globalThis as unknown as Window & typeof globalThis),
     win,
     apply: Reflect.apply,
     isArray: Array.isArray,
     ArrayBufferCtor: ArrayBuffer,
     Float64ArrayCtor: Float64Array,
     arrayBufferSlice: ArrayBuffer.prototype.slice,
-    getter: () => undefined,
     addEventListener: EventTarget.prototype.addEventListener,
     removeEventListener: EventTarget.prototype.removeEventListener,
     dispatchEvent: EventTarget.prototype.dispatchEvent,
@@ -58,8 +62,9 @@ function setup(options: { idle?: boolean; relayPresent?: boolean } = {}) {
     MessageEventCtor: FakeMessageEvent,
     CustomEventCtor: CustomEvent,
     MessageChannelCtor: FakeChannel,
+    // Structured clone, as the real port does (the hook's records and lists are prototype-less).
     portPostMessage(msg: HookBatch) {
-      batches.push(msg);
+      batches.push(structuredClone(msg));
     },
     portStart() {},
     setTimeout: (fn: () => void, ms: number) => timers.push({ fn, ms }),
@@ -70,7 +75,7 @@ function setup(options: { idle?: boolean; relayPresent?: boolean } = {}) {
     now: () => 0,
     timeOrigin: 1_700_000_000_000,
   } as unknown as Pristine;
-  const channel = openChannel(p);
+  const channel = openChannel(p) as TestChannel;
   const hookPort = FakeChannel.last?.port1;
   const runAll = (list: Array<{ fn: () => void }>) => {
     for (const item of list.splice(0)) item.fn();
@@ -85,7 +90,7 @@ function setup(options: { idle?: boolean; relayPresent?: boolean } = {}) {
     win,
     /** The relay's config, as it arrives on the hook's port. */
     config(data: unknown) {
-      hookPort?.onmessage?.({ data });
+      hookPort?.onmessage?.(new MessageEvent('message', { data }));
     },
     /** The relay arrives later and announces itself, as the real one does. */
     relayArrives() {
