@@ -102,6 +102,8 @@ export function openChannel(p: Pristine): HookChannel {
   let backlogPoll = false;
   /** The event type of the last batch (see LAST_BATCH_EVENT_PREFIX), once the relay has sent it. */
   let lastBatchEvent: string | null = null;
+  /** Between the page's pagehide and its return (if it comes back from the back/forward cache). */
+  let leaving = false;
 
   const channel = new p.MessageChannelCtor();
   const port = channel.port1;
@@ -249,12 +251,21 @@ export function openChannel(p: Pristine): HookChannel {
     // A page script's own pagehide event is not the page going away.
     if (!isBrowserEvent(event)) return;
     const type = lastBatchEvent;
-    if (!connected || type === null || (queue.length === 0 && dropped === 0)) return;
+    if (!connected || type === null) return;
+    // The page's own pagehide and unload handlers run after this one: what
+    // they send is handed over at once too (see queued), until the page is
+    // back (pageshow, or a timer: timers run only if it stayed).
+    leaving = true;
+    p.setTimeout(stayed, 0);
+    if (queue.length === 0 && dropped === 0) return;
     try {
       handOverLastTo(type);
     } catch {
       // never surface an error in the page
     }
+  };
+  const stayed = (): void => {
+    leaving = false;
   };
   const handOverLastTo = (type: string): void => {
     handOver((batch) => {
@@ -309,6 +320,7 @@ export function openChannel(p: Pristine): HookChannel {
   apply(p.addEventListener, win, [HANDSHAKE_RELAY_READY, offer, true]);
   offer();
   apply(p.addEventListener, win, ['pagehide', handOverLast, true]);
+  apply(p.addEventListener, win, ['pageshow', stayed, true]);
 
   /** Memory a queued body holds (a Blob's bytes are the page's, not a copy; an ArrayBuffer is the hook's own copy). */
   const bodyBytes = (body: HookBody | undefined): number => {
@@ -333,6 +345,14 @@ export function openChannel(p: Pristine): HookChannel {
 
   /** After a record was queued: hands over at once past the bounds, else makes sure a hand-over is scheduled. */
   const queued = (): void => {
+    if (leaving && lastBatchEvent !== null) {
+      try {
+        handOverLastTo(lastBatchEvent);
+      } catch {
+        dropped++;
+      }
+      return;
+    }
     if (connected && (queue.length >= MAX_QUEUED_RECORDS || queuedBytes >= MAX_QUEUED_BYTES)) safeFlush();
     else if (!scheduled) {
       scheduled = true;

@@ -400,23 +400,28 @@ export interface CapturedRequestBody {
  * Captures a request body of the kinds XHR and fetch accept. Returns null
  * for no body, or for a kind the caller handles itself.
  */
-export function captureRequestBody(n: HttpNatives, body: unknown, cap: number): CapturedRequestBody | null {
+export function captureRequestBody(
+  n: HttpNatives,
+  body: unknown,
+  cap: number,
+): Bare<CapturedRequestBody> | null {
   const { p } = n;
   if (body === null || body === undefined) return null;
-  if (typeof body === 'string') return { captured: captureBody(p, body, cap), bodyKind: 'text' };
+  // Prototype-less results: callers read `form`, which most lack.
+  if (typeof body === 'string') return { __proto__: null, captured: captureBody(p, body, cap), bodyKind: 'text' };
   if (n.URLSearchParamsCtor && n.searchParamsToString && p.instanceOf(body, n.URLSearchParamsCtor)) {
     const text = p.apply(n.searchParamsToString, body, []) as string;
-    return { captured: captureBody(p, text, cap), bodyKind: 'urlsearchparams' };
+    return { __proto__: null, captured: captureBody(p, text, cap), bodyKind: 'urlsearchparams' };
   }
   if (n.FormDataCtor && p.instanceOf(body, n.FormDataCtor)) {
-    return { captured: null, bodyKind: 'formdata', form: formFields(n, body, cap) };
+    return { __proto__: null, captured: null, bodyKind: 'formdata', form: formFields(n, body, cap) };
   }
   if (n.DocumentCtor && n.XMLSerializerCtor && n.serializeToString && p.instanceOf(body, n.DocumentCtor)) {
     const text = p.apply(n.serializeToString, new n.XMLSerializerCtor(), [body]) as string;
-    return { captured: captureBody(p, text, cap), bodyKind: 'document' };
+    return { __proto__: null, captured: captureBody(p, text, cap), bodyKind: 'document' };
   }
   const captured = captureBody(p, body, cap);
-  if (captured) return { captured, bodyKind: captured.bodyKind };
+  if (captured) return { __proto__: null, captured, bodyKind: captured.bodyKind };
   return null;
 }
 

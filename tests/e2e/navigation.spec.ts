@@ -49,6 +49,18 @@ test.beforeAll(async () => {
       };
     </script>`,
   );
+  // A message the page sends from its own pagehide handler, which runs after the hook's.
+  server.page(
+    '/send-on-pagehide.html',
+    `<!doctype html><title>pagehide</title><script>
+      const ws = new WebSocket('ws://' + location.host + '/sink?pagehide');
+      addEventListener('pagehide', () => { ws.send('goodbye from pagehide'); });
+      ws.onopen = () => {
+        ws.send('hello');
+        setTimeout(() => { location.href = '/one.html'; }, 200);
+      };
+    </script>`,
+  );
 });
 
 test.afterAll(async () => {
@@ -121,4 +133,11 @@ test("what the page sent in its last moment (still in the hook's queue) reaches 
     'open',
     ...Array.from({ length: LAST_WORDS }, (_, i) => `last ${i}`),
   ]);
+});
+
+test('what the page sends from its own pagehide handler reaches a panel that preserves the log', async () => {
+  const timeline = await exportAfterLeaving('/send-on-pagehide.html');
+  const socket = timeline.connections.find((c) => c.url.endsWith('/sink?pagehide'));
+  const sent = timeline.events.filter((e) => e.connectionId === socket?.id && e.type === 'send');
+  expect(sent.map(payloadText)).toEqual(['hello', 'goodbye from pagehide']);
 });

@@ -15,7 +15,8 @@
 // - every getter and method of the interfaces the hook reads, wrapped;
 // - Array.prototype[Symbol.iterator] and the array iterator's next.
 (() => {
-  const log = [];
+  // Prototype-less, and appended by index: pushing onto an ordinary array would run the index tripwires.
+  const log = Object.setPrototypeOf([], null);
   window.tripwireLog = log;
   const defineProperty = Object.defineProperty;
   const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
@@ -23,16 +24,20 @@
   const getPrototypeOf = Object.getPrototypeOf;
   const ErrorCtor = Error;
   const test = RegExp.prototype.test;
+  const exec = RegExp.prototype.exec;
   const call = Function.prototype.call;
   const apply = Reflect.apply;
-  const push = Array.prototype.push;
   const extensionFrame = /(?:chrome|moz)-extension:\/\//;
   const desc = (fields) => Object.assign(Object.create(null), fields);
 
   /** Logs `what` when the extension's script is on the stack. */
   const trip = (what) => {
     const stack = new ErrorCtor().stack;
-    if (typeof stack === 'string' && apply(test, extensionFrame, [stack])) apply(push, log, [what]);
+    if (typeof stack === 'string' && apply(test, extensionFrame, [stack])) {
+      // Where in the hook: the first frame of the extension's script (function and position).
+      const frame = apply(exec, /\n\s*at ([^\n]*(?:chrome|moz)-extension:[^\n]*)|\n([^\n@]*@(?:chrome|moz)-extension:[^\n]*)/, [stack]);
+      log[log.length] = frame ? `${what} @ ${frame[1] || frame[2]}` : what;
+    }
   };
 
   for (let i = 0; i < 2048; i++) {
@@ -230,6 +235,9 @@
     '__lookupSetter__',
     'tripwireNames',
     'tripwireLog',
+    // Read by the engine itself on Error whenever a stack is made, the tripwire's own included.
+    'prepareStackTrace',
+    'stackTraceLimit',
   ]);
   for (const name of names) {
     if (skip.has(name) || getOwnPropertyDescriptor(Object.prototype, name)) continue;
@@ -275,7 +283,7 @@
         configurable: true,
         writable: true,
         value: function trap() {
-          apply(push, log, [`Proxy trap Object.prototype.${name}`]);
+          log[log.length] = `Proxy trap Object.prototype.${name}`;
           return undefined;
         },
       }),
