@@ -105,11 +105,39 @@ export function patchFetch(
   const requestArgs = (args: unknown[]): unknown[] => {
     if (args.length === 0) return args;
     const input = args[0];
-    if (typeof input === 'string' || typeof input === 'symbol' || isRequestObject(input)) return args;
-    const out = p.list<unknown>();
-    append(out, `${input as string}`);
-    for (let i = 1; i < args.length; i++) append(out, args[i]);
-    return out;
+    let out = args;
+    if (typeof input !== 'string' && typeof input !== 'symbol' && !isRequestObject(input)) {
+      out = p.list<unknown>();
+      append(out, `${input as string}`);
+      for (let i = 1; i < args.length; i++) append(out, args[i]);
+    }
+    const init = out.length > 1 ? out[1] : undefined;
+    if (typeof init !== 'object' || init === null || !initNeedsRequest(init)) return out;
+    // Members the hook cannot read without running page code (getters, a
+    // page-made iterable of headers): the browser's own Request constructor
+    // reads and converts them, once, exactly as fetch would, and the native
+    // gets that Request. If it throws, the native is called as the page
+    // called it, so the page gets fetch's own rejection.
+    try {
+      const request = p.construct(RequestCtor, [out[0], init]) as Request;
+      const single = p.list<unknown>();
+      append(single, request);
+      return single;
+    } catch {
+      return args;
+    }
+  };
+
+  /** Whether init has a method, headers or body the hook could only read by running page code. */
+  const initNeedsRequest = (init: object): boolean => {
+    const method = dataProperty(p, init, 'method');
+    const headers = dataProperty(p, init, 'headers');
+    const body = dataProperty(p, init, 'body');
+    if (method === ACCESSOR || headers === ACCESSOR || body === ACCESSOR) return true;
+    if (typeof headers !== 'object' || headers === null || p.isArray(headers)) return false;
+    if (n.HeadersCtor && p.instanceOf(headers, n.HeadersCtor)) return false;
+    const proto = p.getPrototypeOf(headers);
+    return proto !== objectProto && proto !== null;
   };
 
   /** Describes the request and emits conn, open and (when there is a body) send, all at `time`. */
