@@ -162,6 +162,10 @@ test('the page-side checks report the same facts with and without the extension'
     'response_json_again',
     'response_arrayBuffer_again',
     'response_blob_again',
+    'constructorErrorLimitOne',
+    'sendErrorLimitOne',
+    'constructorErrorCallSites',
+    'xhrSendErrorCallSites',
   ]) {
     expect.soft(stacksWith[name]?.text, `stack ${name}`).toBe(stacksWithout[name]?.text);
   }

@@ -35,7 +35,11 @@
     const stack = new ErrorCtor().stack;
     if (typeof stack === 'string' && apply(test, extensionFrame, [stack])) {
       // Where in the hook: the first frame of the extension's script (function and position).
-      const frame = apply(exec, /\n\s*at ([^\n]*(?:chrome|moz)-extension:[^\n]*)|\n([^\n@]*@(?:chrome|moz)-extension:[^\n]*)/, [stack]);
+      const frame = apply(
+        exec,
+        /\n\s*at ([^\n]*(?:chrome|moz)-extension:[^\n]*)|\n([^\n@]*@(?:chrome|moz)-extension:[^\n]*)/,
+        [stack],
+      );
       log[log.length] = frame ? `${what} @ ${frame[1] || frame[2]}` : what;
     }
   };
@@ -120,7 +124,7 @@
     for (const key of getOwnPropertyNames(proto)) {
       if (key === 'constructor') continue;
       const d = getOwnPropertyDescriptor(proto, key);
-      if (!d || !d.configurable) continue;
+      if (!d?.configurable) continue;
       if (d.get) {
         const get = d.get;
         defineProperty(

@@ -1089,6 +1089,125 @@
     return seen;
   }
 
+  /**
+   * What a page that looks for a recorder can measure: how often its own
+   * conversion code runs, which errors it gets in whose words, how many
+   * times Promise's constructor and species are read, and what stacks say
+   * under Error.stackTraceLimit and Error.prepareStackTrace.
+   */
+  async function detectionFacts(wsUrl, base, stacks) {
+    const r = {};
+    const opened = () => {
+      const x = new XMLHttpRequest();
+      x.open('GET', `${base}/text`);
+      return x;
+    };
+    r.symbols = {
+      xhrOpenMethod: attempt(() => new XMLHttpRequest().open(Symbol('m'), `${base}/text`)),
+      xhrOpenUrl: attempt(() => new XMLHttpRequest().open('GET', Symbol('u'))),
+      xhrHeaderName: attempt(() => opened().setRequestHeader(Symbol('h'), 'v')),
+      xhrHeaderValue: attempt(() => opened().setRequestHeader('x-h', Symbol('v'))),
+      fetchInput: await attemptAsync(() => fetch(Symbol('u'))),
+      webSocketUrl: attempt(() => new WebSocket(Symbol('u'))),
+      webSocketProtocol: attempt(() => new WebSocket(wsUrl, Symbol('p'))),
+      webSocketProtocolItem: attempt(() => new WebSocket(wsUrl, ['a', Symbol('p')])),
+    };
+    // A URL object whose every conversion asks for the next call: the page fetches ?call=1.
+    let calls = 0;
+    const url = new URL(`${base}/text`);
+    url.toString = () => `${base}/text?call=${++calls}`;
+    const res = await fetch(url);
+    await res.text();
+    r.statefulUrl = { conversions: calls, fetched: res.url.split(location.origin).join('ORIGIN') };
+    // Subprotocols given as an iterable of objects: the iterator and each item's toString run once.
+    const counts = { iterators: 0, nexts: 0, items: 0 };
+    const protocols = {
+      [Symbol.iterator]() {
+        counts.iterators++;
+        let i = 0;
+        return {
+          next() {
+            counts.nexts++;
+            i++;
+            return i <= 2
+              ? {
+                  value: {
+                    toString: () => {
+                      counts.items++;
+                      return `proto${i}`;
+                    },
+                  },
+                  done: false,
+                }
+              : { done: true };
+          },
+        };
+      },
+    };
+    const ws = new WebSocket(wsUrl, protocols);
+    ws.close();
+    r.protocolConversions = counts;
+    // Reads of Promise's constructor and species while one fetch and its body read run.
+    const reads = { constructor: 0, species: 0 };
+    const ctorDesc = Object.getOwnPropertyDescriptor(Promise.prototype, 'constructor');
+    const speciesDesc = Object.getOwnPropertyDescriptor(Promise, Symbol.species);
+    Object.defineProperty(Promise.prototype, 'constructor', {
+      configurable: true,
+      get() {
+        reads.constructor++;
+        return Promise;
+      },
+    });
+    Object.defineProperty(Promise, Symbol.species, {
+      configurable: true,
+      get() {
+        reads.species++;
+        return Promise;
+      },
+    });
+    try {
+      const text = await fetch(`${base}/text`).then((x) => x.text());
+      r.promiseReads = { ...reads, text };
+    } finally {
+      Object.defineProperty(Promise.prototype, 'constructor', ctorDesc);
+      Object.defineProperty(Promise, Symbol.species, speciesDesc);
+    }
+    // Errors the browser makes inside a wrapped call, as a page counting frames or formatting them sees them.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 1;
+    try {
+      try {
+        new WebSocket(`${wsUrl}#fragment`);
+      } catch (e) {
+        stacks.constructorErrorLimitOne = stackFacts(e.stack);
+      }
+      try {
+        WebSocket.prototype.send.call({}, 'x');
+      } catch (e) {
+        stacks.sendErrorLimitOne = stackFacts(e.stack);
+      }
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    Error.prepareStackTrace = (_e, sites) =>
+      sites.map((site) => String(site.getFileName()).split(location.origin).join('ORIGIN')).join(' | ');
+    try {
+      try {
+        new WebSocket(`${wsUrl}#fragment`);
+      } catch (e) {
+        stacks.constructorErrorCallSites = stackFacts(e.stack);
+      }
+      try {
+        new XMLHttpRequest().send.call({});
+      } catch (e) {
+        stacks.xhrSendErrorCallSites = stackFacts(e.stack);
+      }
+    } finally {
+      delete Error.prepareStackTrace;
+    }
+    return r;
+  }
+
   async function run({ wsUrl, httpBase }) {
     const stacks = {};
     const probe = windowTrafficProbe();
@@ -1108,6 +1227,7 @@
     report.xhr = await xhrFacts(httpBase, stacks);
     report.fetch = await fetchFacts(httpBase, stacks);
     report.eventSource = await eventSourceFacts(httpBase, stacks);
+    report.detection = await detectionFacts(wsUrl, httpBase, stacks);
     // Nothing was added or changed by using the transports.
     report.surfacesAfterUse = surfaceFacts();
     report.globalsAfter = Object.getOwnPropertyNames(window).filter((n) => !initialGlobals.includes(n));
