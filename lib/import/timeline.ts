@@ -60,6 +60,7 @@ export function readTimeline(value: Record<string, unknown>): ImportedParts {
       ...(c.requestHeaders !== undefined ? { requestHeaders: c.requestHeaders } : {}),
       ...(c.async !== undefined ? { async: c.async } : {}),
       ...(c.withCredentials !== undefined ? { withCredentials: c.withCredentials } : {}),
+      ...(c.truncatedFields !== undefined ? { truncatedFields: c.truncatedFields } : {}),
     },
     frameUrl: c.frameUrl,
     endedAt: c.endedAt,
