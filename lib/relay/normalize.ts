@@ -76,7 +76,13 @@ function fitText(text: string, room: number): { text: string; wire: number } {
 }
 
 /** Message `i` of a validated run. */
-export function normalizeFrame(run: FrameRun, i: number, seq: number, cap: number): NormalizeResult {
+export function normalizeFrame(
+  run: FrameRun,
+  i: number,
+  seq: number,
+  cap: number,
+  maxWire = MAX_RECORD_WIRE_BYTES,
+): NormalizeResult {
   const at = i * FRAME_FIELDS;
   const time = run.fields[at + 2] as number;
   const conn = run.fields[at + 1] as number;
@@ -84,15 +90,14 @@ export function normalizeFrame(run: FrameRun, i: number, seq: number, cap: numbe
   const bodyKind = FRAME_BODY_KINDS[run.fields[at + 3] as FrameBodyKind];
   const body = run.bodies[i] as HookBody;
   if (typeof body !== 'string')
-    return withBody({ r: 'ev', seq, time, conn, type, bodyKind }, body, undefined, cap);
+    return withBody({ r: 'ev', seq, time, conn, type, bodyKind }, body, undefined, cap, maxWire);
   // Text, nearly every frame: the record is made whole in one literal. Adding
   // the body's fields afterwards, as withBody does, made a history of such
   // records cost the page's thread about 1.6 times as much (mostly garbage
   // collection of the extra property storage, measured in Node).
   let { kept, bytes } = cutText(body, cap);
   let textWire = jsonStringBound(kept);
-  if (FRAME_WIRE + textWire > MAX_RECORD_WIRE_BYTES)
-    ({ text: kept, wire: textWire } = fitText(kept, MAX_RECORD_WIRE_BYTES - FRAME_WIRE));
+  if (FRAME_WIRE + textWire > maxWire) ({ text: kept, wire: textWire } = fitText(kept, maxWire - FRAME_WIRE));
   const record: EventRecord = {
     r: 'ev',
     seq,
@@ -107,10 +112,12 @@ export function normalizeFrame(run: FrameRun, i: number, seq: number, cap: numbe
   return { record, weight: RECORD_OVERHEAD + kept.length * 2, wire: FRAME_WIRE + textWire };
 }
 
+/** `maxWire`: the most bytes of JSON the record may take (tests make it small). */
 export function normalizeHookRecord(
   rec: HookConnection | HookEvent,
   seq: number,
   cap: number,
+  maxWire = MAX_RECORD_WIRE_BYTES,
 ): NormalizeResult {
   if (rec.r === 'conn') {
     // The parsed record holds its known fields only (parseHookRecord makes it).
@@ -123,7 +130,7 @@ export function normalizeHookRecord(
   // Fields copied by name: no object rest/spread on this hot path, and nothing unknown passes.
   const out: EventRecord = { r: rec.r, seq, time: rec.time, conn: rec.conn, type: rec.type };
   copyEventFields(rec, out);
-  return withBody(out, rec.body, rec.fullSize, cap);
+  return withBody(out, rec.body, rec.fullSize, cap, maxWire);
 }
 
 /** Text cut to the cap (in UTF-8 bytes, whole characters), and its full size in bytes. */
@@ -138,6 +145,7 @@ function withBody(
   body: HookBody | undefined,
   fullSize: number | undefined,
   cap: number,
+  maxWire: number,
 ): NormalizeResult {
   // Everything but the body, and the room left for the body in one message.
   const rest = jsonBound(out) + 1;
@@ -145,7 +153,7 @@ function withBody(
   // `"data":{"text":},"size":…,"truncated":false` around the body itself, with room to spare
   // (a Blob that cannot be read leaves a short reason instead).
   const around = 128;
-  const room = MAX_RECORD_WIRE_BYTES - rest - around;
+  const room = maxWire - rest - around;
   if (typeof body === 'string') {
     let { kept, bytes } = cutText(body, cap);
     let textWire = jsonStringBound(kept);
