@@ -3,6 +3,7 @@
 // Every message carries the protocol version; every receiver validates what it
 // gets with the parse* functions here and drops (and counts) what fails.
 
+import { isBase64 } from './base64';
 import {
   type CaptureRecord,
   type ConnectionRecord,
@@ -653,11 +654,12 @@ export function parseHookMessage(v: unknown):
   return { kind: 'batch', records, invalid, dropped: v.dropped ?? 0, backlog: v.backlog };
 }
 
+/** { text } or { base64 } (canonical base64, so every reader can decode it, exports included). */
 function isPayload(v: unknown): boolean {
   if (!isRecord(v)) return false;
   const keys = Object.keys(v);
   if (keys.length !== 1) return false;
-  return typeof v.text === 'string' || typeof v.base64 === 'string';
+  return typeof v.text === 'string' || (typeof v.base64 === 'string' && isBase64(v.base64));
 }
 
 export function parseCaptureRecord(v: unknown): CaptureRecord | null {

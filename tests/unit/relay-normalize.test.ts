@@ -220,7 +220,7 @@ describe('sizing records as the JSON they cross in', () => {
     const plain = normalizeEvent(ev('x'.repeat(12 * MIB)), 16 * MIB);
     expect(plain.record).toMatchObject({ size: 12 * MIB, truncated: false });
     expect(plain.wire).toBeLessThan(MAX_RUNTIME_MESSAGE_BYTES);
-  });
+  }, 60_000);
 
   it('cuts binary (and a Blob) over what fits before encoding it, marked truncated', async () => {
     // A record may take 64 kB here, not 63 MiB: the same arithmetic, in a fraction of the time.
