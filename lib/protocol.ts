@@ -495,8 +495,8 @@ function readHookEventFields(e: Record<string, unknown>, cuts: Cuts): boolean {
     if (!form) return false;
     e.form = form;
   }
-  // Only the relay says what it cut.
-  delete e.truncatedFields;
+  // Only the relay says what it cut (a delete only when there is one: it slows the object down).
+  if (e.truncatedFields !== undefined) delete e.truncatedFields;
   return (
     optional(e.status, isCode) &&
     optional(e.code, isCode) &&
