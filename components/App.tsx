@@ -296,7 +296,7 @@ export function App(props: AppProps) {
     : null;
 
   const lost = liveStore.lost;
-  const lostTotal = readOnly ? 0 : lost.missing + lost.dropped + lost.invalid;
+  const lostTotal = readOnly ? 0 : lost.missing + lost.dropped + lost.invalid + lost.orphaned;
   const timeOrigin = (e: TimelineEvent) =>
     store.sections[e.section]?.startedAt ?? store.events[0]?.time ?? e.time;
   const resetFilters = () => {
@@ -488,7 +488,7 @@ export function App(props: AppProps) {
         {lostTotal > 0 && (
           <span
             class="lost"
-            title={`${lost.missing} never reached the panel, ${lost.dropped} dropped by the page hook, ${lost.invalid} failed validation`}
+            title={`${lost.missing} never reached the panel, ${lost.dropped} dropped by the page hook, ${lost.invalid} failed validation, ${lost.orphaned} belonged to a connection whose record was lost`}
           >
             {lostTotal.toLocaleString()} events dropped
           </span>

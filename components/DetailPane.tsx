@@ -151,6 +151,8 @@ export function DetailPane({ event, related, connectionNumber, onClose }: Detail
   if (r.closedBy) facts.push(['Closed by', r.closedBy]);
   if (r.protocol) facts.push(['Protocol', r.protocol]);
   if (r.lastEventId) facts.push(['Last event id', r.lastEventId]);
+  if (r.truncatedFields) facts.push(['Cut to fit', r.truncatedFields.join(', ')]);
+  if (c.record.truncatedFields) facts.push(['Connection cut to fit', c.record.truncatedFields.join(', ')]);
 
   return (
     <section class="detail" aria-label="Event detail" data-testid="detail">

@@ -3,6 +3,8 @@ import type { DocumentInfo } from '../lib/model';
 import {
   type HookConfig,
   LAST_BATCH_EVENT_PREFIX,
+  MAX_TITLE_LENGTH,
+  MAX_URL_LENGTH,
   PANEL_LINK,
   PROTOCOL_VERSION,
   parseHelloReply,
@@ -14,6 +16,7 @@ import { RelayCore, type RelaySubscription } from '../lib/relay/core';
 import { randomDocumentId } from '../lib/relay/doc-id';
 import { FlushCadence } from '../lib/relay/flush-cadence';
 import { acceptHookPort } from '../lib/relay/handshake';
+import { cutString } from '../lib/validate';
 
 // Isolated world, document_start, every frame: receives the hook's port,
 // keeps this document's history and streams it to whoever subscribes: each
@@ -28,7 +31,8 @@ export default defineContentScript({
   main() {
     const doc: DocumentInfo = {
       docId: randomDocumentId(),
-      url: location.href,
+      // Cut to the wire format's limits: a longer one would make the panel reject every message.
+      url: cutString(location.href, MAX_URL_LENGTH),
       title: '',
       top: window === window.top,
       startedAt: performance.timeOrigin + performance.now(),
@@ -39,7 +43,7 @@ export default defineContentScript({
 
     const core = new RelayCore({ doc });
     const sendTo = (port: Port) => (msg: RecordsWire) => {
-      doc.title = document.title;
+      doc.title = cutString(document.title, MAX_TITLE_LENGTH);
       port.postMessage(msg);
     };
 

@@ -22,3 +22,11 @@ export function base64DecodedLength(b64: string): number {
   const padding = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
   return Math.floor((b64.length * 3) / 4) - padding;
 }
+
+/** Canonical base64 (as btoa writes it: padded, no whitespace). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Whether s is canonical base64, which every reader of a payload can decode. */
+export function isBase64(s: string): boolean {
+  return BASE64.test(s);
+}

@@ -32,6 +32,8 @@ export interface ConnectionRecord {
   /** XHR: false for a synchronous request. */
   async?: boolean;
   requestHeaders?: HeaderList;
+  /** Fields the relay cut to fit the wire format's limits (e.g. "url"), when any were. */
+  truncatedFields?: string[];
 }
 
 /** What an event may tell besides its body: shared by the hook's records and EventRecord. */
@@ -60,6 +62,11 @@ export interface EventFields {
   form?: Array<{ name: string; value?: string; fileName?: string; fileSize?: number; fileType?: string }>;
   /** Time response headers arrived (HTTP), for hold-time measurement. */
   headersAt?: number;
+  /**
+   * Fields other than the body that were cut to fit the wire format's limits
+   * (e.g. "reason", "responseHeaders"), when any were; a cut body says so with `truncated`.
+   */
+  truncatedFields?: string[];
 }
 
 /** Every optional event field, so code can copy them by name (the relay, the export). */
@@ -79,6 +86,7 @@ export const EVENT_FIELDS = [
   'headersAt',
   'bodyKind',
   'form',
+  'truncatedFields',
 ] as const satisfies readonly (keyof EventFields)[];
 // Fails to compile if EventFields gains a field that EVENT_FIELDS does not list.
 const everyFieldListed: Exclude<keyof EventFields, (typeof EVENT_FIELDS)[number]> extends never

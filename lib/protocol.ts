@@ -3,6 +3,7 @@
 // Every message carries the protocol version; every receiver validates what it
 // gets with the parse* functions here and drops (and counts) what fails.
 
+import { isBase64 } from './base64';
 import {
   type CaptureRecord,
   type ConnectionRecord,
@@ -17,6 +18,7 @@ import {
 } from './model';
 import { isTextFrameRun, unpackTextFrameRun, type WireRecord } from './text-frame-run';
 import {
+  cutString,
   isArrayBuffer,
   isHeaderList,
   isNonNegInt,
@@ -25,6 +27,10 @@ import {
   isString,
   isStringArray,
   isTime,
+  MAX_HEADER_LIST_CHARS,
+  MAX_HEADER_NAME_LENGTH,
+  MAX_HEADER_VALUE_LENGTH,
+  MAX_HEADERS,
   optional,
   ownArrayBuffer,
 } from './validate';
@@ -62,7 +68,24 @@ export const HANDSHAKE_RELAY_READY = 'wirescope:relay-ready';
 export const LAST_BATCH_EVENT_PREFIX = 'wirescope:last-batch:';
 
 export const DEFAULT_PAYLOAD_CAP = 1024 * 1024;
+
+// Limits of the wire format's fields, in characters. The relay, the first
+// trusted party, cuts what the hook sends to them (and names the fields it
+// cut in the record's `truncatedFields`); every later reader rejects what
+// exceeds them. Header lists have their own (lib/validate.ts).
 export const MAX_URL_LENGTH = 64 * 1024;
+export const MAX_METHOD_LENGTH = 64;
+/** statusText, reason, protocol, extensions, eventName, lastEventId, bodyKind, form names and values. */
+export const MAX_FIELD_LENGTH = 100_000;
+export const MAX_PROTOCOLS = 100;
+export const MAX_PROTOCOL_LENGTH = 1000;
+export const MAX_FORM_FIELDS = 10_000;
+/** All of a form's names and values together. */
+export const MAX_FORM_CHARS = 1024 * 1024;
+export const MAX_TITLE_LENGTH = 10_000;
+/** truncatedFields: at most this many names, each this long. */
+const MAX_CUT_NAMES = 32;
+const MAX_CUT_NAME_LENGTH = 64;
 
 // ---------------------------------------------------------------------------
 // hook -> relay
@@ -83,6 +106,8 @@ export interface HookConnection {
   withCredentials?: boolean;
   async?: boolean;
   requestHeaders?: HeaderList;
+  /** Set by the relay's reading (parseHookRecord), never by the hook: the fields it cut. */
+  truncatedFields?: string[];
 }
 
 export interface HookEvent extends HookEventFields {
@@ -236,6 +261,12 @@ export interface RecordsMessage {
   records: CaptureRecord[];
   /** True on the first batch after a subscribe: it starts the replay of retained history. */
   replayed?: boolean;
+  /**
+   * Every record up to this seq has been sent or given up on: a record the
+   * relay could not send at all (no message could carry it) is a gap the
+   * panel counts now, not only when a later record arrives.
+   */
+  through?: number;
 }
 
 /** A records message as the relay sends it: runs of text frames packed by column (see text-frame-run). */
@@ -291,27 +322,32 @@ function isPayloadCap(v: unknown): v is number {
 }
 
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
-const isShortString = (v: unknown): v is string => isString(v, 100_000);
+const isShortString = (v: unknown): v is string => isString(v, MAX_FIELD_LENGTH);
 const isUrl = (v: unknown): v is string => isString(v, MAX_URL_LENGTH);
 const isCode = (v: unknown): v is number => isNonNegInt(v) && v <= 65535;
+const isCutNames = (v: unknown): v is string[] => isStringArray(v, MAX_CUT_NAMES, MAX_CUT_NAME_LENGTH);
+
+type FormField = NonNullable<EventRecord['form']>[number];
 
 function isForm(v: unknown): v is NonNullable<EventRecord['form']> {
-  return (
-    Array.isArray(v) &&
-    v.length <= 10_000 &&
-    v.every(
-      (f) =>
-        isRecord(f) &&
-        isString(f.name, 100_000) &&
-        optional(f.value, isShortString) &&
-        optional(f.fileName, isShortString) &&
-        optional(f.fileSize, isNonNegInt) &&
-        optional(f.fileType, isShortString),
+  if (!Array.isArray(v) || v.length > MAX_FORM_FIELDS) return false;
+  let chars = 0;
+  for (const f of v) {
+    if (
+      !isRecord(f) ||
+      !isShortString(f.name) ||
+      !optional(f.value, isShortString) ||
+      !optional(f.fileName, isShortString) ||
+      !optional(f.fileSize, isNonNegInt) ||
+      !optional(f.fileType, isShortString)
     )
-  );
+      return false;
+    chars += f.name.length + (f.value?.length ?? 0) + (f.fileName?.length ?? 0) + (f.fileType?.length ?? 0);
+  }
+  return chars <= MAX_FORM_CHARS;
 }
 
-/** Checks the optional fields shared by HookEvent and EventRecord. */
+/** Checks the optional fields shared by HookEvent and EventRecord, as the relay sends them. */
 function hasValidEventFields(e: Record<string, unknown>): boolean {
   return (
     optional(e.status, isCode) &&
@@ -328,7 +364,8 @@ function hasValidEventFields(e: Record<string, unknown>): boolean {
     optional(e.chunk, isNonNegInt) &&
     optional(e.bodyKind, isShortString) &&
     optional(e.form, isForm) &&
-    optional(e.headersAt, isTime)
+    optional(e.headersAt, isTime) &&
+    optional(e.truncatedFields, isCutNames)
   );
 }
 
@@ -338,12 +375,173 @@ function hasValidConnFields(c: Record<string, unknown>): boolean {
     isTime(c.time) &&
     isOneOf(c.transport, TRANSPORTS) &&
     isUrl(c.url) &&
-    optional(c.method, (m): m is string => isString(m, 64)) &&
-    optional(c.requestedProtocols, (p): p is string[] => isStringArray(p, 100, 1000)) &&
+    optional(c.method, (m): m is string => isString(m, MAX_METHOD_LENGTH)) &&
+    optional(c.requestedProtocols, (p): p is string[] =>
+      isStringArray(p, MAX_PROTOCOLS, MAX_PROTOCOL_LENGTH),
+    ) &&
     optional(c.withCredentials, isBool) &&
     optional(c.async, isBool) &&
-    optional(c.requestHeaders, isHeaderList)
+    optional(c.requestHeaders, isHeaderList) &&
+    optional(c.truncatedFields, isCutNames)
   );
+}
+
+// ---------------------------------------------------------------------------
+// The relay's reading of hook records: the same checks, but a field that is
+// only too long is cut to its limit (and named in truncatedFields) instead of
+// costing the record, and with it every event of its connection.
+
+/** Names of the fields cut so far, in the order met. */
+type Cuts = string[];
+
+function noteCut(cuts: Cuts, field: string): void {
+  if (!cuts.includes(field)) cuts.push(field);
+}
+
+/** A string cut to max (the field noted when cut); null when v is not a string. */
+function readString(v: unknown, max: number, field: string, cuts: Cuts): string | null {
+  if (typeof v !== 'string') return null;
+  if (v.length <= max) return v;
+  noteCut(cuts, field);
+  return cutString(v, max);
+}
+
+/** A header list cut to its limits; null when v is not a list of [name, value] strings. */
+function readHeaderList(v: unknown, field: string, cuts: Cuts): HeaderList | null {
+  if (!Array.isArray(v)) return null;
+  if (isHeaderList(v)) return v;
+  const out: HeaderList = [];
+  let room = MAX_HEADER_LIST_CHARS;
+  const n = Math.min(v.length, MAX_HEADERS);
+  for (let i = 0; i < n; i++) {
+    const h: unknown = v[i];
+    if (!Array.isArray(h) || h.length !== 2 || typeof h[0] !== 'string' || typeof h[1] !== 'string')
+      return null;
+    if (room === 0) break;
+    const name = cutString(h[0], Math.min(MAX_HEADER_NAME_LENGTH, room));
+    room -= name.length;
+    const value = cutString(h[1], Math.min(MAX_HEADER_VALUE_LENGTH, room));
+    room -= value.length;
+    out.push([name, value]);
+  }
+  noteCut(cuts, field);
+  return out;
+}
+
+/** A FormData description cut to its limits; null when v is not one. */
+function readForm(v: unknown, cuts: Cuts): FormField[] | null {
+  if (!Array.isArray(v)) return null;
+  if (isForm(v)) return v;
+  const out: FormField[] = [];
+  let room = MAX_FORM_CHARS;
+  const piece = (s: unknown): string | undefined | null => {
+    if (s === undefined) return undefined;
+    if (typeof s !== 'string') return null;
+    const kept = cutString(s, Math.min(MAX_FIELD_LENGTH, room));
+    room -= kept.length;
+    return kept;
+  };
+  const n = Math.min(v.length, MAX_FORM_FIELDS);
+  for (let i = 0; i < n; i++) {
+    const f: unknown = v[i];
+    if (!isRecord(f) || !optional(f.fileSize, isNonNegInt)) return null;
+    if (room === 0) break;
+    const name = piece(f.name);
+    const value = piece(f.value);
+    const fileName = piece(f.fileName);
+    const fileType = piece(f.fileType);
+    if (typeof name !== 'string' || value === null || fileName === null || fileType === null) return null;
+    const field: FormField = { name };
+    if (value !== undefined) field.value = value;
+    if (fileName !== undefined) field.fileName = fileName;
+    if (f.fileSize !== undefined) field.fileSize = f.fileSize;
+    if (fileType !== undefined) field.fileType = fileType;
+    out.push(field);
+  }
+  noteCut(cuts, 'form');
+  return out;
+}
+
+/** The string fields of an event the relay cuts to MAX_FIELD_LENGTH. */
+const SHORT_EVENT_FIELDS = [
+  'statusText',
+  'reason',
+  'protocol',
+  'extensions',
+  'eventName',
+  'lastEventId',
+  'bodyKind',
+] as const;
+
+/**
+ * A hook event's optional fields, checked, with over-long ones cut in place
+ * (the object is the relay's own copy); false when one has the wrong type.
+ */
+function readHookEventFields(e: Record<string, unknown>, cuts: Cuts): boolean {
+  for (const field of SHORT_EVENT_FIELDS) {
+    const value = e[field];
+    if (value === undefined) continue;
+    const kept = readString(value, MAX_FIELD_LENGTH, field, cuts);
+    if (kept === null) return false;
+    e[field] = kept;
+  }
+  if (e.responseHeaders !== undefined) {
+    const headers = readHeaderList(e.responseHeaders, 'responseHeaders', cuts);
+    if (!headers) return false;
+    e.responseHeaders = headers;
+  }
+  if (e.form !== undefined) {
+    const form = readForm(e.form, cuts);
+    if (!form) return false;
+    e.form = form;
+  }
+  // Only the relay says what it cut (a delete only when there is one: it slows the object down).
+  if (e.truncatedFields !== undefined) delete e.truncatedFields;
+  return (
+    optional(e.status, isCode) &&
+    optional(e.code, isCode) &&
+    optional(e.wasClean, isBool) &&
+    (e.closedBy === undefined || e.closedBy === 'client' || e.closedBy === 'server') &&
+    optional(e.chunk, isNonNegInt) &&
+    optional(e.headersAt, isTime)
+  );
+}
+
+/** A hook connection record, its known fields only, over-long ones cut. */
+function readHookConnection(v: Record<string, unknown>): HookConnection | null {
+  if (!isNonNegInt(v.id) || !isTime(v.time) || !isOneOf(v.transport, TRANSPORTS)) return null;
+  const cuts: Cuts = [];
+  const url = readString(v.url, MAX_URL_LENGTH, 'url', cuts);
+  if (url === null) return null;
+  const out: HookConnection = { r: 'conn', id: v.id, time: v.time, transport: v.transport, url };
+  if (v.method !== undefined) {
+    const method = readString(v.method, MAX_METHOD_LENGTH, 'method', cuts);
+    if (method === null) return null;
+    out.method = method;
+  }
+  if (v.requestedProtocols !== undefined) {
+    const asked = v.requestedProtocols;
+    if (!Array.isArray(asked) || !asked.every((p) => typeof p === 'string')) return null;
+    if (asked.length > MAX_PROTOCOLS) noteCut(cuts, 'requestedProtocols');
+    out.requestedProtocols = asked
+      .slice(0, MAX_PROTOCOLS)
+      .map((p: string) => readString(p, MAX_PROTOCOL_LENGTH, 'requestedProtocols', cuts) as string);
+  }
+  if (v.withCredentials !== undefined) {
+    if (!isBool(v.withCredentials)) return null;
+    out.withCredentials = v.withCredentials;
+  }
+  if (v.async !== undefined) {
+    if (!isBool(v.async)) return null;
+    out.async = v.async;
+  }
+  if (v.requestHeaders !== undefined) {
+    const headers = readHeaderList(v.requestHeaders, 'requestHeaders', cuts);
+    if (!headers) return null;
+    out.requestHeaders = headers;
+  }
+  if (cuts.length > 0) out.truncatedFields = cuts;
+  return out;
 }
 
 function isHookBody(v: unknown): v is HookBody {
@@ -399,19 +597,29 @@ function parseFrameRun(v: Record<string, unknown>): { run: FrameRun | null; inva
   return { run: { r: 'frames', fields: kept, bodies: valid.map((i) => bodies[i] as HookBody) }, invalid };
 }
 
-/** One record that is not a run (runs are checked by parseHookMessage, which counts their bad frames). */
+/**
+ * One record that is not a run (runs are checked by parseHookMessage, which
+ * counts their bad frames). A field of the right type that is only too long
+ * is cut to its limit and named in the record's truncatedFields; anything
+ * else wrong costs the record (null). An event may be cut in place: the
+ * relay reads its own structured-clone copy.
+ */
 export function parseHookRecord(v: unknown): HookConnection | HookEvent | null {
   if (!isRecord(v)) return null;
-  if (v.r === 'conn') return hasValidConnFields(v) ? (v as unknown as HookConnection) : null;
+  if (v.r === 'conn') return readHookConnection(v);
   if (v.r === 'ev') {
-    const ok =
-      isNonNegInt(v.conn) &&
-      isTime(v.time) &&
-      isOneOf(v.type, EVENT_TYPES) &&
-      optional(v.body, isHookBody) &&
-      optional(v.fullSize, isNonNegInt) &&
-      hasValidEventFields(v);
-    return ok ? (v as unknown as HookEvent) : null;
+    if (
+      !isNonNegInt(v.conn) ||
+      !isTime(v.time) ||
+      !isOneOf(v.type, EVENT_TYPES) ||
+      !optional(v.body, isHookBody) ||
+      !optional(v.fullSize, isNonNegInt)
+    )
+      return null;
+    const cuts: Cuts = [];
+    if (!readHookEventFields(v, cuts)) return null;
+    if (cuts.length > 0) v.truncatedFields = cuts;
+    return v as unknown as HookEvent;
   }
   return null;
 }
@@ -446,11 +654,12 @@ export function parseHookMessage(v: unknown):
   return { kind: 'batch', records, invalid, dropped: v.dropped ?? 0, backlog: v.backlog };
 }
 
+/** { text } or { base64 } (canonical base64, so every reader can decode it, exports included). */
 function isPayload(v: unknown): boolean {
   if (!isRecord(v)) return false;
   const keys = Object.keys(v);
   if (keys.length !== 1) return false;
-  return typeof v.text === 'string' || typeof v.base64 === 'string';
+  return typeof v.text === 'string' || (typeof v.base64 === 'string' && isBase64(v.base64));
 }
 
 export function parseCaptureRecord(v: unknown): CaptureRecord | null {
@@ -476,7 +685,7 @@ export function parseDocumentInfo(v: unknown): DocumentInfo | null {
     isString(v.docId, 100) &&
     v.docId.length > 0 &&
     isUrl(v.url) &&
-    isString(v.title, 10_000) &&
+    isString(v.title, MAX_TITLE_LENGTH) &&
     isBool(v.top) &&
     isTime(v.startedAt);
   return ok ? (v as unknown as DocumentInfo) : null;
@@ -510,8 +719,10 @@ export function parseRecordsMessage(v: unknown): RecordsMessage | null {
     if (parsed) records.push(parsed);
     else loss.invalid++;
   }
+  if (!optional(v.through, isNonNegInt)) return null;
   const msg: RecordsMessage = { v: PROTOCOL_VERSION, t: 'records', doc, loss, records };
   if (v.replayed === true) msg.replayed = true;
+  if (v.through !== undefined) msg.through = v.through;
   return msg;
 }
 

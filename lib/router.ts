@@ -42,6 +42,8 @@ export class Router {
   private readonly payloadCaps = new Map<number, number>();
   /** Messages that failed validation, by source. */
   readonly invalid = { panel: 0, relay: 0 };
+  /** Batches a panel's port refused (the panel counts their records as a gap when later ones arrive). */
+  undelivered = 0;
 
   constructor(private readonly deps: RouterDeps) {}
 
@@ -117,7 +119,14 @@ export class Router {
       return;
     }
     const out: PanelRecords = { ...msg, t: 'panel-records', tabId, frameId: frameId ?? 0 };
-    for (const panel of this.panelsByTab.get(tabId) ?? []) panel.postMessage(out);
+    for (const panel of this.panelsByTab.get(tabId) ?? []) {
+      // One panel's port failing (closed before we heard) must not keep the batch from the others.
+      try {
+        panel.postMessage(out);
+      } catch {
+        this.undelivered++;
+      }
+    }
   }
 
   relayDisconnected(port: RouterPort, tabId: number | undefined): void {

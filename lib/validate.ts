@@ -38,9 +38,12 @@ export function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
-/** A page-clock epoch time in ms. */
+/** The latest time a Date can hold (ms since the epoch): later ones have no date to show or export. */
+export const MAX_TIME = 8.64e15;
+
+/** A page-clock epoch time in ms: from 1970 to the last time a Date can hold. */
 export function isTime(v: unknown): v is number {
-  return isFiniteNumber(v) && v >= 0;
+  return isFiniteNumber(v) && v >= 0 && v <= MAX_TIME;
 }
 
 export function isNonNegInt(v: unknown): v is number {
@@ -63,10 +66,31 @@ export function isStringArray(v: unknown, maxItems = 1000, maxLength = 10_000): 
   return Array.isArray(v) && v.length <= maxItems && v.every((s) => isString(s, maxLength));
 }
 
+/** Limits of a header list: entries, a name, a value, and all names and values together (characters). */
+export const MAX_HEADERS = 1000;
+export const MAX_HEADER_NAME_LENGTH = 10_000;
+export const MAX_HEADER_VALUE_LENGTH = 100_000;
+export const MAX_HEADER_LIST_CHARS = 1024 * 1024;
+
 export function isHeaderList(v: unknown): v is Array<[string, string]> {
-  return (
-    Array.isArray(v) &&
-    v.length <= 1000 &&
-    v.every((h) => Array.isArray(h) && h.length === 2 && isString(h[0], 10_000) && isString(h[1], 100_000))
-  );
+  if (!Array.isArray(v) || v.length > MAX_HEADERS) return false;
+  let chars = 0;
+  for (const h of v) {
+    if (
+      !Array.isArray(h) ||
+      h.length !== 2 ||
+      !isString(h[0], MAX_HEADER_NAME_LENGTH) ||
+      !isString(h[1], MAX_HEADER_VALUE_LENGTH)
+    )
+      return false;
+    chars += h[0].length + h[1].length;
+  }
+  return chars <= MAX_HEADER_LIST_CHARS;
+}
+
+/** The first maxLength UTF-16 units of s, one fewer when that would split a surrogate pair. */
+export function cutString(s: string, maxLength: number): string {
+  if (s.length <= maxLength) return s;
+  const last = s.charCodeAt(maxLength - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? maxLength - 1 : maxLength);
 }

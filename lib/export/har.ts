@@ -6,7 +6,7 @@
 // DevTools' EventSource messages, which HAR tools read under that name).
 
 import type { Content, Entry, Har, Header, PostData, Request, Response, Timings } from 'har-format';
-import { base64ToBytes, bytesToBase64 } from '../base64';
+import { base64ToBytes, bytesToBase64, isBase64 } from '../base64';
 import type { HeaderList, Payload } from '../model';
 import type { Connection, TimelineEvent } from '../timeline/store';
 
@@ -41,7 +41,9 @@ const headersOf = (list: HeaderList | undefined): Header[] =>
 const headerValue = (list: HeaderList | undefined, name: string): string | undefined =>
   list?.find(([n]) => n.toLowerCase() === name)?.[1];
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+/** An ISO date, for any number: times a Date cannot hold are clamped to the nearest it can (a HAR must never fail to build). */
+const iso = (ms: number): string =>
+  new Date(Number.isNaN(ms) ? 0 : Math.min(8.64e15, Math.max(-8.64e15, ms))).toISOString();
 
 function queryOf(url: string): Array<{ name: string; value: string }> {
   try {
@@ -56,7 +58,14 @@ function joinPayloads(parts: Payload[]): { text: string; encoding?: 'base64' } {
   if (parts.every((p) => 'text' in p))
     return { text: parts.map((p) => (p as { text: string }).text).join('') };
   const encoder = new TextEncoder();
-  const chunks = parts.map((p) => ('text' in p ? encoder.encode(p.text) : base64ToBytes(p.base64)));
+  // A payload that is not base64 after all (never from a capture) goes as its text: a HAR never fails to build.
+  const chunks = parts.map((p) =>
+    'text' in p
+      ? encoder.encode(p.text)
+      : isBase64(p.base64)
+        ? base64ToBytes(p.base64)
+        : encoder.encode(p.base64),
+  );
   const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let offset = 0;
   for (const c of chunks) {

@@ -23,6 +23,8 @@ export interface ExportedConnection {
   async?: boolean;
   /** XHR / EventSource credentials flag. */
   withCredentials?: boolean;
+  /** Fields cut to fit Wirescope's limits (e.g. "url", "requestHeaders"), when any were. */
+  truncatedFields?: string[];
 }
 
 export interface ExportedEvent {
@@ -52,6 +54,8 @@ export interface ExportedEvent {
   bodyKind?: string;
   /** FormData request body: fields, files as name, size and type. */
   form?: Array<{ name: string; value?: string; fileName?: string; fileSize?: number; fileType?: string }>;
+  /** Fields other than the body cut to fit Wirescope's limits (e.g. "reason"), when any were. */
+  truncatedFields?: string[];
 }
 
 export interface ExportedPattern {
@@ -123,6 +127,7 @@ export function buildTimelineExport(input: ExportInput): TimelineExport {
     if (c.record.requestHeaders) out.requestHeaders = c.record.requestHeaders;
     if (c.record.async !== undefined) out.async = c.record.async;
     if (c.record.withCredentials !== undefined) out.withCredentials = c.record.withCredentials;
+    if (c.record.truncatedFields) out.truncatedFields = c.record.truncatedFields;
     return out;
   });
   // Events in time order (frames batch independently), stable on arrival order.

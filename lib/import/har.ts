@@ -6,9 +6,10 @@
 // fetch). Page resources (documents, scripts, styles, images, fonts, media)
 // are skipped: they are not realtime traffic.
 
+import { isBase64 } from '../base64';
 import type { EventRecord, HeaderList, Payload, Transport } from '../model';
 import { utf8ByteLength } from '../utf8';
-import { isRecord } from '../validate';
+import { isRecord, isTime, MAX_TIME } from '../validate';
 import { buildParts, type ConnectionInput, type ImportedParts } from './parts';
 import { ImportError } from './timeline';
 
@@ -68,8 +69,9 @@ function classify(
   return requested?.toLowerCase() === 'xmlhttprequest' ? 'xhr' : 'fetch';
 }
 
+/** A body as Wirescope keeps it; one said to be base64 that is not is kept as the text it is. */
 function payload(text: string, base64: boolean): { data: Payload; size: number } {
-  if (base64)
+  if (base64 && isBase64(text))
     return {
       data: { base64: text },
       size: Math.floor((text.length * 3) / 4) - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0),
@@ -78,6 +80,19 @@ function payload(text: string, base64: boolean): { data: Payload; size: number }
 }
 
 const timing = (t: Record<string, unknown>, k: string) => Math.max(0, num(t[k]) ?? 0);
+
+/** An HTTP status (an integer up to 999); anything else is unknown, as a missing one is: 0. */
+const statusOf = (v: unknown): number =>
+  Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 999 ? (v as number) : 0;
+
+/** A time (ms since 1970) Wirescope can show and export: from 1970 to the last a Date can hold. */
+function timeAt(ms: number, where: string): number {
+  if (!isTime(ms))
+    throw new ImportError(
+      `invalid HAR: ${where} is ${ms < 0 ? 'before 1970' : `later than any date (at most ${MAX_TIME} ms since 1970)`}`,
+    );
+  return ms;
+}
 
 export function readHar(value: Record<string, unknown>): HarImport {
   const log = value.log;
@@ -97,8 +112,9 @@ export function readHar(value: Record<string, unknown>): HarImport {
     const request = entry.request;
     if (!isRecord(request) || typeof request.url !== 'string')
       throw new ImportError(`invalid HAR: ${where}.request.url is missing`);
-    const started = Date.parse(str(entry.startedDateTime) ?? '');
-    if (Number.isNaN(started)) throw new ImportError(`invalid HAR: ${where}.startedDateTime is not a date`);
+    const startedAt = Date.parse(str(entry.startedDateTime) ?? '');
+    if (Number.isNaN(startedAt)) throw new ImportError(`invalid HAR: ${where}.startedDateTime is not a date`);
+    const started = timeAt(startedAt, `${where}.startedDateTime`);
     const url = request.url;
     if (!pageUrl && str(entry._resourceType) === 'document') pageUrl = url;
     const transport = classify(entry, url, request);
@@ -110,19 +126,25 @@ export function readHar(value: Record<string, unknown>): HarImport {
     const response = isRecord(entry.response) ? entry.response : {};
     const responseHeaders = headerList(response.headers);
     const requestHeaders = headerList(request.headers);
-    const status = num(response.status) ?? 0;
+    const status = statusOf(response.status);
     const statusText = str(response.statusText) ?? '';
     const error = str(response._error) || (status === 0 ? 'failed' : undefined);
     const t = isRecord(entry.timings) ? entry.timings : {};
-    const headersAt =
+    // Derived from durations, which may be anything: a time past the last a Date can hold is clamped to it.
+    const headersAt = Math.min(
+      MAX_TIME,
       started +
-      timing(t, 'blocked') +
-      timing(t, 'dns') +
-      timing(t, 'connect') +
-      timing(t, 'send') +
-      timing(t, 'wait');
+        timing(t, 'blocked') +
+        timing(t, 'dns') +
+        timing(t, 'connect') +
+        timing(t, 'send') +
+        timing(t, 'wait'),
+    );
     const total = num(entry.time);
-    const end = total !== undefined && total >= 0 ? started + total : headersAt + timing(t, 'receive');
+    const end = Math.min(
+      MAX_TIME,
+      total !== undefined && total >= 0 ? started + total : headersAt + timing(t, 'receive'),
+    );
     const push = (record: EventInput['record']) => events.push({ connIndex, record });
     const method = str(request.method) ?? 'GET';
     const input: ConnectionInput = {
@@ -163,7 +185,12 @@ export function readHar(value: Record<string, unknown>): HarImport {
           );
         const opcode = num(m.opcode) ?? 1;
         if (opcode !== 1 && opcode !== 2) return; // control frames carry no message
-        push({ time: time * 1000, type, ...payload(str(m.data) ?? '', opcode === 2), truncated: false });
+        push({
+          time: timeAt(time * 1000, `${where}._webSocketMessages[${j}].time`),
+          type,
+          ...payload(str(m.data) ?? '', opcode === 2),
+          truncated: false,
+        });
       });
       return;
     }
@@ -181,7 +208,7 @@ export function readHar(value: Record<string, unknown>): HarImport {
         if (!isRecord(m) || time === undefined)
           throw new ImportError(`invalid HAR: ${where}._eventSourceMessages[${j}] needs a time`);
         push({
-          time: time * 1000,
+          time: timeAt(time * 1000, `${where}._eventSourceMessages[${j}].time`),
           type: 'receive',
           ...payload(str(m.data) ?? '', false),
           truncated: false,

@@ -2,9 +2,11 @@
 // the precompiled validator (extension pages cannot compile one: no eval
 // under their CSP), then the checks a schema cannot express.
 
+import { isBase64 } from '../base64';
 import { TIMELINE_FORMAT, TIMELINE_VERSION, type TimelineExport } from '../export/timeline';
 import type { EventRecord } from '../model';
 import { connectionKey } from '../timeline/store';
+import { MAX_TIME } from '../validate';
 import { buildParts, type ConnectionInput, IMPORT_DOC_ID, type ImportedParts } from './parts';
 import validateTimeline from './timeline-validator.generated.js';
 
@@ -28,6 +30,7 @@ export function readTimeline(value: Record<string, unknown>): ImportedParts {
     );
   if (!validateTimeline(value)) throw new ImportError(`invalid Wirescope timeline: ${describeSchemaError()}`);
   const file = value as unknown as TimelineExport;
+  checkValues(file);
 
   const indexOf = new Map<string, number>();
   file.connections.forEach((c, i) => {
@@ -60,6 +63,7 @@ export function readTimeline(value: Record<string, unknown>): ImportedParts {
       ...(c.requestHeaders !== undefined ? { requestHeaders: c.requestHeaders } : {}),
       ...(c.async !== undefined ? { async: c.async } : {}),
       ...(c.withCredentials !== undefined ? { withCredentials: c.withCredentials } : {}),
+      ...(c.truncatedFields !== undefined ? { truncatedFields: c.truncatedFields } : {}),
     },
     frameUrl: c.frameUrl,
     endedAt: c.endedAt,
@@ -83,4 +87,29 @@ export function readTimeline(value: Record<string, unknown>): ImportedParts {
     }),
   );
   return buildParts(inputs, events, { url: file.page.url, title: file.page.title }, patterns);
+}
+
+/**
+ * What the schema does not check. Every time must be one a Date can hold: a
+ * later one (1e300) can be neither shown nor exported (a Date of it is
+ * invalid); the schema asks only for a number from 0. And base64 must be base64.
+ */
+function checkValues(file: TimelineExport): void {
+  const check = (time: number | null | undefined, where: string) => {
+    if (typeof time === 'number' && time > MAX_TIME)
+      throw new ImportError(
+        `invalid Wirescope timeline: ${where} ${time} is later than any date (at most ${MAX_TIME} ms since 1970)`,
+      );
+  };
+  file.connections.forEach((c, i) => {
+    check(c.startedAt, `/connections/${i}/startedAt`);
+    check(c.endedAt, `/connections/${i}/endedAt`);
+  });
+  file.events.forEach((e, i) => {
+    check(e.time, `/events/${i}/time`);
+    check(e.headersAt, `/events/${i}/headersAt`);
+    // The schema says contentEncoding base64, which validators only note: checked here, so every reader can decode it.
+    if (e.data && 'base64' in e.data && !isBase64(e.data.base64))
+      throw new ImportError(`invalid Wirescope timeline: /events/${i}/data/base64 is not base64`);
+  });
 }

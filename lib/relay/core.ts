@@ -13,15 +13,20 @@ import {
 } from '../protocol';
 import { packTextFrames } from '../text-frame-run';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, History } from './history';
-import { type NormalizeResult, normalizeFrame, normalizeHookRecord } from './normalize';
+import { bareRecord, type NormalizeResult, normalizeFrame, normalizeHookRecord } from './normalize';
 
 const MAX_RECORDS_PER_MESSAGE = 2_000;
-/** Keeps each runtime message well below browsers' message size limits. */
+/**
+ * Records go in messages of at most this many bytes of JSON, by each record's
+ * upper bound (see normalize's `wire`); a record bigger than that goes alone,
+ * and the relay keeps no record that could not go alone (Chrome's limit is 64 MiB).
+ */
 const MAX_BYTES_PER_MESSAGE = 8 * 1024 * 1024;
 
 interface Outgoing {
   record: CaptureRecord;
-  weight: number;
+  /** Upper bound of the record's bytes as JSON. */
+  wire: number;
   ready: boolean;
 }
 
@@ -96,14 +101,14 @@ export class RelayCore {
   /** Numbers and keeps one record, and queues it for subscribers; false when nobody listens. */
   private store(normalized: NormalizeResult): boolean {
     this.seq++;
-    const { record, pending, weight } = normalized;
-    this.history.add(record, weight);
+    const { record, pending, weight, wire } = normalized;
+    this.history.add(record, weight, wire);
     if (pending) {
       this.pending.set(record, pending);
       void pending.then(() => this.pending.delete(record));
     }
     if (this.subscribers.size === 0) return false;
-    for (const subscriber of this.subscribers) subscriber.outgoing.push(this.outgoingItem(record, weight));
+    for (const subscriber of this.subscribers) subscriber.outgoing.push(this.outgoingItem(record, wire));
     return true;
   }
 
@@ -111,16 +116,16 @@ export class RelayCore {
   subscribe(send: (msg: RecordsWire) => void): RelaySubscription {
     const subscriber: Subscriber = {
       send,
-      outgoing: this.history.snapshot().map((record) => this.outgoingItem(record, 0)),
+      outgoing: this.history.snapshot().map((kept) => this.outgoingItem(kept.record, kept.wire)),
       replayPending: true,
     };
     this.subscribers.add(subscriber);
     return { unsubscribe: () => this.subscribers.delete(subscriber) };
   }
 
-  private outgoingItem(record: CaptureRecord, weight: number): Outgoing {
+  private outgoingItem(record: CaptureRecord, wire: number): Outgoing {
     const pending = this.pending.get(record);
-    const item: Outgoing = { record, weight, ready: !pending };
+    const item: Outgoing = { record, wire, ready: !pending };
     if (pending) void pending.then(() => (item.ready = true));
     return item;
   }
@@ -136,55 +141,73 @@ export class RelayCore {
       const records: CaptureRecord[] = [];
       let bytes = 0;
       let i = 0;
-      while (
-        i < subscriber.outgoing.length &&
-        records.length < MAX_RECORDS_PER_MESSAGE &&
-        bytes < MAX_BYTES_PER_MESSAGE
-      ) {
+      while (i < subscriber.outgoing.length && records.length < MAX_RECORDS_PER_MESSAGE) {
         const item = subscriber.outgoing[i];
         if (!item?.ready) break;
+        // A record bigger than a message's share goes alone (normalize kept it small enough for that).
+        if (records.length > 0 && bytes + item.wire > MAX_BYTES_PER_MESSAGE) break;
         records.push(item.record);
-        bytes += item.weight || 200;
+        bytes += item.wire;
         i++;
       }
       subscriber.outgoing = subscriber.outgoing.slice(i);
-      const msg: RecordsWire = {
-        v: PROTOCOL_VERSION,
-        t: 'records',
-        doc: this.opts.doc,
-        loss: this.lossCounters,
-        records: packTextFrames(records),
-      };
-      if (subscriber.replayPending) {
-        msg.replayed = true;
-        subscriber.replayPending = false;
-      }
-      if (!this.deliver(subscriber, msg)) return;
+      if (!this.deliver(subscriber, records)) return;
       sentAny = true;
     }
     // An empty replay still tells the panel this document exists.
-    if (!sentAny && subscriber.replayPending) {
+    if (!sentAny && subscriber.replayPending) this.deliver(subscriber, []);
+  }
+
+  private message(subscriber: Subscriber, records: CaptureRecord[], through?: number): RecordsWire {
+    const msg: RecordsWire = {
+      v: PROTOCOL_VERSION,
+      t: 'records',
+      doc: this.opts.doc,
+      loss: this.lossCounters,
+      records: packTextFrames(records),
+    };
+    if (subscriber.replayPending) msg.replayed = true;
+    if (through !== undefined) msg.through = through;
+    return msg;
+  }
+
+  private trySend(subscriber: Subscriber, msg: RecordsWire): boolean {
+    try {
+      subscriber.send(msg);
       subscriber.replayPending = false;
-      this.deliver(subscriber, {
-        v: PROTOCOL_VERSION,
-        t: 'records',
-        doc: this.opts.doc,
-        loss: this.lossCounters,
-        records: [],
-        replayed: true,
-      });
+      return true;
+    } catch {
+      return false;
     }
   }
 
-  /** A send that throws means its port closed before we heard: that subscriber is gone, the others go on. */
-  private deliver(subscriber: Subscriber, msg: RecordsWire): boolean {
-    try {
-      subscriber.send(msg);
-      return true;
-    } catch {
+  /**
+   * Sends records to a subscriber; false when it is gone. A send that throws
+   * means its port closed before we heard, or that this message cannot be
+   * sent (too big for the browser, which sizing should prevent): a message
+   * with no records tells which. The port gone, the subscriber goes. Else
+   * the records are sent in halves, and a record that cannot go alone goes
+   * cut to its bare facts (marked), or, if even that fails, is left out and
+   * the panel told (`through`), so it counts it at once. The stream goes on.
+   */
+  private deliver(subscriber: Subscriber, records: CaptureRecord[]): boolean {
+    if (this.trySend(subscriber, this.message(subscriber, records))) return true;
+    if (!this.trySend(subscriber, this.message(subscriber, []))) {
       this.subscribers.delete(subscriber);
       return false;
     }
+    if (records.length === 0) return true;
+    if (records.length > 1) {
+      const half = Math.ceil(records.length / 2);
+      return (
+        this.deliver(subscriber, records.slice(0, half)) && this.deliver(subscriber, records.slice(half))
+      );
+    }
+    const record = records[0] as CaptureRecord;
+    if (this.trySend(subscriber, this.message(subscriber, [bareRecord(record)]))) return true;
+    if (this.trySend(subscriber, this.message(subscriber, [], record.seq))) return true;
+    this.subscribers.delete(subscriber);
+    return false;
   }
 
   get hasOutgoing(): boolean {

@@ -77,6 +77,11 @@ export interface DocumentState {
   lastSeq: number;
   /** Records this panel never received (gaps in the document's sequence). */
   missing: number;
+  /**
+   * Events received for a connection this panel never got the record of
+   * (dropped or lost on the way): they cannot be shown, so they are counted.
+   */
+  orphaned: number;
   loss: LossCounters;
   section: number;
 }
@@ -116,6 +121,12 @@ export class TimelineStore {
   sections: Section[] = [];
   readonly docs = new Map<string, DocumentState>();
   private readonly connByKey = new Map<string, Connection>();
+  /**
+   * Connections the user let go (cleared, navigated away from without
+   * Preserve log, opened while paused): their later events are not shown and
+   * not counted as lost.
+   */
+  private readonly forgotten = new Set<string>();
   private seq = 0;
   private topDocId: string | null = null;
   preserveLog = false;
@@ -150,26 +161,37 @@ export class TimelineStore {
     this.version++;
   }
 
-  /** Records dropped before reaching the panel, summed over documents. */
-  get lost(): { missing: number; dropped: number; invalid: number } {
+  /** Records dropped before reaching the panel, or that reached it and cannot be shown, summed over documents. */
+  get lost(): { missing: number; dropped: number; invalid: number; orphaned: number } {
     let missing = 0;
     let dropped = 0;
     let invalid = 0;
+    let orphaned = 0;
     for (const d of this.docs.values()) {
       missing += d.missing;
       dropped += d.loss.dropped;
       invalid += d.loss.invalid;
+      orphaned += d.orphaned;
     }
-    return { missing, dropped, invalid };
+    return { missing, dropped, invalid, orphaned };
+  }
+
+  /** The connections shown so far go, and so do their later events, silently. */
+  private forgetConnections(): void {
+    for (const key of this.connByKey.keys()) this.forgotten.add(key);
+    this.connByKey.clear();
   }
 
   clear(): void {
     this.connections = [];
     this.events = [];
-    this.connByKey.clear();
+    this.forgetConnections();
     this.rejectedMessages = 0;
     // Documents stay known so their sequence continues without counting a gap.
-    for (const d of this.docs.values()) d.missing = 0;
+    for (const d of this.docs.values()) {
+      d.missing = 0;
+      d.orphaned = 0;
+    }
     this.sections = this.sections.slice(-1);
     this.nextNumber = 1;
     this.generation++;
@@ -184,7 +206,7 @@ export class TimelineStore {
     if (!this.preserveLog) {
       this.connections = [];
       this.events = [];
-      this.connByKey.clear();
+      this.forgetConnections();
       this.sections = [];
       this.nextNumber = 1;
       this.generation++;
@@ -208,6 +230,7 @@ export class TimelineStore {
         frameId: msg.frameId,
         lastSeq: 0,
         missing: 0,
+        orphaned: 0,
         loss: msg.loss,
         section: this.currentSection(),
       };
@@ -220,9 +243,18 @@ export class TimelineStore {
       if (record.seq <= state.lastSeq) continue;
       if (record.seq > state.lastSeq + 1) state.missing += record.seq - state.lastSeq - 1;
       state.lastSeq = record.seq;
-      if (!this.recording) continue;
+      if (!this.recording) {
+        // Paused: a connection opened meanwhile is let go like a cleared one.
+        if (record.r === 'conn') this.forgotten.add(connectionKey(doc.docId, record.id));
+        continue;
+      }
       if (record.r === 'conn') this.addConnection(state, record);
       else this.addEvent(state, record);
+    }
+    // Records the relay could not send at all: a gap to count now.
+    if (msg.through !== undefined && msg.through > state.lastSeq) {
+      state.missing += msg.through - state.lastSeq;
+      state.lastSeq = msg.through;
     }
     this.version++;
   }
@@ -237,9 +269,14 @@ export class TimelineStore {
   }
 
   private addEvent(state: DocumentState, record: EventRecord): void {
-    const conn = this.connByKey.get(connectionKey(state.doc.docId, record.conn));
-    // An event whose connection was cleared (or evicted) is not shown.
-    if (!conn) return;
+    const key = connectionKey(state.doc.docId, record.conn);
+    const conn = this.connByKey.get(key);
+    if (!conn) {
+      // An event of a connection the user cleared is not shown; one whose
+      // connection never arrived (dropped, or lost on the way) cannot be: counted.
+      if (!this.forgotten.has(key)) state.orphaned++;
+      return;
+    }
     countEvent(conn, record);
     if (record.type === 'open' && record.protocol) conn.protocol = record.protocol;
     if ((record.type === 'receive' || record.type === 'close') && record.status !== undefined)

@@ -374,3 +374,73 @@ describe('bad HAR files', () => {
     expect(importError({ log: { entries: [] } })).toMatch(/no WebSocket, XHR, fetch or EventSource entries/);
   });
 });
+
+describe('HAR values no export could carry (found by the fuzz pass)', () => {
+  const entry = (over: Record<string, unknown>) => ({
+    startedDateTime: '2026-01-01T00:00:00Z',
+    time: 10,
+    request: { method: 'GET', url: 'https://a/x', headers: [] },
+    response: { status: 200, headers: [], content: { size: 0, mimeType: 'application/json' } },
+    _resourceType: 'fetch',
+    ...over,
+  });
+  const importOf = (entries: unknown[]) => importHar({ log: { version: '1.2', entries } }).parts;
+
+  it('times before 1970 or past any date are refused, saying where; derived end times are clamped', () => {
+    expect(importError({ log: { entries: [entry({ startedDateTime: '1960-01-01T00:00:00Z' })] } })).toMatch(
+      /log.entries\[0\].startedDateTime is before 1970/,
+    );
+    expect(
+      importError({
+        log: {
+          entries: [
+            entry({
+              request: { url: 'wss://a/' },
+              _resourceType: 'websocket',
+              _webSocketMessages: [{ type: 'send', time: 1e300, opcode: 1, data: 'x' }],
+            }),
+          ],
+        },
+      }),
+    ).toMatch(/_webSocketMessages\[0\].time is later than any date/);
+    const parts = importOf([entry({ time: 1e300 })]);
+    expect(parts.connections[0]?.endedAt).toBe(8.64e15);
+    expect(() => buildHarExport({ ...parts, toolVersion: '0.1.0' })).not.toThrow();
+  });
+
+  it('a status that is no HTTP status (200.5, -3) is unknown, as a missing one is', () => {
+    for (const status of [200.5, -3, 1e9]) {
+      const parts = importOf([
+        entry({ response: { status, headers: [], content: { size: 0, mimeType: 'x' } } }),
+      ]);
+      expect(parts.connections[0]?.status ?? 0).toBe(0);
+      expect(
+        parts.events.every((e) => e.record.status === undefined || Number.isInteger(e.record.status)),
+      ).toBe(true);
+    }
+  });
+
+  it('a body said to be base64 that is not is kept as text; a HAR of it builds', () => {
+    const parts = importOf([
+      entry({
+        response: {
+          status: 200,
+          headers: [],
+          content: { size: 3, mimeType: 'application/octet-stream', encoding: 'base64', text: '!!!=' },
+        },
+      }),
+    ]);
+    expect(parts.events.find((e) => e.record.type === 'receive')?.record.data).toEqual({ text: '!!!=' });
+    // And a malformed base64 chunk next to a text one (as no capture makes) does not stop Export HAR.
+    const [conn] = parts.connections;
+    const receive = parts.events.find((e) => e.record.type === 'receive');
+    if (!conn || !receive) throw new Error('nothing imported');
+    const chunks = [
+      { ...receive, record: { ...receive.record, data: { base64: 'not base64!' } } },
+      { ...receive, seq: 99, record: { ...receive.record, data: { text: 'tail' } } },
+    ];
+    expect(() =>
+      buildHarExport({ connections: [conn], events: chunks, page: SESSION_PAGE, toolVersion: '0' }),
+    ).not.toThrow();
+  });
+});

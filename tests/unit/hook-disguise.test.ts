@@ -18,6 +18,7 @@ function page() {
     defineProperty: win.Object.defineProperty,
     getOwnPropertyDescriptor: win.Object.getOwnPropertyDescriptor,
     getPrototypeOf: win.Object.getPrototypeOf,
+    hasOwn: win.Object.prototype.hasOwnProperty,
     ProxyCtor: win.Proxy,
     WeakMapCtor: win.WeakMap,
     weakMapGet: win.WeakMap.prototype.get,

@@ -454,10 +454,24 @@ describe('records the HTTP hooks emit pass the protocol validators', () => {
       { r: 'ev', conn: 1, time: 1, type: 'receive', responseHeaders: [['only-name']] },
       { r: 'ev', conn: 1, time: 1, type: 'receive', statusText: 7 },
       { r: 'conn', id: 1, time: 1, transport: 'xhr', url: 'u', async: 'yes' },
-      { r: 'conn', id: 1, time: 1, transport: 'fetch', url: 'u', method: 'X'.repeat(65) },
+      { r: 'conn', id: 1, time: 1, transport: 'fetch', url: 'u', method: 7 },
       { r: 'conn', id: 1, time: 1, transport: 'xhr', url: 'u', requestHeaders: { a: 'b' } },
     ];
     for (const record of bad) expect(parseHookRecord(record)).toBeNull();
+  });
+
+  it('cuts an over-long method to its limit and says so, rather than lose the request', () => {
+    expect(
+      parseHookRecord({ r: 'conn', id: 1, time: 1, transport: 'fetch', url: 'u', method: 'X'.repeat(65) }),
+    ).toEqual({
+      r: 'conn',
+      id: 1,
+      time: 1,
+      transport: 'fetch',
+      url: 'u',
+      method: 'X'.repeat(64),
+      truncatedFields: ['method'],
+    });
   });
 });
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import { buildHarExport } from '../../lib/export/har';
 import { buildTimelineExport, type TimelineExport } from '../../lib/export/timeline';
 import { importFile, MAX_IMPORT_CHARS } from '../../lib/import';
 import { TimelineStore } from '../../lib/timeline/store';
@@ -189,5 +190,45 @@ describe('bad timeline files', () => {
   it('too large', () => {
     const huge = { length: MAX_IMPORT_CHARS + 1 } as unknown as string;
     expect(importError(huge, 'big.json')).toMatch(/^big\.json: too large \(256 MB\)/);
+  });
+
+  it('times no date can hold (1e300): refused, saying where, so Export HAR never meets them', () => {
+    const f = good();
+    f.events[2] = { ...f.events[2], time: 1e300 } as never;
+    expect(importError(text(f))).toMatch(/\/events\/2\/time 1e\+300 is later than any date/);
+    const g = good();
+    g.connections[0] = { ...g.connections[0], endedAt: 8.64e15 + 1 } as never;
+    expect(importError(text(g))).toMatch(/\/connections\/0\/endedAt .* is later than any date/);
+    // The last time a Date can hold is still a time.
+    const h = good();
+    h.events[19] = { ...h.events[19], time: 8.64e15 } as never;
+    const { parts } = importOk(text(h));
+    expect(() => buildHarExport({ ...parts, toolVersion: '0.1.0' })).not.toThrow();
+  });
+
+  it('base64 that is not: refused, saying where', () => {
+    const f = good();
+    const at = f.events.findIndex((e) => e.data && 'base64' in e.data);
+    f.events[at] = { ...f.events[at], data: { base64: '!!!=' } } as never;
+    expect(importError(text(f))).toMatch(new RegExp(`/events/${at}/data/base64 is not base64`));
+  });
+});
+
+describe('truncatedFields', () => {
+  it('a connection and an event cut to fit keep saying so through export and import', () => {
+    const store = sessionStore();
+    const [ws] = store.connections;
+    if (!ws) throw new Error('no connection');
+    ws.record.truncatedFields = ['url'];
+    const event = store.events.find((e) => e.record.code === 4000);
+    if (!event) throw new Error('no close');
+    event.record.truncatedFields = ['reason'];
+    const file = exportOf(store);
+    expect(validateWithAjv(file), text(validateWithAjv.errors)).toBe(true);
+    expect(file.connections[0]?.truncatedFields).toEqual(['url']);
+    expect(file.events.find((e) => e.code === 4000)?.truncatedFields).toEqual(['reason']);
+    const { parts } = importOk(text(file));
+    expect(parts.connections[0]?.record.truncatedFields).toEqual(['url']);
+    expect(parts.events.find((e) => e.record.code === 4000)?.record.truncatedFields).toEqual(['reason']);
   });
 });

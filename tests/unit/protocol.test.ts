@@ -2,14 +2,21 @@ import { describe, expect, it } from 'vitest';
 import {
   FRAME_BODY_KIND_INDEX,
   FRAME_BODY_KINDS,
+  MAX_FIELD_LENGTH,
+  MAX_FORM_CHARS,
+  MAX_URL_LENGTH,
   PROTOCOL_VERSION,
+  parseCaptureRecord,
   parseHookMessage,
+  parseHookRecord,
   parsePanelRecords,
   parsePanelToBackground,
   parseRecordsMessage,
   parseRelayHello,
   parseToRelay,
 } from '../../lib/protocol';
+import { normalizeHookRecord } from '../../lib/relay/normalize';
+import { cutString, MAX_HEADER_LIST_CHARS } from '../../lib/validate';
 
 const doc = { docId: 'd1', url: 'http://127.0.0.1/', title: '', top: true, startedAt: 1 };
 const loss = { evicted: 0, dropped: 0, invalid: 0 };
@@ -62,14 +69,15 @@ describe('hook messages', () => {
     expect(of({})).toBeUndefined();
   });
 
-  it('rejects bodies of the wrong type and oversized urls', () => {
+  it('rejects bodies of the wrong type and times that are no time', () => {
     const bad = parseHookMessage({
       v: PROTOCOL_VERSION,
       t: 'batch',
       records: [
         { r: 'ev', conn: 1, time: 6, type: 'send', body: { evil: true } },
-        { r: 'conn', id: 1, time: 5, transport: 'xhr', url: 'x'.repeat(70_000) },
         { r: 'ev', conn: 1, time: Number.NaN, type: 'send' },
+        { r: 'ev', conn: 1, time: 1e300, type: 'send' },
+        { r: 'conn', id: 1, time: 8.64e15 + 1, transport: 'xhr', url: 'u' },
       ],
     });
     expect(bad.kind === 'batch' && bad.records.length).toBe(0);
@@ -175,7 +183,103 @@ describe('hook messages', () => {
   });
 });
 
+describe('over-long fields from the hook are cut at the relay, not the record', () => {
+  const conn = { r: 'conn', id: 1, time: 5, transport: 'websocket', url: 'ws://127.0.0.1/' };
+  const event = { r: 'ev', conn: 1, time: 6, type: 'close' };
+  /** What the panel then reads of it: the relay's record, through JSON, strictly checked. */
+  const asPanelReads = (record: unknown) => {
+    const parsed = parseHookRecord(record);
+    if (!parsed) return null;
+    const { record: stored } = normalizeHookRecord(parsed, 1, 1024);
+    return parseCaptureRecord(JSON.parse(JSON.stringify(stored)));
+  };
+
+  it('a 100 kB URL, a 70-character method, too many protocols: cut, named, kept', () => {
+    const long = {
+      ...conn,
+      url: `ws://127.0.0.1/?${'q'.repeat(100_000)}`,
+      requestedProtocols: Array(150).fill('p'.repeat(2000)),
+    };
+    const parsed = parseHookRecord(long);
+    expect(parsed).toMatchObject({ r: 'conn', id: 1, truncatedFields: ['url', 'requestedProtocols'] });
+    expect(parsed?.r === 'conn' && parsed.url).toBe(long.url.slice(0, MAX_URL_LENGTH));
+    expect(parsed?.r === 'conn' && parsed.requestedProtocols).toEqual(Array(100).fill('p'.repeat(1000)));
+    expect(asPanelReads(long)).toMatchObject({ truncatedFields: ['url', 'requestedProtocols'] });
+    const method = { ...conn, transport: 'fetch', method: 'M'.repeat(70) };
+    expect(asPanelReads(method)).toMatchObject({ method: 'M'.repeat(64), truncatedFields: ['method'] });
+  });
+
+  it("headers past a list's limits (700 of 99,000 characters): the first ones whole, up to 1 Mi characters in all", () => {
+    const requestHeaders = Array.from({ length: 700 }, (_, i) => [`x-${i}`, 'v'.repeat(99_000)]);
+    const parsed = parseHookRecord({ ...conn, transport: 'fetch', requestHeaders });
+    const kept = parsed?.r === 'conn' ? (parsed.requestHeaders ?? []) : [];
+    expect(parsed?.truncatedFields).toEqual(['requestHeaders']);
+    expect(kept.slice(0, 10)).toEqual(requestHeaders.slice(0, 10));
+    expect(kept.reduce((n, [a, b]) => n + a.length + b.length, 0)).toBe(MAX_HEADER_LIST_CHARS);
+    expect(asPanelReads({ ...conn, transport: 'fetch', requestHeaders })).not.toBeNull();
+    const many = Array.from({ length: 1500 }, (_, i) => [`h${i}`, 'x']);
+    expect(asPanelReads({ ...event, type: 'receive', responseHeaders: many })).toMatchObject({
+      responseHeaders: many.slice(0, 1000),
+      truncatedFields: ['responseHeaders'],
+    });
+  });
+
+  it("an event's long reason, status text and form: cut and named; only the relay names cut fields", () => {
+    const record = {
+      ...event,
+      reason: 'r'.repeat(200_000),
+      statusText: 's'.repeat(MAX_FIELD_LENGTH),
+      form: Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, value: 'v'.repeat(99_999) })),
+      truncatedFields: ['made up'],
+    };
+    const read = asPanelReads(record);
+    expect(read).toMatchObject({ truncatedFields: ['reason', 'form'], statusText: record.statusText });
+    expect(read?.r === 'ev' && read.reason?.length).toBe(MAX_FIELD_LENGTH);
+    const form = read?.r === 'ev' ? (read.form ?? []) : [];
+    expect(form.reduce((n, f) => n + f.name.length + (f.value?.length ?? 0), 0)).toBe(MAX_FORM_CHARS);
+    expect(asPanelReads({ ...event, truncatedFields: ['made up'] })).not.toHaveProperty('truncatedFields');
+  });
+
+  it('what is of the wrong type still costs the record', () => {
+    for (const bad of [
+      { ...conn, url: 7 },
+      { ...conn, method: ['GET'] },
+      { ...conn, requestHeaders: [['a', 'b'], ['c']] },
+      { ...conn, requestedProtocols: ['a', 1] },
+      { ...event, reason: 5 },
+      { ...event, form: [{ value: 'no name' }] },
+      { ...event, responseHeaders: 'a: b' },
+    ])
+      expect(parseHookRecord(bad)).toBeNull();
+  });
+
+  it('the panel reads strictly: over the limits, or a bad list of cut fields, is invalid', () => {
+    const base = { r: 'conn', seq: 1, id: 1, time: 5, transport: 'websocket', url: 'ws://127.0.0.1/' };
+    expect(parseCaptureRecord({ ...base, truncatedFields: ['url'] })).not.toBeNull();
+    expect(parseCaptureRecord({ ...base, truncatedFields: 'url' })).toBeNull();
+    expect(parseCaptureRecord({ ...base, url: 'u'.repeat(MAX_URL_LENGTH + 1) })).toBeNull();
+    const headers = Array.from({ length: 11 }, (_, i) => [`h${i}`, 'v'.repeat(99_000)]);
+    expect(parseCaptureRecord({ ...base, requestHeaders: headers })).toBeNull();
+  });
+
+  it('cutString never splits a surrogate pair', () => {
+    expect(cutString('ab😀c', 3)).toBe('ab');
+    expect(cutString('ab😀c', 4)).toBe('ab😀');
+    expect(cutString('abc', 5)).toBe('abc');
+  });
+});
+
 describe('records messages', () => {
+  it('passes on `through`, the seq every record up to which was sent or given up on', () => {
+    const base = { v: PROTOCOL_VERSION, t: 'records', doc, loss, records: [] };
+    expect(parseRecordsMessage({ ...base, through: 7 })?.through).toBe(7);
+    expect(parseRecordsMessage(base)).not.toHaveProperty('through');
+    expect(parseRecordsMessage({ ...base, through: -1 })).toBeNull();
+    expect(
+      parsePanelRecords({ ...base, t: 'panel-records', tabId: 1, frameId: 0, through: 3 })?.through,
+    ).toBe(3);
+  });
+
   const recordsMessage = (records: unknown[]) => ({ v: PROTOCOL_VERSION, t: 'records', doc, loss, records });
 
   it('keeps valid records and counts the rest as invalid', () => {

@@ -8,6 +8,8 @@ import {
 } from '../../lib/protocol';
 import { RelayCore, type RelaySubscription } from '../../lib/relay/core';
 import { History } from '../../lib/relay/history';
+import { TimelineStore } from '../../lib/timeline/store';
+import { MAX_RUNTIME_MESSAGE_BYTES } from '../../lib/wire-size';
 
 const doc = { docId: 'doc-1', url: 'http://127.0.0.1/', title: '', top: true, startedAt: 1 };
 
@@ -220,10 +222,11 @@ describe('RelayCore', () => {
     core.acceptHookMessage(batch([conn(), ev('a')]));
     expect(() => core.flush()).not.toThrow();
     expect(alive.flatMap((m) => m.records.map((r) => r.seq))).toEqual([1, 2]);
-    expect(calls).toBe(1);
+    // The records, then a message of none: that one failing too says the port is gone.
+    expect(calls).toBe(2);
     expect(core.acceptHookMessage(batch([ev('b')])).queued).toBe(1);
     core.flush();
-    expect(calls).toBe(1);
+    expect(calls).toBe(2);
     expect(core.hasOutgoing).toBe(false);
   });
 
@@ -255,11 +258,11 @@ describe('RelayCore', () => {
       { ...conn(), id: -1 },
       { ...conn(), id: 1.5 },
       { ...conn(), transport: 'carrier-pigeon' },
-      { ...conn(), url: 'x'.repeat(70_000) },
+      { ...conn(), url: 7 },
       { ...conn(), time: Number.NaN },
       { ...conn(), time: -5 },
       { ...conn(), requestedProtocols: [1, 2] },
-      { ...conn(), method: 'M'.repeat(100) },
+      { ...conn(), method: ['GET'] },
       { ...ev('x'), type: 'explode' },
       { ...ev('x'), conn: '1' },
       ev(12345),
@@ -350,14 +353,159 @@ describe('RelayCore', () => {
     expect(core.hasOutgoing).toBe(false);
   });
 
-  it('counts history evictions in its loss counters', () => {
+  it('counts history evictions in its loss counters; the connection outlives its evicted events', () => {
     const { core, sent, subscribe } = makeCore({ maxEvents: 5 });
     core.acceptHookMessage(batch([conn(), ...Array.from({ length: 7 }, (_, i) => ev(`e${i}`))]));
-    expect(core.lossCounters.evicted).toBe(3);
+    expect(core.lossCounters.evicted).toBe(2);
     subscribe();
     core.flush();
-    expect(sent[0]?.records.map((r) => r.seq)).toEqual([4, 5, 6, 7, 8]);
-    expect(sent[0]?.loss.evicted).toBe(3);
+    expect(sent[0]?.records.map((r) => r.seq)).toEqual([1, 4, 5, 6, 7, 8]);
+    expect(sent[0]?.loss.evicted).toBe(2);
+  });
+});
+
+/** A panel's store fed with what a relay sends (as parsed from JSON, the way Chrome delivers it). */
+function panelOf(core: RelayCore, send?: (json: string) => void) {
+  const store = new TimelineStore();
+  const messages: string[] = [];
+  const subscription = core.subscribe((m) => {
+    const json = JSON.stringify(m);
+    send?.(json);
+    messages.push(json);
+    const parsed = parseRecordsMessage(JSON.parse(json));
+    if (!parsed) throw new Error('the relay sent a message the panel rejects');
+    store.ingest({ ...parsed, t: 'panel-records', tabId: 1, frameId: 0 });
+  });
+  return { store, messages, subscription };
+}
+
+/** What Chrome does with a runtime message over its limit: the send throws. */
+function chromeLimit(limit = MAX_RUNTIME_MESSAGE_BYTES) {
+  return (json: string) => {
+    if (Buffer.byteLength(json, 'utf8') > limit)
+      throw new Error('Message length exceeded maximum allowed length.');
+  };
+}
+
+describe('RelayCore: every message fits the browser, and a failed send ends nothing', () => {
+  const MIB = 1024 * 1024;
+
+  it('sizes messages by their JSON (headers and escapes included), live and on replay, so none exceeds the limit', () => {
+    const core = new RelayCore({ doc });
+    core.payloadCap = 4 * MIB;
+    const live = panelOf(core, chromeLimit());
+    core.flush();
+    // 700 request headers of 99,000 characters (69 MB), then bodies that JSON escapes to six times their size.
+    const headers = Array.from({ length: 700 }, (_, i) => [`x-huge-${i}`, 'v'.repeat(99_000)]);
+    const fetchConn = {
+      r: 'conn',
+      id: 2,
+      time: 10,
+      transport: 'fetch',
+      url: 'http://127.0.0.1/sink',
+      requestHeaders: headers,
+    };
+    const controls = Array.from({ length: 6 }, () => ev('\u0001'.repeat(1_500_000)));
+    core.acceptHookMessage(batch([conn(), fetchConn, ...controls, ev('after')]));
+    core.flush();
+    const late = panelOf(core, chromeLimit());
+    core.flush();
+    for (const panel of [live, late]) {
+      expect(panel.store.events.map((e) => e.record.seq)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+      expect(panel.store.connections).toHaveLength(2);
+      expect(panel.store.lost).toEqual({ missing: 0, dropped: 0, invalid: 0, orphaned: 0 });
+      for (const json of panel.messages) {
+        const bytes = Buffer.byteLength(json, 'utf8');
+        expect(bytes).toBeLessThanOrEqual(MAX_RUNTIME_MESSAGE_BYTES);
+        // Several records share a message only within the 8 MiB share.
+        if ((JSON.parse(json) as RecordsWire).records.length > 1)
+          expect(bytes).toBeLessThanOrEqual(8 * MIB + 4096);
+      }
+    }
+    const cut = live.store.connections[1]?.record;
+    expect(cut?.truncatedFields).toEqual(['requestHeaders']);
+    expect(cut?.requestHeaders?.[0]).toEqual(['x-huge-0', 'v'.repeat(99_000)]);
+  });
+
+  it('a send that throws for size is not a closed port: halves go, a record too big alone goes bare and marked, and the stream goes on', () => {
+    const core = new RelayCore({ doc });
+    // A browser whose limit is 50 kB, so ordinary records meet it.
+    const panel = panelOf(core, chromeLimit(50_000));
+    core.acceptHookMessage(
+      batch([
+        conn(),
+        ...Array.from({ length: 10 }, (_, i) => ev(`${i}`.repeat(20_000))),
+        ev('x'.repeat(200_000)),
+        ev('after'),
+      ]),
+    );
+    core.flush();
+    expect(panel.store.events.map((e) => e.record.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 2));
+    const bare = panel.store.events[10]?.record;
+    expect(bare).toMatchObject({ type: 'receive', data: { text: '' }, size: 200_000, truncated: true });
+    expect(panel.store.events[11]?.record.data).toEqual({ text: 'after' });
+    expect(panel.store.lost.missing).toBe(0);
+    for (const json of panel.messages) expect(json.length).toBeLessThanOrEqual(50_000);
+    core.acceptHookMessage(batch([ev('later')]));
+    core.flush();
+    expect(panel.store.events.at(-1)?.record.data).toEqual({ text: 'later' });
+  });
+
+  it('a record no message can carry, even bare, is left out and the panel counts it at once; the stream goes on', () => {
+    const core = new RelayCore({ doc });
+    // Refuses any message that carries seq 3 (as no real browser would: a stand-in for the unforeseen).
+    const panel = panelOf(core, (json) => {
+      if (/"seq":3[,}]/.test(json)) throw new Error('cannot be sent');
+    });
+    core.acceptHookMessage(batch([conn(), ev('a'), ev('b')]));
+    core.flush();
+    expect(panel.store.events.map((e) => e.record.seq)).toEqual([2]);
+    expect(panel.store.lost.missing).toBe(1);
+    core.acceptHookMessage(batch([ev('c')]));
+    core.flush();
+    expect(panel.store.events.map((e) => e.record.seq)).toEqual([2, 4]);
+    expect(panel.store.lost.missing).toBe(1);
+  });
+});
+
+describe('RelayCore: a connection outlives its evicted events', () => {
+  it('150 messages past a history of 100: a panel opened then shows the connection, its open, the 100 kept and counts the rest', () => {
+    const core = new RelayCore({ doc, maxEvents: 100 });
+    const open = { r: 'ev', conn: 1, time: 11, type: 'open', protocol: 'chat' };
+    core.acceptHookMessage(batch([conn(), open, ...Array.from({ length: 150 }, (_, i) => ev(`m${i}`))]));
+    const panel = panelOf(core);
+    core.flush();
+    const { store } = panel;
+    expect(store.connections).toHaveLength(1);
+    expect(store.connections[0]).toMatchObject({ state: 'open', protocol: 'chat' });
+    expect(store.events).toHaveLength(101);
+    expect(store.events[1]?.record.data).toEqual({ text: 'm50' });
+    expect(store.lost).toEqual({ missing: 50, dropped: 0, invalid: 0, orphaned: 0 });
+  });
+
+  it('an HTTP stream keeps its status and response headers when the response head is evicted', () => {
+    const core = new RelayCore({ doc, maxEvents: 10 });
+    const fetchConn = { r: 'conn', id: 1, time: 10, transport: 'fetch', url: 'http://127.0.0.1/stream' };
+    const head = ev('first chunk', {
+      status: 200,
+      statusText: 'OK',
+      responseHeaders: [['content-type', 'text/event-stream']],
+      chunk: 0,
+    });
+    const chunks = Array.from({ length: 20 }, (_, i) => ev(`chunk ${i + 1}`, { chunk: i + 1 }));
+    core.acceptHookMessage(batch([fetchConn, { r: 'ev', conn: 1, time: 10, type: 'open' }, head, ...chunks]));
+    const { store } = panelOf(core);
+    core.flush();
+    expect(store.connections[0]).toMatchObject({ status: 200, state: 'open', endedAt: null });
+    const kept = store.events.find((e) => e.record.status === 200)?.record;
+    expect(kept).toMatchObject({
+      statusText: 'OK',
+      responseHeaders: [['content-type', 'text/event-stream']],
+      data: { text: '' },
+      truncated: true,
+      size: 11,
+    });
+    expect(store.events).toHaveLength(12);
   });
 });
 
@@ -369,7 +517,7 @@ describe('History', () => {
     for (let i = 1; i <= 10; i++) h.add(rec(i), 10);
     expect(h.size).toBe(3);
     expect(h.evicted).toBe(7);
-    expect(h.snapshot().map((r) => r.seq)).toEqual([8, 9, 10]);
+    expect(h.snapshot().map((k) => k.record.seq)).toEqual([8, 9, 10]);
     expect(h.retainedBytes).toBe(30);
   });
 
@@ -378,10 +526,10 @@ describe('History', () => {
     h.add(rec(1), 100);
     h.add(rec(2), 100);
     h.add(rec(3), 100);
-    expect(h.snapshot().map((r) => r.seq)).toEqual([2, 3]);
+    expect(h.snapshot().map((k) => k.record.seq)).toEqual([2, 3]);
     expect(h.evicted).toBe(1);
     h.add(rec(4), 1000);
-    expect(h.snapshot().map((r) => r.seq)).toEqual([4]);
+    expect(h.snapshot().map((k) => k.record.seq)).toEqual([4]);
     expect(h.evicted).toBe(3);
   });
 
@@ -391,7 +539,75 @@ describe('History', () => {
     expect(h.size).toBe(1000);
     expect(h.evicted).toBe(19_000);
     const snap = h.snapshot();
-    expect(snap[0]?.seq).toBe(19_001);
-    expect(snap.at(-1)?.seq).toBe(20_000);
+    expect(snap[0]?.record.seq).toBe(19_001);
+    expect(snap.at(-1)?.record.seq).toBe(20_000);
+  });
+
+  const conn = (
+    seq: number,
+    id = 1,
+    transport: 'websocket' | 'fetch' | 'eventsource' = 'websocket',
+  ): CaptureRecord => ({
+    r: 'conn',
+    seq,
+    time: seq,
+    id,
+    transport,
+    url: 'ws://x/',
+  });
+  const event = (seq: number, type: 'open' | 'receive' | 'close' | 'error', id = 1): CaptureRecord => ({
+    r: 'ev',
+    seq,
+    time: seq,
+    conn: id,
+    type,
+  });
+  const seqs = (h: History) => h.snapshot().map((k) => k.record.seq);
+
+  it('keeps a connection aside while it has events kept, with its latest open, and lets it go once it ended and they are gone', () => {
+    const h = new History(3, 1_000_000);
+    h.add(conn(1), 10);
+    h.add(event(2, 'open'), 10);
+    for (let seq = 3; seq <= 6; seq++) h.add(event(seq, 'receive'), 10);
+    expect(seqs(h)).toEqual([1, 2, 4, 5, 6]);
+    expect(h.pinned).toBe(1);
+    expect(h.evicted).toBe(1);
+    h.add(event(7, 'close'), 10);
+    expect(seqs(h)).toEqual([1, 2, 5, 6, 7]);
+    // Another connection pushes the first one's events out: ended, nothing kept, it goes.
+    h.add(conn(8, 2), 10);
+    h.add(event(9, 'receive', 2), 10);
+    h.add(event(10, 'receive', 2), 10);
+    expect(seqs(h)).toEqual([8, 9, 10]);
+    expect(h.pinned).toBe(0);
+    expect(h.evicted).toBe(7);
+    expect(h.retainedBytes).toBe(30);
+  });
+
+  it('keeps aside a connection that has not ended even with no event kept: its next event has it', () => {
+    const h = new History(2, 1_000_000);
+    h.add(conn(1, 1), 1);
+    h.add(conn(2, 2), 1);
+    for (let seq = 3; seq <= 6; seq++) h.add(event(seq, 'receive', 2), 1);
+    h.add(event(7, 'receive', 1), 1);
+    expect(seqs(h)).toEqual([1, 2, 6, 7]);
+  });
+
+  it("keeps an EventSource's latest state: the error after its last open", () => {
+    const h = new History(1, 1_000_000);
+    h.add(conn(1, 1, 'eventsource'), 1);
+    h.add(event(2, 'open'), 1);
+    h.add(event(3, 'error'), 1);
+    h.add(event(4, 'receive'), 1);
+    expect(seqs(h)).toEqual([1, 3, 4]);
+  });
+
+  it('keeps at most so many connections aside: the oldest go first, counted', () => {
+    const h = new History(1, 1_000_000, 2);
+    for (let id = 1; id <= 4; id++) h.add(conn(id, id), 1);
+    h.add(event(5, 'receive', 9), 1);
+    expect(seqs(h)).toEqual([3, 4, 5]);
+    expect(h.pinned).toBe(2);
+    expect(h.evicted).toBe(2);
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionRecord, EventRecord } from '../../lib/model';
 import type { FrameRun, HookEvent, HookFrame } from '../../lib/protocol';
-import { normalizeFrame, normalizeHookRecord } from '../../lib/relay/normalize';
+import {
+  bareRecord,
+  MAX_RECORD_WIRE_BYTES,
+  normalizeFrame,
+  normalizeHookRecord,
+} from '../../lib/relay/normalize';
+import { MAX_RUNTIME_MESSAGE_BYTES } from '../../lib/wire-size';
 
 const CAP = 1024;
 const ev = (body: HookEvent['body'], extra: Partial<HookEvent> = {}): HookEvent => ({
@@ -164,5 +170,124 @@ describe('normalizeHookRecord', () => {
     });
     expect(record).toEqual({ r: 'ev', seq: 9, time: 2, conn: 1, type: 'close', code: 1000, reason: 'bye' });
     expect(pending).toBeUndefined();
+  });
+});
+
+describe('sizing records as the JSON they cross in', () => {
+  const MIB = 1024 * 1024;
+  const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
+
+  it('bounds every record by its JSON from above, headers, URL and escapes included', () => {
+    const records = [
+      normalizeOneFrame([0, 3, 5, '"\\\u0001é😀', 0]),
+      normalizeOneFrame([1, 3, 5, new Uint8Array(100).buffer, 1]),
+      normalizeEvent(ev('"'.repeat(500), { responseHeaders: [['a', '"'.repeat(300)]], status: 200 })),
+      normalizeHookRecord(
+        {
+          r: 'conn',
+          id: 1,
+          time: 1,
+          transport: 'fetch',
+          url: `http://h/?${'\u0002'.repeat(1000)}`,
+          method: 'POST',
+          requestHeaders: Array.from({ length: 50 }, (_, i): [string, string] => [`h${i}`, '"'.repeat(1000)]),
+        },
+        1,
+        CAP,
+      ),
+    ];
+    for (const { record, wire } of records) expect(wire).toBeGreaterThanOrEqual(jsonBytes(record) + 1);
+  });
+
+  it('cuts a text too big for any message to fit one (40 MB of quotes: 80 MB as JSON), marked truncated', () => {
+    const body = '"'.repeat(40_000_000);
+    for (const normalized of [
+      normalizeOneFrame([0, 3, 5, body, 0], 64 * MIB),
+      normalizeEvent(ev(body, { bodyKind: 'text' }), 64 * MIB),
+    ]) {
+      const { record, wire } = normalized;
+      const event = record as EventRecord;
+      expect(event).toMatchObject({ size: 40_000_000, truncated: true });
+      const kept = event.data && 'text' in event.data ? event.data.text : '';
+      expect(/^"+$/.test(kept)).toBe(true);
+      // As much as fits: within a few kB of the room for one record.
+      expect(jsonBytes(record)).toBeLessThanOrEqual(MAX_RECORD_WIRE_BYTES);
+      expect(jsonBytes(record)).toBeGreaterThan(MAX_RECORD_WIRE_BYTES - 4096);
+      expect(wire).toBeGreaterThanOrEqual(jsonBytes(record));
+      expect(wire).toBeLessThanOrEqual(MAX_RECORD_WIRE_BYTES);
+    }
+    // Text that only looked too big (6 bytes a character) is measured, and kept whole.
+    const plain = normalizeEvent(ev('x'.repeat(12 * MIB)), 16 * MIB);
+    expect(plain.record).toMatchObject({ size: 12 * MIB, truncated: false });
+    expect(plain.wire).toBeLessThan(MAX_RUNTIME_MESSAGE_BYTES);
+  }, 60_000);
+
+  it('cuts binary (and a Blob) over what fits before encoding it, marked truncated', async () => {
+    // A record may take 64 kB here, not 63 MiB: the same arithmetic, in a fraction of the time.
+    const room = 64 * 1024;
+    const { record, wire } = normalizeHookRecord(ev(new Uint8Array(MIB).buffer), 9, 64 * MIB, room);
+    expect(record).toMatchObject({ size: MIB, truncated: true });
+    expect(jsonBytes(record)).toBeLessThanOrEqual(room);
+    expect(jsonBytes(record)).toBeGreaterThan(room - 1024);
+    expect(wire).toBeGreaterThanOrEqual(jsonBytes(record));
+    const blob = normalizeHookRecord(ev(new Blob([new Uint8Array(MIB)])), 9, 64 * MIB, room);
+    await blob.pending;
+    expect(blob.record).toMatchObject({ size: MIB, truncated: true });
+    expect(jsonBytes(blob.record)).toBeLessThanOrEqual(room);
+    expect(blob.wire).toBeGreaterThanOrEqual(jsonBytes(blob.record));
+    const frame = normalizeFrame(run([0, 3, 5, '\u0001'.repeat(MIB), 0]), 0, 9, 64 * MIB, room);
+    expect(frame.record).toMatchObject({ size: MIB, truncated: true });
+    expect(jsonBytes(frame.record)).toBeLessThanOrEqual(room);
+    expect(jsonBytes(frame.record)).toBeGreaterThan(room - 1024);
+  });
+
+  it('bares a record to its facts: numbers kept, long strings cut, lists left out, body emptied, all marked', () => {
+    expect(
+      bareRecord({
+        r: 'ev',
+        seq: 4,
+        time: 5,
+        conn: 1,
+        type: 'receive',
+        status: 200,
+        statusText: 'S'.repeat(5000),
+        responseHeaders: [['a', 'b']],
+        data: { text: 'body' },
+        size: 4,
+        truncated: false,
+        truncatedFields: ['reason'],
+      }),
+    ).toEqual({
+      r: 'ev',
+      seq: 4,
+      time: 5,
+      conn: 1,
+      type: 'receive',
+      status: 200,
+      statusText: 'S'.repeat(1024),
+      data: { text: '' },
+      size: 4,
+      truncated: true,
+      truncatedFields: ['reason', 'statusText', 'responseHeaders'],
+    });
+    expect(
+      bareRecord({
+        r: 'conn',
+        seq: 1,
+        time: 1,
+        id: 1,
+        transport: 'fetch',
+        url: 'u',
+        requestHeaders: [['a', 'b']],
+      }),
+    ).toEqual({
+      r: 'conn',
+      seq: 1,
+      time: 1,
+      id: 1,
+      transport: 'fetch',
+      url: 'u',
+      truncatedFields: ['requestHeaders'],
+    });
   });
 });

@@ -54,6 +54,29 @@ describe('Router', () => {
     expect(panel.messages[0]).toMatchObject({ t: 'panel-records', tabId: 7, frameId: 3 });
   });
 
+  it('a panel port that throws does not keep a batch from the others; what a batch says passes on', () => {
+    const { router } = setup();
+    const broken = new FakePort();
+    broken.postMessage = () => {
+      throw new Error('Attempting to use a disconnected port object');
+    };
+    const working = new FakePort();
+    for (const panel of [broken, working]) {
+      router.panelConnected(panel);
+      router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 7, payloadCap: 2048 });
+    }
+    router.relayConnected(new FakePort(), 7);
+    expect(() => router.relayMessage(7, 0, { ...records(1), through: 4 })).not.toThrow();
+    expect(working.messages).toEqual([
+      expect.objectContaining({
+        t: 'panel-records',
+        through: 4,
+        records: [expect.objectContaining({ seq: 1 })],
+      }),
+    ]);
+    expect(router.undelivered).toBe(1);
+  });
+
   it('relays with no panel for their tab are disconnected', () => {
     const { router } = setup();
     const relay = new FakePort();

@@ -32,10 +32,16 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 
 const PAGES_DIR = join(import.meta.dirname, '..', 'pages');
 
-export async function startServer(host = '127.0.0.1'): Promise<TestServer> {
+export interface ServerOptions {
+  /** Largest request head accepted, in bytes (Node's default is 16 KiB): raise it for very long URLs. */
+  maxHeaderSize?: number;
+}
+
+export async function startServer(host = '127.0.0.1', options: ServerOptions = {}): Promise<TestServer> {
   const routes = new Map<string, Route>();
   const sockets = new Map<string, SocketRoute>();
-  const server: Server = createServer(async (req, res) => {
+  const serverOptions = options.maxHeaderSize !== undefined ? { maxHeaderSize: options.maxHeaderSize } : {};
+  const server: Server = createServer(serverOptions, async (req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const handler = routes.get(url.pathname);
     try {
