@@ -108,7 +108,7 @@ export function patchFetch(
     if (isRequest && (body === undefined || body === null) && hasBodyMethod) {
       bodyClone = apply(reqClone, input, []) as Request;
     }
-    const ex: FetchExchange = { id: nextId(), finished: false };
+    const ex: FetchExchange = { id: nextId(), finished: false, ...(method === 'HEAD' ? { head: true } : {}) };
     ch.emit({
       r: 'conn',
       id: ex.id,
