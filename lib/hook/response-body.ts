@@ -860,12 +860,14 @@ export function captureResponseBodies(
 
   // The page's reads of a followed stream. Each read's result is recorded
   // before the page gets it; the page gets a promise settling as the native
-  // one does (same value, same rejection).
+  // one does (same value, same rejection). These methods are wrapped for every
+  // stream: a rejection the browser makes inside a wrapper (a released
+  // reader's read()) has the hook's frames removed, as for Response reads.
   /** A reader's read() or an async iterator's next(): `self` is the reader or iterator. */
   const tapRead = (target: (...a: never[]) => unknown, self: unknown, args: unknown[]): unknown => {
     const result = apply(target, self, args);
     const rec = recorderOf(bodyOf(readers, self));
-    if (!rec) return result;
+    if (!rec) return scrubRejection(result);
     return apply(p.promiseThen, result, [
       (step: unknown) => {
         safely(() => {
@@ -907,13 +909,13 @@ export function captureResponseBodies(
     const body = isLocked(self) ? undefined : bodyOf(streams, self);
     const result = apply(target, self, args);
     if (body) safely(() => pageCancelled(body));
-    return result;
+    return scrubRejection(result);
   };
   const cancelReader = (target: (...a: never[]) => unknown, self: unknown, args: unknown[]): unknown => {
     const result = apply(target, self, args);
     const body = bodyOf(readers, self);
     if (body) safely(() => pageCancelled(body));
-    return result;
+    return scrubRejection(result);
   };
   replaceProperty(p, streamProto, 'cancel', d.wrapFunction(streamProto.cancel, cancelStream));
   replaceProperty(p, readerProto, 'cancel', d.wrapFunction(readerCancel, cancelReader));
@@ -956,7 +958,7 @@ export function captureResponseBodies(
             const result = apply(target, self, args);
             const body = bodyOf(cancelOnReturn, self);
             if (body) safely(() => pageCancelled(body));
-            return result;
+            return scrubRejection(result);
           }),
         );
     });
@@ -1084,7 +1086,7 @@ export function captureResponseBodies(
           const piped = startPipe(self as object, body, dest, args[1]);
           if (piped !== null) return piped;
         }
-        return apply(target, self, args);
+        return scrubRejection(apply(target, self, args));
       }),
     );
   const nativePipeThrough = streamProto.pipeThrough;
@@ -1108,7 +1110,8 @@ export function captureResponseBodies(
             return readable;
           }
         }
-        return apply(target, self, [pair, ...(args.length > 1 ? [args[1]] : [])]);
+        // No array spread: the page may replace Array.prototype[Symbol.iterator].
+        return apply(target, self, args.length > 1 ? [pair, args[1]] : [pair]);
       }),
     );
   // A tee of a followed stream: its first branch is followed instead.
