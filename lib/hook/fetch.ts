@@ -171,7 +171,12 @@ export function patchFetch(
     if (isRequest && (body === undefined || body === null) && hasBodyMethod) {
       bodyClone = apply(reqClone, input, []) as Request;
     }
-    const ex: Bare<FetchExchange> = { __proto__: null, id: nextId(), finished: false };
+    const ex: Bare<FetchExchange> = {
+      __proto__: null,
+      id: nextId(),
+      finished: false,
+      ...(method === 'HEAD' ? { head: true } : {}),
+    };
     ch.emit({
       __proto__: null,
       r: 'conn',

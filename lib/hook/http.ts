@@ -408,7 +408,8 @@ export function captureRequestBody(
   const { p } = n;
   if (body === null || body === undefined) return null;
   // Prototype-less results: callers read `form`, which most lack.
-  if (typeof body === 'string') return { __proto__: null, captured: captureBody(p, body, cap), bodyKind: 'text' };
+  if (typeof body === 'string')
+    return { __proto__: null, captured: captureBody(p, body, cap), bodyKind: 'text' };
   if (n.URLSearchParamsCtor && n.searchParamsToString && p.instanceOf(body, n.URLSearchParamsCtor)) {
     const text = p.apply(n.searchParamsToString, body, []) as string;
     return { __proto__: null, captured: captureBody(p, text, cap), bodyKind: 'urlsearchparams' };

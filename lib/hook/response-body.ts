@@ -1,17 +1,28 @@
-// fetch response bodies, captured without consuming or delaying the page's own.
+// fetch response bodies, captured without consuming, delaying or reading
+// ahead of the page's own read.
 //
-// Most bodies are recorded from the page's own read: text(), arrayBuffer(),
-// bytes() and blob() of a response the hook has seen are wrapped, and what the
-// read resolves with is copied before the page gets it (a text() string, which
-// cannot change, is kept and copied at hand-over). That leaves the
-// browser's path from network to page alone: reading a clone (a tee of the
-// body) chunk by chunk cost ~7 % of page time in a chain of small chunked
-// fetches. A clone is still read, chunk by chunk as it arrives, when the body
-// is a stream of messages (SSE, NDJSON...), when the page takes the stream
-// itself (`body`), hands the response to the browser (Cache API, WebAssembly
-// streaming), or has not started reading by the next task (a later read, or
-// none); and in one piece for json() and formData(), whose results are no
-// copy of the body and whose errors must stay the browser's own.
+// A body is recorded from what the page itself reads, when it reads it:
+// text(), arrayBuffer(), bytes() and blob() of a response the hook has seen
+// are wrapped, and what the read resolves with is copied before the page gets
+// it (a text() string, which cannot change, is kept and copied at hand-over).
+// A body stream the page takes (`body`, including one a page got through
+// another realm's getter and reads here) is recorded chunk by chunk from the
+// page's own reads of it: its reader's read(), its async iterator's next(),
+// and a pipe (pipeTo / pipeThrough), which runs through a pass-through
+// transform of the hook's. Neither path reads anything the page has not read.
+//
+// A clone is read only where the page's own read drains the body at the
+// network's pace anyway: json() and formData(), whose results are no copy of
+// the body and whose errors must stay the browser's own; any whole read of a
+// stream of messages (SSE, NDJSON...), recorded chunk by chunk as it arrives;
+// and a response handed to the browser (Cache API, WebAssembly streaming). A
+// clone is never read ahead of a page that reads slowly or not at all: in
+// Chromium, Response.clone() of a network body is a tee that copies the
+// network's data into both branches as fast as it arrives, whatever either
+// branch's reader does (cancelling the hook's branch does not stop it), so
+// the page's branch would buffer the whole body. And a tee locks the stream a
+// page may already hold. A body nobody reads is therefore not recorded: its
+// status and headers are, with a note, a second after the response.
 
 import type { HeaderList } from '../model';
 import type { HookEventFields, HookRecord } from '../protocol';
@@ -21,6 +32,7 @@ import type { Disguise } from './disguise';
 import { replaceProperty } from './disguise';
 import {
   type Decoder,
+  dataProperty,
   decimalUpTo,
   errorReason,
   type HttpNatives,
@@ -59,12 +71,44 @@ const isNullBodyStatus = (status: unknown): boolean =>
 
 /** Microtasks after a response in which the page usually starts reading its body (see checkLeftovers). */
 const LEFTOVER_MICROTASKS = 8;
+/**
+ * A body still unread this long after the next task is recorded as not read
+ * (status and headers, no body): a page that awaits several responses before
+ * reading them (Promise.all) has read them by then, and gets one receive each.
+ */
+const UNREAD_NOTE_MS = 1000;
+const NOT_READ = 'response body not read by the page (yet): Wirescope records a body as the page reads it';
+const NEVER_READ = 'response body never read by the page';
+const READ_UNSEEN =
+  'response body read by the page in a way the hook cannot see (e.g. through another frame)';
+/** On the receive where a body the page reads is cut: its size is what had been seen by then. */
+const CUT_AT_CAP =
+  'payload cap reached: the rest of this body was not recorded (size: bytes seen until then)';
 
 export interface FetchExchange {
   id: number;
   finished: boolean;
-  /** The page cancelled its body: ours is cancelled too, so the connection closes as without the hook. */
+  /** The page cancelled the body (its record ends there). */
   cancelled?: boolean;
+  /** A HEAD request: its response has no body (Chromium still gives it an empty stream). */
+  head?: boolean;
+}
+
+/**
+ * Records one body from its chunks, as they are read. A body that is not a
+ * stream of messages (SSE, NDJSON...) is kept up to the payload cap, and
+ * recorded whole at its end, or in pieces while it trickles in; past the cap
+ * no more of it is recorded. Where the chunks are the page's own (`pageDriven`)
+ * the body may never end (an endless download read slowly): its one receive
+ * is made as soon as the cap is passed, marked cut, with the size seen so far.
+ * A stream of messages is recorded chunk by chunk, each cut to the cap.
+ */
+export interface BodyRecorder {
+  /** The body ended, failed or was cancelled: nothing more is recorded. */
+  ended: boolean;
+  chunk(value: unknown, now: number): void;
+  end(time: number): void;
+  fail(err: unknown): void;
 }
 
 /** A response whose body neither the page nor the hook has started reading. */
@@ -81,6 +125,8 @@ interface UnreadBody {
   text: string;
   /** When it resolved. */
   readAt: number;
+  /** Recording the page's own reads of the body's stream. */
+  rec: BodyRecorder | null;
 }
 
 export interface ResponseBodies {
@@ -89,6 +135,13 @@ export interface ResponseBodies {
   /** The fetch failed. */
   fail(ex: FetchExchange, err: unknown): void;
 }
+
+type Method = (...a: never[]) => unknown;
+/** A method of `proto` if it has one (read once, at install). */
+const methodOf = (proto: object | undefined, name: string): Method | undefined => {
+  const value = proto ? (proto as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'function' ? (value as Method) : undefined;
+};
 
 export function captureResponseBodies(
   p: Pristine,
@@ -106,14 +159,54 @@ export function captureResponseBodies(
   const resStatusText = p.getter(resProto, 'statusText');
   const resHeaders = p.getter(resProto, 'headers');
   const resBody = p.getter(resProto, 'body');
+  const resBodyUsed = p.getter(resProto, 'bodyUsed');
   const resClone = resProto.clone;
   const resArrayBuffer = resProto.arrayBuffer;
-  const getReader = StreamCtor.prototype.getReader;
+  const streamProto = StreamCtor.prototype;
+  const streamLocked = p.getter(streamProto, 'locked');
+  const getReader = streamProto.getReader;
+  const nativePipeTo = streamProto.pipeTo;
   const readerRead = readerProto.read;
   const readerCancel = readerProto.cancel;
-  // A cloned body is a tee: the network stream is cancelled only once both branches are.
-  // When the page cancels its branch (stream.cancel / reader.cancel) the hook cancels its own.
-  const stopOnCancel = new p.WeakMapCtor<object, () => void>();
+  const WritableCtor = typeof win.WritableStream === 'function' ? win.WritableStream : undefined;
+  const writableLocked = WritableCtor ? p.getter(WritableCtor.prototype, 'locked') : undefined;
+  const writerProto = win.WritableStreamDefaultWriter?.prototype;
+  const getWriter = methodOf(WritableCtor?.prototype, 'getWriter');
+  const writerWrite = methodOf(writerProto, 'write');
+  const writerClose = methodOf(writerProto, 'close');
+  const writerAbort = methodOf(writerProto, 'abort');
+  const writerReleaseLock = methodOf(writerProto, 'releaseLock');
+  const writerClosed = writerProto ? p.getter(writerProto, 'closed') : undefined;
+  const signalAborted = win.AbortSignal ? p.getter(win.AbortSignal.prototype, 'aborted') : undefined;
+  const controllerError = methodOf(win.WritableStreamDefaultController?.prototype, 'error');
+  const pipesFollowed = !!(
+    getWriter &&
+    writerWrite &&
+    writerClose &&
+    writerAbort &&
+    writerReleaseLock &&
+    writerClosed &&
+    controllerError
+  );
+  const asyncIteratorKey = win.Symbol.asyncIterator;
+  const Registry = typeof win.FinalizationRegistry === 'function' ? win.FinalizationRegistry : undefined;
+  const registryRegister = Registry?.prototype.register;
+
+  /** Whether `stream` is a locked stream (false for anything else: the page may pass anything as `this`). */
+  const isLocked = (stream: unknown): boolean => {
+    try {
+      return typeof stream === 'object' && stream !== null && callGetter(p, streamLocked, stream) === true;
+    } catch {
+      return false;
+    }
+  };
+  const isAborted = (signal: unknown): boolean => {
+    try {
+      return typeof signal === 'object' && signal !== null && callGetter(p, signalAborted, signal) === true;
+    } catch {
+      return false;
+    }
+  };
 
   const emitError = (ex: FetchExchange, reason: string): void => {
     if (ex.finished) return;
@@ -123,6 +216,7 @@ export function captureResponseBodies(
 
   /** The body ended: the exchange is complete. */
   const emitClose = (ex: FetchExchange, meta: HookEventFields, time: number, reason?: string): void => {
+    if (ex.finished) return;
     ex.finished = true;
     if (ex.cancelled) reason = 'response body cancelled by the page';
     ch.emit({
@@ -156,6 +250,7 @@ export function captureResponseBodies(
     bytes: Uint8Array,
     total: number,
     decode: Decoder | null,
+    reason?: string,
   ): void => {
     const cap = ch.payloadCap();
     let kept = bytes;
@@ -169,17 +264,27 @@ export function captureResponseBodies(
     if (decode && text === null) text = decode(kept, false);
     const captured = total > 0 ? captureBody(p, text ?? kept, cap) : null;
     if (captured && (total > kept.byteLength || total > cap)) captured.fullSize = total;
-    ch.emit({ __proto__: null, r: 'ev', conn: ex.id, time, type: 'receive', ...meta, ...captured });
+    ch.emit({
+      __proto__: null,
+      r: 'ev',
+      conn: ex.id,
+      time,
+      type: 'receive',
+      ...meta,
+      ...captured,
+      ...(reason ? { reason } : {}),
+    });
   };
 
-  /** Reads the clone's body: one receive at the end, or one per chunk for streams. */
-  const readBody = async (
+  /** See BodyRecorder. `pageDriven`: the chunks are the page's own, read at its pace. */
+  const makeRecorder = (
     ex: FetchExchange,
-    reader: ReadableStreamDefaultReader<Uint8Array>,
     meta: HookEventFields,
     contentType: string,
-  ): Promise<void> => {
-    let streaming = isStreamingType(n, contentType);
+    pageDriven: boolean,
+  ): BodyRecorder => {
+    const messages = isStreamingType(n, contentType);
+    let streaming = messages;
     const textual = streaming || isTextualType(n, contentType);
     const wholeDecode = textual ? wholeDecoder(n) : null;
     // Chunks need a decoder of their own (a character may be split between
@@ -190,11 +295,16 @@ export function captureResponseBodies(
       return decode;
     };
     let chunkIndex = 0;
-    // The chunks are the clone's own (the page never sees that stream), so
-    // they are kept as they are, not copied, until the body ends.
+    // A clone's chunks are the hook's own (the page never sees that stream),
+    // so they are kept as they are until the body ends; the page's are copied.
     let buffered: Uint8Array[] = [];
     let kept = 0;
+    /** Bytes seen. */
     let total = 0;
+    /** Bytes recorded as pieces of a body that is not a stream of messages (at most the cap). */
+    let pieces = 0;
+    /** Past the cap: nothing more is recorded, only counted. */
+    let cut = false;
     let lastAt = 0;
     const joinBuffered = (): Uint8Array => {
       if (buffered.length === 1) return buffered[0] as Uint8Array;
@@ -208,7 +318,7 @@ export function captureResponseBodies(
       return out;
     };
     /** One streamed piece; the first also carries the response's status and headers. */
-    const emitPiece = (time: number, body: object) => {
+    const emitPiece = (time: number, body: object, reason?: string) => {
       ch.emit({
         __proto__: null,
         r: 'ev',
@@ -218,55 +328,126 @@ export function captureResponseBodies(
         ...(chunkIndex === 0 ? meta : {}),
         ...body,
         chunk: chunkIndex,
+        ...(reason ? { reason } : {}),
       });
       chunkIndex++;
     };
-    const emitChunk = (bytes: Uint8Array, time: number, fullSize?: number) => {
+    const emitChunk = (bytes: Uint8Array, time: number, fullSize?: number, reason?: string) => {
       const chunkDecode = textual ? chunkDecoder() : null;
       const captured = captureBody(p, chunkDecode ? chunkDecode(bytes, true) : bytes, ch.payloadCap());
       if (captured && fullSize !== undefined && fullSize > bytes.byteLength) captured.fullSize = fullSize;
-      emitPiece(time, captured ?? {});
+      emitPiece(time, captured ?? {}, reason);
     };
-    const keep = (value: Uint8Array) => {
+    /** A piece of a body that is not a stream of messages: recorded while the cap allows. */
+    const emitBudgeted = (bytes: Uint8Array, time: number) => {
+      const length = bytes.byteLength;
+      const room = ch.payloadCap() - pieces;
+      if (length <= room) {
+        emitChunk(bytes, time);
+        pieces += length;
+        return;
+      }
+      // biome-ignore lint/complexity/useMathMinMax: the page may replace Math.max
+      const part = new p.Uint8ArrayCtor(bytes.buffer, bytes.byteOffset, room > 0 ? room : 0);
+      emitChunk(part, time, length, CUT_AT_CAP);
+      pieces += part.byteLength;
+      cut = true;
+    };
+    const keep = (value: Uint8Array, now: number) => {
       const length = value.byteLength;
       total += length;
       const room = ch.payloadCap() - kept;
-      if (room <= 0 || length === 0) return;
-      const part = length <= room ? value : new p.Uint8ArrayCtor(value.buffer, value.byteOffset, room);
-      append(buffered, part);
-      kept += part.byteLength;
+      if (room > 0 && length > 0) {
+        let part = length <= room ? value : new p.Uint8ArrayCtor(value.buffer, value.byteOffset, room);
+        if (pageDriven) {
+          // The page may reuse, change or transfer its chunk's buffer.
+          const copy = new p.Uint8ArrayCtor(part.byteLength);
+          apply(p.typedArraySet, copy, [part]);
+          part = copy;
+        }
+        append(buffered, part);
+        kept += part.byteLength;
+      }
+      if (pageDriven && total > ch.payloadCap()) {
+        // The page reads at its own pace and may never reach the end: the record is made now.
+        emitWholeReceive(ex, meta, now, joinBuffered(), total, wholeDecode, CUT_AT_CAP);
+        buffered = [];
+        kept = 0;
+        cut = true;
+      }
     };
+    const rec: BodyRecorder = {
+      ended: false,
+      chunk(value, now) {
+        if (rec.ended || !(value instanceof p.Uint8ArrayCtor)) return;
+        if (cut) {
+          total += value.byteLength;
+          lastAt = now;
+          return;
+        }
+        if (!streaming && total > 0 && now - lastAt > STREAM_GAP_MS) {
+          // Still arriving in pieces: what came so far is chunk 0, the rest follows as it comes.
+          streaming = true;
+          const first = joinBuffered();
+          buffered = [];
+          pieces = first.byteLength;
+          emitChunk(first, lastAt, total, total > pieces ? CUT_AT_CAP : undefined);
+          if (total > pieces) cut = true;
+        }
+        if (cut) total += value.byteLength;
+        else if (!streaming) keep(value, now);
+        else {
+          total += value.byteLength;
+          if (messages) emitChunk(value, now);
+          else emitBudgeted(value, now);
+        }
+        lastAt = now;
+      },
+      end(time) {
+        if (rec.ended) return;
+        rec.ended = true;
+        if (!cut && streaming) {
+          const rest = decode ? decode(new p.Uint8ArrayCtor(0), false) : '';
+          if (rest !== '' || chunkIndex === 0) {
+            emitPiece(time, rest !== '' ? (captureBody(p, rest, ch.payloadCap()) ?? {}) : {});
+          }
+        } else if (!cut) {
+          emitWholeReceive(ex, meta, time, joinBuffered(), total, wholeDecode);
+        }
+        buffered = [];
+        emitClose(ex, meta, time);
+      },
+      fail(err) {
+        if (rec.ended) return;
+        rec.ended = true;
+        // What arrived before the failure is still worth seeing.
+        if (!cut && !streaming && total > 0)
+          emitWholeReceive(ex, meta, lastAt, joinBuffered(), total, wholeDecode);
+        buffered = [];
+        emitError(ex, errorReason(n, err));
+      },
+    };
+    return rec;
+  };
+
+  /** Reads the clone's body to its end (the page's own read drains the other branch meanwhile). */
+  const readBody = async (
+    ex: FetchExchange,
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    meta: HookEventFields,
+    contentType: string,
+  ): Promise<void> => {
+    const rec = makeRecorder(ex, meta, contentType, false);
     try {
       for (;;) {
         const step = (await apply(readerRead, reader, [])) as ReadableStreamReadResult<Uint8Array>;
         if (step.done) break;
-        const value = step.value;
-        const now = ch.time();
-        if (!streaming && total > 0 && now - lastAt > STREAM_GAP_MS) {
-          // Still arriving in pieces: what came so far is chunk 0, the rest follows as it comes.
-          streaming = true;
-          emitChunk(joinBuffered(), lastAt, total);
-          buffered = [];
-        }
-        if (streaming) emitChunk(value, now);
-        else keep(value);
-        lastAt = now;
+        rec.chunk(step.value, ch.time());
       }
-      const time = ch.time();
-      if (streaming) {
-        const rest = decode ? decode(new p.Uint8ArrayCtor(0), false) : '';
-        if (rest !== '' || chunkIndex === 0) {
-          emitPiece(time, rest !== '' ? (captureBody(p, rest, ch.payloadCap()) ?? {}) : {});
-        }
-      } else {
-        emitWholeReceive(ex, meta, time, joinBuffered(), total, wholeDecode);
-      }
-      emitClose(ex, meta, time);
+      rec.end(ch.time());
     } catch (err) {
       try {
-        // What arrived before the failure is still worth seeing.
-        if (!streaming && total > 0) emitWholeReceive(ex, meta, lastAt, joinBuffered(), total, wholeDecode);
-        emitError(ex, errorReason(n, err));
+        rec.fail(err);
       } catch {
         // best effort
       }
@@ -308,6 +489,8 @@ export function captureResponseBodies(
   /**
    * Reads the body from a clone, leaving the page's own to the page: in one
    * piece when `whole` (the page reads it whole too), else as readsWhole says.
+   * Only where the page's own read (or the browser's) drains the other branch
+   * at the network's pace: see the file's comment.
    */
   const readClone = (body: UnreadBody, whole = false): void => {
     const { ex, res, contentType } = body;
@@ -316,21 +499,17 @@ export function captureResponseBodies(
     try {
       clone = apply(resClone, res, []);
     } catch {
-      // Taken by something the hook does not wrap (e.g. WebAssembly.compileStreaming).
+      // Taken by something the hook does not wrap (e.g. another frame's text()).
       emitClose(ex, meta, ch.time(), READ_BEFORE_COPY);
       return;
     }
     // Asked after cloning: cloning gives the page's response a new stream (one branch of a tee).
-    const pageBody = callGetter(p, resBody, res);
-    if (pageBody === null) {
+    if (callGetter(p, resBody, res) === null) {
       // E.g. the answer to HEAD, or a service worker's `new Response(null)`.
       emitWithoutBody(ex, meta);
       return;
     }
     if (whole || readsWhole(meta.responseHeaders, contentType)) {
-      // Bounded: ours is read to its end even when the page cancels its own.
-      if (typeof pageBody === 'object' && pageBody !== null)
-        apply(p.weakMapSet, stopOnCancel, [pageBody, () => (ex.cancelled = true)]);
       readWholeBody(ex, clone, meta, contentType);
       return;
     }
@@ -339,15 +518,6 @@ export function captureResponseBodies(
       callGetter(p, resBody, clone),
       [],
     ) as ReadableStreamDefaultReader<Uint8Array>;
-    if (typeof pageBody === 'object' && pageBody !== null) {
-      apply(p.weakMapSet, stopOnCancel, [
-        pageBody,
-        () => {
-          ex.cancelled = true;
-          apply(p.promiseThen, apply(readerCancel, reader, []), [undefined, () => {}]);
-        },
-      ]);
-    }
     void readBody(ex, reader, meta, contentType);
   };
 
@@ -366,7 +536,7 @@ export function captureResponseBodies(
     return meta;
   };
 
-  // Bodies the page may still read itself; the rest are read from a clone at the next task.
+  // Bodies the page may still read itself: every body is recorded from the page's read.
   const unread = new p.WeakMapCtor<object, UnreadBody>();
   let waiting: UnreadBody[] = [];
   /** Microtasks left before the unread bodies are handed to a timer. */
@@ -379,6 +549,43 @@ export function captureResponseBodies(
     body.taken = true;
     return body;
   };
+
+  // Streams of unread bodies, and the readers and async iterators the page
+  // made of them: the page's reads through these are recorded.
+  const streams = new p.WeakMapCtor<object, UnreadBody>();
+  const readers = new p.WeakMapCtor<object, UnreadBody | undefined>();
+  /** Async iterators whose return() cancels the stream (no preventCancel). */
+  const cancelOnReturn = new p.WeakMapCtor<object, UnreadBody>();
+  const bodyOf = (map: WeakMap<object, UnreadBody | undefined>, key: unknown): UnreadBody | undefined =>
+    typeof key === 'object' && key !== null
+      ? (apply(p.weakMapGet, map, [key]) as UnreadBody | undefined)
+      : undefined;
+  /** Follows `stream`'s body: the page's reads of it are recorded. */
+  const track = (stream: unknown, body: UnreadBody): void => {
+    if (typeof stream === 'object' && stream !== null) apply(p.weakMapSet, streams, [stream, body]);
+  };
+  /**
+   * The recorder of a body the page reads through its stream, made at its
+   * first read; undefined when its record is complete, or when the body was
+   * taken another way (a whole read, recorded there).
+   */
+  const recorderOf = (body: UnreadBody | undefined): BodyRecorder | undefined => {
+    if (!body) return undefined;
+    if (!body.rec) {
+      if (body.taken) return undefined;
+      body.taken = true;
+      body.rec = makeRecorder(body.ex, metaOf(body), body.contentType, true);
+    }
+    return body.rec.ended ? undefined : body.rec;
+  };
+  /** The page cancelled the body's stream (or a reader or iterator of it): its record ends here. */
+  const pageCancelled = (body: UnreadBody | undefined): void => {
+    const rec = recorderOf(body);
+    if (!body || !rec) return;
+    body.ex.cancelled = true;
+    rec.end(ch.time());
+  };
+
   /**
    * Most pages read a body in their first reaction to the response (`await
    * fetch(); await r.text()`, `.then((r) => r.json())`): the page's reaction
@@ -386,7 +593,7 @@ export function captureResponseBodies(
    * every body is taken, and no timer is needed. A timer per response (and
    * its task) cost the page's thread ~12 µs per fetch, measured without the
    * network; a microtask well under 1. Bodies still unread after those turns
-   * are read at the next task.
+   * are looked at the next task.
    */
   const checkLeftovers = (): void => {
     let anyUnread = false;
@@ -396,16 +603,79 @@ export function captureResponseBodies(
       return;
     }
     if (--turnsLeft > 0) p.queueMicrotask(checkLeftovers);
-    else p.setTimeout(readLeftovers, 0);
+    else p.setTimeout(lookAtLeftovers, 0);
   };
-  const readLeftovers = (): void => {
+  /** Bodies still unread at the next task, to note as not read if they still are after UNREAD_NOTE_MS. */
+  let unnoted: UnreadBody[] = [];
+  /**
+   * Nothing of an unread body is read (see the file's comment). A body-less
+   * one (the answer to HEAD) is recorded complete; the stream of any other is
+   * followed, so that the page's reads of it are recorded even when the page
+   * took it through a getter the hook does not see (another frame's).
+   */
+  const lookAtLeftovers = (): void => {
     const list = waiting;
     waiting = [];
     for (let i = 0; i < list.length; i++) {
       const body = list[i] as UnreadBody;
       if (body.taken) continue;
-      body.taken = true;
-      safely(() => readClone(body));
+      safely(() => {
+        const stream = callGetter(p, resBody, body.res);
+        if (stream === null) {
+          body.taken = true;
+          emitWithoutBody(body.ex, metaOf(body));
+          return;
+        }
+        track(stream, body);
+        if (unnoted.length === 0) p.setTimeout(noteUnread, UNREAD_NOTE_MS);
+        append(unnoted, body);
+      });
+    }
+  };
+  /** Closes the record of a response the page dropped without reading its body (when collected). */
+  const registry =
+    Registry && registryRegister
+      ? new Registry((held: unknown) =>
+          safely(() => {
+            const { ex, meta } = held as { ex: FetchExchange; meta: HookEventFields };
+            if (!ex.finished) emitClose(ex, meta, ch.time(), NEVER_READ);
+          }),
+        )
+      : null;
+  /**
+   * The status and headers of a body still unread are recorded, with no body
+   * and a note. The exchange stays open: the page may read the body later
+   * (recorded then), or drop the response (closed when it is collected).
+   */
+  const noteUnread = (): void => {
+    const list = unnoted;
+    unnoted = [];
+    for (let i = 0; i < list.length; i++) {
+      const body = list[i] as UnreadBody;
+      if (body.taken) continue;
+      safely(() => {
+        const { ex, res } = body;
+        const meta = metaOf(body);
+        const time = ch.time();
+        const stream = callGetter(p, resBody, res);
+        if (callGetter(p, resBodyUsed, res) === true || isLocked(stream)) {
+          // Read, or being read, through something the hook does not wrap.
+          body.taken = true;
+          ch.emit({
+            __proto__: null,
+            r: 'ev',
+            conn: ex.id,
+            time,
+            type: 'receive',
+            ...meta,
+            reason: READ_UNSEEN,
+          });
+          emitClose(ex, meta, time);
+          return;
+        }
+        ch.emit({ __proto__: null, r: 'ev', conn: ex.id, time, type: 'receive', ...meta, reason: NOT_READ });
+        if (registry && registryRegister) apply(registryRegister, registry, [res, { ex, meta }]);
+      });
     }
   };
 
@@ -494,7 +764,13 @@ export function captureResponseBodies(
       name,
       d.wrapFunction(native, (target, self, args) => {
         const body = take(self);
-        return body ? read(body, target, self, args) : scrubRejection(apply(target, self, args));
+        if (!body) return scrubRejection(apply(target, self, args));
+        if (isStreamingType(n, body.contentType)) {
+          // Messages are recorded as they arrive, from a clone, while the page's read drains its own branch.
+          safely(() => readClone(body));
+          return scrubRejection(apply(target, self, args));
+        }
+        return read(body, target, self, args);
       }),
     );
   };
@@ -542,9 +818,16 @@ export function captureResponseBodies(
     p.defineProperty(resProto, 'body', {
       ...bodyDescriptor,
       get: d.wrapFunction(nativeGet, (target, self, args) => {
-        const body = take(self);
-        if (body) safely(() => readClone(body));
-        return apply(target, self, args);
+        const stream = apply(target, self, args);
+        // The page takes the stream: what it reads of it is recorded, nothing more.
+        safely(() => {
+          const body =
+            typeof self === 'object' && self !== null
+              ? (apply(p.weakMapGet, unread, [self]) as UnreadBody | undefined)
+              : undefined;
+          if (body && !body.taken) track(stream, body);
+        });
+        return stream;
       }),
     });
   }
@@ -586,39 +869,277 @@ export function captureResponseBodies(
     );
   }
 
-  const stopperOf = (obj: unknown) =>
-    typeof obj === 'object' && obj !== null
-      ? (apply(p.weakMapGet, stopOnCancel, [obj]) as (() => void) | undefined)
-      : undefined;
-  const streamProto = StreamCtor.prototype;
-  replaceProperty(
-    p,
-    streamProto,
-    'getReader',
-    d.wrapFunction(getReader, (target, self, args) => {
-      const result = apply(target, self, args);
-      const stop = stopperOf(self);
-      if (stop && typeof result === 'object' && result !== null)
-        apply(p.weakMapSet, stopOnCancel, [result, stop]);
-      return result;
-    }),
-  );
-  const cancelWrapper = (target: (...a: never[]) => unknown, self: unknown, args: unknown[]) => {
+  // The page's reads of a followed stream. Each read's result is recorded
+  // before the page gets it; the page gets a promise settling as the native
+  // one does (same value, same rejection). These methods are wrapped for every
+  // stream: a rejection the browser makes inside a wrapper (a released
+  // reader's read()) has the hook's frames removed, as for Response reads.
+  /** A reader's read() or an async iterator's next(): `self` is the reader or iterator. */
+  const tapRead = (target: (...a: never[]) => unknown, self: unknown, args: unknown[]): unknown => {
     const result = apply(target, self, args);
-    const stop = stopperOf(self);
-    if (stop) {
-      try {
-        stop();
-      } catch {
-        // best effort
-      }
-    }
+    const rec = recorderOf(bodyOf(readers, self));
+    if (!rec) return scrubRejection(result);
+    return apply(p.promiseThen, result, [
+      (step: unknown) => {
+        safely(() => {
+          if (typeof step !== 'object' || step === null) return;
+          const { done, value } = step as { done?: unknown; value?: unknown };
+          if (done === true) rec.end(ch.time());
+          else rec.chunk(value, ch.time());
+        });
+        return step;
+      },
+      (err: unknown) => {
+        safely(() => rec.fail(err));
+        d.rethrow(err);
+      },
+    ]);
+  };
+  /** getReader(), values(), [Symbol.asyncIterator](): what they return reads the followed stream. */
+  const followReader = (target: (...a: never[]) => unknown, self: unknown, args: unknown[]): unknown => {
+    const result = apply(target, self, args);
+    const body = bodyOf(streams, self);
+    if (body && typeof result === 'object' && result !== null) apply(p.weakMapSet, readers, [result, body]);
     return result;
   };
-  replaceProperty(p, streamProto, 'cancel', d.wrapFunction(streamProto.cancel, cancelWrapper));
-  replaceProperty(p, readerProto, 'cancel', d.wrapFunction(readerCancel, cancelWrapper));
+  replaceProperty(p, streamProto, 'getReader', d.wrapFunction(getReader, followReader));
+  replaceProperty(p, readerProto, 'read', d.wrapFunction(readerRead, tapRead));
   const byobProto = win.ReadableStreamBYOBReader?.prototype;
-  if (byobProto) replaceProperty(p, byobProto, 'cancel', d.wrapFunction(byobProto.cancel, cancelWrapper));
+  if (byobProto) replaceProperty(p, byobProto, 'read', d.wrapFunction(byobProto.read, tapRead));
+  /** A released reader reads nothing of the stream any more (its read() rejects: not the body's failure). */
+  const released = (target: (...a: never[]) => unknown, self: unknown, args: unknown[]): unknown => {
+    const result = apply(target, self, args);
+    if (bodyOf(readers, self)) apply(p.weakMapSet, readers, [self, undefined]);
+    return result;
+  };
+  replaceProperty(p, readerProto, 'releaseLock', d.wrapFunction(readerProto.releaseLock, released));
+  if (byobProto)
+    replaceProperty(p, byobProto, 'releaseLock', d.wrapFunction(byobProto.releaseLock, released));
+  const cancelStream = (target: (...a: never[]) => unknown, self: unknown, args: unknown[]): unknown => {
+    // A locked stream's cancel() only rejects.
+    const body = isLocked(self) ? undefined : bodyOf(streams, self);
+    const result = apply(target, self, args);
+    if (body) safely(() => pageCancelled(body));
+    return scrubRejection(result);
+  };
+  const cancelReader = (target: (...a: never[]) => unknown, self: unknown, args: unknown[]): unknown => {
+    const result = apply(target, self, args);
+    const body = bodyOf(readers, self);
+    if (body) safely(() => pageCancelled(body));
+    return scrubRejection(result);
+  };
+  replaceProperty(p, streamProto, 'cancel', d.wrapFunction(streamProto.cancel, cancelStream));
+  replaceProperty(p, readerProto, 'cancel', d.wrapFunction(readerCancel, cancelReader));
+  if (byobProto) replaceProperty(p, byobProto, 'cancel', d.wrapFunction(byobProto.cancel, cancelReader));
+
+  // Async iteration (`for await (const chunk of response.body)`).
+  const valuesDescriptor = p.getOwnPropertyDescriptor(streamProto, 'values');
+  const values = valuesDescriptor?.value as ((...a: never[]) => unknown) | undefined;
+  if (typeof values === 'function' && typeof StreamCtor === 'function') {
+    safely(() => {
+      const iteratorProto = p.getPrototypeOf(apply(values, new StreamCtor(), [])) as Record<string, unknown>;
+      const next = iteratorProto.next as ((...a: never[]) => unknown) | undefined;
+      const ret = iteratorProto.return as ((...a: never[]) => unknown) | undefined;
+      const wrappedValues = d.wrapFunction(values, (target, self, args) => {
+        const iterator = followReader(target, self, args);
+        const body = bodyOf(streams, self);
+        const options = args[0];
+        if (
+          body &&
+          typeof iterator === 'object' &&
+          iterator !== null &&
+          !dataProperty(p, options, 'preventCancel')
+        )
+          apply(p.weakMapSet, cancelOnReturn, [iterator, body]);
+        return iterator;
+      });
+      replaceProperty(p, streamProto, 'values', wrappedValues);
+      // The same function under both names, as natively.
+      const iterDescriptor = p.getOwnPropertyDescriptor(streamProto, asyncIteratorKey);
+      if (iterDescriptor && iterDescriptor.value === values)
+        p.defineProperty(streamProto, asyncIteratorKey, { ...iterDescriptor, value: wrappedValues });
+      if (typeof next === 'function')
+        replaceProperty(p, iteratorProto, 'next', d.wrapFunction(next, tapRead));
+      if (typeof ret === 'function')
+        replaceProperty(
+          p,
+          iteratorProto,
+          'return',
+          d.wrapFunction(ret, (target, self, args) => {
+            const result = apply(target, self, args);
+            const body = bodyOf(cancelOnReturn, self);
+            if (body) safely(() => pageCancelled(body));
+            return scrubRejection(result);
+          }),
+        );
+    });
+  }
+
+  /**
+   * A pipe from a followed stream (pipeTo, pipeThrough) runs natively from
+   * that stream, with the page's options, into a pass-through destination of
+   * the hook's that records each chunk and writes it to the page's
+   * destination, one at a time: the stream is read only as fast as the page's
+   * destination takes it, and its cancel, abort and close go where the page's
+   * pipe sends them. The page's destination is locked while the pipe runs, as
+   * natively, and released when it ends.
+   */
+  const pipeInto = (body: UnreadBody, dest: WritableStream) => {
+    const writer = apply(getWriter as Method, dest, []) as WritableStreamDefaultWriter;
+    let released = false;
+    const state = { destFailed: false };
+    const done = () => {
+      if (released) return;
+      released = true;
+      try {
+        apply(writerReleaseLock as Method, writer, []);
+      } catch {
+        // already released
+      }
+    };
+    const sink = {
+      __proto__: null,
+      start(controller: unknown) {
+        // The page's destination failing stops the pipe, as it would natively.
+        apply(p.promiseThen, callGetter(p, writerClosed, writer), [
+          undefined,
+          (err: unknown) => {
+            if (released) return;
+            state.destFailed = true;
+            apply(controllerError as Method, controller, [err]);
+          },
+        ]);
+      },
+      write(chunk: unknown) {
+        safely(() => recorderOf(body)?.chunk(chunk, ch.time()));
+        return apply(writerWrite as Method, writer, [chunk]);
+      },
+      close() {
+        safely(() => recorderOf(body)?.end(ch.time()));
+        return apply(p.promiseThen, apply(writerClose as Method, writer, []), [
+          done,
+          (err: unknown) => {
+            done();
+            throw err;
+          },
+        ]);
+      },
+      abort(reason: unknown) {
+        // The stream failed (or the page's signal aborted the pipe).
+        return apply(p.promiseThen, apply(writerAbort as Method, writer, [reason]), [
+          done,
+          (err: unknown) => {
+            done();
+            throw err;
+          },
+        ]);
+      },
+    };
+    return { pass: new (WritableCtor as typeof WritableStream)(sink as UnderlyingSink), done, state };
+  };
+  const canPipe = (dest: unknown): dest is WritableStream => {
+    try {
+      return !!WritableCtor && dest instanceof WritableCtor && callGetter(p, writableLocked, dest) === false;
+    } catch {
+      return false;
+    }
+  };
+  /** Starts the page's pipe from `self` into `dest` through the hook's pass-through; null when it did not start. */
+  const startPipe = (self: object, body: UnreadBody, dest: WritableStream, options: unknown): unknown => {
+    const { pass, done, state } = pipeInto(body, dest);
+    let piped: unknown;
+    try {
+      piped = apply(nativePipeTo, self, [pass, options]);
+    } catch {
+      done();
+      return null;
+    }
+    if (!isLocked(self)) {
+      // Refused (its options): the page's own call gives the page the native answer.
+      done();
+      return null;
+    }
+    const preventCancel = !!dataProperty(p, options, 'preventCancel');
+    const signal = dataProperty(p, options, 'signal');
+    const ended = (err: unknown) => {
+      done();
+      if (state.destFailed || isAborted(signal)) {
+        // Stopped by the page's side (its destination, its signal): the stream was cancelled with it.
+        if (!preventCancel) safely(() => pageCancelled(body));
+      } else safely(() => recorderOf(body)?.fail(err));
+    };
+    return apply(p.promiseThen, piped, [
+      (value: unknown) => {
+        done();
+        return value;
+      },
+      (err: unknown) => {
+        ended(err);
+        d.rethrow(err);
+      },
+    ]);
+  };
+  const follows = (self: unknown): UnreadBody | undefined => {
+    if (!pipesFollowed) return undefined;
+    const body = bodyOf(streams, self);
+    if (!body || (body.taken && !body.rec) || body.rec?.ended || isLocked(self)) return undefined;
+    return body;
+  };
+  if (typeof nativePipeTo === 'function')
+    replaceProperty(
+      p,
+      streamProto,
+      'pipeTo',
+      d.wrapFunction(nativePipeTo, (target, self, args) => {
+        const body = follows(self);
+        const dest = args[0];
+        if (body && canPipe(dest)) {
+          const piped = startPipe(self as object, body, dest, args[1]);
+          if (piped !== null) return piped;
+        }
+        return scrubRejection(apply(target, self, args));
+      }),
+    );
+  const nativePipeThrough = streamProto.pipeThrough;
+  if (typeof nativePipeThrough === 'function')
+    replaceProperty(
+      p,
+      streamProto,
+      'pipeThrough',
+      d.wrapFunction(nativePipeThrough, (target, self, args) => {
+        const body = follows(self);
+        const transform = args[0];
+        if (!body || typeof transform !== 'object' || transform === null) return apply(target, self, args);
+        // Read once, in the order the browser reads them; from here on the native gets these values.
+        const { readable, writable } = transform as ReadableWritablePair<unknown, unknown>;
+        const pair = { __proto__: null, readable, writable };
+        if (readable instanceof StreamCtor && canPipe(writable)) {
+          const piped = startPipe(self as object, body, writable, args[1]);
+          if (piped !== null) {
+            // As natively: the pipe's own failure is not reported as unhandled.
+            apply(p.promiseThen, piped, [undefined, () => {}]);
+            return readable;
+          }
+        }
+        // No array spread: the page may replace Array.prototype[Symbol.iterator].
+        return apply(target, self, args.length > 1 ? [pair, args[1]] : [pair]);
+      }),
+    );
+  // A tee of a followed stream: its first branch is followed instead.
+  const nativeTee = streamProto.tee;
+  if (typeof nativeTee === 'function') {
+    replaceProperty(
+      p,
+      streamProto,
+      'tee',
+      d.wrapFunction(nativeTee, (target, self, args) => {
+        const body = bodyOf(streams, self);
+        const result = apply(target, self, args) as unknown[];
+        if (body) safely(() => track(result[0], body));
+        return result;
+      }),
+    );
+  }
 
   return {
     observe(ex, res) {
@@ -636,18 +1157,13 @@ export function captureResponseBodies(
         taken: false,
         text: '',
         readAt: 0,
+        rec: null,
       };
-      if (isNullBodyStatus(body.meta.status)) {
+      if (ex.head || isNullBodyStatus(body.meta.status)) {
         emitWithoutBody(ex, metaOf(body));
         return;
       }
       body.contentType = headersValue(n, headers, 'content-type');
-      if (isStreamingType(n, body.contentType)) {
-        // Messages are recorded as they arrive, not when the page has read them all.
-        body.taken = true;
-        readClone(body);
-        return;
-      }
       apply(p.weakMapSet, unread, [res, body]);
       if (waiting.length === 0) {
         turnsLeft = LEFTOVER_MICROTASKS;

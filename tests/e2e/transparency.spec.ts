@@ -132,6 +132,12 @@ test('the page-side checks report the same facts with and without the extension'
   expect(bodyReads.handledCut).toEqual(['not reported']);
   expect(bodyReads.cutText).toHaveProperty('threw');
   expect(bodyReads.invalidJson).toHaveProperty('threw.name', 'SyntaxError');
+  // Body streams: the other frame's stream is readable, an aborted pipe's source whole.
+  const bodyStreams = (without.fetch as { bodyStreams: Record<string, unknown> }).bodyStreams;
+  expect(bodyStreams.otherFrame).toEqual({ locked: false, same: true, bodyUsed: false });
+  expect(bodyStreams.otherFrameRead).toEqual({ ok: { value: 'hello text' } });
+  expect(bodyStreams.afterAbortedPipe).toEqual({ locked: false, all: 'one\ntwo\nthree\n' });
+  expect(bodyStreams.readReleased).toHaveProperty('name', 'TypeError');
   const { stacks: stacksWithout, ...factsWithout } = without;
   const { stacks: stacksWith, ...factsWith } = withExt;
   for (const key of Object.keys(factsWithout)) {
@@ -166,6 +172,10 @@ test('the page-side checks report the same facts with and without the extension'
     'sendErrorLimitOne',
     'constructorErrorCallSites',
     'xhrSendErrorCallSites',
+    'stream_read_released',
+    'stream_cancel_locked',
+    'stream_pipeThrough_locked',
+    'stream_pipeTo_not_writable',
   ]) {
     expect.soft(stacksWith[name]?.text, `stack ${name}`).toBe(stacksWithout[name]?.text);
   }

@@ -73,9 +73,11 @@ function poison(): string[] {
   trap(Promise, Symbol.species, 'Promise[Symbol.species]', () => Promise);
   for (const name of NAMES) trap(Object.prototype, name, `Object.prototype.${name}`);
   removeTripwires = () => {
-    for (const [obj, key, desc] of defined.reverse()) {
-      if (desc) Object.defineProperty(obj, key, desc);
-      else delete (obj as Record<PropertyKey, unknown>)[key];
+    // By index, newest first: iterating or destructuring would read the poisoned `return` and `next`.
+    for (let i = defined.length - 1; i >= 0; i--) {
+      const entry = defined[i] as [object, PropertyKey, PropertyDescriptor | undefined];
+      if (entry[2]) Object.defineProperty(entry[0], entry[1], entry[2]);
+      else delete (entry[0] as Record<PropertyKey, unknown>)[entry[1]];
     }
     removeTripwires = null;
   };
@@ -120,8 +122,9 @@ describe('the hook in a poisoned realm', () => {
     const out: unknown[] = Object.setPrototypeOf([], null);
     const tripped = poisoned(() => {
       for (let i = 0; i < inputs.length; i++) {
-        const [data, cap] = inputs[i] as [unknown, number];
-        out[i] = captureBody(p, data, cap);
+        // By index: array destructuring would close the iterator, reading `return`.
+        const input = inputs[i] as [unknown, number];
+        out[i] = captureBody(p, input[0], input[1]);
       }
     });
     expect(tripped).toEqual([]);

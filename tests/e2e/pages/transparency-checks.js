@@ -821,6 +821,104 @@
   // -------------------------------------------------------------------------
   // fetch
 
+  /** A body stream read to its end, as text. */
+  async function readText(stream) {
+    const reader = stream.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return text + decoder.decode();
+      text += decoder.decode(value, { stream: true });
+    }
+  }
+
+  /** Body streams read every way a page reads them, and misused: the same values and errors. */
+  async function bodyStreamFacts(base, stacks) {
+    const r = {};
+    const decoder = new TextDecoder();
+    let iterated = '';
+    for await (const chunk of (await fetch(`${base}/stream`)).body)
+      iterated += decoder.decode(chunk, { stream: true });
+    r.forAwait = iterated;
+    const stopped = [];
+    const early = await fetch(`${base}/stream`);
+    for await (const chunk of early.body) {
+      stopped.push(decoder.decode(chunk));
+      break;
+    }
+    r.forAwaitBreak = { chunks: stopped, locked: early.body.locked, bodyUsed: early.bodyUsed };
+    let piped = '';
+    for await (const part of (await fetch(`${base}/stream`)).body.pipeThrough(new TextDecoderStream()))
+      piped += part;
+    r.pipeThrough = piped;
+    const sunk = [];
+    const sink = new WritableStream({ write: (c) => void sunk.push(decoder.decode(c)) });
+    const pipeToResult = await (await fetch(`${base}/stream`)).body.pipeTo(sink);
+    r.pipeTo = { result: valueFacts(pipeToResult), text: sunk.join(''), sinkLocked: sink.locked };
+    const byob = (await fetch(`${base}/bytes`)).body.getReader({ mode: 'byob' });
+    const byobRead = await byob.read(new Uint8Array(2));
+    r.byob = {
+      done: byobRead.done,
+      value: [...byobRead.value],
+      type: Object.prototype.toString.call(byobRead.value),
+    };
+    // A pipe aborted with preventCancel leaves its source unlocked, the rest of it readable.
+    const source = (await fetch(`${base}/stream`)).body;
+    const slowSink = [];
+    const abort = new AbortController();
+    const aborted = source.pipeTo(
+      new WritableStream({
+        write: (c) =>
+          new Promise((resolve) => setTimeout(() => resolve(slowSink.push(decoder.decode(c))), 20)),
+      }),
+      { signal: abort.signal, preventCancel: true },
+    );
+    setTimeout(() => abort.abort(new Error('stop piping')), 10);
+    r.abortedPipe = await attemptAsync(() => aborted);
+    r.afterAbortedPipe = { locked: source.locked, all: slowSink.join('') + (await readText(source)) };
+    // The stream a page takes through another frame's native getter, read a little later.
+    const frame = document.createElement('iframe');
+    document.body.appendChild(frame);
+    const otherGetter = Object.getOwnPropertyDescriptor(frame.contentWindow.Response.prototype, 'body').get;
+    const other = await fetch(`${base}/text`);
+    const taken = otherGetter.call(other);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    r.otherFrame = { locked: taken.locked, same: other.body === taken, bodyUsed: other.bodyUsed };
+    r.otherFrameRead = await attemptAsync(() => readText(taken));
+    frame.remove();
+    // Misuses: rejected or thrown as natively, with the page's stack alone.
+    const released = (await fetch(`${base}/text`)).body.getReader();
+    released.releaseLock();
+    try {
+      await released.read();
+    } catch (e) {
+      r.readReleased = errorFacts(e);
+      stacks.stream_read_released = stackFacts(e.stack);
+    }
+    const lockedBody = (await fetch(`${base}/text`)).body;
+    lockedBody.getReader();
+    try {
+      await lockedBody.cancel();
+    } catch (e) {
+      r.cancelLocked = errorFacts(e);
+      stacks.stream_cancel_locked = stackFacts(e.stack);
+    }
+    try {
+      lockedBody.pipeThrough(new TextDecoderStream());
+    } catch (e) {
+      r.pipeThroughLocked = errorFacts(e);
+      stacks.stream_pipeThrough_locked = stackFacts(e.stack);
+    }
+    try {
+      await (await fetch(`${base}/text`)).body.pipeTo({});
+    } catch (e) {
+      r.pipeToNotWritable = errorFacts(e);
+      stacks.stream_pipeTo_not_writable = stackFacts(e.stack);
+    }
+    return r;
+  }
+
   async function fetchFacts(base, stacks) {
     const r = {};
     const p = fetch(`${base}/text`);
@@ -963,6 +1061,8 @@
     }
     r.streamReader.text = streamed;
     r.streamReader.bodyUsed = stream.bodyUsed;
+
+    r.bodyStreams = await bodyStreamFacts(base, stacks);
 
     // Abort: rejects with the signal's reason, as natively.
     const controller = new AbortController();
