@@ -22,6 +22,7 @@ import {
   isTextualType,
   normalizeMethod,
   resolveUrl,
+  THEN_DEFINED,
   wholeDecoder,
 } from './http';
 import { append, type Bare, callGetter, type Pristine } from './pristine';
@@ -76,7 +77,10 @@ export function patchFetch(
         // best effort
       }
     };
-    p.chain(apply(reqArrayBuffer, clone, []) as Promise<unknown>, done, () => {});
+    // Not read where a page's `then` would see the copy (see Pristine.resolvesPrivately).
+    if (p.resolvesPrivately('buffer'))
+      p.chain(apply(reqArrayBuffer, clone, []) as Promise<unknown>, done, () => {});
+    else ch.emit({ __proto__: null, r: 'ev', conn: ex.id, time, type: 'send', reason: THEN_DEFINED });
   };
 
   /**

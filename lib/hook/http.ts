@@ -7,6 +7,10 @@ import type { EventRecord, HeaderList } from '../model';
 import { type CapturedBody, captureBody } from './body';
 import { append, type Bare, type Getter, type Pristine } from './pristine';
 
+/** Why a body the hook would read itself is not recorded (see Pristine.resolvesPrivately). */
+export const THEN_DEFINED =
+  "body not recorded: the page defines 'then' on Object.prototype or ArrayBuffer.prototype, which would see the recorder's copy";
+
 /** Longest form field value kept (the protocol's limit for short strings). */
 const MAX_FORM_VALUE = 100_000;
 const MAX_FORM_FIELDS = 10_000;

@@ -95,6 +95,16 @@ export interface Pristine {
   viewLength: (x: ArrayBufferView) => number;
   /** Getter of a prototype accessor, e.g. getter(WebSocket.prototype, 'url'). */
   getter: (proto: object, name: string) => Getter;
+  /**
+   * Whether a promise the browser resolves with a fresh object of the hook's
+   * own reading — a reader's `{ value, done }` ('result'), an ArrayBuffer
+   * ('buffer') — hands that object to no page code. Resolving looks up the
+   * object's `then`, and a `then` a page put on Object.prototype or
+   * ArrayBuffer.prototype would see (and could change) what the hook reads.
+   * Checked before each such read; a page that does this has its bodies not
+   * recorded rather than forged.
+   */
+  resolvesPrivately: (kind: 'result' | 'buffer') => boolean;
   /** A new prototype-less array: appending to it runs no page setter. */
   list: <T>() => T[];
   /** A data property the object has itself, else undefined: no getter or Proxy `get` runs. */
@@ -165,6 +175,9 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
       return apply(dv as (this: unknown) => unknown, x, []);
     }
   };
+  const objectProto = O.prototype;
+  const bufferProto = win.ArrayBuffer.prototype;
+  const thenless = (proto: object): boolean => getOwnPropertyDescriptor(proto, 'then') === undefined;
   return {
     win,
     apply,
@@ -248,6 +261,10 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
         p = getPrototypeOf(p) as object | null;
       }
       return undefined;
+    },
+    resolvesPrivately(kind) {
+      if (!thenless(objectProto)) return false;
+      return kind === 'result' || (getPrototypeOf(bufferProto) === objectProto && thenless(bufferProto));
     },
     list<T>(): T[] {
       return setPrototypeOf([], null) as T[];

@@ -25,7 +25,7 @@
 // status and headers are, with a note, a second after the response.
 
 import type { HeaderList } from '../model';
-import type { HookEventFields, HookRecord } from '../protocol';
+import type { HookEvent, HookEventFields } from '../protocol';
 import { captureBody } from './body';
 import type { HookChannel } from './channel';
 import type { Disguise } from './disguise';
@@ -42,9 +42,10 @@ import {
   isStreamingType,
   isTextualType,
   makeDecoder,
+  THEN_DEFINED,
   wholeDecoder,
 } from './http';
-import { append, callGetter, type Pristine } from './pristine';
+import { append, type Bare, callGetter, type Pristine } from './pristine';
 
 /** A body whose next chunk comes this long after the previous one is recorded as a stream. */
 const STREAM_GAP_MS = 100;
@@ -150,6 +151,15 @@ export function captureResponseBodies(
   n: HttpNatives,
 ): ResponseBodies | null {
   const { win, apply } = p;
+  // A chunk's size and place through the browser's own getters (a page may replace those on the prototypes).
+  const lengthOf = (bytes: Uint8Array): number => p.viewLength(bytes);
+  const prefix = (bytes: Uint8Array, length: number): Uint8Array =>
+    new p.Uint8ArrayCtor(p.viewBuffer(bytes), p.viewOffset(bytes), length);
+  /** The bytes of a chunk a stream gave (a view of any kind), or null for anything else. */
+  const bytesOf = (value: unknown): Uint8Array | null =>
+    typeof value === 'object' && value !== null && p.isView(value)
+      ? prefix(value as Uint8Array, p.viewLength(value as ArrayBufferView))
+      : null;
   const ResponseCtor = win.Response;
   const StreamCtor = win.ReadableStream;
   const readerProto = win.ReadableStreamDefaultReader?.prototype;
@@ -196,6 +206,21 @@ export function captureResponseBodies(
   const isLocked = (stream: unknown): boolean => {
     try {
       return typeof stream === 'object' && stream !== null && callGetter(p, streamLocked, stream) === true;
+    } catch {
+      return false;
+    }
+  };
+  /** Brand checks through the browser's own getters, which throw for anything else (any realm's objects pass). */
+  const isResponse = (x: unknown): x is Response => {
+    try {
+      return typeof x === 'object' && x !== null && typeof callGetter(p, resStatus, x) === 'number';
+    } catch {
+      return false;
+    }
+  };
+  const isStream = (x: unknown): x is ReadableStream => {
+    try {
+      return typeof x === 'object' && x !== null && typeof callGetter(p, streamLocked, x) === 'boolean';
     } catch {
       return false;
     }
@@ -255,15 +280,15 @@ export function captureResponseBodies(
     const cap = ch.payloadCap();
     let kept = bytes;
     let text: string | null = null;
-    if (bytes.byteLength > cap) {
-      kept = new p.Uint8ArrayCtor(bytes.buffer, bytes.byteOffset, cap);
+    if (lengthOf(bytes) > cap) {
+      kept = prefix(bytes, cap);
       // A decoder of its own, streaming, so a character cut at the cap is dropped, not replaced.
       const cut = decode ? makeDecoder(n) : null;
       if (cut) text = cut(kept, true);
     }
     if (decode && text === null) text = decode(kept, false);
     const captured = total > 0 ? captureBody(p, text ?? kept, cap) : null;
-    if (captured && (total > kept.byteLength || total > cap)) captured.fullSize = total;
+    if (captured && (total > lengthOf(kept) || total > cap)) captured.fullSize = total;
     ch.emit({
       __proto__: null,
       r: 'ev',
@@ -297,7 +322,7 @@ export function captureResponseBodies(
     let chunkIndex = 0;
     // A clone's chunks are the hook's own (the page never sees that stream),
     // so they are kept as they are until the body ends; the page's are copied.
-    let buffered: Uint8Array[] = [];
+    let buffered = p.list<Uint8Array>();
     let kept = 0;
     /** Bytes seen. */
     let total = 0;
@@ -313,7 +338,7 @@ export function captureResponseBodies(
       for (let i = 0; i < buffered.length; i++) {
         const part = buffered[i] as Uint8Array;
         apply(p.typedArraySet, out, [part, at]);
-        at += part.byteLength;
+        at += lengthOf(part);
       }
       return out;
     };
@@ -335,12 +360,12 @@ export function captureResponseBodies(
     const emitChunk = (bytes: Uint8Array, time: number, fullSize?: number, reason?: string) => {
       const chunkDecode = textual ? chunkDecoder() : null;
       const captured = captureBody(p, chunkDecode ? chunkDecode(bytes, true) : bytes, ch.payloadCap());
-      if (captured && fullSize !== undefined && fullSize > bytes.byteLength) captured.fullSize = fullSize;
+      if (captured && fullSize !== undefined && fullSize > lengthOf(bytes)) captured.fullSize = fullSize;
       emitPiece(time, captured ?? {}, reason);
     };
     /** A piece of a body that is not a stream of messages: recorded while the cap allows. */
     const emitBudgeted = (bytes: Uint8Array, time: number) => {
-      const length = bytes.byteLength;
+      const length = lengthOf(bytes);
       const room = ch.payloadCap() - pieces;
       if (length <= room) {
         emitChunk(bytes, time);
@@ -348,40 +373,42 @@ export function captureResponseBodies(
         return;
       }
       // biome-ignore lint/complexity/useMathMinMax: the page may replace Math.max
-      const part = new p.Uint8ArrayCtor(bytes.buffer, bytes.byteOffset, room > 0 ? room : 0);
+      const part = prefix(bytes, room > 0 ? room : 0);
       emitChunk(part, time, length, CUT_AT_CAP);
-      pieces += part.byteLength;
+      pieces += lengthOf(part);
       cut = true;
     };
     const keep = (value: Uint8Array, now: number) => {
-      const length = value.byteLength;
+      const length = lengthOf(value);
       total += length;
       const room = ch.payloadCap() - kept;
       if (room > 0 && length > 0) {
-        let part = length <= room ? value : new p.Uint8ArrayCtor(value.buffer, value.byteOffset, room);
+        let part = length <= room ? value : prefix(value, room);
         if (pageDriven) {
           // The page may reuse, change or transfer its chunk's buffer.
-          const copy = new p.Uint8ArrayCtor(part.byteLength);
+          const copy = new p.Uint8ArrayCtor(lengthOf(part));
           apply(p.typedArraySet, copy, [part]);
           part = copy;
         }
         append(buffered, part);
-        kept += part.byteLength;
+        kept += lengthOf(part);
       }
       if (pageDriven && total > ch.payloadCap()) {
         // The page reads at its own pace and may never reach the end: the record is made now.
         emitWholeReceive(ex, meta, now, joinBuffered(), total, wholeDecode, CUT_AT_CAP);
-        buffered = [];
+        buffered = p.list();
         kept = 0;
         cut = true;
       }
     };
-    const rec: BodyRecorder = {
+    const rec: Bare<BodyRecorder> = {
+      __proto__: null,
       ended: false,
-      chunk(value, now) {
-        if (rec.ended || !(value instanceof p.Uint8ArrayCtor)) return;
+      chunk(given, now) {
+        const value = rec.ended ? null : bytesOf(given);
+        if (value === null) return;
         if (cut) {
-          total += value.byteLength;
+          total += lengthOf(value);
           lastAt = now;
           return;
         }
@@ -389,15 +416,15 @@ export function captureResponseBodies(
           // Still arriving in pieces: what came so far is chunk 0, the rest follows as it comes.
           streaming = true;
           const first = joinBuffered();
-          buffered = [];
-          pieces = first.byteLength;
+          buffered = p.list();
+          pieces = lengthOf(first);
           emitChunk(first, lastAt, total, total > pieces ? CUT_AT_CAP : undefined);
           if (total > pieces) cut = true;
         }
-        if (cut) total += value.byteLength;
+        if (cut) total += lengthOf(value);
         else if (!streaming) keep(value, now);
         else {
-          total += value.byteLength;
+          total += lengthOf(value);
           if (messages) emitChunk(value, now);
           else emitBudgeted(value, now);
         }
@@ -414,7 +441,7 @@ export function captureResponseBodies(
         } else if (!cut) {
           emitWholeReceive(ex, meta, time, joinBuffered(), total, wholeDecode);
         }
-        buffered = [];
+        buffered = p.list();
         emitClose(ex, meta, time);
       },
       fail(err) {
@@ -423,47 +450,69 @@ export function captureResponseBodies(
         // What arrived before the failure is still worth seeing.
         if (!cut && !streaming && total > 0)
           emitWholeReceive(ex, meta, lastAt, joinBuffered(), total, wholeDecode);
-        buffered = [];
+        buffered = p.list();
         emitError(ex, errorReason(n, err));
       },
     };
     return rec;
   };
 
-  /** Reads the clone's body to its end (the page's own read drains the other branch meanwhile). */
-  const readBody = async (
+  /**
+   * Reads the clone's body to its end (the page's own read drains the other
+   * branch meanwhile), one read after another, chained without `await`,
+   * which would read each promise's `constructor`.
+   */
+  const readBody = (
     ex: FetchExchange,
     reader: ReadableStreamDefaultReader<Uint8Array>,
     meta: HookEventFields,
     contentType: string,
-  ): Promise<void> => {
+  ): void => {
     const rec = makeRecorder(ex, meta, contentType, false);
-    try {
-      for (;;) {
-        const step = (await apply(readerRead, reader, [])) as ReadableStreamReadResult<Uint8Array>;
-        if (step.done) break;
-        rec.chunk(step.value, ch.time());
+    const failed = (err: unknown): void => safely(() => rec.fail(err));
+    const next = (): void => {
+      if (!p.resolvesPrivately('result')) {
+        safely(() => {
+          apply(readerCancel, reader, []);
+          rec.ended = true;
+          emitClose(ex, meta, ch.time(), THEN_DEFINED);
+        });
+        return;
       }
-      rec.end(ch.time());
-    } catch (err) {
-      try {
-        rec.fail(err);
-      } catch {
-        // best effort
-      }
-    }
+      p.chain(
+        apply(readerRead, reader, []) as Promise<ReadableStreamReadResult<Uint8Array>>,
+        (step) => {
+          try {
+            if (step.done) rec.end(ch.time());
+            else {
+              rec.chunk(step.value, ch.time());
+              next();
+            }
+          } catch (err) {
+            failed(err);
+          }
+        },
+        failed,
+      );
+    };
+    next();
   };
 
   /** Reads a small, fixed-length body in one native call. */
   const readWholeBody = (ex: FetchExchange, clone: unknown, meta: HookEventFields, contentType: string) => {
+    if (!p.resolvesPrivately('buffer')) {
+      emitClose(ex, meta, ch.time(), THEN_DEFINED);
+      return;
+    }
     const decode = isTextualType(n, contentType) ? wholeDecoder(n) : null;
-    apply(p.promiseThen, apply(resArrayBuffer, clone, []), [
+    p.chain(
+      apply(resArrayBuffer, clone, []) as Promise<unknown>,
       (buf: unknown) => {
         try {
-          if (!(buf instanceof p.ArrayBufferCtor)) return;
+          if (!p.isArrayBuffer(buf)) return;
           const time = ch.time();
           const bytes = new p.Uint8ArrayCtor(buf);
-          emitWholeReceive(ex, meta, time, bytes, bytes.byteLength, decode);
+          emitWholeReceive(ex, meta, time, bytes, lengthOf(bytes), decode);
           emitClose(ex, meta, time);
         } catch {
           // best effort
@@ -476,7 +525,7 @@ export function captureResponseBodies(
           // best effort
         }
       },
-    ]);
+    );
   };
 
   /** True when the body is known to be small and not a stream of messages. */
@@ -538,7 +587,7 @@ export function captureResponseBodies(
 
   // Bodies the page may still read itself: every body is recorded from the page's read.
   const unread = new p.WeakMapCtor<object, UnreadBody>();
-  let waiting: UnreadBody[] = [];
+  let waiting = p.list<UnreadBody>();
   /** Microtasks left before the unread bodies are handed to a timer. */
   let turnsLeft = 0;
   /** The body of `res` if nobody has started reading it; from then on it is the caller's to record. */
@@ -599,14 +648,14 @@ export function captureResponseBodies(
     let anyUnread = false;
     for (let i = 0; i < waiting.length && !anyUnread; i++) anyUnread = !(waiting[i] as UnreadBody).taken;
     if (!anyUnread) {
-      waiting = [];
+      waiting = p.list();
       return;
     }
     if (--turnsLeft > 0) p.queueMicrotask(checkLeftovers);
     else p.setTimeout(lookAtLeftovers, 0);
   };
   /** Bodies still unread at the next task, to note as not read if they still are after UNREAD_NOTE_MS. */
-  let unnoted: UnreadBody[] = [];
+  let unnoted = p.list<UnreadBody>();
   /**
    * Nothing of an unread body is read (see the file's comment). A body-less
    * one (the answer to HEAD) is recorded complete; the stream of any other is
@@ -615,7 +664,7 @@ export function captureResponseBodies(
    */
   const lookAtLeftovers = (): void => {
     const list = waiting;
-    waiting = [];
+    waiting = p.list();
     for (let i = 0; i < list.length; i++) {
       const body = list[i] as UnreadBody;
       if (body.taken) continue;
@@ -649,7 +698,7 @@ export function captureResponseBodies(
    */
   const noteUnread = (): void => {
     const list = unnoted;
-    unnoted = [];
+    unnoted = p.list();
     for (let i = 0; i < list.length; i++) {
       const body = list[i] as UnreadBody;
       if (body.taken) continue;
@@ -674,7 +723,8 @@ export function captureResponseBodies(
           return;
         }
         ch.emit({ __proto__: null, r: 'ev', conn: ex.id, time, type: 'receive', ...meta, reason: NOT_READ });
-        if (registry && registryRegister) apply(registryRegister, registry, [res, { ex, meta }]);
+        if (registry && registryRegister)
+          apply(registryRegister, registry, [res, { __proto__: null, ex, meta }]);
       });
     }
   };
@@ -687,12 +737,13 @@ export function captureResponseBodies(
     }
   };
   /** The receive of a body the page read as text, made at hand-over. */
-  const textReceive = (source: object): HookRecord => {
+  const textReceive = (source: object): Bare<HookEvent> => {
     const body = source as UnreadBody;
     const { text } = body;
     body.text = '';
     const captured = text !== '' ? captureBody(p, text, ch.payloadCap()) : null;
     return {
+      __proto__: null,
       r: 'ev',
       conn: body.ex.id,
       time: body.readAt,
@@ -717,12 +768,10 @@ export function captureResponseBodies(
   };
   /** The page's own read resolved with the whole body as bytes (copied before the page gets them). */
   const recordBytes = (body: UnreadBody, value: unknown, time: number): void => {
-    let bytes: Uint8Array;
-    if (value instanceof p.ArrayBufferCtor) bytes = new p.Uint8ArrayCtor(value);
-    else if (value instanceof p.Uint8ArrayCtor) bytes = value;
-    else return;
+    const bytes = p.isArrayBuffer(value) ? new p.Uint8ArrayCtor(value) : bytesOf(value);
+    if (bytes === null) return;
     const decode = isTextualType(n, body.contentType) ? wholeDecoder(n) : null;
-    emitWholeReceive(body.ex, metaOf(body), time, bytes, bytes.byteLength, decode);
+    emitWholeReceive(body.ex, metaOf(body), time, bytes, lengthOf(bytes), decode);
     emitClose(body.ex, body.meta, time);
   };
   /**
@@ -731,13 +780,10 @@ export function captureResponseBodies(
    * (or what `record` returns), same rejection, still reported if unhandled.
    */
   const tap = (body: UnreadBody, read: unknown, record: (value: unknown) => unknown): unknown =>
-    apply(p.promiseThen, read, [
-      record,
-      (err: unknown) => {
-        safely(() => emitError(body.ex, errorReason(n, err)));
-        d.rethrow(err);
-      },
-    ]);
+    p.chain(read as Promise<unknown>, record, (err: unknown) => {
+      safely(() => emitError(body.ex, errorReason(n, err)));
+      d.rethrow(err);
+    });
   /**
    * A native promise made inside a wrapper: a rejection the browser created
    * right away (e.g. "body stream already read") holds the hook's frames in
@@ -746,7 +792,7 @@ export function captureResponseBodies(
   const promiseProto = win.Promise.prototype;
   const scrubRejection = (result: unknown): unknown =>
     typeof result === 'object' && result !== null && p.getPrototypeOf(result) === promiseProto
-      ? apply(p.promiseThen, result, [undefined, d.rethrow])
+      ? p.chain(result as Promise<unknown>, undefined, d.rethrow)
       : result;
   type ReadName = 'text' | 'json' | 'arrayBuffer' | 'bytes' | 'blob' | 'formData';
   type Read = (
@@ -798,11 +844,12 @@ export function captureResponseBodies(
       const time = ch.time();
       safely(() => {
         // A Blob cannot change: its bytes are read after the page has it.
-        if (blob instanceof p.BlobCtor)
-          apply(p.promiseThen, apply(p.blobArrayBuffer, blob, []), [
+        if (p.blobSize(blob) >= 0 && p.resolvesPrivately('buffer'))
+          p.chain(
+            apply(p.blobArrayBuffer, blob, []) as Promise<unknown>,
             (buf: unknown) => safely(() => recordBytes(body, buf, time)),
             () => {},
-          ]);
+          );
       });
       return blob;
     }),
@@ -846,11 +893,11 @@ export function captureResponseBodies(
       name,
       d.wrapFunction(native as (...a: never[]) => unknown, (target, self, args) => {
         const source = args[0];
-        if (source instanceof ResponseCtor) readBeforeHandover(source);
+        if (isResponse(source)) readBeforeHandover(source);
         else if (typeof source === 'object' && source !== null && p.getPrototypeOf(source) === promiseProto) {
           // Registered before the browser's own reaction to the promise, so it runs first.
           // Its rejection is the browser's to report (it awaits the same promise).
-          apply(p.promiseThen, source, [readBeforeHandover, () => {}]);
+          p.chain(source as Promise<unknown>, readBeforeHandover, () => {});
         }
         return scrubRejection(apply(target, self, args));
       }),
@@ -879,7 +926,8 @@ export function captureResponseBodies(
     const result = apply(target, self, args);
     const rec = recorderOf(bodyOf(readers, self));
     if (!rec) return scrubRejection(result);
-    return apply(p.promiseThen, result, [
+    return p.chain(
+      result as Promise<unknown>,
       (step: unknown) => {
         safely(() => {
           if (typeof step !== 'object' || step === null) return;
@@ -893,7 +941,7 @@ export function captureResponseBodies(
         safely(() => rec.fail(err));
         d.rethrow(err);
       },
-    ]);
+    );
   };
   /** getReader(), values(), [Symbol.asyncIterator](): what they return reads the followed stream. */
   const followReader = (target: (...a: never[]) => unknown, self: unknown, args: unknown[]): unknown => {
@@ -987,7 +1035,7 @@ export function captureResponseBodies(
   const pipeInto = (body: UnreadBody, dest: WritableStream) => {
     const writer = apply(getWriter as Method, dest, []) as WritableStreamDefaultWriter;
     let released = false;
-    const state = { destFailed: false };
+    const state: Bare<{ destFailed: boolean }> = { __proto__: null, destFailed: false };
     const done = () => {
       if (released) return;
       released = true;
@@ -1001,14 +1049,11 @@ export function captureResponseBodies(
       __proto__: null,
       start(controller: unknown) {
         // The page's destination failing stops the pipe, as it would natively.
-        apply(p.promiseThen, callGetter(p, writerClosed, writer), [
-          undefined,
-          (err: unknown) => {
-            if (released) return;
-            state.destFailed = true;
-            apply(controllerError as Method, controller, [err]);
-          },
-        ]);
+        p.chain(callGetter(p, writerClosed, writer) as Promise<unknown>, undefined, (err: unknown) => {
+          if (released) return;
+          state.destFailed = true;
+          apply(controllerError as Method, controller, [err]);
+        });
       },
       write(chunk: unknown) {
         safely(() => recorderOf(body)?.chunk(chunk, ch.time()));
@@ -1016,30 +1061,29 @@ export function captureResponseBodies(
       },
       close() {
         safely(() => recorderOf(body)?.end(ch.time()));
-        return apply(p.promiseThen, apply(writerClose as Method, writer, []), [
-          done,
-          (err: unknown) => {
-            done();
-            throw err;
-          },
-        ]);
+        return p.chain(apply(writerClose as Method, writer, []) as Promise<unknown>, done, (err: unknown) => {
+          done();
+          throw err;
+        });
       },
       abort(reason: unknown) {
         // The stream failed (or the page's signal aborted the pipe).
-        return apply(p.promiseThen, apply(writerAbort as Method, writer, [reason]), [
+        return p.chain(
+          apply(writerAbort as Method, writer, [reason]) as Promise<unknown>,
           done,
           (err: unknown) => {
             done();
             throw err;
           },
-        ]);
+        );
       },
     };
     return { pass: new (WritableCtor as typeof WritableStream)(sink as UnderlyingSink), done, state };
   };
   const canPipe = (dest: unknown): dest is WritableStream => {
     try {
-      return !!WritableCtor && dest instanceof WritableCtor && callGetter(p, writableLocked, dest) === false;
+      // The locked getter is the brand check: it throws for anything but a WritableStream.
+      return !!WritableCtor && callGetter(p, writableLocked, dest) === false;
     } catch {
       return false;
     }
@@ -1068,7 +1112,8 @@ export function captureResponseBodies(
         if (!preventCancel) safely(() => pageCancelled(body));
       } else safely(() => recorderOf(body)?.fail(err));
     };
-    return apply(p.promiseThen, piped, [
+    return p.chain(
+      piped as Promise<unknown>,
       (value: unknown) => {
         done();
         return value;
@@ -1077,7 +1122,7 @@ export function captureResponseBodies(
         ended(err);
         d.rethrow(err);
       },
-    ]);
+    );
   };
   const follows = (self: unknown): UnreadBody | undefined => {
     if (!pipesFollowed) return undefined;
@@ -1113,11 +1158,11 @@ export function captureResponseBodies(
         // Read once, in the order the browser reads them; from here on the native gets these values.
         const { readable, writable } = transform as ReadableWritablePair<unknown, unknown>;
         const pair = { __proto__: null, readable, writable };
-        if (readable instanceof StreamCtor && canPipe(writable)) {
+        if (isStream(readable) && canPipe(writable)) {
           const piped = startPipe(self as object, body, writable, args[1]);
           if (piped !== null) {
             // As natively: the pipe's own failure is not reported as unhandled.
-            apply(p.promiseThen, piped, [undefined, () => {}]);
+            p.chain(piped as Promise<unknown>, undefined, () => {});
             return readable;
           }
         }
@@ -1143,15 +1188,20 @@ export function captureResponseBodies(
 
   return {
     observe(ex, res) {
-      if (!(res instanceof ResponseCtor)) return;
+      if (!isResponse(res)) return;
       const headersAt = ch.time();
       // Only what decides how the body is read is looked at now; the page's
       // reaction to the response runs after this, so the rest waits (metaOf).
       const headers = callGetter(p, resHeaders, res);
-      const body: UnreadBody = {
+      const body: Bare<UnreadBody> = {
+        __proto__: null,
         ex,
         res,
-        meta: { status: callGetter(p, resStatus, res) as number, headersAt },
+        meta: {
+          __proto__: null,
+          status: callGetter(p, resStatus, res) as number,
+          headersAt,
+        } as HookEventFields,
         headers,
         contentType: '',
         taken: false,

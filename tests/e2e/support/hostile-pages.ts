@@ -187,11 +187,12 @@ export function checkTripwirePage(timeline: TimelineExport, report: HostileRepor
   expect(report.seen).toContain('getter PUT getter body 1');
   const getterFetch = fetches.find((c) => c.url.endsWith('?getter'));
   expect(getterFetch?.method).toBe('PUT');
-  expect(
-    eventsOf(timeline, getterFetch?.id ?? '')
-      .filter((e) => e.type === 'send')
-      .map(payloadText),
-  ).toEqual(['getter body']);
+  // Its body is read from a copy of the request, and this page defines `then` on Object.prototype,
+  // which would see that copy as its read resolves: the body is said not to be recorded.
+  const getterSend = eventsOf(timeline, getterFetch?.id ?? '').filter((e) => e.type === 'send');
+  expect(getterSend.map((e) => [e.data, e.reason])).toEqual([
+    [undefined, expect.stringContaining("the page defines 'then' on Object.prototype")],
+  ]);
   const sse = connectionsOf(timeline, 'eventsource')[0];
   expect(
     eventsOf(timeline, sse?.id ?? '')
