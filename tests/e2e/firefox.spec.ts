@@ -149,7 +149,9 @@ test('EventSource messages with event names and ids are captured in Firefox', as
 });
 
 test('in Firefox too, a 100 kB socket URL, a 70-character method and 69 MB of request headers are kept, cut and marked, with their events', async () => {
-  server.route('/sink-http', (_req, res) => res.end('ok'));
+  server.route('/sink-http', (_req, res) => {
+    res.end('ok');
+  });
   server.page(
     '/long.html',
     `<!doctype html><title>long</title><script>
