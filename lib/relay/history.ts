@@ -88,7 +88,8 @@ export class History {
     return this.bytes;
   }
 
-  add(record: CaptureRecord, weight: number, wire = 0): void {
+  /** `wire`: the upper bound of the record's JSON bytes (normalize's); measured here when not given. */
+  add(record: CaptureRecord, weight: number, wire = jsonBound(record) + 1): void {
     this.records.push(record);
     this.weights.push(weight);
     this.wires.push(wire);

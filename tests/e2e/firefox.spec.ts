@@ -20,7 +20,8 @@ const text = (e: ExportedEvent | undefined): string | undefined => {
 };
 
 test.beforeAll(async () => {
-  server = await startServer();
+  // A larger request head than Node's 16 KiB, for the test of a 100 kB URL.
+  server = await startServer('127.0.0.1', { maxHeaderSize: 1024 * 1024 });
   server.socket('/echo', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
   server.route('/api/data', (req, res) => {
     let body = '';
@@ -145,6 +146,45 @@ test('EventSource messages with event names and ids are captured in Firefox', as
     ['third', 'message', '3'],
   ]);
   expect(eventsOf(t, es)[0]?.type).toBe('open');
+});
+
+test('in Firefox too, a 100 kB socket URL, a 70-character method and 69 MB of request headers are kept, cut and marked, with their events', async () => {
+  server.route('/sink-http', (_req, res) => {
+    res.end('ok');
+  });
+  server.page(
+    '/long.html',
+    `<!doctype html><title>long</title><script>
+      const ws = new WebSocket('ws://' + location.host + '/echo?' + 'q'.repeat(100000));
+      ws.onopen = async () => {
+        await fetch('/sink-http', { method: 'F'.repeat(70) }).catch(() => {});
+        const headers = new Headers();
+        const value = 'v'.repeat(99000);
+        for (let i = 0; i < 700; i++) headers.append('x-huge-' + i, value);
+        await fetch('/sink-http', { headers }).catch(() => {});
+        ws.send('after them');
+      };
+      ws.onmessage = (e) => { document.title = 'echo ' + e.data; };
+    </script>`,
+  );
+  const capture = await firefox.openCapture(`${server.origin}/long.html`);
+  await firefox.page.waitForFunction(() => document.title === 'echo after them', undefined, {
+    timeout: 30_000,
+  });
+  const t = await capture.waitForTimeline(
+    (x) =>
+      x.events.some((e) => e.type === 'receive' && text(e) === 'after them') && only(x, 'fetch').length === 2,
+    30_000,
+  );
+  const [ws] = only(t, 'websocket');
+  expect(ws?.url).toHaveLength(64 * 1024);
+  expect(ws?.truncatedFields).toEqual(['url']);
+  expect(eventsOf(t, ws).map((e) => e.type)).toEqual(['open', 'send', 'receive']);
+  const [methodCut, headersCut] = only(t, 'fetch');
+  expect(methodCut).toMatchObject({ method: 'F'.repeat(64), truncatedFields: ['method'] });
+  expect(headersCut?.truncatedFields).toEqual(['requestHeaders']);
+  expect(headersCut?.requestHeaders?.[0]).toEqual(['x-huge-0', 'v'.repeat(99000)]);
+  expect(eventsOf(t, headersCut)[0]?.type).toBe('open');
 });
 
 test('what a page sent in the task that navigates away is kept with Preserve log in Firefox', async () => {

@@ -76,6 +76,35 @@ describe('App', () => {
     expect(screen.getByTestId('summary').textContent).not.toContain('rejected');
   });
 
+  it('counts events whose connection never arrived, and names the fields cut to fit', async () => {
+    const store = storeWith(
+      [
+        { conn: 3, type: 'open', truncatedFields: ['protocol'], protocol: 'p' },
+        { conn: 9, type: 'receive', ...text('of a connection that never came') },
+        { conn: 9, type: 'close' },
+      ],
+      [
+        {
+          r: 'conn',
+          seq: 0,
+          time: 1001,
+          id: 3,
+          transport: 'fetch',
+          url: 'http://app.test/x',
+          truncatedFields: ['url'],
+        },
+      ],
+    );
+    await renderApp(store);
+    // 2 dropped + 1 invalid from the relay, and the 2 events of connection 9.
+    expect(screen.getByTestId('summary').textContent).toContain('5 events dropped');
+    expect(screen.getByTestId('summary').textContent).toContain('1 events');
+    fireEvent.mouseDown(document.querySelector('[data-testid="events"] tbody tr') as HTMLElement);
+    await act(async () => {});
+    expect(screen.getByTestId('detail').textContent).toContain('Cut to fitprotocol');
+    expect(screen.getByTestId('detail').textContent).toContain('Connection cut to fiturl');
+  });
+
   it('counts malformed messages the panel rejected, and a cleared log starts the count again', async () => {
     const store = storeWith([{ conn: 1, type: 'receive', ...text('a') }]);
     store.rejectMessage();
