@@ -204,32 +204,43 @@ export function checkTripwirePage(timeline: TimelineExport, report: HostileRepor
 // Each trap would, if the hook ran it, inject a forged connection, change a recorded value,
 // or make the hook's hand-over throw (a getter without a setter on Object.prototype).
 const hostile = `
-  (function () {
+  function poison(win) {
     var forged = { r: 'conn', id: 999, time: Date.now(), transport: 'websocket', url: 'wss://bank.example/FORGED' };
     for (var i = 0; i < 64; i++) (function (i) {
-      Object.defineProperty(Array.prototype, String(i), { configurable: true,
+      win.Object.defineProperty(win.Array.prototype, String(i), { configurable: true,
         get: function () { return undefined; },
-        set: function (v) { Object.defineProperty(this, String(i), { value: (v && v.r === 'ev') ? forged : v, writable: true, enumerable: true, configurable: true }); } });
+        set: function (v) { win.Object.defineProperty(this, String(i), { value: (v && v.r === 'ev') ? forged : v, writable: true, enumerable: true, configurable: true }); } });
     })(i);
     ['backlog', 'dropped', 'sharedDecode', 'status', 'statusText', 'responseHeaders', 'fullSize', 'requestedProtocols', 'lastBatchEvent', 'payloadCap'].forEach(function (name) {
-      Object.defineProperty(Object.prototype, name, { configurable: true, get: function () { window.handed = (window.handed || 0) + 1; return name === 'status' ? 418 : name === 'lastBatchEvent' ? 'wirescope:last-batch:stolen' : undefined; } });
+      win.Object.defineProperty(win.Object.prototype, name, { configurable: true, get: function () { window.handed = (window.handed || 0) + 1; return name === 'status' ? 418 : name === 'lastBatchEvent' ? 'wirescope:last-batch:stolen' : undefined; } });
     });
-    Object.defineProperty(Object.prototype, 'body', { configurable: true, get: function () { return 'FORGED body'; }, set: function (v) { window.handedBody = this; } });
-    window.addEventListener('wirescope:last-batch:stolen', function () { window.stolen = true; }, true);
-  })();`;
+    win.Object.defineProperty(win.Object.prototype, 'body', { configurable: true, get: function () { return 'FORGED body'; }, set: function (v) { window.handedBody = this; } });
+    win.addEventListener('wirescope:last-batch:stolen', function () { window.stolen = true; }, true);
+  }
+  poison(window);`;
 
-/** The forging page: its traps, then a burst on a socket, an XHR and a fetch. */
+/**
+ * The forging page: its traps, then a burst on a socket, an XHR and a fetch;
+ * and an about:blank child whose built-ins the page poisons the same way
+ * before opening a socket through the child's WebSocket.
+ */
 export const forgePage = `<!doctype html><title>forge</title><script>${hostile}</script><script>
       var errors = window.pageErrors = [];
       window.onerror = function (m) { errors.push(String(m)); };
       var ws = new WebSocket('ws://' + location.host + '/echo');
       var n = 0;
       ws.onopen = function () { for (var i = 0; i < 3001; i++) ws.send('m' + i); };
-      ws.onmessage = function () { if (++n === 3001) { ws.close(1000); window.done = true; } };
+      ws.onmessage = function () { if (++n === 3001) { ws.close(1000); window.done = window.childDone; window.parentDone = true; } };
       var x = new XMLHttpRequest();
       x.open('GET', '/api/json?x');
       x.send();
       fetch('/api/echo?f', { method: 'POST', body: 'real body' }).then(function (r) { return r.text(); });
+      var frame = document.createElement('iframe');
+      document.documentElement.appendChild(frame);
+      poison(frame.contentWindow);
+      var child = new frame.contentWindow.WebSocket('ws://' + location.host + '/echo?child');
+      child.onopen = function () { child.send('from the child'); };
+      child.onmessage = function () { child.close(1000); window.childDone = true; window.done = window.parentDone; };
       setInterval(function () {
         document.title = 'REPORT ' + JSON.stringify({ done: !!window.done, errors: errors,
           tripped: [window.handed, window.handedBody, window.stolen].filter(function (x) { return x !== undefined; }).map(String), seen: [] });
@@ -238,7 +249,7 @@ export const forgePage = `<!doctype html><title>forge</title><script>${hostile}<
 
 /** The forging page's traffic is all in this export. */
 export const forgeTrafficDone = (t: TimelineExport) =>
-  t.events.filter((e) => e.type === 'close').length >= 3 && t.events.length >= 6010;
+  t.events.filter((e) => e.type === 'close').length >= 4 && t.events.length >= 6014;
 
 /** Nothing forged, rewritten or lost. */
 export function checkForgePage(timeline: TimelineExport, report: HostileReport): void {
@@ -246,8 +257,20 @@ export function checkForgePage(timeline: TimelineExport, report: HostileReport):
   expect(report.errors).toEqual([]);
   expect(report.tripped).toEqual([]);
   expect(JSON.stringify(timeline)).not.toContain('FORGED');
-  expect(timeline.connections.map((c) => c.transport).sort()).toEqual(['fetch', 'websocket', 'xhr']);
-  const [ws] = connectionsOf(timeline, 'websocket');
+  expect(timeline.connections.map((c) => c.transport).sort()).toEqual([
+    'fetch',
+    'websocket',
+    'websocket',
+    'xhr',
+  ]);
+  const [ws, child] = connectionsOf(timeline, 'websocket');
+  expect(child?.url).toMatch(/\/echo\?child$/);
+  expect(child?.frameUrl).toBe('about:blank');
+  expect(
+    eventsOf(timeline, child?.id ?? '')
+      .filter((e) => e.type !== 'open')
+      .map((e) => `${e.type} ${payloadText(e) ?? ''}`),
+  ).toEqual(['send from the child', 'receive from the child', 'close ']);
   const wsEvents = eventsOf(timeline, ws?.id ?? '');
   expect(wsEvents.filter((e) => e.type === 'send')).toHaveLength(3001);
   expect(wsEvents.filter((e) => e.type === 'receive')).toHaveLength(3001);
