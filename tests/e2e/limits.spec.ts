@@ -5,11 +5,18 @@
 // the wire format allows (a 100 kB URL, a 70-character method, a page title
 // of 20,000 characters and a page URL of 100 kB).
 
-import { readFile } from 'node:fs/promises';
 import { type LaunchedBrowser, launchBrowser, onlyTabId } from './support/browser';
-import { connectionsOf, eventsOf, openCapture, payloadText, type TimelineExport } from './support/capture';
+import {
+  connectionsOf,
+  eventsOf,
+  exportPanelUntil,
+  openCapture,
+  openPanelFor,
+  payloadText,
+  type TimelineExport,
+} from './support/capture';
 import { startServer, type TestServer } from './support/server';
-import { expect, type Page, test } from './support/test';
+import { expect, test } from './support/test';
 
 const MIB = 1024 * 1024;
 /** Messages the flood sends down, past the relay's history of 100,000 events. */
@@ -97,33 +104,6 @@ test.afterAll(async () => {
 });
 
 /** Opens a (further) detached panel for a tab. */
-async function openPanel(tabId: number): Promise<Page> {
-  const panel = await browser.context.newPage();
-  await panel.goto(`chrome-extension://${browser.extensionId}/panel.html?tabId=${tabId}`);
-  await panel.getByRole('button', { name: 'Export timeline' }).waitFor();
-  return panel;
-}
-
-async function exportFrom(panel: Page): Promise<TimelineExport> {
-  const [download] = await Promise.all([
-    panel.waitForEvent('download'),
-    panel.getByRole('button', { name: 'Export timeline' }).click(),
-  ]);
-  const parsed = JSON.parse(await readFile(await download.path(), 'utf8')) as TimelineExport;
-  await download.delete();
-  return parsed;
-}
-
-async function exportUntil(panel: Page, until: (t: TimelineExport) => boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const t = await exportFrom(panel);
-    if (until(t)) return t;
-    if (Date.now() > deadline)
-      throw new Error(`export condition not met in ${timeoutMs} ms: ${JSON.stringify(t).slice(0, 2000)}`);
-    await panel.waitForTimeout(300);
-  }
-}
 
 const texts = (t: TimelineExport, type: 'send' | 'receive') =>
   t.events.filter((e) => e.type === type).map((e) => payloadText(e)?.slice(0, 100));
@@ -161,8 +141,8 @@ test('a request whose headers exceed the message limit is kept, cut, and the str
     expect(eventsOf(t, fetchConn?.id ?? '')[0]?.type).toBe('open');
   };
   check(await session.waitForTimeline((t) => texts(t, 'receive').includes('after'), 20_000));
-  const fresh = await openPanel(tabId);
-  check(await exportUntil(fresh, (t) => texts(t, 'receive').includes('after')));
+  const fresh = await openPanelFor(browser, tabId);
+  check(await exportPanelUntil(fresh, (t) => texts(t, 'receive').includes('after')));
   await expect(fresh.getByTestId('summary')).not.toContainText('dropped');
   await fresh.close();
   await panel.close();
@@ -200,13 +180,13 @@ test(`${FLOOD.toLocaleString('en')} messages on one socket: a panel opened then 
   for (const extra of browser.context.pages().slice(1)) await extra.close();
   await page.goto(`${server.origin}/flood.html`);
   await expect(page).toHaveTitle(`got ${FLOOD}`, { timeout: 120_000 });
-  const panel = await openPanel(await onlyTabId(browser));
+  const panel = await openPanelFor(browser, await onlyTabId(browser));
 
   // Records: the connection (1), its open (2), the send 'flood me' (3), then FLOOD + 1 receives.
   const lastSeq = 3 + FLOOD + 1;
   // The history keeps the newest HISTORY events; the connection and its open outlive the evicted ones.
   const evicted = lastSeq - 1 - HISTORY - 1;
-  const timeline = await exportUntil(panel, (t) => t.events.length >= HISTORY, 60_000);
+  const timeline = await exportPanelUntil(panel, (t) => t.events.length >= HISTORY, 60_000);
   expect(timeline.connections).toHaveLength(1);
   const receives = texts(timeline, 'receive');
   expect(receives).toHaveLength(HISTORY);

@@ -3,12 +3,11 @@
 // the payload cap (a payload over 1 MiB keeps its first MiB, its true size
 // and `truncated: true`).
 
-import { readFile } from 'node:fs/promises';
 import { type LaunchedBrowser, launchBrowser, onlyTabId } from './support/browser';
-import { connectionsOf, eventsOf, payloadText, type TimelineExport } from './support/capture';
+import { connectionsOf, eventsOf, exportPanelUntil, openPanelFor, payloadText } from './support/capture';
 import { openWirescopeInDevTools } from './support/devtools';
 import { startServer, type TestServer } from './support/server';
-import { expect, type Page, test } from './support/test';
+import { expect, test } from './support/test';
 
 const FLOOD = 20_000;
 const MIB = 1024 * 1024;
@@ -108,33 +107,6 @@ test.afterAll(async () => {
   await server?.close();
 });
 
-/** Opens the detached panel for a tab (only now: the traffic already happened). */
-async function openPanel(b: LaunchedBrowser, tabId: number): Promise<Page> {
-  const panel = await b.context.newPage();
-  await panel.goto(`chrome-extension://${b.extensionId}/panel.html?tabId=${tabId}`);
-  await panel.getByRole('button', { name: 'Export timeline' }).waitFor();
-  return panel;
-}
-
-async function exportFrom(panel: Page): Promise<TimelineExport> {
-  const [download] = await Promise.all([
-    panel.waitForEvent('download'),
-    panel.getByRole('button', { name: 'Export timeline' }).click(),
-  ]);
-  const parsed = JSON.parse(await readFile(await download.path(), 'utf8')) as TimelineExport;
-  await download.delete();
-  return parsed;
-}
-
-async function exportUntil(panel: Page, until: (t: TimelineExport) => boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const t = await exportFrom(panel);
-    if (until(t) || Date.now() > deadline) return t;
-    await panel.waitForTimeout(300);
-  }
-}
-
 test('20,000 messages each way, recorded before the panel opens, arrive complete and in order', async () => {
   test.setTimeout(120_000);
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -146,9 +118,9 @@ test('20,000 messages each way, recorded before the panel opens, arrive complete
   expect(serverReceived).toBe(FLOOD);
 
   // Only now does anyone look: the relay's history must hold all of it.
-  const panel = await openPanel(browser, await onlyTabId(browser));
+  const panel = await openPanelFor(browser, await onlyTabId(browser));
   const t1 = Date.now();
-  const timeline = await exportUntil(panel, (t) => t.events.some((e) => e.type === 'close'));
+  const timeline = await exportPanelUntil(panel, (t) => t.events.some((e) => e.type === 'close'));
   const replayMs = Date.now() - t1;
   console.log(
     `[volume] flood page-side: ${pageTitle}; test-side ${floodMs} ms; history of ${timeline.events.length} events shown ${replayMs} ms after the panel opened`,
@@ -182,8 +154,8 @@ test('a payload over the 1 MiB cap keeps its first MiB, its true size and trunca
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
   await page.goto(`${server.origin}/big.html`);
   await expect(page).toHaveTitle(`got ${BIG / 2},${BIG}`, { timeout: 30_000 });
-  const panel = await openPanel(browser, await onlyTabId(browser));
-  const timeline = await exportUntil(panel, (t) => t.events.some((e) => e.type === 'close'));
+  const panel = await openPanelFor(browser, await onlyTabId(browser));
+  const timeline = await exportPanelUntil(panel, (t) => t.events.some((e) => e.type === 'close'));
   await panel.close();
   const [conn] = connectionsOf(timeline, 'websocket').filter((c) => c.url.endsWith('/big'));
   const events = eventsOf(timeline, conn?.id ?? '');
@@ -213,8 +185,8 @@ test('a fetch body over the cap, arriving in pieces, keeps its first MiB and its
   await page.goto(`${server.origin}/big-fetch.html`);
   // The page gets the whole body, unchanged.
   await expect(page).toHaveTitle(`got ${BIG} intact`, { timeout: 30_000 });
-  const panel = await openPanel(browser, await onlyTabId(browser));
-  const timeline = await exportUntil(panel, (t) =>
+  const panel = await openPanelFor(browser, await onlyTabId(browser));
+  const timeline = await exportPanelUntil(panel, (t) =>
     t.events.some(
       (e) => e.type === 'close' && connectionsOf(t, 'fetch').some((c) => c.id === e.connectionId),
     ),

@@ -94,6 +94,41 @@ export async function captureTimeline(
   }
 }
 
+/** Opens the detached panel for a tab (only now: the traffic already happened). */
+export async function openPanelFor(browser: LaunchedBrowser, tabId: number): Promise<Page> {
+  const panel = await browser.context.newPage();
+  await panel.goto(`chrome-extension://${browser.extensionId}/panel.html?tabId=${tabId}`);
+  await panel.getByRole('button', { name: 'Export timeline' }).waitFor();
+  return panel;
+}
+
+/** Clicks a panel's "Export timeline" once and returns the parsed file. */
+export async function exportFromPanel(panel: Page): Promise<TimelineExport> {
+  const [download] = await Promise.all([
+    panel.waitForEvent('download'),
+    panel.getByRole('button', { name: 'Export timeline' }).click(),
+  ]);
+  const parsed = JSON.parse(await readFile(await download.path(), 'utf8')) as TimelineExport;
+  await download.delete();
+  return parsed;
+}
+
+/** Exports from a panel until `until` holds; throws with the last export when it does not in time. */
+export async function exportPanelUntil(
+  panel: Page,
+  until: (t: TimelineExport) => boolean,
+  timeoutMs = 30_000,
+): Promise<TimelineExport> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const t = await exportFromPanel(panel);
+    if (until(t)) return t;
+    if (Date.now() > deadline)
+      throw new Error(`export condition not met in ${timeoutMs} ms: ${JSON.stringify(t).slice(0, 2000)}`);
+    await panel.waitForTimeout(300);
+  }
+}
+
 /** Connections of one transport, in start order. */
 export function connectionsOf(
   t: TimelineExport,
