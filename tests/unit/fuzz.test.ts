@@ -33,7 +33,7 @@ import { TimelineStore } from '../../lib/timeline/store';
 import { MAX_TIME } from '../../lib/validate';
 import { MAX_RUNTIME_MESSAGE_BYTES } from '../../lib/wire-size';
 import { seededRandom } from '../../scripts/lib/seeded-random';
-import { SESSION_PAGE, sessionStore } from './import-fixtures';
+import { SESSION_PAGE, sessionExport, sessionHar, sessionStore } from './import-fixtures';
 
 const T = 1_764_000_000_000;
 
@@ -592,40 +592,9 @@ function storeSample(): TimelineStore {
   return store;
 }
 
-function timelineSample(): TimelineExport {
-  const store = storeSample();
-  return buildTimelineExport({
-    connections: store.connections,
-    events: store.events,
-    page: SESSION_PAGE,
-    toolVersion: '0.1.0',
-    userAgent: 'fuzz',
-    now: new Date(T),
-    patterns: [
-      {
-        id: 'p1',
-        kind: 'long-poll',
-        method: 'POST',
-        url: 'https://app.example/api/poll',
-        connectionKeys: [store.connections[1]?.key ?? ''],
-        cycles: 1,
-        medianHoldMs: 1460,
-        medianGapMs: 0,
-        extra: { storm: null },
-      },
-    ],
-  });
-}
+const timelineSample = (): TimelineExport => sessionExport(storeSample(), { userAgent: 'fuzz' });
 
-function harSample(): unknown {
-  const store = storeSample();
-  return buildHarExport({
-    connections: store.connections,
-    events: store.events,
-    page: SESSION_PAGE,
-    toolVersion: '0.1.0',
-  });
-}
+const harSample = (): unknown => sessionHar(storeSample());
 
 // ---------------------------------------------------------------------------
 

@@ -2,19 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { buildHarExport } from '../../lib/export/har';
 import { importFile } from '../../lib/import';
 import type { Connection, TimelineEvent } from '../../lib/timeline/store';
-import { SESSION_PAGE, sessionStore } from './import-fixtures';
+import { SESSION_PAGE, sessionHar, sessionStore } from './import-fixtures';
 
 const T = 1_764_000_000_000;
 
-function harOfSession() {
-  const store = sessionStore();
-  return buildHarExport({
-    connections: store.connections,
-    events: store.events,
-    page: SESSION_PAGE,
-    toolVersion: '0.1.0',
-  });
-}
+const harOfSession = () => sessionHar();
 
 function importHar(value: unknown) {
   const result = importFile(JSON.stringify(value), 'x.har');

@@ -1,6 +1,8 @@
 // A realistic captured session (every transport, text and binary, errors,
 // streaming, a FormData body) fed through the real TimelineStore.
 
+import { buildHarExport } from '../../lib/export/har';
+import { buildTimelineExport, type TimelineExport } from '../../lib/export/timeline';
 import type { CaptureRecord } from '../../lib/model';
 import { type PanelRecords, PROTOCOL_VERSION } from '../../lib/protocol';
 import { TimelineStore } from '../../lib/timeline/store';
@@ -184,3 +186,44 @@ export function sessionStore(): TimelineStore {
 }
 
 export const SESSION_PAGE = { url: PAGE, title: 'Chat' };
+
+/** A store's timeline export of the session page, with one long-poll pattern unless told not to. */
+export function sessionExport(
+  store: TimelineStore,
+  options: { patterns?: boolean; userAgent?: string; now?: Date } = {},
+): TimelineExport {
+  return buildTimelineExport({
+    connections: store.connections,
+    events: store.events,
+    page: SESSION_PAGE,
+    toolVersion: '0.1.0',
+    userAgent: options.userAgent ?? 'test',
+    now: options.now ?? new Date(T),
+    patterns:
+      options.patterns === false
+        ? []
+        : [
+            {
+              id: 'p1',
+              kind: 'long-poll',
+              method: 'POST',
+              url: 'https://app.example/api/poll',
+              connectionKeys: [store.connections[1]?.key ?? ''],
+              cycles: 1,
+              medianHoldMs: 1460,
+              medianGapMs: 0,
+              extra: { storm: null },
+            },
+          ],
+  });
+}
+
+/** A store's HAR export of the session page. */
+export function sessionHar(store: TimelineStore = sessionStore()) {
+  return buildHarExport({
+    connections: store.connections,
+    events: store.events,
+    page: SESSION_PAGE,
+    toolVersion: '0.1.0',
+  });
+}

@@ -7,7 +7,7 @@ import { buildTimelineExport, type TimelineExport } from '../../lib/export/timel
 import { importFile, MAX_IMPORT_CHARS } from '../../lib/import';
 import { TimelineStore } from '../../lib/timeline/store';
 import { generateTimelineValidator, VALIDATOR_PATH } from '../../scripts/gen-timeline-validator';
-import { SESSION_PAGE, sessionStore } from './import-fixtures';
+import { sessionExport, sessionStore } from './import-fixtures';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 const schema = JSON.parse(
@@ -21,31 +21,8 @@ const ajv = new AjvClass({ allErrors: true, strict: false });
 addFormatsFn(ajv);
 const validateWithAjv = ajv.compile(schema);
 
-function exportOf(store: TimelineStore, patterns = true): TimelineExport {
-  return buildTimelineExport({
-    connections: store.connections,
-    events: store.events,
-    page: SESSION_PAGE,
-    toolVersion: '0.1.0',
-    userAgent: 'test',
-    now: NOW,
-    patterns: patterns
-      ? [
-          {
-            id: 'p1',
-            kind: 'long-poll',
-            method: 'POST',
-            url: 'https://app.example/api/poll',
-            connectionKeys: [store.connections[1]?.key ?? ''],
-            cycles: 1,
-            medianHoldMs: 1460,
-            medianGapMs: 0,
-            extra: { storm: false },
-          },
-        ]
-      : [],
-  });
-}
+const exportOf = (store: TimelineStore, patterns = true): TimelineExport =>
+  sessionExport(store, { patterns, now: NOW });
 
 const text = (v: unknown) => JSON.stringify(v);
 
