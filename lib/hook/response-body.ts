@@ -72,7 +72,7 @@ const isNullBodyStatus = (status: unknown): boolean =>
 /** Microtasks after a response in which the page usually starts reading its body (see checkLeftovers). */
 const LEFTOVER_MICROTASKS = 8;
 /**
- * A body still unread this long after the next task is recorded as not read
+ * A body still unread this long after the response is recorded as not read
  * (status and headers, no body): a page that awaits several responses before
  * reading them (Promise.all) has read them by then, and gets one receive each.
  */
@@ -590,7 +590,7 @@ export function captureResponseBodies(
    * every body is taken, and no timer is needed. A timer per response (and
    * its task) cost the page's thread ~12 µs per fetch, measured without the
    * network; a microtask well under 1. Bodies still unread after those turns
-   * are looked at the next task.
+   * are looked at then (lookAtLeftovers), still before any timer of the page's.
    */
   const checkLeftovers = (): void => {
     let anyUnread = false;
@@ -600,15 +600,16 @@ export function captureResponseBodies(
       return;
     }
     if (--turnsLeft > 0) p.queueMicrotask(checkLeftovers);
-    else p.setTimeout(lookAtLeftovers, 0);
+    else lookAtLeftovers();
   };
-  /** Bodies still unread at the next task, to note as not read if they still are after UNREAD_NOTE_MS. */
+  /** Bodies left unread, to note as not read if they still are after UNREAD_NOTE_MS. */
   let unnoted: UnreadBody[] = [];
   /**
    * Nothing of an unread body is read (see the file's comment). A body-less
-   * one (the answer to HEAD) is recorded complete; the stream of any other is
-   * followed, so that the page's reads of it are recorded even when the page
-   * took it through a getter the hook does not see (another frame's).
+   * one (a service worker's `new Response(null)`) is recorded complete; the
+   * stream of any other is followed, so that the page's reads of it are
+   * recorded even when the page took it through a getter the hook does not
+   * see (another frame's), in its first reaction to the response.
    */
   const lookAtLeftovers = (): void => {
     const list = waiting;
@@ -884,11 +885,18 @@ export function captureResponseBodies(
       },
     ]);
   };
-  /** getReader(), values(), [Symbol.asyncIterator](): what they return reads the followed stream. */
+  /**
+   * getReader(), values(), [Symbol.asyncIterator](): what they return reads
+   * the followed stream, which is the page's from now on (locked): its
+   * recorder is made now, so the body counts as being read before any chunk.
+   */
   const followReader = (target: (...a: never[]) => unknown, self: unknown, args: unknown[]): unknown => {
     const result = apply(target, self, args);
     const body = bodyOf(streams, self);
-    if (body && typeof result === 'object' && result !== null) apply(p.weakMapSet, readers, [result, body]);
+    if (body && typeof result === 'object' && result !== null) {
+      apply(p.weakMapSet, readers, [result, body]);
+      safely(() => recorderOf(body));
+    }
     return result;
   };
   replaceProperty(p, streamProto, 'getReader', d.wrapFunction(getReader, followReader));
@@ -1048,6 +1056,7 @@ export function captureResponseBodies(
       done();
       return null;
     }
+    safely(() => recorderOf(body));
     const preventCancel = !!dataProperty(p, options, 'preventCancel');
     const signal = dataProperty(p, options, 'signal');
     const ended = (err: unknown) => {
@@ -1124,7 +1133,11 @@ export function captureResponseBodies(
       d.wrapFunction(nativeTee, (target, self, args) => {
         const body = bodyOf(streams, self);
         const result = apply(target, self, args) as unknown[];
-        if (body) safely(() => track(result[0], body));
+        if (body)
+          safely(() => {
+            track(result[0], body);
+            recorderOf(body);
+          });
         return result;
       }),
     );

@@ -453,7 +453,7 @@ describe('when a body counts as unread', () => {
     expect(t.types()).toEqual(['receive', 'close']);
   });
 
-  it('reads nothing of the bodies left unread at the next task (one timer for them all), and notes them a second later', async () => {
+  it('reads nothing of the bodies left unread after the first reactions, and notes them a second later (one timer for them all)', async () => {
     const t = setup();
     const first = new t.TestResponse('one', {
       headers: { 'content-type': 'text/plain', 'content-length': '3' },
@@ -473,8 +473,8 @@ describe('when a body counts as unread', () => {
     const bodies = () => t.events().flatMap((e) => (e.type === 'receive' ? [e.body] : []));
     expect(bodies()).toEqual(['read']);
     await tick();
-    // One timer for the next task, one for the note.
-    expect(t.timersSet()).toBe(2);
+    // Looked at after a few microtasks; one timer, for the note.
+    expect(t.timersSet()).toBe(1);
     expect(bodies()).toEqual(['read']);
     t.runLongTimers();
     const notes = t.events().filter((e) => e.conn !== 2);
@@ -641,6 +641,42 @@ describe('bodies the page reads through their stream', () => {
     expect(t.types()).toEqual(['receive', 'close']);
     expect(t.events()[0]).toMatchObject({ status: 200, body: 'one two three' });
     expect(t.events()[0]?.chunk).toBeUndefined();
+  });
+
+  it('counts a body as being read from the moment the page takes a reader or starts a pipe, before anything arrives', async () => {
+    const t = setup();
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const later = () =>
+      new ReadableStream<Uint8Array>({
+        async start(controller) {
+          await gate;
+          controller.enqueue(encoder.encode('late'));
+          controller.close();
+        },
+      });
+    const read = new t.TestResponse(later(), { headers: { 'content-type': 'text/plain' } });
+    const piped = new t.TestResponse(later(), { headers: { 'content-type': 'text/plain' } });
+    t.observe(read);
+    t.observe(piped);
+    const reader = (read.body as ReadableStream<Uint8Array>).getReader();
+    const out = (piped.body as ReadableStream<Uint8Array>).pipeThrough(new TransformStream());
+    await tick();
+    // Locked by the page's own reader and pipe: not noted as unread, nor as read unseen.
+    t.runLongTimers();
+    expect(t.events()).toEqual([]);
+    release();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('late');
+    expect((await reader.read()).done).toBe(true);
+    expect(await readAll(out)).toBe('late');
+    expect(t.events().map((e) => [e.conn, e.type, e.body, e.reason])).toEqual([
+      [1, 'receive', 'late', undefined],
+      [1, 'close', undefined, undefined],
+      [2, 'receive', 'late', undefined],
+      [2, 'close', undefined, undefined],
+    ]);
   });
 
   it('copies the page’s chunks: the page’s later writes to them do not reach the record', async () => {
@@ -852,10 +888,10 @@ describe('bodies the page reads through their stream', () => {
       headers: { 'content-type': 'text/plain' },
     });
     t.observe(res);
-    // As `Object.getOwnPropertyDescriptor(frame.contentWindow.Response.prototype, 'body').get.call(res)`.
+    // As `Object.getOwnPropertyDescriptor(frame.contentWindow.Response.prototype, 'body').get.call(res)`,
+    // in the page's first reaction, which then sets a timer of its own.
     const stream = Reflect.apply(unseenBodyGetter, res, []) as ReadableStream<Uint8Array>;
-    await tick();
-    await tick();
+    await new Promise((resolve) => setTimeout(resolve, 0));
     expect(stream.locked).toBe(false);
     expect(res.body).toBe(stream);
     expect(await readAll(stream)).toBe('other realm');
@@ -998,7 +1034,7 @@ describe('responses without a body to read', () => {
     expect(ex.finished).toBe(true);
   });
 
-  it('records a body-less 200 nobody reads (HEAD, a service worker’s Response(null)) at its headers’ time, at the next task', async () => {
+  it('records a body-less 200 nobody reads (a service worker’s Response(null)) at its headers’ time, once the page’s first reactions have run', async () => {
     const t = setup();
     const ex = t.observe(new t.TestResponse(null, { status: 200, statusText: 'OK' }));
     // Only a null body status is known to have no body without asking the body getter.
@@ -1038,18 +1074,34 @@ describe('responses without a body to read', () => {
     const bytes = new t.TestResponse('pong', { headers: binary });
     t.observe(bytes);
     t.observe(new t.TestResponse(null, { status: 304 }));
-    expect(await res.text()).toBe('pong');
-    expect(new Uint8Array(await bytes.arrayBuffer())).toEqual(encoder.encode('pong'));
+    // Both read in the page's first reaction.
+    const [text, buffer] = await Promise.all([res.text(), bytes.arrayBuffer()]);
+    expect(text).toBe('pong');
+    expect(new Uint8Array(buffer)).toEqual(encoder.encode('pong'));
     await tick();
     expect(t.types()).toEqual(['receive', 'close', 'receive', 'close', 'receive', 'close']);
     expect(bodyGets).toBe(0);
-    // The stream of a body nobody has read by the next task is asked for (and followed, not read).
+    // The stream of a body nobody read in the first reactions is asked for (and followed, not read).
     const unreadRes = new t.TestResponse('unread', { headers: { 'content-type': 'text/plain' } });
     t.observe(unreadRes);
     await tick();
     expect(bodyGets).toBeGreaterThan(0);
     expect(t.types()).toHaveLength(6);
     expect(unreadRes.bodyUsed).toBe(false);
+  });
+
+  it('records the answer to HEAD complete at once, though it has an (empty) body stream', async () => {
+    const t = setup();
+    const res = new t.TestResponse('', { status: 200, headers: { 'content-length': '5' } });
+    const ex: FetchExchange = { id: 4, finished: false, head: true };
+    t.responses.observe(ex, res);
+    expect(t.events().map((e) => [e.conn, e.type, e.status])).toEqual([
+      [4, 'receive', 200],
+      [4, 'close', 200],
+    ]);
+    await tick();
+    t.runLongTimers();
+    expect(t.events()).toHaveLength(2);
   });
 
   it('records a failed fetch as one error', () => {
