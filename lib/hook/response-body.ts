@@ -8,8 +8,9 @@
 // A body stream the page takes (`body`, including one a page got through
 // another realm's getter and reads here) is recorded chunk by chunk from the
 // page's own reads of it: its reader's read(), its async iterator's next(),
-// and a pipe (pipeTo / pipeThrough), which runs through a pass-through
-// transform of the hook's. Neither path reads anything the page has not read.
+// and a pipe (pipeTo / pipeThrough), which runs natively from the page's
+// stream into a pass-through destination of the hook's that writes to the
+// page's. Neither path reads anything the page has not read.
 //
 // A clone is read only where the page's own read drains the body at the
 // network's pace anyway: json() and formData(), whose results are no copy of
@@ -21,8 +22,10 @@
 // network's data into both branches as fast as it arrives, whatever either
 // branch's reader does (cancelling the hook's branch does not stop it), so
 // the page's branch would buffer the whole body. And a tee locks the stream a
-// page may already hold. A body nobody reads is therefore not recorded: its
-// status and headers are, with a note, a second after the response.
+// page may already hold (perhaps through another frame's getter, unseen). A
+// body nobody reads is therefore not recorded: a second after the response,
+// its status and headers are, and the exchange is closed at their time, with
+// a note.
 
 import type { HeaderList } from '../model';
 import type { HookEvent, HookEventFields } from '../protocol';
@@ -62,7 +65,8 @@ const READ_BEFORE_COPY = 'response body read by the browser before it could be c
 /**
  * Statuses whose response never has a body: the fetch standard's null body
  * statuses, and 0 (an opaque response). Any other response is asked whether
- * its body is null only when the hook reads a clone of it. Asking a network
+ * its body is null only when the page has not started reading it by the end
+ * of its first reaction, or the hook reads a clone of it. Asking a network
  * response for `body` costs the machine even if the page then reads it with
  * text(): +130 µs of renderer and +215 µs of network service CPU per small
  * fetch (2,000 sequential fetches in Chromium, without the extension).
@@ -73,13 +77,14 @@ const isNullBodyStatus = (status: unknown): boolean =>
 /** Microtasks after a response in which the page usually starts reading its body (see checkLeftovers). */
 const LEFTOVER_MICROTASKS = 8;
 /**
- * A body still unread this long after the next task is recorded as not read
- * (status and headers, no body): a page that awaits several responses before
- * reading them (Promise.all) has read them by then, and gets one receive each.
+ * A body still unread this long after the response is recorded as not read
+ * (status and headers, no body, the exchange complete at its headers' time):
+ * a page that awaits several responses before reading them (Promise.all) has
+ * read them by then, and gets one receive each.
  */
 const UNREAD_NOTE_MS = 1000;
-const NOT_READ = 'response body not read by the page (yet): Wirescope records a body as the page reads it';
-const NEVER_READ = 'response body never read by the page';
+const NOT_READ =
+  'response body not read by the page (Wirescope records a body as the page reads it; a later read follows)';
 const READ_UNSEEN =
   'response body read by the page in a way the hook cannot see (e.g. through another frame)';
 /** On the receive where a body the page reads is cut: its size is what had been seen by then. */
@@ -199,8 +204,6 @@ export function captureResponseBodies(
     controllerError
   );
   const asyncIteratorKey = win.Symbol.asyncIterator;
-  const Registry = typeof win.FinalizationRegistry === 'function' ? win.FinalizationRegistry : undefined;
-  const registryRegister = Registry?.prototype.register;
 
   /** Whether `stream` is a locked stream (false for anything else: the page may pass anything as `this`). */
   const isLocked = (stream: unknown): boolean => {
@@ -405,6 +408,7 @@ export function captureResponseBodies(
       __proto__: null,
       ended: false,
       chunk(given, now) {
+        // Any kind of view: a BYOB read gives back the kind the page passed (a DataView, a Uint16Array...).
         const value = rec.ended ? null : bytesOf(given);
         if (value === null) return;
         if (cut) {
@@ -642,7 +646,7 @@ export function captureResponseBodies(
    * every body is taken, and no timer is needed. A timer per response (and
    * its task) cost the page's thread ~12 µs per fetch, measured without the
    * network; a microtask well under 1. Bodies still unread after those turns
-   * are looked at the next task.
+   * are looked at then (lookAtLeftovers), still before any timer of the page's.
    */
   const checkLeftovers = (): void => {
     let anyUnread = false;
@@ -652,15 +656,16 @@ export function captureResponseBodies(
       return;
     }
     if (--turnsLeft > 0) p.queueMicrotask(checkLeftovers);
-    else p.setTimeout(lookAtLeftovers, 0);
+    else lookAtLeftovers();
   };
-  /** Bodies still unread at the next task, to note as not read if they still are after UNREAD_NOTE_MS. */
+  /** Bodies left unread, to note as not read if they still are after UNREAD_NOTE_MS. */
   let unnoted = p.list<UnreadBody>();
   /**
    * Nothing of an unread body is read (see the file's comment). A body-less
-   * one (the answer to HEAD) is recorded complete; the stream of any other is
-   * followed, so that the page's reads of it are recorded even when the page
-   * took it through a getter the hook does not see (another frame's).
+   * one (a service worker's `new Response(null)`) is recorded complete; the
+   * stream of any other is followed, so that the page's reads of it are
+   * recorded even when the page took it through a getter the hook does not
+   * see (another frame's), in its first reaction to the response.
    */
   const lookAtLeftovers = (): void => {
     const list = waiting;
@@ -681,20 +686,13 @@ export function captureResponseBodies(
       });
     }
   };
-  /** Closes the record of a response the page dropped without reading its body (when collected). */
-  const registry =
-    Registry && registryRegister
-      ? new Registry((held: unknown) =>
-          safely(() => {
-            const { ex, meta } = held as { ex: FetchExchange; meta: HookEventFields };
-            if (!ex.finished) emitClose(ex, meta, ch.time(), NEVER_READ);
-          }),
-        )
-      : null;
   /**
-   * The status and headers of a body still unread are recorded, with no body
-   * and a note. The exchange stays open: the page may read the body later
-   * (recorded then), or drop the response (closed when it is collected).
+   * A body still unread a second after the response: the exchange is recorded
+   * as the page had it, complete with its headers (receive and close at the
+   * headers' time, as for a response without a body), the close saying why.
+   * A loop that checks `res.ok` and never reads is then no open request for
+   * the pattern detector. If the page reads the body later, it is recorded
+   * then, after the close.
    */
   const noteUnread = (): void => {
     const list = unnoted;
@@ -705,26 +703,12 @@ export function captureResponseBodies(
       safely(() => {
         const { ex, res } = body;
         const meta = metaOf(body);
-        const time = ch.time();
-        const stream = callGetter(p, resBody, res);
-        if (callGetter(p, resBodyUsed, res) === true || isLocked(stream)) {
-          // Read, or being read, through something the hook does not wrap.
-          body.taken = true;
-          ch.emit({
-            __proto__: null,
-            r: 'ev',
-            conn: ex.id,
-            time,
-            type: 'receive',
-            ...meta,
-            reason: READ_UNSEEN,
-          });
-          emitClose(ex, meta, time);
-          return;
-        }
-        ch.emit({ __proto__: null, r: 'ev', conn: ex.id, time, type: 'receive', ...meta, reason: NOT_READ });
-        if (registry && registryRegister)
-          apply(registryRegister, registry, [res, { __proto__: null, ex, meta }]);
+        const time = meta.headersAt ?? ch.time();
+        // Read, or being read, through something the hook does not wrap: nothing more will be seen of it.
+        const unseen = callGetter(p, resBodyUsed, res) === true || isLocked(callGetter(p, resBody, res));
+        if (unseen) body.taken = true;
+        ch.emit({ __proto__: null, r: 'ev', conn: ex.id, time, type: 'receive', ...meta });
+        emitClose(ex, meta, time, unseen ? READ_UNSEEN : NOT_READ);
       });
     }
   };
@@ -943,11 +927,18 @@ export function captureResponseBodies(
       },
     );
   };
-  /** getReader(), values(), [Symbol.asyncIterator](): what they return reads the followed stream. */
+  /**
+   * getReader(), values(), [Symbol.asyncIterator](): what they return reads
+   * the followed stream, which is the page's from now on (locked): its
+   * recorder is made now, so the body counts as being read before any chunk.
+   */
   const followReader = (target: (...a: never[]) => unknown, self: unknown, args: unknown[]): unknown => {
     const result = apply(target, self, args);
     const body = bodyOf(streams, self);
-    if (body && typeof result === 'object' && result !== null) apply(p.weakMapSet, readers, [result, body]);
+    if (body && typeof result === 'object' && result !== null) {
+      apply(p.weakMapSet, readers, [result, body]);
+      safely(() => recorderOf(body));
+    }
     return result;
   };
   replaceProperty(p, streamProto, 'getReader', d.wrapFunction(getReader, followReader));
@@ -1103,6 +1094,7 @@ export function captureResponseBodies(
       done();
       return null;
     }
+    safely(() => recorderOf(body));
     const preventCancel = !!dataProperty(p, options, 'preventCancel');
     const signal = dataProperty(p, options, 'signal');
     const ended = (err: unknown) => {
@@ -1116,6 +1108,8 @@ export function captureResponseBodies(
       piped as Promise<unknown>,
       (value: unknown) => {
         done();
+        // The stream ended (with preventClose the page's destination was left open).
+        safely(() => recorderOf(body)?.end(ch.time()));
         return value;
       },
       (err: unknown) => {
@@ -1180,7 +1174,11 @@ export function captureResponseBodies(
       d.wrapFunction(nativeTee, (target, self, args) => {
         const body = bodyOf(streams, self);
         const result = apply(target, self, args) as unknown[];
-        if (body) safely(() => track(result[0], body));
+        if (body)
+          safely(() => {
+            track(result[0], body);
+            recorderOf(body);
+          });
         return result;
       }),
     );

@@ -98,19 +98,22 @@ test('an endless download the page keeps unread is not read by the hook: the ser
   const t = await captureTimeline(browser, `${server.origin}/unread.html`, {
     pageDone: 'window.answered === 200',
     // The hook notes a body still unread a second after the response.
-    until: (t) => t.events.some((e) => e.type === 'receive'),
+    until: (t) => t.events.some((e) => e.type === 'close'),
   });
   const { sent } = await watch('unread', taken);
   expect(sent).toBeGreaterThan(0);
+  // Its status and headers, and the exchange complete at their time, the close saying why.
   const [download] = connectionsOf(t, 'fetch');
-  expect(download).toMatchObject({ status: 200, endedAt: null });
   const events = eventsOf(t, download?.id as string);
-  expect(events.map((e) => e.type)).toEqual(['open', 'receive']);
-  expect(events[1]).toMatchObject({
+  expect(events.map((e) => e.type)).toEqual(['open', 'receive', 'close']);
+  expect(events[1]).toMatchObject({ status: 200 });
+  expect(events[1]?.data).toBeUndefined();
+  expect(events[2]).toMatchObject({
     status: 200,
+    time: events[1]?.headersAt,
     reason: expect.stringMatching(/^response body not read by the page/),
   });
-  expect(events[1]?.data).toBeUndefined();
+  expect(download).toMatchObject({ status: 200, endedAt: events[1]?.headersAt });
 });
 
 test('an endless download the page reads slowly is read no faster than the page reads it, and recorded cut at the payload cap', async () => {

@@ -3,6 +3,7 @@
 // the detached panel's "Export timeline". One Firefox for the whole file.
 
 import type { ExportedConnection, ExportedEvent, TimelineExport } from '../../lib/export/timeline';
+import { DEFAULT_PAYLOAD_CAP } from '../../lib/protocol';
 import { type LaunchedFirefox, launchFirefox } from './support/firefox';
 import { startServer, type TestServer } from './support/server';
 import { expect, test } from './support/test';
@@ -121,6 +122,93 @@ test('XMLHttpRequest and fetch exchanges are captured in Firefox', async () => {
     expect(received.at(-1)?.status ?? conn?.status).toBe(200);
     expect(events.at(-1)?.type).toBe('close');
   }
+});
+
+test('fetch bodies are recorded from the page’s own reads of their streams in Firefox, a long download cut at the payload cap', async () => {
+  // (Firefox itself reads an unread fetch body ahead of the page, extension or not: no bound to check here.)
+  const lines = ['{"n":1}\n', '{"n":2}\n', '{"n":3}\n'];
+  server.route('/lines', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+    lines.forEach((line, i) => {
+      setTimeout(() => (i === lines.length - 1 ? res.end(line) : res.write(line)), 150 * (i + 1));
+    });
+  });
+  server.route('/download', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
+    const chunk = Buffer.alloc(64 * 1024, 0x78);
+    let open = true;
+    res.on('close', () => {
+      open = false;
+    });
+    const pump = () => {
+      while (open) if (!res.write(chunk)) return void res.once('drain', pump);
+    };
+    pump();
+  });
+  server.page(
+    '/streams.html',
+    `<!doctype html><title>streams</title><script>
+      window.run = async () => {
+        // Taken through another frame's native getter, piped a while later.
+        const frame = document.createElement('iframe');
+        document.documentElement.appendChild(frame);
+        const otherGetter = Object.getOwnPropertyDescriptor(frame.contentWindow.Response.prototype, 'body').get;
+        const stream = otherGetter.call(await fetch('/lines'));
+        await new Promise((r) => setTimeout(r, 100));
+        let piped = '';
+        const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+        for (;;) { const { done, value } = await reader.read(); if (done) break; piped += value; }
+        window.piped = piped;
+        // A long download, read until well past the cap, then cancelled.
+        const download = (await fetch('/download')).body.getReader();
+        let taken = 0;
+        while (taken < 1.5 * 1024 * 1024) taken += (await download.read()).value.byteLength;
+        await download.cancel();
+        document.title = 'done';
+      };
+    </script>`,
+  );
+  const capture = await firefox.openCapture(`${server.origin}/streams.html`);
+  // In front, as a user's page is: a hidden tab's timers are slowed to a second.
+  await firefox.page.bringToFront();
+  await firefox.page.evaluate(() => {
+    const page = window as unknown as { run(): Promise<void> };
+    page.run().catch((e) => {
+      document.title = `failed: ${e}`;
+    });
+  });
+  await firefox.page.waitForFunction(() => document.title !== 'streams');
+  // The panel in front again, as the other tests here have it.
+  await capture.panel.bringToFront();
+  expect(await firefox.page.title()).toBe('done');
+  expect(await firefox.page.evaluate(() => (window as unknown as { piped: string }).piped)).toBe(
+    lines.join(''),
+  );
+  const t = await capture.waitForTimeline((x) => x.events.filter((e) => e.type === 'close').length >= 2);
+  const [piped, download] = only(t, 'fetch');
+  // Recorded from the page's pipe, line by line as it took them.
+  expect(eventsOf(t, piped).map((e) => [e.type, text(e), e.reason])).toEqual([
+    ['open', undefined, undefined],
+    ...lines.map((line) => ['receive', line, undefined]),
+    ['close', undefined, undefined],
+  ]);
+  const downloadEvents = eventsOf(t, download);
+  const receives = downloadEvents.filter((e) => e.type === 'receive');
+  const recorded = Buffer.concat(
+    receives.map((e) =>
+      e.data && 'base64' in e.data ? Buffer.from(e.data.base64, 'base64') : Buffer.alloc(0),
+    ),
+  );
+  expect(recorded.length).toBe(DEFAULT_PAYLOAD_CAP);
+  expect(recorded.every((b) => b === 0x78)).toBe(true);
+  expect(receives.at(-1)).toMatchObject({
+    truncated: true,
+    reason: expect.stringMatching(/^payload cap reached/),
+  });
+  expect(downloadEvents.at(-1)).toMatchObject({
+    type: 'close',
+    reason: 'response body cancelled by the page',
+  });
 });
 
 test('EventSource messages with event names and ids are captured in Firefox', async () => {
