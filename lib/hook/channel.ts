@@ -182,7 +182,7 @@ export function openChannel(p: Pristine): HookChannel {
   const backlogNow = (): boolean => {
     let backlog = false;
     try {
-      backlog = hasBacklog !== null && hasBacklog();
+      backlog = hasBacklog?.() === true;
     } catch {
       // never surface an error in the page
     }

@@ -279,8 +279,10 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
       // promise is one the browser just made, and no page code runs between.
       let shadowed = false;
       try {
-        shadowed =
-          !isOwn(promise, 'constructor') && (defineProperty(promise, 'constructor', constructorSlot), true);
+        if (!isOwn(promise, 'constructor')) {
+          defineProperty(promise, 'constructor', constructorSlot);
+          shadowed = true;
+        }
       } catch {
         shadowed = false;
       }
