@@ -57,12 +57,12 @@ export function installDisguise(p: Pristine): Disguise {
   // or an accessor on Error.prototype (Firefox). Only the engine's own are
   // called: a page-made error may carry a getter of the page's.
   const ownStack = p.getOwnPropertyDescriptor(new ErrorCtor(), 'stack');
-  const ownStackGet = ownStack && p.apply(p.hasOwn, ownStack, ['get']) ? ownStack.get : undefined;
-  const ownStackSet = ownStack && p.apply(p.hasOwn, ownStack, ['set']) ? ownStack.set : undefined;
+  const ownStackGet = ownStack && p.isOwn(ownStack, 'get') ? ownStack.get : undefined;
+  const ownStackSet = ownStack && p.isOwn(ownStack, 'set') ? ownStack.set : undefined;
   // Firefox: Error.prototype's, and DOMException.prototype's for the browser's own exceptions.
   const accessorOf = (proto: object | undefined) => {
     const d = proto ? p.getOwnPropertyDescriptor(proto, 'stack') : undefined;
-    return d && p.apply(p.hasOwn, d, ['get']) ? d : undefined;
+    return d && p.isOwn(d, 'get') ? d : undefined;
   };
   const protoStacks = [accessorOf(ErrorCtor.prototype), accessorOf(p.win.DOMException?.prototype)];
   const indexOf = p.win.String.prototype.indexOf;
@@ -72,7 +72,7 @@ export function installDisguise(p: Pristine): Disguise {
   const stackOf = (err: object): unknown => {
     const d = p.getOwnPropertyDescriptor(err, 'stack');
     if (d) {
-      if (p.apply(p.hasOwn, d, ['value'])) return d.value;
+      if (p.isOwn(d, 'value')) return d.value;
       return ownStackGet && d.get === ownStackGet ? apply(ownStackGet, err, []) : undefined;
     }
     for (let i = 0; i < protoStacks.length; i++) {
@@ -90,7 +90,7 @@ export function installDisguise(p: Pristine): Disguise {
   const setStack = (err: object, text: string): void => {
     const d = p.getOwnPropertyDescriptor(err, 'stack');
     if (d && ownStackSet && d.set === ownStackSet) apply(ownStackSet, err, [text]);
-    else if (d && p.apply(p.hasOwn, d, ['value']))
+    else if (d && p.isOwn(d, 'value'))
       p.defineProperty(err, 'stack', { __proto__: null, value: text } as PropertyDescriptor);
     else if (!d) {
       for (let i = 0; i < protoStacks.length; i++) {

@@ -18,7 +18,6 @@ import {
   type HttpNatives,
   headersToList,
   headerValue,
-  hrefOf,
   isTextualType,
   normalizeMethod,
   resolveUrl,
@@ -159,8 +158,8 @@ export function patchFetch(
       method = p.StringCtor(callGetter(p, reqMethod, input));
       headers = headersToList(n, callGetter(p, reqHeaders, input));
     } else {
-      // Not written back: another realm's Request must reach the native untouched.
-      url = resolveUrl(n, typeof input === 'string' ? input : (hrefOf(n, input) ?? `${input as string}`));
+      // requestArgs made any other input its string; a Symbol (left to the native) throws here, unrecorded.
+      url = resolveUrl(n, typeof input === 'string' ? input : `${input as string}`);
     }
     if (typeof init === 'object' && init !== null) {
       const m = dataProperty(p, init, 'method');

@@ -212,13 +212,6 @@ function startsWith(n: HttpNatives, s: string, prefix: string): boolean {
   return (n.p.apply(n.indexOf, s, [prefix]) as number) === 0;
 }
 
-/** href of a URL object, or undefined when value is not one. */
-export function hrefOf(n: HttpNatives, value: unknown): string | undefined {
-  if (n.URLCtor && n.urlHref && n.p.instanceOf(value, n.URLCtor))
-    return n.p.apply(n.urlHref, value, []) as string;
-  return undefined;
-}
-
 /** Parses getAllResponseHeaders() text ("name: value\r\n" lines) into a header list. */
 export function parseRawHeaders(n: HttpNatives, raw: string): HeaderList {
   const { p } = n;
@@ -345,7 +338,7 @@ export function dataProperty(p: Pristine, obj: unknown, name: string): unknown {
   for (let depth = 0; depth < 32 && typeof o === 'object' && o !== null; depth++) {
     const desc = p.getOwnPropertyDescriptor(o, name);
     // The descriptor is an ordinary object: only its own fields are read.
-    if (desc) return p.apply(p.hasOwn, desc, ['value']) ? desc.value : ACCESSOR;
+    if (desc) return p.isOwn(desc, 'value') ? desc.value : ACCESSOR;
     o = p.getPrototypeOf(o);
   }
   return undefined;

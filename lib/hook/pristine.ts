@@ -29,8 +29,8 @@ export interface Pristine {
   defineProperty: typeof Object.defineProperty;
   getOwnPropertyDescriptor: typeof Object.getOwnPropertyDescriptor;
   getPrototypeOf: typeof Object.getPrototypeOf;
-  setPrototypeOf: typeof Object.setPrototypeOf;
-  hasOwn: typeof Object.prototype.hasOwnProperty;
+  /** Whether obj has the property itself (Object.prototype.hasOwnProperty, as taken at start). */
+  isOwn: (obj: object, name: PropertyKey) => boolean;
   ProxyCtor: ProxyConstructor;
   WeakMapCtor: WeakMapConstructor;
   weakMapGet: WeakMap<WeakKey, unknown>['get'];
@@ -68,11 +68,7 @@ export interface Pristine {
   requestIdleCallback: ((fn: () => void, options: { timeout: number }) => number) | undefined;
   now: () => number;
   timeOrigin: number;
-  promiseThen: Promise<unknown>['then'];
-  PromiseCtor: PromiseConstructor;
-  speciesSymbol: symbol;
   iteratorSymbol: typeof Symbol.iterator;
-  deleteProperty: typeof Reflect.deleteProperty;
   functionToString: (this: unknown) => string;
   /**
    * `x instanceof ctor` as the language does it by default, never through a
@@ -147,25 +143,30 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
     configurable: true,
   } as PropertyDescriptor;
   const isOwn = (obj: object, name: PropertyKey): boolean => apply(hasOwn, obj, [name]) as boolean;
-  const getterOf = (proto: object, name: string): Getter => {
-    const d = getOwnPropertyDescriptor(proto, name);
-    return d && isOwn(d, 'get') ? (d.get as Getter) : undefined;
+  const getter = (proto: object, name: string): Getter => {
+    let at: object | null = proto;
+    while (at) {
+      const d = getOwnPropertyDescriptor(at, name);
+      if (d) return isOwn(d, 'get') ? (d.get as Getter) : undefined;
+      at = getPrototypeOf(at) as object | null;
+    }
+    return undefined;
   };
   const fnHasInstance = win.Function.prototype[win.Symbol.hasInstance] as (
     this: object,
     x: unknown,
   ) => boolean;
-  const abLength = getterOf(win.ArrayBuffer.prototype, 'byteLength') as (this: unknown) => number;
-  const blobSizeGetter = getterOf(win.Blob.prototype, 'size') as (this: unknown) => number;
+  const abLength = getter(win.ArrayBuffer.prototype, 'byteLength') as (this: unknown) => number;
+  const blobSizeGetter = getter(win.Blob.prototype, 'size') as (this: unknown) => number;
   // The %TypedArray% prototype holds the view getters of every typed array; DataView has its own.
   const typedProto = getPrototypeOf(win.Uint8Array.prototype) as object;
-  const taBuffer = getterOf(typedProto, 'buffer');
-  const taOffset = getterOf(typedProto, 'byteOffset');
-  const taLength = getterOf(typedProto, 'byteLength');
+  const taBuffer = getter(typedProto, 'buffer');
+  const taOffset = getter(typedProto, 'byteOffset');
+  const taLength = getter(typedProto, 'byteLength');
   const dvProto = win.DataView.prototype;
-  const dvBuffer = getterOf(dvProto, 'buffer');
-  const dvOffset = getterOf(dvProto, 'byteOffset');
-  const dvLength = getterOf(dvProto, 'byteLength');
+  const dvBuffer = getter(dvProto, 'buffer');
+  const dvOffset = getter(dvProto, 'byteOffset');
+  const dvLength = getter(dvProto, 'byteLength');
   const isView = win.ArrayBuffer.isView;
   /** A view's property through the getter of its kind (typed array or DataView). */
   const viewRead = (typed: Getter, dv: Getter) => (x: ArrayBufferView) => {
@@ -185,8 +186,7 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
     defineProperty,
     getOwnPropertyDescriptor,
     getPrototypeOf,
-    setPrototypeOf,
-    hasOwn,
+    isOwn,
     ProxyCtor: win.Proxy,
     WeakMapCtor: win.WeakMap,
     weakMapGet: wm.get,
@@ -200,7 +200,7 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
     Float64ArrayCtor: win.Float64Array,
     arrayBufferSlice: win.ArrayBuffer.prototype.slice,
     typedArraySet: win.Uint8Array.prototype.set,
-    isView: win.ArrayBuffer.isView,
+    isView,
     BlobCtor: win.Blob,
     blobSlice: win.Blob.prototype.slice,
     blobArrayBuffer: win.Blob.prototype.arrayBuffer,
@@ -222,11 +222,7 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
       typeof win.requestIdleCallback === 'function' ? win.requestIdleCallback.bind(win) : undefined,
     now: () => apply(nowFn, perf, []) as number,
     timeOrigin: perf.timeOrigin,
-    promiseThen,
-    PromiseCtor,
-    speciesSymbol,
     iteratorSymbol: win.Symbol.iterator as typeof Symbol.iterator,
-    deleteProperty,
     functionToString: win.Function.prototype.toString,
     instanceOf: <C extends abstract new (...args: never[]) => unknown>(
       x: unknown,
@@ -253,15 +249,7 @@ export function capturePristine(win: Window & typeof globalThis): Pristine {
     viewBuffer: viewRead(taBuffer, dvBuffer) as (x: ArrayBufferView) => ArrayBufferLike,
     viewOffset: viewRead(taOffset, dvOffset) as (x: ArrayBufferView) => number,
     viewLength: viewRead(taLength, dvLength) as (x: ArrayBufferView) => number,
-    getter(proto, name) {
-      let p: object | null = proto;
-      while (p) {
-        const d = getOwnPropertyDescriptor(p, name);
-        if (d) return isOwn(d, 'get') ? (d.get as Getter) : undefined;
-        p = getPrototypeOf(p) as object | null;
-      }
-      return undefined;
-    },
+    getter,
     resolvesPrivately(kind) {
       if (!thenless(objectProto)) return false;
       return kind === 'result' || (getPrototypeOf(bufferProto) === objectProto && thenless(bufferProto));

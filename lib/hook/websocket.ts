@@ -35,21 +35,14 @@ interface SocketState {
  * error message only the native words as the page would see it).
  */
 function convertProtocols(p: Pristine, requested: unknown): { list: string[]; passOn: unknown } | null {
-  if (typeof requested === 'string') {
-    const list = p.list<string>();
-    append(list, requested);
-    return { list, passOn: requested };
-  }
   if (typeof requested === 'symbol') return null;
-  if ((typeof requested !== 'object' && typeof requested !== 'function') || requested === null) {
-    const text = `${requested as string}`;
-    const list = p.list<string>();
-    append(list, text);
-    return { list, passOn: text };
-  }
-  const iteratorMethod = (requested as { [Symbol.iterator]?: unknown })[p.iteratorSymbol];
+  const isObject = (typeof requested === 'object' && requested !== null) || typeof requested === 'function';
+  const iteratorMethod = isObject
+    ? (requested as { [Symbol.iterator]?: unknown })[p.iteratorSymbol]
+    : undefined;
   if (iteratorMethod === undefined || iteratorMethod === null) {
-    const text = `${requested as unknown as string}`;
+    // One value: a string, or converted to one.
+    const text = typeof requested === 'string' ? requested : `${requested as string}`;
     const list = p.list<string>();
     append(list, text);
     return { list, passOn: text };

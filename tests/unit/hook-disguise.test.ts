@@ -18,7 +18,7 @@ function page() {
     defineProperty: win.Object.defineProperty,
     getOwnPropertyDescriptor: win.Object.getOwnPropertyDescriptor,
     getPrototypeOf: win.Object.getPrototypeOf,
-    hasOwn: win.Object.prototype.hasOwnProperty,
+    isOwn: (obj: object, name: PropertyKey) => win.Object.prototype.hasOwnProperty.call(obj, name),
     ProxyCtor: win.Proxy,
     WeakMapCtor: win.WeakMap,
     weakMapGet: win.WeakMap.prototype.get,
