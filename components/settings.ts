@@ -3,7 +3,7 @@
 
 import type { DirectionGroup } from '../lib/filter';
 import { TRANSPORTS, type Transport } from '../lib/model';
-import { DEFAULT_PAYLOAD_CAP } from '../lib/protocol';
+import { DEFAULT_PAYLOAD_CAP } from '../lib/wire/envelope';
 
 export const DIRECTION_GROUPS: readonly DirectionGroup[] = ['out', 'in', 'lifecycle'];
 

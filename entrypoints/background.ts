@@ -1,6 +1,6 @@
 import { browser } from 'wxt/browser';
-import { PANEL_PORT, parsePanelToBackground, parseRelayHello, RELAY_PORT } from '../lib/protocol';
 import { Router } from '../lib/router';
+import { PANEL_PORT, parsePanelToBackground, parseRelayHello, RELAY_PORT } from '../lib/wire/control';
 
 export default defineBackground(() => {
   const router = new Router({

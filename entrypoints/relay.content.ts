@@ -1,22 +1,14 @@
 import { browser } from 'wxt/browser';
 import type { DocumentInfo } from '../lib/model';
-import {
-  type HookConfig,
-  LAST_BATCH_EVENT_PREFIX,
-  MAX_TITLE_LENGTH,
-  MAX_URL_LENGTH,
-  PANEL_LINK,
-  PROTOCOL_VERSION,
-  parseHelloReply,
-  parseToRelay,
-  RELAY_PORT,
-  type RecordsWire,
-} from '../lib/protocol';
 import { RelayCore, type RelaySubscription } from '../lib/relay/core';
 import { randomDocumentId } from '../lib/relay/doc-id';
 import { FlushCadence } from '../lib/relay/flush-cadence';
 import { acceptHookPort } from '../lib/relay/handshake';
 import { cutString } from '../lib/validate';
+import { PANEL_LINK, parseHelloReply, parseToRelay, RELAY_PORT, relayHello } from '../lib/wire/control';
+import { MAX_TITLE_LENGTH, MAX_URL_LENGTH } from '../lib/wire/fields';
+import { hookConfig, LAST_BATCH_EVENT_PREFIX } from '../lib/wire/page-relay';
+import type { RecordsWire } from '../lib/wire/records';
 
 // Isolated world, document_start, every frame: receives the hook's port,
 // keeps this document's history and streams it to whoever subscribes: each
@@ -72,13 +64,7 @@ export default defineContentScript({
     );
 
     const sendConfigToHook = () => {
-      const config: HookConfig = {
-        v: PROTOCOL_VERSION,
-        t: 'config',
-        payloadCap: core.payloadCap,
-        lastBatchEvent,
-      };
-      hookPort?.postMessage(config);
+      hookPort?.postMessage(hookConfig(core.payloadCap, lastBatchEvent));
     };
 
     const setPayloadCap = (cap: number) => {
@@ -120,7 +106,7 @@ export default defineContentScript({
 
     const sayHello = () =>
       browser.runtime
-        .sendMessage({ v: PROTOCOL_VERSION, t: 'hello' })
+        .sendMessage(relayHello())
         .then((reply: unknown) => {
           const parsed = parseHelloReply(reply);
           if (!parsed) return;

@@ -12,13 +12,14 @@
 // port cost the background a fifth of the extension's CPU under a flood.
 
 import {
-  DEFAULT_PAYLOAD_CAP,
+  fromRelay,
   type HelloReply,
-  type PanelRecords,
-  PROTOCOL_VERSION,
+  helloReply,
   parsePanelToBackground,
-  parseRecordsMessage,
-} from './protocol';
+  relayConfig,
+  relaySubscribe,
+} from './wire/control';
+import { DEFAULT_PAYLOAD_CAP } from './wire/envelope';
 
 export interface RouterPort {
   postMessage(message: unknown): void;
@@ -67,9 +68,9 @@ export class Router {
       const set = this.panelsByTab.get(msg.tabId) ?? new Set<RouterPort>();
       this.panelsByTab.set(msg.tabId, set);
       set.add(port);
-      this.deps.sendToTab(msg.tabId, { v: PROTOCOL_VERSION, t: 'subscribe', payloadCap: msg.payloadCap });
+      this.deps.sendToTab(msg.tabId, relaySubscribe(msg.payloadCap));
     } else {
-      this.deps.sendToTab(msg.tabId, { v: PROTOCOL_VERSION, t: 'config', payloadCap: msg.payloadCap });
+      this.deps.sendToTab(msg.tabId, relayConfig(msg.payloadCap));
     }
   }
 
@@ -99,7 +100,7 @@ export class Router {
   hello(tabId: number | undefined): HelloReply {
     const subscribed = tabId !== undefined && this.panelsByTab.has(tabId);
     const payloadCap = (tabId !== undefined && this.payloadCaps.get(tabId)) || DEFAULT_PAYLOAD_CAP;
-    return { v: PROTOCOL_VERSION, t: 'hello-reply', subscribed, payloadCap };
+    return helloReply(subscribed, payloadCap);
   }
 
   relayConnected(port: RouterPort, tabId: number | undefined): void {
@@ -112,14 +113,20 @@ export class Router {
     set.add(port);
   }
 
+  /**
+   * Forwards what a relay sent, as it is, to the panels of its tab, wrapped
+   * with the tab and frame its port belongs to. The panel reads the message
+   * (it validates every record once, as in Chrome); here nothing is decoded.
+   */
   relayMessage(tabId: number | undefined, frameId: number | undefined, message: unknown): void {
-    const msg = parseRecordsMessage(message);
-    if (!msg || tabId === undefined) {
+    if (tabId === undefined) {
       this.invalid.relay++;
       return;
     }
-    const out: PanelRecords = { ...msg, t: 'panel-records', tabId, frameId: frameId ?? 0 };
-    for (const panel of this.panelsByTab.get(tabId) ?? []) {
+    const panels = this.panelsByTab.get(tabId);
+    if (!panels) return;
+    const out = fromRelay(tabId, frameId ?? 0, message);
+    for (const panel of panels) {
       // One panel's port failing (closed before we heard) must not keep the batch from the others.
       try {
         panel.postMessage(out);

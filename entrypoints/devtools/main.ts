@@ -1,5 +1,5 @@
 import { browser } from 'wxt/browser';
-import { PANEL_HIDDEN_EVENT, PANEL_SHOWN_EVENT } from '../../lib/protocol';
+import { PANEL_HIDDEN_EVENT, PANEL_SHOWN_EVENT } from '../../lib/wire/control';
 
 // The DevTools page adds the panel and tells it when DevTools shows or hides
 // it, so a panel nobody can see does not spend the page's CPU on drawing.

@@ -2,12 +2,15 @@ import { browser } from 'wxt/browser';
 import {
   PANEL_LINK,
   PANEL_PORT,
-  type PanelRecords,
-  PROTOCOL_VERSION,
-  parsePanelRecords,
-  parseRecordsMessage,
+  panelConfig,
+  panelPing,
+  panelSubscribe,
+  parseFromRelay,
   parseRelayHello,
-} from '../../lib/protocol';
+  relayAnnounce,
+  relayConfig,
+} from '../../lib/wire/control';
+import { type PanelRecords, readRelayRecords } from '../../lib/wire/records';
 
 export interface PanelConnection {
   setPayloadCap(cap: number): void;
@@ -46,14 +49,14 @@ const linkToRelays: TabConnector = (tabId, initialCap, onRecords, onInvalid) => 
     const port = browser.tabs.connect(tabId, info);
     links.set(key, port);
     port.onMessage.addListener((message: unknown) => {
-      const msg = parseRecordsMessage(message);
-      if (msg) onRecords({ ...msg, t: 'panel-records', tabId, frameId });
+      const msg = readRelayRecords(message, tabId, frameId);
+      if (msg) onRecords(msg);
       else onInvalid();
     });
     port.onDisconnect.addListener(() => {
       if (links.get(key) === port) links.delete(key);
     });
-    port.postMessage({ v: PROTOCOL_VERSION, t: 'config', payloadCap: cap });
+    port.postMessage(relayConfig(cap));
   };
   browser.runtime.onMessage.addListener((message: unknown, sender: ChromeSender) => {
     const frameId = sender.frameId;
@@ -62,19 +65,15 @@ const linkToRelays: TabConnector = (tabId, initialCap, onRecords, onInvalid) => 
     // No answer: the background answers hellos.
     return undefined;
   });
-  const tellBackground = () =>
-    browser.runtime
-      .sendMessage({ v: PROTOCOL_VERSION, t: 'panel-config', tabId, payloadCap: cap })
-      .catch(() => {});
+  const tellBackground = () => browser.runtime.sendMessage(panelConfig(tabId, cap)).catch(() => {});
   void tellBackground();
-  browser.tabs.sendMessage(tabId, { v: PROTOCOL_VERSION, t: 'announce', payloadCap: cap }).catch(() => {
+  browser.tabs.sendMessage(tabId, relayAnnounce(cap)).catch(() => {
     // No relay in the tab (yet, or a page extensions cannot enter).
   });
   return {
     setPayloadCap(next) {
       cap = next;
-      for (const port of links.values())
-        port.postMessage({ v: PROTOCOL_VERSION, t: 'config', payloadCap: cap });
+      for (const port of links.values()) port.postMessage(relayConfig(cap));
       void tellBackground();
     },
   };
@@ -97,8 +96,9 @@ const subscribeThroughBackground: TabConnector = (tabId, initialCap, onRecords, 
   const connect = () => {
     port = browser.runtime.connect({ name: PANEL_PORT });
     port.onMessage.addListener((message: unknown) => {
-      const msg = parsePanelRecords(message);
-      if (msg && msg.tabId === tabId) received(msg);
+      const wrapped = parseFromRelay(message);
+      const msg = wrapped?.tabId === tabId ? readRelayRecords(wrapped.message, tabId, wrapped.frameId) : null;
+      if (msg) received(msg);
       else onInvalid();
     });
     port.onDisconnect.addListener(() => {
@@ -106,18 +106,18 @@ const subscribeThroughBackground: TabConnector = (tabId, initialCap, onRecords, 
       setTimeout(connect, retryMs);
       retryMs = Math.min(retryMs * 2, 5000);
     });
-    port.postMessage({ v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId, payloadCap: cap });
+    port.postMessage(panelSubscribe(tabId, cap));
   };
   connect();
   // Port traffic keeps an MV3 service worker alive while the panel is open.
   setInterval(() => {
-    port?.postMessage({ v: PROTOCOL_VERSION, t: 'panel-ping', tabId, payloadCap: cap });
+    port?.postMessage(panelPing(tabId, cap));
   }, 20_000);
 
   return {
     setPayloadCap(next) {
       cap = next;
-      port?.postMessage({ v: PROTOCOL_VERSION, t: 'panel-config', tabId, payloadCap: cap });
+      port?.postMessage(panelConfig(tabId, cap));
     },
   };
 };

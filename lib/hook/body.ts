@@ -2,7 +2,7 @@
 // altering what the page holds. Binary data is copied at once because the
 // page may reuse, mutate or transfer (detach) its buffer right after.
 
-import type { FrameBodyKindName, HookBody } from '../protocol';
+import type { FrameBodyKindName, HookBody } from '../wire/page-relay';
 import type { Bare, Pristine } from './pristine';
 
 export interface CapturedBody {

@@ -8,8 +8,8 @@
 // from then on only the port is used: a page script never sees the port and
 // cannot inject into it.
 
+import { DEFAULT_PAYLOAD_CAP, PROTOCOL_VERSION } from '../wire/envelope';
 import {
-  DEFAULT_PAYLOAD_CAP,
   FRAME_BYTES,
   FRAME_FIELDS,
   HANDSHAKE_HOOK_READY,
@@ -22,8 +22,7 @@ import {
   type HookFrame,
   type HookRecord,
   LAST_BATCH_EVENT_PREFIX,
-  PROTOCOL_VERSION,
-} from '../protocol';
+} from '../wire/page-relay';
 import { append, type Bare, getterReader, isBrowserEvent, type Pristine } from './pristine';
 
 /** Records kept while no relay is connected (e.g. the extension was reloaded). */

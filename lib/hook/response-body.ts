@@ -28,7 +28,7 @@
 // a note.
 
 import type { HeaderList } from '../model';
-import type { HookEvent, HookEventFields } from '../protocol';
+import type { HookEvent, HookEventFields } from '../wire/page-relay';
 import { captureBody } from './body';
 import type { HookChannel } from './channel';
 import type { Disguise } from './disguise';

@@ -12,7 +12,7 @@ import {
   FRAME_SEND,
   type HookEvent,
   type HookFrame,
-} from '../protocol';
+} from '../wire/page-relay';
 import { captureBody } from './body';
 import type { HookChannel } from './channel';
 import { type Disguise, replaceProperty } from './disguise';

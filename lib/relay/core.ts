@@ -4,14 +4,9 @@
 // retained history first.
 
 import type { CaptureRecord, DocumentInfo } from '../model';
-import {
-  DEFAULT_PAYLOAD_CAP,
-  type LossCounters,
-  PROTOCOL_VERSION,
-  parseHookMessage,
-  type RecordsWire,
-} from '../protocol';
-import { packTextFrames } from '../text-frame-run';
+import { DEFAULT_PAYLOAD_CAP } from '../wire/envelope';
+import { parseHookMessage } from '../wire/page-relay';
+import { type LossCounters, packTextFrames, type RecordsWire, recordsMessage } from '../wire/records';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, History } from './history';
 import { bareRecord, type NormalizeResult, normalizeFrame, normalizeHookRecord } from './normalize';
 
@@ -159,16 +154,13 @@ export class RelayCore {
   }
 
   private message(subscriber: Subscriber, records: CaptureRecord[], through?: number): RecordsWire {
-    const msg: RecordsWire = {
-      v: PROTOCOL_VERSION,
-      t: 'records',
-      doc: this.opts.doc,
-      loss: this.lossCounters,
-      records: packTextFrames(records),
-    };
-    if (subscriber.replayPending) msg.replayed = true;
-    if (through !== undefined) msg.through = through;
-    return msg;
+    return recordsMessage(
+      this.opts.doc,
+      this.lossCounters,
+      packTextFrames(records),
+      subscriber.replayPending,
+      through,
+    );
   }
 
   private trySend(subscriber: Subscriber, msg: RecordsWire): boolean {

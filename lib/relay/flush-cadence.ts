@@ -19,7 +19,7 @@
 // (a chain of sequential fetches, ~1,300 records a second, cost the panel's
 // process a quarter less CPU delivered once a second).
 
-import { RENDER_CADENCE } from '../timeline/render-cadence';
+import { FLOOD_MS, FLOOD_RATE } from '../flood';
 import { globalTimers, type Timers } from '../timers';
 
 const INTERVAL_MS = 100;
@@ -39,8 +39,8 @@ export interface FlushCadenceOptions {
 
 export const FLUSH_CADENCE: FlushCadenceOptions = {
   intervalMs: INTERVAL_MS,
-  burstRecords: (RENDER_CADENCE.floodRate * INTERVAL_MS) / 1000,
-  maxHoldMs: RENDER_CADENCE.floodMs,
+  burstRecords: (FLOOD_RATE * INTERVAL_MS) / 1000,
+  maxHoldMs: FLOOD_MS,
   quietAfterBurstMs: 600,
   maxBacklogHoldMs: 2_000,
 };

@@ -11,7 +11,7 @@
 // which the parser makes before any page script runs). After that it stops
 // listening for good; a forged offer then reaches nobody.
 
-import { HANDSHAKE_HOOK_READY, HANDSHAKE_RELAY_READY } from '../protocol';
+import { HANDSHAKE_HOOK_READY, HANDSHAKE_RELAY_READY } from '../wire/page-relay';
 
 export interface HandshakeEnv {
   /** The window the hook announces itself on. */

@@ -6,6 +6,8 @@
 
 import { bytesToBase64 } from '../base64';
 import { type CaptureRecord, copyEventFields, type EventRecord } from '../model';
+import { cutToUtf8Bytes, utf8ByteLength } from '../utf8';
+import { cutString, isArrayBuffer, ownArrayBuffer } from '../validate';
 import {
   FRAME_BODY_KINDS,
   FRAME_FIELDS,
@@ -15,9 +17,7 @@ import {
   type HookBody,
   type HookConnection,
   type HookEvent,
-} from '../protocol';
-import { cutToUtf8Bytes, utf8ByteLength } from '../utf8';
-import { cutString, isArrayBuffer, ownArrayBuffer } from '../validate';
+} from '../wire/page-relay';
 import { cutToJsonBytes, jsonBound, jsonStringBound, MAX_RUNTIME_MESSAGE_BYTES } from '../wire-size';
 
 export interface NormalizeResult {

@@ -10,6 +10,7 @@
 // selected, its window is minimised) does not draw at all: it is paused, and
 // draws once, at once, when it is shown again.
 
+import { FLOOD_MS, FLOOD_RATE } from '../flood';
 import { globalTimers, type Timers } from '../timers';
 
 export interface RenderCadenceOptions {
@@ -33,8 +34,8 @@ export const RENDER_CADENCE: RenderCadenceOptions = {
   firstMs: 50,
   quietMs: 1000,
   steadyMs: 300,
-  floodRate: 500,
-  floodMs: 1000,
+  floodRate: FLOOD_RATE,
+  floodMs: FLOOD_MS,
   settleMs: 200,
   maxRenderShare: 0.2,
 };

@@ -3,7 +3,7 @@
 // no DOM, no extension APIs, so it is unit-tested and reused by import.
 
 import type { ConnectionRecord, DocumentInfo, EventRecord, Transport } from '../model';
-import type { LossCounters, PanelRecords } from '../protocol';
+import type { LossCounters, PanelRecords } from '../wire/records';
 
 export interface Connection {
   /** Unique in the store: docId + ':' + the document-local id. */

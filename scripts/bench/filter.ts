@@ -6,9 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { compileClauses, parseFilter } from '../../lib/filter';
 import type { CaptureRecord } from '../../lib/model';
 import { medianOf } from '../../lib/patterns/median';
-import { PROTOCOL_VERSION } from '../../lib/protocol';
 import { TimelineStore } from '../../lib/timeline/store';
 import { FilteredView } from '../../lib/timeline/view';
+import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 
 export const EVENT_COUNT = 100_000;
 

@@ -8,7 +8,7 @@
 // of megabytes through in the same seconds.
 
 import type { ServerResponse } from 'node:http';
-import { DEFAULT_PAYLOAD_CAP } from '../../lib/protocol';
+import { DEFAULT_PAYLOAD_CAP } from '../../lib/wire/envelope';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { captureTimeline, connectionsOf, eventsOf } from './support/capture';
 import { startServer, type TestServer } from './support/server';

@@ -3,7 +3,7 @@
 // the detached panel's "Export timeline". One Firefox for the whole file.
 
 import type { ExportedConnection, ExportedEvent, TimelineExport } from '../../lib/export/timeline';
-import { DEFAULT_PAYLOAD_CAP } from '../../lib/protocol';
+import { DEFAULT_PAYLOAD_CAP } from '../../lib/wire/envelope';
 import { type LaunchedFirefox, launchFirefox } from './support/firefox';
 import { startServer, type TestServer } from './support/server';
 import { expect, test } from './support/test';

@@ -4,9 +4,9 @@
 
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { parseHookRecord } from '../../lib/protocol';
 import { normalizeHookRecord } from '../../lib/relay/normalize';
 import { isArrayBuffer } from '../../lib/validate';
+import { parseHookRecord } from '../../lib/wire/page-relay';
 
 const foreignBuffer = (): ArrayBuffer => runInNewContext('new Uint8Array([1, 2, 255]).buffer') as ArrayBuffer;
 

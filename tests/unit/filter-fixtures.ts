@@ -1,8 +1,8 @@
 // Builds timeline events for filter and view tests through the real store.
 
 import type { EventRecord, Transport } from '../../lib/model';
-import { PROTOCOL_VERSION } from '../../lib/protocol';
 import { TimelineStore } from '../../lib/timeline/store';
+import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 
 export interface Spec {
   conn: number;

@@ -1,6 +1,6 @@
 // A fuzz pass over every parser that takes untrusted input: the hook's
 // batches (and the relay behind them), the panel's records messages and the
-// other messages of lib/protocol.ts, the text-frame-run unpacker, and the
+// other messages of lib/wire/, the text-frame-run unpacker, and the
 // import of timeline and HAR files. Inputs are random values and mutations
 // of valid samples, from a seeded PRNG: thousands of cases, the same every
 // run. Each parser must never throw, and what it returns must hold to its
@@ -14,23 +14,27 @@ import { buildTimelineExport, type TimelineExport } from '../../lib/export/timel
 import { type ImportedParts, importFile } from '../../lib/import';
 import validateTimeline from '../../lib/import/timeline-validator.generated.js';
 import { type CaptureRecord, EVENT_TYPES, type HeaderList, TRANSPORTS } from '../../lib/model';
-import {
-  PROTOCOL_VERSION,
-  parseCaptureRecord,
-  parseDocumentInfo,
-  parseHelloReply,
-  parseHookMessage,
-  parsePanelRecords,
-  parsePanelToBackground,
-  parseRecordsMessage,
-  parseRelayHello,
-  parseToRelay,
-  type RecordsMessage,
-} from '../../lib/protocol';
 import { RelayCore } from '../../lib/relay/core';
-import { packTextFrames, unpackTextFrameRun } from '../../lib/text-frame-run';
 import { TimelineStore } from '../../lib/timeline/store';
 import { MAX_TIME } from '../../lib/validate';
+import {
+  parseFromRelay,
+  parseHelloReply,
+  parsePanelToBackground,
+  parseRelayHello,
+  parseToRelay,
+} from '../../lib/wire/control';
+import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
+import { parseHookMessage } from '../../lib/wire/page-relay';
+import {
+  packTextFrames,
+  parseCaptureRecord,
+  parseDocumentInfo,
+  parseRecordsMessage,
+  type RecordsMessage,
+  readRelayRecords,
+  unpackTextFrameRun,
+} from '../../lib/wire/records';
 import { MAX_RUNTIME_MESSAGE_BYTES } from '../../lib/wire-size';
 import { seededRandom } from '../../scripts/lib/seeded-random';
 import { SESSION_PAGE, sessionExport, sessionHar, sessionStore } from './import-fixtures';
@@ -652,8 +656,17 @@ describe('fuzz: what panels and relays are told', () => {
       const store = new TimelineStore();
       store.ingest({ ...(parsed as RecordsMessage), t: 'panel-records', tabId: 1, frameId: 0 });
       checkExports(store);
-      const panel = { ...(input as object), t: 'panel-records', tabId: g.pick([0, 3, -1, 1.5]), frameId: 0 };
-      expect(() => parsePanelRecords(panel)).not.toThrow();
+      const wrapped = {
+        v: PROTOCOL_VERSION,
+        t: 'from-relay',
+        tabId: g.pick([0, 3, -1, 1.5]),
+        frameId: 0,
+        message: input,
+      };
+      expect(() => {
+        const outer = parseFromRelay(wrapped);
+        if (outer) readRelayRecords(outer.message, outer.tabId, outer.frameId);
+      }).not.toThrow();
     }
   }, 120_000);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type HookChannel, openChannel } from '../../lib/hook/channel';
 import { capturePristine, type Pristine } from '../../lib/hook/pristine';
+import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 import {
   HANDSHAKE_HOOK_READY,
   HANDSHAKE_RELAY_READY,
@@ -8,9 +9,8 @@ import {
   type HookFrame,
   type HookRecord,
   LAST_BATCH_EVENT_PREFIX,
-  PROTOCOL_VERSION,
   parseHookMessage,
-} from '../../lib/protocol';
+} from '../../lib/wire/page-relay';
 
 /** The channel as the tests drive it: records are plain objects here, not the hook's prototype-less ones. */
 type TestChannel = Omit<HookChannel, 'emit'> & { emit(record: HookRecord): void };

@@ -3,7 +3,7 @@
 
 import type { HookChannel } from '../../lib/hook/channel';
 import type { Disguise } from '../../lib/hook/disguise';
-import type { HookRecord } from '../../lib/protocol';
+import type { HookRecord } from '../../lib/wire/page-relay';
 
 export type AnyFunction = (...args: never[]) => unknown;
 export type AnyConstructor = abstract new (...args: never[]) => object;

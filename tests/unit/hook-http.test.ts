@@ -22,7 +22,8 @@ import {
 } from '../../lib/hook/http';
 import { capturePristine } from '../../lib/hook/pristine';
 import type { HeaderList } from '../../lib/model';
-import { PROTOCOL_VERSION, parseHookMessage, parseHookRecord } from '../../lib/protocol';
+import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
+import { parseHookMessage, parseHookRecord } from '../../lib/wire/page-relay';
 
 let n: HttpNatives;
 

@@ -19,7 +19,8 @@ import {
   toStringArg,
 } from '../../lib/hook/http';
 import { type Bare, capturePristine, type Pristine } from '../../lib/hook/pristine';
-import { FRAME_SEND, type HookBatch, type HookEvent, PROTOCOL_VERSION } from '../../lib/protocol';
+import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
+import { FRAME_SEND, type HookBatch, type HookEvent } from '../../lib/wire/page-relay';
 
 const HOOK_DIR = join(import.meta.dirname, '..', '..', 'lib', 'hook');
 

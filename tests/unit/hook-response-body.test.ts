@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { captureHttpNatives } from '../../lib/hook/http';
 import { capturePristine } from '../../lib/hook/pristine';
 import { captureResponseBodies, type FetchExchange } from '../../lib/hook/response-body';
-import type { HookBody, HookEvent } from '../../lib/protocol';
+import type { HookBody, HookEvent } from '../../lib/wire/page-relay';
 import { fakeChannel, fakeDisguise, pageResponseClass } from './hook-fakes';
 
 // The module runs against Node's real Response, ReadableStream and Blob, but

@@ -4,8 +4,9 @@
 import { buildHarExport } from '../../lib/export/har';
 import { buildTimelineExport, type TimelineExport } from '../../lib/export/timeline';
 import type { CaptureRecord } from '../../lib/model';
-import { type PanelRecords, PROTOCOL_VERSION } from '../../lib/protocol';
 import { TimelineStore } from '../../lib/timeline/store';
+import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
+import type { PanelRecords } from '../../lib/wire/records';
 
 const T = 1_764_000_000_000;
 const PAGE = 'https://app.example/chat';

@@ -3,8 +3,9 @@
 // panel's store ingests, plus seeded generators of loops and ordinary traffic.
 
 import type { CaptureRecord, ConnectionRecord, DocumentInfo, EventRecord } from '../../lib/model';
-import { type PanelRecords, PROTOCOL_VERSION } from '../../lib/protocol';
 import { TimelineStore } from '../../lib/timeline/store';
+import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
+import type { PanelRecords } from '../../lib/wire/records';
 
 export interface RequestSpec {
   url: string;

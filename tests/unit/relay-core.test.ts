@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CaptureRecord } from '../../lib/model';
-import {
-  PROTOCOL_VERSION,
-  parseRecordsMessage,
-  type RecordsMessage,
-  type RecordsWire,
-} from '../../lib/protocol';
 import { RelayCore, type RelaySubscription } from '../../lib/relay/core';
 import { History } from '../../lib/relay/history';
 import { TimelineStore } from '../../lib/timeline/store';
+import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
+import { parseRecordsMessage, type RecordsMessage, type RecordsWire } from '../../lib/wire/records';
 import { MAX_RUNTIME_MESSAGE_BYTES } from '../../lib/wire-size';
 
 const doc = { docId: 'doc-1', url: 'http://127.0.0.1/', title: '', top: true, startedAt: 1 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HANDSHAKE_HOOK_READY, HANDSHAKE_RELAY_READY } from '../../lib/protocol';
 import { acceptHookPort, type HandshakeEnv } from '../../lib/relay/handshake';
+import { HANDSHAKE_HOOK_READY, HANDSHAKE_RELAY_READY } from '../../lib/wire/page-relay';
 
 /** An offer as the hook makes it: cancelable, carrying a port. */
 class Offer extends Event {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionRecord, EventRecord } from '../../lib/model';
-import type { FrameRun, HookEvent, HookFrame } from '../../lib/protocol';
 import {
   bareRecord,
   MAX_RECORD_WIRE_BYTES,
   normalizeFrame,
   normalizeHookRecord,
 } from '../../lib/relay/normalize';
+import type { FrameRun, HookEvent, HookFrame } from '../../lib/wire/page-relay';
 import { MAX_RUNTIME_MESSAGE_BYTES } from '../../lib/wire-size';
 
 const CAP = 1024;

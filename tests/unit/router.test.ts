@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION } from '../../lib/protocol';
 import { Router, type RouterPort } from '../../lib/router';
+import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 
 class FakePort implements RouterPort {
   messages: unknown[] = [];
@@ -50,8 +50,9 @@ describe('Router', () => {
     router.relayConnected(relay, 7);
     router.relayMessage(7, 3, records(2));
     router.relayMessage(8, 0, records(1)); // another tab: nobody listens
-    expect(panel.messages).toHaveLength(1);
-    expect(panel.messages[0]).toMatchObject({ t: 'panel-records', tabId: 7, frameId: 3 });
+    expect(panel.messages).toEqual([
+      { v: PROTOCOL_VERSION, t: 'from-relay', tabId: 7, frameId: 3, message: records(2) },
+    ]);
   });
 
   it('a panel port that throws does not keep a batch from the others; what a batch says passes on', () => {
@@ -68,11 +69,7 @@ describe('Router', () => {
     router.relayConnected(new FakePort(), 7);
     expect(() => router.relayMessage(7, 0, { ...records(1), through: 4 })).not.toThrow();
     expect(working.messages).toEqual([
-      expect.objectContaining({
-        t: 'panel-records',
-        through: 4,
-        records: [expect.objectContaining({ seq: 1 })],
-      }),
+      expect.objectContaining({ t: 'from-relay', message: { ...records(1), through: 4 } }),
     ]);
     expect(router.undelivered).toBe(1);
   });
@@ -116,38 +113,38 @@ describe('Router', () => {
     expect(sent).toEqual([]);
   });
 
-  it('drops and counts malformed messages from panels and relays', () => {
+  it('drops and counts malformed messages from panels, and relay messages of no tab', () => {
     const { router, sent } = setup();
     const panel = new FakePort();
     router.panelConnected(panel);
     router.panelMessage(panel, { t: 'panel-subscribe', tabId: 1 });
     router.panelMessage(panel, 'subscribe me');
     router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 1, payloadCap: 2048 });
-    router.relayMessage(1, 0, { v: PROTOCOL_VERSION, t: 'records', doc: {}, loss, records: [] });
-    router.relayMessage(1, 0, null);
     router.relayMessage(undefined, 0, records(1));
-    expect(router.invalid).toEqual({ panel: 2, relay: 3 });
+    expect(router.invalid).toEqual({ panel: 2, relay: 1 });
     expect(sent).toHaveLength(1);
     expect(panel.messages).toHaveLength(0);
   });
 
-  it('records with bad entries are forwarded without them, counted as invalid', () => {
+  it('forwards what a relay sends without reading it: the panel validates it, once', () => {
     const { router } = setup();
     const panel = new FakePort();
     router.panelConnected(panel);
     router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 2, payloadCap: 2048 });
-    const msg = records(2);
-    (msg.records as unknown[]).push({
-      r: 'ev',
-      seq: 3,
-      conn: 1,
-      time: 1,
-      type: 'receive',
-      data: { html: '<b>' },
-    });
-    router.relayMessage(2, 0, msg);
-    expect(panel.messages[0]).toMatchObject({ loss: { invalid: 1 } });
-    expect((panel.messages[0] as { records: unknown[] }).records).toHaveLength(2);
+    const odd = {
+      v: PROTOCOL_VERSION,
+      t: 'records',
+      doc: {},
+      loss,
+      records: [{ r: 'ev', data: { html: '<b>' } }],
+    };
+    router.relayMessage(2, 0, odd);
+    router.relayMessage(2, 5, null);
+    expect(panel.messages).toEqual([
+      { v: PROTOCOL_VERSION, t: 'from-relay', tabId: 2, frameId: 0, message: odd },
+      { v: PROTOCOL_VERSION, t: 'from-relay', tabId: 2, frameId: 5, message: null },
+    ]);
+    expect(router.invalid.relay).toBe(0);
   });
 
   it('pings keep the port busy without re-subscribing', () => {

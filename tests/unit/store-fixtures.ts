@@ -2,7 +2,8 @@
 // them, a WebSocket connection, and a text message on it.
 
 import type { EventRecord } from '../../lib/model';
-import { type PanelRecords, PROTOCOL_VERSION } from '../../lib/protocol';
+import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
+import type { PanelRecords } from '../../lib/wire/records';
 
 export function msg(records: PanelRecords['records'], docId = 'd1', frameId = 0, top = true): PanelRecords {
   return {

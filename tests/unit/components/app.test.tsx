@@ -3,8 +3,8 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../../components/App';
 import type { CaptureRecord, EventRecord } from '../../../lib/model';
-import { PROTOCOL_VERSION } from '../../../lib/protocol';
 import { TimelineStore } from '../../../lib/timeline/store';
+import { PROTOCOL_VERSION } from '../../../lib/wire/envelope';
 import { stubListLayout } from './layout-stub';
 
 let restore: () => void;

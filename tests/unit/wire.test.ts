@@ -1,22 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { normalizeHookRecord } from '../../lib/relay/normalize';
+import { cutString, MAX_HEADER_LIST_CHARS } from '../../lib/validate';
+import {
+  parseFromRelay,
+  parsePanelToBackground,
+  parseRelayHello,
+  parseToRelay,
+} from '../../lib/wire/control';
+import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
+import { MAX_FIELD_LENGTH, MAX_FORM_CHARS, MAX_URL_LENGTH } from '../../lib/wire/fields';
 import {
   FRAME_BODY_KIND_INDEX,
   FRAME_BODY_KINDS,
-  MAX_FIELD_LENGTH,
-  MAX_FORM_CHARS,
-  MAX_URL_LENGTH,
-  PROTOCOL_VERSION,
-  parseCaptureRecord,
   parseHookMessage,
   parseHookRecord,
-  parsePanelRecords,
-  parsePanelToBackground,
-  parseRecordsMessage,
-  parseRelayHello,
-  parseToRelay,
-} from '../../lib/protocol';
-import { normalizeHookRecord } from '../../lib/relay/normalize';
-import { cutString, MAX_HEADER_LIST_CHARS } from '../../lib/validate';
+} from '../../lib/wire/page-relay';
+import { parseCaptureRecord, parseRecordsMessage, readRelayRecords } from '../../lib/wire/records';
 
 const doc = { docId: 'd1', url: 'http://127.0.0.1/', title: '', top: true, startedAt: 1 };
 const loss = { evicted: 0, dropped: 0, invalid: 0 };
@@ -275,9 +274,7 @@ describe('records messages', () => {
     expect(parseRecordsMessage({ ...base, through: 7 })?.through).toBe(7);
     expect(parseRecordsMessage(base)).not.toHaveProperty('through');
     expect(parseRecordsMessage({ ...base, through: -1 })).toBeNull();
-    expect(
-      parsePanelRecords({ ...base, t: 'panel-records', tabId: 1, frameId: 0, through: 3 })?.through,
-    ).toBe(3);
+    expect(readRelayRecords({ ...base, through: 3 }, 1, 0)?.through).toBe(3);
   });
 
   const recordsMessage = (records: unknown[]) => ({ v: PROTOCOL_VERSION, t: 'records', doc, loss, records });
@@ -338,11 +335,17 @@ describe('records messages', () => {
     expect(parseRecordsMessage({ v: PROTOCOL_VERSION, t: 'records', doc, records: [] })).toBeNull();
   });
 
-  it('panel records need tab and frame ids', () => {
-    const base = { v: PROTOCOL_VERSION, t: 'panel-records', doc, loss, records: [] };
-    expect(parsePanelRecords({ ...base, tabId: 3, frameId: 0 })?.tabId).toBe(3);
-    expect(parsePanelRecords({ ...base, tabId: -3, frameId: 0 })).toBeNull();
-    expect(parsePanelRecords({ ...base, frameId: 0 })).toBeNull();
+  it('what the background forwards needs tab and frame ids, and leaves the message to the panel', () => {
+    const message = { v: PROTOCOL_VERSION, t: 'records', doc, loss, records: [] };
+    const base = { v: PROTOCOL_VERSION, t: 'from-relay', message };
+    const wrapped = parseFromRelay({ ...base, tabId: 3, frameId: 2 });
+    expect(wrapped?.tabId).toBe(3);
+    expect(wrapped?.message).toBe(message);
+    expect(wrapped && readRelayRecords(wrapped.message, wrapped.tabId, wrapped.frameId)?.frameId).toBe(2);
+    expect(parseFromRelay({ ...base, tabId: -3, frameId: 0 })).toBeNull();
+    expect(parseFromRelay({ ...base, frameId: 0 })).toBeNull();
+    expect(parseFromRelay({ ...base, tabId: 3, frameId: 0, v: 3 })).toBeNull();
+    expect(readRelayRecords({ ...message, doc: null }, 3, 0)).toBeNull();
   });
 
   it('panel requests are checked', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CaptureRecord } from '../../lib/model';
-import { FRAME_RECEIVE, FRAME_SEND, type FrameRun } from '../../lib/protocol';
 import { normalizeFrame, normalizeHookRecord } from '../../lib/relay/normalize';
-import { packTextFrames, type TextFrameRun, unpackTextFrameRun } from '../../lib/text-frame-run';
+import { FRAME_RECEIVE, FRAME_SEND, type FrameRun } from '../../lib/wire/page-relay';
+import { packTextFrames, type TextFrameRun, unpackTextFrameRun } from '../../lib/wire/records';
 
 const CAP = 8;
 /** Text frames as the relay records them (seq given), so the runs are tested on the real shape. */

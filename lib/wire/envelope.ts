@@ -1,0 +1,33 @@
+// What every message between Wirescope's contexts shares: the protocol
+// version, and the checks of a message's envelope. Each hop's messages live in
+// their own module of this folder (see docs/architecture.md):
+//   page-relay.ts    page hook <-> relay (handshake, batches, frame runs, config)
+//   records.ts       relay -> panel (records, text-frame runs, loss counters)
+//   control.ts       relay / panel / background (hello, announce, subscribe, config, ping)
+//   command.ts       panel -> page hook and back (commands and their replies)
+// Every message sent is made by a builder of its module; every message
+// received is read by its parser, which treats it as untrusted.
+
+import { isNonNegInt, isRecord } from '../validate';
+
+export const PROTOCOL_VERSION = 4;
+
+/** The envelope every message has: the version and its kind. */
+export interface Envelope<T extends string> {
+  v: typeof PROTOCOL_VERSION;
+  t: T;
+}
+
+/** An object of this protocol version with a kind (its other fields unchecked). */
+export function hasVersion(v: unknown): v is Record<string, unknown> & { t: string } {
+  return isRecord(v) && v.v === PROTOCOL_VERSION && typeof v.t === 'string';
+}
+
+export const DEFAULT_PAYLOAD_CAP = 1024 * 1024;
+
+/** A payload cap a panel may ask for: 1 KiB to 512 MiB. */
+export function isPayloadCap(v: unknown): v is number {
+  return isNonNegInt(v) && v >= 1024 && v <= 512 * 1024 * 1024;
+}
+
+export const isBool = (v: unknown): v is boolean => typeof v === 'boolean';

@@ -1,0 +1,315 @@
+// page hook <-> relay: the one-time handshake, the hook's batches of records
+// (with consecutive WebSocket messages packed into frame runs), the hook's
+// last batch at pagehide, and the relay's config. The hook builds its side
+// with page-proof code (lib/hook/channel.ts); the relay reads what the hook
+// sends here, as untrusted: a page script may have tampered with the hook.
+
+import {
+  EVENT_TYPES,
+  type EventFields,
+  type EventType,
+  type HeaderList,
+  TRANSPORTS,
+  type Transport,
+} from '../model';
+import { isArrayBuffer, isNonNegInt, isOneOf, isRecord, isTime, optional, ownArrayBuffer } from '../validate';
+import { type Envelope, hasVersion, isBool, PROTOCOL_VERSION } from './envelope';
+import {
+  type Cuts,
+  MAX_METHOD_LENGTH,
+  MAX_PROTOCOL_LENGTH,
+  MAX_PROTOCOLS,
+  MAX_URL_LENGTH,
+  noteCut,
+  readHeaderList,
+  readHookEventFields,
+  readString,
+} from './fields';
+
+/**
+ * DOM event names for the one-time hook/relay handshake at document_start.
+ * HOOK_READY is a cancelable MessageEvent carrying the hook's port; the relay
+ * takes the port and cancels the event so the hook knows, synchronously, that
+ * its port is in safe hands. RELAY_READY asks the hook to (re)announce.
+ */
+export const HANDSHAKE_HOOK_READY = 'wirescope:hook-ready';
+export const HANDSHAKE_RELAY_READY = 'wirescope:relay-ready';
+/**
+ * The hook's last batch, when the page goes away, is a CustomEvent on the
+ * window whose type is this prefix and a secret the relay made (sent in
+ * HookConfig): a MessagePort message posted during pagehide is never
+ * delivered, an event is delivered at once. No page script knows the type, so
+ * none can listen for it or forge one.
+ */
+export const LAST_BATCH_EVENT_PREFIX = 'wirescope:last-batch:';
+
+/** Fields a hook event may carry besides its body (copied to EventRecord). */
+export type HookEventFields = EventFields;
+
+export type HookBody = string | ArrayBuffer | Blob;
+
+export interface HookConnection {
+  r: 'conn';
+  id: number;
+  time: number;
+  transport: Transport;
+  url: string;
+  method?: string;
+  requestedProtocols?: string[];
+  withCredentials?: boolean;
+  async?: boolean;
+  requestHeaders?: HeaderList;
+  /** Set by the relay's reading (parseHookRecord), never by the hook: the fields it cut. */
+  truncatedFields?: string[];
+}
+
+export interface HookEvent extends HookEventFields {
+  r: 'ev';
+  conn: number;
+  time: number;
+  type: EventType;
+  /** Body as captured, already cut to the payload cap. */
+  body?: HookBody;
+  /** Full size in bytes when the hook cut the body (else computed by the relay). */
+  fullSize?: number;
+}
+
+/**
+ * A WebSocket message sent or received whole (under the payload cap, on an
+ * open socket), as the hook records it: a tuple, the hot path of every flood.
+ * Batches carry consecutive frames packed into a HookFrameRun. Anything else
+ * (cut bodies, discarded sends) travels as a HookEvent.
+ */
+export type HookFrame = [
+  direction: typeof FRAME_RECEIVE | typeof FRAME_SEND,
+  conn: number,
+  time: number,
+  body: HookBody,
+  bodyKind: FrameBodyKind,
+];
+export const FRAME_RECEIVE = 0;
+export const FRAME_SEND = 1;
+/** Index into FRAME_BODY_KINDS: how the page sent or received the body. */
+export type FrameBodyKind = 0 | 1 | 2 | 3;
+export const FRAME_BODY_KINDS = ['text', 'arraybuffer', 'view', 'blob'] as const;
+export type FrameBodyKindName = (typeof FRAME_BODY_KINDS)[number];
+/**
+ * FRAME_BODY_KINDS the other way round, for the hook: a property lookup on its
+ * own object, where indexOf would go through the page's Array.prototype.
+ */
+export const FRAME_BODY_KIND_INDEX: { readonly [K in FrameBodyKindName]: FrameBodyKind } = {
+  text: 0,
+  arraybuffer: 1,
+  view: 2,
+  blob: 3,
+};
+
+/** What the hook records, in order. */
+export type HookRecord = HookConnection | HookEvent | HookFrame;
+
+/** Numbers per message in HookFrameRun.fields: direction, conn, time, body kind. */
+export const FRAME_FIELDS = 4;
+/** Bytes of one message's numbers in HookFrameRun.fields (float64 each). */
+export const FRAME_BYTES = FRAME_FIELDS * 8;
+
+/**
+ * Consecutive frames of a batch, packed by column: one buffer of numbers
+ * (FRAME_FIELDS float64 per message) and one array of bodies. A flood's
+ * thousands of messages then cost the page's thread one buffer and the bodies
+ * to clone, and the relay as much to decode, instead of a tuple each (about a
+ * quarter of the cost, measured with V8's serializer).
+ */
+export interface HookFrameRun {
+  r: 'frames';
+  fields: ArrayBuffer;
+  bodies: HookBody[];
+}
+
+/** What a batch carries, in order. */
+export type HookBatchRecord = HookConnection | HookEvent | HookFrameRun;
+
+/** A run as the relay reads it once validated: its numbers as an array of the relay's own realm. */
+export interface FrameRun {
+  r: 'frames';
+  fields: Float64Array;
+  bodies: HookBody[];
+}
+
+/** A batch's record once validated. */
+export type ParsedHookRecord = HookConnection | HookEvent | FrameRun;
+
+export interface HookBatch extends Envelope<'batch'> {
+  records: HookBatchRecord[];
+  /** Records the hook could not deliver since its last batch (counted, never silent). */
+  dropped?: number;
+  /**
+   * true: at hand-over, a socket of the page still holds data it was asked to
+   * send (WebSocket bufferedAmount); false (once, with or without records):
+   * it has all gone. Absent: no change.
+   */
+  backlog?: boolean;
+}
+
+/** Relay -> hook. The hook checks it itself (lib/hook/channel.ts) with page-proof code only. */
+export interface HookConfig extends Envelope<'config'> {
+  payloadCap: number;
+  /** The event type of the hook's last batch (LAST_BATCH_EVENT_PREFIX and the relay's secret). */
+  lastBatchEvent?: string;
+}
+
+/** The relay's config for its hook. */
+export function hookConfig(payloadCap: number, lastBatchEvent: string): HookConfig {
+  return { v: PROTOCOL_VERSION, t: 'config', payloadCap, lastBatchEvent };
+}
+
+// ---------------------------------------------------------------------------
+// The relay's reading of hook records: a field that is only too long is cut to
+// its limit (and named in truncatedFields) instead of costing the record, and
+// with it every event of its connection.
+
+/** A hook connection record, its known fields only, over-long ones cut. */
+function readHookConnection(v: Record<string, unknown>): HookConnection | null {
+  if (!isNonNegInt(v.id) || !isTime(v.time) || !isOneOf(v.transport, TRANSPORTS)) return null;
+  const cuts: Cuts = [];
+  const url = readString(v.url, MAX_URL_LENGTH, 'url', cuts);
+  if (url === null) return null;
+  const out: HookConnection = { r: 'conn', id: v.id, time: v.time, transport: v.transport, url };
+  if (v.method !== undefined) {
+    const method = readString(v.method, MAX_METHOD_LENGTH, 'method', cuts);
+    if (method === null) return null;
+    out.method = method;
+  }
+  if (v.requestedProtocols !== undefined) {
+    const asked = v.requestedProtocols;
+    if (!Array.isArray(asked) || !asked.every((p) => typeof p === 'string')) return null;
+    if (asked.length > MAX_PROTOCOLS) noteCut(cuts, 'requestedProtocols');
+    out.requestedProtocols = asked
+      .slice(0, MAX_PROTOCOLS)
+      .map((p: string) => readString(p, MAX_PROTOCOL_LENGTH, 'requestedProtocols', cuts) as string);
+  }
+  if (v.withCredentials !== undefined) {
+    if (!isBool(v.withCredentials)) return null;
+    out.withCredentials = v.withCredentials;
+  }
+  if (v.async !== undefined) {
+    if (!isBool(v.async)) return null;
+    out.async = v.async;
+  }
+  if (v.requestHeaders !== undefined) {
+    const headers = readHeaderList(v.requestHeaders, 'requestHeaders', cuts);
+    if (!headers) return null;
+    out.requestHeaders = headers;
+  }
+  if (cuts.length > 0) out.truncatedFields = cuts;
+  return out;
+}
+
+function isHookBody(v: unknown): v is HookBody {
+  return typeof v === 'string' || isArrayBuffer(v) || (typeof Blob !== 'undefined' && v instanceof Blob);
+}
+
+/** The most messages one run may carry (the hook hands over at 50,000 records). */
+const MAX_RUN_FRAMES = 100_000;
+
+function isFrameAt(fields: Float64Array, bodies: unknown[], i: number): boolean {
+  const at = i * FRAME_FIELDS;
+  const direction = fields[at];
+  const kind = fields[at + 3];
+  return (
+    (direction === FRAME_RECEIVE || direction === FRAME_SEND) &&
+    isNonNegInt(fields[at + 1]) &&
+    isTime(fields[at + 2]) &&
+    (kind === 0 || kind === 1 || kind === 2 || kind === 3) &&
+    isHookBody(bodies[i])
+  );
+}
+
+/**
+ * A run's valid frames, and how many were not (a run whose shape is wrong
+ * counts as one). Every message is checked; a bad one is dropped alone.
+ */
+function parseFrameRun(v: Record<string, unknown>): { run: FrameRun | null; invalid: number } {
+  const { fields, bodies } = v;
+  if (
+    !isArrayBuffer(fields) ||
+    !Array.isArray(bodies) ||
+    bodies.length === 0 ||
+    bodies.length > MAX_RUN_FRAMES
+  )
+    return { run: null, invalid: 1 };
+  const own = ownArrayBuffer(fields);
+  if (own.byteLength !== bodies.length * FRAME_BYTES) return { run: null, invalid: 1 };
+  const numbers = new Float64Array(own);
+  // Nearly always every frame is valid: checked once each, and no list of indices is made.
+  let firstInvalid = 0;
+  while (firstInvalid < bodies.length && isFrameAt(numbers, bodies, firstInvalid)) firstInvalid++;
+  if (firstInvalid === bodies.length)
+    return { run: { r: 'frames', fields: numbers, bodies: bodies as HookBody[] }, invalid: 0 };
+  // Rare (only a broken or hostile sender): the valid frames, repacked.
+  const valid: number[] = [];
+  for (let i = 0; i < firstInvalid; i++) valid.push(i);
+  for (let i = firstInvalid + 1; i < bodies.length; i++) if (isFrameAt(numbers, bodies, i)) valid.push(i);
+  const invalid = bodies.length - valid.length;
+  if (valid.length === 0) return { run: null, invalid };
+  const kept = new Float64Array(valid.length * FRAME_FIELDS);
+  for (const [to, from] of valid.entries())
+    kept.set(numbers.subarray(from * FRAME_FIELDS, (from + 1) * FRAME_FIELDS), to * FRAME_FIELDS);
+  return { run: { r: 'frames', fields: kept, bodies: valid.map((i) => bodies[i] as HookBody) }, invalid };
+}
+
+/**
+ * One record that is not a run (runs are checked by parseHookMessage, which
+ * counts their bad frames). A field of the right type that is only too long
+ * is cut to its limit and named in the record's truncatedFields; anything
+ * else wrong costs the record (null). An event may be cut in place: the
+ * relay reads its own structured-clone copy.
+ */
+export function parseHookRecord(v: unknown): HookConnection | HookEvent | null {
+  if (!isRecord(v)) return null;
+  if (v.r === 'conn') return readHookConnection(v);
+  if (v.r === 'ev') {
+    if (
+      !isNonNegInt(v.conn) ||
+      !isTime(v.time) ||
+      !isOneOf(v.type, EVENT_TYPES) ||
+      !optional(v.body, isHookBody) ||
+      !optional(v.fullSize, isNonNegInt)
+    )
+      return null;
+    const cuts: Cuts = [];
+    if (!readHookEventFields(v, cuts)) return null;
+    if (cuts.length > 0) v.truncatedFields = cuts;
+    return v as unknown as HookEvent;
+  }
+  return null;
+}
+
+/** Splits a hook message into valid records and a count of rejected ones. */
+export function parseHookMessage(v: unknown):
+  | {
+      kind: 'batch';
+      records: ParsedHookRecord[];
+      invalid: number;
+      dropped: number;
+      /** As the batch said (see HookBatch); undefined when it did not. */
+      backlog: boolean | undefined;
+    }
+  | { kind: 'invalid' } {
+  if (!hasVersion(v) || v.t !== 'batch' || !Array.isArray(v.records)) return { kind: 'invalid' };
+  if (!optional(v.dropped, isNonNegInt)) return { kind: 'invalid' };
+  if (!optional(v.backlog, isBool)) return { kind: 'invalid' };
+  const records: ParsedHookRecord[] = [];
+  let invalid = 0;
+  for (const r of v.records) {
+    if (isRecord(r) && r.r === 'frames') {
+      const { run, invalid: bad } = parseFrameRun(r);
+      if (run) records.push(run);
+      invalid += bad;
+      continue;
+    }
+    const parsed = parseHookRecord(r);
+    if (parsed) records.push(parsed);
+    else invalid++;
+  }
+  return { kind: 'batch', records, invalid, dropped: v.dropped ?? 0, backlog: v.backlog };
+}
