@@ -9,7 +9,7 @@
 export const MAX_RUNTIME_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /** The longest a finite number is in JSON (`-1.7976931348623157e+308`). */
-const NUMBER_BOUND = 24;
+export const NUMBER_BOUND = 24;
 
 /** An upper bound of the bytes of JSON.stringify(s), reading only its length. */
 export function jsonStringBound(s: string): number {

@@ -1,16 +1,39 @@
 // The relay's logic, free of extension APIs: validates what the hook sends,
 // numbers and stores it, and streams batches to each subscriber (a panel's
 // link, or the background's port) from when it subscribes, replaying the
-// retained history first.
+// retained history first. It runs on the page's own thread, so it is a pipe:
+// the hook's runs of WebSocket messages are kept and forwarded as they came
+// (stored-run.ts), and the panel makes a record of each message.
 
 import type { CaptureRecord, DocumentInfo } from '../model';
 import { DEFAULT_PAYLOAD_CAP } from '../wire/envelope';
 import { parseHookMessage } from '../wire/page-relay';
-import { type LossCounters, packTextFrames, type RecordsWire, recordsMessage } from '../wire/records';
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, History } from './history';
-import { bareRecord, type NormalizeResult, normalizeFrame, normalizeHookRecord } from './normalize';
+import { type LossCounters, type RecordsWire, recordsMessage, type WireRecord } from '../wire/records';
+import {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_EVENTS,
+  History,
+  isKeptRun,
+  type Kept,
+  type KeptItem,
+  type KeptRun,
+} from './history';
+import {
+  bareRecord,
+  MAX_RECORD_WIRE_BYTES,
+  type NormalizeResult,
+  normalizeFrame,
+  normalizeHookRecord,
+} from './normalize';
+import { frameAsRun, isPlainFrame, rangeWire, runWire, type StoredRun, storeRun } from './stored-run';
 
-const MAX_RECORDS_PER_MESSAGE = 2_000;
+/**
+ * What one message may carry: 20,000 messages of runs, or 2,000 records sent
+ * one by one (an object each costs the sender's serialiser and the panel's
+ * parser about ten times a message in a run).
+ */
+const MAX_UNITS_PER_MESSAGE = 20_000;
+const RECORD_UNITS = 10;
 /**
  * Records go in messages of at most this many bytes of JSON, by each record's
  * upper bound (see normalize's `wire`); a record bigger than that goes alone,
@@ -18,12 +41,8 @@ const MAX_RECORDS_PER_MESSAGE = 2_000;
  */
 const MAX_BYTES_PER_MESSAGE = 8 * 1024 * 1024;
 
-interface Outgoing {
-  record: CaptureRecord;
-  /** Upper bound of the record's bytes as JSON. */
-  wire: number;
-  ready: boolean;
-}
+/** A subscriber's next item to send: a record (ready once its Blob is read), or messages of a run. */
+type Outgoing = (KeptRun & { ready: true }) | (Kept & { ready: boolean });
 
 export interface RelayCoreOptions {
   doc: DocumentInfo;
@@ -73,28 +92,49 @@ export class RelayCore {
     this.loss.invalid += parsed.invalid;
     this.loss.dropped += parsed.dropped;
     for (const hookRecord of parsed.records) {
-      // A run holds many records, anything else one.
-      const count = hookRecord.r === 'frames' ? hookRecord.bodies.length : 1;
-      for (let i = 0; i < count; i++) {
-        let normalized: NormalizeResult;
-        try {
-          normalized =
-            hookRecord.r === 'frames'
-              ? normalizeFrame(hookRecord, i, this.seq + 1, this.payloadCap)
-              : normalizeHookRecord(hookRecord, this.seq + 1, this.payloadCap);
-        } catch {
-          // One unreadable record must not take the rest of its batch with it.
-          this.loss.invalid++;
-          continue;
+      if (hookRecord.r !== 'frames') {
+        if (this.storeRecord(() => normalizeHookRecord(hookRecord, this.seq + 1, this.payloadCap))) queued++;
+        continue;
+      }
+      // Stretches of plain messages are kept as runs; any other message becomes a record of its own.
+      const n = hookRecord.bodies.length;
+      let i = 0;
+      while (i < n) {
+        let end = i;
+        while (end < n && isPlainFrame(hookRecord, end, this.payloadCap, MAX_RECORD_WIRE_BYTES)) end++;
+        if (end > i) {
+          const run = storeRun(hookRecord, i, end, this.seq + 1);
+          this.seq += end - i;
+          this.history.addRun(run);
+          if (this.subscribers.size > 0) {
+            for (const subscriber of this.subscribers)
+              subscriber.outgoing.push({ run, start: 0, end: end - i, ready: true });
+            queued += end - i;
+          }
         }
-        if (this.store(normalized)) queued++;
+        if (end < n) {
+          const at = end;
+          if (this.storeRecord(() => normalizeFrame(hookRecord, at, this.seq + 1, this.payloadCap))) queued++;
+        }
+        i = end + 1;
       }
     }
     return { queued, backlog: parsed.backlog };
   }
 
-  /** Numbers and keeps one record, and queues it for subscribers; false when nobody listens. */
-  private store(normalized: NormalizeResult): boolean {
+  /**
+   * Numbers and keeps one record (made by `make`), and queues it for
+   * subscribers; false when nobody listens. One unreadable record is counted
+   * and leaves no gap: the rest of its batch goes on.
+   */
+  private storeRecord(make: () => NormalizeResult): boolean {
+    let normalized: NormalizeResult;
+    try {
+      normalized = make();
+    } catch {
+      this.loss.invalid++;
+      return false;
+    }
     this.seq++;
     const { record, pending, weight, wire } = normalized;
     this.history.add(record, weight, wire);
@@ -103,7 +143,8 @@ export class RelayCore {
       void pending.then(() => this.pending.delete(record));
     }
     if (this.subscribers.size === 0) return false;
-    for (const subscriber of this.subscribers) subscriber.outgoing.push(this.outgoingItem(record, wire));
+    for (const subscriber of this.subscribers)
+      subscriber.outgoing.push(this.outgoingItem({ record, weight, wire }));
     return true;
   }
 
@@ -111,16 +152,17 @@ export class RelayCore {
   subscribe(send: (msg: RecordsWire) => void): RelaySubscription {
     const subscriber: Subscriber = {
       send,
-      outgoing: this.history.snapshot().map((kept) => this.outgoingItem(kept.record, kept.wire)),
+      outgoing: this.history.snapshot().map((kept) => this.outgoingItem(kept)),
       replayPending: true,
     };
     this.subscribers.add(subscriber);
     return { unsubscribe: () => this.subscribers.delete(subscriber) };
   }
 
-  private outgoingItem(record: CaptureRecord, wire: number): Outgoing {
-    const pending = this.pending.get(record);
-    const item: Outgoing = { record, wire, ready: !pending };
+  private outgoingItem(kept: KeptItem): Outgoing {
+    if (isKeptRun(kept)) return { ...kept, ready: true };
+    const pending = this.pending.get(kept.record);
+    const item: Outgoing = { ...kept, ready: !pending };
     if (pending) void pending.then(() => (item.ready = true));
     return item;
   }
@@ -132,35 +174,71 @@ export class RelayCore {
 
   private flushTo(subscriber: Subscriber): void {
     let sentAny = false;
-    while (subscriber.outgoing.length > 0 && subscriber.outgoing[0]?.ready) {
-      const records: CaptureRecord[] = [];
-      let bytes = 0;
-      let i = 0;
-      while (i < subscriber.outgoing.length && records.length < MAX_RECORDS_PER_MESSAGE) {
-        const item = subscriber.outgoing[i];
-        if (!item?.ready) break;
-        // A record bigger than a message's share goes alone (normalize kept it small enough for that).
-        if (records.length > 0 && bytes + item.wire > MAX_BYTES_PER_MESSAGE) break;
-        records.push(item.record);
-        bytes += item.wire;
-        i++;
-      }
-      subscriber.outgoing = subscriber.outgoing.slice(i);
-      if (!this.deliver(subscriber, records)) return;
+    for (;;) {
+      const batch = this.takeMessage(subscriber);
+      if (batch.length === 0) break;
+      if (!this.deliver(subscriber, batch)) return;
       sentAny = true;
     }
     // An empty replay still tells the panel this document exists.
     if (!sentAny && subscriber.replayPending) this.deliver(subscriber, []);
   }
 
-  private message(subscriber: Subscriber, records: CaptureRecord[], through?: number): RecordsWire {
-    return recordsMessage(
-      this.opts.doc,
-      this.lossCounters,
-      packTextFrames(records),
-      subscriber.replayPending,
-      through,
-    );
+  /**
+   * Takes what is ready from the front of a subscriber's queue, up to one
+   * message's worth: whole records, and runs (split where a message is full).
+   * A run's messages evicted meanwhile are passed over (the panel sees their
+   * seq missing, as the loss counters say).
+   */
+  private takeMessage(subscriber: Subscriber): Outgoing[] {
+    const out: Outgoing[] = [];
+    let units = 0;
+    let bytes = 0;
+    const queue = subscriber.outgoing;
+    let taken = 0;
+    while (taken < queue.length && units < MAX_UNITS_PER_MESSAGE) {
+      const item = queue[taken] as Outgoing;
+      if (!item.ready) break;
+      if (!isKeptRun(item)) {
+        // A record bigger than a message's share goes alone (normalize kept it small enough for that).
+        if (
+          out.length > 0 &&
+          (bytes + item.wire > MAX_BYTES_PER_MESSAGE || units + RECORD_UNITS > MAX_UNITS_PER_MESSAGE)
+        )
+          break;
+        out.push(item);
+        units += RECORD_UNITS;
+        bytes += item.wire;
+        taken++;
+        continue;
+      }
+      let start = item.start;
+      while (start < item.end && item.run.bodies[start] === undefined) start++;
+      let end = start;
+      while (end < item.end && units < MAX_UNITS_PER_MESSAGE) {
+        const wire = rangeWire(item.run, end, end + 1);
+        if ((out.length > 0 || end > start) && bytes + wire > MAX_BYTES_PER_MESSAGE) break;
+        bytes += wire;
+        units++;
+        end++;
+      }
+      if (end > start) out.push({ run: item.run, start, end, ready: true });
+      if (end < item.end) {
+        // The message is full: the rest of the run waits for the next one.
+        queue[taken] = { run: item.run, start: end, end: item.end, ready: true };
+        break;
+      }
+      taken++;
+    }
+    subscriber.outgoing = taken === 0 ? queue : queue.slice(taken);
+    return out;
+  }
+
+  private message(subscriber: Subscriber, items: readonly Outgoing[], through?: number): RecordsWire {
+    const records: WireRecord[] = [];
+    for (const item of items)
+      records.push(isKeptRun(item) ? runWire(item.run, item.start, item.end) : item.record);
+    return recordsMessage(this.opts.doc, this.lossCounters, records, subscriber.replayPending, through);
   }
 
   private trySend(subscriber: Subscriber, msg: RecordsWire): boolean {
@@ -182,28 +260,46 @@ export class RelayCore {
    * cut to its bare facts (marked), or, if even that fails, is left out and
    * the panel told (`through`), so it counts it at once. The stream goes on.
    */
-  private deliver(subscriber: Subscriber, records: CaptureRecord[]): boolean {
-    if (this.trySend(subscriber, this.message(subscriber, records))) return true;
+  private deliver(subscriber: Subscriber, items: Outgoing[]): boolean {
+    if (this.trySend(subscriber, this.message(subscriber, items))) return true;
     if (!this.trySend(subscriber, this.message(subscriber, []))) {
       this.subscribers.delete(subscriber);
       return false;
     }
-    if (records.length === 0) return true;
-    if (records.length > 1) {
-      const half = Math.ceil(records.length / 2);
-      return (
-        this.deliver(subscriber, records.slice(0, half)) && this.deliver(subscriber, records.slice(half))
-      );
-    }
-    const record = records[0] as CaptureRecord;
-    if (this.trySend(subscriber, this.message(subscriber, [bareRecord(record)]))) return true;
+    if (items.length === 0) return true;
+    const halves = splitInHalves(items);
+    if (halves) return this.deliver(subscriber, halves[0]) && this.deliver(subscriber, halves[1]);
+    const only = items[0] as Outgoing;
+    const record = isKeptRun(only) ? this.frameRecord(only.run, only.start) : only.record;
+    const bare: Outgoing = { record: bareRecord(record), weight: 0, wire: 0, ready: true };
+    if (this.trySend(subscriber, this.message(subscriber, [bare]))) return true;
     if (this.trySend(subscriber, this.message(subscriber, [], record.seq))) return true;
     this.subscribers.delete(subscriber);
     return false;
+  }
+
+  /** Message `i` of a run as a record of its own. */
+  private frameRecord(run: StoredRun, i: number): CaptureRecord {
+    return normalizeFrame(frameAsRun(run, i), 0, run.seq + i, this.payloadCap).record;
   }
 
   get hasOutgoing(): boolean {
     for (const subscriber of this.subscribers) if (subscriber.outgoing.length > 0) return true;
     return false;
   }
+}
+
+/** Items in two halves (a lone run of several messages split in its middle); null for a single record or message. */
+function splitInHalves(items: Outgoing[]): [Outgoing[], Outgoing[]] | null {
+  if (items.length > 1) {
+    const half = Math.ceil(items.length / 2);
+    return [items.slice(0, half), items.slice(half)];
+  }
+  const only = items[0];
+  if (!only || !isKeptRun(only) || only.end - only.start < 2) return null;
+  const middle = only.start + Math.ceil((only.end - only.start) / 2);
+  return [
+    [{ run: only.run, start: only.start, end: middle, ready: true }],
+    [{ run: only.run, start: middle, end: only.end, ready: true }],
+  ];
 }

@@ -1,6 +1,9 @@
 // The relay's bounded history of one document: the newest records up to a
-// count and a memory budget, whichever is reached first. Sequence numbers are
-// dense, so a reader sees any gap; evictions are also counted.
+// count and a memory budget, whichever is reached first. Records are kept as
+// they came: one by one, or as runs of WebSocket messages the hook packed
+// (stored-run.ts), which count as one record per message and are evicted
+// message by message. Sequence numbers are dense, so a reader sees any gap;
+// evictions are also counted.
 //
 // A connection's record outlives its evicted events: it is kept aside
 // ("pinned") while the connection still has events in the history or may
@@ -13,6 +16,7 @@
 
 import type { CaptureRecord, ConnectionRecord, EventRecord } from '../model';
 import { jsonBound } from '../wire-size';
+import { dropFrame, frameConn, frameCount, frameWeight, type StoredRun } from './stored-run';
 
 export const DEFAULT_MAX_EVENTS = 100_000;
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
@@ -25,6 +29,22 @@ export interface Kept {
   weight: number;
   wire: number;
 }
+
+/** Messages [start, end) of a run, as kept. */
+export interface KeptRun {
+  run: StoredRun;
+  start: number;
+  end: number;
+}
+
+/** What the history holds, in order: a record, or what is left of a run. */
+export type KeptItem = Kept | KeptRun;
+
+export const isKeptRun = (item: KeptItem): item is KeptRun => 'run' in item;
+
+/** The seq of an item's first record. */
+export const firstSeq = (item: KeptItem): number =>
+  isKeptRun(item) ? item.run.seq + item.start : item.record.seq;
 
 interface ConnState {
   conn: Kept;
@@ -55,11 +75,19 @@ function headOf(event: EventRecord): Kept {
   return { record, weight: 200 + Math.ceil(wire / 3), wire };
 }
 
+/** A run as held in the history: `start` moves as its oldest messages are evicted. */
+interface RunEntry {
+  run: StoredRun;
+  start: number;
+}
+
+type Entry = Kept | RunEntry;
+
 export class History {
-  private records: CaptureRecord[] = [];
-  private weights: number[] = [];
-  private wires: number[] = [];
+  private entries: Entry[] = [];
   private head = 0;
+  /** Records kept in the history proper, messages of runs included. */
+  private count = 0;
   private bytes = 0;
   /** Connections with a record in the history or kept aside, in the order their records came (seq). */
   private readonly conns = new Map<number, ConnState>();
@@ -76,7 +104,7 @@ export class History {
 
   /** Records in the history proper (not counting those kept aside). */
   get size(): number {
-    return this.records.length - this.head;
+    return this.count;
   }
 
   /** Connections kept aside after their record left the history. */
@@ -90,9 +118,8 @@ export class History {
 
   /** `wire`: the upper bound of the record's JSON bytes (normalize's); measured here when not given. */
   add(record: CaptureRecord, weight: number, wire = jsonBound(record) + 1): void {
-    this.records.push(record);
-    this.weights.push(weight);
-    this.wires.push(wire);
+    this.entries.push({ record, weight, wire });
+    this.count++;
     this.bytes += weight;
     if (record.r === 'conn') {
       this.conns.set(record.id, {
@@ -110,22 +137,48 @@ export class History {
         if (endsConnection(state.conn.record as ConnectionRecord, record)) state.ended = true;
       }
     }
-    while (this.size > this.maxEvents || (this.bytes > this.maxBytes && this.size > 1)) this.evictOldest();
+    this.trim();
+  }
+
+  /** Keeps a run of messages (none of which ends its connection). */
+  addRun(run: StoredRun): void {
+    const n = frameCount(run);
+    this.entries.push({ run, start: 0 });
+    this.count += n;
+    // Messages of one connection come in stretches: its state is looked up once per stretch.
+    let id = -1;
+    let state: ConnState | undefined;
+    for (let i = 0; i < n; i++) {
+      this.bytes += frameWeight(run, i);
+      const conn = frameConn(run, i);
+      if (conn !== id) {
+        id = conn;
+        state = this.conns.get(conn);
+      }
+      if (state) state.retained++;
+    }
+    this.trim();
+  }
+
+  private trim(): void {
+    while (this.count > this.maxEvents || (this.bytes > this.maxBytes && this.count > 1)) this.evictOldest();
     this.trimPinned();
-    // Compact now and then so the arrays do not grow without bound.
-    if (this.head > 4096 && this.head * 2 > this.records.length) {
-      this.records = this.records.slice(this.head);
-      this.weights = this.weights.slice(this.head);
-      this.wires = this.wires.slice(this.head);
+    // Compact now and then so the list does not grow without bound.
+    if (this.head > 4096 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
   }
 
   private evictOldest(): void {
-    const at = this.head++;
-    const record = this.records[at] as CaptureRecord;
-    const weight = this.weights[at] ?? 0;
-    const wire = this.wires[at] ?? 0;
+    const entry = this.entries[this.head] as Entry;
+    if ('run' in entry) {
+      this.evictFrame(entry);
+      return;
+    }
+    this.head++;
+    this.count--;
+    const { record, weight } = entry;
     if (record.r === 'conn') {
       const state = this.conns.get(record.id);
       if (state && state.conn.record === record && !(state.ended && state.retained === 0)) {
@@ -148,11 +201,25 @@ export class History {
     // Its connection's record left before it (lower seq), so the connection is kept aside.
     if (state.pinned) {
       if (record.type === 'open' || (record.type === 'error' && !state.ended))
-        state.lifecycle = this.keep(state.lifecycle, { record, weight, wire });
+        state.lifecycle = this.keep(state.lifecycle, entry);
       else if (record.type === 'receive' && record.status !== undefined)
         state.head = this.keep(state.head, headOf(record));
       if (state.ended && state.retained === 0) this.release(state);
     }
+  }
+
+  /** Evicts a run's oldest message; the run goes once it has none left. */
+  private evictFrame(entry: RunEntry): void {
+    const i = entry.start++;
+    this.bytes -= frameWeight(entry.run, i);
+    dropFrame(entry.run, i);
+    this.count--;
+    this.evicted++;
+    if (entry.start === frameCount(entry.run)) this.head++;
+    const state = this.conns.get(frameConn(entry.run, i));
+    if (!state) return;
+    state.retained--;
+    if (state.pinned && state.ended && state.retained === 0) this.release(state);
   }
 
   /** Keeps `next` aside in place of `previous` (which is then gone for good). */
@@ -191,7 +258,7 @@ export class History {
   }
 
   /** Everything kept, oldest first: what was kept aside, then the history. */
-  snapshot(): Kept[] {
+  snapshot(): KeptItem[] {
     const aside: Kept[] = [];
     for (const state of this.conns.values()) {
       if (!state.pinned) continue;
@@ -200,13 +267,11 @@ export class History {
       if (state.head) aside.push(state.head);
     }
     aside.sort((a, b) => a.record.seq - b.record.seq);
-    const out = aside;
-    for (let i = this.head; i < this.records.length; i++)
-      out.push({
-        record: this.records[i] as CaptureRecord,
-        weight: this.weights[i] ?? 0,
-        wire: this.wires[i] ?? 0,
-      });
+    const out: KeptItem[] = aside;
+    for (let i = this.head; i < this.entries.length; i++) {
+      const entry = this.entries[i] as Entry;
+      out.push('run' in entry ? { run: entry.run, start: entry.start, end: frameCount(entry.run) } : entry);
+    }
     return out;
   }
 }

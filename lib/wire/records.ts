@@ -3,13 +3,11 @@
 // which forwards each message as it is, wrapped with its tab and frame).
 // The panel reads every message here once, as untrusted.
 //
-// Consecutive WebSocket text messages travel by column, as text-frame runs.
-// Chrome's runtime ports serialise every message as JSON on the sender's
-// thread (the page's, for the relay) and parse it in the panel; a flood's
-// records as one object each cost ~3 times as much to serialise and ~5 times
-// as much to parse as the same records as a few arrays (and are ~3 times the
-// bytes). A run carries exactly the fields of a plain text frame, so
-// unpacking rebuilds each record as it was.
+// Consecutive WebSocket messages travel by column, as the hook packed them
+// (FramesWire): Chrome's runtime ports serialise every message as JSON on the
+// sender's thread (the page's, for the relay) and parse it in the panel, and a
+// few arrays cost a fraction of an object per message there. The relay keeps
+// and forwards them as they came; the panel makes their records.
 
 import { isBase64 } from '../base64';
 import {
@@ -19,9 +17,11 @@ import {
   EVENT_TYPES,
   type EventRecord,
 } from '../model';
+import { utf8ByteLength } from '../utf8';
 import { isNonNegInt, isOneOf, isRecord, isString, isTime, optional } from '../validate';
 import { type Envelope, hasVersion, isBool, PROTOCOL_VERSION } from './envelope';
 import { hasValidConnFields, hasValidEventFields, isUrl, MAX_TITLE_LENGTH } from './fields';
+import { FRAME_BODY_KINDS, FRAME_FIELDS, FRAME_RECEIVE, FRAME_SEND } from './page-relay';
 
 /** Counters of loss, cumulative per document, so the panel can show them. */
 export interface LossCounters {
@@ -47,7 +47,7 @@ export interface RecordsMessage extends Envelope<'records'> {
   through?: number;
 }
 
-/** A records message as the relay sends it: runs of text frames packed by column. */
+/** A records message as the relay sends it: runs of messages packed by column. */
 export interface RecordsWire extends Omit<RecordsMessage, 'records'> {
   records: WireRecord[];
 }
@@ -59,175 +59,88 @@ export interface PanelRecords extends Omit<RecordsMessage, 't'> {
   frameId: number;
 }
 
-export interface TextFrameRun {
-  r: 'text-frames';
-  /** The first frame's seq; the others follow densely. */
+/**
+ * Consecutive WebSocket messages, by column, as the hook packed them: four
+ * numbers per message in `fields` (direction, connection, time, body kind:
+ * FRAME_* of page-relay.ts) and the bodies (text as is, binary as base64).
+ * The panel makes each message's record (its seq, size and data) from these.
+ */
+export interface FramesWire {
+  r: 'frames';
+  /** The first message's seq; the others follow densely. */
   seq: number;
-  time: number[];
-  conn: number[];
-  /** One character per frame: 's' sent, 'r' received. */
-  dir: string;
-  text: string[];
-  /** Bytes of each whole message (UTF-8), even when its text was cut. */
-  size: number[];
-  /** Indices of the frames whose text was cut to the payload cap, ascending. */
-  cut: number[];
+  fields: number[];
+  bodies: string[];
 }
 
 /** A record as it crosses from relay to panel. */
-export type WireRecord = CaptureRecord | TextFrameRun;
+export type WireRecord = CaptureRecord | FramesWire;
 
-/** Fewer frames in a row than this stay records of their own. */
-const MIN_RUN = 2;
-/** The most frames a run may carry (the relay sends at most 2,000 records a message). */
-const MAX_TEXT_RUN = 100_000;
+/** The most messages a run may carry. */
+export const MAX_WIRE_RUN = 100_000;
 
-/** The fields of a plain text frame, and no others. */
-const PLAIN_FRAME_KEYS = 9;
-
-type PlainTextFrame = EventRecord & { data: { text: string }; size: number; truncated: boolean };
-
-/** A record a run carries whole: a text message with nothing else to it. */
-function isPlainTextFrame(rec: CaptureRecord): rec is PlainTextFrame {
-  if (rec.r !== 'ev' || (rec.type !== 'send' && rec.type !== 'receive') || rec.bodyKind !== 'text')
-    return false;
-  const { data } = rec;
-  if (
-    data === undefined ||
-    !('text' in data) ||
-    typeof rec.size !== 'number' ||
-    typeof rec.truncated !== 'boolean'
-  )
-    return false;
-  let keys = 0;
-  for (const _ in rec) keys++;
-  let dataKeys = 0;
-  for (const _ in data) dataKeys++;
-  return keys === PLAIN_FRAME_KEYS && dataKeys === 1;
-}
-
-/** The records, with each stretch of consecutive plain text frames (dense seq) packed into one run. */
-export function packTextFrames(records: readonly CaptureRecord[]): WireRecord[] {
-  const out: WireRecord[] = [];
-  let i = 0;
-  while (i < records.length) {
-    const first = records[i] as CaptureRecord;
-    let end = i;
-    if (isPlainTextFrame(first)) {
-      end = i + 1;
-      while (end < records.length) {
-        const next = records[end] as CaptureRecord;
-        if (next.seq !== first.seq + (end - i) || !isPlainTextFrame(next)) break;
-        end++;
-      }
-    }
-    if (end - i < MIN_RUN) {
-      out.push(first);
-      i++;
-      continue;
-    }
-    const run: TextFrameRun = {
-      r: 'text-frames',
-      seq: first.seq,
-      time: [],
-      conn: [],
-      dir: '',
-      text: [],
-      size: [],
-      cut: [],
-    };
-    let dir = '';
-    for (let k = i; k < end; k++) {
-      const frame = records[k] as PlainTextFrame;
-      run.time.push(frame.time);
-      run.conn.push(frame.conn);
-      dir += frame.type === 'send' ? 's' : 'r';
-      run.text.push(frame.data.text);
-      run.size.push(frame.size);
-      if (frame.truncated) run.cut.push(k - i);
-    }
-    run.dir = dir;
-    out.push(run);
-    i = end;
-  }
-  return out;
+/** Bytes a canonical base64 string decodes to. */
+function base64Bytes(b64: string): number {
+  const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+  return (b64.length / 4) * 3 - pad;
 }
 
 /**
  * Unpacks an untrusted run into records, in order. A run whose shape is wrong
- * counts as one invalid record; within a good shape, a bad frame is dropped
+ * counts as one invalid record; within a good shape, a bad message is dropped
  * alone and counted.
  */
-export function unpackTextFrameRun(v: Record<string, unknown>): { records: EventRecord[]; invalid: number } {
-  const { seq, time, conn, dir, text, size, cut } = v;
+export function unpackFrames(v: Record<string, unknown>): { records: EventRecord[]; invalid: number } {
+  const { seq, fields, bodies } = v;
   if (
     !isNonNegInt(seq) ||
-    !Array.isArray(text) ||
-    text.length === 0 ||
-    text.length > MAX_TEXT_RUN ||
-    !Number.isSafeInteger(seq + text.length) ||
-    !Array.isArray(time) ||
-    !Array.isArray(conn) ||
-    !Array.isArray(size) ||
-    typeof dir !== 'string' ||
-    time.length !== text.length ||
-    conn.length !== text.length ||
-    size.length !== text.length ||
-    dir.length !== text.length ||
-    !isCutList(cut, text.length)
+    !Array.isArray(bodies) ||
+    bodies.length === 0 ||
+    bodies.length > MAX_WIRE_RUN ||
+    !Number.isSafeInteger(seq + bodies.length) ||
+    !Array.isArray(fields) ||
+    fields.length !== bodies.length * FRAME_FIELDS
   )
     return { records: [], invalid: 1 };
   const records: EventRecord[] = [];
   let invalid = 0;
-  let nextCut = 0;
-  for (let i = 0; i < text.length; i++) {
-    const truncated = cut[nextCut] === i;
-    if (truncated) nextCut++;
-    const t: unknown = time[i];
-    const c: unknown = conn[i];
-    const d = dir[i];
-    const body: unknown = text[i];
-    const bytes: unknown = size[i];
+  for (let i = 0; i < bodies.length; i++) {
+    const at = i * FRAME_FIELDS;
+    const direction: unknown = fields[at];
+    const conn: unknown = fields[at + 1];
+    const time: unknown = fields[at + 2];
+    const kind: unknown = fields[at + 3];
+    const body: unknown = bodies[i];
     if (
-      !isTime(t) ||
-      !isNonNegInt(c) ||
-      (d !== 's' && d !== 'r') ||
+      (direction !== FRAME_RECEIVE && direction !== FRAME_SEND) ||
+      !isNonNegInt(conn) ||
+      !isTime(time) ||
+      (kind !== 0 && kind !== 1 && kind !== 2) ||
       typeof body !== 'string' ||
-      !isNonNegInt(bytes)
+      (kind !== 0 && !isBase64(body))
     ) {
       invalid++;
       continue;
     }
-    // The same fields, in the same order, as the relay's record of a text frame.
+    // The same fields, in the same order, as the relay's record of a message it keeps alone.
     records.push({
       r: 'ev',
       seq: seq + i,
-      time: t,
-      conn: c,
-      type: d === 's' ? 'send' : 'receive',
-      bodyKind: 'text',
-      data: { text: body },
-      size: bytes,
-      truncated,
+      time,
+      conn,
+      type: direction === FRAME_SEND ? 'send' : 'receive',
+      bodyKind: FRAME_BODY_KINDS[kind],
+      data: kind === 0 ? { text: body } : { base64: body },
+      size: kind === 0 ? utf8ByteLength(body) : base64Bytes(body),
+      truncated: false,
     });
   }
   return { records, invalid };
 }
 
-/** Ascending indices below `n`. */
-function isCutList(v: unknown, n: number): v is number[] {
-  if (!Array.isArray(v) || v.length > n) return false;
-  let previous = -1;
-  for (const i of v) {
-    if (!isNonNegInt(i) || i <= previous || i >= n) return false;
-    previous = i;
-  }
-  return true;
-}
-
-/** Says it is a run; unpackTextFrameRun checks the rest. */
-export function isTextFrameRun(v: unknown): v is Record<string, unknown> {
-  return isRecord(v) && v.r === 'text-frames';
+/** Says it is a run; unpackFrames checks the rest. */
+export function isFramesWire(v: unknown): v is Record<string, unknown> {
+  return isRecord(v) && v.r === 'frames';
 }
 
 /** { text } or { base64 } (canonical base64, so every reader can decode it, exports included). */
@@ -285,8 +198,8 @@ export function parseRecordsMessage(v: unknown): RecordsMessage | null {
   if (!doc || !loss) return null;
   const records: CaptureRecord[] = [];
   for (const r of v.records) {
-    if (isTextFrameRun(r)) {
-      const run = unpackTextFrameRun(r);
+    if (isFramesWire(r)) {
+      const run = unpackFrames(r);
       for (const record of run.records) records.push(record);
       loss.invalid += run.invalid;
       continue;

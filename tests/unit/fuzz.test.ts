@@ -15,6 +15,8 @@ import { type ImportedParts, importFile } from '../../lib/import';
 import validateTimeline from '../../lib/import/timeline-validator.generated.js';
 import { type CaptureRecord, EVENT_TYPES, type HeaderList, TRANSPORTS } from '../../lib/model';
 import { RelayCore } from '../../lib/relay/core';
+import { normalizeFrame } from '../../lib/relay/normalize';
+import { runWire, storeRun } from '../../lib/relay/stored-run';
 import { TimelineStore } from '../../lib/timeline/store';
 import { MAX_TIME } from '../../lib/validate';
 import {
@@ -27,13 +29,12 @@ import {
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 import { parseHookMessage } from '../../lib/wire/page-relay';
 import {
-  packTextFrames,
   parseCaptureRecord,
   parseDocumentInfo,
   parseRecordsMessage,
   type RecordsMessage,
   readRelayRecords,
-  unpackTextFrameRun,
+  unpackFrames,
 } from '../../lib/wire/records';
 import { MAX_RUNTIME_MESSAGE_BYTES } from '../../lib/wire-size';
 import { seededRandom } from '../../scripts/lib/seeded-random';
@@ -704,29 +705,25 @@ describe('fuzz: what panels and relays are told', () => {
   });
 });
 
-describe('fuzz: runs of text frames', () => {
+describe('fuzz: runs of messages', () => {
   it('unpacking never throws, and what it gives is exactly what a run can carry', () => {
     const g = gen(2804);
     const sample = {
-      r: 'text-frames',
+      r: 'frames',
       seq: 5,
-      time: [T, T + 1, T + 2],
-      conn: [1, 1, 2],
-      dir: 'srs',
-      text: ['a', '"b"', ''],
-      size: [1, 3, 0],
-      cut: [1],
+      fields: [0, 1, T, 0, 1, 1, T + 1, 1, 0, 2, T + 2, 2],
+      bodies: ['a', 'AQID', ''],
     };
     for (let i = 0; i < 5000; i++) {
       const input = g.variant(sample);
       if (typeof input !== 'object' || input === null) continue;
-      let out: ReturnType<typeof unpackTextFrameRun> = { records: [], invalid: 0 };
+      let out: ReturnType<typeof unpackFrames> = { records: [], invalid: 0 };
       expect(() => {
-        out = unpackTextFrameRun(input as Record<string, unknown>);
+        out = unpackFrames(input as Record<string, unknown>);
       }).not.toThrow();
       const { records, invalid } = out;
-      const frames = Array.isArray((input as { text?: unknown }).text)
-        ? (input as { text: unknown[] }).text.length
+      const frames = Array.isArray((input as { bodies?: unknown }).bodies)
+        ? (input as { bodies: unknown[] }).bodies.length
         : 0;
       expect(records.length + invalid === frames || (records.length === 0 && invalid === 1)).toBe(true);
       let previous = -1;
@@ -741,33 +738,26 @@ describe('fuzz: runs of text frames', () => {
     }
   });
 
-  it('packing then unpacking gives back any records, exactly', () => {
+  it('a run the relay keeps and sends gives the panel the records the relay makes of each message alone', () => {
     const g = gen(2805);
     for (let i = 0; i < 2000; i++) {
-      const records: CaptureRecord[] = [];
-      let seq = 1 + g.int(1000);
-      for (let n = g.int(12); n > 0; n--) {
-        const text = g.string();
-        const plain = g.chance(0.8);
-        records.push({
-          r: 'ev',
-          seq,
-          time: T + g.int(1000) / 8,
-          conn: g.int(3),
-          type: g.chance(0.5) ? 'send' : 'receive',
-          bodyKind: 'text',
-          data: { text },
-          size: g.int(1e6),
-          truncated: g.chance(0.2),
-          ...(plain ? {} : { chunk: 1 }),
-        });
-        seq += g.chance(0.9) ? 1 : 2;
+      const n = 1 + g.int(12);
+      const fields: number[] = [];
+      const bodies: Array<string | ArrayBuffer> = [];
+      for (let k = 0; k < n; k++) {
+        const binary = g.chance(0.3);
+        fields.push(g.chance(0.5) ? 1 : 0, g.int(3), T + g.int(1000) / 8, binary ? 1 + g.int(2) : 0);
+        bodies.push(binary ? Uint8Array.from({ length: g.int(20) }, () => g.int(256)).buffer : g.string());
       }
-      const wire = JSON.parse(JSON.stringify(packTextFrames(records))) as Array<Record<string, unknown>>;
-      const back = wire.flatMap((w): unknown[] =>
-        w.r === 'text-frames' ? unpackTextFrameRun(w).records : [w],
-      );
-      expect(back).toEqual(records);
+      const run = { r: 'frames' as const, fields: Float64Array.from(fields), bodies };
+      const seq = 1 + g.int(1000);
+      const stored = storeRun(run, 0, n, seq);
+      const from = g.int(n);
+      const wire = JSON.parse(JSON.stringify(runWire(stored, from, n))) as Record<string, unknown>;
+      const alone = bodies
+        .slice(from)
+        .map((_, k) => normalizeFrame(run, from + k, seq + from + k, 1 << 30).record);
+      expect(unpackFrames(wire)).toEqual({ records: alone, invalid: 0 });
     }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CaptureRecord } from '../../lib/model';
 import { RelayCore, type RelaySubscription } from '../../lib/relay/core';
-import { History } from '../../lib/relay/history';
+import { History, type KeptItem } from '../../lib/relay/history';
 import { TimelineStore } from '../../lib/timeline/store';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 import { parseRecordsMessage, type RecordsMessage, type RecordsWire } from '../../lib/wire/records';
@@ -119,7 +119,7 @@ describe('RelayCore', () => {
     core.acceptHookMessage(batch([conn(), run, ev(new Uint8Array([1]).buffer)]));
     subscribe();
     core.flush();
-    expect(wire[0]?.records.map((r) => r.r)).toEqual(['conn', 'text-frames', 'ev']);
+    expect(wire[0]?.records.map((r) => r.r)).toEqual(['conn', 'frames', 'ev']);
     const got = records();
     expect(got).toHaveLength(frames + 2);
     expect(got.map((r) => r.seq)).toEqual(Array.from({ length: frames + 2 }, (_, i) => i + 1));
@@ -505,6 +505,12 @@ describe('RelayCore: a connection outlives its evicted events', () => {
   });
 });
 
+/** The seq of every record an item of a history snapshot holds. */
+const seqsOf = (items: KeptItem[]): number[] =>
+  items.flatMap((k) =>
+    'run' in k ? Array.from({ length: k.end - k.start }, (_, i) => k.run.seq + k.start + i) : [k.record.seq],
+  );
+
 describe('History', () => {
   const rec = (seq: number): CaptureRecord => ({ r: 'ev', seq, time: seq, conn: 1, type: 'receive' });
 
@@ -513,7 +519,7 @@ describe('History', () => {
     for (let i = 1; i <= 10; i++) h.add(rec(i), 10);
     expect(h.size).toBe(3);
     expect(h.evicted).toBe(7);
-    expect(h.snapshot().map((k) => k.record.seq)).toEqual([8, 9, 10]);
+    expect(seqsOf(h.snapshot())).toEqual([8, 9, 10]);
     expect(h.retainedBytes).toBe(30);
   });
 
@@ -522,10 +528,10 @@ describe('History', () => {
     h.add(rec(1), 100);
     h.add(rec(2), 100);
     h.add(rec(3), 100);
-    expect(h.snapshot().map((k) => k.record.seq)).toEqual([2, 3]);
+    expect(seqsOf(h.snapshot())).toEqual([2, 3]);
     expect(h.evicted).toBe(1);
     h.add(rec(4), 1000);
-    expect(h.snapshot().map((k) => k.record.seq)).toEqual([4]);
+    expect(seqsOf(h.snapshot())).toEqual([4]);
     expect(h.evicted).toBe(3);
   });
 
@@ -534,9 +540,9 @@ describe('History', () => {
     for (let i = 1; i <= 20_000; i++) h.add(rec(i), 1);
     expect(h.size).toBe(1000);
     expect(h.evicted).toBe(19_000);
-    const snap = h.snapshot();
-    expect(snap[0]?.record.seq).toBe(19_001);
-    expect(snap.at(-1)?.record.seq).toBe(20_000);
+    const snap = seqsOf(h.snapshot());
+    expect(snap[0]).toBe(19_001);
+    expect(snap.at(-1)).toBe(20_000);
   });
 
   const conn = (
@@ -558,7 +564,7 @@ describe('History', () => {
     conn: id,
     type,
   });
-  const seqs = (h: History) => h.snapshot().map((k) => k.record.seq);
+  const seqs = (h: History) => seqsOf(h.snapshot());
 
   it('keeps a connection aside while it has events kept, with its latest open, and lets it go once it ended and they are gone', () => {
     const h = new History(3, 1_000_000);
@@ -605,5 +611,110 @@ describe('History', () => {
     expect(seqs(h)).toEqual([3, 4, 5]);
     expect(h.pinned).toBe(2);
     expect(h.evicted).toBe(2);
+  });
+});
+
+describe('runs kept as the hook packed them', () => {
+  /** A hook run of `n` text messages on connection `id`, from time `t0`. */
+  const hookRun = (n: number, id = 1, t0 = 100, text = (i: number) => `m${i}`) => {
+    const fields = new Float64Array(n * 4);
+    for (let i = 0; i < n; i++) fields.set([i % 2, id, t0 + i, 0], i * 4);
+    return { r: 'frames', fields: fields.buffer, bodies: Array.from({ length: n }, (_, i) => text(i)) };
+  };
+  const textOf = (r: CaptureRecord) => (r.r === 'ev' && r.data && 'text' in r.data ? r.data.text : r.r);
+
+  it('evicts a run message by message: a panel that opens later gets the newest, numbered as they came', () => {
+    const { core, records, subscribe } = makeCore({ maxEvents: 5 });
+    core.acceptHookMessage(batch([conn(), hookRun(4)]));
+    core.acceptHookMessage(batch([hookRun(3, 1, 200, (i) => `n${i}`)]));
+    // The connection's record left the history proper but is kept aside: two are gone.
+    expect(core.lossCounters.evicted).toBe(2);
+    subscribe();
+    core.flush();
+    // The connection's record is kept aside while its messages are kept.
+    expect(records().map((r) => [r.seq, textOf(r)])).toEqual([
+      [1, 'conn'],
+      [4, 'm2'],
+      [5, 'm3'],
+      [6, 'n0'],
+      [7, 'n1'],
+      [8, 'n2'],
+    ]);
+  });
+
+  it('lets a connection go once it has ended and its messages in runs are evicted', () => {
+    const h = new History(3, 1_000_000);
+    h.add({ r: 'conn', seq: 1, time: 1, id: 1, transport: 'websocket', url: 'ws://x/' }, 10);
+    const fields = Float64Array.from([0, 1, 2, 0, 0, 1, 3, 0]);
+    h.addRun({ seq: 2, fields, bodies: ['a', 'b'], binary: false, encoded: null });
+    h.add({ r: 'ev', seq: 4, time: 4, conn: 1, type: 'close' }, 10);
+    expect(h.pinned).toBe(1);
+    for (let seq = 5; seq <= 7; seq++) h.add({ r: 'ev', seq, time: seq, conn: 2, type: 'receive' }, 10);
+    expect(h.pinned).toBe(0);
+    expect(seqsOf(h.snapshot())).toEqual([5, 6, 7]);
+    expect(h.evicted).toBe(4);
+  });
+
+  it('holds bodies of evicted messages no longer, and counts their memory out', () => {
+    const h = new History(2, 1_000_000);
+    const fields = Float64Array.from([0, 1, 2, 0, 0, 1, 3, 0, 0, 1, 4, 0]);
+    const run = { seq: 1, fields, bodies: ['aaaa', 'bb', 'c'], binary: false, encoded: null };
+    h.addRun(run);
+    expect(run.bodies).toEqual([undefined, 'bb', 'c']);
+    const twoLeft = h.retainedBytes;
+    h.add({ r: 'ev', seq: 4, time: 4, conn: 1, type: 'receive' }, 0);
+    h.add({ r: 'ev', seq: 5, time: 5, conn: 1, type: 'receive' }, 0);
+    expect(h.retainedBytes).toBe(0);
+    expect(twoLeft).toBeGreaterThan(0);
+    expect(run.bodies).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('splits a run too big for one message across messages, in order, none over the limit', () => {
+    const { core, wire, records, subscribe } = makeCore();
+    subscribe();
+    core.acceptHookMessage(batch([conn(), hookRun(45_000)]));
+    core.flush();
+    expect(wire.length).toBeGreaterThan(2);
+    for (const m of wire) {
+      const frames = m.records.reduce((n, r) => n + (r.r === 'frames' ? r.bodies.length : 1), 0);
+      expect(frames).toBeLessThanOrEqual(20_000);
+    }
+    expect(records().map((r) => r.seq)).toEqual(Array.from({ length: 45_001 }, (_, i) => i + 1));
+  });
+
+  it('a message queued for a panel but evicted before it was sent is passed over: its seq is missing, as counted', () => {
+    const { core, records, subscribe } = makeCore({ maxEvents: 3 });
+    subscribe();
+    core.acceptHookMessage(batch([hookRun(3)]));
+    core.acceptHookMessage(batch([hookRun(2, 1, 200, (i) => `n${i}`)]));
+    core.flush();
+    expect(records().map((r) => [r.seq, textOf(r)])).toEqual([
+      [3, 'm2'],
+      [4, 'n0'],
+      [5, 'n1'],
+    ]);
+    expect(core.lossCounters.evicted).toBe(2);
+  });
+
+  it('sends binary messages of a run as base64, with their kind and size', () => {
+    const { core, records, subscribe } = makeCore();
+    const fields = new Float64Array([0, 1, 5, 1, 1, 1, 6, 2]);
+    core.acceptHookMessage(
+      batch([
+        conn(),
+        {
+          r: 'frames',
+          fields: fields.buffer,
+          bodies: [Uint8Array.of(1, 2, 3).buffer, Uint8Array.of(255).buffer],
+        },
+      ]),
+    );
+    subscribe();
+    core.flush();
+    const got = records().slice(1);
+    expect(got.map((r) => (r.r === 'ev' ? [r.bodyKind, r.data, r.size] : null))).toEqual([
+      ['arraybuffer', { base64: 'AQID' }, 3],
+      ['view', { base64: '/w==' }, 1],
+    ]);
   });
 });

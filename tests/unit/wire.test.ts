@@ -300,16 +300,12 @@ describe('records messages', () => {
     expect(msg?.loss.invalid).toBe(2);
   });
 
-  it('unpacks runs of text frames in place, counting a malformed run and a bad frame as invalid', () => {
+  it('unpacks runs of messages in place, counting a malformed run and a bad message as invalid', () => {
     const run = {
-      r: 'text-frames',
+      r: 'frames',
       seq: 2,
-      time: [5, 6, 7],
-      conn: [1, 1, 1],
-      dir: 'srx',
-      text: ['a', 'b', 'c'],
-      size: [1, 1, 1],
-      cut: [],
+      fields: [1, 1, 5, 0, 0, 1, 6, 0, 7, 1, 7, 0],
+      bodies: ['a', 'b', 'c'],
     };
     const msg = parseRecordsMessage(
       recordsMessage([
