@@ -57,15 +57,24 @@ const FLOOD_RUNS = Number(process.env.BENCH_FLOOD_RUNS ?? 3);
 /** BENCH_MODES=closed,open (substrings of mode names) measures only those, plus the baseline. BENCH_RAW=1 also prints every sample. */
 const ONLY_MODES = (process.env.BENCH_MODES ?? '').split(',').filter(Boolean);
 
+/** Messages received before the page's heap is measured again (45 bytes each: 4.5 MB of text). */
+const HEAP_FLOOD = 100_000;
+/** Fetches that end the back-to-back workload. */
+const BACK_TO_BACK_FETCHES = 200;
+
 const ALL_WORKLOADS = [
   'ws receive flood',
   'ws receive flood, read',
   'ws send flood',
   'fetches, fixed length',
   'fetches, chunked',
+  'back to back',
+  'heap after 100k received',
 ] as const;
 type Workload = (typeof ALL_WORKLOADS)[number];
 const runsPerRepeat = (w: Workload): number => (w.startsWith('ws ') ? FLOOD_RUNS : 1);
+/** A workload whose result is bytes of heap, not milliseconds. */
+const isHeapWorkload = (w: Workload): boolean => w.startsWith('heap');
 /** BENCH_WORKLOADS=fetches (substrings of workload names) runs only those workloads. */
 const ONLY_WORKLOADS = (process.env.BENCH_WORKLOADS ?? '').split(',').filter(Boolean);
 const WORKLOADS: readonly Workload[] = ALL_WORKLOADS.filter(
@@ -174,7 +183,32 @@ const fetches = async (n, path = '/ping') => {
   for (let i = 0; i < n; i++) { const r = await fetch(path + '?i=' + i); await r.text(); }
   return performance.now() - t0;
 };
+// A page whose traffic does not pause: what the extension defers to a quiet
+// moment is then the page's cost too.
+const backToBack = async () => {
+  const t0 = performance.now();
+  await receiveFlood(${FLOOD});
+  await sendFlood(${FLOOD});
+  await fetches(${BACK_TO_BACK_FETCHES});
+  return performance.now() - t0;
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const collect = async () => { gc(); await sleep(200); gc(); await sleep(200); gc(); };
+// The page's JS heap (its isolate: the extension's isolated world included)
+// after a flood it does not keep, measured after garbage collection.
+const heapAfterFlood = async (n) => {
+  if (typeof gc !== 'function' || !performance.memory) return -1;
+  await collect();
+  const before = performance.memory.usedJSHeapSize;
+  await receiveFlood(n);
+  // The hook hands its records over within half a second of the page going idle.
+  await sleep(2000);
+  await collect();
+  return performance.memory.usedJSHeapSize - before;
+};
 const runs = {
+  'back to back': backToBack,
+  'heap after 100k received': () => heapAfterFlood(${HEAP_FLOOD}),
   'ws receive flood': () => receiveFlood(${FLOOD}),
   'ws receive flood, read': () => receiveFlood(${FLOOD}, true),
   'ws send flood': () => sendFlood(${FLOOD}),
@@ -429,6 +463,9 @@ async function openBrowser(server: TestServer, pages: PageCommands, mode: Mode):
   const debugPort = await freePort();
   const args = [
     ...CHROMIUM_FLAGS,
+    // gc() in the page, and heap sizes not rounded, for the heap workload.
+    '--js-flags=--expose-gc',
+    '--enable-precise-memory-info',
     '--headless',
     `--user-data-dir=${userDataDir}`,
     `--remote-debugging-port=${debugPort}`,
@@ -491,9 +528,22 @@ async function measureRound(
   try {
     for (const mode of modes) browsers.push(await openBrowser(server, pages, mode));
     for (const b of browsers) await browserQuiet(b.pid);
+    // The heap is measured first, once, in a page that has only warmed up: a
+    // history already full of earlier workloads' records would hide its growth.
+    for (const workload of WORKLOADS.filter(isHeapWorkload)) {
+      for (const b of browsers) {
+        const bytes = await withTimeout(`${b.mode.name}: ${workload}`, pages.run(b.id, workload), 300_000);
+        await browserQuiet(b.pid, b.mode.extension ? QUIET_WINDOWS_WITH_EXTENSION : 1);
+        await withTimeout(`${b.mode.name}: next`, pages.ready(b.id), 30_000);
+        const times = result.times.get(b.mode) ?? new Map<Workload, number[]>();
+        times.set(workload, [...(times.get(workload) ?? []), bytes]);
+        result.times.set(b.mode, times);
+      }
+    }
     let turn = round;
+    const timed = WORKLOADS.filter((w) => !isHeapWorkload(w));
     for (let repeat = 0; repeat < REPEATS; repeat++) {
-      for (const workload of WORKLOADS.flatMap((w) => Array<Workload>(runsPerRepeat(w)).fill(w))) {
+      for (const workload of timed.flatMap((w) => Array<Workload>(runsPerRepeat(w)).fill(w))) {
         const order = browsers.map((_, i) => browsers[(i + turn) % browsers.length] as OpenBrowser);
         turn++;
         for (const b of order) {
@@ -618,6 +668,7 @@ export async function run(): Promise<string[]> {
   const column = Math.max(30, ...modes.map((m) => m.name.length + 2));
   lines.push(`  ${'workload'.padEnd(23)}${modes.map((m) => m.name.padStart(column)).join('')}`);
   for (const workload of WORKLOADS) {
+    if (isHeapWorkload(workload)) continue;
     const base = times.get(`${BASELINE.name}|${workload}`) ?? [];
     const cells = modes.map((mode) => {
       const samples = times.get(`${mode.name}|${workload}`) ?? [];
@@ -628,6 +679,20 @@ export async function run(): Promise<string[]> {
       return `${ms} x${ratio.toFixed(3)} (${low.toFixed(2)}-${high.toFixed(2)})`.padStart(column);
     });
     lines.push(`  ${workload.padEnd(23)}${cells.join('')}`);
+  }
+  for (const workload of WORKLOADS.filter(isHeapWorkload)) {
+    const payloadMb = (HEAP_FLOOD * 45) / 1e6;
+    lines.push(
+      `  ${workload}: growth of the page's JS heap after GC, MB (median), and its ratio to the ${payloadMb.toFixed(1)} MB of text received`,
+    );
+    lines.push(
+      `  ${''.padEnd(23)}${modes
+        .map((mode) => {
+          const mb = medianOf((times.get(`${mode.name}|${workload}`) ?? []).flat()) / 1e6;
+          return `${mb.toFixed(1)} MB (x${(mb / payloadMb).toFixed(2)})`.padStart(column);
+        })
+        .join('')}`,
+    );
   }
   if (process.env.BENCH_RAW !== undefined) {
     lines.push('  every sample, by round in run order (ms):');
@@ -651,10 +716,10 @@ export async function run(): Promise<string[]> {
   lines.push(
     `  extension process CPU ms per browser by workload (median): during its timed runs (${REPEATS} of each fetch loop, ${REPEATS * FLOOD_RUNS} of each flood) + after them until quiet`,
   );
-  lines.push(`    ${''.padEnd(column)}${WORKLOADS.map((w) => w.padStart(24)).join('')}`);
+  lines.push(`    ${''.padEnd(column)}${WORKLOADS.filter((w) => !isHeapWorkload(w)).map((w) => w.padStart(24)).join('')}`);
   for (const [mode, byWorkload] of extensionCpu) {
     if (!mode.extension) continue;
-    const cells = WORKLOADS.map((w) => {
+    const cells = WORKLOADS.filter((w) => !isHeapWorkload(w)).map((w) => {
       const samples = byWorkload.get(w) ?? [];
       const during = medianOf(samples.map((s) => s.during)).toFixed(0);
       const after = medianOf(samples.map((s) => s.after)).toFixed(0);
