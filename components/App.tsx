@@ -263,6 +263,7 @@ export function App(props: AppProps) {
       userAgent: navigator.userAgent,
       now: new Date(),
       patterns: patterns.filter((p) => p.connectionKeys.some((k) => keys.has(k))).map(toPatternForExport),
+      numberOf,
     });
     save(`wirescope-timeline${suffix}-${stamp()}.json`, JSON.stringify(data, null, 2), 'application/json');
   };

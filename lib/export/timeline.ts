@@ -104,13 +104,23 @@ export interface ExportInput {
   now: Date;
   /** Patterns keyed by store connection keys; ids are mapped on export. */
   patterns?: PatternForExport[];
+  /**
+   * The number the panel shows for a connection (#N, `conn:N`): its id in
+   * the file is then `cN`, whatever part of the timeline is exported. Without
+   * it, connections are numbered in the order given.
+   */
+  numberOf?: (c: Connection) => number;
 }
 
 export function buildTimelineExport(input: ExportInput): TimelineExport {
+  const numbers = new Map<Connection, number>();
+  input.connections.forEach((c, i) => {
+    numbers.set(c, input.numberOf?.(c) || i + 1);
+  });
   const sortedConns = [...input.connections].sort((a, b) => a.startedAt - b.startedAt);
   const idOf = new Map<string, string>();
-  const connections: ExportedConnection[] = sortedConns.map((c, i) => {
-    const id = `c${i + 1}`;
+  const connections: ExportedConnection[] = sortedConns.map((c) => {
+    const id = `c${numbers.get(c)}`;
     idOf.set(c.key, id);
     const out: ExportedConnection = {
       id,

@@ -18,21 +18,31 @@ export interface ImportedParts {
 
 export interface ConnectionInput {
   record: Omit<ConnectionRecord, 'r' | 'seq' | 'id'>;
+  /** The number the file gives it (a Wirescope file's `cN`): the panel shows it as #N. */
+  number?: number;
   frameUrl: string;
   endedAt: number | null;
   status: number | null;
   protocol: string | null;
 }
 
-/** Builds parts; events refer to connections by their index in `connections`. */
+/**
+ * Builds parts; events refer to connections by their index in `connections`.
+ * A connection keeps the number its file gives it when every connection has
+ * a distinct one (else they are numbered in order); an event keeps its `seq`
+ * when given (strictly increasing), else it is numbered in order.
+ */
 export function buildParts(
   inputs: ConnectionInput[],
-  events: Array<{ connIndex: number; record: Omit<EventRecord, 'r' | 'seq' | 'conn'> }>,
+  events: Array<{ connIndex: number; seq?: number; record: Omit<EventRecord, 'r' | 'seq' | 'conn'> }>,
   page: { url: string; title: string },
   patterns: PatternForExport[] = [],
 ): ImportedParts {
+  const numbers = new Set<number>();
+  for (const input of inputs) if (input.number !== undefined && input.number > 0) numbers.add(input.number);
+  const keepNumbers = numbers.size === inputs.length;
   const connections: Connection[] = inputs.map((input, i) => {
-    const localId = i + 1;
+    const localId = keepNumbers ? (input.number as number) : i + 1;
     const record: ConnectionRecord = { ...input.record, r: 'conn', seq: 0, id: localId };
     return {
       ...newConnection(IMPORT_DOC_ID, record, input.frameUrl, 0),
@@ -45,7 +55,7 @@ export function buildParts(
   for (const e of events) {
     const conn = connections[e.connIndex];
     if (!conn) continue;
-    const seq = out.length + 1;
+    const seq = e.seq ?? out.length + 1;
     // The input objects are the importer's own (freshly parsed): completing them in place
     // instead of copying keeps a 100,000-event import well under a second.
     const record: EventRecord = Object.assign(e.record, { r: 'ev' as const, seq, conn: conn.localId });

@@ -50,10 +50,11 @@ export function readTimeline(value: Record<string, unknown>): ImportedParts {
         `invalid Wirescope timeline: /events/${i}/seq ${e.seq} does not follow ${lastSeq} (seq must increase strictly)`,
       );
     lastSeq = e.seq;
-    // seq is renumbered and connectionId resolved by buildParts; the parsed object is reused as is.
-    return { connIndex, record: e as unknown as Omit<EventRecord, 'r' | 'seq' | 'conn'> };
+    // connectionId is resolved by buildParts; the parsed object is reused as is.
+    return { connIndex, seq: e.seq, record: e as unknown as Omit<EventRecord, 'r' | 'seq' | 'conn'> };
   });
   const inputs: ConnectionInput[] = file.connections.map((c) => ({
+    number: fileNumber(c.id),
     record: {
       time: c.startedAt,
       transport: c.transport,
@@ -112,4 +113,10 @@ function checkValues(file: TimelineExport): void {
     if (e.data && 'base64' in e.data && !isBase64(e.data.base64))
       throw new ImportError(`invalid Wirescope timeline: /events/${i}/data/base64 is not base64`);
   });
+}
+
+/** N of a connection id `cN` (as Wirescope writes them); undefined for any other id. */
+function fileNumber(id: string): number | undefined {
+  const m = /^c([1-9]\d{0,8})$/.exec(id);
+  return m ? Number(m[1]) : undefined;
 }

@@ -293,16 +293,21 @@ export class TimelineStore {
     });
   }
 
-  /** Loads an imported or replayed set wholesale (read-only views). */
+  /**
+   * Loads an imported set wholesale (read-only views). A connection's number
+   * is its document-local id, which an import takes from its file (`cN`), so
+   * #N in the panel is cN in the file it came from.
+   */
   static fromParts(parts: { connections: Connection[]; events: TimelineEvent[] }): TimelineStore {
     const store = new TimelineStore();
     store.connections = parts.connections;
     store.events = parts.events;
     for (const c of parts.connections) {
       store.connByKey.set(c.key, c);
-      store.numbers.set(c, store.nextNumber++);
+      store.numbers.set(c, c.localId);
+      store.nextNumber = Math.max(store.nextNumber, c.localId + 1);
     }
-    store.seq = parts.events.length;
+    store.seq = parts.events.at(-1)?.seq ?? 0;
     store.generation++;
     store.version++;
     return store;
