@@ -475,6 +475,7 @@ test('a body the page cancels ends the connection as without the hook (stream.ca
     got.first = new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
     const b = await fetch('/endless-b');
+    // The page's own pause (the scenario, not a wait): b is cancelled with part of its body in.
     await new Promise((r) => setTimeout(r, 150));
     await b.body.cancel();
     const small = await fetch('/fixed-length');
@@ -528,6 +529,7 @@ test('a small fixed-length body is captured however the page reads it, or later'
     }
     got.stream = text;
     const later = await small();
+    // The page's own pause (the scenario, not a wait): a body read a while after its response.
     await new Promise((r) => setTimeout(r, 50));
     got.later = await later.text();
     const cache = await caches.open('reads');

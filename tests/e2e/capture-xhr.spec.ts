@@ -352,7 +352,11 @@ test("the seed's long-poll snippet: the page's handlers run exactly as often as 
       xhr.send();
     }
     longPoll();
-    await new Promise((r) => setTimeout(r, 1500));
+    // Done when the four polls have ended: readyState 4 is the last call each gets.
+    await new Promise((resolve) => {
+      const check = () => (window.calls[4] >= 4 ? resolve() : setTimeout(check, 20));
+      check();
+    });
   `;
   const t = await run('/longpoll.html', script, 4);
   expect(connectionsOf(t, 'xhr')).toHaveLength(4);

@@ -171,6 +171,7 @@ test('the opt-in poll storm multiplies overlapping polls, then stops by itself a
   await expect(page.locator('#storm [data-status]')).toHaveText(/^stopped/, { timeout: 15_000 });
   const afterStop = await started();
   expect(afterStop).toBeGreaterThanOrEqual(6);
+  // A quiet spell is the point: no poll starts in it (the snippet polls 1 s after each readystatechange).
   await page.waitForTimeout(2500);
   expect(await started()).toBe(afterStop);
 });

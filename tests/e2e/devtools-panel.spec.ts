@@ -56,7 +56,7 @@ test('hidden behind another DevTools tab the panel does not draw, and shown agai
     (window as unknown as { ws: WebSocket }).ws.send('sent while hidden');
   });
   await expect(page).toHaveTitle('got: sent while hidden');
-  // Well past the panel's longest redraw delay: nothing of it was drawn.
+  // A quiet spell is the point: well past the panel's longest redraw delay, nothing of it was drawn.
   await page.waitForTimeout(1500);
   expect(await live.evaluate<number>(rowsWith('sent while hidden'))).toBe(0);
   await showDevToolsPanel(browser.debugPort as number, `chrome-extension://${browser.extensionId}`);

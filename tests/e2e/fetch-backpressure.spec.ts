@@ -69,6 +69,7 @@ async function watch(id: string, consumed: () => Promise<number>): Promise<{ sen
   let sent = 0;
   let taken = 0;
   while (Date.now() < deadline) {
+    // Sampling is the point: the bound must hold all through the watch, not once.
     await page.waitForTimeout(250);
     sent = written.get(id) ?? 0;
     taken = await consumed();

@@ -154,14 +154,28 @@ test('a 40 MB frame of quotes under a 64 MB cap is cut to fit one message, marke
   const { page, panel } = session;
   await panel.getByRole('button', { name: 'Settings' }).click();
   await panel.getByRole('combobox', { name: 'Payload cap' }).selectOption(String(64 * MIB));
-  await panel.waitForTimeout(500);
   await page.evaluate(() => (window as unknown as { opened: Promise<unknown> }).opened);
+  // The cap travels panel → relay → page hook; nothing shows its arrival but
+  // its effect: probe until a 2 MiB frame (over the default 1 MiB cap) is kept whole.
+  const isProbe = (e: { type: string; size?: number }) => e.type === 'send' && e.size === 2 * MIB;
+  await expect
+    .poll(
+      async () => {
+        await page.evaluate(
+          (n) => (window as unknown as { say(t: string): void }).say('p'.repeat(n)),
+          2 * MIB,
+        );
+        return (await session.exportTimeline()).events.some((e) => isProbe(e) && e.truncated === false);
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(true);
   // 40,000,000 bytes of text, under the cap; as JSON (each `"` escaped to `\"`) 80 MB, over Chrome's 64 MiB.
   await page.evaluate(() => (window as unknown as { say(t: string): void }).say('"'.repeat(40_000_000)));
   await page.evaluate(() => (window as unknown as { say(t: string): void }).say('after quotes'));
 
   const timeline = await session.waitForTimeline((t) => texts(t, 'receive').includes('after quotes'), 60_000);
-  const sends = timeline.events.filter((e) => e.type === 'send');
+  const sends = timeline.events.filter((e) => e.type === 'send' && !isProbe(e));
   expect(sends.map((e) => payloadText(e)?.slice(0, 12))).toEqual(['"'.repeat(12), 'after quotes']);
   const big = sends[0];
   expect(big).toMatchObject({ size: 40_000_000, truncated: true });

@@ -3,7 +3,7 @@
 // remembered in extension storage across a reload.
 
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
-import { openCapture } from './support/capture';
+import { openCapture, payloadText } from './support/capture';
 import { startServer, type TestServer } from './support/server';
 import { expect, test } from './support/test';
 
@@ -32,11 +32,31 @@ test.afterAll(async () => {
 
 test('payload cap setting reaches the capture; settings survive a reload', async () => {
   browser = await launchBrowser();
-  const { page, panel } = await openCapture(browser, `${server.origin}/big.html`);
+  const session = await openCapture(browser, `${server.origin}/big.html`);
+  const { page, panel } = session;
+  const ask = (tag: string) =>
+    page.evaluate((t) => (window as unknown as { ask(t: string): void }).ask(t), tag);
   await panel.getByRole('button', { name: 'Settings' }).click();
   await panel.getByRole('combobox', { name: 'Payload cap' }).selectOption({ label: '64.0 kB' });
-  await panel.waitForTimeout(300);
-  await page.evaluate(() => (window as unknown as { ask(t: string): void }).ask('first'));
+  // The cap travels panel → relay → page hook; nothing shows its arrival but
+  // its effect: probe until a 200 kB answer (under the default 1 MB cap)
+  // comes out cut.
+  let probes = 0;
+  await expect
+    .poll(
+      async () => {
+        const tag = `probe${++probes}`;
+        await ask(tag);
+        await expect(page).toHaveTitle(`got ${tag}`);
+        const timeline = await session.exportTimeline();
+        return timeline.events.some(
+          (e) => e.type === 'receive' && e.truncated === true && payloadText(e)?.startsWith('probe'),
+        );
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(true);
+  await ask('first');
   await expect(page).toHaveTitle('got first');
 
   const row = panel.locator('[data-testid="events"] tbody tr', { hasText: 'first:' });
@@ -52,7 +72,20 @@ test('payload cap setting reaches the capture; settings survive a reload', async
     'aria-pressed',
     'false',
   );
-  await panel.waitForTimeout(600);
+  // Saved to extension storage once the changes settle.
+  await expect
+    .poll(() =>
+      panel.evaluate(async () => {
+        type Local = { get(key: string): Promise<Record<string, unknown>> };
+        const local = (globalThis as unknown as { chrome: { storage: { local: Local } } }).chrome.storage
+          .local;
+        const saved = (await local.get('panelSettings')).panelSettings as
+          | { transports?: string[]; payloadCap?: number }
+          | undefined;
+        return { xhr: saved?.transports?.includes('xhr'), payloadCap: saved?.payloadCap };
+      }),
+    )
+    .toEqual({ xhr: false, payloadCap: 64 * 1024 });
   await panel.reload();
   await expect(panel.getByRole('button', { name: 'Show XMLHttpRequest' })).toHaveAttribute(
     'aria-pressed',

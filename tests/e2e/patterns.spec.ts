@@ -572,10 +572,31 @@ for (const seed of SEED_SERVERS) {
 
     // Self-limiting: the page keeps polling only while the server answers, so
     // the number of polls stops growing once the budget is spent.
-    await expect.poll(() => server.hits(poll), { timeout: 15_000 }).toBeGreaterThan(SEED_ANSWERS);
-    await s.page.waitForTimeout(1500);
     const pollsIn = (x: TimelineExport) => x.connections.filter((c) => pathOf(c.url) === poll).length;
-    const final = await s.exportTimeline();
+    const answered = (x: TimelineExport) =>
+      x.connections.filter((c) => pathOf(c.url) === poll && c.status === 200 && c.endedAt !== null).length;
+    // Every answer has reached the page's handlers (the capture records each answer's
+    // end as the page sees it)...
+    await s.waitForTimeline((x) => answered(x) === SEED_ANSWERS, 20_000);
+    // ...so every setTimeout(longPoll, 1000) they make is already scheduled, and a timer of
+    // the same delay set now runs after all of them: every poll has been started by then.
+    // It then starts one request of its own, recorded after every poll (polls past the
+    // budget are held, and the browser queues the rest, so the server cannot count them).
+    await s.page.evaluate(
+      () =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            const marker = new XMLHttpRequest();
+            marker.open('GET', '/after-the-storm', true);
+            marker.send();
+            resolve();
+          }, 1000),
+        ),
+    );
+    const final = await s.waitForTimeline((x) =>
+      x.connections.some((c) => pathOf(c.url) === '/after-the-storm'),
+    );
+    // A quiet spell is the point: no poll starts after that.
     await s.page.waitForTimeout(1000);
     expect(pollsIn(await s.exportTimeline())).toBe(pollsIn(final));
     expect(pollsIn(final)).toBeGreaterThan(1 + 2 * SEED_ANSWERS);
@@ -840,7 +861,8 @@ test('SockJS limited to xhr-streaming is one channel labelled sockjs-xhr-streami
 test('a page of ordinary REST calls, assets, a parallel burst and retries yields no pattern', async () => {
   const s = await capture('/rest');
   await pageFinished(s);
-  // Past the detector's hand-over wait, with everything captured.
+  // A quiet spell is the point (this asserts that nothing is found): past the
+  // detector's hand-over wait (100 ms) for the page's last requests.
   await s.page.waitForTimeout(300);
   const t = await s.waitForTimeline(
     (x) =>
@@ -906,6 +928,8 @@ test('a long-poll whose client times out and re-issues is one long-poll channel'
 test('near misses (cursor crawl, type-ahead, autosave, fixed-delay retries) yield no pattern', async () => {
   const s = await capture('/near-misses');
   await pageFinished(s);
+  // A quiet spell is the point (this asserts that nothing is found): past the
+  // detector's hand-over wait (100 ms) for the page's last requests.
   await s.page.waitForTimeout(300);
   const t = await s.waitForTimeline(
     (x) =>

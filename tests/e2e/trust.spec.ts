@@ -92,8 +92,11 @@ test('events forged by page scripts never reach the timeline', async () => {
      <body><script>setTimeout(function () { ${forge('later')} }, 50);</script></body></html>`,
   );
   const timeline = await captureTimeline(browser, `${server.origin}/forge.html`, {
+    // Both forging rounds have run...
+    pageDone: () => (window as unknown as { forgeLog?: string[] }).forgeLog?.length === 2,
     until: (t) => t.events.some((e) => e.type === 'close'),
-    // Give forged batches (if any were accepted) time to be flushed too.
+    // ...and a quiet spell is the point: a forged batch, if one were accepted, would come
+    // by a path of its own, in no order with the real ones; give it time to be flushed too.
     waitMs: 500,
   });
   const page = browser.context.pages()[0];
@@ -143,8 +146,9 @@ test('events a page dispatches on its own socket or event source are not traffic
     </script>`,
   );
   const timeline = await captureTimeline(browser, `${server.origin}/synthetic.html`, {
+    // The page dispatches its own events before each close, on the same ordered stream as
+    // the real ones: once both closes are exported, anything recorded from them would be too.
     until: (t) => t.events.filter((e) => e.type === 'close').length >= 2,
-    waitMs: 300,
   });
   const page = browser.context.pages()[0];
   // The page's own listeners got every event it dispatched, as without the extension.

@@ -28,6 +28,21 @@ export interface LaunchedFirefox {
    * Returns a reader of the panel's exported timeline.
    */
   openCapture(url: string): Promise<FirefoxCapture>;
+  /**
+   * Stops the add-on's background page and starts it again, as Firefox does
+   * on its own for a persistent background after a crash of the extension
+   * process: every port to the old page closes and a fresh page runs
+   * background.js with no state. Resolves once the new page is running.
+   */
+  restartBackground(): Promise<BackgroundRestart>;
+}
+
+export interface BackgroundRestart {
+  /** The background's extension context before and after (they differ: a new page). */
+  contextBefore: string;
+  contextAfter: string;
+  /** The background state right after the stop: "stopped". */
+  stateAfterStop: string;
 }
 
 export interface FirefoxCapture {
@@ -174,11 +189,71 @@ export async function launchFirefox(): Promise<LaunchedFirefox> {
     return { panel: openPanel, tabId: tabId as number, exportTimeline, waitForTimeline };
   };
 
+  /**
+   * Runs `expression` (a promise-valued expression) in the browser's own
+   * privileged window, over WebDriver BiDi's chrome scope, which Firefox
+   * opens with --remote-allow-system-access. Puppeteer has no public call
+   * for it, so the command goes over its BiDi connection as it is.
+   */
+  const evaluateInChrome = async (expression: string): Promise<unknown> => {
+    const connection = (
+      browser as unknown as {
+        connection: { send(method: string, params: object): Promise<{ result: unknown }> };
+      }
+    ).connection;
+    const { result: tree } = (await connection.send('browsingContext.getTree', {
+      'moz:scope': 'chrome',
+    })) as {
+      result: { contexts: Array<{ context: string; url: string }> };
+    };
+    const window = tree.contexts.find((c) => c.url === 'chrome://browser/content/browser.xhtml');
+    if (!window)
+      throw new Error(`no browser window among the chrome contexts ${JSON.stringify(tree.contexts)}`);
+    const { result } = (await connection.send('script.evaluate', {
+      expression,
+      target: { context: window.context },
+      awaitPromise: true,
+    })) as { result: { type: string; result?: { value?: unknown }; exceptionDetails?: { text?: string } } };
+    if (result.type !== 'success')
+      throw new Error(`chrome script failed: ${JSON.stringify(result).slice(0, 2000)}`);
+    return result.result?.value;
+  };
+
+  const restartBackground = async (): Promise<BackgroundRestart> => {
+    // about:debugging's "Terminate background script" calls the add-on's
+    // terminateBackground, but only offers it for non-persistent backgrounds;
+    // the Firefox build's background page is persistent, so the call is made
+    // here directly. Firefox then revives the page when something needs it
+    // (a panel reconnecting does); start-background-script, the event it
+    // uses to restart a persistent background after a crash, makes sure the
+    // page comes back even if nothing asks for it.
+    const json = await evaluateInChrome(`(async () => {
+      const extension = WebExtensionPolicy.getByID(${JSON.stringify(GECKO_ID)})?.extension;
+      if (!extension) throw new Error('add-on not installed');
+      const contextBefore = extension.backgroundContext?.contextId;
+      if (extension.backgroundState !== 'running' || contextBefore === undefined)
+        throw new Error('background not running: ' + extension.backgroundState);
+      await extension.terminateBackground({ ignoreDevToolsAttached: true, disableResetIdleForTest: true });
+      const stateAfterStop = extension.backgroundState;
+      if (stateAfterStop === 'stopped') extension.emit('start-background-script');
+      await extension.promiseBackgroundStarted();
+      if (extension.backgroundState !== 'running')
+        throw new Error('background did not start again: ' + extension.backgroundState);
+      return JSON.stringify({
+        contextBefore: String(contextBefore),
+        contextAfter: String(extension.backgroundContext?.contextId),
+        stateAfterStop,
+      });
+    })()`);
+    return JSON.parse(String(json)) as BackgroundRestart;
+  };
+
   return {
     browser,
     uuid,
     page,
     openCapture,
+    restartBackground,
     async close() {
       await browser.close();
       await rm(downloadDir, { recursive: true, force: true });
