@@ -60,6 +60,42 @@ describe('timeline export against the schema', () => {
   });
 });
 
+describe('one number per connection, one seq per event', () => {
+  it('a part of the timeline exported keeps the numbers the panel shows; imported, they are shown again', () => {
+    const store = sessionStore();
+    const [, second, third] = store.connections;
+    if (!second || !third) throw new Error('the session has fewer than three connections');
+    const events = store.events.filter((e) => e.connection === third);
+    const part = buildTimelineExport({
+      connections: [third],
+      events,
+      page: { url: '', title: '' },
+      toolVersion: '0.1.0',
+      userAgent: 'test',
+      now: NOW,
+      numberOf: (c) => store.numberOf(c),
+    });
+    expect(part.connections.map((c) => c.id)).toEqual([`c${store.numberOf(third)}`]);
+    expect(store.numberOf(third)).toBe(3);
+    const shown = TimelineStore.fromParts(importOk(text(part)).parts);
+    expect(shown.connections.map((c) => shown.numberOf(c))).toEqual([3]);
+    // Each event keeps the seq it has in the file.
+    expect(shown.events.map((e) => e.seq)).toEqual(part.events.map((e) => e.seq));
+  });
+
+  it('a file whose ids are not all cN, or repeat a number, is numbered in order', () => {
+    const file = exportOf(sessionStore());
+    const renamed = {
+      ...file,
+      connections: file.connections.map((c, i) => ({ ...c, id: i === 0 ? 'first' : c.id })),
+      events: file.events.map((e) => (e.connectionId === 'c1' ? { ...e, connectionId: 'first' } : e)),
+      patterns: [],
+    };
+    const shown = TimelineStore.fromParts(importOk(text(renamed)).parts);
+    expect(shown.connections.map((c) => shown.numberOf(c))).toEqual(file.connections.map((_, i) => i + 1));
+  });
+});
+
 describe('timeline round trip', () => {
   it('store → export → import → export gives the same file', () => {
     const first = exportOf(sessionStore());
