@@ -7,7 +7,7 @@
 
 import type { CaptureRecord, DocumentInfo } from '../model';
 import { DEFAULT_PAYLOAD_CAP } from '../wire/envelope';
-import { parseHookMessage } from '../wire/page-relay';
+import { parseHookMessage } from '../wire/page-relay-read';
 import { type LossCounters, type RecordsWire, recordsMessage, type WireRecord } from '../wire/records';
 import {
   DEFAULT_MAX_BYTES,

@@ -6,9 +6,8 @@
 //   control.ts       relay / panel / background (hello, announce, subscribe, config, ping)
 //   command.ts       panel -> page hook and back (commands and their replies)
 // Every message sent is made by a builder of its module; every message
-// received is read by its parser, which treats it as untrusted.
-
-import { isNonNegInt, isRecord } from '../validate';
+// received is read by its parser, which treats it as untrusted. This module
+// depends on nothing: the page hook's bundle includes it.
 
 export const PROTOCOL_VERSION = 4;
 
@@ -20,14 +19,20 @@ export interface Envelope<T extends string> {
 
 /** An object of this protocol version with a kind (its other fields unchecked). */
 export function hasVersion(v: unknown): v is Record<string, unknown> & { t: string } {
-  return isRecord(v) && v.v === PROTOCOL_VERSION && typeof v.t === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    (v as { v?: unknown }).v === PROTOCOL_VERSION &&
+    typeof (v as { t?: unknown }).t === 'string'
+  );
 }
 
 export const DEFAULT_PAYLOAD_CAP = 1024 * 1024;
 
 /** A payload cap a panel may ask for: 1 KiB to 512 MiB. */
 export function isPayloadCap(v: unknown): v is number {
-  return isNonNegInt(v) && v >= 1024 && v <= 512 * 1024 * 1024;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1024 && v <= 512 * 1024 * 1024;
 }
 
 export const isBool = (v: unknown): v is boolean => typeof v === 'boolean';

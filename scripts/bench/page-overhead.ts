@@ -716,7 +716,11 @@ export async function run(): Promise<string[]> {
   lines.push(
     `  extension process CPU ms per browser by workload (median): during its timed runs (${REPEATS} of each fetch loop, ${REPEATS * FLOOD_RUNS} of each flood) + after them until quiet`,
   );
-  lines.push(`    ${''.padEnd(column)}${WORKLOADS.filter((w) => !isHeapWorkload(w)).map((w) => w.padStart(24)).join('')}`);
+  lines.push(
+    `    ${''.padEnd(column)}${WORKLOADS.filter((w) => !isHeapWorkload(w))
+      .map((w) => w.padStart(24))
+      .join('')}`,
+  );
   for (const [mode, byWorkload] of extensionCpu) {
     if (!mode.extension) continue;
     const cells = WORKLOADS.filter((w) => !isHeapWorkload(w)).map((w) => {

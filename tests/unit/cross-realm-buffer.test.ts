@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { normalizeHookRecord } from '../../lib/relay/normalize';
 import { isArrayBuffer } from '../../lib/validate';
-import { parseHookRecord } from '../../lib/wire/page-relay';
+import { parseHookRecord } from '../../lib/wire/page-relay-read';
 
 const foreignBuffer = (): ArrayBuffer => runInNewContext('new Uint8Array([1, 2, 255]).buffer') as ArrayBuffer;
 

@@ -27,7 +27,7 @@ import {
   parseToRelay,
 } from '../../lib/wire/control';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
-import { parseHookMessage } from '../../lib/wire/page-relay';
+import { parseHookMessage } from '../../lib/wire/page-relay-read';
 import {
   parseCaptureRecord,
   parseDocumentInfo,

@@ -9,8 +9,8 @@ import {
   type HookFrame,
   type HookRecord,
   LAST_BATCH_EVENT_PREFIX,
-  parseHookMessage,
 } from '../../lib/wire/page-relay';
+import { parseHookMessage } from '../../lib/wire/page-relay-read';
 
 /** The channel as the tests drive it: records are plain objects here, not the hook's prototype-less ones. */
 type TestChannel = Omit<HookChannel, 'emit'> & { emit(record: HookRecord): void };

@@ -23,7 +23,7 @@ import {
 import { capturePristine } from '../../lib/hook/pristine';
 import type { HeaderList } from '../../lib/model';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
-import { parseHookMessage, parseHookRecord } from '../../lib/wire/page-relay';
+import { parseHookMessage, parseHookRecord } from '../../lib/wire/page-relay-read';
 
 let n: HttpNatives;
 

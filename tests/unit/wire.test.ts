@@ -9,12 +9,8 @@ import {
 } from '../../lib/wire/control';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 import { MAX_FIELD_LENGTH, MAX_FORM_CHARS, MAX_URL_LENGTH } from '../../lib/wire/fields';
-import {
-  FRAME_BODY_KIND_INDEX,
-  FRAME_BODY_KINDS,
-  parseHookMessage,
-  parseHookRecord,
-} from '../../lib/wire/page-relay';
+import { FRAME_BODY_KIND_INDEX, FRAME_BODY_KINDS } from '../../lib/wire/page-relay';
+import { parseHookMessage, parseHookRecord } from '../../lib/wire/page-relay-read';
 import { parseCaptureRecord, parseRecordsMessage, readRelayRecords } from '../../lib/wire/records';
 
 const doc = { docId: 'd1', url: 'http://127.0.0.1/', title: '', top: true, startedAt: 1 };
