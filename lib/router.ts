@@ -8,8 +8,8 @@
 //
 // Chrome: panels link to their tab's relays directly (tabs.connect), and the
 // background only remembers each tab's payload cap for the hello of documents
-// that start later. Measured before the change, holding an end of every relay
-// port cost the background a fifth of the extension's CPU under a flood.
+// that start later: an end of every relay port in the background would cost
+// it a share of the extension's CPU under a flood for nothing.
 
 import {
   fromRelay,

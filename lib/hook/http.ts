@@ -250,9 +250,8 @@ export function headersToList(n: HttpNatives, headers: unknown): HeaderList | un
   if (!n.HeadersCtor || !n.p.instanceOf(headers, n.HeadersCtor)) return undefined;
   const { apply } = n.p;
   const out = n.p.list<[string, string]>();
-  // The iterator, where there is one: about half the cost of forEach, whose
-  // callback the browser calls once per header (2.3 against 5.6 µs for a
-  // response's 5 headers in Chromium). Each step's value is a fresh [name, value].
+  // The iterator, where there is one: cheaper than forEach, whose callback
+  // the browser calls once per header. Each step's value is a fresh [name, value].
   if (n.headersEntries && n.headersIteratorNext) {
     const it = apply(n.headersEntries, headers, []);
     for (;;) {

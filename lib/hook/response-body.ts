@@ -67,9 +67,8 @@ const READ_BEFORE_COPY = 'response body read by the browser before it could be c
  * statuses, and 0 (an opaque response). Any other response is asked whether
  * its body is null only when the page has not started reading it by the end
  * of its first reaction, or the hook reads a clone of it. Asking a network
- * response for `body` costs the machine even if the page then reads it with
- * text(): +130 µs of renderer and +215 µs of network service CPU per small
- * fetch (2,000 sequential fetches in Chromium, without the extension).
+ * response for `body` costs the renderer and the network service CPU even if
+ * the page then reads it with text() (see docs/benchmarks.md).
  */
 const isNullBodyStatus = (status: unknown): boolean =>
   status === 0 || status === 101 || status === 103 || status === 204 || status === 205 || status === 304;
@@ -643,9 +642,8 @@ export function captureResponseBodies(
    * Most pages read a body in their first reaction to the response (`await
    * fetch(); await r.text()`, `.then((r) => r.json())`): the page's reaction
    * runs one microtask after ours, so a few microtasks after observe() almost
-   * every body is taken, and no timer is needed. A timer per response (and
-   * its task) cost the page's thread ~12 µs per fetch, measured without the
-   * network; a microtask well under 1. Bodies still unread after those turns
+   * every body is taken, and no timer is needed: a timer per response (and
+   * its task) costs the page's thread far more than a microtask. Bodies still unread after those turns
    * are looked at then (lookAtLeftovers), still before any timer of the page's.
    */
   const checkLeftovers = (): void => {

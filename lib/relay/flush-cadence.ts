@@ -7,17 +7,15 @@
 // burst has stopped for a while, or a record has waited a second, and then
 // delivers it all at once: the page gets the machine while it is busiest, and
 // the panel shows it within the same second. "For a while", because the work a
-// burst sets off outlasts its records: 20,000 messages sent in one loop are
-// captured at once, then take the socket hundreds of milliseconds to drain,
-// and delivering at once had the panel's process (~100 ms of CPU for such a
-// burst) compete with that drain on a two-core machine. So the hook also says
-// while the page's sockets hold unsent data (WebSocket bufferedAmount), which
-// counts as a burst, and then a record may wait up to 2 s instead of 1 s.
-// A burst's delivery is moved, not removed: under a flood that lasts, the
-// records per second are the same, in fewer, larger messages; each message
-// costs the page, the browser and the panel a fixed part besides its records
-// (a chain of sequential fetches, ~1,300 records a second, cost the panel's
-// process a quarter less CPU delivered once a second).
+// burst sets off outlasts its records: messages sent in one loop are captured
+// at once, then take the socket a while to drain, and a delivery meanwhile
+// competes with that drain. So the hook also says while the page's sockets
+// hold unsent data (WebSocket bufferedAmount), which counts as a burst, and
+// then a record may wait up to 2 s instead of 1 s. A burst's delivery is
+// moved, not removed: under a flood that lasts, the records per second are
+// the same, in fewer, larger messages, and each message costs the page, the
+// browser and the panel a fixed part besides its records (figures in
+// docs/benchmarks.md, design measurements).
 
 import { FLOOD_MS, FLOOD_RATE } from '../flood';
 import { globalTimers, type Timers } from '../timers';

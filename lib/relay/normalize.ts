@@ -91,10 +91,9 @@ export function normalizeFrame(
   const body = run.bodies[i] as HookBody;
   if (typeof body !== 'string')
     return withBody({ r: 'ev', seq, time, conn, type, bodyKind }, body, undefined, cap, maxWire);
-  // Text, nearly every frame: the record is made whole in one literal. Adding
-  // the body's fields afterwards, as withBody does, made a history of such
-  // records cost the page's thread about 1.6 times as much (mostly garbage
-  // collection of the extra property storage, measured in Node).
+  // Text: the record is made whole in one literal. Adding the body's fields
+  // afterwards, as withBody does, gives each record extra property storage
+  // to collect (see docs/benchmarks.md, design measurements).
   let { kept, bytes } = cutText(body, cap);
   let textWire = jsonStringBound(kept);
   if (FRAME_WIRE + textWire > maxWire) ({ text: kept, wire: textWire } = fitText(kept, maxWire - FRAME_WIRE));

@@ -99,8 +99,7 @@ export const FRAME_BYTES = FRAME_FIELDS * 8;
  * Consecutive frames of a batch, packed by column: one buffer of numbers
  * (FRAME_FIELDS float64 per message) and one array of bodies. A flood's
  * thousands of messages then cost the page's thread one buffer and the bodies
- * to clone, and the relay as much to decode, instead of a tuple each (about a
- * quarter of the cost, measured with V8's serializer).
+ * to clone, and the relay as much to decode, instead of a tuple each.
  */
 export interface HookFrameRun {
   r: 'frames';
