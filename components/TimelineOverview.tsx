@@ -17,8 +17,11 @@ import {
   type Lanes,
   laneHeightFor,
   lanesThatFit,
+  MAX_LANE_PX,
+  MIN_LANE_PX,
   type OverviewBins,
   plotXOf,
+  RATE_STRIP_PX,
   requestsHeldAt,
   TimeAxis,
   timeAtPlotX,
@@ -27,9 +30,9 @@ import {
 import type { Connection, TimelineEvent } from '../lib/timeline/store';
 import { useObservedSize } from './use-observed-size';
 
-export const LANE_HEIGHT = 14;
-const MAX_LANE_HEIGHT = 22;
-const RATE_HEIGHT = 20;
+const LANE_HEIGHT = MIN_LANE_PX;
+const MAX_LANE_HEIGHT = MAX_LANE_PX;
+const RATE_HEIGHT = RATE_STRIP_PX;
 const LABEL_WIDTH = 150;
 const REDRAW_MS = 250;
 

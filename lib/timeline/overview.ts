@@ -8,6 +8,18 @@ import type { ListEntry } from './channels';
 import type { EventColumns } from './event-columns';
 import type { Connection } from './store';
 
+/** Lanes are this high at least: more lanes than fit at this height share the last one. */
+export const MIN_LANE_PX = 14;
+/** Few lanes are drawn taller, up to this. */
+export const MAX_LANE_PX = 22;
+/** The message-rate strip under the lanes. */
+export const RATE_STRIP_PX = 20;
+
+/** The height that shows `lanes` lanes at their tallest, and the rate strip. */
+export function overviewHeightFor(lanes: number): number {
+  return Math.max(1, lanes) * MAX_LANE_PX + RATE_STRIP_PX;
+}
+
 /** The lane a connections-list entry gets: one per entry, the overflow folded into the last. */
 export interface Lanes {
   /** Title of each lane; the last one reads "+N more" when entries overflowed. */
