@@ -23,6 +23,21 @@ export const ROW_HEIGHT = 20;
 const OVERSCAN = 12;
 /** Rows rendered above the view while following the newest: nothing scrolls there until the user does. */
 const FOLLOW_OVERSCAN = 4;
+/**
+ * A list narrower than this (DevTools docked at a side) leaves out the
+ * "Since load" column and narrows the others, so the data column keeps some
+ * room; narrower than NARROWEST_LIST_BELOW_PX it leaves out "Transport" too
+ * (the connection column still names the connection).
+ */
+export const NARROW_LIST_BELOW_PX = 600;
+export const NARROWEST_LIST_BELOW_PX = 440;
+
+type ColumnSet = 'full' | 'narrow' | 'narrowest';
+
+function columnSetFor(width: number): ColumnSet {
+  if (width <= 0 || width >= NARROW_LIST_BELOW_PX) return 'full';
+  return width < NARROWEST_LIST_BELOW_PX ? 'narrowest' : 'narrow';
+}
 
 export interface EventListProps {
   /** Visible events in order; the array may grow in place between renders. */
@@ -65,6 +80,10 @@ export function EventList(props: EventListProps) {
   const totalPx = items.length * ROW_HEIGHT;
 
   const viewport = useObservedSize(scrollRef, (el) => el.clientHeight);
+  const width = useObservedSize(scrollRef, (el) => el.clientWidth);
+  const columns = columnSetFor(width);
+  const showSinceLoad = columns === 'full';
+  const showTransport = columns !== 'narrowest';
 
   // New items: follow to the bottom, or count them for the pill. The rows
   // were already rendered at the bottom (bottomWindow), so this scroll is the
@@ -81,6 +100,13 @@ export function EventList(props: EventListProps) {
       setUnseen((n) => n + appended);
     }
   }, [itemsVersion, appended]);
+
+  // A resized list that follows stays at the bottom: the rows rendered are
+  // the last ones, so a shorter view left scrolled where it was shows none.
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (el && following.current) el.scrollTop = totalPx;
+  }, [viewport]);
 
   // Choosing a row other than the newest stops following, so the selection stays put.
   useLayoutEffect(() => {
@@ -131,13 +157,13 @@ export function EventList(props: EventListProps) {
   return (
     <div class="event-list">
       <table class="event-table event-head" aria-hidden="true">
-        <Cols />
+        <Cols set={columns} />
         <thead>
           <tr>
             <th>Time</th>
-            <th class="c-rel">Since load</th>
+            {showSinceLoad && <th class="c-rel">Since load</th>}
             <th>Connection</th>
-            <th>Transport</th>
+            {showTransport && <th>Transport</th>}
             <th class="c-dir">Dir</th>
             <th class="c-size">Size</th>
             <th>Data</th>
@@ -152,7 +178,7 @@ export function EventList(props: EventListProps) {
             aria-rowcount={items.length}
             style={{ transform: `translateY(${offset}px)` }}
           >
-            <Cols />
+            <Cols set={columns} />
             <tbody>
               {indices.map((index) => {
                 const e = items[index];
@@ -177,13 +203,15 @@ export function EventList(props: EventListProps) {
                     onMouseDown={() => onSelect(e)}
                   >
                     <td class="c-time">{formatClock(e.time)}</td>
-                    <td class="c-rel">{formatRelative(e.time - timeOrigin(e))}</td>
+                    {showSinceLoad && <td class="c-rel">{formatRelative(e.time - timeOrigin(e))}</td>}
                     <td class="c-conn" title={e.connection.url}>
                       #{numberOf(e.connection)} {hostPath(e.connection.url)}
                     </td>
-                    <td class={`c-tr tr-${e.connection.transport}`}>
-                      {TRANSPORT_LABEL[e.connection.transport]}
-                    </td>
+                    {showTransport && (
+                      <td class={`c-tr tr-${e.connection.transport}`}>
+                        {TRANSPORT_LABEL[e.connection.transport]}
+                      </td>
+                    )}
                     <td class="c-dir" title={r.type}>
                       {DIRECTION_ARROW[r.type]}
                     </td>
@@ -205,16 +233,20 @@ export function EventList(props: EventListProps) {
   );
 }
 
+/** Column widths (px) of each set, the data column taking the rest. */
+const WIDTHS: Record<ColumnSet, number[]> = {
+  full: [100, 78, 150, 62, 30, 64],
+  narrow: [96, 120, 48, 28, 58],
+  narrowest: [96, 110, 28, 58],
+};
+
 /** Same column widths for the header table and the rows table. */
-function Cols() {
+function Cols({ set }: { set: ColumnSet }) {
   return (
     <colgroup>
-      <col style={{ width: '100px' }} />
-      <col style={{ width: '78px' }} />
-      <col style={{ width: '150px' }} />
-      <col style={{ width: '62px' }} />
-      <col style={{ width: '30px' }} />
-      <col style={{ width: '64px' }} />
+      {WIDTHS[set].map((w, i) => (
+        <col key={i} style={{ width: `${w}px` }} />
+      ))}
       <col />
     </colgroup>
   );

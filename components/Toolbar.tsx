@@ -48,12 +48,45 @@ export interface ToolbarProps {
   onShowTimeline(v: boolean): void;
   onPopOut: (() => void) | null;
   readOnly: boolean;
+  /** A narrow panel: export and import wait behind one "File" button, so the toolbar takes fewer rows. */
+  compact?: boolean;
 }
 
 export function Toolbar(p: ToolbarProps) {
   const fileRef = useRef<HTMLInputElement>(null);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const [fileOpen, setFileOpen] = useState(false);
   const error = p.queryErrors[0];
+  const fileActions = (
+    <>
+      <button type="button" title="Download everything as Wirescope JSON" onClick={p.onExportTimeline}>
+        Export timeline
+      </button>
+      <button
+        type="button"
+        title="Download only the events the filters show, as Wirescope JSON"
+        disabled={!p.filteredActive}
+        onClick={p.onExportFiltered}
+      >
+        Export filtered view
+      </button>
+      <button
+        type="button"
+        title="Download HAR 1.2 (HTTP entries, WebSocket frames as Chrome writes them)"
+        onClick={p.onExportHar}
+      >
+        Export HAR
+      </button>
+      <button
+        type="button"
+        title={p.onImport ? 'Open a Wirescope JSON or a HAR file' : 'Import is not available in this build'}
+        disabled={!p.onImport}
+        onClick={() => fileRef.current?.click()}
+      >
+        Import…
+      </button>
+    </>
+  );
   return (
     <div class="toolbar" role="toolbar" aria-label="Wirescope toolbar">
       <button
@@ -151,32 +184,27 @@ export function Toolbar(p: ToolbarProps) {
         Patterns only
       </button>
       <span class="sep" />
-      <button type="button" title="Download everything as Wirescope JSON" onClick={p.onExportTimeline}>
-        Export timeline
-      </button>
-      <button
-        type="button"
-        title="Download only the events the filters show, as Wirescope JSON"
-        disabled={!p.filteredActive}
-        onClick={p.onExportFiltered}
-      >
-        Export filtered view
-      </button>
-      <button
-        type="button"
-        title="Download HAR 1.2 (HTTP entries, WebSocket frames as Chrome writes them)"
-        onClick={p.onExportHar}
-      >
-        Export HAR
-      </button>
-      <button
-        type="button"
-        title={p.onImport ? 'Open a Wirescope JSON or a HAR file' : 'Import is not available in this build'}
-        disabled={!p.onImport}
-        onClick={() => fileRef.current?.click()}
-      >
-        Import…
-      </button>
+      {p.compact ? (
+        <div class="menu-wrap">
+          <button
+            type="button"
+            aria-expanded={fileOpen}
+            aria-controls="file-menu"
+            title="Export and import"
+            onClick={() => setFileOpen(!fileOpen)}
+          >
+            File ▾
+          </button>
+          {/* Kept in the page while closed (hidden), so its buttons can still be found by name. */}
+          {/* biome-ignore lint/a11y/noStaticElementInteractions: a click on any of its buttons closes the menu. */}
+          {/* biome-ignore lint/a11y/useKeyWithClickEvents: the buttons inside have their own keyboard handling. */}
+          <div class="menu" id="file-menu" hidden={!fileOpen} onClick={() => setFileOpen(false)}>
+            {fileActions}
+          </div>
+        </div>
+      ) : (
+        fileActions
+      )}
       <input
         ref={fileRef}
         type="file"
@@ -196,9 +224,10 @@ export function Toolbar(p: ToolbarProps) {
           aria-expanded={settingsOpen}
           aria-haspopup="dialog"
           title="Settings"
+          aria-label={p.compact ? 'Settings' : undefined}
           onClick={() => setSettingsOpen(!settingsOpen)}
         >
-          ⚙ Settings
+          {p.compact ? '⚙' : '⚙ Settings'}
         </button>
         {settingsOpen && (
           <div class="settings" role="dialog" aria-label="Settings">

@@ -23,6 +23,8 @@ export interface PanelSettings {
   payloadCap: number;
   query: string;
   showTimeline: boolean;
+  /** In a short panel (DevTools docked at the bottom), the overview is folded to a bar. */
+  foldOverviewWhenShort: boolean;
   sidebarWidth: number;
   detailWidth: number;
   timelineHeight: number;
@@ -35,6 +37,7 @@ export const DEFAULT_SETTINGS: PanelSettings = {
   payloadCap: DEFAULT_PAYLOAD_CAP,
   query: '',
   showTimeline: true,
+  foldOverviewWhenShort: true,
   sidebarWidth: 240,
   detailWidth: 380,
   timelineHeight: 130,
@@ -61,6 +64,8 @@ export function sanitizeSettings(raw: unknown): PanelSettings {
       : d.payloadCap,
     query: typeof r.query === 'string' ? r.query.slice(0, 2000) : d.query,
     showTimeline: typeof r.showTimeline === 'boolean' ? r.showTimeline : d.showTimeline,
+    foldOverviewWhenShort:
+      typeof r.foldOverviewWhenShort === 'boolean' ? r.foldOverviewWhenShort : d.foldOverviewWhenShort,
     sidebarWidth: clamp(r.sidebarWidth, 140, 600, d.sidebarWidth),
     detailWidth: clamp(r.detailWidth, 240, 1200, d.detailWidth),
     timelineHeight: clamp(r.timelineHeight, 50, 400, d.timelineHeight),

@@ -20,3 +20,20 @@ export function useObservedSize<T extends HTMLElement>(
   }, []);
   return size;
 }
+
+/** Calls `onResize` with an element's client size when it mounts and whenever it resizes. */
+export function useObservedBox<T extends HTMLElement>(
+  ref: RefObject<T | null>,
+  onResize: (size: { width: number; height: number }) => void,
+): void {
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => onResize({ width: el.clientWidth, height: el.clientHeight });
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+}

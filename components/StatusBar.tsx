@@ -1,0 +1,47 @@
+// The status bar: how many events the list shows of how many, whether
+// recording is paused, what was lost on the way, and the brushed time range.
+
+import { formatClock } from '../lib/format';
+import { countsText, type Loss, rejectedText } from './state/status-store';
+
+export interface StatusBarProps {
+  shown: number;
+  total: number;
+  connections: number;
+  paused: boolean;
+  loss: Loss;
+  /** Malformed messages the live panel rejected (0 for an import). */
+  rejected: number;
+  range: readonly [number, number] | null;
+  onClearRange(): void;
+}
+
+export function StatusBar(p: StatusBarProps) {
+  return (
+    <div class="statusbar" role="status" data-testid="summary">
+      <span>{countsText(p.shown, p.total, p.connections)}</span>
+      {p.paused && <span class="paused">Recording paused</span>}
+      {p.loss.total > 0 && (
+        <span class="lost" title={p.loss.detail}>
+          {p.loss.total.toLocaleString()} events dropped
+        </span>
+      )}
+      {p.rejected > 0 && (
+        <span
+          class="lost"
+          title="Messages that reached the panel malformed were dropped unread; the events they carried count as never reached once later ones arrive"
+        >
+          {rejectedText(p.rejected)}
+        </span>
+      )}
+      {p.range && (
+        <span class="range">
+          Range {formatClock(p.range[0])} – {formatClock(p.range[1])}
+          <button type="button" class="link" aria-label="Clear time range" onClick={p.onClearRange}>
+            ✕
+          </button>
+        </span>
+      )}
+    </div>
+  );
+}
