@@ -46,7 +46,7 @@ export interface AppProps {
   tabId: number | null;
   toolVersion: string;
   /** Worker traffic only DevTools' network log saw (live panel inside DevTools). */
-  outside?: { requests: readonly OutsideRequest[]; dropped: number };
+  outside?: { requests: readonly OutsideRequest[]; unlisted: number };
   /** The user cleared the panel: forget the outside requests too. */
   onClearOutside?(): void;
   /** Detected polling channels of the live store. */
@@ -196,7 +196,7 @@ export function App(props: AppProps) {
         }
       />
       {!imported && props.outside && (
-        <OutsideRequests requests={props.outside.requests} dropped={props.outside.dropped} />
+        <OutsideRequests requests={props.outside.requests} unlisted={props.outside.unlisted} />
       )}
     </>
   );

@@ -16,7 +16,7 @@ const KIND_LABEL: Readonly<Record<OutsideKind, string>> = {
 export interface OutsideRequestsProps {
   requests: readonly OutsideRequest[];
   /** Requests not listed because the list was full. */
-  dropped: number;
+  unlisted: number;
 }
 
 function pathOf(url: string): string {
@@ -36,15 +36,15 @@ function scriptName(url: string): string {
   }
 }
 
-export function OutsideRequests({ requests, dropped }: OutsideRequestsProps) {
-  if (requests.length === 0 && dropped === 0) return null;
+export function OutsideRequests({ requests, unlisted }: OutsideRequestsProps) {
+  if (requests.length === 0 && unlisted === 0) return null;
   return (
     <section class="outside" aria-label="Seen only by DevTools">
       <div
         class="pane-title"
         title="From DevTools' network log: made by workers, which the page hook cannot see. Not in the timeline or its export."
       >
-        Seen only by DevTools ({requests.length + dropped})
+        Seen only by DevTools ({requests.length + unlisted})
       </div>
       <p class="outside-note">
         Made by workers, outside the page hook's reach: outline only, not in the timeline.
@@ -70,7 +70,7 @@ export function OutsideRequests({ requests, dropped }: OutsideRequestsProps) {
           </li>
         ))}
       </ul>
-      {dropped > 0 && <p class="outside-note">{dropped.toLocaleString()} more not listed (list full).</p>}
+      {unlisted > 0 && <p class="outside-note">{unlisted.toLocaleString()} more not listed (list full).</p>}
     </section>
   );
 }

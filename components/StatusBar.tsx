@@ -23,13 +23,13 @@ export function StatusBar(p: StatusBarProps) {
       {p.paused && <span class="paused">Recording paused</span>}
       {p.loss.total > 0 && (
         <span class="lost" title={p.loss.detail}>
-          {p.loss.total.toLocaleString()} events dropped
+          {p.loss.total.toLocaleString()} events lost
         </span>
       )}
       {p.rejected > 0 && (
         <span
           class="lost"
-          title="Messages that reached the panel malformed were dropped unread; the events they carried count as never reached once later ones arrive"
+          title="Messages that reached the panel malformed were rejected unread; the events they carried count as missing once later ones arrive"
         >
           {rejectedText(p.rejected)}
         </span>

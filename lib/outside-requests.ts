@@ -99,7 +99,7 @@ export class OutsideRequestLog {
    * again every few seconds, and a request must be counted once, not per read.
    * It holds no more than DevTools' own log does.
    */
-  private readonly droppedKeys = new Set<string>();
+  private readonly unlistedKeys = new Set<string>();
   /** Epoch ms of the last clear: DevTools' log still holds what started before, and is read again. */
   private since = Number.NEGATIVE_INFINITY;
   /** Bumped whenever the list changed. */
@@ -125,8 +125,8 @@ export class OutsideRequestLog {
         return false;
       this.byKey.set(req.key, req);
     } else if (this.byKey.size >= this.max) {
-      if (this.droppedKeys.has(req.key)) return false;
-      this.droppedKeys.add(req.key);
+      if (this.unlistedKeys.has(req.key)) return false;
+      this.unlistedKeys.add(req.key);
       this.version++;
       return true;
     } else {
@@ -142,15 +142,15 @@ export class OutsideRequestLog {
    */
   clear(now = Date.now()): void {
     this.since = now;
-    if (this.byKey.size === 0 && this.droppedKeys.size === 0) return;
+    if (this.byKey.size === 0 && this.unlistedKeys.size === 0) return;
     this.byKey.clear();
-    this.droppedKeys.clear();
+    this.unlistedKeys.clear();
     this.version++;
   }
 
   /** Requests not kept because the log was full. */
-  get dropped(): number {
-    return this.droppedKeys.size;
+  get unlisted(): number {
+    return this.unlistedKeys.size;
   }
 
   list(): readonly OutsideRequest[] {

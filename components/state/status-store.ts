@@ -50,7 +50,7 @@ export function lossOf(live: TimelineStore, readOnly: boolean): Loss {
   const lost = live.lost;
   return {
     total: readOnly ? 0 : lost.missing + lost.dropped + lost.invalid + lost.orphaned,
-    detail: `${lost.missing} never reached the panel, ${lost.dropped} dropped by the page hook, ${lost.invalid} failed validation, ${lost.orphaned} belonged to a connection whose record was lost`,
+    detail: `${lost.missing} missing (never reached the panel: evicted from the page's history before it opened, or lost on the way), ${lost.dropped} dropped (the page hook could not deliver them), ${lost.invalid} invalid (failed validation), ${lost.orphaned} orphaned (their connection's record was lost)`,
   };
 }
 

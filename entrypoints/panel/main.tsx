@@ -103,7 +103,7 @@ async function start(el: HTMLElement): Promise<void> {
         store={store}
         version={version}
         patterns={detector.patterns(Date.now())}
-        outside={listsOutside ? { requests: outside.list(), dropped: outside.dropped } : undefined}
+        outside={listsOutside ? { requests: outside.list(), unlisted: outside.unlisted } : undefined}
         onClearOutside={() => {
           outside.clear();
           scheduler.changed(0);

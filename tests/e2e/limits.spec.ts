@@ -210,7 +210,7 @@ test(`${FLOOD.toLocaleString('en')} messages on one socket: a panel opened then 
   expect(timeline.events).toHaveLength(HISTORY + 1);
   const summary = panel.getByTestId('summary');
   await expect(summary).toContainText(`${(HISTORY + 1).toLocaleString('en')} events · 1 connections`);
-  await expect(summary).toContainText(`${evicted.toLocaleString('en')} events dropped`);
+  await expect(summary).toContainText(`${evicted.toLocaleString('en')} events lost`);
   await panel.close();
 });
 

@@ -154,14 +154,14 @@ describe('OutsideRequestLog', () => {
     const at = (i: number) => entry({ startedDateTime: new Date(1e12 + i).toISOString() });
     for (let i = 0; i < 5; i++) log.add(at(i), OWN);
     expect(log.list()).toHaveLength(2);
-    expect(log.dropped).toBe(3);
+    expect(log.unlisted).toBe(3);
     // DevTools' log read again: the same requests are not counted twice.
     for (let i = 0; i < 5; i++) expect(log.add(at(i), OWN)).toBe(false);
-    expect(log.dropped).toBe(3);
+    expect(log.unlisted).toBe(3);
     expect(log.list()).toHaveLength(2);
     log.clear();
     expect(log.list()).toHaveLength(0);
-    expect(log.dropped).toBe(0);
+    expect(log.unlisted).toBe(0);
   });
 
   it('after a clear, leaves out what started before it when DevTools’ log is read again', () => {

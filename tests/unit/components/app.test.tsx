@@ -72,7 +72,7 @@ describe('App', () => {
     // The invalid clause is ignored; the list stays usable.
     expect(rowTexts()).toHaveLength(3);
     // Loss reported by the relay (2 dropped + 1 invalid) is shown, never silent.
-    expect(screen.getByTestId('summary').textContent).toContain('3 events dropped');
+    expect(screen.getByTestId('summary').textContent).toContain('3 events lost');
     expect(screen.getByTestId('summary').textContent).not.toContain('rejected');
   });
 
@@ -97,7 +97,7 @@ describe('App', () => {
     );
     await renderApp(store);
     // 2 dropped + 1 invalid from the relay, and the 2 events of connection 9.
-    expect(screen.getByTestId('summary').textContent).toContain('5 events dropped');
+    expect(screen.getByTestId('summary').textContent).toContain('5 events lost');
     expect(screen.getByTestId('summary').textContent).toContain('1 events');
     fireEvent.mouseDown(document.querySelector('[data-testid="events"] tbody tr') as HTMLElement);
     await act(async () => {});
