@@ -17,6 +17,8 @@ import { ConnectionList } from './ConnectionList';
 import { DetailPane } from './DetailPane';
 import { EmptyState } from './EmptyState';
 import { EventList } from './EventList';
+import { HookStatus } from './HookStatus';
+import type { HookStatusStore } from './hook-status';
 import { OutsideRequests } from './OutsideRequests';
 import { Splitter } from './Splitter';
 import { type PanelSettings, sanitizeSettings } from './settings';
@@ -54,6 +56,8 @@ export interface AppProps {
   onImport?(file: File): Promise<ImportedTimeline>;
   /** Saves a file; defaults to a download link. */
   saveFile?(name: string, content: string, type: string): void;
+  /** The page hooks' status (live panel only). */
+  hookStatus?: HookStatusStore;
 }
 
 function download(name: string, content: string, type: string): void {
@@ -510,6 +514,7 @@ export function App(props: AppProps) {
             </button>
           </span>
         )}
+        {!readOnly && props.hookStatus && <HookStatus store={props.hookStatus} />}
       </div>
     </div>
   );
