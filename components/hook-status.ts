@@ -23,6 +23,8 @@ export interface FrameHookStatus {
   url: string;
   top: boolean;
   frameId: number;
+  /** When the document started (page clock, epoch ms). */
+  startedAt: number;
   outcome: { ok: true; result: HookStatus } | { ok: false; error: CommandError };
 }
 
@@ -51,7 +53,7 @@ export class HookStatusStore {
   private readonly openIds = new Set<string>();
   private counter = 0;
   private timer: unknown = null;
-  private topDocId: string | null = null;
+  private top: { docId: string; startedAt: number } | null = null;
 
   constructor(private readonly deps: HookStatusDeps) {}
 
@@ -69,14 +71,21 @@ export class HookStatusStore {
 
   /**
    * A frame's relay has reached the panel (its first, replayed message): asks
-   * that frame. A new top document is a new page: the old page's frames go.
+   * that frame. A new top document is a new page: the frames of the old one
+   * (documents that started before it) go. Its own frames may have reached
+   * the panel first, and stay.
    */
   frameAppeared(frameId: number, doc: DocumentInfo): void {
-    if (doc.top && doc.docId !== this.topDocId) {
-      this.topDocId = doc.docId;
-      this.frames.value = this.frames.value.filter((f) => f.docId === doc.docId);
+    if (doc.top && doc.docId !== this.top?.docId) {
+      this.top = { docId: doc.docId, startedAt: doc.startedAt };
+      this.frames.value = this.frames.value.filter((f) => !this.isOlderPage(f));
     }
     this.ask(frameId);
+  }
+
+  /** A document of a page the tab has left: it started before the current top document. */
+  private isOlderPage(f: { docId: string; startedAt: number }): boolean {
+    return this.top !== null && f.docId !== this.top.docId && f.startedAt < this.top.startedAt;
   }
 
   /** A reply from a relay: true when it answered this panel's command. */
@@ -87,10 +96,13 @@ export class HookStatusStore {
       url: reply.doc.url,
       top: reply.doc.top,
       frameId: reply.frameId,
+      startedAt: reply.doc.startedAt,
       outcome: reply.ok
         ? { ok: true, result: reply.result as HookStatus }
         : { ok: false, error: reply.error },
     };
+    // A late answer from the page the tab has left is not this page's.
+    if (this.isOlderPage(entry)) return true;
     const others = this.frames.value.filter((f) => f.docId !== entry.docId);
     this.frames.value = [...others, entry].sort(
       (a, b) => Number(b.top) - Number(a.top) || a.frameId - b.frameId,

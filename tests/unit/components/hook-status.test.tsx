@@ -25,12 +25,12 @@ const result = (over: Partial<HookStatusResult> = {}): HookStatusResult => ({
   commandsAnswered: 1,
   ...over,
 });
-const docOf = (docId: string, top: boolean) => ({
+const docOf = (docId: string, top: boolean, startedAt = 1_700_000_000_000) => ({
   docId,
   url: `https://app.test/${docId}`,
   title: '',
   top,
-  startedAt: 1_700_000_000_000,
+  startedAt,
 });
 
 function setup() {
@@ -51,11 +51,12 @@ function setup() {
     docId: string,
     frameId: number,
     outcome: { result: HookStatusResult } | { error: CommandError },
+    startedAt?: number,
   ): PanelCommandReply => ({
     ...commandReply(
       id,
       'hook-status',
-      docOf(docId, frameId === 0),
+      docOf(docId, frameId === 0, startedAt),
       'result' in outcome ? { ok: true, result: outcome.result } : { ok: false, error: outcome.error },
     ),
     tabId: 1,
@@ -128,15 +129,21 @@ describe('HookStatusStore', () => {
     expect(store.unreachable.value).toBe(false);
   });
 
-  it("a new top document is a new page: the old page's frames go", () => {
+  it("a new top document is a new page: the old page's frames go, its own frames stay, whichever came first", () => {
     const { store, reply } = setup();
-    store.frameAppeared(0, docOf('page1', true));
-    store.frameAppeared(2, docOf('frame1', false));
-    store.accept(reply('abc-1', 'page1', 0, { result: result() }));
-    store.accept(reply('abc-2', 'frame1', 2, { result: result() }));
+    store.frameAppeared(0, docOf('page1', true, 1000));
+    store.frameAppeared(2, docOf('frame1', false, 1001));
+    store.accept(reply('abc-1', 'page1', 0, { result: result() }, 1000));
+    store.accept(reply('abc-2', 'frame1', 2, { result: result() }, 1001));
     expect(store.frames.value).toHaveLength(2);
-    store.frameAppeared(0, docOf('page2', true));
-    expect(store.frames.value).toEqual([]);
+    // The new page's frame answers before its top document reaches the panel.
+    store.frameAppeared(5, docOf('frame2', false, 2001));
+    store.accept(reply('abc-3', 'frame2', 5, { result: result() }, 2001));
+    store.frameAppeared(0, docOf('page2', true, 2000));
+    expect(store.frames.value.map((f) => f.docId)).toEqual(['frame2']);
+    // A late answer of the old page is not this page's.
+    store.accept(reply('abc-2', 'frame1', 2, { result: result() }, 1001));
+    expect(store.frames.value.map((f) => f.docId)).toEqual(['frame2']);
   });
 });
 
