@@ -64,7 +64,8 @@ export class Router {
 
   /** A port named as a panel's: served only when the browser says this extension's panel page opened it. */
   panelConnected(port: RouterPort, sender: PortSender | undefined): boolean {
-    if (!isOwnPanel(sender, this.deps.own)) {
+    // A popped-out panel is an extension page in a tab: Firefox names that tab.
+    if (!isOwnPanel(sender, this.deps.own, { tabAllowed: true })) {
       this.refusedPanels++;
       port.disconnect();
       return false;

@@ -29,12 +29,18 @@ export const PANEL_PAGE = 'panel.html';
  * Whether a port was opened by this extension's panel page: the sender is this
  * extension, and the page is panel.html under this extension's own origin. A
  * content script (this extension's relay in any frame) has the page's URL,
- * never one under the extension's origin. A panel popped out into its own
- * window has a `tab` (an extension page in a tab) and is still the panel, so
- * `tab` alone does not decide: the URL does.
+ * never one under the extension's origin, and always a `tab`. Chrome gives a
+ * port the panel opened with tabs.connect no `tab`, docked or popped out, so
+ * there a `tab` is refused too; Firefox gives the popped-out panel's
+ * runtime.connect the tab it is shown in (`tabAllowed`), and the URL decides.
  */
-export function isOwnPanel(sender: PortSender | undefined, own: OwnExtension): boolean {
+export function isOwnPanel(
+  sender: PortSender | undefined,
+  own: OwnExtension,
+  options: { tabAllowed?: boolean } = {},
+): boolean {
   if (!sender || typeof sender.id !== 'string' || sender.id !== own.id) return false;
+  if (sender.tab !== undefined && !options.tabAllowed) return false;
   if (!own.base.endsWith('/') || typeof sender.url !== 'string' || !sender.url.startsWith(own.base))
     return false;
   const rest = sender.url.slice(own.base.length);

@@ -184,19 +184,27 @@ describe('isOwnPanel: only the extension panel page may link or command', () => 
   };
   const panelUrl = `${own.base}panel.html`;
 
-  it("accepts the panel in DevTools, popped out into a window (a tab of its own), and Firefox's (no origin)", () => {
+  it("accepts the panel in DevTools or popped out (Chrome: no tab either way), and Firefox's (no origin; a tab when popped out)", () => {
     expect(isOwnPanel({ id: own.id, url: panelUrl, origin: own.base.slice(0, -1) }, own)).toBe(true);
-    expect(
-      isOwnPanel(
-        { id: own.id, url: `${panelUrl}?tabId=5`, tab: { id: 9 }, origin: own.base.slice(0, -1) },
-        own,
-      ),
-    ).toBe(true);
+    expect(isOwnPanel({ id: own.id, url: `${panelUrl}?tabId=5`, origin: own.base.slice(0, -1) }, own)).toBe(
+      true,
+    );
     const ff = {
       id: 'wirescope@wirescope.dev',
       base: 'moz-extension://6f1c1f0e-1b2a-4c1e-9b7a-6f0a0d1b2c3d/',
     };
     expect(isOwnPanel({ id: ff.id, url: `${ff.base}panel.html#x` }, ff)).toBe(true);
+    const poppedOut = { id: ff.id, url: `${ff.base}panel.html?tabId=5`, tab: { id: 9 } };
+    expect(isOwnPanel(poppedOut, ff, { tabAllowed: true })).toBe(true);
+  });
+
+  it('refuses a sender with a tab unless told a popped-out panel has one (a content script always has one)', () => {
+    const inTab = { id: own.id, url: panelUrl, tab: { id: 9 } };
+    expect(isOwnPanel(inTab, own)).toBe(false);
+    expect(isOwnPanel(inTab, own, { tabAllowed: true })).toBe(true);
+    expect(isOwnPanel({ ...inTab, url: 'https://evil.test/panel.html' }, own, { tabAllowed: true })).toBe(
+      false,
+    );
   });
 
   it('refuses content scripts, other extension pages, other extensions and anything forged', () => {
