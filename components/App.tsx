@@ -16,6 +16,8 @@ import { DetailPane } from './DetailPane';
 import { download } from './download';
 import { EmptyState } from './EmptyState';
 import { EventList } from './EventList';
+import { HookStatus } from './HookStatus';
+import type { HookStatusStore } from './hook-status';
 import { ImportBanners } from './ImportBanners';
 import { OutsideRequests } from './OutsideRequests';
 import { Splitter } from './Splitter';
@@ -60,6 +62,8 @@ export interface AppProps {
   onImport?(file: File): Promise<ImportedTimeline>;
   /** Saves a file; defaults to a download link. */
   saveFile?(name: string, content: string, type: string): void;
+  /** The page hooks' status (live panel only). */
+  hookStatus?: HookStatusStore;
 }
 
 const NO_PATTERNS: readonly Pattern[] = [];
@@ -346,7 +350,9 @@ export function App(props: AppProps) {
         onClearRange={() => {
           filter.range.value = null;
         }}
-      />
+      >
+        {!readOnly && props.hookStatus && <HookStatus store={props.hookStatus} />}
+      </StatusBar>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 // The status bar: how many events the list shows of how many, whether
 // recording is paused, what was lost on the way, and the brushed time range.
 
+import type { ComponentChildren } from 'preact';
 import { formatClock } from '../lib/format';
 import { countsText, type Loss, rejectedText } from './state/status-store';
 
@@ -14,6 +15,8 @@ export interface StatusBarProps {
   rejected: number;
   range: readonly [number, number] | null;
   onClearRange(): void;
+  /** Shown at the end of the bar (the page hook's status). */
+  children?: ComponentChildren;
 }
 
 export function StatusBar(p: StatusBarProps) {
@@ -42,6 +45,7 @@ export function StatusBar(p: StatusBarProps) {
           </button>
         </span>
       )}
+      {p.children}
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { PANEL_PORT, parsePanelToBackground, parseRelayHello, RELAY_PORT } from 
 
 export default defineBackground(() => {
   const router = new Router({
+    own: { id: browser.runtime.id, base: browser.runtime.getURL('/') },
     sendToTab(tabId, message) {
       // Frames without a relay (e.g. chrome:// pages) simply do not answer.
       browser.tabs.sendMessage(tabId, message).catch(() => {});
@@ -16,13 +17,13 @@ export default defineBackground(() => {
   if (import.meta.env.FIREFOX) {
     browser.runtime.onConnect.addListener((port) => {
       if (port.name === PANEL_PORT) {
-        router.panelConnected(port);
+        if (!router.panelConnected(port, port.sender)) return;
         port.onMessage.addListener((message: unknown) => router.panelMessage(port, message));
         port.onDisconnect.addListener(() => router.panelDisconnected(port));
       } else if (port.name === RELAY_PORT) {
         const tabId = port.sender?.tab?.id;
         const frameId = port.sender?.frameId;
-        router.relayConnected(port, tabId);
+        router.relayConnected(port, tabId, frameId);
         port.onDisconnect.addListener(() => router.relayDisconnected(port, tabId));
         port.onMessage.addListener((message: unknown) => router.relayMessage(tabId, frameId, message));
       } else {

@@ -1,10 +1,13 @@
 import { browser } from 'wxt/browser';
 import type { DocumentInfo } from '../lib/model';
+import { type CommandPeer, RelayCommands } from '../lib/relay/commands';
 import { RelayCore, type RelaySubscription } from '../lib/relay/core';
 import { randomDocumentId } from '../lib/relay/doc-id';
 import { FlushCadence } from '../lib/relay/flush-cadence';
 import { acceptHookPort } from '../lib/relay/handshake';
+import { isOwnPanel } from '../lib/sender';
 import { cutString } from '../lib/validate';
+import type { CommandReply } from '../lib/wire/command';
 import { PANEL_LINK, parseHelloReply, parseToRelay, RELAY_PORT, relayHello } from '../lib/wire/control';
 import { MAX_TITLE_LENGTH, MAX_URL_LENGTH } from '../lib/wire/fields';
 import { hookConfig, LAST_BATCH_EVENT_PREFIX } from '../lib/wire/page-relay';
@@ -34,6 +37,22 @@ export default defineContentScript({
     let hookPort: MessagePort | null = null;
 
     const core = new RelayCore({ doc });
+    const commands = new RelayCommands({
+      doc,
+      hook: () => (hookPort ? { post: (message) => hookPort?.postMessage(message) } : null),
+      setTimer: (fn, ms) => setTimeout(fn, ms),
+      clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+      now: () => performance.now(),
+    });
+    /** A reply goes back on the port its command came on. */
+    const peerOf = (port: Port): CommandPeer => ({
+      send(reply: CommandReply) {
+        doc.title = cutString(document.title, MAX_TITLE_LENGTH);
+        port.postMessage(reply);
+      },
+    });
+    /** Who may link: this extension's panel page, and nothing else of the extension or outside it. */
+    const ownExtension = { id: browser.runtime.id, base: browser.runtime.getURL('/') };
     const sendTo = (port: Port) => (msg: RecordsWire) => {
       doc.title = cutString(document.title, MAX_TITLE_LENGTH);
       port.postMessage(msg);
@@ -83,6 +102,10 @@ export default defineContentScript({
       const port = browser.runtime.connect({ name: RELAY_PORT });
       const current = { port, subscription: core.subscribe(sendTo(port)) };
       backgroundPort = current;
+      // Commands from the tab's panels, passed on by the background: this port was opened
+      // by the relay itself, to the background, so nothing else holds its other end.
+      const peer = peerOf(port);
+      port.onMessage.addListener((message: unknown) => commands.accept(message, peer));
       port.onDisconnect.addListener(() => {
         // Background gone or every panel closed: keep recording, stop streaming.
         current.subscription.unsubscribe();
@@ -93,12 +116,20 @@ export default defineContentScript({
 
     // Chrome: each panel of this tab links to this frame itself; its stream
     // lives exactly as long as the panel's port.
+    // Only the panel may link: the port's sender (set by the browser) must be this
+    // extension's panel page; anything else is closed before it gets a record.
     browser.runtime.onConnect.addListener((port: Port) => {
       if (port.name !== PANEL_LINK) return;
+      if (!isOwnPanel(port.sender, ownExtension)) {
+        port.disconnect();
+        return;
+      }
       const subscription = core.subscribe(sendTo(port));
+      const peer = peerOf(port);
       port.onMessage.addListener((message: unknown) => {
         const msg = parseToRelay(message);
         if (msg?.t === 'config') setPayloadCap(msg.payloadCap);
+        else if (!msg) commands.accept(message, peer);
       });
       port.onDisconnect.addListener(() => subscription.unsubscribe());
       delivery.queued(0);
@@ -136,6 +167,7 @@ export default defineContentScript({
       (offered) => {
         hookPort = offered;
         hookPort.onmessage = (e) => {
+          if (commands.acceptHookReply(e.data)) return;
           const { queued, backlog } = core.acceptHookMessage(e.data);
           if (backlog !== undefined) delivery.pageBacklog(backlog);
           if (queued > 0) delivery.queued(queued);
@@ -144,6 +176,7 @@ export default defineContentScript({
       },
     );
 
+    // Control only (the sender is this extension; tabs.sendMessage): commands are never taken here.
     browser.runtime.onMessage.addListener((message: unknown) => {
       const msg = parseToRelay(message);
       if (!msg) return;

@@ -10,7 +10,14 @@
 // background only remembers each tab's payload cap for the hello of documents
 // that start later: an end of every relay port in the background would cost
 // it a share of the extension's CPU under a flood for nothing.
+//
+// Commands (Firefox): a panel names its tab (and optionally a frame); the
+// command goes to that tab's relays over the ports they opened to the
+// background, and their replies come back as everything else they send does.
+// Only a port opened by this extension's panel page is served at all.
 
+import { isOwnPanel, type OwnExtension, type PortSender } from './sender';
+import { parsePanelCommandForTab } from './wire/command';
 import {
   fromRelay,
   type HelloReply,
@@ -29,6 +36,8 @@ export interface RouterPort {
 export interface RouterDeps {
   /** Sends a message to every frame of a tab (tabs.sendMessage). */
   sendToTab(tabId: number, message: unknown): void;
+  /** This extension, whose panel page alone may connect as a panel. */
+  own: OwnExtension;
 }
 
 interface PanelEntry {
@@ -38,23 +47,40 @@ interface PanelEntry {
 
 export class Router {
   private readonly panelsByTab = new Map<number, Set<RouterPort>>();
-  private readonly relaysByTab = new Map<number, Set<RouterPort>>();
+  /** Each tab's relay ports, with the frame each belongs to. */
+  private readonly relaysByTab = new Map<number, Map<RouterPort, number | undefined>>();
   private readonly panels = new Map<RouterPort, PanelEntry>();
   private readonly payloadCaps = new Map<number, number>();
   /** Messages that failed validation, by source. */
   readonly invalid = { panel: 0, relay: 0 };
+  /** Ports that asked to be a panel without being this extension's panel page (closed at once). */
+  refusedPanels = 0;
+  /** Commands a relay's port refused (the relay is going away; the panel sees no reply from it). */
+  undeliveredCommands = 0;
   /** Batches a panel's port refused (the panel counts their records as a gap when later ones arrive). */
   undelivered = 0;
 
   constructor(private readonly deps: RouterDeps) {}
 
-  panelConnected(port: RouterPort): void {
+  /** A port named as a panel's: served only when the browser says this extension's panel page opened it. */
+  panelConnected(port: RouterPort, sender: PortSender | undefined): boolean {
+    // A popped-out panel is an extension page in a tab: Firefox names that tab.
+    if (!isOwnPanel(sender, this.deps.own, { tabAllowed: true })) {
+      this.refusedPanels++;
+      port.disconnect();
+      return false;
+    }
     this.panels.set(port, { port, tabId: null });
+    return true;
   }
 
   panelMessage(port: RouterPort, message: unknown): void {
     const entry = this.panels.get(port);
-    const msg = parsePanelToBackground(message);
+    const msg = entry ? parsePanelToBackground(message) : null;
+    if (entry && !msg) {
+      this.panelCommand(entry, message);
+      return;
+    }
     if (!entry || !msg) {
       this.invalid.panel++;
       return;
@@ -74,6 +100,23 @@ export class Router {
     }
   }
 
+  /** A command for the panel's own tab goes to that tab's relays (or one frame's); anything else is counted. */
+  private panelCommand(entry: PanelEntry, message: unknown): void {
+    const msg = parsePanelCommandForTab(message);
+    if (!msg || entry.tabId !== msg.tabId) {
+      this.invalid.panel++;
+      return;
+    }
+    for (const [relay, frameId] of this.relaysByTab.get(msg.tabId) ?? []) {
+      if (msg.frameId !== undefined && frameId !== msg.frameId) continue;
+      try {
+        relay.postMessage(msg.command);
+      } catch {
+        this.undeliveredCommands++;
+      }
+    }
+  }
+
   panelDisconnected(port: RouterPort): void {
     this.removePanel(port);
     this.panels.delete(port);
@@ -87,7 +130,7 @@ export class Router {
     if (set && set.size === 0) {
       this.panelsByTab.delete(entry.tabId);
       // Nobody watches this tab: relays go back to recording only.
-      for (const relay of this.relaysByTab.get(entry.tabId) ?? []) relay.disconnect();
+      for (const relay of this.relaysByTab.get(entry.tabId)?.keys() ?? []) relay.disconnect();
       this.relaysByTab.delete(entry.tabId);
     }
   }
@@ -103,14 +146,14 @@ export class Router {
     return helloReply(subscribed, payloadCap);
   }
 
-  relayConnected(port: RouterPort, tabId: number | undefined): void {
+  relayConnected(port: RouterPort, tabId: number | undefined, frameId: number | undefined): void {
     if (tabId === undefined || !this.panelsByTab.has(tabId)) {
       port.disconnect();
       return;
     }
-    const set = this.relaysByTab.get(tabId) ?? new Set<RouterPort>();
-    this.relaysByTab.set(tabId, set);
-    set.add(port);
+    const relays = this.relaysByTab.get(tabId) ?? new Map<RouterPort, number | undefined>();
+    this.relaysByTab.set(tabId, relays);
+    relays.set(port, frameId);
   }
 
   /**

@@ -1,5 +1,12 @@
 import { browser } from 'wxt/browser';
 import {
+  isCommandReplyKind,
+  type PanelCommand,
+  type PanelCommandReply,
+  panelCommandForTab,
+  readCommandReply,
+} from '../../lib/wire/command';
+import {
   PANEL_LINK,
   PANEL_PORT,
   panelConfig,
@@ -14,17 +21,35 @@ import { type PanelRecords, readRelayRecords } from '../../lib/wire/records';
 
 export interface PanelConnection {
   setPayloadCap(cap: number): void;
+  /** Sends a command to every frame of the tab reached now, or to one frame; replies come to onReply. */
+  command(command: PanelCommand, frameId?: number): void;
 }
 
 type Port = ReturnType<typeof browser.runtime.connect>;
 
-/** Streams a tab's records to the panel; `onInvalid` hears of each message that fails validation. */
-type TabConnector = (
-  tabId: number,
-  initialCap: number,
-  onRecords: (msg: PanelRecords) => void,
-  onInvalid: () => void,
-) => PanelConnection;
+/** What a relay sends the panel, read by its kind: records, or a command's reply. */
+export interface RelayHandlers {
+  onRecords(msg: PanelRecords): void;
+  onReply(reply: PanelCommandReply): void;
+  /** A message that failed validation. */
+  onInvalid(): void;
+}
+
+/** Reads one message a relay sent (Chrome: on its link; Firefox: inside the background's from-relay). */
+function readFromRelay(message: unknown, tabId: number, frameId: number, to: RelayHandlers): void {
+  if (isCommandReplyKind(message)) {
+    const reply = readCommandReply(message, tabId, frameId);
+    if (reply) to.onReply(reply);
+    else to.onInvalid();
+    return;
+  }
+  const msg = readRelayRecords(message, tabId, frameId);
+  if (msg) to.onRecords(msg);
+  else to.onInvalid();
+}
+
+/** Streams a tab's records (and command replies) to the panel. */
+type TabConnector = (tabId: number, initialCap: number, to: RelayHandlers) => PanelConnection;
 
 /** Chrome's MessageSender and tabs.connect also know documents (Chrome 106+). */
 type ChromeSender = { tab?: { id?: number }; frameId?: number; documentId?: string };
@@ -37,9 +62,9 @@ type ChromeConnectInfo = { name: string; frameId: number; documentId?: string };
  * document's history then its live records, for as long as the link lives:
  * the background carries no records, and closing the panel ends the streams.
  */
-const linkToRelays: TabConnector = (tabId, initialCap, onRecords, onInvalid) => {
+const linkToRelays: TabConnector = (tabId, initialCap, to) => {
   let cap = initialCap;
-  const links = new Map<string, Port>();
+  const links = new Map<string, { port: Port; frameId: number }>();
   let unkeyed = 0;
   const link = (frameId: number, documentId: string | undefined) => {
     // A document links once, however many hellos it sends.
@@ -47,14 +72,10 @@ const linkToRelays: TabConnector = (tabId, initialCap, onRecords, onInvalid) => 
     if (links.has(key)) return;
     const info: ChromeConnectInfo = { name: PANEL_LINK, frameId, ...(documentId ? { documentId } : {}) };
     const port = browser.tabs.connect(tabId, info);
-    links.set(key, port);
-    port.onMessage.addListener((message: unknown) => {
-      const msg = readRelayRecords(message, tabId, frameId);
-      if (msg) onRecords(msg);
-      else onInvalid();
-    });
+    links.set(key, { port, frameId });
+    port.onMessage.addListener((message: unknown) => readFromRelay(message, tabId, frameId, to));
     port.onDisconnect.addListener(() => {
-      if (links.get(key) === port) links.delete(key);
+      if (links.get(key)?.port === port) links.delete(key);
     });
     port.postMessage(relayConfig(cap));
   };
@@ -73,8 +94,18 @@ const linkToRelays: TabConnector = (tabId, initialCap, onRecords, onInvalid) => 
   return {
     setPayloadCap(next) {
       cap = next;
-      for (const port of links.values()) port.postMessage(relayConfig(cap));
+      for (const { port } of links.values()) port.postMessage(relayConfig(cap));
       void tellBackground();
+    },
+    command(command, frameId) {
+      for (const link of links.values()) {
+        if (frameId !== undefined && link.frameId !== frameId) continue;
+        try {
+          link.port.postMessage(command);
+        } catch {
+          // The frame went away: its link's disconnect is on its way.
+        }
+      }
     },
   };
 };
@@ -85,21 +116,23 @@ const linkToRelays: TabConnector = (tabId, initialCap, onRecords, onInvalid) => 
  * receives content-script connections), and re-subscribes if the background
  * restarts; the store drops replayed duplicates by sequence number.
  */
-const subscribeThroughBackground: TabConnector = (tabId, initialCap, onRecords, onInvalid) => {
+const subscribeThroughBackground: TabConnector = (tabId, initialCap, to) => {
   let cap = initialCap;
   let port: Port | null = null;
   let retryMs = 100;
-  const received = (msg: PanelRecords) => {
-    retryMs = 100;
-    onRecords(msg);
+  const handlers: RelayHandlers = {
+    ...to,
+    onRecords(msg) {
+      retryMs = 100;
+      to.onRecords(msg);
+    },
   };
   const connect = () => {
     port = browser.runtime.connect({ name: PANEL_PORT });
     port.onMessage.addListener((message: unknown) => {
       const wrapped = parseFromRelay(message);
-      const msg = wrapped?.tabId === tabId ? readRelayRecords(wrapped.message, tabId, wrapped.frameId) : null;
-      if (msg) received(msg);
-      else onInvalid();
+      if (wrapped?.tabId === tabId) readFromRelay(wrapped.message, tabId, wrapped.frameId, handlers);
+      else to.onInvalid();
     });
     port.onDisconnect.addListener(() => {
       port = null;
@@ -118,6 +151,9 @@ const subscribeThroughBackground: TabConnector = (tabId, initialCap, onRecords, 
     setPayloadCap(next) {
       cap = next;
       port?.postMessage(panelConfig(tabId, cap));
+    },
+    command(command, frameId) {
+      port?.postMessage(panelCommandForTab(tabId, command, frameId));
     },
   };
 };

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { App, type ImportedTimeline } from '../../components/App';
+import { HookStatusStore } from '../../components/hook-status';
 import type { PanelSettings } from '../../components/settings';
 import { importFile } from '../../lib/import';
 import { OutsideRequestLog } from '../../lib/outside-requests';
@@ -69,22 +70,40 @@ async function start(el: HTMLElement): Promise<void> {
     version++;
     draw();
   });
+  let hookStatus: HookStatusStore | undefined;
   const connection =
     tabId !== null
-      ? connectToTab(
-          tabId,
-          settings.payloadCap,
-          (msg) => {
+      ? connectToTab(tabId, settings.payloadCap, {
+          onRecords(msg) {
+            // A frame's first message replays its history: the frame has just reached this panel.
+            if (msg.replayed) hookStatus?.frameAppeared(msg.frameId, msg.doc);
             store.ingest(msg);
             detector.update(store, Date.now());
             scheduler.changed(msg.records.length);
           },
-          () => {
+          onReply(reply) {
+            if (hookStatus?.accept(reply)) scheduler.changed(0);
+          },
+          onInvalid() {
             store.rejectMessage();
             scheduler.changed(0);
           },
-        )
+        })
       : null;
+  if (connection) {
+    const idBytes = crypto.getRandomValues(new Uint8Array(6));
+    hookStatus = new HookStatusStore({
+      send: (command, frameId) => connection.command(command, frameId),
+      setTimer: (fn, ms) =>
+        setTimeout(() => {
+          fn();
+          scheduler.changed(0);
+        }, ms),
+      clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+      idPrefix: Array.from(idBytes, (b) => b.toString(16).padStart(2, '0')).join(''),
+    });
+    hookStatus.refresh();
+  }
   let current: PanelSettings = settings;
   // Not drawn while nobody can see it: another DevTools tab is selected (the
   // DevTools page tells us), or its window is minimised. Shown again, it draws at once.
@@ -119,6 +138,7 @@ async function start(el: HTMLElement): Promise<void> {
         onPopOut={tabId !== null && !poppedOut ? () => void popOut(tabId) : undefined}
         onReloadPage={tabId !== null ? reloadInspected : undefined}
         onImport={openFile}
+        hookStatus={hookStatus}
       />,
       el,
     );

@@ -8,6 +8,7 @@
 // from then on only the port is used: a page script never sees the port and
 // cannot inject into it.
 
+import type { HookCommandReply, HookStatus } from '../wire/command';
 import { DEFAULT_PAYLOAD_CAP, PROTOCOL_VERSION } from '../wire/envelope';
 import {
   FRAME_BYTES,
@@ -23,6 +24,7 @@ import {
   type HookRecord,
   LAST_BATCH_EVENT_PREFIX,
 } from '../wire/page-relay';
+import { trackLiveConnections } from './live';
 import { append, type Bare, getterReader, isBrowserEvent, type Pristine } from './pristine';
 
 /** Records kept while no relay is connected (e.g. the extension was reloaded). */
@@ -48,6 +50,8 @@ const MAX_QUEUED_RECORDS = 50_000;
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 /** While the page's sockets hold unsent data, how often the hook looks whether it has gone. */
 const BACKLOG_POLL_MS = 50;
+/** The relay numbers its commands from 1; anything else on the port is not one of them. */
+const MAX_COMMAND_ID = 2 ** 31 - 1;
 
 /**
  * Makes a record at hand-over from what a busy path only set aside (e.g. a
@@ -91,7 +95,15 @@ export function openChannel(p: Pristine): HookChannel {
   let lateSources = p.list<object>();
   let lateKeys = p.list<number>();
   let queuedBytes = 0;
+  /** Records lost since the last batch (the next batch tells the relay). */
   let dropped = 0;
+  // What the hook says of itself when the panel asks (hook-status).
+  let captured = 0;
+  /** Records lost that delivered batches have told the relay of. */
+  let droppedTold = 0;
+  let batches = 0;
+  let commandsAnswered = 0;
+  const live = trackLiveConnections();
   /** One hand-over is pending at a time; a flush forced by the bounds leaves it pending. */
   let scheduled = false;
   let cap = DEFAULT_PAYLOAD_CAP;
@@ -212,7 +224,9 @@ export function openChannel(p: Pristine): HookChannel {
     if (backlog !== undefined) batch.backlog = backlog;
     try {
       deliver(batch);
+      droppedTold += dropped;
       dropped = 0;
+      batches++;
       return true;
     } catch {
       dropped += batch.records.length;
@@ -293,24 +307,65 @@ export function openChannel(p: Pristine): HookChannel {
   // Only the relay holds the other end, but its data is still checked, with
   // nothing the page could have replaced (no Array/JSON helpers, no accessor
   // on MessageEvent.prototype or Object.prototype), and never throws.
+  const readConfig = (data: object): void => {
+    const payloadCap = p.own(data, 'payloadCap');
+    const type = p.own(data, 'lastBatchEvent');
+    if (typeof payloadCap === 'number' && payloadCap >= 1024) cap = payloadCap;
+    if (
+      typeof type === 'string' &&
+      type.length <= 100 &&
+      apply(p.stringSlice, type, [0, LAST_BATCH_EVENT_PREFIX.length]) === LAST_BATCH_EVENT_PREFIX
+    ) {
+      lastBatchEvent = type;
+    }
+  };
+
+  const status = (): Bare<HookStatus> => ({
+    __proto__: null,
+    captured,
+    dropped: droppedTold + dropped,
+    queued: queue.length,
+    batches,
+    payloadCap: cap,
+    openWebSockets: live.webSockets,
+    openEventSources: live.eventSources,
+    httpInFlight: live.http,
+    commandsAnswered,
+  });
+
+  /**
+   * A command from the relay. Commands come only on this port, which only the
+   * relay holds: nothing a page dispatches or posts reaches here. The reply
+   * goes back on the port, under the relay's id.
+   */
+  const answer = (data: object): void => {
+    const id = p.own(data, 'id');
+    if (typeof id !== 'number' || !(id >= 1 && id <= MAX_COMMAND_ID) || id % 1 !== 0) return;
+    if (p.own(data, 'name') !== 'hook-status') return;
+    commandsAnswered++;
+    const reply: Bare<HookCommandReply<'hook-status'>> = {
+      __proto__: null,
+      v: PROTOCOL_VERSION,
+      t: 'command-reply',
+      id,
+      name: 'hook-status',
+      result: status(),
+    };
+    try {
+      apply(p.portPostMessage, port, [reply]);
+    } catch {
+      commandsAnswered--;
+    }
+  };
+
   const eventData = getterReader(p, win.MessageEvent.prototype, 'data');
   port.onmessage = (event: MessageEvent) => {
     try {
       const data: unknown = eventData(event);
-      if (typeof data !== 'object' || data === null) return;
-      const v = p.own(data, 'v');
+      if (typeof data !== 'object' || data === null || p.own(data, 'v') !== PROTOCOL_VERSION) return;
       const t = p.own(data, 't');
-      const payloadCap = p.own(data, 'payloadCap');
-      const type = p.own(data, 'lastBatchEvent');
-      if (v !== PROTOCOL_VERSION || t !== 'config') return;
-      if (typeof payloadCap === 'number' && payloadCap >= 1024) cap = payloadCap;
-      if (
-        typeof type === 'string' &&
-        type.length <= 100 &&
-        apply(p.stringSlice, type, [0, LAST_BATCH_EVENT_PREFIX.length]) === LAST_BATCH_EVENT_PREFIX
-      ) {
-        lastBatchEvent = type;
-      }
+      if (t === 'config') readConfig(data);
+      else if (t === 'command') answer(data);
     } catch {
       // ignore: never surface an error in the page
     }
@@ -368,12 +423,15 @@ export function openChannel(p: Pristine): HookChannel {
 
   return {
     emit(record) {
+      captured++;
+      if (!p.isArray(record)) live.note(record);
       if (!hasRoom()) return;
       append(queue, record);
       queuedBytes += bodyBytes(p.isArray(record) ? record[3] : record.r === 'ev' ? record.body : undefined);
       queued();
     },
     emitLate(make, source, key, bytes = 0) {
+      captured++;
       if (!hasRoom()) return;
       append(queue, LATE);
       append(lateMakers, make);

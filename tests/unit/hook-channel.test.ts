@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { type HookChannel, openChannel } from '../../lib/hook/channel';
 import { capturePristine, type Pristine } from '../../lib/hook/pristine';
+import { parseHookCommandReply } from '../../lib/wire/command';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 import {
   HANDSHAKE_HOOK_READY,
   HANDSHAKE_RELAY_READY,
   type HookBatch,
+  type HookConnection,
+  type HookEvent,
   type HookFrame,
   type HookRecord,
   LAST_BATCH_EVENT_PREFIX,
@@ -458,5 +461,109 @@ describe('hook channel: the last batch when the page goes away', () => {
     const { got, ...t } = configured();
     t.win.dispatchEvent(new PageHide());
     expect(got).toEqual([]);
+  });
+});
+
+describe('hook channel: commands from the relay', () => {
+  const command = (id: unknown, extra: object = {}) => ({
+    v: PROTOCOL_VERSION,
+    t: 'command',
+    id,
+    name: 'hook-status',
+    args: {},
+    ...extra,
+  });
+  /** What the hook posted on its port besides batches: its replies, read as the relay reads them. */
+  const replies = (t: ReturnType<typeof setup>) =>
+    (t.batches as unknown[])
+      .filter((m) => (m as { t: string }).t === 'command-reply')
+      .map(parseHookCommandReply);
+  const conn = (id: number, transport: HookConnection['transport']): HookRecord => ({
+    r: 'conn',
+    id,
+    time: id,
+    transport,
+    url: 'https://app.test/',
+  });
+  const ev = (id: number, type: HookEvent['type']): HookRecord => ({ r: 'ev', conn: id, time: id, type });
+
+  it('answers hook-status on its port, under the relay id, with its counters', () => {
+    const t = setup();
+    t.config({ v: PROTOCOL_VERSION, t: 'config', payloadCap: 4096 });
+    t.channel.emit(conn(1, 'websocket'));
+    t.channel.emit(ev(1, 'open'));
+    t.channel.emit([1, 1, 5, 'hi', 0]);
+    t.channel.emit(conn(2, 'websocket'));
+    t.channel.emit(ev(2, 'error'));
+    t.channel.emit(ev(2, 'close'));
+    t.channel.emit(conn(3, 'eventsource'));
+    t.channel.emit(ev(3, 'error'));
+    t.channel.emit(conn(4, 'fetch'));
+    t.channel.emit(conn(5, 'xhr'));
+    t.channel.emit(ev(5, 'error'));
+    t.channel.emit(conn(6, 'xhr'));
+    t.channel.emit(ev(6, 'close'));
+    t.runTimers();
+    t.runIdle();
+    t.channel.emit(ev(1, 'receive'));
+    t.channel.emitLate(() => undefined, {}, 0);
+    t.config(command(7));
+    expect(replies(t)).toEqual([
+      {
+        v: PROTOCOL_VERSION,
+        t: 'command-reply',
+        id: 7,
+        name: 'hook-status',
+        result: {
+          captured: 15,
+          dropped: 0,
+          queued: 2,
+          batches: 1,
+          payloadCap: 4096,
+          // Socket 2 closed; the event source's error is a reconnect; fetch 4 is in flight, xhr 5 and 6 ended.
+          openWebSockets: 1,
+          openEventSources: 1,
+          httpInFlight: 1,
+          commandsAnswered: 1,
+        },
+      },
+    ]);
+    // The late record that could not be made is dropped, and the count stays whole after it was told.
+    t.runTimers();
+    t.runIdle();
+    t.config(command(8));
+    expect(replies(t)[1]?.result).toMatchObject({ dropped: 1, queued: 0, batches: 2, commandsAnswered: 2 });
+  });
+
+  it('answers nothing that is not a command of its protocol with a relay id', () => {
+    const t = setup();
+    for (const bad of [
+      command(0),
+      command(-1),
+      command(1.5),
+      command('1'),
+      command(2 ** 31),
+      command(1, { v: PROTOCOL_VERSION + 1 }),
+      command(1, { name: 'send' }),
+      command(1, { t: 'command-reply' }),
+      null,
+      'command',
+    ])
+      t.config(bad);
+    expect(replies(t)).toEqual([]);
+    t.config(command(2 ** 31 - 1));
+    expect(replies(t)).toHaveLength(1);
+  });
+
+  it('a command on the window, however shaped, is not answered: only the port is heard', () => {
+    const t = setup();
+    const data = command(1);
+    t.win.dispatchEvent(new MessageEvent('message', { data }));
+    t.win.dispatchEvent(new CustomEvent('message', { detail: data }));
+    t.win.dispatchEvent(new FakeMessageEvent(HANDSHAKE_HOOK_READY, { ports: [{}], cancelable: true }));
+    t.win.dispatchEvent(new Event(HANDSHAKE_RELAY_READY));
+    expect(replies(t)).toEqual([]);
+    t.config(command(2));
+    expect(replies(t)[0]?.result.commandsAnswered).toBe(1);
   });
 });

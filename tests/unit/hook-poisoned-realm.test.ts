@@ -19,6 +19,7 @@ import {
   toStringArg,
 } from '../../lib/hook/http';
 import { type Bare, capturePristine, type Pristine } from '../../lib/hook/pristine';
+import { parseHookCommandReply } from '../../lib/wire/command';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 import { FRAME_SEND, type HookBatch, type HookEvent } from '../../lib/wire/page-relay';
 
@@ -163,7 +164,7 @@ describe('the hook in a poisoned realm', () => {
     expect(args).toEqual(['/converted']);
   });
 
-  it('queues, packs and hands over batches, and reads the relay config, without running a page accessor', () => {
+  it('queues, packs and hands over batches, reads the relay config and answers its commands, without running a page accessor', () => {
     // Prototype-less: the test's own appends must not trip the wires either.
     const batches: HookBatch[] = Object.setPrototypeOf([], null);
     const timers: Array<() => void> = Object.setPrototypeOf([], null);
@@ -212,6 +213,13 @@ describe('the hook in a poisoned realm', () => {
       t: 'config',
       payloadCap: 4096,
     }) as unknown as MessageEvent;
+    const command = new ConfigEvent({
+      v: PROTOCOL_VERSION,
+      t: 'command',
+      id: 3,
+      name: 'hook-status',
+      args: {},
+    }) as unknown as MessageEvent;
     const tripped = poisoned(() => {
       onmessage?.(config);
       const open: Bare<HookEvent> = { __proto__: null, r: 'ev', conn: 1, time: 1, type: 'open' };
@@ -224,10 +232,15 @@ describe('the hook in a poisoned realm', () => {
       );
       channel.emitLate(() => undefined, {}, 0);
       for (let i = 0; i < timers.length; i++) (timers[i] as () => void)();
+      onmessage?.(command);
     });
     expect(tripped).toEqual([]);
     expect(channel.payloadCap()).toBe(4096);
-    expect(batches.length).toBe(1);
+    expect(batches.length).toBe(2);
+    expect(parseHookCommandReply(batches[1])).toMatchObject({
+      id: 3,
+      result: { captured: 6, dropped: 1, queued: 0, batches: 1, payloadCap: 4096, commandsAnswered: 1 },
+    });
     const batch = batches[0];
     expect(batch?.dropped).toBe(1);
     expect(batch?.records.map((r) => r.r)).toEqual(['ev', 'frames', 'ev']);

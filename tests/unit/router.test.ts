@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Router, type RouterPort } from '../../lib/router';
+import { panelCommand, panelCommandForTab } from '../../lib/wire/command';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 
 class FakePort implements RouterPort {
@@ -32,9 +33,13 @@ const records = (n: number) => ({
   })),
 });
 
+const own = { id: 'wirescope@wirescope.dev', base: 'moz-extension://0b5e1c52/' };
+/** The sender the browser gives a port the extension's own panel opened. */
+const PANEL_SENDER = { id: own.id, url: `${own.base}panel.html?tabId=7` };
+
 function setup() {
   const sent: Array<{ tabId: number; message: unknown }> = [];
-  const router = new Router({ sendToTab: (tabId, message) => sent.push({ tabId, message }) });
+  const router = new Router({ own, sendToTab: (tabId, message) => sent.push({ tabId, message }) });
   return { router, sent };
 }
 
@@ -42,12 +47,12 @@ describe('Router', () => {
   it('subscribing a panel asks the tab to stream, and routes only that tab', () => {
     const { router, sent } = setup();
     const panel = new FakePort();
-    router.panelConnected(panel);
+    router.panelConnected(panel, PANEL_SENDER);
     router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 7, payloadCap: 2048 });
     expect(sent).toEqual([{ tabId: 7, message: { v: PROTOCOL_VERSION, t: 'subscribe', payloadCap: 2048 } }]);
 
     const relay = new FakePort();
-    router.relayConnected(relay, 7);
+    router.relayConnected(relay, 7, 0);
     router.relayMessage(7, 3, records(2));
     router.relayMessage(8, 0, records(1)); // another tab: nobody listens
     expect(panel.messages).toEqual([
@@ -63,10 +68,10 @@ describe('Router', () => {
     };
     const working = new FakePort();
     for (const panel of [broken, working]) {
-      router.panelConnected(panel);
+      router.panelConnected(panel, PANEL_SENDER);
       router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 7, payloadCap: 2048 });
     }
-    router.relayConnected(new FakePort(), 7);
+    router.relayConnected(new FakePort(), 7, 0);
     expect(() => router.relayMessage(7, 0, { ...records(1), through: 4 })).not.toThrow();
     expect(working.messages).toEqual([
       expect.objectContaining({ t: 'from-relay', message: { ...records(1), through: 4 } }),
@@ -77,7 +82,7 @@ describe('Router', () => {
   it('relays with no panel for their tab are disconnected', () => {
     const { router } = setup();
     const relay = new FakePort();
-    router.relayConnected(relay, 5);
+    router.relayConnected(relay, 5, 0);
     expect(relay.disconnected).toBe(true);
     expect(router.hello(5).subscribed).toBe(false);
   });
@@ -87,11 +92,11 @@ describe('Router', () => {
     const a = new FakePort();
     const b = new FakePort();
     for (const p of [a, b]) {
-      router.panelConnected(p);
+      router.panelConnected(p, PANEL_SENDER);
       router.panelMessage(p, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 1, payloadCap: 4096 });
     }
     const relay = new FakePort();
-    router.relayConnected(relay, 1);
+    router.relayConnected(relay, 1, 0);
     expect(router.hello(1)).toMatchObject({ subscribed: true, payloadCap: 4096 });
     router.panelDisconnected(a);
     expect(relay.disconnected).toBe(false);
@@ -116,7 +121,7 @@ describe('Router', () => {
   it('drops and counts malformed messages from panels, and relay messages of no tab', () => {
     const { router, sent } = setup();
     const panel = new FakePort();
-    router.panelConnected(panel);
+    router.panelConnected(panel, PANEL_SENDER);
     router.panelMessage(panel, { t: 'panel-subscribe', tabId: 1 });
     router.panelMessage(panel, 'subscribe me');
     router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 1, payloadCap: 2048 });
@@ -129,7 +134,7 @@ describe('Router', () => {
   it('forwards what a relay sends without reading it: the panel validates it, once', () => {
     const { router } = setup();
     const panel = new FakePort();
-    router.panelConnected(panel);
+    router.panelConnected(panel, PANEL_SENDER);
     router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 2, payloadCap: 2048 });
     const odd = {
       v: PROTOCOL_VERSION,
@@ -150,10 +155,71 @@ describe('Router', () => {
   it('pings keep the port busy without re-subscribing', () => {
     const { router, sent } = setup();
     const panel = new FakePort();
-    router.panelConnected(panel);
+    router.panelConnected(panel, PANEL_SENDER);
     router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 4, payloadCap: 2048 });
     router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-ping', tabId: 4, payloadCap: 2048 });
     expect(sent).toHaveLength(1);
     expect(router.invalid.panel).toBe(0);
+  });
+
+  it("passes a panel's command to its own tab's relays (or one frame's), and their replies back as they are", () => {
+    const { router } = setup();
+    const panel = new FakePort();
+    router.panelConnected(panel, PANEL_SENDER);
+    router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 7, payloadCap: 2048 });
+    const top = new FakePort();
+    const child = new FakePort();
+    router.relayConnected(top, 7, 0);
+    router.relayConnected(child, 7, 4);
+    const command = panelCommand('p-1', 'hook-status', {});
+    router.panelMessage(panel, panelCommandForTab(7, { ...command, extra: 'dropped' } as typeof command));
+    expect(top.messages).toEqual([command]);
+    expect(child.messages).toEqual([command]);
+    router.panelMessage(panel, panelCommandForTab(7, command, 4));
+    expect(top.messages).toHaveLength(1);
+    expect(child.messages).toHaveLength(2);
+    const reply = { v: PROTOCOL_VERSION, t: 'command-reply', id: 'p-1' };
+    router.relayMessage(7, 4, reply);
+    expect(panel.messages).toEqual([
+      { v: PROTOCOL_VERSION, t: 'from-relay', tabId: 7, frameId: 4, message: reply },
+    ]);
+  });
+
+  it('a panel commands only the tab it subscribed to; malformed commands go nowhere', () => {
+    const { router } = setup();
+    const panel = new FakePort();
+    const otherTabsRelay = new FakePort();
+    router.panelConnected(panel, PANEL_SENDER);
+    router.panelMessage(panel, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 7, payloadCap: 2048 });
+    const other = new FakePort();
+    router.panelConnected(other, PANEL_SENDER);
+    router.panelMessage(other, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 8, payloadCap: 2048 });
+    router.relayConnected(otherTabsRelay, 8, 0);
+    const command = panelCommand('p-1', 'hook-status', {});
+    router.panelMessage(panel, panelCommandForTab(8, command));
+    router.panelMessage(panel, { ...panelCommandForTab(7, command), command: { ...command, name: 'block' } });
+    router.panelMessage(panel, { ...panelCommandForTab(7, command), v: PROTOCOL_VERSION + 1 });
+    expect(otherTabsRelay.messages).toEqual([]);
+    expect(router.invalid.panel).toBe(3);
+  });
+
+  it('a port that is not this extension panel page is closed at once and never served', () => {
+    const { router, sent } = setup();
+    const forged = [
+      undefined,
+      { id: own.id, url: 'https://evil.test/panel.html', tab: { id: 7 } },
+      { id: own.id, url: `${own.base}background.html` },
+      { id: 'someone-else@example.com', url: `${own.base}panel.html` },
+    ];
+    for (const sender of forged) {
+      const port = new FakePort();
+      expect(router.panelConnected(port, sender)).toBe(false);
+      expect(port.disconnected).toBe(true);
+      router.panelMessage(port, { v: PROTOCOL_VERSION, t: 'panel-subscribe', tabId: 7, payloadCap: 2048 });
+      router.panelMessage(port, panelCommandForTab(7, panelCommand('p-1', 'hook-status', {})));
+    }
+    expect(router.refusedPanels).toBe(forged.length);
+    expect(sent).toEqual([]);
+    expect(router.hello(7).subscribed).toBe(false);
   });
 });

@@ -46,7 +46,7 @@ describe('what the panel shows', () => {
     store.ingest({ ...m, loss: { evicted: 0, dropped: 2, invalid: 1 } });
     const loss = lossOf(store, false);
     expect(loss.total).toBe(4);
-    expect(loss.detail).toContain('2 dropped by the page hook');
+    expect(loss.detail).toContain('2 dropped (the page hook could not deliver them)');
     expect(loss.detail).toContain('1 belonged to a connection whose record was lost');
     expect(lossOf(store, true).total).toBe(0);
   });
