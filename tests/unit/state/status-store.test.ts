@@ -47,7 +47,7 @@ describe('what the panel shows', () => {
     const loss = lossOf(store, false);
     expect(loss.total).toBe(4);
     expect(loss.detail).toContain('2 dropped (the page hook could not deliver them)');
-    expect(loss.detail).toContain('1 belonged to a connection whose record was lost');
+    expect(loss.detail).toContain("1 orphaned (their connection's record was lost)");
     expect(lossOf(store, true).total).toBe(0);
   });
 });
