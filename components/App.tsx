@@ -17,13 +17,13 @@ import { download } from './download';
 import { EmptyState } from './EmptyState';
 import { EventList } from './EventList';
 import { HookStatus } from './HookStatus';
-import type { HookStatusStore } from './hook-status';
 import { ImportBanners } from './ImportBanners';
 import { OutsideRequests } from './OutsideRequests';
 import { Splitter } from './Splitter';
 import { StatusBar } from './StatusBar';
 import { type PanelSettings, sanitizeSettings } from './settings';
 import { createViewState } from './state';
+import type { HookStatusStore } from './state/hook-status-store';
 import { bodyKind, lossOf } from './state/status-store';
 import {
   type ExportContext,

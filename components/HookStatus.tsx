@@ -1,7 +1,7 @@
 // The page hooks' status in the status bar: a one-line summary, each frame's
 // counters in its tooltip; a click asks every frame again.
 
-import type { HookStatusStore } from './hook-status';
+import type { HookStatusStore } from './state/hook-status-store';
 
 export function HookStatus({ store }: { store: HookStatusStore }) {
   const summary = store.summary.value;

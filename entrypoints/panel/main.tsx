@@ -1,8 +1,8 @@
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { App, type ImportedTimeline } from '../../components/App';
-import { HookStatusStore } from '../../components/hook-status';
 import type { PanelSettings } from '../../components/settings';
+import { HookStatusStore } from '../../components/state/hook-status-store';
 import { importFile } from '../../lib/import';
 import { OutsideRequestLog } from '../../lib/outside-requests';
 import { PatternDetector } from '../../lib/patterns';

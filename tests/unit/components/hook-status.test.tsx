@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HookStatus } from '../../../components/HookStatus';
-import { HookStatusStore, NO_ANSWER_MS, UNREACHABLE_TEXT } from '../../../components/hook-status';
+import { HookStatusStore, NO_ANSWER_MS, UNREACHABLE_TEXT } from '../../../components/state/hook-status-store';
 import {
   type CommandError,
   commandReply,

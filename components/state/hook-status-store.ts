@@ -7,15 +7,15 @@
 // taken.
 
 import { computed, signal } from '@preact/signals';
-import { formatBytes } from '../lib/format';
-import type { DocumentInfo } from '../lib/model';
+import { formatBytes } from '../../lib/format';
+import type { DocumentInfo } from '../../lib/model';
 import {
   type CommandError,
   type HookStatus,
   type PanelCommand,
   type PanelCommandReply,
   panelCommand,
-} from '../lib/wire/command';
+} from '../../lib/wire/command';
 
 /** One document's answer. */
 export interface FrameHookStatus {
