@@ -2,8 +2,8 @@
 // numbers and stores it, and streams batches to each subscriber (a panel's
 // link, or the background's port) from when it subscribes, replaying the
 // retained history first. It runs on the page's own thread, so it is a pipe:
-// the hook's runs of WebSocket messages are kept and forwarded as they came
-// (stored-run.ts), and the panel makes a record of each message.
+// the hook's runs of WebSocket messages are kept compactly, in small runs, and
+// forwarded as kept (stored-run.ts); the panel makes a record of each message.
 
 import type { CaptureRecord, DocumentInfo } from '../model';
 import { DEFAULT_PAYLOAD_CAP } from '../wire/envelope';

@@ -35,9 +35,10 @@ export const MAX_STORED_TEXT = 32 * 1024;
 const MAX_CONN = 0xffff_ffff;
 
 /**
- * words[2i + 1]: where message i's text ends in the run's text (low 29 bits:
- * a run's text is far shorter, see isPlainFrame), and its flags above (the
- * wire's: direction | body kind << 1).
+ * words[2i + 1]: where message i's text ends in the run's text, and its flags
+ * above (the wire's: direction | body kind << 1). 29 bits are plenty: a run
+ * of several messages holds at most MAX_STORED_TEXT, and a plain message's
+ * text fits one runtime message (isPlainFrame).
  */
 const END_BITS = 29;
 const END_MASK = (1 << END_BITS) - 1;

@@ -3,11 +3,11 @@
 // which forwards each message as it is, wrapped with its tab and frame).
 // The panel reads every message here once, as untrusted.
 //
-// Consecutive WebSocket messages travel by column, as the hook packed them
+// Consecutive WebSocket messages travel by column, their texts joined
 // (FramesWire): Chrome's runtime ports serialise every message as JSON on the
 // sender's thread (the page's, for the relay) and parse it in the panel, and a
-// few arrays cost a fraction of an object per message there. The relay keeps
-// and forwards them as they came; the panel makes their records.
+// few arrays and one string cost a fraction of an object per message there.
+// The relay forwards them as it keeps them; the panel makes their records.
 
 import { isBase64 } from '../base64';
 import {
