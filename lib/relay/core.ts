@@ -2,8 +2,8 @@
 // numbers and stores it, and streams batches to each subscriber (a panel's
 // link, or the background's port) from when it subscribes, replaying the
 // retained history first. It runs on the page's own thread, so it is a pipe:
-// the hook's runs of WebSocket messages are kept and forwarded as they came
-// (stored-run.ts), and the panel makes a record of each message.
+// the hook's runs of WebSocket messages are kept compactly, in small runs, and
+// forwarded as kept (stored-run.ts); the panel makes a record of each message.
 
 import type { CaptureRecord, DocumentInfo } from '../model';
 import { DEFAULT_PAYLOAD_CAP } from '../wire/envelope';
@@ -25,7 +25,7 @@ import {
   normalizeFrame,
   normalizeHookRecord,
 } from './normalize';
-import { frameAsRun, isPlainFrame, rangeWire, runWire, type StoredRun, storeRun } from './stored-run';
+import { frameAsRun, rangeWire, runWire, type StoredRun, storedRunEnd, storeRun } from './stored-run';
 
 /**
  * What one message may carry: 20,000 messages of runs, or 2,000 records sent
@@ -100,23 +100,22 @@ export class RelayCore {
       const n = hookRecord.bodies.length;
       let i = 0;
       while (i < n) {
-        let end = i;
-        while (end < n && isPlainFrame(hookRecord, end, this.payloadCap, MAX_RECORD_WIRE_BYTES)) end++;
-        if (end > i) {
-          const run = storeRun(hookRecord, i, end, this.seq + 1);
-          this.seq += end - i;
-          this.history.addRun(run);
-          if (this.subscribers.size > 0) {
-            for (const subscriber of this.subscribers)
-              subscriber.outgoing.push({ run, start: 0, end: end - i, ready: true });
-            queued += end - i;
-          }
-        }
-        if (end < n) {
-          const at = end;
+        const end = storedRunEnd(hookRecord, i, this.payloadCap, MAX_RECORD_WIRE_BYTES);
+        if (end === i) {
+          const at = i;
           if (this.storeRecord(() => normalizeFrame(hookRecord, at, this.seq + 1, this.payloadCap))) queued++;
+          i++;
+          continue;
         }
-        i = end + 1;
+        const run = storeRun(hookRecord, i, end, this.seq + 1);
+        this.seq += end - i;
+        this.history.addRun(run);
+        if (this.subscribers.size > 0) {
+          for (const subscriber of this.subscribers)
+            subscriber.outgoing.push({ run, start: 0, end: end - i, ready: true });
+          queued += end - i;
+        }
+        i = end;
       }
     }
     return { queued, backlog: parsed.backlog };
@@ -212,8 +211,7 @@ export class RelayCore {
         taken++;
         continue;
       }
-      let start = item.start;
-      while (start < item.end && item.run.bodies[start] === undefined) start++;
+      const start = Math.min(Math.max(item.start, item.run.start), item.end);
       let end = start;
       while (end < item.end && units < MAX_UNITS_PER_MESSAGE) {
         const wire = rangeWire(item.run, end, end + 1);

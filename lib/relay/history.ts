@@ -2,8 +2,8 @@
 // count and a memory budget, whichever is reached first. Records are kept as
 // they came: one by one, or as runs of WebSocket messages the hook packed
 // (stored-run.ts), which count as one record per message and are evicted
-// message by message. Sequence numbers are dense, so a reader sees any gap;
-// evictions are also counted.
+// message by message (a run's memory goes with its last). Sequence numbers
+// are dense, so a reader sees any gap; evictions are also counted.
 //
 // A connection's record outlives its evicted events: it is kept aside
 // ("pinned") while the connection still has events in the history or may
@@ -16,7 +16,7 @@
 
 import type { CaptureRecord, ConnectionRecord, EventRecord } from '../model';
 import { jsonBound } from '../wire-size';
-import { dropFrame, frameConn, frameCount, frameWeight, type StoredRun } from './stored-run';
+import { dropFrame, frameConn, frameCount, type StoredRun } from './stored-run';
 
 export const DEFAULT_MAX_EVENTS = 100_000;
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
@@ -75,13 +75,10 @@ function headOf(event: EventRecord): Kept {
   return { record, weight: 200 + Math.ceil(wire / 3), wire };
 }
 
-/** A run as held in the history: `start` moves as its oldest messages are evicted. */
-interface RunEntry {
-  run: StoredRun;
-  start: number;
-}
+/** What the history holds: a record, or a run (its `start` moves as its oldest messages are evicted). */
+type Entry = Kept | StoredRun;
 
-type Entry = Kept | RunEntry;
+const isRun = (entry: Entry): entry is StoredRun => !('record' in entry);
 
 export class History {
   private entries: Entry[] = [];
@@ -143,13 +140,13 @@ export class History {
   /** Keeps a run of messages (none of which ends its connection). */
   addRun(run: StoredRun): void {
     const n = frameCount(run);
-    this.entries.push({ run, start: 0 });
+    this.entries.push(run);
     this.count += n;
+    this.bytes += run.weight;
     // Messages of one connection come in stretches: its state is looked up once per stretch.
     let id = -1;
     let state: ConnState | undefined;
     for (let i = 0; i < n; i++) {
-      this.bytes += frameWeight(run, i);
       const conn = frameConn(run, i);
       if (conn !== id) {
         id = conn;
@@ -172,7 +169,7 @@ export class History {
 
   private evictOldest(): void {
     const entry = this.entries[this.head] as Entry;
-    if ('run' in entry) {
+    if (isRun(entry)) {
       this.evictFrame(entry);
       return;
     }
@@ -209,14 +206,13 @@ export class History {
   }
 
   /** Evicts a run's oldest message; the run goes once it has none left. */
-  private evictFrame(entry: RunEntry): void {
-    const i = entry.start++;
-    this.bytes -= frameWeight(entry.run, i);
-    dropFrame(entry.run, i);
+  private evictFrame(run: StoredRun): void {
+    const conn = frameConn(run, run.start);
+    this.bytes -= dropFrame(run);
     this.count--;
     this.evicted++;
-    if (entry.start === frameCount(entry.run)) this.head++;
-    const state = this.conns.get(frameConn(entry.run, i));
+    if (run.start === frameCount(run)) this.head++;
+    const state = this.conns.get(conn);
     if (!state) return;
     state.retained--;
     if (state.pinned && state.ended && state.retained === 0) this.release(state);
@@ -270,7 +266,7 @@ export class History {
     const out: KeptItem[] = aside;
     for (let i = this.head; i < this.entries.length; i++) {
       const entry = this.entries[i] as Entry;
-      out.push('run' in entry ? { run: entry.run, start: entry.start, end: frameCount(entry.run) } : entry);
+      out.push(isRun(entry) ? { run: entry, start: entry.start, end: frameCount(entry) } : entry);
     }
     return out;
   }

@@ -1,137 +1,237 @@
-// WebSocket messages as the hook packed them, kept by the relay as they came:
-// one buffer of numbers and one list of bodies per run, numbered by run (its
-// first message's seq; the others follow densely). The relay runs on the
-// page's own thread, so it neither makes an object per message nor copies a
-// body; the panel turns each message into a record (lib/wire/records.ts).
+// WebSocket messages as the hook packed them, kept by the relay in runs: the
+// texts of a run joined into one string, and per message its time, its
+// connection and where its text ends (with its direction and body kind)
+// packed in two typed arrays. The relay runs on the page's own thread and
+// heap: a string per message would cost its header besides its text, and the
+// hook's four float64 numbers twice what they hold. Joining is one native pass
+// per run; no object is made per message. Runs are numbered by their first
+// message's seq (the others follow densely); the panel makes each message's
+// record (lib/wire/records.ts).
+//
+// Runs are kept small (see MAX_STORED_TEXT): a run's memory goes when its last
+// message is evicted, so little is held for messages already gone, and its
+// text stays an ordinary heap object.
 //
 // Only "plain" messages are kept this way: a text or binary body under the
 // payload cap that fits a runtime message as it is. Anything else (a Blob, a
 // body over the cap or the wire's limit, a body whose kind does not match
 // it) becomes a record of its own, as normalize makes it.
 
-import { bytesToBase64 } from '../base64';
+import { base64ToBytes, bytesToBase64 } from '../base64';
 import { isArrayBuffer, ownArrayBuffer } from '../validate';
 import { FRAME_FIELDS, type FrameRun } from '../wire/page-relay';
 import type { FramesWire } from '../wire/records';
-import { jsonStringBound, NUMBER_BOUND } from '../wire-size';
+import { NUMBER_BOUND } from '../wire-size';
 
-/** Bytes of memory a kept message takes besides its body: its numbers, the body's slot and header. */
-const FRAME_OVERHEAD = FRAME_FIELDS * 8 + 8 + 24;
+/** The most messages a stored run holds. */
+const MAX_STORED_FRAMES = 4096;
+/**
+ * The most characters of text a stored run of several messages holds. V8
+ * puts a bigger string in its large-object space, which is far slower to
+ * allocate and free than ordinary pages.
+ */
+export const MAX_STORED_TEXT = 32 * 1024;
+/** Connections a run can hold (a word each); a message on any other goes alone. */
+const MAX_CONN = 0xffff_ffff;
+
+/**
+ * words[2i + 1]: where message i's text ends in the run's text, and its flags
+ * above (the wire's: direction | body kind << 1). 29 bits are plenty: a run
+ * of several messages holds at most MAX_STORED_TEXT, and a plain message's
+ * text fits one runtime message (isPlainFrame).
+ */
+const END_BITS = 29;
+const END_MASK = (1 << END_BITS) - 1;
+
+/** Memory of a run besides its messages: its object, typed arrays and history entry. */
+const RUN_OVERHEAD = 512;
+/** Memory of a message besides its body: its time and two words. */
+const FRAME_OVERHEAD = 16;
+/** Memory of a binary body besides its bytes (or their base64, once sent): its slot, object and header. */
+const BINARY_OVERHEAD = 96;
 
 export interface StoredRun {
   /** The seq of message 0. */
   seq: number;
-  fields: Float64Array;
-  /** Text, or binary; a slot is emptied when its message is evicted. */
-  bodies: Array<string | ArrayBuffer | undefined>;
-  /** Whether any body is binary (base64 is made only then). */
-  binary: boolean;
-  /** base64 of binary bodies, made once, when first sent. */
-  encoded: Array<string | undefined> | null;
+  count: number;
+  /** Messages [0, start) have been evicted. */
+  start: number;
+  times: Float64Array;
+  /** Per message: its connection, then its text's end and flags (END_BITS). */
+  words: Uint32Array;
+  /** The texts of the run's text messages, joined (a binary message has none). */
+  text: string;
+  /** Binary bodies by message (null when none): the bytes, replaced by their base64 once sent. */
+  binary: Array<ArrayBuffer | string | undefined> | null;
+  /** Memory the run holds (text counted at two bytes a character), all of it until it goes. */
+  weight: number;
 }
+
+const NO_TIMES = new Float64Array(0);
+const NO_WORDS = new Uint32Array(0);
 
 /** Whether message `i` of a validated run can be kept in a run (see the header); `cap` in bytes. */
 export function isPlainFrame(run: FrameRun, i: number, cap: number, maxWire: number): boolean {
   const body = run.bodies[i];
-  const kind = run.fields[i * FRAME_FIELDS + 3];
+  const at = i * FRAME_FIELDS;
+  const kind = run.fields[at + 3];
+  if ((run.fields[at + 1] as number) > MAX_CONN) return false;
   if (typeof body === 'string') {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: only long texts are measured, and those go alone.
-    return kind === 0 && body.length * 3 <= cap && frameWire(body) <= maxWire;
+    return kind === 0 && body.length * 3 <= cap && frameWire(6 * body.length) <= maxWire;
   }
   return (
-    (kind === 1 || kind === 2) && isArrayBuffer(body) && body.byteLength <= cap && frameWire(body) <= maxWire
+    (kind === 1 || kind === 2) &&
+    isArrayBuffer(body) &&
+    body.byteLength <= cap &&
+    frameWire(base64Length(body.byteLength)) <= maxWire
   );
 }
 
-/** Messages [from, to) of a validated run, kept as a run numbered from `seq`. */
-export function storeRun(run: FrameRun, from: number, to: number, seq: number): StoredRun {
-  const whole = from === 0 && to === run.bodies.length;
-  const bodies = (whole ? run.bodies : run.bodies.slice(from, to)) as Array<string | ArrayBuffer>;
-  let binary = false;
-  for (const body of bodies)
-    if (typeof body !== 'string') {
-      binary = true;
-      break;
+/**
+ * Where a stored run that starts at message `from` ends: the plain messages
+ * from there, within a stored run's bounds (a single message may exceed the
+ * text's); `from` itself when that message is not plain.
+ */
+export function storedRunEnd(run: FrameRun, from: number, cap: number, maxWire: number): number {
+  const last = Math.min(run.bodies.length, from + MAX_STORED_FRAMES);
+  let chars = 0;
+  let end = from;
+  while (end < last && isPlainFrame(run, end, cap, maxWire)) {
+    const body = run.bodies[end];
+    if (typeof body === 'string') {
+      chars += body.length;
+      if (chars > MAX_STORED_TEXT && end > from) break;
     }
-  return {
-    seq,
-    fields: whole ? run.fields : run.fields.slice(from * FRAME_FIELDS, to * FRAME_FIELDS),
-    bodies,
-    binary,
-    encoded: null,
-  };
+    end++;
+  }
+  return end;
+}
+
+/** Messages [from, to) of a validated run, all plain (see storedRunEnd), kept as a run numbered from `seq`. */
+export function storeRun(run: FrameRun, from: number, to: number, seq: number): StoredRun {
+  const count = to - from;
+  const { fields, bodies } = run;
+  const times = new Float64Array(count);
+  const words = new Uint32Array(count * 2);
+  let binary: Array<ArrayBuffer | string | undefined> | null = null;
+  let weight = RUN_OVERHEAD + count * FRAME_OVERHEAD;
+  let end = 0;
+  for (let k = 0; k < count; k++) {
+    const at = (from + k) * FRAME_FIELDS;
+    const body = bodies[from + k] as string | ArrayBuffer;
+    if (typeof body === 'string') end += body.length;
+    else {
+      binary ??= new Array(count);
+      binary[k] = body;
+      weight += BINARY_OVERHEAD + base64Length(body.byteLength);
+    }
+    times[k] = fields[at + 2] as number;
+    words[k * 2] = fields[at + 1] as number;
+    words[k * 2 + 1] = end | (((fields[at] as number) | ((fields[at + 3] as number) << 1)) << END_BITS);
+  }
+  const texts = bodies.slice(from, to);
+  const text = (binary ? texts.filter((body) => typeof body === 'string') : texts).join('');
+  return { seq, count, start: 0, times, words, text, binary, weight: weight + text.length * 2 };
 }
 
 export function frameCount(run: StoredRun): number {
-  return run.bodies.length;
+  return run.count;
 }
 
-/** The connection of message `i`. */
+/** The connection of message `i` (not evicted). */
 export function frameConn(run: StoredRun, i: number): number {
-  return run.fields[i * FRAME_FIELDS + 1] as number;
+  return run.words[i * 2] as number;
 }
 
-const bodyWeight = (body: string | ArrayBuffer | undefined): number =>
-  body === undefined ? 0 : typeof body === 'string' ? body.length * 2 : body.byteLength;
+const flagsOf = (run: StoredRun, i: number): number => (run.words[i * 2 + 1] as number) >>> END_BITS;
+const textEnd = (run: StoredRun, i: number): number => (run.words[i * 2 + 1] as number) & END_MASK;
+const textStart = (run: StoredRun, i: number): number => (i === 0 ? 0 : textEnd(run, i - 1));
 
-/** Memory message `i` holds (0 once evicted). */
-export function frameWeight(run: StoredRun, i: number): number {
-  const body = run.bodies[i];
-  return body === undefined ? 0 : FRAME_OVERHEAD + bodyWeight(body);
+/**
+ * Evicts the run's oldest message kept: the memory that frees. A run's
+ * memory goes at once with its last message; until then all of it is held.
+ */
+export function dropFrame(run: StoredRun): number {
+  run.start++;
+  if (run.start < run.count) return 0;
+  const freed = run.weight;
+  // A panel's queue may still point at the run: it keeps nothing of it.
+  run.times = NO_TIMES;
+  run.words = NO_WORDS;
+  run.text = '';
+  run.binary = null;
+  run.weight = 0;
+  return freed;
 }
 
-/** Upper bound of the JSON bytes of one message in a run on the wire: its four numbers and its body. */
-function frameWire(body: string | ArrayBuffer): number {
-  const bodyBound = typeof body === 'string' ? jsonStringBound(body) : Math.ceil(body.byteLength / 3) * 4 + 2;
-  return FRAME_FIELDS * (NUMBER_BOUND + 1) + bodyBound + 1;
+const base64Length = (bytes: number): number => Math.ceil(bytes / 3) * 4;
+
+/**
+ * Upper bound of the JSON bytes of one message in a run on the wire: its four
+ * numbers and its body's bytes (text: at most 6 a character; base64: one).
+ */
+function frameWire(bodyBytes: number): number {
+  return FRAME_FIELDS * (NUMBER_BOUND + 1) + bodyBytes + 3;
 }
 
 /** Upper bound of the JSON bytes of messages [from, to) on the wire. */
 export function rangeWire(run: StoredRun, from: number, to: number): number {
-  let bytes = 0;
-  for (let i = from; i < to; i++) {
-    const body = run.bodies[i];
-    if (body !== undefined) bytes += frameWire(body);
-  }
+  let bytes = (to - from) * frameWire(0) + 6 * (textEnd(run, to - 1) - textStart(run, from));
+  if (run.binary)
+    for (let i = from; i < to; i++) {
+      const body = run.binary[i];
+      if (body !== undefined) bytes += typeof body === 'string' ? body.length : base64Length(body.byteLength);
+    }
   return bytes;
 }
 
-/** Empties message `i`'s slot (evicted): its body can be collected. */
-export function dropFrame(run: StoredRun, i: number): void {
-  run.bodies[i] = undefined;
-  if (run.encoded) run.encoded[i] = undefined;
-}
-
-function encodedBody(run: StoredRun, i: number): string {
-  const body = run.bodies[i];
+/** The base64 of binary message `i`, made once (the bytes are not kept beside it). */
+function encodedBody(binary: Array<ArrayBuffer | string | undefined>, i: number): string {
+  const body = binary[i] as ArrayBuffer | string;
   if (typeof body === 'string') return body;
-  if (body === undefined) return '';
-  run.encoded ??= [];
-  let encoded = run.encoded[i];
-  if (encoded === undefined) {
-    encoded = bytesToBase64(new Uint8Array(ownArrayBuffer(body)));
-    run.encoded[i] = encoded;
-  }
+  const encoded = bytesToBase64(new Uint8Array(ownArrayBuffer(body)));
+  binary[i] = encoded;
   return encoded;
 }
 
-/** Messages [from, to) as they cross to the panel. */
+/** Messages [from, to) (none evicted) as they cross to the panel. */
 export function runWire(run: StoredRun, from: number, to: number): FramesWire {
-  const fields = Array.from(run.fields.subarray(from * FRAME_FIELDS, to * FRAME_FIELDS));
-  let bodies: string[];
-  if (!run.binary) bodies = run.bodies.slice(from, to) as string[];
-  else {
-    bodies = [];
-    for (let i = from; i < to; i++) bodies.push(encodedBody(run, i));
+  const count = to - from;
+  const flags: number[] = new Array(count);
+  const conns: number[] = new Array(count);
+  const lengths: number[] = new Array(count);
+  const binary: string[] = [];
+  let previous = textStart(run, from);
+  for (let k = 0; k < count; k++) {
+    const i = from + k;
+    const word = run.words[i * 2 + 1] as number;
+    const end = word & END_MASK;
+    flags[k] = word >>> END_BITS;
+    conns[k] = run.words[i * 2] as number;
+    lengths[k] = end - previous;
+    previous = end;
+    if (run.binary && run.binary[i] !== undefined) binary.push(encodedBody(run.binary, i));
   }
-  return { r: 'frames', seq: run.seq + from, fields, bodies };
+  const first = textStart(run, from);
+  const text = first === 0 && previous === run.text.length ? run.text : run.text.slice(first, previous);
+  const times = Array.from(run.times.subarray(from, to));
+  return { r: 'frames', seq: run.seq + from, flags, conns, times, lengths, text, binary };
 }
 
-/** Message `i` as a run of its own that normalize reads (to make a record of it). */
+/** Message `i` (not evicted) as a run of its own that normalize reads (to make a record of it). */
 export function frameAsRun(run: StoredRun, i: number): FrameRun {
+  const flags = flagsOf(run, i);
+  const stored = run.binary?.[i];
+  const body =
+    stored === undefined
+      ? run.text.slice(textStart(run, i), textEnd(run, i))
+      : typeof stored === 'string'
+        ? (base64ToBytes(stored).buffer as ArrayBuffer)
+        : stored;
   return {
     r: 'frames',
-    fields: run.fields.slice(i * FRAME_FIELDS, (i + 1) * FRAME_FIELDS),
-    bodies: [run.bodies[i] ?? ''],
+    fields: Float64Array.of(flags & 1, frameConn(run, i), run.times[i] as number, flags >>> 1),
+    bodies: [body],
   };
 }

@@ -3,11 +3,11 @@
 // which forwards each message as it is, wrapped with its tab and frame).
 // The panel reads every message here once, as untrusted.
 //
-// Consecutive WebSocket messages travel by column, as the hook packed them
+// Consecutive WebSocket messages travel by column, their texts joined
 // (FramesWire): Chrome's runtime ports serialise every message as JSON on the
 // sender's thread (the page's, for the relay) and parse it in the panel, and a
-// few arrays cost a fraction of an object per message there. The relay keeps
-// and forwards them as they came; the panel makes their records.
+// few arrays and one string cost a fraction of an object per message there.
+// The relay forwards them as it keeps them; the panel makes their records.
 
 import { isBase64 } from '../base64';
 import {
@@ -21,7 +21,7 @@ import { utf8ByteLength } from '../utf8';
 import { isNonNegInt, isOneOf, isRecord, isString, isTime, optional } from '../validate';
 import { type Envelope, hasVersion, isBool, PROTOCOL_VERSION } from './envelope';
 import { hasValidConnFields, hasValidEventFields, isUrl, MAX_TITLE_LENGTH } from './fields';
-import { FRAME_BODY_KINDS, FRAME_FIELDS, FRAME_RECEIVE, FRAME_SEND } from './page-relay';
+import { FRAME_BODY_KINDS, FRAME_SEND, type FrameBodyKindName } from './page-relay';
 
 /** Counters of loss, cumulative per document, so the panel can show them. */
 export interface LossCounters {
@@ -60,17 +60,24 @@ export interface PanelRecords extends Omit<RecordsMessage, 't'> {
 }
 
 /**
- * Consecutive WebSocket messages, by column, as the hook packed them: four
- * numbers per message in `fields` (direction, connection, time, body kind:
- * FRAME_* of page-relay.ts) and the bodies (text as is, binary as base64).
- * The panel makes each message's record (its seq, size and data) from these.
+ * Consecutive WebSocket messages, by column: per message its flags
+ * (direction | body kind << 1: FRAME_SEND and FRAME_BODY_KINDS of
+ * page-relay.ts), connection, time, and the length of its text in `text`,
+ * where the texts are joined (0 for a binary message); the base64 of binary
+ * messages, in order. The relay keeps a run's texts joined (stored-run.ts),
+ * so they travel as one string; the panel makes each message's record (its
+ * seq, size and data) from these.
  */
 export interface FramesWire {
   r: 'frames';
   /** The first message's seq; the others follow densely. */
   seq: number;
-  fields: number[];
-  bodies: string[];
+  flags: number[];
+  conns: number[];
+  times: number[];
+  lengths: number[];
+  text: string;
+  binary: string[];
 }
 
 /** A record as it crosses from relay to panel. */
@@ -85,53 +92,86 @@ function base64Bytes(b64: string): number {
   return (b64.length / 4) * 3 - pad;
 }
 
+/** A message's flags: its direction (bit 0) and body kind (above), a Blob's excepted (it never travels in a run). */
+const isFrameFlags = (v: unknown): v is number => isNonNegInt(v) && v < 6;
+/** Flags of a binary message (it takes the next of `binary`), valid or not. */
+const isBinaryFlags = (v: unknown): boolean => v === 2 || v === 3 || v === 4 || v === 5;
+
+/**
+ * Whether a run's texts and binary bodies can be placed: every length a
+ * whole number, together the text exactly, and one binary body per binary
+ * message. Otherwise no message's body is known.
+ */
+function isRunLaidOut(flags: unknown[], lengths: unknown[], text: string, binary: unknown[]): boolean {
+  let total = 0;
+  let binaries = 0;
+  for (let i = 0; i < flags.length; i++) {
+    const length = lengths[i];
+    if (!isNonNegInt(length) || length > text.length) return false;
+    total += length;
+    if (isBinaryFlags(flags[i])) binaries++;
+  }
+  return total === text.length && binaries === binary.length;
+}
+
 /**
  * Unpacks an untrusted run into records, in order. A run whose shape is wrong
  * counts as one invalid record; within a good shape, a bad message is dropped
  * alone and counted.
  */
 export function unpackFrames(v: Record<string, unknown>): { records: EventRecord[]; invalid: number } {
-  const { seq, fields, bodies } = v;
+  const { seq, flags, conns, times, lengths, text, binary } = v;
+  const shapeless = { records: [], invalid: 1 };
+  if (!isNonNegInt(seq) || !Array.isArray(flags) || flags.length === 0 || flags.length > MAX_WIRE_RUN)
+    return shapeless;
+  const n = flags.length;
   if (
-    !isNonNegInt(seq) ||
-    !Array.isArray(bodies) ||
-    bodies.length === 0 ||
-    bodies.length > MAX_WIRE_RUN ||
-    !Number.isSafeInteger(seq + bodies.length) ||
-    !Array.isArray(fields) ||
-    fields.length !== bodies.length * FRAME_FIELDS
+    !Number.isSafeInteger(seq + n) ||
+    !Array.isArray(conns) ||
+    conns.length !== n ||
+    !Array.isArray(times) ||
+    times.length !== n ||
+    !Array.isArray(lengths) ||
+    lengths.length !== n ||
+    typeof text !== 'string' ||
+    !Array.isArray(binary) ||
+    !isRunLaidOut(flags, lengths, text, binary)
   )
-    return { records: [], invalid: 1 };
+    return shapeless;
   const records: EventRecord[] = [];
   let invalid = 0;
-  for (let i = 0; i < bodies.length; i++) {
-    const at = i * FRAME_FIELDS;
-    const direction: unknown = fields[at];
-    const conn: unknown = fields[at + 1];
-    const time: unknown = fields[at + 2];
-    const kind: unknown = fields[at + 3];
-    const body: unknown = bodies[i];
+  let end = 0;
+  let nextBinary = 0;
+  for (let i = 0; i < n; i++) {
+    const flag: unknown = flags[i];
+    const conn: unknown = conns[i];
+    const time: unknown = times[i];
+    const start = end;
+    end += lengths[i] as number;
+    const isBinary = isBinaryFlags(flag);
+    const body: unknown = isBinary ? binary[nextBinary++] : undefined;
     if (
-      (direction !== FRAME_RECEIVE && direction !== FRAME_SEND) ||
+      !isFrameFlags(flag) ||
       !isNonNegInt(conn) ||
       !isTime(time) ||
-      (kind !== 0 && kind !== 1 && kind !== 2) ||
-      typeof body !== 'string' ||
-      (kind !== 0 && !isBase64(body))
+      (isBinary && (end !== start || typeof body !== 'string' || !isBase64(body)))
     ) {
       invalid++;
       continue;
     }
+    const kind = flag >> 1;
+    const data: { text: string } | { base64: string } =
+      kind === 0 ? { text: text.slice(start, end) } : { base64: body as string };
     // The same fields, in the same order, as the relay's record of a message it keeps alone.
     records.push({
       r: 'ev',
       seq: seq + i,
       time,
       conn,
-      type: direction === FRAME_SEND ? 'send' : 'receive',
-      bodyKind: FRAME_BODY_KINDS[kind],
-      data: kind === 0 ? { text: body } : { base64: body },
-      size: kind === 0 ? utf8ByteLength(body) : base64Bytes(body),
+      type: (flag & 1) === FRAME_SEND ? 'send' : 'receive',
+      bodyKind: FRAME_BODY_KINDS[kind] as FrameBodyKindName,
+      data,
+      size: 'text' in data ? utf8ByteLength(data.text) : base64Bytes(data.base64),
       truncated: false,
     });
   }

@@ -15,8 +15,9 @@ import { type ImportedParts, importFile } from '../../lib/import';
 import validateTimeline from '../../lib/import/timeline-validator.generated.js';
 import { type CaptureRecord, EVENT_TYPES, type HeaderList, TRANSPORTS } from '../../lib/model';
 import { RelayCore } from '../../lib/relay/core';
+import { History } from '../../lib/relay/history';
 import { normalizeFrame } from '../../lib/relay/normalize';
-import { runWire, storeRun } from '../../lib/relay/stored-run';
+import { frameAsRun, runWire, storeRun } from '../../lib/relay/stored-run';
 import { TimelineStore } from '../../lib/timeline/store';
 import { MAX_TIME } from '../../lib/validate';
 import {
@@ -27,6 +28,7 @@ import {
   parseToRelay,
 } from '../../lib/wire/control';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
+import { FRAME_FIELDS, type FrameRun } from '../../lib/wire/page-relay';
 import { parseHookMessage } from '../../lib/wire/page-relay-read';
 import {
   parseCaptureRecord,
@@ -80,6 +82,11 @@ const KEYS = [
   'value',
   'fields',
   'bodies',
+  'flags',
+  'conns',
+  'times',
+  'lengths',
+  'binary',
   'dir',
   'cut',
   'doc',
@@ -711,8 +718,12 @@ describe('fuzz: runs of messages', () => {
     const sample = {
       r: 'frames',
       seq: 5,
-      fields: [0, 1, T, 0, 1, 1, T + 1, 1, 0, 2, T + 2, 2],
-      bodies: ['a', 'AQID', ''],
+      flags: [0, 3, 4, 1],
+      conns: [1, 1, 2, 2],
+      times: [T, T + 1, T + 2, T + 3],
+      lengths: [1, 0, 0, 2],
+      text: 'abc',
+      binary: ['AQID', ''],
     };
     for (let i = 0; i < 5000; i++) {
       const input = g.variant(sample);
@@ -722,8 +733,8 @@ describe('fuzz: runs of messages', () => {
         out = unpackFrames(input as Record<string, unknown>);
       }).not.toThrow();
       const { records, invalid } = out;
-      const frames = Array.isArray((input as { bodies?: unknown }).bodies)
-        ? (input as { bodies: unknown[] }).bodies.length
+      const frames = Array.isArray((input as { flags?: unknown }).flags)
+        ? (input as { flags: unknown[] }).flags.length
         : 0;
       expect(records.length + invalid === frames || (records.length === 0 && invalid === 1)).toBe(true);
       let previous = -1;
@@ -735,31 +746,94 @@ describe('fuzz: runs of messages', () => {
         expect(record.seq).toBeGreaterThan(previous);
         previous = record.seq;
       }
+      // The texts given are the run's text, in order, each whole.
+      const texts = records.flatMap((r) => (r.data && 'text' in r.data ? [r.data.text] : []));
+      const text = (input as { text?: unknown }).text;
+      if (typeof text === 'string') expect(text.includes(texts.join(''))).toBe(true);
     }
   });
+
+  /** A random validated hook run of `n` plain messages (texts and binary). */
+  const randomRun = (g: Gen, n: number): FrameRun => {
+    const fields: number[] = [];
+    const bodies: Array<string | ArrayBuffer> = [];
+    for (let k = 0; k < n; k++) {
+      const binary = g.chance(0.3);
+      fields.push(g.chance(0.5) ? 1 : 0, g.int(3), T + g.int(1000) / 8, binary ? 1 + g.int(2) : 0);
+      bodies.push(binary ? Uint8Array.from({ length: g.int(20) }, () => g.int(256)).buffer : g.string());
+    }
+    return { r: 'frames', fields: Float64Array.from(fields), bodies };
+  };
 
   it('a run the relay keeps and sends gives the panel the records the relay makes of each message alone', () => {
     const g = gen(2805);
     for (let i = 0; i < 2000; i++) {
       const n = 1 + g.int(12);
-      const fields: number[] = [];
-      const bodies: Array<string | ArrayBuffer> = [];
-      for (let k = 0; k < n; k++) {
-        const binary = g.chance(0.3);
-        fields.push(g.chance(0.5) ? 1 : 0, g.int(3), T + g.int(1000) / 8, binary ? 1 + g.int(2) : 0);
-        bodies.push(binary ? Uint8Array.from({ length: g.int(20) }, () => g.int(256)).buffer : g.string());
-      }
-      const run = { r: 'frames' as const, fields: Float64Array.from(fields), bodies };
+      const run = randomRun(g, n);
       const seq = 1 + g.int(1000);
-      const stored = storeRun(run, 0, n, seq);
       const from = g.int(n);
-      const wire = JSON.parse(JSON.stringify(runWire(stored, from, n))) as Record<string, unknown>;
-      const alone = bodies
-        .slice(from)
+      const to = from + 1 + g.int(n - from);
+      const stored = storeRun(run, 0, n, seq);
+      // Sending some binary bodies first (they are then kept as base64) changes nothing.
+      if (g.chance(0.3)) runWire(stored, g.int(n), n);
+      const wire = JSON.parse(JSON.stringify(runWire(stored, from, to))) as Record<string, unknown>;
+      const alone = run.bodies
+        .slice(from, to)
         .map((_, k) => normalizeFrame(run, from + k, seq + from + k, 1 << 30).record);
       expect(unpackFrames(wire)).toEqual({ records: alone, invalid: 0 });
+      // So does a message made a run of its own (to be sent alone, cut to its bare facts).
+      const k = from + g.int(to - from);
+      expect(normalizeFrame(frameAsRun(stored, k), 0, seq + k, 1 << 30).record).toEqual(alone[k - from]);
     }
   });
+
+  it('a relay keeps, evicts and sends runs: the panel gets every message kept, each as the relay makes it alone, and misses only evicted ones', () => {
+    const g = gen(2806);
+    for (let i = 0; i < 200; i++) {
+      const maxEvents = 1 + g.int(g.chance(0.2) ? 3000 : 60);
+      const cap = g.pick([64, 1024, 1 << 20]);
+      const core = new RelayCore({
+        doc: { docId: 'd', url: 'http://h/', title: '', top: true, startedAt: T },
+      });
+      (core as unknown as { history: History }).history = new History(maxEvents);
+      core.payloadCap = cap;
+      const got: CaptureRecord[] = [];
+      const subscribe = () =>
+        core.subscribe((m) => {
+          const parsed = parseRecordsMessage(JSON.parse(JSON.stringify(m)));
+          if (!parsed) throw new Error('the panel rejects a relay message');
+          expect(parsed.loss.invalid).toBe(0);
+          got.push(...parsed.records);
+        });
+      if (g.chance(0.5)) subscribe();
+      /** Every message the relay was given, by seq (from 1), with the run that carried it. */
+      const given: Array<[FrameRun, number]> = [];
+      for (let b = 1 + g.int(4); b > 0; b--) {
+        const run = randomRun(g, 1 + g.int(g.chance(0.05) ? 5000 : 40));
+        // Some that go alone: a text over the cap, a body whose kind does not match it.
+        for (let k = 0; k < run.bodies.length; k++)
+          if (g.chance(0.05)) run.fields[k * FRAME_FIELDS + 3] = typeof run.bodies[k] === 'string' ? 1 : 0;
+        for (let k = 0; k < run.bodies.length; k++) given.push([run, k]);
+        const hook = { r: 'frames', fields: run.fields.slice().buffer, bodies: run.bodies };
+        core.acceptHookMessage({ v: PROTOCOL_VERSION, t: 'batch', records: [hook] });
+        if (g.chance(0.5)) core.flush();
+        if (g.chance(0.2)) subscribe();
+      }
+      subscribe();
+      core.flush();
+      expect(core.lossCounters.invalid).toBe(0);
+      const kept = Math.min(maxEvents, given.length);
+      const bySeq = new Map(got.map((r) => [r.seq, r]));
+      for (let seq = 1; seq <= given.length; seq++) {
+        const record = bySeq.get(seq);
+        // The newest are kept, so the last subscriber got them all; an older one, only if it was sent in time.
+        if (seq > given.length - kept) expect(record).toBeDefined();
+        if (!record) continue;
+        const [run, k] = given[seq - 1] as [FrameRun, number];
+        expect(record).toEqual(normalizeFrame(run, k, seq, cap).record);
+      }
+    }
+  }, 60_000);
 });
 
 describe('fuzz: importing files', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CaptureRecord } from '../../lib/model';
 import { RelayCore, type RelaySubscription } from '../../lib/relay/core';
 import { History, type KeptItem } from '../../lib/relay/history';
+import { MAX_STORED_TEXT, storeRun } from '../../lib/relay/stored-run';
 import { TimelineStore } from '../../lib/timeline/store';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 import { parseRecordsMessage, type RecordsMessage, type RecordsWire } from '../../lib/wire/records';
@@ -642,11 +643,16 @@ describe('runs kept as the hook packed them', () => {
     ]);
   });
 
+  /** A validated hook run of texts on connection `id`, kept as the relay keeps it, numbered from `seq`. */
+  const storedTexts = (seq: number, texts: string[], id = 1) => {
+    const fields = Float64Array.from(texts.flatMap((_, i) => [0, id, seq + i, 0]));
+    return storeRun({ r: 'frames', fields, bodies: texts }, 0, texts.length, seq);
+  };
+
   it('lets a connection go once it has ended and its messages in runs are evicted', () => {
     const h = new History(3, 1_000_000);
     h.add({ r: 'conn', seq: 1, time: 1, id: 1, transport: 'websocket', url: 'ws://x/' }, 10);
-    const fields = Float64Array.from([0, 1, 2, 0, 0, 1, 3, 0]);
-    h.addRun({ seq: 2, fields, bodies: ['a', 'b'], binary: false, encoded: null });
+    h.addRun(storedTexts(2, ['a', 'b']));
     h.add({ r: 'ev', seq: 4, time: 4, conn: 1, type: 'close' }, 10);
     expect(h.pinned).toBe(1);
     for (let seq = 5; seq <= 7; seq++) h.add({ r: 'ev', seq, time: seq, conn: 2, type: 'receive' }, 10);
@@ -655,18 +661,42 @@ describe('runs kept as the hook packed them', () => {
     expect(h.evicted).toBe(4);
   });
 
-  it('holds bodies of evicted messages no longer, and counts their memory out', () => {
+  it("counts a run's memory until its last message is evicted, then holds nothing of it", () => {
     const h = new History(2, 1_000_000);
-    const fields = Float64Array.from([0, 1, 2, 0, 0, 1, 3, 0, 0, 1, 4, 0]);
-    const run = { seq: 1, fields, bodies: ['aaaa', 'bb', 'c'], binary: false, encoded: null };
+    const run = storedTexts(1, ['aaaa', 'bb', 'c']);
     h.addRun(run);
-    expect(run.bodies).toEqual([undefined, 'bb', 'c']);
-    const twoLeft = h.retainedBytes;
+    expect(h.size).toBe(2);
+    // Its first message is evicted, but its text is one string: all of it is still held, and counted.
+    expect(h.retainedBytes).toBe(run.weight);
+    expect(run.weight).toBeGreaterThan(7 * 2);
     h.add({ r: 'ev', seq: 4, time: 4, conn: 1, type: 'receive' }, 0);
+    expect(h.retainedBytes).toBe(run.weight);
     h.add({ r: 'ev', seq: 5, time: 5, conn: 1, type: 'receive' }, 0);
     expect(h.retainedBytes).toBe(0);
-    expect(twoLeft).toBeGreaterThan(0);
-    expect(run.bodies).toEqual([undefined, undefined, undefined]);
+    expect([run.text, run.times.length, run.words.length, run.weight]).toEqual(['', 0, 0, 0]);
+  });
+
+  it('keeps a long stretch of messages in runs small enough to be freed in steps as it is evicted', () => {
+    const { core } = makeCore({ maxEvents: 40_000 });
+    const text = (i: number) => `{"tick":${i}}`.padEnd(45, '.');
+    core.acceptHookMessage(batch([conn(), hookRun(40_000, 1, 100, text)]));
+    const runs = (core as unknown as { history: History }).history
+      .snapshot()
+      .flatMap((item) => ('run' in item ? [item.run] : []));
+    expect(runs.length).toBeGreaterThan(40_000 / 4096);
+    // Numbered densely, run after run.
+    let seq = 2;
+    for (const run of runs) {
+      expect(run.seq).toBe(seq);
+      expect(run.text.length).toBeLessThanOrEqual(MAX_STORED_TEXT);
+      seq += run.count;
+    }
+    const full = (core as unknown as { history: History }).history.retainedBytes;
+    // Half of them evicted for as many new ones: the memory stays about the same (a single run would hold it all).
+    core.acceptHookMessage(batch([hookRun(20_000, 1, 100_000, text)]));
+    const after = (core as unknown as { history: History }).history.retainedBytes;
+    expect(after).toBeLessThan(full * 1.05);
+    expect(after).toBeGreaterThan(full * 0.95);
   });
 
   it('splits a run too big for one message across messages, in order, none over the limit', () => {
@@ -676,7 +706,7 @@ describe('runs kept as the hook packed them', () => {
     core.flush();
     expect(wire.length).toBeGreaterThan(2);
     for (const m of wire) {
-      const frames = m.records.reduce((n, r) => n + (r.r === 'frames' ? r.bodies.length : 1), 0);
+      const frames = m.records.reduce((n, r) => n + (r.r === 'frames' ? r.flags.length : 1), 0);
       expect(frames).toBeLessThanOrEqual(20_000);
     }
     expect(records().map((r) => r.seq)).toEqual(Array.from({ length: 45_001 }, (_, i) => i + 1));

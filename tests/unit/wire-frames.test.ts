@@ -83,38 +83,144 @@ describe('runs of messages, relay to panel', () => {
     expect(isPlainFrame(run, 0, CAP, 10)).toBe(false);
   });
 
-  it('counts a run of the wrong shape as one invalid record, and never throws', () => {
-    const good: FramesWire = { r: 'frames', seq: 5, fields: [0, 1, 10, 0, 1, 1, 11, 0], bodies: ['a', 'b'] };
-    expect(unpackFrames({ ...good }).records).toHaveLength(2);
-    for (const bad of [
-      { ...good, seq: -1 },
-      { ...good, seq: Number.MAX_SAFE_INTEGER },
-      { ...good, bodies: [] },
-      { ...good, bodies: 'ab' },
-      { ...good, fields: [0, 1, 10, 0] },
-      { ...good, fields: null },
-      { ...good, bodies: Array(100_001).fill('x'), fields: Array(400_004).fill(0) },
-    ])
-      expect(unpackFrames(bad as unknown as Record<string, unknown>)).toEqual({ records: [], invalid: 1 });
+  it('keeps texts apart from binary bodies: the texts are joined, each binary body goes in order', () => {
+    const run = hookRun([
+      [FRAME_RECEIVE, 1, 1, 0, 'ab'],
+      [FRAME_RECEIVE, 1, 2, 1, bytes(1, 2, 3)],
+      [FRAME_SEND, 2, 3, 0, 'cde'],
+      [FRAME_SEND, 2, 4, 2, bytes(255)],
+    ]);
+    const wire = runWire(storeRun(run, 0, 4, 1), 0, 4);
+    expect(wire).toEqual({
+      r: 'frames',
+      seq: 1,
+      flags: [0, 2, 1, 5],
+      conns: [1, 1, 2, 2],
+      times: [1, 2, 3, 4],
+      lengths: [2, 0, 3, 0],
+      text: 'abcde',
+      binary: ['AQID', '/w=='],
+    });
+    // A stretch sends only its own texts and bodies.
+    expect(runWire(storeRun(run, 0, 4, 1), 2, 4)).toMatchObject({
+      seq: 3,
+      lengths: [3, 0],
+      text: 'cde',
+      binary: ['/w=='],
+    });
   });
 
-  it('drops a bad message alone and keeps the others with their own seq', () => {
-    const fields = [
-      [0, 1, 10, 0],
-      [2, 1, 10, 0], // no such direction
-      [0, -1, 10, 0], // no such connection
-      [0, 1, Number.NaN, 0], // no time
-      [0, 1, 10, 3], // a Blob never travels in a run
-      [0, 1, 10, 1], // binary that is not base64
-      [0, 1, 10, 0], // a body that is not a string
-      [1, 1, 11, 1],
-    ].flat();
-    const bodies = ['a', 'b', 'c', 'd', 'e', 'not base64!', 7, 'AQI='];
-    const { records, invalid } = unpackFrames({ r: 'frames', seq: 1, fields, bodies });
-    expect(invalid).toBe(6);
-    expect(records.map((r) => [r.seq, r.r === 'ev' ? r.size : -1])).toEqual([
-      [1, 1],
-      [8, 2],
+  it('keeps text that splits a surrogate pair between messages as each message had it', () => {
+    const run = hookRun([
+      [FRAME_RECEIVE, 1, 1, 0, 'a\ud83d'],
+      [FRAME_RECEIVE, 1, 2, 0, '\ude00b'],
+      [FRAME_RECEIVE, 1, 3, 0, '\udc00'],
+    ]);
+    const { records, invalid } = roundTrip(run, 1);
+    expect(invalid).toBe(0);
+    expect(records).toEqual(run.bodies.map((_, i) => normalizeFrame(run, i, 1 + i, CAP).record));
+  });
+
+  const good: FramesWire = {
+    r: 'frames',
+    seq: 5,
+    flags: [0, 1, 2],
+    conns: [1, 1, 2],
+    times: [10, 11, 12],
+    lengths: [1, 2, 0],
+    text: 'abc',
+    binary: ['AQI='],
+  };
+  const unpack = (v: unknown) => unpackFrames(v as Record<string, unknown>);
+
+  it("unpacks a run into records, each text sliced from the run's text", () => {
+    const { records, invalid } = unpack(good);
+    expect(invalid).toBe(0);
+    expect(records.map((r) => [r.seq, r.type, r.bodyKind, r.data, r.size])).toEqual([
+      [5, 'receive', 'text', { text: 'a' }, 1],
+      [6, 'send', 'text', { text: 'bc' }, 2],
+      [7, 'receive', 'arraybuffer', { base64: 'AQI=' }, 2],
+    ]);
+  });
+
+  it('counts a run of the wrong shape as one invalid record, and never throws', () => {
+    expect(unpack({ ...good }).records).toHaveLength(3);
+    const n = 100_001;
+    for (const bad of [
+      { ...good, seq: -1 },
+      { ...good, seq: 1.5 },
+      { ...good, seq: Number.MAX_SAFE_INTEGER },
+      { ...good, flags: [] },
+      { ...good, flags: 'abc' },
+      { ...good, conns: [1, 1] },
+      { ...good, times: null },
+      { ...good, lengths: [1, 2] },
+      { ...good, text: ['abc'] },
+      { ...good, binary: 'AQI=' },
+      { ...good, binary: undefined },
+      // Placing the texts: lengths that do not add up to the text, out of range, or not whole numbers.
+      { ...good, lengths: [1, 1, 0] },
+      { ...good, lengths: [1, 3, 0] },
+      { ...good, lengths: [2, 1, 0], text: 'abcd' },
+      { ...good, lengths: [-1, 4, 0] },
+      { ...good, lengths: [0.5, 2.5, 0] },
+      { ...good, lengths: [1e300, 2, 0] },
+      { ...good, lengths: [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 0] },
+      { ...good, lengths: [1, '2', 0] },
+      { ...good, lengths: [1, 2, Number.NaN] },
+      // One binary body per binary message, no more, no fewer.
+      { ...good, binary: [] },
+      { ...good, binary: ['AQI=', 'AQI='] },
+      { ...good, flags: [0, 1, 0] },
+      {
+        ...good,
+        flags: Array(n).fill(0),
+        conns: Array(n).fill(1),
+        times: Array(n).fill(1),
+        lengths: Array(n).fill(0),
+        text: '',
+        binary: [],
+      },
+    ])
+      expect(unpack(bad)).toEqual({ records: [], invalid: 1 });
+  });
+
+  it('drops a bad message alone and keeps the others with their own seq and text', () => {
+    const rows: Array<[unknown, unknown, unknown, unknown, string]> = [
+      [0, 1, 10, 1, 'a'],
+      [7, 1, 10, 1, 'b'], // no such flags
+      [-1, 1, 10, 1, 'c'],
+      [0.5, 1, 10, 1, 'd'],
+      ['0', 1, 10, 1, 'e'],
+      [0, -1, 10, 1, 'f'], // no such connection
+      [0, 1.5, 10, 1, 'g'],
+      [0, 1, Number.NaN, 1, 'h'], // no time
+      [0, 1, -1, 1, 'i'],
+      [0, 1, 9e15, 1, 'j'],
+      [1, 2, 11, 2, 'kl'],
+    ];
+    const wire = {
+      r: 'frames',
+      seq: 1,
+      flags: [...rows.map((r) => r[0]), 2, 3, 4, 5],
+      conns: [...rows.map((r) => r[1]), 1, 1, 1, 1],
+      times: [...rows.map((r) => r[2]), 12, 12, 12, 12],
+      // A binary message with text of its own, a body that is no base64, or that is no string.
+      lengths: [...rows.map((r) => r[3]), 1, 0, 0, 0],
+      text: `${rows.map((r) => r[4]).join('')}x`,
+      binary: ['AQI=', 'not base64!', 7, ''],
+    };
+    const { records, invalid } = unpack(wire);
+    expect(invalid).toBe(12);
+    // Any value in place of a binary body (a hole, here) is that message's loss alone.
+    expect(unpack({ ...good, binary: [undefined] })).toMatchObject({
+      invalid: 1,
+      records: [{ seq: 5 }, { seq: 6 }],
+    });
+    expect(records.map((r) => [r.seq, r.type, r.data, r.size])).toEqual([
+      [1, 'receive', { text: 'a' }, 1],
+      [11, 'send', { text: 'kl' }, 2],
+      [15, 'send', { base64: '' }, 0],
     ]);
   });
 });

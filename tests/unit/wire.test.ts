@@ -300,8 +300,12 @@ describe('records messages', () => {
     const run = {
       r: 'frames',
       seq: 2,
-      fields: [1, 1, 5, 0, 0, 1, 6, 0, 7, 1, 7, 0],
-      bodies: ['a', 'b', 'c'],
+      flags: [1, 0, 7],
+      conns: [1, 1, 1],
+      times: [5, 6, 7],
+      lengths: [1, 1, 1],
+      text: 'abc',
+      binary: [],
     };
     const msg = parseRecordsMessage(
       recordsMessage([
