@@ -246,7 +246,7 @@ export function Toolbar(p: ToolbarProps) {
                 ))}
               </select>
             </label>
-            <p class="muted">Bytes of each payload kept; larger frames are truncated (and marked).</p>
+            <p class="muted">Bytes of each payload kept; larger payloads are truncated (and marked).</p>
             <label class="check">
               <input
                 type="checkbox"

@@ -2,14 +2,14 @@
 // altering what the page holds. Binary data is copied at once because the
 // page may reuse, mutate or transfer (detach) its buffer right after.
 
-import type { FrameBodyKindName, HookBody } from '../wire/page-relay';
+import type { HookBody, MessageBodyKindName } from '../wire/page-relay';
 import type { Bare, Pristine } from './pristine';
 
 export interface CapturedBody {
   body: HookBody;
   /** Set when the body was cut: the true size in bytes. */
   fullSize?: number;
-  bodyKind: FrameBodyKindName;
+  bodyKind: MessageBodyKindName;
 }
 
 /** UTF-16 units measured per native encodeInto call. */

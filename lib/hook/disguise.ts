@@ -24,7 +24,7 @@ export interface Disguise {
    * else the page's subclass (so `class X extends WebSocket` gets X.prototype).
    */
   /**
-   * Removes the hook's frames from an error's stack text, for errors that
+   * Removes the hook's stack frames from an error's stack text, for errors that
    * reach the page other than by a throw through a wrapper (e.g. a rejection).
    */
   scrubError(err: unknown): void;
@@ -118,9 +118,9 @@ export function installDisguise(p: Pristine): Disguise {
   };
 
   /**
-   * Removes the hook's own frames from an error thrown through a wrapper.
+   * Removes the hook's own stack frames from an error thrown through a wrapper.
    * `trap` is the wrapper's trap function, when the error was thrown inside
-   * it: in V8 an error the browser made there (its first frame is the hook's)
+   * it: in V8 an error the browser made there (its first stack frame is the hook's)
    * has its stack taken again from the trap's caller, so the page's
    * Error.stackTraceLimit and Error.prepareStackTrace see exactly the frames
    * they would without the hook.

@@ -8,9 +8,9 @@
 // page's listeners.
 
 import { captureBody } from './body';
-import type { HookChannel } from './channel';
 import { type Disguise, replaceProperty } from './disguise';
 import { append, type Bare, getterReader, isBrowserEvent, type Pristine } from './pristine';
+import type { HookRelayPort } from './relay-port';
 
 const CLOSED = 2;
 
@@ -21,7 +21,7 @@ interface SourceState {
   types: string[];
 }
 
-export function patchEventSource(p: Pristine, d: Disguise, ch: HookChannel, nextId: () => number): void {
+export function patchEventSource(p: Pristine, d: Disguise, ch: HookRelayPort, nextId: () => number): void {
   const { win, apply } = p;
   const NativeES = win.EventSource;
   if (typeof NativeES !== 'function') return;

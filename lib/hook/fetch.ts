@@ -8,7 +8,6 @@
 
 import type { HeaderList } from '../model';
 import { captureBody } from './body';
-import type { HookChannel } from './channel';
 import type { Disguise } from './disguise';
 import { replaceProperty } from './disguise';
 import {
@@ -25,12 +24,13 @@ import {
   wholeDecoder,
 } from './http';
 import { append, type Bare, callGetter, type Pristine } from './pristine';
+import type { HookRelayPort } from './relay-port';
 import { captureResponseBodies, type FetchExchange } from './response-body';
 
 export function patchFetch(
   p: Pristine,
   d: Disguise,
-  ch: HookChannel,
+  ch: HookRelayPort,
   n: HttpNatives,
   nextId: () => number,
 ): void {

@@ -11,7 +11,7 @@ const EVENTSOURCE = 2;
 const HTTP = 3;
 
 export interface LiveConnections {
-  /** Called with every record the hook emits (not frames: a message opens and ends nothing). */
+  /** Called with every record the hook emits (not messages: a message opens and ends nothing). */
   note(record: HookConnection | HookEvent): void;
   readonly webSockets: number;
   readonly eventSources: number;

@@ -30,7 +30,6 @@
 import type { HeaderList } from '../model';
 import type { HookEvent, HookEventFields } from '../wire/page-relay';
 import { captureBody } from './body';
-import type { HookChannel } from './channel';
 import type { Disguise } from './disguise';
 import { replaceProperty } from './disguise';
 import {
@@ -49,6 +48,7 @@ import {
   wholeDecoder,
 } from './http';
 import { append, type Bare, callGetter, type Pristine } from './pristine';
+import type { HookRelayPort } from './relay-port';
 
 /** A body whose next chunk comes this long after the previous one is recorded as a stream. */
 const STREAM_GAP_MS = 100;
@@ -151,7 +151,7 @@ const methodOf = (proto: object | undefined, name: string): Method | undefined =
 export function captureResponseBodies(
   p: Pristine,
   d: Disguise,
-  ch: HookChannel,
+  ch: HookRelayPort,
   n: HttpNatives,
 ): ResponseBodies | null {
   const { win, apply } = p;
@@ -768,7 +768,7 @@ export function captureResponseBodies(
     });
   /**
    * A native promise made inside a wrapper: a rejection the browser created
-   * right away (e.g. "body stream already read") holds the hook's frames in
+   * right away (e.g. "body stream already read") holds the hook's stack frames in
    * its stack; they are removed before the page sees it.
    */
   const promiseProto = win.Promise.prototype;
@@ -902,7 +902,7 @@ export function captureResponseBodies(
   // before the page gets it; the page gets a promise settling as the native
   // one does (same value, same rejection). These methods are wrapped for every
   // stream: a rejection the browser makes inside a wrapper (a released
-  // reader's read()) has the hook's frames removed, as for Response reads.
+  // reader's read()) has the hook's stack frames removed, as for Response reads.
   /** A reader's read() or an async iterator's next(): `self` is the reader or iterator. */
   const tapRead = (target: (...a: never[]) => unknown, self: unknown, args: unknown[]): unknown => {
     const result = apply(target, self, args);

@@ -7,16 +7,16 @@
 // read at hand-over, when the page is idle (see receiveRecord).
 
 import {
-  FRAME_BODY_KIND_INDEX,
-  FRAME_RECEIVE,
-  FRAME_SEND,
   type HookEvent,
-  type HookFrame,
+  type HookMessage,
+  MESSAGE_BODY_KIND_INDEX,
+  MESSAGE_RECEIVE,
+  MESSAGE_SEND,
 } from '../wire/page-relay';
 import { captureBody } from './body';
-import type { HookChannel } from './channel';
 import { type Disguise, replaceProperty } from './disguise';
 import { append, type Bare, callGetter, getterReader, isBrowserEvent, type Pristine } from './pristine';
+import type { HookRelayPort } from './relay-port';
 
 interface SocketState {
   id: number;
@@ -99,28 +99,28 @@ function sendArgument(p: Pristine, args: unknown[]): { data: unknown } | null {
 }
 
 /**
- * The record of one message: a compact frame when the body is whole, else an
+ * The record of one message: a compact tuple when the body is whole, else an
  * event carrying the true size. Text under the cap (nearly every message) is
  * framed without the copy-and-measure of captureBody.
  */
 function messageRecord(
   p: Pristine,
-  direction: typeof FRAME_RECEIVE | typeof FRAME_SEND,
+  direction: typeof MESSAGE_RECEIVE | typeof MESSAGE_SEND,
   conn: number,
   time: number,
   data: unknown,
   cap: number,
-): HookFrame | Bare<HookEvent> {
+): HookMessage | Bare<HookEvent> {
   if (typeof data === 'string' && data.length <= cap) return [direction, conn, time, data, 0];
-  const type = direction === FRAME_SEND ? 'send' : 'receive';
+  const type = direction === MESSAGE_SEND ? 'send' : 'receive';
   const captured = captureBody(p, data, cap);
   if (!captured) return { __proto__: null, r: 'ev', conn, time, type };
   if (captured.fullSize === undefined)
-    return [direction, conn, time, captured.body, FRAME_BODY_KIND_INDEX[captured.bodyKind]];
+    return [direction, conn, time, captured.body, MESSAGE_BODY_KIND_INDEX[captured.bodyKind]];
   return { __proto__: null, r: 'ev', conn, time, type, ...captured };
 }
 
-export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId: () => number): void {
+export function patchWebSocket(p: Pristine, d: Disguise, ch: HookRelayPort, nextId: () => number): void {
   const { win, apply } = p;
   const NativeWS = win.WebSocket;
   if (typeof NativeWS !== 'function') return;
@@ -155,8 +155,8 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
    * the page (transferred to a worker), so under binaryType 'arraybuffer' the
    * record is made on receipt instead.
    */
-  const receiveRecord = (e: object, conn: number): HookFrame | Bare<HookEvent> =>
-    messageRecord(p, FRAME_RECEIVE, conn, eventTime(e as Event), getData(e), ch.payloadCap());
+  const receiveRecord = (e: object, conn: number): HookMessage | Bare<HookEvent> =>
+    messageRecord(p, MESSAGE_RECEIVE, conn, eventTime(e as Event), getData(e), ch.payloadCap());
   const closeCode = p.getter(win.CloseEvent.prototype, 'code');
   const closeReason = p.getter(win.CloseEvent.prototype, 'reason');
   const closeWasClean = p.getter(win.CloseEvent.prototype, 'wasClean');
@@ -267,7 +267,7 @@ export function patchWebSocket(p: Pristine, d: Disguise, ch: HookChannel, nextId
         const time = ch.time();
         const cap = ch.payloadCap();
         if (readyState === 1) {
-          ch.emit(messageRecord(p, FRAME_SEND, state.id, time, given.data, cap));
+          ch.emit(messageRecord(p, MESSAGE_SEND, state.id, time, given.data, cap));
           if (!state.sending) {
             state.sending = true;
             append(sending, self as WebSocket);

@@ -8,7 +8,6 @@
 
 import type { HeaderList } from '../model';
 import { captureBody } from './body';
-import type { HookChannel } from './channel';
 import { type Disguise, replaceProperty } from './disguise';
 import {
   addHeader,
@@ -21,6 +20,7 @@ import {
   toStringArg,
 } from './http';
 import { type Bare, getterReader, type Pristine } from './pristine';
+import type { HookRelayPort } from './relay-port';
 
 const DONE = 4;
 const HEADERS_RECEIVED = 2;
@@ -49,7 +49,7 @@ interface XhrState {
 export function patchXhr(
   p: Pristine,
   d: Disguise,
-  ch: HookChannel,
+  ch: HookRelayPort,
   n: HttpNatives,
   nextId: () => number,
 ): void {

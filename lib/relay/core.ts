@@ -22,10 +22,10 @@ import {
   bareRecord,
   MAX_RECORD_WIRE_BYTES,
   type NormalizeResult,
-  normalizeFrame,
   normalizeHookRecord,
+  normalizeMessage,
 } from './normalize';
-import { frameAsRun, rangeWire, runWire, type StoredRun, storedRunEnd, storeRun } from './stored-run';
+import { messageAsRun, rangeWire, runWire, type StoredRun, storedRunEnd, storeRun } from './stored-run';
 
 /**
  * What one message may carry: 20,000 messages of runs, or 2,000 records sent
@@ -92,7 +92,7 @@ export class RelayCore {
     this.loss.invalid += parsed.invalid;
     this.loss.dropped += parsed.dropped;
     for (const hookRecord of parsed.records) {
-      if (hookRecord.r !== 'frames') {
+      if (hookRecord.r !== 'run') {
         if (this.storeRecord(() => normalizeHookRecord(hookRecord, this.seq + 1, this.payloadCap))) queued++;
         continue;
       }
@@ -103,7 +103,8 @@ export class RelayCore {
         const end = storedRunEnd(hookRecord, i, this.payloadCap, MAX_RECORD_WIRE_BYTES);
         if (end === i) {
           const at = i;
-          if (this.storeRecord(() => normalizeFrame(hookRecord, at, this.seq + 1, this.payloadCap))) queued++;
+          if (this.storeRecord(() => normalizeMessage(hookRecord, at, this.seq + 1, this.payloadCap)))
+            queued++;
           i++;
           continue;
         }
@@ -268,7 +269,7 @@ export class RelayCore {
     const halves = splitInHalves(items);
     if (halves) return this.deliver(subscriber, halves[0]) && this.deliver(subscriber, halves[1]);
     const only = items[0] as Outgoing;
-    const record = isKeptRun(only) ? this.frameRecord(only.run, only.start) : only.record;
+    const record = isKeptRun(only) ? this.messageRecord(only.run, only.start) : only.record;
     const bare: Outgoing = { record: bareRecord(record), weight: 0, wire: 0, ready: true };
     if (this.trySend(subscriber, this.message(subscriber, [bare]))) return true;
     if (this.trySend(subscriber, this.message(subscriber, [], record.seq))) return true;
@@ -277,8 +278,8 @@ export class RelayCore {
   }
 
   /** Message `i` of a run as a record of its own. */
-  private frameRecord(run: StoredRun, i: number): CaptureRecord {
-    return normalizeFrame(frameAsRun(run, i), 0, run.seq + i, this.payloadCap).record;
+  private messageRecord(run: StoredRun, i: number): CaptureRecord {
+    return normalizeMessage(messageAsRun(run, i), 0, run.seq + i, this.payloadCap).record;
   }
 
   get hasOutgoing(): boolean {

@@ -1,5 +1,5 @@
 // The relay's half of the one-time handshake with the page hook (the hook's
-// half is lib/hook/channel.ts). Both run at document_start, before any page
+// half is lib/hook/relay-port.ts). Both run at document_start, before any page
 // script. The relay listens for the hook's offer (a cancelable event carrying
 // a MessagePort), then asks the hook to announce itself. Whoever runs second
 // completes the exchange synchronously.

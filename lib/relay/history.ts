@@ -16,7 +16,7 @@
 
 import type { CaptureRecord, ConnectionRecord, EventRecord } from '../model';
 import { jsonBound } from '../wire-size';
-import { dropFrame, frameConn, frameCount, type StoredRun } from './stored-run';
+import { dropMessage, messageConn, messageCount, type StoredRun } from './stored-run';
 
 export const DEFAULT_MAX_EVENTS = 100_000;
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
@@ -139,7 +139,7 @@ export class History {
 
   /** Keeps a run of messages (none of which ends its connection). */
   addRun(run: StoredRun): void {
-    const n = frameCount(run);
+    const n = messageCount(run);
     this.entries.push(run);
     this.count += n;
     this.bytes += run.weight;
@@ -147,7 +147,7 @@ export class History {
     let id = -1;
     let state: ConnState | undefined;
     for (let i = 0; i < n; i++) {
-      const conn = frameConn(run, i);
+      const conn = messageConn(run, i);
       if (conn !== id) {
         id = conn;
         state = this.conns.get(conn);
@@ -170,7 +170,7 @@ export class History {
   private evictOldest(): void {
     const entry = this.entries[this.head] as Entry;
     if (isRun(entry)) {
-      this.evictFrame(entry);
+      this.evictMessage(entry);
       return;
     }
     this.head++;
@@ -206,12 +206,12 @@ export class History {
   }
 
   /** Evicts a run's oldest message; the run goes once it has none left. */
-  private evictFrame(run: StoredRun): void {
-    const conn = frameConn(run, run.start);
-    this.bytes -= dropFrame(run);
+  private evictMessage(run: StoredRun): void {
+    const conn = messageConn(run, run.start);
+    this.bytes -= dropMessage(run);
     this.count--;
     this.evicted++;
-    if (run.start === frameCount(run)) this.head++;
+    if (run.start === messageCount(run)) this.head++;
     const state = this.conns.get(conn);
     if (!state) return;
     state.retained--;
@@ -266,7 +266,7 @@ export class History {
     const out: KeptItem[] = aside;
     for (let i = this.head; i < this.entries.length; i++) {
       const entry = this.entries[i] as Entry;
-      out.push(isRun(entry) ? { run: entry, start: entry.start, end: frameCount(entry) } : entry);
+      out.push(isRun(entry) ? { run: entry, start: entry.start, end: messageCount(entry) } : entry);
     }
     return out;
   }

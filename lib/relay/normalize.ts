@@ -9,14 +9,14 @@ import { type CaptureRecord, copyEventFields, type EventRecord } from '../model'
 import { cutToUtf8Bytes, utf8ByteLength } from '../utf8';
 import { cutString, isArrayBuffer, ownArrayBuffer } from '../validate';
 import {
-  FRAME_BODY_KINDS,
-  FRAME_FIELDS,
-  FRAME_SEND,
-  type FrameBodyKind,
-  type FrameRun,
   type HookBody,
   type HookConnection,
   type HookEvent,
+  MESSAGE_BODY_KINDS,
+  MESSAGE_FIELDS,
+  MESSAGE_SEND,
+  type MessageBodyKind,
+  type MessageRun,
 } from '../wire/page-relay';
 import { cutToJsonBytes, jsonBound, jsonStringBound, MAX_RUNTIME_MESSAGE_BYTES } from '../wire-size';
 
@@ -38,10 +38,10 @@ const ENVELOPE_BYTES = 1024 * 1024;
 export const MAX_RECORD_WIRE_BYTES = MAX_RUNTIME_MESSAGE_BYTES - ENVELOPE_BYTES;
 
 /**
- * JSON bytes of a text frame's record, all but its text, numbers at their
+ * JSON bytes of a text message's record, all but its text, numbers at their
  * longest (the comma after it in a list included).
  */
-const FRAME_WIRE =
+const MESSAGE_WIRE =
   JSON.stringify({
     r: 'ev',
     seq: 0,
@@ -76,18 +76,18 @@ function fitText(text: string, room: number): { text: string; wire: number } {
 }
 
 /** Message `i` of a validated run. */
-export function normalizeFrame(
-  run: FrameRun,
+export function normalizeMessage(
+  run: MessageRun,
   i: number,
   seq: number,
   cap: number,
   maxWire = MAX_RECORD_WIRE_BYTES,
 ): NormalizeResult {
-  const at = i * FRAME_FIELDS;
+  const at = i * MESSAGE_FIELDS;
   const time = run.fields[at + 2] as number;
   const conn = run.fields[at + 1] as number;
-  const type = run.fields[at] === FRAME_SEND ? 'send' : 'receive';
-  const bodyKind = FRAME_BODY_KINDS[run.fields[at + 3] as FrameBodyKind];
+  const type = run.fields[at] === MESSAGE_SEND ? 'send' : 'receive';
+  const bodyKind = MESSAGE_BODY_KINDS[run.fields[at + 3] as MessageBodyKind];
   const body = run.bodies[i] as HookBody;
   if (typeof body !== 'string')
     return withBody({ r: 'ev', seq, time, conn, type, bodyKind }, body, undefined, cap, maxWire);
@@ -96,7 +96,8 @@ export function normalizeFrame(
   // to collect (see docs/benchmarks.md, design measurements).
   let { kept, bytes } = cutText(body, cap);
   let textWire = jsonStringBound(kept);
-  if (FRAME_WIRE + textWire > maxWire) ({ text: kept, wire: textWire } = fitText(kept, maxWire - FRAME_WIRE));
+  if (MESSAGE_WIRE + textWire > maxWire)
+    ({ text: kept, wire: textWire } = fitText(kept, maxWire - MESSAGE_WIRE));
   const record: EventRecord = {
     r: 'ev',
     seq,
@@ -108,7 +109,7 @@ export function normalizeFrame(
     size: bytes,
     truncated: kept.length < body.length,
   };
-  return { record, weight: RECORD_OVERHEAD + kept.length * 2, wire: FRAME_WIRE + textWire };
+  return { record, weight: RECORD_OVERHEAD + kept.length * 2, wire: MESSAGE_WIRE + textWire };
 }
 
 /** `maxWire`: the most bytes of JSON the record may take (tests make it small). */

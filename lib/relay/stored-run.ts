@@ -19,12 +19,12 @@
 
 import { base64ToBytes, bytesToBase64 } from '../base64';
 import { isArrayBuffer, ownArrayBuffer } from '../validate';
-import { FRAME_FIELDS, type FrameRun } from '../wire/page-relay';
-import type { FramesWire } from '../wire/records';
+import { MESSAGE_FIELDS, type MessageRun } from '../wire/page-relay';
+import type { MessageRunWire } from '../wire/records';
 import { NUMBER_BOUND } from '../wire-size';
 
 /** The most messages a stored run holds. */
-const MAX_STORED_FRAMES = 4096;
+const MAX_STORED_MESSAGES = 4096;
 /**
  * The most characters of text a stored run of several messages holds. V8
  * puts a bigger string in its large-object space, which is far slower to
@@ -38,7 +38,7 @@ const MAX_CONN = 0xffff_ffff;
  * words[2i + 1]: where message i's text ends in the run's text, and its flags
  * above (the wire's: direction | body kind << 1). 29 bits are plenty: a run
  * of several messages holds at most MAX_STORED_TEXT, and a plain message's
- * text fits one runtime message (isPlainFrame).
+ * text fits one runtime message (isPlainMessage).
  */
 const END_BITS = 29;
 const END_MASK = (1 << END_BITS) - 1;
@@ -46,7 +46,7 @@ const END_MASK = (1 << END_BITS) - 1;
 /** Memory of a run besides its messages: its object, typed arrays and history entry. */
 const RUN_OVERHEAD = 512;
 /** Memory of a message besides its body: its time and two words. */
-const FRAME_OVERHEAD = 16;
+const MESSAGE_OVERHEAD = 16;
 /** Memory of a binary body besides its bytes (or their base64, once sent): its slot, object and header. */
 const BINARY_OVERHEAD = 96;
 
@@ -71,20 +71,20 @@ const NO_TIMES = new Float64Array(0);
 const NO_WORDS = new Uint32Array(0);
 
 /** Whether message `i` of a validated run can be kept in a run (see the header); `cap` in bytes. */
-export function isPlainFrame(run: FrameRun, i: number, cap: number, maxWire: number): boolean {
+export function isPlainMessage(run: MessageRun, i: number, cap: number, maxWire: number): boolean {
   const body = run.bodies[i];
-  const at = i * FRAME_FIELDS;
+  const at = i * MESSAGE_FIELDS;
   const kind = run.fields[at + 3];
   if ((run.fields[at + 1] as number) > MAX_CONN) return false;
   if (typeof body === 'string') {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: only long texts are measured, and those go alone.
-    return kind === 0 && body.length * 3 <= cap && frameWire(6 * body.length) <= maxWire;
+    return kind === 0 && body.length * 3 <= cap && messageWire(6 * body.length) <= maxWire;
   }
   return (
     (kind === 1 || kind === 2) &&
     isArrayBuffer(body) &&
     body.byteLength <= cap &&
-    frameWire(base64Length(body.byteLength)) <= maxWire
+    messageWire(base64Length(body.byteLength)) <= maxWire
   );
 }
 
@@ -93,11 +93,11 @@ export function isPlainFrame(run: FrameRun, i: number, cap: number, maxWire: num
  * from there, within a stored run's bounds (a single message may exceed the
  * text's); `from` itself when that message is not plain.
  */
-export function storedRunEnd(run: FrameRun, from: number, cap: number, maxWire: number): number {
-  const last = Math.min(run.bodies.length, from + MAX_STORED_FRAMES);
+export function storedRunEnd(run: MessageRun, from: number, cap: number, maxWire: number): number {
+  const last = Math.min(run.bodies.length, from + MAX_STORED_MESSAGES);
   let chars = 0;
   let end = from;
-  while (end < last && isPlainFrame(run, end, cap, maxWire)) {
+  while (end < last && isPlainMessage(run, end, cap, maxWire)) {
     const body = run.bodies[end];
     if (typeof body === 'string') {
       chars += body.length;
@@ -109,16 +109,16 @@ export function storedRunEnd(run: FrameRun, from: number, cap: number, maxWire: 
 }
 
 /** Messages [from, to) of a validated run, all plain (see storedRunEnd), kept as a run numbered from `seq`. */
-export function storeRun(run: FrameRun, from: number, to: number, seq: number): StoredRun {
+export function storeRun(run: MessageRun, from: number, to: number, seq: number): StoredRun {
   const count = to - from;
   const { fields, bodies } = run;
   const times = new Float64Array(count);
   const words = new Uint32Array(count * 2);
   let binary: Array<ArrayBuffer | string | undefined> | null = null;
-  let weight = RUN_OVERHEAD + count * FRAME_OVERHEAD;
+  let weight = RUN_OVERHEAD + count * MESSAGE_OVERHEAD;
   let end = 0;
   for (let k = 0; k < count; k++) {
-    const at = (from + k) * FRAME_FIELDS;
+    const at = (from + k) * MESSAGE_FIELDS;
     const body = bodies[from + k] as string | ArrayBuffer;
     if (typeof body === 'string') end += body.length;
     else {
@@ -135,12 +135,12 @@ export function storeRun(run: FrameRun, from: number, to: number, seq: number): 
   return { seq, count, start: 0, times, words, text, binary, weight: weight + text.length * 2 };
 }
 
-export function frameCount(run: StoredRun): number {
+export function messageCount(run: StoredRun): number {
   return run.count;
 }
 
 /** The connection of message `i` (not evicted). */
-export function frameConn(run: StoredRun, i: number): number {
+export function messageConn(run: StoredRun, i: number): number {
   return run.words[i * 2] as number;
 }
 
@@ -152,7 +152,7 @@ const textStart = (run: StoredRun, i: number): number => (i === 0 ? 0 : textEnd(
  * Evicts the run's oldest message kept: the memory that frees. A run's
  * memory goes at once with its last message; until then all of it is held.
  */
-export function dropFrame(run: StoredRun): number {
+export function dropMessage(run: StoredRun): number {
   run.start++;
   if (run.start < run.count) return 0;
   const freed = run.weight;
@@ -171,13 +171,13 @@ const base64Length = (bytes: number): number => Math.ceil(bytes / 3) * 4;
  * Upper bound of the JSON bytes of one message in a run on the wire: its four
  * numbers and its body's bytes (text: at most 6 a character; base64: one).
  */
-function frameWire(bodyBytes: number): number {
-  return FRAME_FIELDS * (NUMBER_BOUND + 1) + bodyBytes + 3;
+function messageWire(bodyBytes: number): number {
+  return MESSAGE_FIELDS * (NUMBER_BOUND + 1) + bodyBytes + 3;
 }
 
 /** Upper bound of the JSON bytes of messages [from, to) on the wire. */
 export function rangeWire(run: StoredRun, from: number, to: number): number {
-  let bytes = (to - from) * frameWire(0) + 6 * (textEnd(run, to - 1) - textStart(run, from));
+  let bytes = (to - from) * messageWire(0) + 6 * (textEnd(run, to - 1) - textStart(run, from));
   if (run.binary)
     for (let i = from; i < to; i++) {
       const body = run.binary[i];
@@ -196,7 +196,7 @@ function encodedBody(binary: Array<ArrayBuffer | string | undefined>, i: number)
 }
 
 /** Messages [from, to) (none evicted) as they cross to the panel. */
-export function runWire(run: StoredRun, from: number, to: number): FramesWire {
+export function runWire(run: StoredRun, from: number, to: number): MessageRunWire {
   const count = to - from;
   const flags: number[] = new Array(count);
   const conns: number[] = new Array(count);
@@ -216,11 +216,11 @@ export function runWire(run: StoredRun, from: number, to: number): FramesWire {
   const first = textStart(run, from);
   const text = first === 0 && previous === run.text.length ? run.text : run.text.slice(first, previous);
   const times = Array.from(run.times.subarray(from, to));
-  return { r: 'frames', seq: run.seq + from, flags, conns, times, lengths, text, binary };
+  return { r: 'run', seq: run.seq + from, flags, conns, times, lengths, text, binary };
 }
 
 /** Message `i` (not evicted) as a run of its own that normalize reads (to make a record of it). */
-export function frameAsRun(run: StoredRun, i: number): FrameRun {
+export function messageAsRun(run: StoredRun, i: number): MessageRun {
   const flags = flagsOf(run, i);
   const stored = run.binary?.[i];
   const body =
@@ -230,8 +230,8 @@ export function frameAsRun(run: StoredRun, i: number): FrameRun {
         ? (base64ToBytes(stored).buffer as ArrayBuffer)
         : stored;
   return {
-    r: 'frames',
-    fields: Float64Array.of(flags & 1, frameConn(run, i), run.times[i] as number, flags >>> 1),
+    r: 'run',
+    fields: Float64Array.of(flags & 1, messageConn(run, i), run.times[i] as number, flags >>> 1),
     bodies: [body],
   };
 }

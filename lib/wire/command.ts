@@ -171,7 +171,7 @@ export function parsePanelCommandForTab(v: unknown): PanelCommandForTab | null {
 }
 
 // ---------------------------------------------------------------------------
-// relay -> hook (the hook reads it with page-proof code: lib/hook/channel.ts)
+// relay -> hook (the hook reads it with page-proof code: lib/hook/relay-port.ts)
 
 export interface HookCommand<N extends CommandName = CommandName> extends Envelope<'command'> {
   id: number;

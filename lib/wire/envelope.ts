@@ -1,8 +1,8 @@
 // What every message between Wirescope's contexts shares: the protocol
 // version, and the checks of a message's envelope. Each hop's messages live in
 // their own module of this folder (see docs/architecture.md):
-//   page-relay.ts    page hook <-> relay (handshake, batches, frame runs, config)
-//   records.ts       relay -> panel (records, text-frame runs, loss counters)
+//   page-relay.ts    page hook <-> relay (handshake, batches, runs of messages, config)
+//   records.ts       relay -> panel (records, runs of messages, loss counters)
 //   control.ts       relay / panel / background (hello, announce, subscribe, config, ping)
 //   command.ts       panel -> page hook and back (commands and their replies)
 // Every message sent is made by a builder of its module; every message

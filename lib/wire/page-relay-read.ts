@@ -16,14 +16,14 @@ import {
   readString,
 } from './fields';
 import {
-  FRAME_BYTES,
-  FRAME_FIELDS,
-  FRAME_RECEIVE,
-  FRAME_SEND,
-  type FrameRun,
   type HookBody,
   type HookConnection,
   type HookEvent,
+  MESSAGE_BYTES,
+  MESSAGE_FIELDS,
+  MESSAGE_RECEIVE,
+  MESSAGE_SEND,
+  type MessageRun,
   type ParsedHookRecord,
 } from './page-relay';
 
@@ -73,14 +73,14 @@ function isHookBody(v: unknown): v is HookBody {
 }
 
 /** The most messages one run may carry (the hook hands over at 50,000 records). */
-const MAX_RUN_FRAMES = 100_000;
+const MAX_RUN_MESSAGES = 100_000;
 
-function isFrameAt(fields: Float64Array, bodies: unknown[], i: number): boolean {
-  const at = i * FRAME_FIELDS;
+function isMessageAt(fields: Float64Array, bodies: unknown[], i: number): boolean {
+  const at = i * MESSAGE_FIELDS;
   const direction = fields[at];
   const kind = fields[at + 3];
   return (
-    (direction === FRAME_RECEIVE || direction === FRAME_SEND) &&
+    (direction === MESSAGE_RECEIVE || direction === MESSAGE_SEND) &&
     isNonNegInt(fields[at + 1]) &&
     isTime(fields[at + 2]) &&
     (kind === 0 || kind === 1 || kind === 2 || kind === 3) &&
@@ -89,41 +89,41 @@ function isFrameAt(fields: Float64Array, bodies: unknown[], i: number): boolean 
 }
 
 /**
- * A run's valid frames, and how many were not (a run whose shape is wrong
+ * A run's valid messages, and how many were not (a run whose shape is wrong
  * counts as one). Every message is checked; a bad one is dropped alone.
  */
-function parseFrameRun(v: Record<string, unknown>): { run: FrameRun | null; invalid: number } {
+function parseMessageRun(v: Record<string, unknown>): { run: MessageRun | null; invalid: number } {
   const { fields, bodies } = v;
   if (
     !isArrayBuffer(fields) ||
     !Array.isArray(bodies) ||
     bodies.length === 0 ||
-    bodies.length > MAX_RUN_FRAMES
+    bodies.length > MAX_RUN_MESSAGES
   )
     return { run: null, invalid: 1 };
   const own = ownArrayBuffer(fields);
-  if (own.byteLength !== bodies.length * FRAME_BYTES) return { run: null, invalid: 1 };
+  if (own.byteLength !== bodies.length * MESSAGE_BYTES) return { run: null, invalid: 1 };
   const numbers = new Float64Array(own);
-  // Nearly always every frame is valid: checked once each, and no list of indices is made.
+  // Nearly always every message is valid: checked once each, and no list of indices is made.
   let firstInvalid = 0;
-  while (firstInvalid < bodies.length && isFrameAt(numbers, bodies, firstInvalid)) firstInvalid++;
+  while (firstInvalid < bodies.length && isMessageAt(numbers, bodies, firstInvalid)) firstInvalid++;
   if (firstInvalid === bodies.length)
-    return { run: { r: 'frames', fields: numbers, bodies: bodies as HookBody[] }, invalid: 0 };
-  // Rare (only a broken or hostile sender): the valid frames, repacked.
+    return { run: { r: 'run', fields: numbers, bodies: bodies as HookBody[] }, invalid: 0 };
+  // Rare (only a broken or hostile sender): the valid messages, repacked.
   const valid: number[] = [];
   for (let i = 0; i < firstInvalid; i++) valid.push(i);
-  for (let i = firstInvalid + 1; i < bodies.length; i++) if (isFrameAt(numbers, bodies, i)) valid.push(i);
+  for (let i = firstInvalid + 1; i < bodies.length; i++) if (isMessageAt(numbers, bodies, i)) valid.push(i);
   const invalid = bodies.length - valid.length;
   if (valid.length === 0) return { run: null, invalid };
-  const kept = new Float64Array(valid.length * FRAME_FIELDS);
+  const kept = new Float64Array(valid.length * MESSAGE_FIELDS);
   for (const [to, from] of valid.entries())
-    kept.set(numbers.subarray(from * FRAME_FIELDS, (from + 1) * FRAME_FIELDS), to * FRAME_FIELDS);
-  return { run: { r: 'frames', fields: kept, bodies: valid.map((i) => bodies[i] as HookBody) }, invalid };
+    kept.set(numbers.subarray(from * MESSAGE_FIELDS, (from + 1) * MESSAGE_FIELDS), to * MESSAGE_FIELDS);
+  return { run: { r: 'run', fields: kept, bodies: valid.map((i) => bodies[i] as HookBody) }, invalid };
 }
 
 /**
  * One record that is not a run (runs are checked by parseHookMessage, which
- * counts their bad frames). A field of the right type that is only too long
+ * counts their bad messages). A field of the right type that is only too long
  * is cut to its limit and named in the record's truncatedFields; anything
  * else wrong costs the record (null). An event may be cut in place: the
  * relay reads its own structured-clone copy.
@@ -165,8 +165,8 @@ export function parseHookMessage(v: unknown):
   const records: ParsedHookRecord[] = [];
   let invalid = 0;
   for (const r of v.records) {
-    if (isRecord(r) && r.r === 'frames') {
-      const { run, invalid: bad } = parseFrameRun(r);
+    if (isRecord(r) && r.r === 'run') {
+      const { run, invalid: bad } = parseMessageRun(r);
       if (run) records.push(run);
       invalid += bad;
       continue;

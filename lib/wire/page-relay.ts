@@ -1,7 +1,7 @@
 // page hook <-> relay: the one-time handshake, the hook's batches of records
 // (with consecutive WebSocket messages packed into runs), the hook's last
 // batch at pagehide, and the relay's config. The hook builds its side with
-// page-proof code (lib/hook/channel.ts) and imports only this module's
+// page-proof code (lib/hook/relay-port.ts) and imports only this module's
 // names and constants: it depends on nothing else. The relay reads what the
 // hook sends with page-relay-read.ts, as untrusted: a page script may have
 // tampered with the hook.
@@ -60,27 +60,27 @@ export interface HookEvent extends HookEventFields {
 /**
  * A WebSocket message sent or received whole (under the payload cap, on an
  * open socket), as the hook records it: a tuple, the hot path of every flood.
- * Batches carry consecutive frames packed into a HookFrameRun. Anything else
+ * Batches carry consecutive messages packed into a HookMessageRun. Anything else
  * (cut bodies, discarded sends) travels as a HookEvent.
  */
-export type HookFrame = [
-  direction: typeof FRAME_RECEIVE | typeof FRAME_SEND,
+export type HookMessage = [
+  direction: typeof MESSAGE_RECEIVE | typeof MESSAGE_SEND,
   conn: number,
   time: number,
   body: HookBody,
-  bodyKind: FrameBodyKind,
+  bodyKind: MessageBodyKind,
 ];
-export const FRAME_RECEIVE = 0;
-export const FRAME_SEND = 1;
-/** Index into FRAME_BODY_KINDS: how the page sent or received the body. */
-export type FrameBodyKind = 0 | 1 | 2 | 3;
-export const FRAME_BODY_KINDS = ['text', 'arraybuffer', 'view', 'blob'] as const;
-export type FrameBodyKindName = (typeof FRAME_BODY_KINDS)[number];
+export const MESSAGE_RECEIVE = 0;
+export const MESSAGE_SEND = 1;
+/** Index into MESSAGE_BODY_KINDS: how the page sent or received the body. */
+export type MessageBodyKind = 0 | 1 | 2 | 3;
+export const MESSAGE_BODY_KINDS = ['text', 'arraybuffer', 'view', 'blob'] as const;
+export type MessageBodyKindName = (typeof MESSAGE_BODY_KINDS)[number];
 /**
- * FRAME_BODY_KINDS the other way round, for the hook: a property lookup on its
+ * MESSAGE_BODY_KINDS the other way round, for the hook: a property lookup on its
  * own object, where indexOf would go through the page's Array.prototype.
  */
-export const FRAME_BODY_KIND_INDEX: { readonly [K in FrameBodyKindName]: FrameBodyKind } = {
+export const MESSAGE_BODY_KIND_INDEX: { readonly [K in MessageBodyKindName]: MessageBodyKind } = {
   text: 0,
   arraybuffer: 1,
   view: 2,
@@ -88,37 +88,37 @@ export const FRAME_BODY_KIND_INDEX: { readonly [K in FrameBodyKindName]: FrameBo
 };
 
 /** What the hook records, in order. */
-export type HookRecord = HookConnection | HookEvent | HookFrame;
+export type HookRecord = HookConnection | HookEvent | HookMessage;
 
-/** Numbers per message in HookFrameRun.fields: direction, conn, time, body kind. */
-export const FRAME_FIELDS = 4;
-/** Bytes of one message's numbers in HookFrameRun.fields (float64 each). */
-export const FRAME_BYTES = FRAME_FIELDS * 8;
+/** Numbers per message in HookMessageRun.fields: direction, conn, time, body kind. */
+export const MESSAGE_FIELDS = 4;
+/** Bytes of one message's numbers in HookMessageRun.fields (float64 each). */
+export const MESSAGE_BYTES = MESSAGE_FIELDS * 8;
 
 /**
- * Consecutive frames of a batch, packed by column: one buffer of numbers
- * (FRAME_FIELDS float64 per message) and one array of bodies. A flood's
+ * Consecutive messages of a batch, packed by column: one buffer of numbers
+ * (MESSAGE_FIELDS float64 per message) and one array of bodies. A flood's
  * thousands of messages then cost the page's thread one buffer and the bodies
  * to clone, and the relay as much to decode, instead of a tuple each.
  */
-export interface HookFrameRun {
-  r: 'frames';
+export interface HookMessageRun {
+  r: 'run';
   fields: ArrayBuffer;
   bodies: HookBody[];
 }
 
 /** What a batch carries, in order. */
-export type HookBatchRecord = HookConnection | HookEvent | HookFrameRun;
+export type HookBatchRecord = HookConnection | HookEvent | HookMessageRun;
 
 /** A run as the relay reads it once validated: its numbers as an array of the relay's own realm. */
-export interface FrameRun {
-  r: 'frames';
+export interface MessageRun {
+  r: 'run';
   fields: Float64Array;
   bodies: HookBody[];
 }
 
 /** A batch's record once validated. */
-export type ParsedHookRecord = HookConnection | HookEvent | FrameRun;
+export type ParsedHookRecord = HookConnection | HookEvent | MessageRun;
 
 export interface HookBatch extends Envelope<'batch'> {
   records: HookBatchRecord[];
@@ -132,7 +132,7 @@ export interface HookBatch extends Envelope<'batch'> {
   backlog?: boolean;
 }
 
-/** Relay -> hook. The hook checks it itself (lib/hook/channel.ts) with page-proof code only. */
+/** Relay -> hook. The hook checks it itself (lib/hook/relay-port.ts) with page-proof code only. */
 export interface HookConfig extends Envelope<'config'> {
   payloadCap: number;
   /** The event type of the hook's last batch (LAST_BATCH_EVENT_PREFIX and the relay's secret). */

@@ -4,7 +4,7 @@
 // The panel reads every message here once, as untrusted.
 //
 // Consecutive WebSocket messages travel by column, their texts joined
-// (FramesWire): Chrome's runtime ports serialise every message as JSON on the
+// (MessageRunWire): Chrome's runtime ports serialise every message as JSON on the
 // sender's thread (the page's, for the relay) and parse it in the panel, and a
 // few arrays and one string cost a fraction of an object per message there.
 // The relay forwards them as it keeps them; the panel makes their records.
@@ -21,7 +21,7 @@ import { utf8ByteLength } from '../utf8';
 import { isNonNegInt, isOneOf, isRecord, isString, isTime, optional } from '../validate';
 import { type Envelope, hasVersion, isBool, PROTOCOL_VERSION } from './envelope';
 import { hasValidConnFields, hasValidEventFields, isUrl, MAX_TITLE_LENGTH } from './fields';
-import { FRAME_BODY_KINDS, FRAME_SEND, type FrameBodyKindName } from './page-relay';
+import { MESSAGE_BODY_KINDS, MESSAGE_SEND, type MessageBodyKindName } from './page-relay';
 
 /** Counters of loss, cumulative per document, so the panel can show them. */
 export interface LossCounters {
@@ -61,15 +61,15 @@ export interface PanelRecords extends Omit<RecordsMessage, 't'> {
 
 /**
  * Consecutive WebSocket messages, by column: per message its flags
- * (direction | body kind << 1: FRAME_SEND and FRAME_BODY_KINDS of
+ * (direction | body kind << 1: MESSAGE_SEND and MESSAGE_BODY_KINDS of
  * page-relay.ts), connection, time, and the length of its text in `text`,
  * where the texts are joined (0 for a binary message); the base64 of binary
  * messages, in order. The relay keeps a run's texts joined (stored-run.ts),
  * so they travel as one string; the panel makes each message's record (its
  * seq, size and data) from these.
  */
-export interface FramesWire {
-  r: 'frames';
+export interface MessageRunWire {
+  r: 'run';
   /** The first message's seq; the others follow densely. */
   seq: number;
   flags: number[];
@@ -81,7 +81,7 @@ export interface FramesWire {
 }
 
 /** A record as it crosses from relay to panel. */
-export type WireRecord = CaptureRecord | FramesWire;
+export type WireRecord = CaptureRecord | MessageRunWire;
 
 /** The most messages a run may carry. */
 export const MAX_WIRE_RUN = 100_000;
@@ -93,7 +93,7 @@ function base64Bytes(b64: string): number {
 }
 
 /** A message's flags: its direction (bit 0) and body kind (above), a Blob's excepted (it never travels in a run). */
-const isFrameFlags = (v: unknown): v is number => isNonNegInt(v) && v < 6;
+const isMessageFlags = (v: unknown): v is number => isNonNegInt(v) && v < 6;
 /** Flags of a binary message (it takes the next of `binary`), valid or not. */
 const isBinaryFlags = (v: unknown): boolean => v === 2 || v === 3 || v === 4 || v === 5;
 
@@ -119,7 +119,7 @@ function isRunLaidOut(flags: unknown[], lengths: unknown[], text: string, binary
  * counts as one invalid record; within a good shape, a bad message is dropped
  * alone and counted.
  */
-export function unpackFrames(v: Record<string, unknown>): { records: EventRecord[]; invalid: number } {
+export function unpackMessageRun(v: Record<string, unknown>): { records: EventRecord[]; invalid: number } {
   const { seq, flags, conns, times, lengths, text, binary } = v;
   const shapeless = { records: [], invalid: 1 };
   if (!isNonNegInt(seq) || !Array.isArray(flags) || flags.length === 0 || flags.length > MAX_WIRE_RUN)
@@ -151,7 +151,7 @@ export function unpackFrames(v: Record<string, unknown>): { records: EventRecord
     const isBinary = isBinaryFlags(flag);
     const body: unknown = isBinary ? binary[nextBinary++] : undefined;
     if (
-      !isFrameFlags(flag) ||
+      !isMessageFlags(flag) ||
       !isNonNegInt(conn) ||
       !isTime(time) ||
       (isBinary && (end !== start || typeof body !== 'string' || !isBase64(body)))
@@ -168,8 +168,8 @@ export function unpackFrames(v: Record<string, unknown>): { records: EventRecord
       seq: seq + i,
       time,
       conn,
-      type: (flag & 1) === FRAME_SEND ? 'send' : 'receive',
-      bodyKind: FRAME_BODY_KINDS[kind] as FrameBodyKindName,
+      type: (flag & 1) === MESSAGE_SEND ? 'send' : 'receive',
+      bodyKind: MESSAGE_BODY_KINDS[kind] as MessageBodyKindName,
       data,
       size: 'text' in data ? utf8ByteLength(data.text) : base64Bytes(data.base64),
       truncated: false,
@@ -178,9 +178,9 @@ export function unpackFrames(v: Record<string, unknown>): { records: EventRecord
   return { records, invalid };
 }
 
-/** Says it is a run; unpackFrames checks the rest. */
-export function isFramesWire(v: unknown): v is Record<string, unknown> {
-  return isRecord(v) && v.r === 'frames';
+/** Says it is a run; unpackMessageRun checks the rest. */
+export function isMessageRunWire(v: unknown): v is Record<string, unknown> {
+  return isRecord(v) && v.r === 'run';
 }
 
 /** { text } or { base64 } (canonical base64, so every reader can decode it, exports included). */
@@ -228,7 +228,7 @@ function parseLoss(v: unknown): LossCounters | null {
 
 /**
  * Validates a records message (as sent, RecordsWire), unpacking its runs of
- * text frames; invalid records inside an otherwise good message are dropped
+ * runs of messages; invalid records inside an otherwise good message are dropped
  * and added to loss.invalid.
  */
 export function parseRecordsMessage(v: unknown): RecordsMessage | null {
@@ -238,8 +238,8 @@ export function parseRecordsMessage(v: unknown): RecordsMessage | null {
   if (!doc || !loss) return null;
   const records: CaptureRecord[] = [];
   for (const r of v.records) {
-    if (isFramesWire(r)) {
-      const run = unpackFrames(r);
+    if (isMessageRunWire(r)) {
+      const run = unpackMessageRun(r);
       for (const record of run.records) records.push(record);
       loss.invalid += run.invalid;
       continue;

@@ -16,8 +16,8 @@ import validateTimeline from '../../lib/import/timeline-validator.generated.js';
 import { type CaptureRecord, EVENT_TYPES, type HeaderList, TRANSPORTS } from '../../lib/model';
 import { RelayCore } from '../../lib/relay/core';
 import { History } from '../../lib/relay/history';
-import { normalizeFrame } from '../../lib/relay/normalize';
-import { frameAsRun, runWire, storeRun } from '../../lib/relay/stored-run';
+import { normalizeMessage } from '../../lib/relay/normalize';
+import { messageAsRun, runWire, storeRun } from '../../lib/relay/stored-run';
 import { TimelineStore } from '../../lib/timeline/store';
 import { MAX_TIME } from '../../lib/validate';
 import {
@@ -28,7 +28,7 @@ import {
   parseToRelay,
 } from '../../lib/wire/control';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
-import { FRAME_FIELDS, type FrameRun } from '../../lib/wire/page-relay';
+import { MESSAGE_FIELDS, type MessageRun } from '../../lib/wire/page-relay';
 import { parseHookMessage } from '../../lib/wire/page-relay-read';
 import {
   parseCaptureRecord,
@@ -36,7 +36,7 @@ import {
   parseRecordsMessage,
   type RecordsMessage,
   readRelayRecords,
-  unpackFrames,
+  unpackMessageRun,
 } from '../../lib/wire/records';
 import { MAX_RUNTIME_MESSAGE_BYTES } from '../../lib/wire-size';
 import { seededRandom } from '../../scripts/lib/seeded-random';
@@ -159,7 +159,7 @@ const STRINGS = [
   '',
   'ev',
   'conn',
-  'frames',
+  'run',
   'text-frames',
   'records',
   'batch',
@@ -477,7 +477,7 @@ function hookBatchSample(): unknown {
       { r: 'conn', id: 1, time: T, transport: 'websocket', url: 'ws://h/x', requestedProtocols: ['a', 'b'] },
       { r: 'ev', conn: 1, time: T + 1, type: 'open', protocol: 'a', extensions: '' },
       {
-        r: 'frames',
+        r: 'run',
         fields: Float64Array.from([0, 1, T + 2, 0, 1, 1, T + 3, 1, 0, 1, T + 3.5, 0]).buffer,
         bodies: ['hi', new Uint8Array([1, 2]).buffer, '{"x":"\\"y\\""}'],
       },
@@ -716,7 +716,7 @@ describe('fuzz: runs of messages', () => {
   it('unpacking never throws, and what it gives is exactly what a run can carry', () => {
     const g = gen(2804);
     const sample = {
-      r: 'frames',
+      r: 'run',
       seq: 5,
       flags: [0, 3, 4, 1],
       conns: [1, 1, 2, 2],
@@ -728,9 +728,9 @@ describe('fuzz: runs of messages', () => {
     for (let i = 0; i < 5000; i++) {
       const input = g.variant(sample);
       if (typeof input !== 'object' || input === null) continue;
-      let out: ReturnType<typeof unpackFrames> = { records: [], invalid: 0 };
+      let out: ReturnType<typeof unpackMessageRun> = { records: [], invalid: 0 };
       expect(() => {
-        out = unpackFrames(input as Record<string, unknown>);
+        out = unpackMessageRun(input as Record<string, unknown>);
       }).not.toThrow();
       const { records, invalid } = out;
       const frames = Array.isArray((input as { flags?: unknown }).flags)
@@ -754,7 +754,7 @@ describe('fuzz: runs of messages', () => {
   });
 
   /** A random validated hook run of `n` plain messages (texts and binary). */
-  const randomRun = (g: Gen, n: number): FrameRun => {
+  const randomRun = (g: Gen, n: number): MessageRun => {
     const fields: number[] = [];
     const bodies: Array<string | ArrayBuffer> = [];
     for (let k = 0; k < n; k++) {
@@ -762,7 +762,7 @@ describe('fuzz: runs of messages', () => {
       fields.push(g.chance(0.5) ? 1 : 0, g.int(3), T + g.int(1000) / 8, binary ? 1 + g.int(2) : 0);
       bodies.push(binary ? Uint8Array.from({ length: g.int(20) }, () => g.int(256)).buffer : g.string());
     }
-    return { r: 'frames', fields: Float64Array.from(fields), bodies };
+    return { r: 'run', fields: Float64Array.from(fields), bodies };
   };
 
   it('a run the relay keeps and sends gives the panel the records the relay makes of each message alone', () => {
@@ -779,11 +779,11 @@ describe('fuzz: runs of messages', () => {
       const wire = JSON.parse(JSON.stringify(runWire(stored, from, to))) as Record<string, unknown>;
       const alone = run.bodies
         .slice(from, to)
-        .map((_, k) => normalizeFrame(run, from + k, seq + from + k, 1 << 30).record);
-      expect(unpackFrames(wire)).toEqual({ records: alone, invalid: 0 });
+        .map((_, k) => normalizeMessage(run, from + k, seq + from + k, 1 << 30).record);
+      expect(unpackMessageRun(wire)).toEqual({ records: alone, invalid: 0 });
       // So does a message made a run of its own (to be sent alone, cut to its bare facts).
       const k = from + g.int(to - from);
-      expect(normalizeFrame(frameAsRun(stored, k), 0, seq + k, 1 << 30).record).toEqual(alone[k - from]);
+      expect(normalizeMessage(messageAsRun(stored, k), 0, seq + k, 1 << 30).record).toEqual(alone[k - from]);
     }
   });
 
@@ -807,14 +807,14 @@ describe('fuzz: runs of messages', () => {
         });
       if (g.chance(0.5)) subscribe();
       /** Every message the relay was given, by seq (from 1), with the run that carried it. */
-      const given: Array<[FrameRun, number]> = [];
+      const given: Array<[MessageRun, number]> = [];
       for (let b = 1 + g.int(4); b > 0; b--) {
         const run = randomRun(g, 1 + g.int(g.chance(0.05) ? 5000 : 40));
         // Some that go alone: a text over the cap, a body whose kind does not match it.
         for (let k = 0; k < run.bodies.length; k++)
-          if (g.chance(0.05)) run.fields[k * FRAME_FIELDS + 3] = typeof run.bodies[k] === 'string' ? 1 : 0;
+          if (g.chance(0.05)) run.fields[k * MESSAGE_FIELDS + 3] = typeof run.bodies[k] === 'string' ? 1 : 0;
         for (let k = 0; k < run.bodies.length; k++) given.push([run, k]);
-        const hook = { r: 'frames', fields: run.fields.slice().buffer, bodies: run.bodies };
+        const hook = { r: 'run', fields: run.fields.slice().buffer, bodies: run.bodies };
         core.acceptHookMessage({ v: PROTOCOL_VERSION, t: 'batch', records: [hook] });
         if (g.chance(0.5)) core.flush();
         if (g.chance(0.2)) subscribe();
@@ -829,8 +829,8 @@ describe('fuzz: runs of messages', () => {
         // The newest are kept, so the last subscriber got them all; an older one, only if it was sent in time.
         if (seq > given.length - kept) expect(record).toBeDefined();
         if (!record) continue;
-        const [run, k] = given[seq - 1] as [FrameRun, number];
-        expect(record).toEqual(normalizeFrame(run, k, seq, cap).record);
+        const [run, k] = given[seq - 1] as [MessageRun, number];
+        expect(record).toEqual(normalizeMessage(run, k, seq, cap).record);
       }
     }
   }, 60_000);

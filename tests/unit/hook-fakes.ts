@@ -1,8 +1,8 @@
 // Fakes shared by the hook's unit tests, which run its modules against Node's
 // real Response and streams on a fake window.
 
-import type { HookChannel } from '../../lib/hook/channel';
 import type { Disguise } from '../../lib/hook/disguise';
+import type { HookRelayPort } from '../../lib/hook/relay-port';
 import type { HookRecord } from '../../lib/wire/page-relay';
 
 export type AnyFunction = (...args: never[]) => unknown;
@@ -58,7 +58,7 @@ export function fakeChannel(cap = 1024 * 1024) {
   let lateBytes = 0;
   let clock = 1000;
   let backlogProbe: () => boolean = () => false;
-  const channel: HookChannel = {
+  const channel: HookRelayPort = {
     emit: (record) => queue.push(record),
     emitLate: (make, source, key, bytes = 0) => {
       lateBytes += bytes;

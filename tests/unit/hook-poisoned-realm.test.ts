@@ -9,7 +9,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureBody } from '../../lib/hook/body';
-import { openChannel } from '../../lib/hook/channel';
 import {
   ACCESSOR,
   captureHttpNatives,
@@ -19,9 +18,10 @@ import {
   toStringArg,
 } from '../../lib/hook/http';
 import { type Bare, capturePristine, type Pristine } from '../../lib/hook/pristine';
+import { openRelayPort } from '../../lib/hook/relay-port';
 import { parseHookCommandReply } from '../../lib/wire/command';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
-import { FRAME_SEND, type HookBatch, type HookEvent } from '../../lib/wire/page-relay';
+import { type HookBatch, type HookEvent, MESSAGE_SEND } from '../../lib/wire/page-relay';
 
 const HOOK_DIR = join(import.meta.dirname, '..', '..', 'lib', 'hook');
 
@@ -207,7 +207,7 @@ describe('the hook in a poisoned realm', () => {
       }) as unknown as typeof setTimeout,
       requestIdleCallback: undefined,
     } as Pristine;
-    const channel = openChannel(p);
+    const channel = openRelayPort(p);
     const config = new ConfigEvent({
       v: PROTOCOL_VERSION,
       t: 'config',
@@ -224,7 +224,7 @@ describe('the hook in a poisoned realm', () => {
       onmessage?.(config);
       const open: Bare<HookEvent> = { __proto__: null, r: 'ev', conn: 1, time: 1, type: 'open' };
       channel.emit(open);
-      for (let i = 0; i < 3; i++) channel.emit([FRAME_SEND, 1, 2 + i, `m${i}`, 0]);
+      for (let i = 0; i < 3; i++) channel.emit([MESSAGE_SEND, 1, 2 + i, `m${i}`, 0]);
       channel.emitLate(
         () => ({ __proto__: null, r: 'ev', conn: 1, time: 9, type: 'close', code: 1000 }) as Bare<HookEvent>,
         {},
@@ -243,7 +243,7 @@ describe('the hook in a poisoned realm', () => {
     });
     const batch = batches[0];
     expect(batch?.dropped).toBe(1);
-    expect(batch?.records.map((r) => r.r)).toEqual(['ev', 'frames', 'ev']);
+    expect(batch?.records.map((r) => r.r)).toEqual(['ev', 'run', 'ev']);
   });
 
   it('chains promises without reading their constructor or species', async () => {

@@ -91,7 +91,7 @@ describe('RelayCore', () => {
   it('stores each frame of a run as its own numbered record, in order with the others', () => {
     const { core, records, subscribe } = makeCore();
     const run = {
-      r: 'frames',
+      r: 'run',
       fields: new Float64Array([0, 1, 12, 0, 1, 1, 13.5, 0]).buffer,
       bodies: ['in', 'out'],
     };
@@ -113,14 +113,14 @@ describe('RelayCore', () => {
     const fields = new Float64Array(frames * 4);
     for (let i = 0; i < frames; i++) fields.set([i % 2, 1, 20 + i, 0], i * 4);
     const run = {
-      r: 'frames',
+      r: 'run',
       fields: fields.buffer,
       bodies: Array.from({ length: frames }, (_, i) => `m${i}`),
     };
     core.acceptHookMessage(batch([conn(), run, ev(new Uint8Array([1]).buffer)]));
     subscribe();
     core.flush();
-    expect(wire[0]?.records.map((r) => r.r)).toEqual(['conn', 'frames', 'ev']);
+    expect(wire[0]?.records.map((r) => r.r)).toEqual(['conn', 'run', 'ev']);
     const got = records();
     expect(got).toHaveLength(frames + 2);
     expect(got.map((r) => r.seq)).toEqual(Array.from({ length: frames + 2 }, (_, i) => i + 1));
@@ -620,7 +620,7 @@ describe('runs kept as the hook packed them', () => {
   const hookRun = (n: number, id = 1, t0 = 100, text = (i: number) => `m${i}`) => {
     const fields = new Float64Array(n * 4);
     for (let i = 0; i < n; i++) fields.set([i % 2, id, t0 + i, 0], i * 4);
-    return { r: 'frames', fields: fields.buffer, bodies: Array.from({ length: n }, (_, i) => text(i)) };
+    return { r: 'run', fields: fields.buffer, bodies: Array.from({ length: n }, (_, i) => text(i)) };
   };
   const textOf = (r: CaptureRecord) => (r.r === 'ev' && r.data && 'text' in r.data ? r.data.text : r.r);
 
@@ -646,7 +646,7 @@ describe('runs kept as the hook packed them', () => {
   /** A validated hook run of texts on connection `id`, kept as the relay keeps it, numbered from `seq`. */
   const storedTexts = (seq: number, texts: string[], id = 1) => {
     const fields = Float64Array.from(texts.flatMap((_, i) => [0, id, seq + i, 0]));
-    return storeRun({ r: 'frames', fields, bodies: texts }, 0, texts.length, seq);
+    return storeRun({ r: 'run', fields, bodies: texts }, 0, texts.length, seq);
   };
 
   it('lets a connection go once it has ended and its messages in runs are evicted', () => {
@@ -706,7 +706,7 @@ describe('runs kept as the hook packed them', () => {
     core.flush();
     expect(wire.length).toBeGreaterThan(2);
     for (const m of wire) {
-      const frames = m.records.reduce((n, r) => n + (r.r === 'frames' ? r.flags.length : 1), 0);
+      const frames = m.records.reduce((n, r) => n + (r.r === 'run' ? r.flags.length : 1), 0);
       expect(frames).toBeLessThanOrEqual(20_000);
     }
     expect(records().map((r) => r.seq)).toEqual(Array.from({ length: 45_001 }, (_, i) => i + 1));
@@ -733,7 +733,7 @@ describe('runs kept as the hook packed them', () => {
       batch([
         conn(),
         {
-          r: 'frames',
+          r: 'run',
           fields: fields.buffer,
           bodies: [Uint8Array.of(1, 2, 3).buffer, Uint8Array.of(255).buffer],
         },

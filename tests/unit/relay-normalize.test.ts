@@ -3,10 +3,10 @@ import type { ConnectionRecord, EventRecord } from '../../lib/model';
 import {
   bareRecord,
   MAX_RECORD_WIRE_BYTES,
-  normalizeFrame,
   normalizeHookRecord,
+  normalizeMessage,
 } from '../../lib/relay/normalize';
-import type { FrameRun, HookEvent, HookFrame } from '../../lib/wire/page-relay';
+import type { HookEvent, HookMessage, MessageRun } from '../../lib/wire/page-relay';
 import { MAX_RUNTIME_MESSAGE_BYTES } from '../../lib/wire-size';
 
 const CAP = 1024;
@@ -22,12 +22,12 @@ const normalizeEvent = (rec: HookEvent, cap = CAP) => {
   const result = normalizeHookRecord(rec, 9, cap);
   return { ...result, record: result.record as EventRecord };
 };
-const run = (...frames: HookFrame[]): FrameRun => ({
-  r: 'frames',
+const run = (...frames: HookMessage[]): MessageRun => ({
+  r: 'run',
   fields: Float64Array.from(frames.flatMap((f) => [f[0], f[1], f[2], f[4]])),
   bodies: frames.map((f) => f[3]),
 });
-const normalizeOneFrame = (f: HookFrame, cap = CAP) => normalizeFrame(run(f), 0, 9, cap);
+const normalizeOneFrame = (f: HookMessage, cap = CAP) => normalizeMessage(run(f), 0, 9, cap);
 const b64 = (bytes: number[] | Buffer) => Buffer.from(bytes).toString('base64');
 
 describe('normalizeHookRecord', () => {
@@ -58,14 +58,18 @@ describe('normalizeHookRecord', () => {
 
   it('reads the message it is asked for from a run of several', () => {
     const frames = run([0, 3, 5, 'a', 0], [1, 4, 6.5, 'b', 0], [0, 7, 8.25, 'c', 0]);
-    expect(normalizeFrame(frames, 1, 10, CAP).record).toMatchObject({
+    expect(normalizeMessage(frames, 1, 10, CAP).record).toMatchObject({
       seq: 10,
       conn: 4,
       time: 6.5,
       type: 'send',
       data: { text: 'b' },
     });
-    expect(normalizeFrame(frames, 2, 11, CAP).record).toMatchObject({ conn: 7, time: 8.25, type: 'receive' });
+    expect(normalizeMessage(frames, 2, 11, CAP).record).toMatchObject({
+      conn: 7,
+      time: 8.25,
+      type: 'receive',
+    });
   });
 
   it('applies the payload cap to frames too', () => {
@@ -205,7 +209,7 @@ describe('sizing records as the JSON they cross in', () => {
     const room = MIB;
     const body = '"'.repeat(700_000);
     for (const normalized of [
-      normalizeFrame(run([0, 3, 5, body, 0]), 0, 9, 64 * MIB, room),
+      normalizeMessage(run([0, 3, 5, body, 0]), 0, 9, 64 * MIB, room),
       normalizeHookRecord(ev(body, { bodyKind: 'text' }), 9, 64 * MIB, room),
     ]) {
       const { record, wire } = normalized;
@@ -240,7 +244,7 @@ describe('sizing records as the JSON they cross in', () => {
     expect(blob.record).toMatchObject({ size: MIB, truncated: true });
     expect(jsonBytes(blob.record)).toBeLessThanOrEqual(room);
     expect(blob.wire).toBeGreaterThanOrEqual(jsonBytes(blob.record));
-    const frame = normalizeFrame(run([0, 3, 5, '\u0001'.repeat(MIB), 0]), 0, 9, 64 * MIB, room);
+    const frame = normalizeMessage(run([0, 3, 5, '\u0001'.repeat(MIB), 0]), 0, 9, 64 * MIB, room);
     expect(frame.record).toMatchObject({ size: MIB, truncated: true });
     expect(jsonBytes(frame.record)).toBeLessThanOrEqual(room);
     expect(jsonBytes(frame.record)).toBeGreaterThan(room - 1024);

@@ -9,7 +9,7 @@ import {
 } from '../../lib/wire/control';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 import { MAX_FIELD_LENGTH, MAX_FORM_CHARS, MAX_URL_LENGTH } from '../../lib/wire/fields';
-import { FRAME_BODY_KIND_INDEX, FRAME_BODY_KINDS } from '../../lib/wire/page-relay';
+import { MESSAGE_BODY_KIND_INDEX, MESSAGE_BODY_KINDS } from '../../lib/wire/page-relay';
 import { parseHookMessage, parseHookRecord } from '../../lib/wire/page-relay-read';
 import { parseCaptureRecord, parseRecordsMessage, readRelayRecords } from '../../lib/wire/records';
 
@@ -79,15 +79,16 @@ describe('hook messages', () => {
   });
 
   it('maps frame body kinds both ways alike', () => {
-    for (const [index, name] of FRAME_BODY_KINDS.entries()) expect(FRAME_BODY_KIND_INDEX[name]).toBe(index);
-    expect(Object.keys(FRAME_BODY_KIND_INDEX)).toHaveLength(FRAME_BODY_KINDS.length);
+    for (const [index, name] of MESSAGE_BODY_KINDS.entries())
+      expect(MESSAGE_BODY_KIND_INDEX[name]).toBe(index);
+    expect(Object.keys(MESSAGE_BODY_KIND_INDEX)).toHaveLength(MESSAGE_BODY_KINDS.length);
   });
 
   /** Frames as [direction, conn, time, body, kind], packed as the hook packs them. */
   const numbersOf = (frames: unknown[][]) =>
     Float64Array.from(frames.flatMap((f) => [f[0], f[1], f[2], f[4]].map(Number)));
   const packed = (frames: unknown[][]) => ({
-    r: 'frames',
+    r: 'run',
     fields: numbersOf(frames).buffer,
     bodies: frames.map((f) => f[3]),
   });
@@ -111,9 +112,9 @@ describe('hook messages', () => {
       invalid: 0,
       dropped: 0,
       records: [
-        { r: 'frames', fields: numbersOf(goodFrames.slice(0, 2)), bodies: ['hi', buffer] },
+        { r: 'run', fields: numbersOf(goodFrames.slice(0, 2)), bodies: ['hi', buffer] },
         open,
-        { r: 'frames', fields: numbersOf(goodFrames.slice(2)), bodies: goodFrames.slice(2).map((f) => f[3]) },
+        { r: 'run', fields: numbersOf(goodFrames.slice(2)), bodies: goodFrames.slice(2).map((f) => f[3]) },
       ],
     });
   });
@@ -142,7 +143,7 @@ describe('hook messages', () => {
     });
     expect(parsed.kind === 'batch' && parsed.invalid).toBe(bad.length);
     expect(parsed.kind === 'batch' && parsed.records).toEqual([
-      { r: 'frames', fields: numbersOf(goodFrames.slice(0, 3)), bodies: ['hi', buffer, buffer] },
+      { r: 'run', fields: numbersOf(goodFrames.slice(0, 3)), bodies: ['hi', buffer, buffer] },
     ]);
     // Valid frames before the first bad one are kept too.
     const goodFirst = parseHookMessage({
@@ -152,7 +153,7 @@ describe('hook messages', () => {
     });
     expect(goodFirst.kind === 'batch' && goodFirst.invalid).toBe(1);
     expect(goodFirst.kind === 'batch' && goodFirst.records).toEqual([
-      { r: 'frames', fields: numbersOf(goodFrames.slice(0, 3)), bodies: ['hi', buffer, buffer] },
+      { r: 'run', fields: numbersOf(goodFrames.slice(0, 3)), bodies: ['hi', buffer, buffer] },
     ]);
     const allBad = parseHookMessage({ v: PROTOCOL_VERSION, t: 'batch', records: [packed(bad)] });
     expect(allBad.kind === 'batch' && [allBad.records.length, allBad.invalid]).toEqual([0, bad.length]);
@@ -169,8 +170,8 @@ describe('hook messages', () => {
       { ...good, fields: numbersOf(goodFrames).buffer.slice(8) },
       { ...good, bodies: 'hi' },
       { ...good, bodies: { length: 4 } },
-      { r: 'frames', fields: new ArrayBuffer(0), bodies: [] },
-      { r: 'frames', fields: new ArrayBuffer(100_001 * 32), bodies: new Array(100_001).fill('x') },
+      { r: 'run', fields: new ArrayBuffer(0), bodies: [] },
+      { r: 'run', fields: new ArrayBuffer(100_001 * 32), bodies: new Array(100_001).fill('x') },
     ];
     const parsed = parseHookMessage({ v: PROTOCOL_VERSION, t: 'batch', records: [...malformed, good] });
     expect(parsed.kind === 'batch' && parsed.invalid).toBe(malformed.length);
@@ -298,7 +299,7 @@ describe('records messages', () => {
 
   it('unpacks runs of messages in place, counting a malformed run and a bad message as invalid', () => {
     const run = {
-      r: 'frames',
+      r: 'run',
       seq: 2,
       flags: [1, 0, 7],
       conns: [1, 1, 1],

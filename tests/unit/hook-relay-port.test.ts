@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type HookChannel, openChannel } from '../../lib/hook/channel';
 import { capturePristine, type Pristine } from '../../lib/hook/pristine';
+import { type HookRelayPort, openRelayPort } from '../../lib/hook/relay-port';
 import { parseHookCommandReply } from '../../lib/wire/command';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 import {
@@ -9,14 +9,14 @@ import {
   type HookBatch,
   type HookConnection,
   type HookEvent,
-  type HookFrame,
+  type HookMessage,
   type HookRecord,
   LAST_BATCH_EVENT_PREFIX,
 } from '../../lib/wire/page-relay';
 import { parseHookMessage } from '../../lib/wire/page-relay-read';
 
 /** The channel as the tests drive it: records are plain objects here, not the hook's prototype-less ones. */
-type TestChannel = Omit<HookChannel, 'emit'> & { emit(record: HookRecord): void };
+type TestChannel = Omit<HookRelayPort, 'emit'> & { emit(record: HookRecord): void };
 
 /** The hook's offer event, as a browser's MessageEvent would carry it. */
 class FakeMessageEvent extends Event {
@@ -78,7 +78,7 @@ function setup(options: { idle?: boolean; relayPresent?: boolean } = {}) {
     now: () => 0,
     timeOrigin: 1_700_000_000_000,
   } as unknown as Pristine;
-  const channel = openChannel(p) as TestChannel;
+  const channel = openRelayPort(p) as TestChannel;
   const hookPort = FakeChannel.last?.port1;
   const runAll = (list: Array<{ fn: () => void }>) => {
     for (const item of list.splice(0)) item.fn();
@@ -210,7 +210,7 @@ describe('hook channel batching', () => {
 
   it('packs consecutive frames into runs of numbers and bodies, split by the other records', () => {
     const t = setup();
-    const lateFrame = (source: object, key: number): HookFrame => [
+    const lateFrame = (source: object, key: number): HookMessage => [
       0,
       key,
       11 + key,
@@ -228,8 +228,8 @@ describe('hook channel batching', () => {
     t.runTimers();
     t.runIdle();
     const records = t.batches[0]?.records ?? [];
-    expect(records.map((r) => r.r)).toEqual(['ev', 'frames', 'ev', 'frames']);
-    const runs = records.filter((r) => r.r === 'frames');
+    expect(records.map((r) => r.r)).toEqual(['ev', 'run', 'ev', 'run']);
+    const runs = records.filter((r) => r.r === 'run');
     expect(runs.map((r) => [...new Float64Array(r.fields)])).toEqual([
       [1, 1, 10.5, 0, 0, 1, 12, 0, 0, 2, 13, 0],
       [1, 3, 14.25, 2],

@@ -1,4 +1,4 @@
-// The hook's private channel to the relay, and its batching.
+// The hook's private port to the relay, and its batching.
 //
 // Handshake (both scripts run at document_start, before any page script, in
 // either order): the hook listens for RELAY_READY and announces itself with a
@@ -11,8 +11,6 @@
 import type { HookCommandReply, HookStatus } from '../wire/command';
 import { DEFAULT_PAYLOAD_CAP, PROTOCOL_VERSION } from '../wire/envelope';
 import {
-  FRAME_BYTES,
-  FRAME_FIELDS,
   HANDSHAKE_HOOK_READY,
   HANDSHAKE_RELAY_READY,
   type HookBatch,
@@ -20,9 +18,11 @@ import {
   type HookBody,
   type HookConnection,
   type HookEvent,
-  type HookFrame,
+  type HookMessage,
   type HookRecord,
   LAST_BATCH_EVENT_PREFIX,
+  MESSAGE_BYTES,
+  MESSAGE_FIELDS,
 } from '../wire/page-relay';
 import { trackLiveConnections } from './live';
 import { append, type Bare, getterReader, isBrowserEvent, type Pristine } from './pristine';
@@ -30,10 +30,10 @@ import { append, type Bare, getterReader, isBrowserEvent, type Pristine } from '
 /** Records kept while no relay is connected (e.g. the extension was reloaded). */
 const MAX_UNDELIVERED = 50_000;
 /**
- * A batch collects records for this long before it is handed over. Handing
- * over per exchange (an idle callback and a postMessage after every fetch)
- * measured ~200 µs of extra latency per request in a chain of sequential
- * fetches; one hand-over per window makes that negligible.
+ * A batch collects records for this long before it is handed over: a
+ * hand-over per exchange (an idle callback and a postMessage after every
+ * fetch) adds latency to each request of a chain of sequential fetches (see
+ * docs/benchmarks.md); one per window makes that negligible.
  */
 const BATCH_WINDOW_MS = 50;
 /**
@@ -42,10 +42,7 @@ const BATCH_WINDOW_MS = 50;
  * has its records delivered within this deadline of the first record.
  */
 const IDLE_DEADLINE_MS = 500;
-/**
- * Flush at once past these, whatever the page is doing: they bound the memory
- * the queue holds (about 100 bytes a record besides its body, so ~5 MB).
- */
+/** Flush at once past these, whatever the page is doing: they bound the memory the queue holds. */
 const MAX_QUEUED_RECORDS = 50_000;
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 /** While the page's sockets hold unsent data, how often the hook looks whether it has gone. */
@@ -59,9 +56,9 @@ const MAX_COMMAND_ID = 2 ** 31 - 1;
  */
 export type LateRecord = (source: object, key: number) => HookRecord | undefined;
 
-export interface HookChannel {
+export interface HookRelayPort {
   /** Queues a record: a prototype-less object (or a frame's array), which no page accessor can see. */
-  emit(record: Bare<HookConnection | HookEvent> | HookFrame): void;
+  emit(record: Bare<HookConnection | HookEvent> | HookMessage): void;
   /**
    * Queues a record that `make(source, key)` builds at hand-over, in order with
    * the others. For the page's hottest path (every received message): the
@@ -86,7 +83,7 @@ export interface HookChannel {
 /** Marks a late record's place in the queue. */
 const LATE: unique symbol = Symbol('late');
 
-export function openChannel(p: Pristine): HookChannel {
+export function openRelayPort(p: Pristine): HookRelayPort {
   const { apply, win } = p;
   let connected = false;
   /** Records in order; LATE marks the place of the next late record. */
@@ -121,7 +118,7 @@ export function openChannel(p: Pristine): HookChannel {
 
   /**
    * The queue as a batch's records: every late record made (or counted as
-   * dropped when it cannot be), and consecutive frames packed into runs.
+   * dropped when it cannot be), and consecutive messages packed into runs.
    */
   const takeRecords = (): HookBatchRecord[] => {
     const taken = queue;
@@ -137,21 +134,21 @@ export function openChannel(p: Pristine): HookChannel {
     // The numbers of every frame of the batch, in one buffer; each run takes its slice.
     let buffer: ArrayBuffer | undefined;
     let fields: Float64Array | undefined;
-    let frames = 0;
+    let messages = 0;
     let runStart = 0;
     let bodies = p.list<HookBody>();
     const endRun = (): void => {
-      if (!buffer || frames === runStart) return;
-      const slice = apply(p.arrayBufferSlice, buffer, [runStart * FRAME_BYTES, frames * FRAME_BYTES]);
+      if (!buffer || messages === runStart) return;
+      const slice = apply(p.arrayBufferSlice, buffer, [runStart * MESSAGE_BYTES, messages * MESSAGE_BYTES]);
       const run: Bare<HookBatchRecord> = {
         __proto__: null,
-        r: 'frames',
+        r: 'run',
         fields: slice as ArrayBuffer,
         bodies,
       };
       append(records, run);
       bodies = p.list();
-      runStart = frames;
+      runStart = messages;
     };
     let next = 0;
     for (let i = 0; i < taken.length; i++) {
@@ -174,16 +171,16 @@ export function openChannel(p: Pristine): HookChannel {
         continue;
       }
       if (!buffer || !fields) {
-        buffer = new p.ArrayBufferCtor(taken.length * FRAME_BYTES);
+        buffer = new p.ArrayBufferCtor(taken.length * MESSAGE_BYTES);
         fields = new p.Float64ArrayCtor(buffer);
       }
-      const at = frames * FRAME_FIELDS;
+      const at = messages * MESSAGE_FIELDS;
       fields[at] = item[0];
       fields[at + 1] = item[1];
       fields[at + 2] = item[2];
       fields[at + 3] = item[4];
       append(bodies, item[3]);
-      frames++;
+      messages++;
     }
     endRun();
     return records;

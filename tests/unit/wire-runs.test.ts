@@ -1,26 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeFrame } from '../../lib/relay/normalize';
-import { isPlainFrame, runWire, storeRun } from '../../lib/relay/stored-run';
-import { FRAME_RECEIVE, FRAME_SEND, type FrameRun } from '../../lib/wire/page-relay';
-import { type FramesWire, unpackFrames } from '../../lib/wire/records';
+import { normalizeMessage } from '../../lib/relay/normalize';
+import { isPlainMessage, runWire, storeRun } from '../../lib/relay/stored-run';
+import { MESSAGE_RECEIVE, MESSAGE_SEND, type MessageRun } from '../../lib/wire/page-relay';
+import { type MessageRunWire, unpackMessageRun } from '../../lib/wire/records';
 
 const CAP = 1024;
 const MAX_WIRE = 1_000_000;
 
 /** A validated hook run: [direction, conn, time, kind, body] per message. */
-function hookRun(frames: Array<[number, number, number, number, string | ArrayBuffer]>): FrameRun {
+function hookRun(frames: Array<[number, number, number, number, string | ArrayBuffer]>): MessageRun {
   return {
-    r: 'frames',
+    r: 'run',
     fields: Float64Array.from(frames.flatMap((f) => f.slice(0, 4) as number[])),
     bodies: frames.map((f) => f[4]),
   };
 }
 
 /** Stores, sends as a relay does, crosses JSON as a runtime port does, and unpacks: what the panel gets. */
-function roundTrip(run: FrameRun, seq: number, from = 0, to = run.bodies.length) {
+function roundTrip(run: MessageRun, seq: number, from = 0, to = run.bodies.length) {
   const stored = storeRun(run, 0, run.bodies.length, seq);
   const wire = JSON.parse(JSON.stringify(runWire(stored, from, to))) as Record<string, unknown>;
-  return unpackFrames(wire);
+  return unpackMessageRun(wire);
 }
 
 const bytes = (...b: number[]) => Uint8Array.from(b).buffer;
@@ -28,15 +28,15 @@ const bytes = (...b: number[]) => Uint8Array.from(b).buffer;
 describe('runs of messages, relay to panel', () => {
   it('gives the panel, for every message, exactly the record the relay makes of a message kept alone', () => {
     const run = hookRun([
-      [FRAME_SEND, 1, 10, 0, 'ping'],
-      [FRAME_RECEIVE, 2, 11.5, 0, 'pöng ✓'],
-      [FRAME_RECEIVE, 2, 12, 1, bytes(1, 2, 3, 250)],
-      [FRAME_SEND, 1, 13, 2, bytes()],
-      [FRAME_RECEIVE, 1, 14, 0, ''],
+      [MESSAGE_SEND, 1, 10, 0, 'ping'],
+      [MESSAGE_RECEIVE, 2, 11.5, 0, 'pöng ✓'],
+      [MESSAGE_RECEIVE, 2, 12, 1, bytes(1, 2, 3, 250)],
+      [MESSAGE_SEND, 1, 13, 2, bytes()],
+      [MESSAGE_RECEIVE, 1, 14, 0, ''],
     ]);
     const { records, invalid } = roundTrip(run, 7);
     expect(invalid).toBe(0);
-    const alone = run.bodies.map((_, i) => normalizeFrame(run, i, 7 + i, CAP).record);
+    const alone = run.bodies.map((_, i) => normalizeMessage(run, i, 7 + i, CAP).record);
     expect(records).toEqual(alone);
     // Key order too: the store and the export see the same objects either way.
     expect(records.map((r) => Object.keys(r))).toEqual(alone.map((r) => Object.keys(r)));
@@ -61,17 +61,17 @@ describe('runs of messages, relay to panel', () => {
 
   it('keeps only plain messages in runs: a Blob, a body over the cap or the wire limit, or a kind that does not match goes alone', () => {
     const run = hookRun([
-      [FRAME_RECEIVE, 1, 1, 0, 'ok'],
-      [FRAME_RECEIVE, 1, 1, 0, 'x'.repeat(400)],
-      [FRAME_RECEIVE, 1, 1, 1, bytes(1)],
-      [FRAME_RECEIVE, 1, 1, 1, 'text said to be binary'],
-      [FRAME_RECEIVE, 1, 1, 0, bytes(1)],
-      [FRAME_RECEIVE, 1, 1, 1, new ArrayBuffer(CAP + 1)],
+      [MESSAGE_RECEIVE, 1, 1, 0, 'ok'],
+      [MESSAGE_RECEIVE, 1, 1, 0, 'x'.repeat(400)],
+      [MESSAGE_RECEIVE, 1, 1, 1, bytes(1)],
+      [MESSAGE_RECEIVE, 1, 1, 1, 'text said to be binary'],
+      [MESSAGE_RECEIVE, 1, 1, 0, bytes(1)],
+      [MESSAGE_RECEIVE, 1, 1, 1, new ArrayBuffer(CAP + 1)],
     ]);
     run.bodies.push(new Blob(['b']));
-    run.fields = Float64Array.from([...run.fields, FRAME_RECEIVE, 1, 1, 3]);
+    run.fields = Float64Array.from([...run.fields, MESSAGE_RECEIVE, 1, 1, 3]);
     // 400 characters may be 1,200 bytes: over the cap of 1,024, so it goes alone (and is measured there).
-    expect(run.bodies.map((_, i) => isPlainFrame(run, i, CAP, MAX_WIRE))).toEqual([
+    expect(run.bodies.map((_, i) => isPlainMessage(run, i, CAP, MAX_WIRE))).toEqual([
       true,
       false,
       true,
@@ -80,19 +80,19 @@ describe('runs of messages, relay to panel', () => {
       false,
       false,
     ]);
-    expect(isPlainFrame(run, 0, CAP, 10)).toBe(false);
+    expect(isPlainMessage(run, 0, CAP, 10)).toBe(false);
   });
 
   it('keeps texts apart from binary bodies: the texts are joined, each binary body goes in order', () => {
     const run = hookRun([
-      [FRAME_RECEIVE, 1, 1, 0, 'ab'],
-      [FRAME_RECEIVE, 1, 2, 1, bytes(1, 2, 3)],
-      [FRAME_SEND, 2, 3, 0, 'cde'],
-      [FRAME_SEND, 2, 4, 2, bytes(255)],
+      [MESSAGE_RECEIVE, 1, 1, 0, 'ab'],
+      [MESSAGE_RECEIVE, 1, 2, 1, bytes(1, 2, 3)],
+      [MESSAGE_SEND, 2, 3, 0, 'cde'],
+      [MESSAGE_SEND, 2, 4, 2, bytes(255)],
     ]);
     const wire = runWire(storeRun(run, 0, 4, 1), 0, 4);
     expect(wire).toEqual({
-      r: 'frames',
+      r: 'run',
       seq: 1,
       flags: [0, 2, 1, 5],
       conns: [1, 1, 2, 2],
@@ -112,17 +112,17 @@ describe('runs of messages, relay to panel', () => {
 
   it('keeps text that splits a surrogate pair between messages as each message had it', () => {
     const run = hookRun([
-      [FRAME_RECEIVE, 1, 1, 0, 'a\ud83d'],
-      [FRAME_RECEIVE, 1, 2, 0, '\ude00b'],
-      [FRAME_RECEIVE, 1, 3, 0, '\udc00'],
+      [MESSAGE_RECEIVE, 1, 1, 0, 'a\ud83d'],
+      [MESSAGE_RECEIVE, 1, 2, 0, '\ude00b'],
+      [MESSAGE_RECEIVE, 1, 3, 0, '\udc00'],
     ]);
     const { records, invalid } = roundTrip(run, 1);
     expect(invalid).toBe(0);
-    expect(records).toEqual(run.bodies.map((_, i) => normalizeFrame(run, i, 1 + i, CAP).record));
+    expect(records).toEqual(run.bodies.map((_, i) => normalizeMessage(run, i, 1 + i, CAP).record));
   });
 
-  const good: FramesWire = {
-    r: 'frames',
+  const good: MessageRunWire = {
+    r: 'run',
     seq: 5,
     flags: [0, 1, 2],
     conns: [1, 1, 2],
@@ -131,7 +131,7 @@ describe('runs of messages, relay to panel', () => {
     text: 'abc',
     binary: ['AQI='],
   };
-  const unpack = (v: unknown) => unpackFrames(v as Record<string, unknown>);
+  const unpack = (v: unknown) => unpackMessageRun(v as Record<string, unknown>);
 
   it("unpacks a run into records, each text sliced from the run's text", () => {
     const { records, invalid } = unpack(good);
@@ -200,7 +200,7 @@ describe('runs of messages, relay to panel', () => {
       [1, 2, 11, 2, 'kl'],
     ];
     const wire = {
-      r: 'frames',
+      r: 'run',
       seq: 1,
       flags: [...rows.map((r) => r[0]), 2, 3, 4, 5],
       conns: [...rows.map((r) => r[1]), 1, 1, 1, 1],
