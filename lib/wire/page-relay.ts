@@ -6,7 +6,7 @@
 // hook sends with page-relay-read.ts, as untrusted: a page script may have
 // tampered with the hook.
 
-import type { EventFields, EventType, HeaderList, Transport } from '../model';
+import type { ConnectionRecord, EventFields, EventType } from '../model';
 import { type Envelope, PROTOCOL_VERSION } from './envelope';
 
 /**
@@ -31,20 +31,8 @@ export type HookEventFields = EventFields;
 
 export type HookBody = string | ArrayBuffer | Blob;
 
-export interface HookConnection {
-  r: 'conn';
-  id: number;
-  time: number;
-  transport: Transport;
-  url: string;
-  method?: string;
-  requestedProtocols?: string[];
-  withCredentials?: boolean;
-  async?: boolean;
-  requestHeaders?: HeaderList;
-  /** Set by the relay's reading (parseHookRecord), never by the hook: the fields it cut. */
-  truncatedFields?: string[];
-}
+/** A connection as the hook records it: a ConnectionRecord before the relay numbers it. */
+export type HookConnection = Omit<ConnectionRecord, 'seq'>;
 
 export interface HookEvent extends HookEventFields {
   r: 'ev';
