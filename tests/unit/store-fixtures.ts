@@ -2,6 +2,7 @@
 // them, a WebSocket connection, and a text message on it.
 
 import type { EventRecord } from '../../lib/model';
+import type { ListEntry } from '../../lib/timeline/channels';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 import type { PanelRecords } from '../../lib/wire/records';
 
@@ -41,3 +42,26 @@ export const ev = (
   data: { text },
   size: text.length,
 });
+
+/** A connections-list entry with nothing counted yet, for views that only read its keys. */
+export function listEntry(
+  id: string,
+  kind: ListEntry['kind'],
+  keys: string[],
+  extra: Partial<ListEntry> = {},
+): ListEntry {
+  return {
+    id,
+    kind,
+    title: id,
+    url: '',
+    host: '',
+    transport: null,
+    state: '',
+    messages: 0,
+    bytes: 0,
+    connectionKeys: keys,
+    startedAt: 0,
+    ...extra,
+  };
+}

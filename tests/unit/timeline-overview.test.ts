@@ -17,7 +17,7 @@ import {
   timeSpan,
 } from '../../lib/timeline/overview';
 import { TimelineStore } from '../../lib/timeline/store';
-import { conn, ev, msg } from './store-fixtures';
+import { conn, ev, listEntry, msg } from './store-fixtures';
 
 const http = (seq: number, id: number, time: number): CaptureRecord => ({
   r: 'conn',
@@ -37,20 +37,7 @@ const close = (seq: number, id: number, time: number): EventRecord => ({
 });
 
 function entry(id: string, keys: string[], extra: Partial<ListEntry> = {}): ListEntry {
-  return {
-    id,
-    kind: 'channel',
-    title: id,
-    url: '',
-    host: '',
-    transport: null,
-    state: '',
-    messages: 0,
-    bytes: 0,
-    connectionKeys: keys,
-    startedAt: 0,
-    ...extra,
-  };
+  return listEntry(id, 'channel', keys, extra);
 }
 
 /** A store, its list entries and its events as columns: what the overview draws from. */

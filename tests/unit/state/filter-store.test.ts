@@ -4,6 +4,7 @@ import { FilterStore, SAVE_QUERY_AFTER_MS } from '../../../components/state/filt
 import { SettingsStore } from '../../../components/state/settings-store';
 import type { ListEntry } from '../../../lib/timeline/channels';
 import { FakeTimers } from '../fake-timers';
+import { listEntry } from '../store-fixtures';
 
 function setup(initial: Partial<PanelSettings> = {}) {
   const saved: PanelSettings[] = [];
@@ -13,19 +14,7 @@ function setup(initial: Partial<PanelSettings> = {}) {
   return { settings, filter, timers, saved };
 }
 
-const entry = (id: string, kind: ListEntry['kind'], keys: string[]): ListEntry => ({
-  id,
-  kind,
-  title: id,
-  url: '',
-  host: '',
-  transport: null,
-  state: '',
-  messages: 0,
-  bytes: 0,
-  connectionKeys: keys,
-  startedAt: 0,
-});
+const entry = (id: string, kind: ListEntry['kind'], keys: string[]): ListEntry => listEntry(id, kind, keys);
 
 describe('FilterStore', () => {
   it('starts from the remembered text and parses what is typed', () => {
