@@ -59,6 +59,29 @@ function matchAnyText(m: TextMatcher, e: TimelineEvent): boolean {
   );
 }
 
+// A URL is parsed once per connection, not once per event.
+const hostOf = new WeakMap<Connection, string>();
+function host(c: Connection): string {
+  let h = hostOf.get(c);
+  if (h === undefined) {
+    try {
+      h = new URL(c.url).hostname;
+    } catch {
+      h = '';
+    }
+    hostOf.set(c, h);
+  }
+  return h;
+}
+
+function mimeMatches(values: readonly string[], contentType: string | null): boolean {
+  if (!contentType) return false;
+  for (const v of values) {
+    if (v.endsWith('/*') ? contentType.startsWith(v.slice(0, -1)) : contentType === v) return true;
+  }
+  return false;
+}
+
 function clausePredicate(c: Clause, numberOf: ConnectionNumber): EventPredicate {
   switch (c.field) {
     case 'text':
@@ -88,6 +111,18 @@ function clausePredicate(c: Clause, numberOf: ConnectionNumber): EventPredicate 
         if (c.classOf !== null) return Math.floor(s / 100) === c.classOf;
         return compare(c.op, s, c.value);
       };
+    case 'method':
+      // WebSocket and EventSource open with a GET (as DevTools lists them); fetch defaults to it.
+      return (e) => c.values.includes((e.connection.method ?? 'GET').toUpperCase());
+    case 'domain':
+      return (e) => {
+        const h = host(e.connection);
+        return h !== '' && c.patterns.some((re) => re.test(h));
+      };
+    case 'mime':
+      return (e) => mimeMatches(c.values, e.connection.contentType);
+    case 'running':
+      return (e) => e.connection.endedAt === null;
   }
 }
 

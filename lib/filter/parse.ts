@@ -5,6 +5,8 @@
 //   transport:ws,sse   field filters (see FIELDS), comma = any of
 //   size>1k size<=2mb  comparisons with units (b, k/kb, m/mb, g/gb; 1k = 1024 bytes)
 //   -term              negation of any clause
+// Chrome DevTools' Network-panel keys work too (status-code:, larger-than:,
+// method:, domain:, mime-type:, is:running), so its users can type what they know.
 // Parsing never throws: a bad token becomes an error with its position, and the
 // remaining clauses still apply, so a half-typed query keeps the list useful.
 
@@ -23,7 +25,11 @@ export type Clause =
   | { field: 'url'; match: TextMatcher; negate: boolean }
   | { field: 'event'; match: TextMatcher; negate: boolean }
   | { field: 'size'; op: Comparison; bytes: number; negate: boolean }
-  | { field: 'status'; op: Comparison; value: number; classOf: number | null; negate: boolean };
+  | { field: 'status'; op: Comparison; value: number; classOf: number | null; negate: boolean }
+  | { field: 'method'; values: string[]; negate: boolean }
+  | { field: 'domain'; patterns: RegExp[]; negate: boolean }
+  | { field: 'mime'; values: string[]; negate: boolean }
+  | { field: 'running'; negate: boolean };
 
 export interface FilterError {
   message: string;
@@ -73,7 +79,9 @@ const TYPE_ALIASES: Record<string, EventType> = {
   error: 'error',
 };
 
-const FIELD_ALIASES: Record<string, Clause['field']> = {
+type FieldKey = Exclude<Clause['field'], 'text'> | 'larger-than';
+
+const FIELD_ALIASES: Record<string, FieldKey> = {
   transport: 'transport',
   t: 'transport',
   dir: 'dir',
@@ -86,7 +94,38 @@ const FIELD_ALIASES: Record<string, Clause['field']> = {
   event: 'event',
   size: 'size',
   status: 'status',
+  // Chrome DevTools' Network-panel keys.
+  'status-code': 'status',
+  'larger-than': 'larger-than',
+  method: 'method',
+  domain: 'domain',
+  'mime-type': 'mime',
+  is: 'running',
 };
+
+/** The keys named when an unknown one is typed (aliases left out to keep the line short). */
+export const KNOWN_KEYS = [
+  'transport',
+  'dir',
+  'type',
+  'conn',
+  'url',
+  'event',
+  'size',
+  'status',
+  'status-code',
+  'larger-than',
+  'method',
+  'domain',
+  'mime-type',
+  'is',
+] as const;
+
+/**
+ * What reads as a filter key: letters and inner hyphens, then an operator. A
+ * value starting with "//" is a URL's scheme ("http://x"), so free text.
+ */
+const KEY_SHAPE = /^([a-z](?:[a-z-]*[a-z])?)(:|>=|<=|>|<|=)(?!\/\/)([\s\S]*)$/i;
 
 const UNITS: Record<string, number> = {
   '': 1,
@@ -120,6 +159,7 @@ export function tokenize(query: string): Token[] {
     let text = '';
     let inQuote = false;
     let inRegex = false;
+    let regexFrom = -1;
     while (i < n) {
       const ch = query.charAt(i);
       if (inQuote) {
@@ -156,14 +196,24 @@ export function tokenize(query: string): Token[] {
         i++;
         continue;
       }
-      if (ch === '/' && (text === '' || text === '-' || /^-?[a-z]+:$/i.test(text))) {
+      if (ch === '/' && (text === '' || text === '-' || /^-?[a-z][a-z-]*:$/i.test(text))) {
         inRegex = true;
+        regexFrom = i;
         text += ch;
         i++;
         continue;
       }
       text += ch;
       i++;
+    }
+    if (inRegex) {
+      // Never closed: a plain path like "url:/api more" ends at the first space
+      // instead of swallowing the rest of the query.
+      const space = query.slice(regexFrom, i).search(/\s/);
+      if (space >= 0) {
+        i = regexFrom + space;
+        text = text.slice(0, text.length - (n - i));
+      }
     }
     tokens.push({ text, start, end: i });
   }
@@ -196,6 +246,23 @@ function textMatcher(raw: string): TextMatcher | string {
   return { kind: 'substring', lower: raw.toLowerCase() };
 }
 
+/**
+ * url: takes a plain substring (a path like "/api/items?x=1" included); only a
+ * value written whole as /body/flags is a regex.
+ */
+function urlMatcher(raw: string): TextMatcher | string {
+  if (/^\/[\s\S]+\/[imsu]*$/.test(raw)) return textMatcher(raw);
+  const plain = raw.startsWith('\u0000') ? raw.slice(1) : raw;
+  return { kind: 'substring', lower: plain.toLowerCase() };
+}
+
+/** A DevTools domain pattern ("*.example.com") as an anchored, case-insensitive RegExp over a host. */
+function domainPattern(raw: string): RegExp | null {
+  if (!/^[a-z0-9.*\-[\]:]+$/i.test(raw) || /^[.*]*$/.test(raw)) return null;
+  const body = raw.replace(/[.+?^${}()|[\]\\-]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${body}$`, 'i');
+}
+
 /** "1k" -> 1024, "2.5mb" -> 2621440; null when not a size. */
 export function parseSize(raw: string): number | null {
   const m = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i.exec(raw.trim());
@@ -226,15 +293,16 @@ function uniqueFlat<T>(xs: Array<T | T[]>): T[] {
 type FieldResult = Clause | string;
 
 function parseField(
-  field: Clause['field'],
+  field: FieldKey,
+  key: string,
   op: Comparison | ':',
   value: string,
   negate: boolean,
 ): FieldResult {
   const clean = value.startsWith('\u0000') ? value.slice(1) : value;
-  if (clean === '' && !value.startsWith('\u0000')) return `${field}: needs a value`;
+  if (clean === '' && !value.startsWith('\u0000')) return `${key}: needs a value`;
   if (op !== ':' && field !== 'size' && field !== 'status')
-    return `${field} does not compare with ${op}; use ${field}:value`;
+    return `${key} does not compare with ${op}; use ${key}:value`;
   switch (field) {
     case 'transport': {
       const { values, bad } = splitList(clean, TRANSPORT_ALIASES);
@@ -258,7 +326,11 @@ function parseField(
       if (typeof match === 'string') return match;
       return { field, number: m ? Number(m[1]) : null, match, negate };
     }
-    case 'url':
+    case 'url': {
+      const match = urlMatcher(value);
+      if (typeof match === 'string') return match;
+      return { field, match, negate };
+    }
     case 'event': {
       const match = textMatcher(value);
       if (typeof match === 'string') return match;
@@ -270,15 +342,43 @@ function parseField(
         return `size expects a number with an optional unit, like 1k or 2mb (got "${clean}")`;
       return { field, op: op === ':' ? '=' : op, bytes, negate };
     }
+    case 'larger-than': {
+      const bytes = parseSize(clean);
+      if (bytes === null)
+        return `larger-than expects a number with an optional unit, like 1k or 2mb (got "${clean}")`;
+      return { field: 'size', op: '>', bytes, negate };
+    }
     case 'status': {
       const cls = /^([1-5])xx$/i.exec(clean);
       if (cls && op === ':') return { field, op: '=', value: 0, classOf: Number(cls[1]), negate };
       if (!/^\d{1,3}$/.test(clean))
-        return `status expects a number like 404 or a class like 5xx (got "${clean}")`;
+        return `${key} expects a number like 404 or a class like 5xx (got "${clean}")`;
       return { field, op: op === ':' ? '=' : op, value: Number(clean), classOf: null, negate };
     }
-    case 'text':
-      return 'internal: text is not a field';
+    case 'method': {
+      const parts = clean.split(',').filter((x) => x !== '');
+      const bad = parts.filter((x) => !/^[a-z]+$/i.test(x));
+      if (bad.length || parts.length === 0)
+        return `method expects an HTTP method like GET or POST (got "${clean}")`;
+      return { field, values: uniqueFlat(parts.map((x) => x.toUpperCase())), negate };
+    }
+    case 'domain': {
+      const parts = clean.split(',').filter((x) => x !== '');
+      const patterns = parts.map(domainPattern);
+      if (parts.length === 0 || patterns.some((x) => x === null))
+        return `domain expects a host like example.com or *.example.com (got "${clean}")`;
+      return { field, patterns: patterns as RegExp[], negate };
+    }
+    case 'mime': {
+      const parts = clean.split(',').filter((x) => x !== '');
+      const bad = parts.filter((x) => !/^[a-z0-9!#$&^_.+-]+\/(?:[a-z0-9!#$&^_.+-]+|\*)$/i.test(x));
+      if (bad.length || parts.length === 0)
+        return `mime-type expects a type like application/json or text/* (got "${clean}")`;
+      return { field, values: uniqueFlat(parts.map((x) => x.toLowerCase())), negate };
+    }
+    case 'running':
+      if (clean.toLowerCase() !== 'running') return `is: supports only is:running (got "${clean}")`;
+      return { field, negate };
   }
 }
 
@@ -303,15 +403,22 @@ export function parseFilter(input: string): ParsedFilter {
     }
     if (text === '' || text === '-' || text === '\u0000') continue;
     const fail = (message: string) => errors.push({ message, start: token.start, end: token.end });
-    const fm = /^([a-z]+)(:|>=|<=|>|<|=)([\s\S]*)$/i.exec(text);
-    const field = fm ? FIELD_ALIASES[(fm[1] ?? '').toLowerCase()] : undefined;
-    if (fm && field && field !== 'text') {
-      const result = parseField(field, fm[2] as Comparison | ':', fm[3] ?? '', negate);
+    const fm = KEY_SHAPE.exec(text);
+    const key = (fm?.[1] ?? '').toLowerCase();
+    const field = fm ? FIELD_ALIASES[key] : undefined;
+    if (fm && field) {
+      const result = parseField(field, key, fm[2] as Comparison | ':', fm[3] ?? '', negate);
       if (typeof result === 'string') fail(result);
       else clauses.push(result);
       continue;
     }
-    // Not a known field (e.g. "http://host/path"): it is text.
+    // A key-shaped "foo:value" is a typo far more often than text to find: say so
+    // rather than silently searching for it. ("a>b" and "http://x" stay text.)
+    if (fm && fm[2] === ':') {
+      fail(`unknown filter key '${key}:'; known: ${KNOWN_KEYS.join(', ')}`);
+      continue;
+    }
+    // Not key-shaped (e.g. "http://host/path", "12:30"): it is text.
     const match = textMatcher(text);
     if (typeof match === 'string') fail(match);
     else clauses.push({ field: 'text', match, negate });

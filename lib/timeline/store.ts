@@ -18,6 +18,8 @@ export interface Connection {
   endedAt: number | null;
   status: number | null;
   protocol: string | null;
+  /** The response's media type ("application/json", lowercased, no parameters) once headers arrived (HTTP). */
+  contentType: string | null;
   record: ConnectionRecord;
   /** Live counters, updated as events arrive. */
   sent: number;
@@ -52,6 +54,7 @@ export function newConnection(
     endedAt: null,
     status: null,
     protocol: null,
+    contentType: null,
     record,
     sent: 0,
     received: 0,
@@ -94,6 +97,10 @@ export interface Section {
 
 /** Live state and counters of a connection, from one of its events (store and import alike). */
 export function countEvent(conn: Connection, record: EventRecord): void {
+  if (record.responseHeaders) {
+    const ct = record.responseHeaders.find(([name]) => name.toLowerCase() === 'content-type');
+    if (ct) conn.contentType = (ct[1].split(';')[0] ?? '').trim().toLowerCase() || null;
+  }
   switch (record.type) {
     case 'open':
       conn.state = 'open';

@@ -1,6 +1,6 @@
 // Builds timeline events for filter and view tests through the real store.
 
-import type { EventRecord, Transport } from '../../lib/model';
+import type { EventRecord, HeaderList, Transport } from '../../lib/model';
 import { TimelineStore } from '../../lib/timeline/store';
 import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 
@@ -14,6 +14,7 @@ export interface Spec {
   eventName?: string;
   reason?: string;
   time?: number;
+  responseHeaders?: HeaderList;
 }
 
 /** A store holding connections (id = index + 1) and the given events, in order. */
@@ -40,6 +41,7 @@ export function storeWith(
     if (e.status !== undefined) rec.status = e.status;
     if (e.eventName !== undefined) rec.eventName = e.eventName;
     if (e.reason !== undefined) rec.reason = e.reason;
+    if (e.responseHeaders !== undefined) rec.responseHeaders = e.responseHeaders;
     rec.seq = ++seq;
     records.push(rec);
   });

@@ -183,9 +183,12 @@ describe('filter language', () => {
     expect(run('transport:ws -type:open -type:close -dir:out').texts).toEqual(['1:receive', '1:receive']);
     expect(run('-').texts).toHaveLength(12);
   });
-  it('unknown field names are text', () => {
-    expect(run('foo:bar').errors).toEqual([]);
-    expect(run('foo:bar').texts).toEqual([]);
+  it('unknown keys are errors, not text; URLs stay text', () => {
+    expect(run('foo:bar').errors).toEqual([
+      "unknown filter key 'foo:'; known: transport, dir, type, conn, url, event, size, status, status-code, larger-than, method, domain, mime-type, is",
+    ]);
+    // The bad clause is dropped; the rest still filter.
+    expect(run('foo:bar transport:sse').texts).toEqual(['3:receive']);
     expect(run('http://app.test/feed').texts).toEqual(['3:receive']);
   });
   it('survives hostile input', () => {
