@@ -225,7 +225,8 @@ export function App(props: AppProps) {
         onQuery={(q) => filter.setQuery(q)}
         filterRef={filterRef}
         transports={transports}
-        onToggleTransport={(t) => filter.toggleTransport(t)}
+        onTransport={(t, additive) => (additive ? filter.toggleTransport(t) : filter.showOnlyTransport(t))}
+        onAllTransports={() => filter.showAllTransports()}
         directions={directions}
         onToggleDirection={(d) => filter.toggleDirection(d)}
         patternsOnly={patternsOnly}

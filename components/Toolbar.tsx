@@ -32,7 +32,9 @@ export interface ToolbarProps {
   onQuery(q: string): void;
   filterRef: Ref<HTMLInputElement>;
   transports: ReadonlySet<Transport>;
-  onToggleTransport(t: Transport): void;
+  /** A click on a transport chip: `additive` for Ctrl/Cmd-click (add or remove), else "only this". */
+  onTransport(t: Transport, additive: boolean): void;
+  onAllTransports(): void;
   directions: ReadonlySet<DirectionGroup>;
   onToggleDirection(d: DirectionGroup): void;
   patternsOnly: boolean;
@@ -57,6 +59,8 @@ export function Toolbar(p: ToolbarProps) {
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [fileOpen, setFileOpen] = useState(false);
   const error = p.queryErrors[0];
+  const more = p.queryErrors.length - 1;
+  const allTransports = TRANSPORTS.every((t) => p.transports.has(t));
   const fileActions = (
     <>
       <button type="button" title="Download everything as Wirescope JSON" onClick={p.onExportTimeline}>
@@ -141,21 +145,26 @@ export function Toolbar(p: ToolbarProps) {
           value={p.query}
           onInput={(e) => p.onQuery(e.currentTarget.value)}
         />
-        {error && (
-          <div id="filter-error" class="filter-error" role="alert">
-            {error.message}
-          </div>
-        )}
       </div>
-      <fieldset class="toggles" aria-label="Transports">
+      {/* Like DevTools' type filter: a click shows only that type, Ctrl/Cmd-click adds or removes it. */}
+      <fieldset class="toggles types" aria-label="Transports">
+        <button
+          type="button"
+          aria-pressed={allTransports}
+          aria-label="Show all transports"
+          title="Show all transports"
+          onClick={p.onAllTransports}
+        >
+          All
+        </button>
         {TRANSPORTS.map((t) => (
           <button
             key={t}
             type="button"
             aria-pressed={p.transports.has(t)}
             aria-label={`Show ${TRANSPORT_BUTTON[t].label}`}
-            title={`Show ${TRANSPORT_BUTTON[t].label}`}
-            onClick={() => p.onToggleTransport(t)}
+            title={`Show only ${TRANSPORT_BUTTON[t].label}; Ctrl/Cmd-click to add or remove it`}
+            onClick={(e) => p.onTransport(t, e.ctrlKey || e.metaKey)}
           >
             {TRANSPORT_BUTTON[t].text}
           </button>
@@ -262,6 +271,13 @@ export function Toolbar(p: ToolbarProps) {
         <button type="button" title="Open this panel in its own window" onClick={p.onPopOut}>
           Pop out
         </button>
+      )}
+      {/* Last and full width, so it takes its own line under the controls and covers nothing. */}
+      {error && (
+        <div id="filter-error" class="filter-error" role="alert">
+          {error.message}
+          {more > 0 && ` (and ${more} more)`}
+        </div>
       )}
     </div>
   );

@@ -70,8 +70,23 @@ export class FilterStore {
     }, SAVE_QUERY_AFTER_MS);
   }
 
+  /**
+   * Adds or removes one transport (DevTools' Ctrl/Cmd-click on a type). Removing
+   * the last one shows all again, as DevTools does, rather than an empty list.
+   */
   toggleTransport(t: Transport): void {
-    this.settings.update({ transports: toggled(this.settings.value.transports, t) });
+    const next = toggled(this.settings.value.transports, t);
+    this.settings.update({ transports: next.length ? next : [...TRANSPORTS] });
+  }
+
+  /** Shows only this transport (DevTools' plain click on a type). */
+  showOnlyTransport(t: Transport): void {
+    this.settings.update({ transports: [t] });
+  }
+
+  /** Shows every transport (the "All" chip). */
+  showAllTransports(): void {
+    this.settings.update({ transports: [...TRANSPORTS] });
   }
 
   toggleDirection(d: DirectionGroup): void {

@@ -126,11 +126,17 @@ describe('App', () => {
       { conn: 2, type: 'receive', ...text('b'), status: 200 },
     ]);
     await renderApp(store);
-    fireEvent.click(screen.getByRole('button', { name: 'Show WebSocket' }));
+    // Ctrl-click takes WebSocket out; a plain click shows it alone; "All" brings everything back.
+    fireEvent.click(screen.getByRole('button', { name: 'Show WebSocket' }), { ctrlKey: true });
     await act(async () => {});
     expect(rowTexts()).toHaveLength(1);
     expect(rowTexts()[0]).toContain('XHR');
     fireEvent.click(screen.getByRole('button', { name: 'Show WebSocket' }));
+    await act(async () => {});
+    expect(rowTexts()).toEqual([expect.stringContaining('WS')]);
+    fireEvent.click(screen.getByRole('button', { name: 'Show all transports' }));
+    await act(async () => {});
+    expect(rowTexts()).toHaveLength(2);
     fireEvent.click(screen.getByRole('button', { name: /#1 \/live/ }));
     await act(async () => {});
     expect(rowTexts()).toEqual([expect.stringContaining('WS')]);

@@ -59,6 +59,22 @@ describe('FilterStore', () => {
     expect([...filter.directions.value]).toEqual(['out', 'in']);
   });
 
+  it('shows only one transport, adds and removes others, and all again', () => {
+    const { filter, saved } = setup();
+    filter.showOnlyTransport('xhr');
+    expect([...filter.transports.value]).toEqual(['xhr']);
+    expect(saved.at(-1)?.transports).toEqual(['xhr']);
+    filter.toggleTransport('fetch');
+    expect([...filter.transports.value].sort()).toEqual(['fetch', 'xhr']);
+    filter.toggleTransport('xhr');
+    filter.toggleTransport('fetch');
+    // Removing the last one is "all", never an empty list.
+    expect(filter.transports.value.size).toBe(4);
+    filter.showOnlyTransport('eventsource');
+    filter.showAllTransports();
+    expect(saved.at(-1)?.transports).toHaveLength(4);
+  });
+
   it('keeps the same transport set while other settings change (no re-filtering)', () => {
     const { filter, settings } = setup();
     const before = filter.transports.value;
