@@ -94,4 +94,12 @@ test('payload cap setting reaches the capture; settings survive a reload', async
   );
   await panel.getByRole('button', { name: 'Settings' }).click();
   await expect(panel.getByRole('combobox', { name: 'Payload cap' })).toHaveValue(String(64 * 1024));
+  await panel.getByRole('button', { name: 'Settings' }).click();
+
+  // An unknown key is flagged on a line of the toolbar's own, not over what lies below it.
+  await panel.getByRole('searchbox', { name: 'Filter events' }).fill('foo:bar');
+  const line = panel.locator('#filter-error');
+  await expect(line).toHaveText(/^unknown filter key 'foo:'; known: /);
+  const [lineBox, barBox] = await Promise.all([line.boundingBox(), panel.getByRole('toolbar').boundingBox()]);
+  expect(lineBox && barBox && lineBox.y + lineBox.height <= barBox.y + barBox.height).toBe(true);
 });
