@@ -60,18 +60,30 @@ export function formatDuration(ms: number): string {
 
 const HEX = '0123456789abcdef';
 
+/** Bytes per hex dump line the dump may use: the widest that fits is chosen. */
+export const HEX_LINE_BYTES = [16, 8, 4] as const;
+export type HexLineBytes = (typeof HEX_LINE_BYTES)[number];
+
+/** Characters of one hex dump line of `perLine` bytes (offset, hex groups of eight, text column). */
+export function hexLineChars(perLine: HexLineBytes): number {
+  const groupGaps = Math.ceil(perLine / 8) - 1;
+  // "00000000" + 2 spaces, "xx " a byte, a space between groups, " |", text, "|".
+  return 10 + perLine * 3 + groupGaps + 2 + perLine + 1;
+}
+
 /**
- * Classic hex dump lines ("00000010  48 65 6c ... |Hello...|") of bytes[start,
- * end). Non-printable bytes show as "." in the text column.
+ * Classic hex dump lines ("00000010  48 65 6c ... |Hello...|"), `perLine`
+ * bytes a line in groups of eight. Non-printable bytes show as "." in the
+ * text column.
  */
-export function hexDump(bytes: Uint8Array, start = 0, end = bytes.length): string {
+export function hexDump(bytes: Uint8Array, perLine: HexLineBytes = 16): string {
   const out: string[] = [];
-  const stop = Math.min(end, bytes.length);
-  for (let off = start; off < stop; off += 16) {
+  const stop = bytes.length;
+  for (let off = 0; off < stop; off += perLine) {
     let hex = '';
     let text = '';
-    for (let i = 0; i < 16; i++) {
-      if (i === 8) hex += ' ';
+    for (let i = 0; i < perLine; i++) {
+      if (i > 0 && i % 8 === 0) hex += ' ';
       const idx = off + i;
       if (idx < stop) {
         const b = bytes[idx] as number;
