@@ -334,6 +334,10 @@ export function App(props: AppProps) {
                 event={current}
                 related={related}
                 connectionNumber={store.numberOf(current.connection)}
+                rememberedTabs={prefs.detailTabs}
+                onTabChosen={(kind, tab) =>
+                  settings.update({ detailTabs: { ...settings.value.detailTabs, [kind]: tab } })
+                }
                 onClose={() => selection.closeDetail()}
               />
             </div>

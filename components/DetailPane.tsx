@@ -1,6 +1,8 @@
 // Detail of the selected event: payload as a JSON tree, raw text, hex for
 // binary, and for HTTP the request/response headers, status and timings.
 // Everything is rendered as text nodes; big payloads are shown in slices.
+// The tab last chosen is remembered per kind of event (text message, binary
+// message, HTTP exchange): each kind has its own most useful view.
 
 import { useMemo, useState } from 'preact/hooks';
 import { formatBytes, formatClock, formatDuration, TRANSPORT_LABEL } from '../lib/format';
@@ -9,17 +11,28 @@ import type { TimelineEvent } from '../lib/timeline/store';
 import { HexView } from './HexView';
 import { JsonTree } from './JsonTree';
 import { copyText, parsePayloadJson } from './payload';
+import type { DetailKind, DetailTab } from './settings';
 
 export const RAW_PAGE = 256 * 1024;
-
-type Tab = 'payload' | 'raw' | 'hex' | 'http';
 
 export interface DetailPaneProps {
   event: TimelineEvent;
   /** Events of the same connection (for HTTP headers and timings). */
   related: readonly TimelineEvent[];
   connectionNumber: number;
+  /** The tab last chosen for each kind of event. */
+  rememberedTabs: Readonly<Record<DetailKind, DetailTab>>;
+  /** The user chose a tab for events of this kind. */
+  onTabChosen(kind: DetailKind, tab: DetailTab): void;
   onClose(): void;
+}
+
+/** Which remembered tab applies: HTTP exchanges are one kind whatever their bodies. */
+export function detailKindOf(event: TimelineEvent): DetailKind {
+  const t = event.connection.transport;
+  if (t === 'xhr' || t === 'fetch') return 'http';
+  const d = event.record.data;
+  return d && 'base64' in d ? 'binary' : 'text';
 }
 
 function CopyButton({ label, text }: { label: string; text: () => string }) {
@@ -123,19 +136,29 @@ function HttpInfo({ event, related }: { event: TimelineEvent; related: readonly 
   );
 }
 
-export function DetailPane({ event, related, connectionNumber, onClose }: DetailPaneProps) {
+export function DetailPane({
+  event,
+  related,
+  connectionNumber,
+  rememberedTabs,
+  onTabChosen,
+  onClose,
+}: DetailPaneProps) {
   const r = event.record;
   const c = event.connection;
   const text = r.data && 'text' in r.data ? r.data.text : undefined;
   const base64 = r.data && 'base64' in r.data ? r.data.base64 : undefined;
   const isHttp = c.transport === 'xhr' || c.transport === 'fetch';
   const parsed = useMemo(() => (text !== undefined ? parsePayloadJson(text) : null), [text]);
-  const tabs: Tab[] = [];
+  const kind = detailKindOf(event);
+  const tabs: DetailTab[] = [];
   if (text !== undefined) tabs.push('payload', 'raw');
-  if (base64 !== undefined || text !== undefined) tabs.push('hex');
+  if (base64 !== undefined) tabs.push('hex', 'raw');
+  else if (text !== undefined) tabs.push('hex');
   if (isHttp) tabs.push('http');
-  const [tab, setTab] = useState<Tab>(base64 !== undefined ? 'hex' : 'payload');
-  const current = tabs.includes(tab) ? tab : (tabs[0] ?? null);
+  const wanted = rememberedTabs[kind];
+  // A tab this event lacks (an HTTP open has no body): bytes open as hex, else the first tab.
+  const current = tabs.includes(wanted) ? wanted : base64 !== undefined ? 'hex' : (tabs[0] ?? null);
 
   const facts: Array<[string, string]> = [
     ['Event', `${r.type}${r.eventName ? ` (${r.eventName})` : ''}`],
@@ -165,7 +188,7 @@ export function DetailPane({ event, related, connectionNumber, onClose }: Detail
               role="tab"
               aria-selected={current === t}
               class={current === t ? 'active' : ''}
-              onClick={() => setTab(t)}
+              onClick={() => onTabChosen(kind, t)}
             >
               {t === 'payload' ? 'Payload' : t === 'raw' ? 'Raw' : t === 'hex' ? 'Hex' : 'Headers & timing'}
             </button>
@@ -199,6 +222,12 @@ export function DetailPane({ event, related, connectionNumber, onClose }: Detail
             </>
           ))}
         {current === 'raw' && text !== undefined && <RawText key={event.seq} text={text} />}
+        {current === 'raw' && base64 !== undefined && (
+          <>
+            <p class="muted">The captured bytes as base64.</p>
+            <RawText key={event.seq} text={base64} />
+          </>
+        )}
         {current === 'hex' && (
           <HexView key={event.seq} base64={base64} text={base64 === undefined ? text : undefined} />
         )}

@@ -16,6 +16,17 @@ export const PAYLOAD_CAP_CHOICES = [
   64 * 1024 * 1024,
 ] as const;
 
+/** The detail pane's tabs. */
+export type DetailTab = 'payload' | 'raw' | 'hex' | 'http';
+/** Kinds of event whose last-used detail tab is remembered apart. */
+export type DetailKind = 'text' | 'binary' | 'http';
+/** The tabs an event of each kind can show (which one does depends on the event). */
+export const DETAIL_TABS_OF: Record<DetailKind, readonly DetailTab[]> = {
+  text: ['payload', 'raw', 'hex'],
+  binary: ['hex', 'raw'],
+  http: ['payload', 'raw', 'hex', 'http'],
+};
+
 export interface PanelSettings {
   preserveLog: boolean;
   transports: Transport[];
@@ -28,6 +39,8 @@ export interface PanelSettings {
   sidebarWidth: number;
   detailWidth: number;
   timelineHeight: number;
+  /** The detail tab last chosen for each kind of event. */
+  detailTabs: Record<DetailKind, DetailTab>;
 }
 
 export const DEFAULT_SETTINGS: PanelSettings = {
@@ -41,6 +54,7 @@ export const DEFAULT_SETTINGS: PanelSettings = {
   sidebarWidth: 240,
   detailWidth: 380,
   timelineHeight: 130,
+  detailTabs: { text: 'payload', binary: 'hex', http: 'payload' },
 };
 
 const clamp = (v: unknown, lo: number, hi: number, fallback: number): number =>
@@ -49,6 +63,13 @@ const clamp = (v: unknown, lo: number, hi: number, fallback: number): number =>
 function subset<T extends string>(v: unknown, allowed: readonly T[], fallback: T[]): T[] {
   if (!Array.isArray(v)) return fallback;
   return allowed.filter((a) => v.includes(a));
+}
+
+function detailTabs(v: unknown, fallback: Record<DetailKind, DetailTab>): Record<DetailKind, DetailTab> {
+  const r = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+  const pick = (kind: DetailKind): DetailTab =>
+    DETAIL_TABS_OF[kind].find((t) => t === r[kind]) ?? fallback[kind];
+  return { text: pick('text'), binary: pick('binary'), http: pick('http') };
 }
 
 export function sanitizeSettings(raw: unknown): PanelSettings {
@@ -69,5 +90,6 @@ export function sanitizeSettings(raw: unknown): PanelSettings {
     sidebarWidth: clamp(r.sidebarWidth, 140, 600, d.sidebarWidth),
     detailWidth: clamp(r.detailWidth, 240, 1200, d.detailWidth),
     timelineHeight: clamp(r.timelineHeight, 50, 400, d.timelineHeight),
+    detailTabs: detailTabs(r.detailTabs, d.detailTabs),
   };
 }

@@ -1,5 +1,6 @@
 // Small display helpers shared by the panel views.
 
+import { base64DecodedLength } from './base64';
 import type { EventRecord } from './model';
 
 export function formatBytes(n: number): string {
@@ -15,10 +16,30 @@ export function formatClock(epochMs: number): string {
 }
 
 /** One line describing an event's payload, never longer than max characters. */
+/** Bytes of a binary message the list shows. */
+export const PREVIEW_BYTES = 10;
+
+/**
+ * "12 B · 0a 1f 00 ff 7b …": a binary message's size and first bytes in hex.
+ * Only those bytes are decoded: the list renders many rows during a flood.
+ * `size` is the message's own size (it may exceed what was captured).
+ */
+export function binaryPreview(base64: string, size?: number, count = PREVIEW_BYTES): string {
+  const total = size ?? Math.max(0, base64DecodedLength(base64));
+  // Strict about the previewed characters: skipping a stray one would shift every byte after it.
+  const chars = base64.slice(0, Math.ceil(count / 3) * 4);
+  const head = /^[A-Za-z0-9+/]*={0,2}$/.test(chars) ? base64Prefix(base64, count) : new Uint8Array(0);
+  if (head.length === 0)
+    return base64.length > 0 ? `${formatBytes(total)} · not valid base64` : formatBytes(total);
+  let hex = '';
+  for (const b of head) hex += `${HEX[b >> 4]}${HEX[b & 15]} `;
+  return `${formatBytes(total)} · ${total > head.length ? `${hex}…` : hex.trimEnd()}`;
+}
+
 export function previewOf(record: EventRecord, max = 200): string {
   const d = record.data;
   if (d && 'text' in d) return d.text.length > max ? `${d.text.slice(0, max)}…` : d.text;
-  if (d && 'base64' in d) return `binary ${formatBytes(record.size ?? 0)}`;
+  if (d && 'base64' in d) return binaryPreview(d.base64, record.size);
   if (record.type === 'close') {
     const parts = [record.code !== undefined ? `code ${record.code}` : '', record.reason ?? ''];
     if (record.closedBy) parts.push(`by ${record.closedBy}`);
@@ -60,18 +81,30 @@ export function formatDuration(ms: number): string {
 
 const HEX = '0123456789abcdef';
 
+/** Bytes per hex dump line the dump may use: the widest that fits is chosen. */
+export const HEX_LINE_BYTES = [16, 8, 4] as const;
+export type HexLineBytes = (typeof HEX_LINE_BYTES)[number];
+
+/** Characters of one hex dump line of `perLine` bytes (offset, hex groups of eight, text column). */
+export function hexLineChars(perLine: HexLineBytes): number {
+  const groupGaps = Math.ceil(perLine / 8) - 1;
+  // "00000000" + 2 spaces, "xx " a byte, a space between groups, " |", text, "|".
+  return 10 + perLine * 3 + groupGaps + 2 + perLine + 1;
+}
+
 /**
- * Classic hex dump lines ("00000010  48 65 6c ... |Hello...|") of bytes[start,
- * end). Non-printable bytes show as "." in the text column.
+ * Classic hex dump lines ("00000010  48 65 6c ... |Hello...|"), `perLine`
+ * bytes a line in groups of eight. Non-printable bytes show as "." in the
+ * text column.
  */
-export function hexDump(bytes: Uint8Array, start = 0, end = bytes.length): string {
+export function hexDump(bytes: Uint8Array, perLine: HexLineBytes = 16): string {
   const out: string[] = [];
-  const stop = Math.min(end, bytes.length);
-  for (let off = start; off < stop; off += 16) {
+  const stop = bytes.length;
+  for (let off = 0; off < stop; off += perLine) {
     let hex = '';
     let text = '';
-    for (let i = 0; i < 16; i++) {
-      if (i === 8) hex += ' ';
+    for (let i = 0; i < perLine; i++) {
+      if (i > 0 && i % 8 === 0) hex += ' ';
       const idx = off + i;
       if (idx < stop) {
         const b = bytes[idx] as number;

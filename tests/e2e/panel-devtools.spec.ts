@@ -88,7 +88,7 @@ test('live traffic, filtering and an inert XSS payload in the real DevTools pane
     return rows.some((t) => t.includes('tick 5') && t.includes('↓')) && rows.some((t) => t.includes('fetch')) ? rows : null;
   })()`);
   expect(rows.some((t) => t.includes('subscribe') && t.includes('↑') && t.includes('WS'))).toBe(true);
-  expect(rows.some((t) => t.includes('binary 4 B'))).toBe(true);
+  expect(rows.some((t) => t.includes('4 B · 01 02 03 fa'))).toBe(true);
   const connections = await panel.evaluate<string>(
     `document.querySelector('nav[aria-label="Connections"]').textContent`,
   );

@@ -2,7 +2,7 @@
 // page attaches to tab N, shows what the tab did before it was opened (the
 // relay's retained history), keeps streaming, and shows no other tab's traffic.
 
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { openCapture, type TimelineExport } from './support/capture';
 import { startServer, type TestServer } from './support/server';
@@ -27,6 +27,7 @@ test.beforeAll(async () => {
       ws.onopen = () => ws.send(new URLSearchParams(location.search).get('first'));
       ws.onmessage = (event) => { window.received.push(event.data); };
       window.say = (text) => ws.send(text);
+      window.sayBytes = (bytes) => ws.send(new Uint8Array(bytes));
     </script>`,
   );
   browser = await launchBrowser();
@@ -118,4 +119,31 @@ test('two panels on one tab each get the whole stream, and closing one leaves th
   ]);
   expect(after.connections).toHaveLength(1);
   await second.close();
+});
+
+test('a binary message: its first bytes in the list, and a hex dump whose text column fits the default detail width', async () => {
+  const session = await openCapture(browser, `${server.origin}/chat.html?first=text`);
+  const { page, panel } = session;
+  const bytes = [...new TextEncoder().encode('Wirescope binary frame'), 0, 1, 255];
+  await page.evaluate((b) => (window as unknown as { sayBytes(b: number[]): void }).sayBytes(b), bytes);
+  // The echo's receive row (the send has the same bytes).
+  const row = panel.locator('[data-testid="events"] tbody tr[data-type="receive"]', {
+    hasText: '25 B · 57 69 72 65 73 63 6f 70 65 20 …',
+  });
+  await expect(row).toHaveCount(1);
+  await row.dispatchEvent('mousedown');
+  await expect(panel.getByRole('tab', { selected: true })).toHaveText('Hex');
+  const dump = panel.getByTestId('hex-dump');
+  // The default detail pane (380 px) has room for 8 bytes a line, text column included.
+  await expect(dump).toHaveAttribute('data-per-line', '8');
+  await expect(dump).toContainText('00000000  57 69 72 65 73 63 6f 70  |Wirescop|');
+  await expect(dump).toContainText('00000018  ff                       |.|');
+  const fits = await panel.evaluate(() => {
+    const body = document.querySelector('.detail-body') as HTMLElement;
+    return body.scrollWidth <= body.clientWidth;
+  });
+  expect(fits).toBe(true);
+  await mkdir('test-results', { recursive: true });
+  await panel.locator('.detail-wrap').screenshot({ path: 'test-results/hex-detail.png' });
+  await panel.locator('[data-testid="events"]').screenshot({ path: 'test-results/binary-rows.png' });
 });

@@ -2,6 +2,8 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../../components/App';
+import { type PanelSettings, sanitizeSettings } from '../../../components/settings';
+import { bytesToBase64 } from '../../../lib/base64';
 import type { CaptureRecord, EventRecord } from '../../../lib/model';
 import { TimelineStore } from '../../../lib/timeline/store';
 import { PROTOCOL_VERSION } from '../../../lib/wire/envelope';
@@ -263,5 +265,104 @@ describe('App', () => {
     expect(screen.getByRole('alert').textContent).toContain(
       'Could not import broken.json: not a Wirescope timeline',
     );
+  });
+});
+
+describe('detail tab memory', () => {
+  const bin = (bytes: number[]) => ({
+    data: { base64: bytesToBase64(Uint8Array.from(bytes)) },
+    size: bytes.length,
+  });
+  // Rows: 0 text message, 1 binary message, 2 HTTP response, 3 another text, 4 another binary.
+  const mixed = () =>
+    storeWith([
+      { conn: 1, type: 'receive', ...text('{"op":"a"}') },
+      { conn: 1, type: 'receive', ...bin([0x48, 0x69, 0x00, 0xff]) },
+      { conn: 2, type: 'receive', ...text('{"ok":true}'), status: 200 },
+      { conn: 1, type: 'send', ...text('{"op":"b"}') },
+      { conn: 1, type: 'send', ...bin([0x01, 0x02]) },
+    ]);
+  const select = async (i: number) => {
+    fireEvent.mouseDown(document.querySelectorAll('[data-testid="events"] tbody tr')[i] as HTMLElement);
+    await act(async () => {});
+  };
+  const choose = async (name: string) => {
+    fireEvent.click(screen.getByRole('tab', { name }));
+    await act(async () => {});
+  };
+  const openTab = () => screen.getByRole('tab', { selected: true }).textContent;
+
+  async function renderWith(settings: PanelSettings | undefined, saved: PanelSettings[]) {
+    const r = render(
+      <App
+        store={mixed()}
+        tabId={1}
+        toolVersion="0.0.0"
+        settings={settings}
+        onSettingsChange={(s) => saved.push(s)}
+      />,
+    );
+    await act(async () => {});
+    fireEvent.scroll(screen.getByTestId('events'));
+    await act(async () => {});
+    return r;
+  }
+
+  it('opens each kind of event on the tab last used for that kind, also after a reload', async () => {
+    const saved: PanelSettings[] = [];
+    const first = await renderWith(undefined, saved);
+    // Defaults: a text message opens as Payload, a binary one as Hex.
+    await select(0);
+    expect(openTab()).toBe('Payload');
+    await select(1);
+    expect(openTab()).toBe('Hex');
+    expect(screen.getByTestId('hex-dump').textContent).toContain('48 69 00 ff');
+
+    await select(0);
+    await choose('Raw');
+    // Raw for text does not change what a binary message opens on.
+    await select(1);
+    expect(openTab()).toBe('Hex');
+    await choose('Raw');
+    expect(screen.getByTestId('raw-payload').textContent).toBe(
+      bytesToBase64(Uint8Array.from([0x48, 0x69, 0x00, 0xff])),
+    );
+    await select(4);
+    expect(openTab()).toBe('Raw');
+    await choose('Hex');
+    await select(1);
+    expect(openTab()).toBe('Hex');
+    await select(3);
+    expect(openTab()).toBe('Raw');
+    // HTTP exchanges keep their own choice, apart from text messages.
+    await select(2);
+    expect(openTab()).toBe('Payload');
+    await choose('Headers & timing');
+    await select(0);
+    expect(openTab()).toBe('Raw');
+    await select(2);
+    expect(openTab()).toBe('Headers & timing');
+
+    // Saved through the settings, and read back (sanitised) by a new panel.
+    const last = saved[saved.length - 1];
+    expect(last?.detailTabs).toEqual({ text: 'raw', binary: 'hex', http: 'http' });
+    first.unmount();
+    await renderWith(sanitizeSettings(JSON.parse(JSON.stringify(last))), []);
+    await select(3);
+    expect(openTab()).toBe('Raw');
+    await select(4);
+    expect(openTab()).toBe('Hex');
+    await select(2);
+    expect(openTab()).toBe('Headers & timing');
+  });
+
+  it('opens a binary message on Raw after a reload when Raw was last used for binary', async () => {
+    await renderWith(sanitizeSettings({ detailTabs: { text: 'hex', binary: 'raw', http: 'raw' } }), []);
+    await select(1);
+    expect(openTab()).toBe('Raw');
+    await select(0);
+    expect(openTab()).toBe('Hex');
+    await select(2);
+    expect(openTab()).toBe('Raw');
   });
 });

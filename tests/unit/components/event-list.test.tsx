@@ -2,6 +2,7 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventList, type EventListProps, ROW_HEIGHT } from '../../../components/EventList';
+import { bytesToBase64 } from '../../../lib/base64';
 import type { CaptureRecord } from '../../../lib/model';
 import { TimelineStore } from '../../../lib/timeline/store';
 import { PROTOCOL_VERSION } from '../../../lib/wire/envelope';
@@ -163,5 +164,37 @@ describe('EventList', () => {
     expect(document.querySelector('[data-testid="events"] img, [data-testid="events"] script')).toBeNull();
     expect(rows()[0]?.textContent).toContain('<img src=x onerror=');
     expect((window as { __pwned?: number }).__pwned).toBeUndefined();
+  });
+});
+
+describe('EventList binary messages', () => {
+  it('previews a binary message as its size and first bytes in hex', async () => {
+    const store = new TimelineStore();
+    const bytes = Uint8Array.from([0x0a, 0x1f, 0x00, 0xff, 0x7b, 0x22, 0x61, 0x22, 0x3a, 0x31, 0x7d, 0x0d]);
+    store.ingest({
+      v: PROTOCOL_VERSION,
+      t: 'panel-records',
+      tabId: 1,
+      frameId: 0,
+      doc: { docId: 'd', url: 'http://app.test/', title: '', top: true, startedAt: 1000 },
+      loss: { evicted: 0, dropped: 0, invalid: 0 },
+      records: [
+        { r: 'conn', seq: 1, time: 1000, id: 1, transport: 'websocket', url: 'ws://app.test/live' },
+        {
+          r: 'ev',
+          seq: 2,
+          time: 1001,
+          conn: 1,
+          type: 'receive',
+          data: { base64: bytesToBase64(bytes) },
+          size: bytes.length,
+        },
+      ],
+    });
+    render(<EventList {...props(store)} />);
+    await act(async () => {});
+    const data = rows()[0]?.querySelector('.c-data');
+    expect(data?.textContent).toBe('12 B · 0a 1f 00 ff 7b 22 61 22 3a 31 …');
+    expect(data?.textContent).not.toContain(bytesToBase64(bytes));
   });
 });

@@ -30,4 +30,22 @@ describe('sanitizeSettings', () => {
     ]);
     expect(sanitizeSettings({ payloadCap: 12345 }).payloadCap).toBe(DEFAULT_SETTINGS.payloadCap);
   });
+  it('keeps a remembered detail tab only where that kind of event has it', () => {
+    expect(sanitizeSettings({ detailTabs: { text: 'raw', binary: 'raw', http: 'http' } }).detailTabs).toEqual(
+      {
+        text: 'raw',
+        binary: 'raw',
+        http: 'http',
+      },
+    );
+    // Binary messages have no Payload tab, text messages no Headers tab; junk falls back per kind.
+    expect(sanitizeSettings({ detailTabs: { text: 'http', binary: 'payload', http: 7 } }).detailTabs).toEqual(
+      DEFAULT_SETTINGS.detailTabs,
+    );
+    expect(sanitizeSettings({ detailTabs: { binary: 'raw' } }).detailTabs).toEqual({
+      ...DEFAULT_SETTINGS.detailTabs,
+      binary: 'raw',
+    });
+    expect(sanitizeSettings({ detailTabs: ['hex'] }).detailTabs).toEqual(DEFAULT_SETTINGS.detailTabs);
+  });
 });
