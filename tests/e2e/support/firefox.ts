@@ -134,10 +134,10 @@ export async function launchFirefox(): Promise<LaunchedFirefox> {
       const files = await readdir(downloadDir);
       const done = files.find((f) => f.endsWith('.json'));
       if (done && !files.some((f) => f.endsWith('.part'))) {
-        const text = await readFile(join(downloadDir, done), 'utf8');
-        // A download is created empty first: retry until it parses.
+        // A download is created empty first, and its file may be renamed
+        // between the listing and the read: retry until it reads and parses.
         try {
-          return JSON.parse(text) as TimelineExport;
+          return JSON.parse(await readFile(join(downloadDir, done), 'utf8')) as TimelineExport;
         } catch {}
       }
       if (Date.now() > deadline) throw new Error(`no export download appeared in ${downloadDir}`);
