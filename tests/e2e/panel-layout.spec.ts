@@ -126,6 +126,13 @@ test('docked sizes keep the event list; overview and connections stay reachable'
       .first()
       .dispatchEvent('mousedown');
     await expect(panel.getByTestId('detail')).toBeVisible();
+    // The selected row keeps its highlight under the pointer.
+    const selectedRow = panel.locator('[data-testid="events"] tbody tr.selected');
+    const background = () => selectedRow.evaluate((el) => getComputedStyle(el).backgroundColor);
+    await expect.poll(background).not.toBe('rgba(0, 0, 0, 0)');
+    const selectedBackground = await background();
+    await selectedRow.hover();
+    await expect(selectedRow).toHaveCSS('background-color', selectedBackground);
     const listWidth = await panel.getByTestId('events').evaluate((el) => el.getBoundingClientRect().width);
     expect(listWidth).toBeGreaterThan(size.width * 0.4);
     await expect.poll(() => visibleRows(panel)).toBeGreaterThanOrEqual(5);
