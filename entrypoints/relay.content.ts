@@ -44,19 +44,17 @@ export default defineContentScript({
       clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
       now: () => performance.now(),
     });
-    /** A reply goes back on the port its command came on. */
-    const peerOf = (port: Port): CommandPeer => ({
-      send(reply: CommandReply) {
+    /** Posts on a port, with the document's current title (records and replies carry it). */
+    const sendTo =
+      (port: Port) =>
+      (msg: RecordsWire | CommandReply): void => {
         doc.title = cutString(document.title, MAX_TITLE_LENGTH);
-        port.postMessage(reply);
-      },
-    });
+        port.postMessage(msg);
+      };
+    /** A reply goes back on the port its command came on. */
+    const peerOf = (port: Port): CommandPeer => ({ send: sendTo(port) });
     /** Who may link: this extension's panel page, and nothing else of the extension or outside it. */
     const ownExtension = { id: browser.runtime.id, base: browser.runtime.getURL('/') };
-    const sendTo = (port: Port) => (msg: RecordsWire) => {
-      doc.title = cutString(document.title, MAX_TITLE_LENGTH);
-      port.postMessage(msg);
-    };
 
     const delivery = new FlushCadence(() => {
       core.flush();

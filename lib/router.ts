@@ -76,13 +76,13 @@ export class Router {
 
   panelMessage(port: RouterPort, message: unknown): void {
     const entry = this.panels.get(port);
-    const msg = entry ? parsePanelToBackground(message) : null;
-    if (entry && !msg) {
-      this.panelCommand(entry, message);
+    if (!entry) {
+      this.invalid.panel++;
       return;
     }
-    if (!entry || !msg) {
-      this.invalid.panel++;
+    const msg = parsePanelToBackground(message);
+    if (!msg) {
+      this.panelCommand(entry, message);
       return;
     }
     if (msg.t === 'panel-ping') return;

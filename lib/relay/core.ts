@@ -213,7 +213,13 @@ export class RelayCore {
         continue;
       }
       const start = Math.min(Math.max(item.start, item.run.start), item.end);
-      let end = start;
+      // Nearly always the rest of the run fits whole: sized at once, not message by message.
+      let end = Math.min(item.end, start + (MAX_UNITS_PER_MESSAGE - units));
+      const whole = end > start ? rangeWire(item.run, start, end) : 0;
+      if (bytes + whole <= MAX_BYTES_PER_MESSAGE) {
+        bytes += whole;
+        units += end - start;
+      } else end = start;
       while (end < item.end && units < MAX_UNITS_PER_MESSAGE) {
         const wire = rangeWire(item.run, end, end + 1);
         if ((out.length > 0 || end > start) && bytes + wire > MAX_BYTES_PER_MESSAGE) break;

@@ -202,7 +202,8 @@ export function runWire(run: StoredRun, from: number, to: number): MessageRunWir
   const conns: number[] = new Array(count);
   const lengths: number[] = new Array(count);
   const binary: string[] = [];
-  let previous = textStart(run, from);
+  const first = textStart(run, from);
+  let previous = first;
   for (let k = 0; k < count; k++) {
     const i = from + k;
     const word = run.words[i * 2 + 1] as number;
@@ -213,7 +214,6 @@ export function runWire(run: StoredRun, from: number, to: number): MessageRunWir
     previous = end;
     if (run.binary && run.binary[i] !== undefined) binary.push(encodedBody(run.binary, i));
   }
-  const first = textStart(run, from);
   const text = first === 0 && previous === run.text.length ? run.text : run.text.slice(first, previous);
   const times = Array.from(run.times.subarray(from, to));
   return { r: 'run', seq: run.seq + from, flags, conns, times, lengths, text, binary };
