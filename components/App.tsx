@@ -9,7 +9,8 @@ import { buildViewPredicate } from '../lib/filter';
 import type { OutsideRequest } from '../lib/outside-requests';
 import type { Pattern } from '../lib/patterns';
 import { buildEntries } from '../lib/timeline/channels';
-import type { Connection, TimelineEvent, TimelineStore } from '../lib/timeline/store';
+import { type ListRow, ListRows } from '../lib/timeline/list-rows';
+import type { Connection, TimelineStore } from '../lib/timeline/store';
 import { FilteredView } from '../lib/timeline/view';
 import { ConnectionList } from './ConnectionList';
 import { DetailPane } from './DetailPane';
@@ -77,7 +78,7 @@ export function App(props: AppProps) {
       latestProps.current.onSettingsChange?.(s),
     ),
   );
-  const { settings, filter, selection, layout, transfer, status } = state;
+  const { settings, filter, selection, layout, transfer, status, rows: rowsState } = state;
   useEffect(() => () => filter.dispose(), []);
   const appRef = useRef<HTMLDivElement>(null);
   useObservedBox(appRef, (size) => layout.measure(size));
@@ -117,14 +118,20 @@ export function App(props: AppProps) {
     [parsed, transports, directions, connectionKeys, range, store],
   );
   view.setPredicate(predicate);
-  // Only what arrived since the last render is scanned (see FilteredView).
-  const itemsCounter = useRef(0);
-  const { appended, rebuilt } = view.update();
-  if (appended > 0 || rebuilt) itemsCounter.current++;
+  // Only what arrived since the last render is scanned (see FilteredView, ListRows).
+  view.update();
   const items = view.items;
+  const listRows = useMemo(() => new ListRows(), [store]);
+  const expanded = rowsState.expandedIn(store);
+  listRows.setOptions({ stepsAsRows: prefs.httpStepsAsRows, expanded });
+  const rowsCounter = useRef(0);
+  const { appended, rebuilt } = listRows.update(view);
+  if (appended > 0 || rebuilt) rowsCounter.current++;
+  const rows = listRows.rows;
 
   // A cleared or replaced store drops a selection that no longer exists.
-  const current = selection.currentIn(store);
+  const target = selection.targetIn(store);
+  const current = target?.event ?? null;
   const detailOpen = selection.detailOpen.value;
   const related = useMemo(() => {
     if (!current) return [];
@@ -133,7 +140,7 @@ export function App(props: AppProps) {
     return store.events.filter((e) => e.connection === c);
   }, [current, version]);
 
-  usePanelKeys(state, filterRef, items, store);
+  usePanelKeys(state, filterRef, rows, store);
 
   const exportContext = (): ExportContext => ({
     store,
@@ -161,22 +168,30 @@ export function App(props: AppProps) {
     readOnly,
     recording,
     events: store.events.length,
-    shown: items.length,
+    shown: rows.length,
     patternsOnly,
     channels: entries.filter((e) => e.kind === 'channel').length,
   });
   const body =
     kind === 'list' ? (
       <EventList
-        items={items}
-        itemsVersion={itemsCounter.current}
+        rows={rows}
+        rowsVersion={rowsCounter.current}
         appended={rebuilt ? 0 : appended}
-        selectedSeq={current?.seq ?? null}
-        onSelect={(e: TimelineEvent) => selection.choose(e, store)}
+        target={target}
+        onSelect={(row: ListRow) => selection.chooseRow(row, store)}
+        isExpanded={(c) => expanded.has(c.key)}
+        onToggleExpanded={(c) => rowsState.toggle(store, c.key)}
         timeOrigin={(e) => store.sections[e.section]?.startedAt ?? store.events[0]?.time ?? e.time}
         numberOf={numberOf}
         revealToken={selection.revealToken.value}
         sectionUrl={(section) => store.sections[section]?.url}
+        hiddenColumns={prefs.hiddenColumns}
+        onHiddenColumns={(hidden) => settings.update({ hiddenColumns: hidden })}
+        stepsAsRows={prefs.httpStepsAsRows}
+        onStepsAsRows={(v) => settings.update({ httpStepsAsRows: v })}
+        imported={readOnly}
+        longestEndedMs={listRows.longestEndedMs}
       />
     ) : (
       <EmptyState kind={kind} onReload={props.onReloadPage} onResetFilters={() => filter.reset()} />
@@ -333,6 +348,7 @@ export function App(props: AppProps) {
               <DetailPane
                 event={current}
                 related={related}
+                exchange={target?.exchange ?? false}
                 connectionNumber={store.numberOf(current.connection)}
                 rememberedTabs={prefs.detailTabs}
                 onTabChosen={(kind, tab) =>

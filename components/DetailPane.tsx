@@ -7,6 +7,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { formatBytes, formatClock, formatDuration, TRANSPORT_LABEL } from '../lib/format';
 import type { HeaderList } from '../lib/model';
+import { exchangeRequest, exchangeResponse } from '../lib/timeline/list-rows';
 import type { TimelineEvent } from '../lib/timeline/store';
 import { HexView } from './HexView';
 import { JsonTree } from './JsonTree';
@@ -19,6 +20,8 @@ export interface DetailPaneProps {
   event: TimelineEvent;
   /** Events of the same connection (for HTTP headers and timings). */
   related: readonly TimelineEvent[];
+  /** The whole HTTP exchange is selected (its row), not one of its steps: show its response and request. */
+  exchange?: boolean;
   connectionNumber: number;
   /** The tab last chosen for each kind of event. */
   rememberedTabs: Readonly<Record<DetailKind, DetailTab>>;
@@ -136,14 +139,40 @@ function HttpInfo({ event, related }: { event: TimelineEvent; related: readonly 
   );
 }
 
+/** A request body: a JSON tree when it parses, else its text (bytes as hex). */
+function RequestBody({ event }: { event: TimelineEvent }) {
+  const d = event.record.data;
+  const text = d && 'text' in d ? d.text : undefined;
+  const parsed = useMemo(() => (text !== undefined ? parsePayloadJson(text) : null), [text]);
+  if (d && 'base64' in d) return <HexView key={event.seq} base64={d.base64} />;
+  if (text === undefined) return <p class="muted">No request body.</p>;
+  return parsed?.ok ? (
+    <JsonTree key={event.seq} value={parsed.value} />
+  ) : (
+    <RawText key={event.seq} text={text} />
+  );
+}
+
+const TAB_LABEL: Record<DetailTab, (exchange: boolean) => string> = {
+  payload: (exchange) => (exchange ? 'Response' : 'Payload'),
+  raw: () => 'Raw',
+  hex: () => 'Hex',
+  request: () => 'Request',
+  http: () => 'Headers & timing',
+};
+
 export function DetailPane({
-  event,
+  event: chosen,
   related,
+  exchange = false,
   connectionNumber,
   rememberedTabs,
   onTabChosen,
   onClose,
 }: DetailPaneProps) {
+  // A whole exchange shows its response body first (as the Network panel's Response tab does).
+  const event = exchange ? (exchangeResponse(related) ?? chosen) : chosen;
+  const request = exchange ? exchangeRequest(related) : undefined;
   const r = event.record;
   const c = event.connection;
   const text = r.data && 'text' in r.data ? r.data.text : undefined;
@@ -155,14 +184,17 @@ export function DetailPane({
   if (text !== undefined) tabs.push('payload', 'raw');
   if (base64 !== undefined) tabs.push('hex', 'raw');
   else if (text !== undefined) tabs.push('hex');
+  if (request) tabs.push('request');
   if (isHttp) tabs.push('http');
   const wanted = rememberedTabs[kind];
   // A tab this event lacks (an HTTP open has no body): bytes open as hex, else the first tab.
   const current = tabs.includes(wanted) ? wanted : base64 !== undefined ? 'hex' : (tabs[0] ?? null);
 
   const facts: Array<[string, string]> = [
-    ['Event', `${r.type}${r.eventName ? ` (${r.eventName})` : ''}`],
-    ['Time', formatClock(event.time)],
+    exchange
+      ? ['Method', c.method ?? 'GET']
+      : ['Event', `${r.type}${r.eventName ? ` (${r.eventName})` : ''}`],
+    ['Time', formatClock(exchange ? c.startedAt : event.time)],
     ['Connection', `#${connectionNumber} ${TRANSPORT_LABEL[c.transport]} ${c.url}`],
   ];
   if (r.size !== undefined)
@@ -190,7 +222,7 @@ export function DetailPane({
               class={current === t ? 'active' : ''}
               onClick={() => onTabChosen(kind, t)}
             >
-              {t === 'payload' ? 'Payload' : t === 'raw' ? 'Raw' : t === 'hex' ? 'Hex' : 'Headers & timing'}
+              {TAB_LABEL[t](exchange)}
             </button>
           ))}
         </div>
@@ -231,6 +263,7 @@ export function DetailPane({
         {current === 'hex' && (
           <HexView key={event.seq} base64={base64} text={base64 === undefined ? text : undefined} />
         )}
+        {current === 'request' && request && <RequestBody event={request} />}
         {current === 'http' && <HttpInfo event={event} related={related} />}
         {current === null && <p class="muted">This event carries no payload.</p>}
       </div>

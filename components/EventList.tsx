@@ -4,18 +4,43 @@
 // (lib/timeline/row-window), not a measurement of every row per update.
 // It follows the newest events while scrolled to the bottom; once the user
 // scrolls up it stays put and counts what arrived ("N new").
+// Rows come from lib/timeline/list-rows: an HTTP exchange is one row (its
+// steps expand under it), a socket or SSE event one row; what each column
+// says is lib/timeline/row-cells.
 
-import { useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
+import { formatClock, formatRelative, TRANSPORT_LABEL } from '../lib/format';
 import {
-  DIRECTION_ARROW,
-  formatBytes,
-  formatClock,
-  formatRelative,
-  previewOf,
-  TRANSPORT_LABEL,
-} from '../lib/format';
+  type ExchangeRow,
+  eventOfRow,
+  isExchangeRow,
+  isStepRow,
+  type ListRow,
+  type RowTarget,
+  rowIsTarget,
+} from '../lib/timeline/list-rows';
+import {
+  dataCell,
+  durationCell,
+  eventStatus,
+  exchangeStatus,
+  methodCell,
+  type StatusCell,
+  sizeCell,
+  typeCell,
+  waterfallOf,
+} from '../lib/timeline/row-cells';
 import { bottomWindow, revealOffset, rowWindow } from '../lib/timeline/row-window';
 import type { Connection, TimelineEvent } from '../lib/timeline/store';
+import {
+  COLUMN_LABEL,
+  COLUMN_TITLE,
+  COLUMN_WIDTH,
+  FIXED_COLUMNS,
+  LIST_COLUMNS,
+  type ListColumn,
+  visibleColumns,
+} from './list-columns';
 import { useObservedSize } from './use-observed-size';
 
 export const ROW_HEIGHT = 20;
@@ -23,74 +48,62 @@ export const ROW_HEIGHT = 20;
 const OVERSCAN = 12;
 /** Rows rendered above the view while following the newest: nothing scrolls there until the user does. */
 const FOLLOW_OVERSCAN = 4;
-/**
- * A list narrower than this (DevTools docked at a side) leaves out the
- * "Since load" column and narrows the others, so the data column keeps some
- * room; narrower than NARROWEST_LIST_BELOW_PX it leaves out "Transport" too
- * (the connection column still names the connection).
- */
-export const NARROW_LIST_BELOW_PX = 600;
-export const NARROWEST_LIST_BELOW_PX = 440;
-
-type ColumnSet = 'full' | 'narrow' | 'narrowest';
-
-function columnSetFor(width: number): ColumnSet {
-  if (width <= 0 || width >= NARROW_LIST_BELOW_PX) return 'full';
-  return width < NARROWEST_LIST_BELOW_PX ? 'narrowest' : 'narrow';
-}
 
 export interface EventListProps {
-  /** Visible events in order; the array may grow in place between renders. */
-  items: readonly TimelineEvent[];
-  /** Changes whenever items changed (length alone misses a rebuild of equal size). */
-  itemsVersion: number;
-  /** Items appended at the end since the previous render (drives "N new"). */
+  /** Rows in order; the array may grow in place between renders. */
+  rows: readonly ListRow[];
+  /** Changes whenever rows changed (length alone misses a rebuild of equal size). */
+  rowsVersion: number;
+  /** Rows appended at the end since the previous render (drives "N new"). */
   appended: number;
-  selectedSeq: number | null;
-  onSelect(e: TimelineEvent): void;
-  /** Reference time for the relative column (the page's start). */
+  /** The selected row's target. */
+  target: RowTarget | null;
+  onSelect(row: ListRow): void;
+  /** Whether an exchange shows its steps under it. */
+  isExpanded(c: Connection): boolean;
+  onToggleExpanded(c: Connection): void;
+  /** Reference time for the "Since load" column (the page's start). */
   timeOrigin(e: TimelineEvent): number;
   numberOf(c: Connection): number;
   /** Bumped by the parent to scroll the selected row into view (keyboard moves). */
   revealToken: number;
   /** URL of a page section (navigation), to mark where a preserved log changes page. */
   sectionUrl?(section: number): string | undefined;
+  /** Columns the user hid, and the change of them (the header's context menu). */
+  hiddenColumns: readonly ListColumn[];
+  onHiddenColumns(hidden: ListColumn[]): void;
+  /** Each HTTP step as a row of its own (a setting, offered in the same menu). */
+  stepsAsRows: boolean;
+  onStepsAsRows(v: boolean): void;
+  /** An imported timeline: nothing is live, so open exchanges are "pending at export". */
+  imported: boolean;
+  /** Longest ended exchange listed: the waterfall's scale. */
+  longestEndedMs: number;
 }
 
 export function EventList(props: EventListProps) {
-  const {
-    items,
-    itemsVersion,
-    appended,
-    selectedSeq,
-    onSelect,
-    timeOrigin,
-    numberOf,
-    revealToken,
-    sectionUrl,
-  } = props;
+  const { rows, rowsVersion, appended, target, onSelect, revealToken } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const following = useRef(true);
   const [unseen, setUnseen] = useState(0);
+  const [menuAt, setMenuAt] = useState<{ x: number; y: number } | null>(null);
   const lastVersion = useRef(-1);
   const scrollTop = useRef(0);
   /** First row of the window last rendered; -1 for the bottom window while following. */
   const renderedFirst = useRef(-1);
-  const totalPx = items.length * ROW_HEIGHT;
+  const totalPx = rows.length * ROW_HEIGHT;
 
   const viewport = useObservedSize(scrollRef, (el) => el.clientHeight);
   const width = useObservedSize(scrollRef, (el) => el.clientWidth);
-  const columns = columnSetFor(width);
-  const showSinceLoad = columns === 'full';
-  const showTransport = columns !== 'narrowest';
+  const columns = visibleColumns(props.hiddenColumns, width);
 
-  // New items: follow to the bottom, or count them for the pill. The rows
+  // New rows: follow to the bottom, or count them for the pill. The rows
   // were already rendered at the bottom (bottomWindow), so this scroll is the
   // only layout it costs.
   useLayoutEffect(() => {
-    if (lastVersion.current === itemsVersion) return;
-    lastVersion.current = itemsVersion;
+    if (lastVersion.current === rowsVersion) return;
+    lastVersion.current = rowsVersion;
     const el = scrollRef.current;
     if (!el) return;
     if (following.current) {
@@ -99,7 +112,7 @@ export function EventList(props: EventListProps) {
     } else if (appended > 0) {
       setUnseen((n) => n + appended);
     }
-  }, [itemsVersion, appended]);
+  }, [rowsVersion, appended]);
 
   // A resized list that follows stays at the bottom: the rows rendered are
   // the last ones, so a shorter view left scrolled where it was shows none.
@@ -110,15 +123,17 @@ export function EventList(props: EventListProps) {
 
   // Choosing a row other than the newest stops following, so the selection stays put.
   useLayoutEffect(() => {
-    if (selectedSeq === null) return;
-    if (items[items.length - 1]?.seq !== selectedSeq) following.current = false;
-  }, [selectedSeq]);
+    if (!target) return;
+    const last = rows[rows.length - 1];
+    if (!last || !rowIsTarget(last, target)) following.current = false;
+  }, [target]);
 
   // Keyboard selection: keep the selected row in view.
   useLayoutEffect(() => {
-    if (revealToken === 0 || selectedSeq === null) return;
+    if (revealToken === 0 || !target) return;
     const el = scrollRef.current;
-    const i = items.findIndex((e) => e.seq === selectedSeq);
+    let i = rows.length - 1;
+    while (i >= 0 && !rowIsTarget(rows[i] as ListRow, target)) i--;
     if (!el || i < 0) return;
     const to = revealOffset(i, el.scrollTop, viewport, ROW_HEIGHT);
     if (to !== null) el.scrollTop = to;
@@ -132,7 +147,7 @@ export function EventList(props: EventListProps) {
     const bottom = el.scrollTop + viewport >= totalPx - ROW_HEIGHT;
     following.current = bottom;
     if (bottom && unseen) setUnseen(0);
-    const first = bottom ? -1 : rowWindow(items.length, el.scrollTop, viewport, ROW_HEIGHT, OVERSCAN).first;
+    const first = bottom ? -1 : rowWindow(rows.length, el.scrollTop, viewport, ROW_HEIGHT, OVERSCAN).first;
     if (first !== renderedFirst.current) rerender(0);
   };
 
@@ -146,77 +161,102 @@ export function EventList(props: EventListProps) {
 
   // While following, the rows at the bottom are rendered before the list
   // scrolls there, so one update is one render and one layout.
-  const rows = following.current
-    ? bottomWindow(items.length, viewport, ROW_HEIGHT, FOLLOW_OVERSCAN)
-    : rowWindow(items.length, scrollTop.current, viewport, ROW_HEIGHT, OVERSCAN);
-  renderedFirst.current = following.current ? -1 : rows.first;
-  const firstIndex = rows.first;
+  const win = following.current
+    ? bottomWindow(rows.length, viewport, ROW_HEIGHT, FOLLOW_OVERSCAN)
+    : rowWindow(rows.length, scrollTop.current, viewport, ROW_HEIGHT, OVERSCAN);
+  renderedFirst.current = following.current ? -1 : win.first;
+  const firstIndex = win.first;
   const offset = firstIndex * ROW_HEIGHT;
   const indices: number[] = [];
-  for (let i = rows.first; i < rows.end; i++) indices.push(i);
+  for (let i = win.first; i < win.end; i++) indices.push(i);
+
+  // The waterfall's scale: the longest ended exchange, or an open one in view that is longer.
+  const now = Date.now();
+  let scaleMs = props.longestEndedMs;
+  if (!props.imported && columns.includes('waterfall'))
+    for (const i of indices) {
+      const r = rows[i];
+      if (r && isExchangeRow(r) && r.connection.endedAt === null)
+        scaleMs = Math.max(scaleMs, now - r.connection.startedAt);
+    }
+  const cells: CellContext = { ...props, now, scaleMs };
+
   return (
     <div class="event-list">
-      <table class="event-table event-head" aria-hidden="true">
-        <Cols set={columns} />
+      <table
+        class="event-table event-head"
+        aria-hidden="true"
+        onContextMenu={(ev) => {
+          ev.preventDefault();
+          setMenuAt({ x: ev.clientX, y: ev.clientY });
+        }}
+      >
+        <Cols columns={columns} />
         <thead>
-          <tr>
-            <th>Time</th>
-            {showSinceLoad && <th class="c-rel">Since load</th>}
-            <th>Connection</th>
-            {showTransport && <th>Transport</th>}
-            <th class="c-dir">Dir</th>
-            <th class="c-size">Size</th>
-            <th>Data</th>
+          <tr title="Right-click to choose columns">
+            {columns.map((c) => (
+              <th key={c} class={`c-${c}`} title={COLUMN_TITLE[c]}>
+                {COLUMN_LABEL[c]}
+              </th>
+            ))}
           </tr>
         </thead>
       </table>
+      {menuAt && (
+        <ColumnMenu
+          at={menuAt}
+          hidden={props.hiddenColumns}
+          shown={columns}
+          onHidden={props.onHiddenColumns}
+          stepsAsRows={props.stepsAsRows}
+          onStepsAsRows={props.onStepsAsRows}
+          onClose={() => setMenuAt(null)}
+        />
+      )}
       <div class="event-scroll" ref={scrollRef} onScroll={onScroll} data-testid="events">
         <div style={{ height: `${totalPx}px`, position: 'relative' }}>
           <table
             class="event-table"
             aria-label="Events"
-            aria-rowcount={items.length}
+            aria-rowcount={rows.length}
             style={{ transform: `translateY(${offset}px)` }}
           >
-            <Cols set={columns} />
+            <Cols columns={columns} />
             <tbody>
               {indices.map((index) => {
-                const e = items[index];
-                if (!e) return null;
-                const r = e.record;
-                const selected = e.seq === selectedSeq;
-                // First event after a navigation (only visible with "Preserve log").
-                const prev = items[index - 1];
-                const pageStart = prev !== undefined && prev.section !== e.section;
+                const row = rows[index];
+                if (!row) return null;
+                const e = eventOfRow(row);
+                const exchange = isExchangeRow(row);
+                const step = isStepRow(row);
+                const selected = rowIsTarget(row, target);
+                // First row after a navigation (only visible with "Preserve log").
+                const prev = rows[index - 1];
+                const section = exchange ? row.section : e.section;
+                const pageStart =
+                  prev !== undefined &&
+                  (isExchangeRow(prev) ? prev.section : eventOfRow(prev).section) !== section;
+                const kindClass = exchange ? 't-exchange' : `t-${e.record.type}${step ? ' t-step' : ''}`;
                 return (
                   <tr
-                    // Keyed by place in the window, not by event: as the list
+                    // Keyed by place in the window, not by row: as the list
                     // follows the newest, rows update their cells in place
                     // instead of being removed and created for every batch.
                     key={index - firstIndex}
                     aria-rowindex={index + 1}
                     aria-current={selected ? 'true' : undefined}
-                    class={`t-${r.type}${selected ? ' selected' : ''}${index % 2 ? ' odd' : ''}${pageStart ? ' page-start' : ''}`}
-                    title={pageStart ? `Navigated to ${sectionUrl?.(e.section) ?? 'a new page'}` : undefined}
-                    data-type={r.type}
+                    aria-expanded={exchange ? props.isExpanded(row.connection) : undefined}
+                    class={`${kindClass}${selected ? ' selected' : ''}${index % 2 ? ' odd' : ''}${pageStart ? ' page-start' : ''}`}
+                    title={
+                      pageStart ? `Navigated to ${props.sectionUrl?.(section) ?? 'a new page'}` : undefined
+                    }
+                    data-type={exchange ? 'exchange' : e.record.type}
                     data-seq={e.seq}
-                    onMouseDown={() => onSelect(e)}
+                    onMouseDown={() => onSelect(row)}
                   >
-                    <td class="c-time">{formatClock(e.time)}</td>
-                    {showSinceLoad && <td class="c-rel">{formatRelative(e.time - timeOrigin(e))}</td>}
-                    <td class="c-conn" title={e.connection.url}>
-                      #{numberOf(e.connection)} {hostPath(e.connection.url)}
-                    </td>
-                    {showTransport && (
-                      <td class={`c-tr tr-${e.connection.transport}`}>
-                        {TRANSPORT_LABEL[e.connection.transport]}
-                      </td>
-                    )}
-                    <td class="c-dir" title={r.type}>
-                      {DIRECTION_ARROW[r.type]}
-                    </td>
-                    <td class="c-size">{r.size !== undefined ? formatBytes(r.size) : ''}</td>
-                    <td class="c-data">{previewOf(r, 300)}</td>
+                    {columns.map((c) => (
+                      <Cell key={c} column={c} row={row} ctx={cells} />
+                    ))}
                   </tr>
                 );
               })}
@@ -233,21 +273,184 @@ export function EventList(props: EventListProps) {
   );
 }
 
-/** Column widths (px) of each set, the data column taking the rest. */
-const WIDTHS: Record<ColumnSet, number[]> = {
-  full: [100, 78, 150, 62, 30, 64],
-  narrow: [96, 120, 48, 28, 58],
-  narrowest: [96, 110, 28, 58],
+type CellContext = EventListProps & { now: number; scaleMs: number };
+
+const STATUS_CLASS: Record<StatusCell['tone'], string> = {
+  ok: '',
+  redirect: ' s-redirect',
+  'client-error': ' s-error',
+  'server-error': ' s-error',
+  failed: ' s-error',
+  pending: ' s-pending',
+  none: '',
 };
 
+/** One cell of a row. */
+function Cell({ column, row, ctx }: { column: ListColumn; row: ListRow; ctx: CellContext }) {
+  const e = eventOfRow(row);
+  const exchange = isExchangeRow(row) ? row : null;
+  const c = e.connection;
+  switch (column) {
+    case 'time':
+      return <td class="c-time">{formatClock(exchange ? exchange.time : e.time)}</td>;
+    case 'since':
+      return (
+        <td class="c-since">{formatRelative((exchange ? exchange.time : e.time) - ctx.timeOrigin(e))}</td>
+      );
+    case 'name':
+      return <NameCell row={row} ctx={ctx} />;
+    case 'transport':
+      return <td class={`c-transport tr-${c.transport}`}>{TRANSPORT_LABEL[c.transport]}</td>;
+    case 'method':
+      return <td class="c-method">{methodCell(row)}</td>;
+    case 'status': {
+      const s = exchange ? exchangeStatus(c, ctx.imported) : eventStatus(e);
+      return (
+        <td class={`c-status${STATUS_CLASS[s.tone]}`} title={s.title}>
+          {s.text}
+        </td>
+      );
+    }
+    case 'type':
+      return <td class="c-type">{typeCell(row)}</td>;
+    case 'size':
+      return <td class="c-size">{sizeCell(row)}</td>;
+    case 'duration':
+      return <td class="c-duration">{durationCell(row, ctx.imported)}</td>;
+    case 'waterfall':
+      return <td class="c-waterfall">{exchange && <Waterfall row={exchange} ctx={ctx} />}</td>;
+    case 'data':
+      return <td class="c-data">{dataCell(row)}</td>;
+  }
+}
+
+function NameCell({ row, ctx }: { row: ListRow; ctx: CellContext }) {
+  const c = eventOfRow(row).connection;
+  const name = `#${ctx.numberOf(c)} ${hostPath(c.url)}`;
+  if (isStepRow(row))
+    return (
+      <td class="c-name step" title={c.url}>
+        <span class="step-indent" aria-hidden="true" />
+        {name}
+      </td>
+    );
+  if (!isExchangeRow(row))
+    return (
+      <td class="c-name" title={c.url}>
+        {name}
+      </td>
+    );
+  const expanded = ctx.isExpanded(c);
+  return (
+    <td class="c-name" title={c.url}>
+      <button
+        type="button"
+        class="disclosure"
+        aria-label={expanded ? 'Hide steps' : 'Show steps'}
+        aria-expanded={expanded}
+        title={
+          expanded
+            ? 'Hide this exchange’s steps'
+            : 'Show this exchange’s steps (start, request, response, end)'
+        }
+        onMouseDown={(ev) => ev.stopPropagation()}
+        onClick={() => ctx.onToggleExpanded(c)}
+      >
+        {expanded ? '▾' : '▸'}
+      </button>
+      {name}
+    </td>
+  );
+}
+
+function Waterfall({ row, ctx }: { row: ExchangeRow; ctx: CellContext }) {
+  const bar = waterfallOf(row.connection, ctx.now, ctx.scaleMs, ctx.imported);
+  const pct = (f: number) => `${Math.max(0, Math.min(100, f * 100)).toFixed(1)}%`;
+  return (
+    <div class={`wf${bar.open ? ' open' : ''}`} title={bar.title}>
+      <span class="wf-wait" style={{ width: pct(bar.wait) }} />
+      <span class="wf-receive" style={{ width: pct(bar.receive) }} />
+    </div>
+  );
+}
+
+/** The header's context menu: columns to show, and HTTP steps as rows. */
+function ColumnMenu(props: {
+  at: { x: number; y: number };
+  hidden: readonly ListColumn[];
+  shown: readonly ListColumn[];
+  onHidden(hidden: ListColumn[]): void;
+  stepsAsRows: boolean;
+  onStepsAsRows(v: boolean): void;
+  onClose(): void;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.querySelector('button')?.focus();
+    const away = (ev: Event) => {
+      if (!ref.current?.contains(ev.target as Node)) props.onClose();
+    };
+    const esc = (ev: KeyboardEvent) => {
+      if (ev.key === 'Escape') {
+        ev.stopPropagation();
+        props.onClose();
+      }
+    };
+    document.addEventListener('mousedown', away, true);
+    document.addEventListener('keydown', esc, true);
+    return () => {
+      document.removeEventListener('mousedown', away, true);
+      document.removeEventListener('keydown', esc, true);
+    };
+  }, []);
+  const choosable = LIST_COLUMNS.filter((c) => !FIXED_COLUMNS.includes(c));
+  const leftOut = choosable.filter((c) => !props.hidden.includes(c) && !props.shown.includes(c));
+  return (
+    <div
+      ref={ref}
+      class="menu column-menu"
+      role="menu"
+      aria-label="Columns"
+      style={{ left: `${props.at.x}px`, top: `${props.at.y}px` }}
+    >
+      {choosable.map((c) => {
+        const on = !props.hidden.includes(c);
+        return (
+          <button
+            key={c}
+            type="button"
+            role="menuitemcheckbox"
+            aria-checked={on}
+            onClick={() => props.onHidden(on ? [...props.hidden, c] : props.hidden.filter((h) => h !== c))}
+          >
+            <span class="check-mark">{on ? '✓' : ''}</span>
+            {COLUMN_LABEL[c]}
+            {leftOut.includes(c) && <span class="muted"> (no room)</span>}
+          </button>
+        );
+      })}
+      <hr />
+      <button
+        type="button"
+        role="menuitemcheckbox"
+        aria-checked={props.stepsAsRows}
+        title="Show each HTTP step (start, request body, response, chunks, end) as a row of its own"
+        onClick={() => props.onStepsAsRows(!props.stepsAsRows)}
+      >
+        <span class="check-mark">{props.stepsAsRows ? '✓' : ''}</span>
+        HTTP steps as rows
+      </button>
+    </div>
+  );
+}
+
 /** Same column widths for the header table and the rows table. */
-function Cols({ set }: { set: ColumnSet }) {
+function Cols({ columns }: { columns: readonly ListColumn[] }) {
   return (
     <colgroup>
-      {WIDTHS[set].map((w, i) => (
-        <col key={i} style={{ width: `${w}px` }} />
+      {columns.map((c) => (
+        <col key={c} style={c === 'data' ? undefined : { width: `${COLUMN_WIDTH[c]}px` }} />
       ))}
-      <col />
     </colgroup>
   );
 }
@@ -258,7 +461,7 @@ function hostPath(url: string): string {
   if (s === undefined) {
     try {
       const u = new URL(url);
-      s = u.pathname.length > 1 ? u.pathname : u.host;
+      s = u.pathname.length > 1 ? u.pathname + u.search : u.host;
     } catch {
       s = url;
     }

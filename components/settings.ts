@@ -4,6 +4,7 @@
 import type { DirectionGroup } from '../lib/filter';
 import { TRANSPORTS, type Transport } from '../lib/model';
 import { DEFAULT_PAYLOAD_CAP } from '../lib/wire/envelope';
+import { DEFAULT_HIDDEN_COLUMNS, FIXED_COLUMNS, LIST_COLUMNS, type ListColumn } from './list-columns';
 
 export const DIRECTION_GROUPS: readonly DirectionGroup[] = ['out', 'in', 'lifecycle'];
 
@@ -17,14 +18,14 @@ export const PAYLOAD_CAP_CHOICES = [
 ] as const;
 
 /** The detail pane's tabs. */
-export type DetailTab = 'payload' | 'raw' | 'hex' | 'http';
+export type DetailTab = 'payload' | 'raw' | 'hex' | 'request' | 'http';
 /** Kinds of event whose last-used detail tab is remembered apart. */
 export type DetailKind = 'text' | 'binary' | 'http';
 /** The tabs an event of each kind can show (which one does depends on the event). */
 export const DETAIL_TABS_OF: Record<DetailKind, readonly DetailTab[]> = {
   text: ['payload', 'raw', 'hex'],
   binary: ['hex', 'raw'],
-  http: ['payload', 'raw', 'hex', 'http'],
+  http: ['payload', 'raw', 'hex', 'request', 'http'],
 };
 
 export interface PanelSettings {
@@ -41,6 +42,10 @@ export interface PanelSettings {
   timelineHeight: number;
   /** The detail tab last chosen for each kind of event. */
   detailTabs: Record<DetailKind, DetailTab>;
+  /** Each HTTP step (start, request body, response, end) as a row of its own, not one row per exchange. */
+  httpStepsAsRows: boolean;
+  /** Event list columns the user hid. */
+  hiddenColumns: ListColumn[];
 }
 
 export const DEFAULT_SETTINGS: PanelSettings = {
@@ -55,6 +60,8 @@ export const DEFAULT_SETTINGS: PanelSettings = {
   detailWidth: 380,
   timelineHeight: 130,
   detailTabs: { text: 'payload', binary: 'hex', http: 'payload' },
+  httpStepsAsRows: false,
+  hiddenColumns: [...DEFAULT_HIDDEN_COLUMNS],
 };
 
 const clamp = (v: unknown, lo: number, hi: number, fallback: number): number =>
@@ -91,5 +98,11 @@ export function sanitizeSettings(raw: unknown): PanelSettings {
     detailWidth: clamp(r.detailWidth, 240, 1200, d.detailWidth),
     timelineHeight: clamp(r.timelineHeight, 50, 400, d.timelineHeight),
     detailTabs: detailTabs(r.detailTabs, d.detailTabs),
+    httpStepsAsRows: typeof r.httpStepsAsRows === 'boolean' ? r.httpStepsAsRows : d.httpStepsAsRows,
+    hiddenColumns: subset(
+      r.hiddenColumns,
+      LIST_COLUMNS.filter((c) => !FIXED_COLUMNS.includes(c)),
+      d.hiddenColumns,
+    ),
   };
 }

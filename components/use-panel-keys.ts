@@ -1,11 +1,13 @@
-// The panel's keyboard: ↑ ↓ Home End move the selection, Enter opens the
-// detail, Esc closes it (or an open drop-down, or drops the selection),
+// The panel's keyboard: ↑ ↓ Home End move the selection, → and ← expand and
+// collapse the selected HTTP exchange (← on one of its steps goes back up to
+// it), Enter opens the detail, Esc closes it (or an open drop-down, or drops the selection),
 // Ctrl/Cmd+F focuses the filter. Listens on the document, so it works
 // wherever focus is, except while typing in a field.
 
 import type { RefObject } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
-import type { TimelineEvent, TimelineStore } from '../lib/timeline/store';
+import { indexOfTarget, isExchangeRow, isStepRow, type ListRow } from '../lib/timeline/list-rows';
+import type { TimelineStore } from '../lib/timeline/store';
 import type { ViewState } from './state';
 import type { SelectionMove } from './state/selection-store';
 
@@ -23,14 +25,26 @@ function isEditable(el: EventTarget | null): boolean {
 export function usePanelKeys(
   state: ViewState,
   filterRef: RefObject<HTMLInputElement | null>,
-  items: readonly TimelineEvent[],
+  rows: readonly ListRow[],
   store: TimelineStore,
 ): void {
   // The listener is added once; it reads what the latest render showed.
-  const latest = useRef({ items, store });
-  latest.current = { items, store };
+  const latest = useRef({ rows, store });
+  latest.current = { rows, store };
   useEffect(() => {
-    const { filter, selection, layout } = state;
+    const { filter, selection, layout, rows: rowsState } = state;
+    /** → / ←: expand or collapse the selected exchange; ← on a step selects its exchange. */
+    const fold = (expand: boolean, list: readonly ListRow[], shown: TimelineStore): boolean => {
+      const row = list[indexOfTarget(list, selection.targetIn(shown))];
+      if (!row) return false;
+      if (isExchangeRow(row)) return rowsState.setExpanded(shown, row.connection.key, expand) || true;
+      if (!expand && isStepRow(row)) {
+        selection.chooseRow(row.exchange, shown);
+        selection.revealToken.value++;
+        return true;
+      }
+      return false;
+    };
     const onKey = (ev: KeyboardEvent) => {
       const box = filterRef.current;
       if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === 'f') {
@@ -50,10 +64,12 @@ export function usePanelKeys(
         }
         return;
       }
-      const { items: list, store: shown } = latest.current;
+      const { rows: list, store: shown } = latest.current;
       const move = MOVES[ev.key];
       if (move) {
         if (selection.move(list, shown, move)) ev.preventDefault();
+      } else if (ev.key === 'ArrowRight' || ev.key === 'ArrowLeft') {
+        if (fold(ev.key === 'ArrowRight', list, shown)) ev.preventDefault();
       } else if (ev.key === 'Enter') {
         selection.openDetail(shown);
       } else if (ev.key === 'Escape') {

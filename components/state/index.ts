@@ -5,6 +5,7 @@ import type { Timers } from '../../lib/timers';
 import type { PanelSettings } from '../settings';
 import { FilterStore } from './filter-store';
 import { LayoutStore } from './layout-store';
+import { RowsStore } from './rows-store';
 import { SelectionStore } from './selection-store';
 import { SettingsStore } from './settings-store';
 import { StatusStore } from './status-store';
@@ -15,6 +16,7 @@ export interface ViewState {
   filter: FilterStore;
   selection: SelectionStore;
   layout: LayoutStore;
+  rows: RowsStore;
   transfer: TransferStore;
   status: StatusStore;
 }
@@ -30,6 +32,7 @@ export function createViewState(
     filter: new FilterStore(settings, timers),
     selection: new SelectionStore(),
     layout: new LayoutStore(settings),
+    rows: new RowsStore(),
     transfer: new TransferStore(),
     status: new StatusStore(),
   };

@@ -3,10 +3,11 @@
 // one is shown (an import), it no longer exists.
 
 import { signal } from '@preact/signals';
+import { indexOfTarget, type ListRow, type RowTarget, targetOfRow } from '../../lib/timeline/list-rows';
 import type { TimelineEvent, TimelineStore } from '../../lib/timeline/store';
 
 interface Selected {
-  event: TimelineEvent;
+  target: RowTarget;
   store: TimelineStore;
   /** The store's generation when selected: a clear bumps it. */
   generation: number;
@@ -35,15 +36,23 @@ export class SelectionStore {
   /** Bumped to ask the list to scroll the selected row into view (keyboard moves). */
   readonly revealToken = signal(0);
 
-  /** The selected event, if it still exists in `store`. */
-  currentIn(store: TimelineStore): TimelineEvent | null {
+  /** The selected row's target (an event, or a whole HTTP exchange), if it still exists in `store`. */
+  targetIn(store: TimelineStore): RowTarget | null {
     const s = this.selected.value;
-    return s && s.store === store && s.generation === store.generation ? s.event : null;
+    return s && s.store === store && s.generation === store.generation ? s.target : null;
   }
 
-  /** Selects an event (or nothing); a chosen event opens the detail pane. */
-  choose(event: TimelineEvent | null, store: TimelineStore): void {
-    this.set(event, store);
+  /** The selected event (an exchange's first shown one), if it still exists in `store`. */
+  currentIn(store: TimelineStore): TimelineEvent | null {
+    return this.targetIn(store)?.event ?? null;
+  }
+
+  /**
+   * Selects an event (or nothing), or with `exchange` the whole HTTP exchange
+   * it belongs to; a chosen one opens the detail pane.
+   */
+  choose(event: TimelineEvent | null, store: TimelineStore, exchange = false): void {
+    this.set(event ? { event, exchange } : null, store);
     if (event) this.detailOpen.value = true;
   }
 
@@ -51,13 +60,18 @@ export class SelectionStore {
     this.selected.value = null;
   }
 
+  /** Selects what a row stands for: its event, or its whole exchange. */
+  chooseRow(row: ListRow, store: TimelineStore): void {
+    this.set(targetOfRow(row), store);
+    this.detailOpen.value = true;
+  }
+
   /** Moves through `items` from the current selection, keeping the row in view; the detail pane stays as it is. */
-  move(items: readonly TimelineEvent[], store: TimelineStore, move: SelectionMove): boolean {
-    const current = this.currentIn(store);
-    const index = movedIndex(items.length, current ? items.indexOf(current) : -1, move);
-    const event = index === null ? undefined : items[index];
-    if (!event) return false;
-    this.set(event, store);
+  move(rows: readonly ListRow[], store: TimelineStore, move: SelectionMove): boolean {
+    const index = movedIndex(rows.length, indexOfTarget(rows, this.targetIn(store)), move);
+    const row = index === null ? undefined : rows[index];
+    if (!row) return false;
+    this.set(targetOfRow(row), store);
     this.revealToken.value++;
     return true;
   }
@@ -72,11 +86,11 @@ export class SelectionStore {
 
   /** Esc: closes an open detail pane first, then drops the selection. */
   escape(store: TimelineStore): void {
-    if (this.currentIn(store) && this.detailOpen.value) this.detailOpen.value = false;
+    if (this.targetIn(store) && this.detailOpen.value) this.detailOpen.value = false;
     else this.clear();
   }
 
-  private set(event: TimelineEvent | null, store: TimelineStore): void {
-    this.selected.value = event ? { event, store, generation: store.generation } : null;
+  private set(target: RowTarget | null, store: TimelineStore): void {
+    this.selected.value = target ? { target, store, generation: store.generation } : null;
   }
 }

@@ -20,6 +20,10 @@ export interface Connection {
   protocol: string | null;
   /** The response's media type ("application/json", lowercased, no parameters) once headers arrived (HTTP). */
   contentType: string | null;
+  /** When the response headers arrived (HTTP): the end of a long-poll's hold. */
+  headersAt: number | null;
+  /** Why it failed, when it ended in an error. */
+  errorReason: string | null;
   record: ConnectionRecord;
   /** Live counters, updated as events arrive. */
   sent: number;
@@ -55,6 +59,8 @@ export function newConnection(
     status: null,
     protocol: null,
     contentType: null,
+    headersAt: null,
+    errorReason: null,
     record,
     sent: 0,
     received: 0,
@@ -101,6 +107,7 @@ export function countEvent(conn: Connection, record: EventRecord): void {
     const ct = record.responseHeaders.find(([name]) => name.toLowerCase() === 'content-type');
     if (ct) conn.contentType = (ct[1].split(';')[0] ?? '').trim().toLowerCase() || null;
   }
+  if (record.headersAt !== undefined && conn.headersAt === null) conn.headersAt = record.headersAt;
   switch (record.type) {
     case 'open':
       conn.state = 'open';
@@ -118,6 +125,7 @@ export function countEvent(conn: Connection, record: EventRecord): void {
       break;
     case 'error':
       conn.state = 'error';
+      conn.errorReason = record.reason || 'failed';
       break;
   }
 }

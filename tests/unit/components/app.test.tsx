@@ -236,7 +236,11 @@ describe('App', () => {
       { conn: 2, type: 'close', status: 404, time: 1601 },
     ]);
     await renderApp(store);
-    fireEvent.mouseDown(document.querySelectorAll('[data-testid="events"] tbody tr')[1] as HTMLElement);
+    // One row for the exchange (open, response, close): the Network panel's way.
+    const rows = document.querySelectorAll('[data-testid="events"] tbody tr');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.querySelector('.c-status')?.textContent).toBe('404');
+    fireEvent.mouseDown(rows[0] as HTMLElement);
     await act(async () => {});
     fireEvent.click(screen.getByRole('tab', { name: 'Headers & timing' }));
     const detail = screen.getByTestId('detail').textContent ?? '';
@@ -336,7 +340,7 @@ describe('detail tab memory', () => {
     expect(openTab()).toBe('Raw');
     // HTTP exchanges keep their own choice, apart from text messages.
     await select(2);
-    expect(openTab()).toBe('Payload');
+    expect(openTab()).toBe('Response');
     await choose('Headers & timing');
     await select(0);
     expect(openTab()).toBe('Raw');

@@ -4,7 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventList, type EventListProps, ROW_HEIGHT } from '../../../components/EventList';
 import { bytesToBase64 } from '../../../lib/base64';
 import type { CaptureRecord } from '../../../lib/model';
-import { TimelineStore } from '../../../lib/timeline/store';
+import { ListRows, type RowTarget } from '../../../lib/timeline/list-rows';
+import { type TimelineEvent, TimelineStore } from '../../../lib/timeline/store';
+import { FilteredView } from '../../../lib/timeline/view';
 import { PROTOCOL_VERSION } from '../../../lib/wire/envelope';
 import { stubListLayout } from './layout-stub';
 
@@ -44,19 +46,41 @@ function storeOf(n: number, text = (i: number) => `message ${i}`): TimelineStore
   return store;
 }
 
+/** The list's rows of a store, as the panel makes them (every event shown). */
+function rowsOf(store: TimelineStore, stepsAsRows = false, expanded: ReadonlySet<string> = new Set()) {
+  const view = new FilteredView(store);
+  view.update();
+  const rows = new ListRows();
+  rows.setOptions({ stepsAsRows, expanded });
+  rows.update(view);
+  return rows;
+}
+
 function props(store: TimelineStore, over: Partial<EventListProps> = {}): EventListProps {
+  const listRows = rowsOf(store);
   return {
-    items: store.events,
-    itemsVersion: 1,
-    appended: store.events.length,
-    selectedSeq: null,
+    rows: listRows.rows,
+    rowsVersion: 1,
+    appended: listRows.rows.length,
+    target: null,
     onSelect: () => {},
+    isExpanded: () => false,
+    onToggleExpanded: () => {},
     timeOrigin: () => 1000,
     numberOf: (c) => store.numberOf(c),
     revealToken: 0,
+    hiddenColumns: [],
+    onHiddenColumns: () => {},
+    stepsAsRows: false,
+    onStepsAsRows: () => {},
+    imported: false,
+    longestEndedMs: listRows.longestEndedMs,
     ...over,
   };
 }
+
+const eventTarget = (e: TimelineEvent | undefined): RowTarget | null =>
+  e ? { event: e, exchange: false } : null;
 
 const rows = () => [...document.querySelectorAll('[data-testid="events"] tbody tr')];
 const scroller = () => screen.getByTestId('events');
@@ -83,15 +107,17 @@ describe('EventList', () => {
     expect(rows().some((r) => r.textContent?.includes('message 99999'))).toBe(true);
   });
 
-  it('shows time, relative time, connection, transport, direction, size and preview', async () => {
+  it('shows time, relative time, connection, transport, what happened in words, size and preview', async () => {
     const store = storeOf(1);
-    render(<EventList {...props(store)} />);
+    // 800 px wide: room for "Since load" and "Type" once three HTTP columns are hidden.
+    render(<EventList {...props(store, { hiddenColumns: ['status', 'duration', 'waterfall'] })} />);
     await act(async () => {});
     const text = rows()[0]?.textContent ?? '';
     expect(text).toContain('+1.0 ms');
     expect(text).toContain('#1 /live');
     expect(text).toContain('WS');
-    expect(text).toContain('↓');
+    expect(rows()[0]?.querySelector('.c-method')?.textContent).toBe('↓ receive');
+    expect(rows()[0]?.querySelector('.c-type')?.textContent).toBe('text');
     expect(text).toContain('9 B');
     expect(text).toContain('message 0');
   });
@@ -103,7 +129,7 @@ describe('EventList', () => {
     const el = scroller();
     await scrollListTo(el, 0);
     const more = storeOf(1005);
-    rerender(<EventList {...props(more, { itemsVersion: 2, appended: 5 })} />);
+    rerender(<EventList {...props(more, { rowsVersion: 2, appended: 5 })} />);
     await act(async () => {});
     expect(el.scrollTop).toBe(0);
     const pill = screen.getByRole('button', { name: /5 new/ });
@@ -136,7 +162,7 @@ describe('EventList', () => {
     const el = scroller();
     await scrollListTo(el, 0);
     const target = store.events[500];
-    rerender(<EventList {...props(store, { selectedSeq: target?.seq ?? null, revealToken: 1 })} />);
+    rerender(<EventList {...props(store, { target: eventTarget(target), revealToken: 1 })} />);
     await act(async () => {});
     // Row 500 (0-based) ends at 10,020 px: the view's bottom edge moves there.
     expect(el.scrollTop).toBe(501 * ROW_HEIGHT - 400);
@@ -148,12 +174,16 @@ describe('EventList', () => {
   it('selects on mouse down and marks the selected row', async () => {
     const store = storeOf(10);
     let picked = -1;
-    const { rerender } = render(<EventList {...props(store, { onSelect: (e) => (picked = e.seq) })} />);
+    const { rerender } = render(
+      <EventList {...props(store, { onSelect: (r) => (picked = 'seq' in r ? r.seq : -1) })} />,
+    );
     await act(async () => {});
     const row = rows()[3] as HTMLElement;
     fireEvent.mouseDown(row);
     expect(picked).toBe(Number(row.dataset.seq));
-    rerender(<EventList {...props(store, { selectedSeq: picked })} />);
+    rerender(
+      <EventList {...props(store, { target: eventTarget(store.events.find((e) => e.seq === picked)) })} />,
+    );
     expect(document.querySelector('tr.selected')?.getAttribute('data-seq')).toBe(String(picked));
   });
 
