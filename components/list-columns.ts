@@ -50,27 +50,27 @@ export const COLUMN_TITLE: Partial<Record<ListColumn, string>> = {
 
 /** Width in px (Data takes the rest). */
 export const COLUMN_WIDTH: Record<Exclude<ListColumn, 'data'>, number> = {
-  time: 88,
+  time: 96,
   since: 76,
-  name: 140,
-  transport: 58,
-  method: 80,
-  status: 64,
-  type: 66,
-  size: 62,
-  duration: 66,
+  name: 130,
+  transport: 50,
+  method: 76,
+  status: 66,
+  type: 60,
+  size: 58,
+  duration: 60,
   waterfall: 76,
 };
 
 /** Room the Data column keeps before other columns are left out. */
-export const DATA_MIN_PX = 140;
+export const DATA_MIN_PX = 130;
 
 /** Left out first when the list is narrow. */
 const DROP_ORDER: readonly ListColumn[] = [
   'since',
   'type',
-  'transport',
   'duration',
+  'transport',
   'waterfall',
   'time',
   'status',

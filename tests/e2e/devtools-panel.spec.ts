@@ -41,7 +41,7 @@ test('a WebSocket message sent by the page appears in the real DevTools panel', 
   // open, the send (↑) and the echo (↓), all on one WebSocket connection.
   expect(rows.filter((t) => t.includes('hello from the test page'))).toHaveLength(2);
   expect(rows.some((t) => t.includes('↑') && t.includes('hello from the test page'))).toBe(true);
-  expect(rows[0]).toContain('WS');
+  expect(rows[0]).toContain('● open');
   await page.screenshot({ path: 'test-results/page.png' });
 });
 

@@ -2,6 +2,8 @@
 // add-on is installed as a temporary add-on and the traffic is read back from
 // the detached panel's "Export timeline". One Firefox for the whole file.
 
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { ExportedConnection, ExportedEvent, TimelineExport } from '../../lib/export/timeline';
 import { DEFAULT_PAYLOAD_CAP } from '../../lib/wire/envelope';
 import { type LaunchedFirefox, launchFirefox } from './support/firefox';
@@ -322,4 +324,53 @@ test('what a page sent in the task that navigates away is kept with Preserve log
   } finally {
     await preserveLog(false);
   }
+});
+
+test('in Firefox’s panel an exchange is one row with its status, and its steps expand under it, at docked sizes', async () => {
+  server.page(
+    '/rows.html',
+    `<!doctype html><title>rows</title><script>
+      (async () => {
+        const ws = new WebSocket('ws://' + location.host + '/echo');
+        await new Promise((r) => (ws.onopen = r));
+        ws.send('ping');
+        await (await fetch('/api/data', { method: 'POST', body: 'hello rows' })).json();
+        document.title = 'done';
+      })();
+    </script>`,
+  );
+  const capture = await firefox.openCapture(`${server.origin}/rows.html`);
+  await firefox.page.waitForFunction(() => document.title === 'done');
+  await capture.waitForTimeline((x) => x.events.some((e) => e.type === 'close' && e.status === 200));
+  const panel = capture.panel;
+  const rowsOf = () =>
+    panel.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="events"] tbody tr')].map((tr) => ({
+        type: (tr as HTMLElement).dataset.type,
+        method: tr.querySelector('.c-method')?.textContent ?? '',
+        status: tr.querySelector('.c-status')?.textContent ?? '',
+      })),
+    );
+  const shots = resolve(import.meta.dirname, '..', '..', 'test-results', 'firefox-rows');
+  await mkdir(shots, { recursive: true });
+  for (const size of [
+    { width: 1280, height: 800 },
+    { width: 500, height: 350 },
+    { width: 480, height: 260 },
+  ]) {
+    await panel.setViewport(size);
+    await panel.waitForFunction(() => document.querySelector('tr[data-type="exchange"]') !== null);
+    const rows = await rowsOf();
+    const exchanges = rows.filter((r) => r.type === 'exchange');
+    expect(exchanges).toHaveLength(1);
+    if (size.width >= 480) expect(exchanges[0]).toMatchObject({ method: 'POST', status: '200' });
+    expect(rows.some((r) => r.method === '↑ send')).toBe(true);
+    await panel.screenshot({ path: resolve(shots, `${size.width}x${size.height}.png`) });
+  }
+  // Its steps under it: start, request body, response, end.
+  await panel.click('tr[data-type="exchange"] .disclosure');
+  await panel.waitForFunction(() => document.querySelectorAll('tr.t-step').length === 4);
+  const steps = (await rowsOf()).filter((r) => r.type !== 'exchange').map((r) => r.method);
+  expect(steps).toEqual(expect.arrayContaining(['● start', '↑ request body', '↓ response', '■ end']));
+  await panel.screenshot({ path: resolve(shots, 'expanded-480x260.png') });
 });
