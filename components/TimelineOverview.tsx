@@ -36,7 +36,7 @@ import {
 } from '../lib/timeline/overview';
 import { describeEvents, describeRequests } from '../lib/timeline/overview-words';
 import type { Connection, TimelineEvent } from '../lib/timeline/store';
-import { type TimeTick, timeTicks } from '../lib/timeline/time-ticks';
+import { timeTicks } from '../lib/timeline/time-ticks';
 import { useObservedSize } from './use-observed-size';
 
 const LANE_HEIGHT = MIN_LANE_PX;
@@ -107,6 +107,15 @@ function paletteOf(el: Element, cached: { theme: string | undefined; palette: Pa
   return { theme, palette };
 }
 
+interface AxisLabel {
+  /** Left edge, in pixels from the overview's left. */
+  x: number;
+  text: string;
+}
+
+const sameLabels = (a: readonly AxisLabel[], b: readonly AxisLabel[]) =>
+  a.length === b.length && a.every((l, i) => l.x === b[i]?.x && l.text === b[i]?.text);
+
 /** `text` cut with an ellipsis to fit `maxWidth` pixels in the context's font. */
 function fitText(ctx: CanvasRenderingContext2D, text: string, maxWidth: number): string {
   if (ctx.measureText(text).width <= maxWidth) return text;
@@ -125,7 +134,10 @@ export function TimelineOverview(props: TimelineOverviewProps) {
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const [tip, setTip] = useState<{ x: number; y: number; lines: string[] } | null>(null);
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
-  const [laneCount, setLaneCount] = useState(0);
+  // What the last draw showed that the DOM tells too: lane titles (for the
+  // canvas's accessible name) and the time axis's labels (text, not pixels).
+  const [laneNames, setLaneNames] = useState('');
+  const [axisLabels, setAxisLabels] = useState<readonly AxisLabel[]>([]);
   const palette = useRef<{ theme: string | undefined; palette: Palette } | null>(null);
   const propsRef = useRef(props);
   propsRef.current = props;
@@ -186,13 +198,14 @@ export function TimelineOverview(props: TimelineOverviewProps) {
     const plotHeight = height - RATE_HEIGHT - AXIS_HEIGHT;
     const lanes = assignLanes(shownEntries, lanesThatFit(plotHeight, LANE_HEIGHT));
     const lanesShown = lanes.titles.length;
-    setLaneCount(lanesShown);
     const laneH = laneHeightFor(plotHeight, lanesShown, LANE_HEIGHT, MAX_LANE_HEIGHT);
     const laneTop = (l: number) => plotTop + l * laneH;
 
     const span = timeSpan(ix, conns);
     if (!span) {
       layout.current = null;
+      setLaneNames('');
+      setAxisLabels([]);
       ctx.fillStyle = muted;
       ctx.font = LANE_FONT;
       ctx.fillText('The timeline fills in as traffic arrives.', 8, 16);
@@ -219,6 +232,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
       if (lane !== undefined) selected.add(lane);
     }
     const markAlpha = (l: number) => (selected.size > 0 && !selected.has(l) ? 0.35 : 1);
+    setLaneNames(lanes.titles.map((t, l) => (selected.has(l) ? `${t} (selected)` : t)).join(', '));
 
     // Lane backgrounds.
     for (let l = 0; l < lanesShown; l++) {
@@ -235,19 +249,18 @@ export function TimelineOverview(props: TimelineOverviewProps) {
         ctx.globalAlpha = 1;
       }
     }
-    // The time axis: labels in their strip, a faint grid line down through the lanes.
-    const ticks: TimeTick[] = timeTicks(axis.t0, axis.t1, plotWidth, TICK_SPACING);
+    // The time axis: a faint grid line down through the lanes; its labels
+    // are text in the DOM above the canvas (kept only when they fit).
+    const ticks = timeTicks(axis.t0, axis.t1, plotWidth, TICK_SPACING);
     ctx.fillStyle = border;
     ctx.fillRect(0, plotTop - 1, width, 1);
     for (const tick of ticks)
       ctx.fillRect(labelWidth + Math.round(tick.x), plotTop - 4, 1, height - plotTop + 4);
     ctx.font = AXIS_FONT;
-    ctx.textBaseline = 'middle';
-    ctx.fillStyle = muted;
-    for (const tick of ticks) {
-      const x = labelWidth + Math.round(tick.x) + 3;
-      if (x + ctx.measureText(tick.label).width <= width) ctx.fillText(tick.label, x, (plotTop - 3) / 2);
-    }
+    const labels = ticks
+      .map((tick) => ({ x: labelWidth + Math.round(tick.x) + 3, text: tick.label }))
+      .filter((label) => label.x + ctx.measureText(label.text).width <= width);
+    setAxisLabels((shown) => (sameLabels(shown, labels) ? shown : labels));
     // Held HTTP requests as bars, a rectangle per run of columns (not per
     // request: a polling loop makes thousands).
     ctx.fillStyle = held;
@@ -411,13 +424,20 @@ export function TimelineOverview(props: TimelineOverviewProps) {
       <canvas
         ref={canvasRef}
         role="img"
-        aria-label={`Timeline overview: ${laneCount} lane${laneCount === 1 ? '' : 's'}. Drag to filter the list to a time range; click to clear.`}
+        aria-label={`Timeline overview${laneNames ? `: ${laneNames}` : ', no lanes'}. Drag to filter the list to a time range; click to clear.`}
         style={{ width: `${width}px`, height: `${height}px` }}
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
         onPointerUp={onPointerUp}
         onPointerLeave={() => setTip(null)}
       />
+      <div class="axis-labels" style={{ height: `${AXIS_HEIGHT - 3}px` }}>
+        {axisLabels.map((label) => (
+          <span key={label.x} class="axis-label" data-testid="axis-label" style={{ left: `${label.x}px` }}>
+            {label.text}
+          </span>
+        ))}
+      </div>
       {brush && L && (
         <>
           <div
