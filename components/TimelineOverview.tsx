@@ -132,6 +132,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
   const lastDraw = useRef(0);
   const lastDrawCost = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  /** The tooltip's lines and the pointer's place in the window. */
   const [tip, setTip] = useState<{ x: number; y: number; lines: string[] } | null>(null);
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
   // What the last draw showed that the DOM tells too: lane titles (for the
@@ -404,8 +405,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
       return;
     }
     const lines = describeAt(ev.clientX, ev.clientY);
-    const rect = wrapRef.current?.getBoundingClientRect();
-    setTip(lines && rect ? { x: ev.clientX - rect.left, y: ev.clientY - rect.top, lines } : null);
+    setTip(lines ? { x: ev.clientX, y: ev.clientY, lines } : null);
   };
   const onPointerUp = () => {
     if (!drag) return;
@@ -473,11 +473,16 @@ export function TimelineOverview(props: TimelineOverviewProps) {
           class="tooltip"
           role="tooltip"
           style={{
-            // Beside the pointer, on the side and at the height with more room.
-            ...(tip.x > width / 2
-              ? { right: `${width - tip.x + 12}px`, maxWidth: `${Math.min(360, tip.x - 20)}px` }
-              : { left: `${tip.x + 12}px`, maxWidth: `${Math.min(360, width - tip.x - 20)}px` }),
-            ...(tip.y > height / 2 ? { bottom: `${height - tip.y + 8}px` } : { top: `${tip.y + 12}px` }),
+            // Placed in the window, not the overview, so it is never cut off
+            // by a short overview: beside the pointer on the side with more
+            // room, below it (over the list) unless near the window's bottom.
+            position: 'fixed',
+            ...(tip.x > window.innerWidth / 2
+              ? { right: `${window.innerWidth - tip.x + 12}px`, maxWidth: `${Math.min(360, tip.x - 20)}px` }
+              : { left: `${tip.x + 12}px`, maxWidth: `${Math.min(360, window.innerWidth - tip.x - 20)}px` }),
+            ...(tip.y > window.innerHeight - 80
+              ? { bottom: `${window.innerHeight - tip.y + 8}px` }
+              : { top: `${tip.y + 14}px` }),
           }}
         >
           {tip.lines.map((line, i) => (
