@@ -116,8 +116,9 @@ export function App(props: AppProps) {
       ),
     [parsed, transports, directions, connectionKeys, range, store],
   );
-  // The overview shows what the list's filter lets through over all time; the
-  // selected entry's lane is highlighted there rather than the others hidden.
+  // The overview shows what the list's filter lets through over all time
+  // ("patterns only" included); the selected entry's lane is highlighted
+  // there rather than the other lanes hidden.
   const overviewScope = entry ? null : connectionKeys;
   const overviewPredicate = useMemo(
     () =>
