@@ -117,6 +117,18 @@ export function App(props: AppProps) {
       ),
     [parsed, transports, directions, connectionKeys, range, store],
   );
+  // The overview shows what the list's filter lets through over all time
+  // ("patterns only" included); the selected entry's lane is highlighted
+  // there rather than the other lanes hidden.
+  const overviewScope = entry ? null : connectionKeys;
+  const overviewPredicate = useMemo(
+    () =>
+      buildViewPredicate(
+        { query: parsed, transports, directions, connectionKeys: overviewScope, timeRange: null },
+        numberOf,
+      ),
+    [parsed, transports, directions, overviewScope, store],
+  );
   view.setPredicate(predicate);
   // Only what arrived since the last render is scanned (see FilteredView, ListRows).
   view.update();
@@ -314,6 +326,8 @@ export function App(props: AppProps) {
                 version={store.version + (props.version ?? 0)}
                 height={layout.overviewHeight(entries.length)}
                 range={range}
+                predicate={overviewPredicate}
+                selectedEntryId={entry ? entry.id : null}
                 onBrush={(r) => {
                   filter.range.value = r;
                 }}

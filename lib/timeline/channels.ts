@@ -64,7 +64,7 @@ export interface ListEntry {
 export const OTHER_ENTRY_ID = 'other';
 
 /** Path of a URL (what tells endpoints apart on one origin); the full URL is in the tooltip. */
-function shortUrl(url: string): string {
+export function shortUrl(url: string): string {
   try {
     const u = new URL(url);
     return u.pathname.length > 1 ? u.pathname : u.host;

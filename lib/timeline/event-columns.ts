@@ -1,4 +1,5 @@
-// The store's events as flat typed columns (time, connection number, is-send)
+// The store's events as flat typed columns (time, connection number, is-send,
+// is-receive)
 // for passes that visit every event on each redraw, such as the timeline
 // overview. Kept up to date by appending only what arrived since the last
 // sync: the store only ever appends to its events array, and replaces the
@@ -15,6 +16,8 @@ export class EventColumns {
   conns = new Int32Array(INITIAL_CAPACITY);
   /** 1 for a send, 0 for anything else. */
   sends = new Uint8Array(INITIAL_CAPACITY);
+  /** 1 for a receive, 0 for anything else. */
+  receives = new Uint8Array(INITIAL_CAPACITY);
   length = 0;
   /** Every connection seen, in order of first event. */
   connections: Connection[] = [];
@@ -39,6 +42,7 @@ export class EventColumns {
       this.times[i] = e.time;
       this.conns[i] = c;
       this.sends[i] = e.record.type === 'send' ? 1 : 0;
+      this.receives[i] = e.record.type === 'receive' ? 1 : 0;
       if (e.time < this.minTime) this.minTime = e.time;
       if (e.time > this.maxTime) this.maxTime = e.time;
     }
@@ -63,8 +67,11 @@ export class EventColumns {
     conns.set(this.conns.subarray(0, this.length));
     const sends = new Uint8Array(capacity);
     sends.set(this.sends.subarray(0, this.length));
+    const receives = new Uint8Array(capacity);
+    receives.set(this.receives.subarray(0, this.length));
     this.times = times;
     this.conns = conns;
     this.sends = sends;
+    this.receives = receives;
   }
 }

@@ -1,8 +1,10 @@
 // What the timeline overview draws, computed without a canvas: which lane
 // each connection goes to, the time axis, and per pixel column how many
-// events each lane has, whether one was a send, how many events there are in
-// all (the rate strip) and where a lane had an HTTP request held open. The
-// component (components/TimelineOverview) only paints these numbers.
+// events each lane has (how many of them messages, the first and last one's
+// time, whether one was a send), the same over all lanes (the rate strip) and
+// where a lane had an HTTP request held open. Only events the list's filter
+// lets through count. The component (components/TimelineOverview) only
+// paints these numbers.
 
 import type { ListEntry } from './channels';
 import type { EventColumns } from './event-columns';
@@ -14,10 +16,12 @@ export const MIN_LANE_PX = 14;
 export const MAX_LANE_PX = 22;
 /** The message-rate strip under the lanes. */
 export const RATE_STRIP_PX = 20;
+/** The time axis's labels above the lanes. */
+export const AXIS_STRIP_PX = 16;
 
-/** The height that shows `lanes` lanes at their tallest, and the rate strip. */
+/** The height that shows `lanes` lanes at their tallest, the time axis and the rate strip. */
 export function overviewHeightFor(lanes: number): number {
-  return Math.max(1, lanes) * MAX_LANE_PX + RATE_STRIP_PX;
+  return AXIS_STRIP_PX + Math.max(1, lanes) * MAX_LANE_PX + RATE_STRIP_PX;
 }
 
 /** The lane a connections-list entry gets: one per entry, the overflow folded into the last. */
@@ -28,6 +32,11 @@ export interface Lanes {
   keys: Array<Set<string>>;
   /** Lane of each connection key. */
   laneOf: Map<string, number>;
+}
+
+/** The lane titles' column: 150 px, narrower in a narrow panel so the plot keeps most of the width. */
+export function labelWidthFor(width: number): number {
+  return Math.round(Math.min(150, Math.max(96, width * 0.22)));
 }
 
 /** Lanes that fit in `plotHeight` pixels at `minLaneHeight` each (at least one). */
@@ -120,31 +129,57 @@ export interface OverviewBins {
   lanes: number;
   /** Events per lane and column, at `lane * cols + col`. */
   counts: Uint32Array;
+  /** Of those, messages (sends and receives). */
+  messages: Uint32Array;
+  /** The first and the last event's time in a lane's column (NaN where there is none). */
+  first: Float64Array;
+  last: Float64Array;
   /** 1 where a lane's column holds a send, at `lane * cols + col`. */
   sends: Uint8Array;
   /** Events per column over every connection, lanes or not (the rate strip). */
   rate: Uint32Array;
+  /** The same per column over every connection: messages, first and last time. */
+  rateMessages: Uint32Array;
+  rateFirst: Float64Array;
+  rateLast: Float64Array;
   /** The busiest column's count, at least 1. */
   peak: number;
   /** Per lane, the runs of columns with an HTTP request open, as [first, end) pairs. */
   held: Array<Array<[number, number]>>;
 }
 
+/** What the list's filter lets through (lib/timeline/event-visibility), as binning reads it. */
+export interface Visible {
+  /** 1 for an event shown, by the columns' index. */
+  shown: Uint8Array;
+  connectionShown(key: string): boolean;
+}
+
 /**
  * One pass over the events (as flat columns) and one over the connections:
- * what every pixel column of every lane holds.
+ * what every pixel column of every lane holds. With `visible`, events and
+ * held requests the filter hides are left out: not drawn faint, as the lanes
+ * are a map of what the list can show, and a faint one-pixel tick cannot be
+ * told from a shown one.
  */
 export function binOverview(
-  columns: Pick<EventColumns, 'times' | 'conns' | 'sends' | 'length' | 'connections'>,
+  columns: Pick<EventColumns, 'times' | 'conns' | 'sends' | 'receives' | 'length' | 'connections'>,
   connections: readonly Connection[],
   lanes: Pick<Lanes, 'laneOf'> & { count: number },
   axis: TimeAxis,
+  visible: Visible | null = null,
 ): OverviewBins {
   const { cols } = axis;
   const laneCount = lanes.count;
   const counts = new Uint32Array(laneCount * cols);
+  const messages = new Uint32Array(laneCount * cols);
+  const first = new Float64Array(laneCount * cols).fill(Number.NaN);
+  const last = new Float64Array(laneCount * cols).fill(Number.NaN);
   const sends = new Uint8Array(laneCount * cols);
   const rate = new Uint32Array(cols);
+  const rateMessages = new Uint32Array(cols);
+  const rateFirst = new Float64Array(cols).fill(Number.NaN);
+  const rateLast = new Float64Array(cols).fill(Number.NaN);
 
   // Held requests: +1 where one opens and -1 after it ends, summed along the
   // lane, so a polling loop of thousands of requests costs one pass.
@@ -152,6 +187,7 @@ export function binOverview(
   const heldDelta = new Int32Array(laneCount * stride);
   for (const c of connections) {
     if (c.transport !== 'xhr' && c.transport !== 'fetch') continue;
+    if (visible && !visible.connectionShown(c.key)) continue;
     const lane = lanes.laneOf.get(c.key);
     if (lane === undefined || lane >= laneCount) continue;
     const from = lane * stride + axis.colOf(c.startedAt);
@@ -181,48 +217,104 @@ export function binOverview(
     const lane = lanes.laneOf.get((columns.connections[c] as Connection).key);
     laneOfConn[c] = lane === undefined || lane >= laneCount ? -1 : lane;
   }
-  const { times, conns, sends: isSend } = columns;
+  const { times, conns, sends: isSend, receives } = columns;
+  const shown = visible?.shown;
   for (let i = 0; i < columns.length; i++) {
-    const col = axis.colOf(times[i] as number);
+    if (shown && !shown[i]) continue;
+    const t = times[i] as number;
+    const col = axis.colOf(t);
+    const message = isSend[i] || receives[i] ? 1 : 0;
     rate[col] = (rate[col] as number) + 1;
+    rateMessages[col] = (rateMessages[col] as number) + message;
+    if (!(t >= (rateFirst[col] as number))) rateFirst[col] = t;
+    if (!(t <= (rateLast[col] as number))) rateLast[col] = t;
     const lane = laneOfConn[conns[i] as number] as number;
     if (lane < 0) continue;
     const at = lane * cols + col;
     counts[at] = (counts[at] as number) + 1;
+    messages[at] = (messages[at] as number) + message;
+    if (!(t >= (first[at] as number))) first[at] = t;
+    if (!(t <= (last[at] as number))) last[at] = t;
     if (isSend[i]) sends[at] = 1;
   }
   let peak = 1;
   for (const r of rate) if (r > peak) peak = r;
-  return { axis, lanes: laneCount, counts, sends, rate, peak, held };
+  return {
+    axis,
+    lanes: laneCount,
+    counts,
+    messages,
+    first,
+    last,
+    sends,
+    rate,
+    rateMessages,
+    rateFirst,
+    rateLast,
+    peak,
+    held,
+  };
 }
 
-/** Events in a lane within `radius` columns either side of `col` (what a hover reports). */
-export function eventsNear(bins: OverviewBins, lane: number, col: number, radius: number): number {
-  if (lane < 0 || lane >= bins.lanes) return 0;
+/** What a hover reports: the events near a column, how many are messages, and their first and last time. */
+export interface BinSummary {
+  events: number;
+  messages: number;
+  /** NaN when there are no events. */
+  first: number;
+  last: number;
+}
+
+/**
+ * The events within `radius` columns either side of `col`, in one lane or
+ * (lane 'all') over every connection, as the rate strip counts them.
+ */
+export function summaryNear(
+  bins: OverviewBins,
+  lane: number | 'all',
+  col: number,
+  radius: number,
+): BinSummary {
+  const summary: BinSummary = { events: 0, messages: 0, first: Number.NaN, last: Number.NaN };
+  if (lane !== 'all' && (lane < 0 || lane >= bins.lanes)) return summary;
   const { cols } = bins.axis;
-  let n = 0;
-  for (let c = Math.max(0, col - radius); c <= Math.min(cols - 1, col + radius); c++)
-    n += bins.counts[lane * cols + c] ?? 0;
-  return n;
+  const base = lane === 'all' ? 0 : lane * cols;
+  const counts = lane === 'all' ? bins.rate : bins.counts;
+  const messages = lane === 'all' ? bins.rateMessages : bins.messages;
+  const first = lane === 'all' ? bins.rateFirst : bins.first;
+  const last = lane === 'all' ? bins.rateLast : bins.last;
+  for (let c = Math.max(0, col - radius); c <= Math.min(cols - 1, col + radius); c++) {
+    const at = base + c;
+    if (!counts[at]) continue;
+    summary.events += counts[at] as number;
+    summary.messages += messages[at] as number;
+    if (!(summary.first <= (first[at] as number))) summary.first = first[at] as number;
+    if (!(summary.last >= (last[at] as number))) summary.last = last[at] as number;
+  }
+  return summary;
 }
 
-/** HTTP requests of a lane that were open at time `t` (one still open counts as open until `until`). */
-export function requestsHeldAt(
+/**
+ * HTTP requests among `keys` open at some moment of [from, to] (one still
+ * open counts as open until `until`), in start order; with `shown`, only the
+ * ones the filter lets through.
+ */
+export function requestsOpenDuring(
   connections: readonly Connection[],
   keys: ReadonlySet<string>,
-  t: number,
+  from: number,
+  to: number,
   until: number,
-): number {
-  let n = 0;
-  for (const c of connections)
-    if (
+  shown: (key: string) => boolean = () => true,
+): Connection[] {
+  return connections.filter(
+    (c) =>
       keys.has(c.key) &&
       (c.transport === 'xhr' || c.transport === 'fetch') &&
-      c.startedAt <= t &&
-      (c.endedAt ?? until) >= t
-    )
-      n++;
-  return n;
+      c.startedAt <= to &&
+      (c.endedAt ?? until) >= from &&
+      shown(c.key),
+  );
 }
 
 /**

@@ -85,9 +85,15 @@ test('live traffic, filtering and an inert XSS payload in the real DevTools pane
   // Live: the WebSocket echoes and the fetch appear in one list.
   const rows = await panel.waitFor<string[]>(`(() => {
     const rows = ${ROWS};
-    return rows.some((t) => t.includes('tick 5') && t.includes('↓')) && rows.some((t) => t.includes('fetch')) ? rows : null;
+    return rows.some((t) => t.includes('tick 5') && t.includes('↓ receive')) && rows.some((t) => t.includes('/api/status')) ? rows : null;
   })()`);
-  expect(rows.some((t) => t.includes('subscribe') && t.includes('↑') && t.includes('WS'))).toBe(true);
+  expect(rows.some((t) => t.includes('subscribe') && t.includes('↑ send'))).toBe(true);
+  // The fetch is one row: method, status and response together.
+  expect(
+    rows.some(
+      (t) => t.includes('/api/status') && t.includes('GET') && t.includes('200') && t.includes('online'),
+    ),
+  ).toBe(true);
   expect(rows.some((t) => t.includes('4 B · 01 02 03 fa'))).toBe(true);
   const connections = await panel.evaluate<string>(
     `document.querySelector('nav[aria-label="Connections"]').textContent`,
@@ -106,7 +112,7 @@ test('live traffic, filtering and an inert XSS payload in the real DevTools pane
   expect(error).toMatch(/invalid regular expression/);
   await panel.evaluate(setFilter('-transport:ws'));
   const http = await panel.waitFor<string[]>(
-    `(() => { const r = ${ROWS}; return r.length > 0 && r.every((t) => t.includes('fetch')) ? r : null; })()`,
+    `(() => { const r = ${ROWS}; return r.length > 0 && r.every((t) => t.includes('GET')) ? r : null; })()`,
   );
   expect(http.some((t) => t.includes('online'))).toBe(true);
 

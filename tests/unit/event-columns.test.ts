@@ -18,6 +18,9 @@ describe('EventColumns', () => {
     expect([...cols.sends.subarray(0, n)]).toEqual(
       store.events.map((e) => (e.record.type === 'send' ? 1 : 0)),
     );
+    expect([...cols.receives.subarray(0, n)]).toEqual(
+      store.events.map((e) => (e.record.type === 'receive' ? 1 : 0)),
+    );
     for (let i = 0; i < n; i++)
       expect(cols.connections[cols.conns[i] as number]).toBe(store.events[i]?.connection);
     expect(cols.minTime).toBe(Math.min(...store.events.map((e) => e.time)));
@@ -42,6 +45,10 @@ describe('EventColumns', () => {
     expect([...cols.times.subarray(0, n)]).toEqual(store.events.map((e) => e.time));
     expect(cols.sends.subarray(0, n).reduce((a, b) => a + b, 0)).toBe(
       store.events.filter((e) => e.record.type === 'send').length,
+    );
+    // Growing keeps the receives of the first capacity too.
+    expect([...cols.receives.subarray(0, n)]).toEqual(
+      store.events.map((e) => (e.record.type === 'receive' ? 1 : 0)),
     );
     expect(cols.connections).toHaveLength(1);
   });

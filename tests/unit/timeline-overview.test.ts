@@ -2,16 +2,22 @@ import { describe, expect, it } from 'vitest';
 import type { CaptureRecord, EventRecord } from '../../lib/model';
 import { buildEntries, type ListEntry } from '../../lib/timeline/channels';
 import { EventColumns } from '../../lib/timeline/event-columns';
+import { EventVisibility } from '../../lib/timeline/event-visibility';
 import {
+  AXIS_STRIP_PX,
   assignLanes,
   binOverview,
   brushRange,
-  eventsNear,
+  labelWidthFor,
   laneHeightFor,
   lanesThatFit,
+  MAX_LANE_PX,
   MIN_SPAN_MS,
+  overviewHeightFor,
   plotXOf,
-  requestsHeldAt,
+  RATE_STRIP_PX,
+  requestsOpenDuring,
+  summaryNear,
   TimeAxis,
   timeAtPlotX,
   timeSpan,
@@ -96,6 +102,18 @@ describe('lanes', () => {
     expect(lanesThatFit(-30, 14)).toBe(1);
     expect(lanesThatFit(110, 14)).toBe(7);
     expect(assignLanes([entry('a', ['1']), entry('b', ['2'])], 0).titles).toEqual(['+2 more']);
+  });
+
+  it('sizes the overview for its lanes, the time axis and the rate strip', () => {
+    expect(overviewHeightFor(2)).toBe(AXIS_STRIP_PX + 2 * MAX_LANE_PX + RATE_STRIP_PX);
+    expect(overviewHeightFor(0)).toBe(overviewHeightFor(1));
+  });
+
+  it('narrows the lane titles in a narrow panel, within bounds', () => {
+    expect(labelWidthFor(1280)).toBe(150);
+    expect(labelWidthFor(500)).toBe(110);
+    expect(labelWidthFor(300)).toBe(96);
+    expect(labelWidthFor(0)).toBe(96);
   });
 
   it('makes few lanes taller, within bounds', () => {
@@ -295,27 +313,69 @@ describe('binning', () => {
     expect(bins.held).toEqual([[]]);
   });
 
-  it('counts events near a column, within bounds', () => {
-    const { columns, store, entries } = scene([conn(1, 0), ev(2, 0, 0), ev(3, 0, 100), ev(4, 0, 900)]);
+  it('sums the events near a column: how many, how many messages, the first and last time', () => {
+    const { columns, store, entries } = scene([
+      conn(1, 0),
+      ev(2, 0, 0),
+      ev(3, 0, 100, 'out', 'send'),
+      close(4, 0, 120),
+      ev(5, 0, 900),
+    ]);
     const lanes = assignLanes(entries, 2);
     const axis = new TimeAxis(0, 1000, 11);
     const bins = binOverview(columns, store.connections, { laneOf: lanes.laneOf, count: 1 }, axis);
-    expect(eventsNear(bins, 0, 0, 2)).toBe(2);
-    expect(eventsNear(bins, 0, 10, 2)).toBe(1);
-    expect(eventsNear(bins, 0, 5, 2)).toBe(0);
-    expect(eventsNear(bins, 1, 0, 2)).toBe(0);
-    expect(eventsNear(bins, -1, 0, 2)).toBe(0);
+    expect(summaryNear(bins, 0, 0, 2)).toEqual({ events: 3, messages: 2, first: 0, last: 120 });
+    expect(summaryNear(bins, 0, 10, 2)).toEqual({ events: 1, messages: 1, first: 900, last: 900 });
+    expect(summaryNear(bins, 'all', 10, 2)).toEqual({ events: 1, messages: 1, first: 900, last: 900 });
+    const none = summaryNear(bins, 0, 5, 2);
+    expect(none.events).toBe(0);
+    expect(none.first).toBeNaN();
+    expect(summaryNear(bins, 1, 0, 2).events).toBe(0);
+    expect(summaryNear(bins, -1, 0, 2).events).toBe(0);
+    // A radius past the ends of the axis stays inside it.
+    expect(summaryNear(bins, 'all', 0, 50).events).toBe(4);
   });
 
-  it('counts the requests of a lane held at a time', () => {
+  it('leaves out what the filter hides: ticks, rate, and requests with nothing shown', () => {
+    const { columns, store } = scene([
+      conn(1, 1),
+      ev(2, 1, 100, 'ping'),
+      ev(3, 1, 200, 'pong'),
+      http(4, 2, 300),
+      ev(5, 2, 400, 'pong'),
+      close(6, 2, 500),
+    ]);
+    const keys = store.connections.map((c) => c.key);
+    const lanes = assignLanes([entry('all', keys)], 2);
+    const axis = new TimeAxis(0, 1000, 11);
+    const vis = new EventVisibility();
+    vis.sync(
+      store.events,
+      (e) => e.record.data !== undefined && 'text' in e.record.data && e.record.data.text === 'ping',
+    );
+    const bins = binOverview(columns, store.connections, { laneOf: lanes.laneOf, count: 1 }, axis, vis);
+    expect(sum(bins.counts)).toBe(1);
+    expect(sum(bins.rate)).toBe(1);
+    expect(bins.counts[axis.colOf(100)]).toBe(1);
+    expect(bins.held).toEqual([[]]);
+    // Unfiltered, the same scene draws everything.
+    const all = binOverview(columns, store.connections, { laneOf: lanes.laneOf, count: 1 }, axis);
+    expect(sum(all.rate)).toBe(store.events.length);
+    expect(all.held).toEqual([[[3, 6]]]);
+  });
+
+  it('finds the requests of a lane open during a time window, shown ones only when asked', () => {
     const { store } = scene([http(1, 1, 0), close(2, 1, 300), http(3, 2, 200), http(4, 3, 250)]);
     const [a, b] = store.connections;
     if (!a || !b) throw new Error('no connections');
     const keys = new Set([a.key, b.key]);
-    expect(requestsHeldAt(store.connections, keys, 250, 1000)).toBe(2);
-    expect(requestsHeldAt(store.connections, keys, 500, 1000)).toBe(1);
-    expect(requestsHeldAt(store.connections, keys, 1500, 1000)).toBe(0);
-    expect(requestsHeldAt(store.connections, new Set(), 250, 1000)).toBe(0);
+    expect(requestsOpenDuring(store.connections, keys, 250, 250, 1000)).toEqual([a, b]);
+    expect(requestsOpenDuring(store.connections, keys, 500, 600, 1000)).toEqual([b]);
+    // A window that only touches a request's end still holds it.
+    expect(requestsOpenDuring(store.connections, keys, 300, 310, 1000)).toEqual([a, b]);
+    expect(requestsOpenDuring(store.connections, keys, 1500, 1600, 1000)).toEqual([]);
+    expect(requestsOpenDuring(store.connections, new Set(), 250, 250, 1000)).toEqual([]);
+    expect(requestsOpenDuring(store.connections, keys, 250, 250, 1000, (k) => k !== a.key)).toEqual([b]);
   });
 });
 
