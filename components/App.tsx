@@ -11,6 +11,7 @@ import type { Pattern } from '../lib/patterns';
 import { buildEntries } from '../lib/timeline/channels';
 import type { Connection, TimelineEvent, TimelineStore } from '../lib/timeline/store';
 import { FilteredView } from '../lib/timeline/view';
+import { ChannelCycles } from './ChannelCycles';
 import { ConnectionList } from './ConnectionList';
 import { DetailPane } from './DetailPane';
 import { download } from './download';
@@ -100,6 +101,8 @@ export function App(props: AppProps) {
   );
   const entryId = filter.entryId.value;
   const entry = entryId ? entries.find((e) => e.id === entryId) : undefined;
+  // A selected channel shows its cycles where the detail pane goes, while no event's detail is open.
+  const channel = entry?.kind === 'channel' ? patterns.find((p) => p.id === entry.pattern?.id) : undefined;
   const connectionKeys = filter.connectionScope(entries);
   const parsed = filter.parsed.value;
   const transports = filter.transports.value;
@@ -196,6 +199,7 @@ export function App(props: AppProps) {
           batch(() => {
             filter.entryId.value = id;
             layout.closeConnections();
+            if (id?.startsWith('pattern:')) selection.closeDetail();
           })
         }
       />
@@ -317,7 +321,7 @@ export function App(props: AppProps) {
           )}
           {body}
         </div>
-        {current && detailOpen && (
+        {((current && detailOpen) || channel) && (
           <>
             <Splitter
               label="Resize detail pane"
@@ -330,16 +334,31 @@ export function App(props: AppProps) {
               onCommit={(v) => layout.commit('detail', v)}
             />
             <div class="detail-wrap" style={{ width: `${layout.detailWidth.value}px` }}>
-              <DetailPane
-                event={current}
-                related={related}
-                connectionNumber={store.numberOf(current.connection)}
-                rememberedTabs={prefs.detailTabs}
-                onTabChosen={(kind, tab) =>
-                  settings.update({ detailTabs: { ...settings.value.detailTabs, [kind]: tab } })
-                }
-                onClose={() => selection.closeDetail()}
-              />
+              {current && detailOpen ? (
+                <DetailPane
+                  event={current}
+                  related={related}
+                  connectionNumber={store.numberOf(current.connection)}
+                  rememberedTabs={prefs.detailTabs}
+                  onTabChosen={(kind, tab) =>
+                    settings.update({ detailTabs: { ...settings.value.detailTabs, [kind]: tab } })
+                  }
+                  onClose={() => selection.closeDetail()}
+                />
+              ) : (
+                channel && (
+                  <ChannelCycles
+                    pattern={channel}
+                    store={store}
+                    version={`${version}:${channel.version}`}
+                    imported={readOnly}
+                    now={readOnly ? null : Date.now()}
+                    selectedKey={current?.connection.key ?? null}
+                    onSelect={(e) => selection.reveal(e, store)}
+                    onOpen={(e) => selection.choose(e, store)}
+                  />
+                )
+              )}
             </div>
           </>
         )}

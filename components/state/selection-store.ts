@@ -47,6 +47,12 @@ export class SelectionStore {
     if (event) this.detailOpen.value = true;
   }
 
+  /** Selects an event and brings its row into view, leaving the detail pane as it is. */
+  reveal(event: TimelineEvent, store: TimelineStore): void {
+    this.set(event, store);
+    this.revealToken.value++;
+  }
+
   clear(): void {
     this.selected.value = null;
   }
