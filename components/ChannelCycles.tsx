@@ -17,8 +17,22 @@ import { useObservedSize } from './use-observed-size';
 
 export const CYCLE_ROW_HEIGHT = 20;
 const OVERSCAN = 10;
-/** A table narrower than this shows the start as "+time since the previous" only, the clock in its tooltip. */
-const COMPACT_BELOW_PX = 420;
+/**
+ * Narrower than WIDE_FROM_PX (the default detail width, or docked), the start
+ * is the clock only (the time since the previous start in the row's tooltip)
+ * and the summary is shorter; narrower than COMPACT_FROM_PX (docked at a
+ * side) the start is the time since the previous one and the size moves to
+ * the tooltip, so the rest fits without scrolling sideways.
+ */
+const WIDE_FROM_PX = 470;
+const COMPACT_FROM_PX = 300;
+
+type ColumnSet = 'wide' | 'compact' | 'tiny';
+
+function columnSetFor(width: number): ColumnSet {
+  if (width <= 0 || width >= WIDE_FROM_PX) return 'wide';
+  return width >= COMPACT_FROM_PX ? 'compact' : 'tiny';
+}
 
 export interface ChannelCyclesProps {
   pattern: Pattern;
@@ -56,6 +70,8 @@ function gapText(c: Cycle): string {
 
 function rowTitle(c: Cycle): string {
   const parts = [`Cycle ${c.number}, started ${formatClock(c.start)}`];
+  if (c.sincePrevious !== null) parts.push(`${since(c.sincePrevious)} after the previous`);
+  if (c.end !== null || c.bytes > 0) parts.push(formatBytes(c.bytes));
   if (c.reason) parts.push(c.reason);
   if (c.overlapped) parts.push('in flight together with another request of this channel');
   return parts.join(' · ');
@@ -80,7 +96,9 @@ export function ChannelCycles(props: ChannelCyclesProps) {
   const renderedFirst = useRef(-1);
   const viewport = useObservedSize(scrollRef, (el) => el.clientHeight);
   const width = useObservedSize(scrollRef, (el) => el.clientWidth);
-  const compact = width > 0 && width < COMPACT_BELOW_PX;
+  const columns = columnSetFor(width);
+  const wide = columns === 'wide';
+  const showSize = columns !== 'tiny';
   const bodyPx = Math.max(0, viewport - CYCLE_ROW_HEIGHT);
 
   // Opens on the selected cycle when there is one, else on the newest.
@@ -127,21 +145,27 @@ export function ChannelCycles(props: ChannelCyclesProps) {
       <header class="cycles-summary">
         <div class="conn-line">
           <span class="badge channel">{pattern.kind === 'polling' ? 'POLL' : 'LP'}</span>
-          <span class="conn-title" title={pattern.url}>
+          <span class="conn-title" title={`${KIND_LABEL[pattern.kind]} endpoint ${pattern.url}`}>
             {channelTitle(pattern)}
           </span>
         </div>
-        <div class="cycles-url muted" title={pattern.url}>
-          {KIND_LABEL[pattern.kind]} endpoint {pattern.url}
-        </div>
+        {wide && (
+          <div class="cycles-url muted" title={pattern.url}>
+            {pattern.url}
+          </div>
+        )}
         <div class="cycles-facts" data-testid="cycles-facts">
           <span>
             {summary.cycles.toLocaleString()} cycle{summary.cycles === 1 ? '' : 's'}
           </span>
-          <span>
-            median hold {summary.medianHoldMs === null ? '—' : formatDuration(summary.medianHoldMs)}
+          <span title="Median hold of the answered cycles">
+            {wide ? 'median hold' : 'hold'}{' '}
+            {summary.medianHoldMs === null ? '—' : formatDuration(summary.medianHoldMs)}
           </span>
-          <span>median gap {summary.medianGapMs === null ? '—' : formatDuration(summary.medianGapMs)}</span>
+          <span title="Median gap between one cycle's end and the next one's start">
+            {wide ? 'median gap' : 'gap'}{' '}
+            {summary.medianGapMs === null ? '—' : formatDuration(summary.medianGapMs)}
+          </span>
           <span class={summary.failures ? 'warn' : ''}>
             {summary.failures} failure{summary.failures === 1 ? '' : 's'}
           </span>
@@ -150,28 +174,31 @@ export function ChannelCycles(props: ChannelCyclesProps) {
               {summary.pending} {imported ? 'pending at export' : 'in flight'}
             </span>
           )}
+          {!storm && (
+            <span
+              data-testid="cycles-storm"
+              title="No poll storm: requests of this channel in flight at once, at most"
+            >
+              no storm (≤ {summary.peakInFlight} in flight)
+            </span>
+          )}
         </div>
-        {storm ? (
+        {storm && (
           <div class="storm" data-testid="cycles-storm">
             ⚠ Poll storm since {formatClock(storm.startedAt)}: up to {storm.peakConcurrency} requests in
             flight
           </div>
-        ) : (
-          <div class="cycles-facts" data-testid="cycles-storm">
-            No storm: at most {summary.peakInFlight} request{summary.peakInFlight === 1 ? '' : 's'} in flight
-            at once
-          </div>
         )}
       </header>
       <div class="cycles-scroll" ref={scrollRef} onScroll={onScroll}>
-        <table class={`cycles-table${compact ? ' compact' : ''}`} aria-rowcount={cycles.length + 1}>
+        <table class={`cycles-table ${columns}`} aria-rowcount={cycles.length + 1}>
           <colgroup>
             <col class="w-num" />
             <col class="w-start" />
             <col class="w-hold" />
             <col class="w-gap" />
             <col />
-            <col class="w-size" />
+            {showSize && <col class="w-size" />}
             <col class="w-flight" />
           </colgroup>
           <thead>
@@ -185,9 +212,9 @@ export function ChannelCycles(props: ChannelCyclesProps) {
                 Gap
               </th>
               <th>Status</th>
-              <th class="c-n">Size</th>
+              {showSize && <th class="c-n">Size</th>}
               <th class="c-n" title="Requests of this channel in flight when it started, itself included">
-                {compact ? 'Fl.' : 'In flight'}
+                {wide ? 'In flight' : 'Fl.'}
               </th>
             </tr>
           </thead>
@@ -207,21 +234,35 @@ export function ChannelCycles(props: ChannelCyclesProps) {
                   onClick={event ? () => onSelect(event) : undefined}
                   onDblClick={event ? () => onOpen(event) : undefined}
                 >
-                  <td class="c-num">{c.number}</td>
-                  <td class="c-start">
-                    {compact ? (
-                      since(c.sincePrevious) || formatClock(c.start)
+                  <td class="c-num" data-col="number">
+                    {c.number}
+                  </td>
+                  <td class="c-start" data-col="start">
+                    {columns === 'tiny' ? (
+                      since(c.sincePrevious) || formatClock(c.start).slice(0, 8)
+                    ) : columns === 'compact' ? (
+                      formatClock(c.start)
                     ) : (
                       <>
                         {formatClock(c.start)} <span class="muted">{since(c.sincePrevious)}</span>
                       </>
                     )}
                   </td>
-                  <td class="c-n">{holdText(c, now)}</td>
-                  <td class={`c-n${c.gap === null && c.number > 1 ? ' warn' : ''}`}>{gapText(c)}</td>
-                  <td class="c-status">{cycleStatusLabel(c)}</td>
-                  <td class="c-n">{c.end === null && c.bytes === 0 ? '' : formatBytes(c.bytes)}</td>
-                  <td class="c-n c-flight">
+                  <td class="c-n" data-col="hold">
+                    {holdText(c, now)}
+                  </td>
+                  <td class={`c-n${c.gap === null && c.number > 1 ? ' warn' : ''}`} data-col="gap">
+                    {gapText(c)}
+                  </td>
+                  <td class="c-status" data-col="status">
+                    {cycleStatusLabel(c)}
+                  </td>
+                  {showSize && (
+                    <td class="c-n" data-col="size">
+                      {c.end === null && c.bytes === 0 ? '' : formatBytes(c.bytes)}
+                    </td>
+                  )}
+                  <td class="c-n c-flight" data-col="flight">
                     {c.inFlight > 1 ? '⚠ ' : ''}
                     {c.inFlight}
                   </td>
