@@ -20,9 +20,9 @@ const OVERSCAN = 10;
 /**
  * Narrower than WIDE_FROM_PX (the default detail width, or docked), the start
  * is the clock only (the time since the previous start in the row's tooltip)
- * and the summary is shorter; narrower than COMPACT_FROM_PX (docked at a
- * side) the start is the time since the previous one and the size moves to
- * the tooltip, so the rest fits without scrolling sideways.
+ * and the summary is shorter; narrower than COMPACT_FROM_PX (docked, the
+ * detail pane at half of 400-600 px) the start and the size move to the row's
+ * tooltip, so hold, gap, status and in flight stay legible without scrolling sideways.
  */
 const WIDE_FROM_PX = 470;
 const COMPACT_FROM_PX = 300;
@@ -98,7 +98,7 @@ export function ChannelCycles(props: ChannelCyclesProps) {
   const width = useObservedSize(scrollRef, (el) => el.clientWidth);
   const columns = columnSetFor(width);
   const wide = columns === 'wide';
-  const showSize = columns !== 'tiny';
+  const showStartAndSize = columns !== 'tiny';
   const bodyPx = Math.max(0, viewport - CYCLE_ROW_HEIGHT);
 
   // Opens on the selected cycle when there is one, else on the newest.
@@ -194,17 +194,19 @@ export function ChannelCycles(props: ChannelCyclesProps) {
         <table class={`cycles-table ${columns}`} aria-rowcount={cycles.length + 1}>
           <colgroup>
             <col class="w-num" />
-            <col class="w-start" />
+            {showStartAndSize && <col class="w-start" />}
             <col class="w-hold" />
             <col class="w-gap" />
             <col />
-            {showSize && <col class="w-size" />}
+            {showStartAndSize && <col class="w-size" />}
             <col class="w-flight" />
           </colgroup>
           <thead>
             <tr>
               <th class="c-num">#</th>
-              <th title="When the request started, and how long after the previous one">Start</th>
+              {showStartAndSize && (
+                <th title="When the request started, and how long after the previous one">Start</th>
+              )}
               <th class="c-n" title="Start to the response headers (or the end, without a response)">
                 Hold
               </th>
@@ -212,7 +214,7 @@ export function ChannelCycles(props: ChannelCyclesProps) {
                 Gap
               </th>
               <th>Status</th>
-              {showSize && <th class="c-n">Size</th>}
+              {showStartAndSize && <th class="c-n">Size</th>}
               <th class="c-n" title="Requests of this channel in flight when it started, itself included">
                 {wide ? 'In flight' : 'Fl.'}
               </th>
@@ -237,17 +239,17 @@ export function ChannelCycles(props: ChannelCyclesProps) {
                   <td class="c-num" data-col="number">
                     {c.number}
                   </td>
-                  <td class="c-start" data-col="start">
-                    {columns === 'tiny' ? (
-                      since(c.sincePrevious) || formatClock(c.start).slice(0, 8)
-                    ) : columns === 'compact' ? (
-                      formatClock(c.start)
-                    ) : (
-                      <>
-                        {formatClock(c.start)} <span class="muted">{since(c.sincePrevious)}</span>
-                      </>
-                    )}
-                  </td>
+                  {columns === 'wide' ? (
+                    <td class="c-start" data-col="start">
+                      {formatClock(c.start)} <span class="muted">{since(c.sincePrevious)}</span>
+                    </td>
+                  ) : (
+                    columns === 'compact' && (
+                      <td class="c-start" data-col="start">
+                        {formatClock(c.start)}
+                      </td>
+                    )
+                  )}
                   <td class="c-n" data-col="hold">
                     {holdText(c, now)}
                   </td>
@@ -257,7 +259,7 @@ export function ChannelCycles(props: ChannelCyclesProps) {
                   <td class="c-status" data-col="status">
                     {cycleStatusLabel(c)}
                   </td>
-                  {showSize && (
+                  {showStartAndSize && (
                     <td class="c-n" data-col="size">
                       {c.end === null && c.bytes === 0 ? '' : formatBytes(c.bytes)}
                     </td>
