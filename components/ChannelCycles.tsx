@@ -19,7 +19,7 @@ export const CYCLE_ROW_HEIGHT = 20;
 const OVERSCAN = 10;
 /**
  * Narrower than WIDE_FROM_PX (the default detail width, or docked), the start
- * is the clock only (the time since the previous start in the row's tooltip)
+ * is the clock to the second (the milliseconds and the time since the previous start in the row's tooltip)
  * and the summary is shorter; narrower than COMPACT_FROM_PX (docked, the
  * detail pane at half of 400-600 px) the start and the size move to the row's
  * tooltip, so hold, gap, status and in flight stay legible without scrolling sideways.
@@ -69,7 +69,7 @@ function gapText(c: Cycle): string {
 }
 
 function rowTitle(c: Cycle): string {
-  const parts = [`Cycle ${c.number}, started ${formatClock(c.start)}`];
+  const parts = [`Cycle ${c.number}, started ${formatClock(c.start)}`, cycleStatusLabel(c)];
   if (c.sincePrevious !== null) parts.push(`${since(c.sincePrevious)} after the previous`);
   if (c.end !== null || c.bytes > 0) parts.push(formatBytes(c.bytes));
   if (c.reason) parts.push(c.reason);
@@ -216,7 +216,7 @@ export function ChannelCycles(props: ChannelCyclesProps) {
               <th>Status</th>
               {showStartAndSize && <th class="c-n">Size</th>}
               <th class="c-n" title="Requests of this channel in flight when it started, itself included">
-                {wide ? 'In flight' : 'Fl.'}
+                {columns === 'tiny' ? 'Fl.' : 'In flight'}
               </th>
             </tr>
           </thead>
@@ -246,7 +246,7 @@ export function ChannelCycles(props: ChannelCyclesProps) {
                   ) : (
                     columns === 'compact' && (
                       <td class="c-start" data-col="start">
-                        {formatClock(c.start)}
+                        {formatClock(c.start).slice(0, 8)}
                       </td>
                     )
                   )}

@@ -6,10 +6,11 @@
 // test-results/cycles/; with WIRESCOPE_DOCS_SHOTS=1 the 1280x800 light one
 // is written to docs/channel-cycles.png.
 
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { type CaptureSession, openCapture } from './support/capture';
+import { ANSWERS, CYCLES, FAILING, holdOf, serveHeldLongPoll } from './support/held-long-poll';
 import { type PatternServer, startPatternServer } from './support/pattern-servers';
 import { expect, type Page, test } from './support/test';
 
@@ -19,37 +20,6 @@ const DOCS_SHOT =
   process.env.WIRESCOPE_DOCS_SHOTS === '1'
     ? resolve(ROOT, 'docs', 'channel-cycles.png')
     : resolve(SHOTS, 'channel-cycles.png');
-
-/** Answers before the server holds the last poll open; the answer numbered FAILING is a 503. */
-const ANSWERS = 8;
-const FAILING = 6;
-/** The first poll is held long enough to tell a long-poll (docs/patterns.md), the others less, to keep the test short. */
-const FIRST_HOLD_MS = 1200;
-const HOLD_MS = 300;
-const FAILING_HOLD_MS = 50;
-const CYCLES = ANSWERS + 1;
-
-function holdOf(n: number): number {
-  if (n > ANSWERS) return 120_000;
-  return n === 1 ? FIRST_HOLD_MS : n === FAILING ? FAILING_HOLD_MS : HOLD_MS;
-}
-
-/** Each test polls its own path, so the server counts its answers from one. */
-const longPollPage = (path: string) => `<!doctype html><title>inbox</title>
-<script>
-window.answered = 0;
-function poll() {
-  var xhr = new XMLHttpRequest();
-  xhr.open('GET', '${path}?room=main', true);
-  xhr.onreadystatechange = function () {
-    if (xhr.readyState !== 4) return;
-    window.answered += 1;
-    poll();
-  };
-  xhr.send();
-}
-poll();
-</script>`;
 
 let server: PatternServer;
 let browser: LaunchedBrowser;
@@ -77,21 +47,7 @@ test.afterAll(async () => {
 
 /** Opens the page and the panel, and waits until every answer was given and the last poll is held. */
 async function captureLongPoll(): Promise<CaptureSession> {
-  const path = `/inbox/${++runs}/wait`;
-  server.page(`/inbox/${runs}`, longPollPage(path));
-  server.route(path, async (_req, res) => {
-    const n = server.hits(path);
-    // Past the answers: held until the test ends, a cycle still pending.
-    if (!(await server.hold(res, holdOf(n)))) return;
-    if (n === FAILING) {
-      res.writeHead(503, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('busy');
-      return;
-    }
-    res
-      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
-      .end(JSON.stringify({ messages: [{ id: n, text: `update ${n}` }] }));
-  });
-  session = await openCapture(browser, `${server.origin}/inbox/${runs}`);
+  session = await openCapture(browser, serveHeldLongPoll(server, String(++runs)));
   await session.page.waitForFunction(
     (n) => (window as unknown as { answered: number }).answered >= n,
     ANSWERS,
@@ -137,7 +93,7 @@ async function expectCycleRows(panel: Page): Promise<void> {
     const { number, start, hold, gap, status, size, flight: inFlight } = await cells(panel, n);
     expect(number).toBe(String(n));
     // The start's clock; docked narrow, it is in the row's tooltip with the size.
-    if (start !== undefined) expect(start, `start of cycle ${n}`).toMatch(/^\d\d:\d\d:\d\d\.\d{3}/);
+    if (start !== undefined) expect(start, `start of cycle ${n}`).toMatch(/^\d\d:\d\d:\d\d/);
     else await expect(cycleRow(panel, n)).toHaveAttribute('title', /started \d\d:\d\d:\d\d\.\d{3}/);
     expect(inFlight, `in flight at cycle ${n}`).toBe('1');
     if (n === CYCLES) {
@@ -190,6 +146,27 @@ test('a selected long-poll channel shows its cycles, the newest in view; a cycle
   await expect(cycles).toBeVisible();
   await expect(cycleRow(panel, 3)).toHaveClass(/selected/);
   await panel.screenshot({ path: resolve(SHOTS, 'cycles-1280x800-selected.png') });
+
+  // Exported and imported back: the poll still held when the file was saved is "pending at export".
+  const [download] = await Promise.all([
+    panel.waitForEvent('download'),
+    panel.getByRole('button', { name: 'Export timeline' }).click(),
+  ]);
+  const saved = await readFile(await download.path(), 'utf8');
+  await panel
+    .getByLabel('Import file')
+    .setInputFiles({ name: 'inbox.json', mimeType: 'application/json', buffer: Buffer.from(saved) });
+  await expect(
+    panel.getByRole('status').filter({ hasText: 'Viewing imported file inbox.json' }),
+  ).toBeVisible();
+  await panel.locator('.conn-entry.k-channel').click();
+  await expect(cycleRows(panel)).toHaveCount(CYCLES);
+  const last = await cells(panel, CYCLES);
+  expect(last.status).toBe('pending at export');
+  expect(last.hold).toBe('—');
+  expect((await cells(panel, FAILING)).status).toBe('503');
+  await expect(panel.getByTestId('cycles-facts')).toContainText('1 pending at export');
+  await panel.screenshot({ path: resolve(SHOTS, 'cycles-1280x800-imported.png') });
 });
 
 for (const size of [
