@@ -101,7 +101,7 @@ export function ChannelCycles(props: ChannelCyclesProps) {
   const showStartAndSize = columns !== 'tiny';
   const bodyPx = Math.max(0, viewport - CYCLE_ROW_HEIGHT);
 
-  // Opens on the selected cycle when there is one, else on the newest.
+  // Opens (and reopens for another channel) on the selected cycle when there is one, else on the newest.
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
@@ -112,7 +112,9 @@ export function ChannelCycles(props: ChannelCyclesProps) {
       scrollTop.current = el.scrollTop;
       rerender(0);
     } else {
+      following.current = true;
       el.scrollTop = el.scrollHeight;
+      rerender(0);
     }
   }, [pattern.id]);
 

@@ -203,6 +203,21 @@ describe('ChannelCycles', () => {
     await act(async () => {});
     expect(scroller().scrollTop).toBe(0);
     expect(rowNumbers()[0]).toBe(1);
+    // Another channel chosen: it opens on its newest cycle, and follows again.
+    const other = patternOver(keysOf(40), { id: 'p2' });
+    view.rerender(<ChannelCycles {...props(store, other, { version: '4' })} />);
+    await act(async () => {});
+    expect(rowNumbers().at(-1)).toBe(40);
+    expect(scroller().scrollTop).toBe(41 * CYCLE_ROW_HEIGHT);
+  });
+
+  it('opens on the selected cycle when the selection is one of the channel’s older requests', async () => {
+    const store = storeOfExchanges(longPollSpecs(200, 100, 5));
+    render(<ChannelCycles {...props(store, patternOver(keysOf(200)), { selectedKey: 'd1:20' })} />);
+    await act(async () => {});
+    expect(rowNumbers()).toContain(20);
+    expect(rowNumbers()).not.toContain(200);
+    expect(row(20).classList.contains('selected')).toBe(true);
   });
 
   it('selects a cycle’s request on click, opens it on double click, and marks the selected one', async () => {
