@@ -12,6 +12,7 @@ import { buildEntries } from '../lib/timeline/channels';
 import { type ListRow, ListRows } from '../lib/timeline/list-rows';
 import type { Connection, TimelineStore } from '../lib/timeline/store';
 import { FilteredView } from '../lib/timeline/view';
+import { ChannelCycles } from './ChannelCycles';
 import { ConnectionList } from './ConnectionList';
 import { DetailPane } from './DetailPane';
 import { download } from './download';
@@ -101,6 +102,8 @@ export function App(props: AppProps) {
   );
   const entryId = filter.entryId.value;
   const entry = entryId ? entries.find((e) => e.id === entryId) : undefined;
+  // A selected channel shows its cycles where the detail pane goes, while no event's detail is open.
+  const channel = entry?.kind === 'channel' ? patterns.find((p) => p.id === entry.pattern?.id) : undefined;
   const connectionKeys = filter.connectionScope(entries);
   const parsed = filter.parsed.value;
   const transports = filter.transports.value;
@@ -223,6 +226,7 @@ export function App(props: AppProps) {
           batch(() => {
             filter.entryId.value = id;
             layout.closeConnections();
+            if (id?.startsWith('pattern:')) selection.closeDetail();
           })
         }
       />
@@ -346,7 +350,7 @@ export function App(props: AppProps) {
           )}
           {body}
         </div>
-        {current && detailOpen && (
+        {((current && detailOpen) || channel) && (
           <>
             <Splitter
               label="Resize detail pane"
@@ -359,17 +363,32 @@ export function App(props: AppProps) {
               onCommit={(v) => layout.commit('detail', v)}
             />
             <div class="detail-wrap" style={{ width: `${layout.detailWidth.value}px` }}>
-              <DetailPane
-                event={current}
-                related={related}
-                exchange={target?.exchange ?? false}
-                connectionNumber={store.numberOf(current.connection)}
-                rememberedTabs={prefs.detailTabs}
-                onTabChosen={(kind, tab) =>
-                  settings.update({ detailTabs: { ...settings.value.detailTabs, [kind]: tab } })
-                }
-                onClose={() => selection.closeDetail()}
-              />
+              {current && detailOpen ? (
+                <DetailPane
+                  event={current}
+                  related={related}
+                  exchange={target?.exchange ?? false}
+                  connectionNumber={store.numberOf(current.connection)}
+                  rememberedTabs={prefs.detailTabs}
+                  onTabChosen={(kind, tab) =>
+                    settings.update({ detailTabs: { ...settings.value.detailTabs, [kind]: tab } })
+                  }
+                  onClose={() => selection.closeDetail()}
+                />
+              ) : (
+                channel && (
+                  <ChannelCycles
+                    pattern={channel}
+                    store={store}
+                    version={`${version}:${channel.version}`}
+                    imported={readOnly}
+                    now={readOnly ? null : Date.now()}
+                    selectedKey={current?.connection.key ?? null}
+                    onSelect={(e) => selection.reveal(e, store, !prefs.httpStepsAsRows)}
+                    onOpen={(e) => selection.choose(e, store, !prefs.httpStepsAsRows)}
+                  />
+                )
+              )}
             </div>
           </>
         )}

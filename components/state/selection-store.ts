@@ -56,6 +56,12 @@ export class SelectionStore {
     if (event) this.detailOpen.value = true;
   }
 
+  /** Selects an event (with `exchange`, its whole HTTP exchange) and brings its row into view, leaving the detail pane as it is. */
+  reveal(event: TimelineEvent, store: TimelineStore, exchange = false): void {
+    this.set({ event, exchange }, store);
+    this.revealToken.value++;
+  }
+
   clear(): void {
     this.selected.value = null;
   }

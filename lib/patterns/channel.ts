@@ -70,7 +70,7 @@ function tight(a: number, b: number): boolean {
  * together with r are still far from done, or still waiting for their
  * headers, and count as concurrent.
  */
-function isHandover(q: Req, t: number): boolean {
+export function isHandover(q: Pick<Req, 'start' | 'end' | 'headersAt'>, t: number): boolean {
   const end = q.end;
   if (end === null || end <= t || end > t + SLACK || q.start >= t) return false;
   // The readyState 4 handler runs after the response headers arrived. Without

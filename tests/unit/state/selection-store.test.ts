@@ -38,6 +38,16 @@ describe('SelectionStore', () => {
     expect(sel.detailOpen.value).toBe(true);
   });
 
+  it('reveals an event chosen elsewhere (a channel’s cycle) in the list, leaving the detail closed', () => {
+    const store = storeOf(3);
+    const sel = new SelectionStore();
+    sel.closeDetail();
+    sel.reveal(store.events[2] as (typeof store.events)[number], store);
+    expect(sel.currentIn(store)).toBe(store.events[2]);
+    expect(sel.revealToken.value).toBe(1);
+    expect(sel.detailOpen.value).toBe(false);
+  });
+
   it('forgets a selection once its store is cleared or another store is shown', () => {
     const store = storeOf(3);
     const other = storeOf(3);
