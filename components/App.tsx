@@ -95,7 +95,7 @@ export function App(props: AppProps) {
 
   const numberOf = (c: Connection) => store.numberOf(c);
   const entries = useMemo(
-    () => buildEntries(store.connections, patterns, numberOf),
+    () => buildEntries(store.connections, patterns, numberOf, { imported: readOnly }),
     [store, version, patterns],
   );
   const entryId = filter.entryId.value;
@@ -173,7 +173,7 @@ export function App(props: AppProps) {
         appended={rebuilt ? 0 : appended}
         selectedSeq={current?.seq ?? null}
         onSelect={(e: TimelineEvent) => selection.choose(e, store)}
-        timeOrigin={(e) => store.sections[e.section]?.startedAt ?? store.events[0]?.time ?? e.time}
+        timeOrigin={(e) => store.loadTimeOf(e.section) ?? e.time}
         numberOf={numberOf}
         revealToken={selection.revealToken.value}
         sectionUrl={(section) => store.sections[section]?.url}
@@ -192,6 +192,7 @@ export function App(props: AppProps) {
       <ConnectionList
         entries={entries}
         selectedId={entry ? entry.id : null}
+        loadTimeOf={(section) => store.loadTimeOf(section)}
         onSelect={(id) =>
           batch(() => {
             filter.entryId.value = id;
@@ -334,6 +335,8 @@ export function App(props: AppProps) {
                 event={current}
                 related={related}
                 connectionNumber={store.numberOf(current.connection)}
+                loadTime={store.loadTimeOf(current.section)}
+                imported={readOnly}
                 rememberedTabs={prefs.detailTabs}
                 onTabChosen={(kind, tab) =>
                   settings.update({ detailTabs: { ...settings.value.detailTabs, [kind]: tab } })
