@@ -234,6 +234,7 @@ export function App(props: AppProps) {
         onPatternsOnly={(v) => {
           filter.patternsOnly.value = v;
         }}
+        exportable={store.connections.length > 0}
         onExportTimeline={() => save(timelineFile(exportContext(), store.events, ''))}
         onExportFiltered={() => save(timelineFile(exportContext(), items, '-filtered'))}
         filteredActive={predicate !== null}
