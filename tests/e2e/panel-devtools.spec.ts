@@ -3,7 +3,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { screenshotDevTools } from '../../scripts/demo/report';
+import { CdpSession } from '../../scripts/lib/devtools';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { type DevToolsPanel, listTargets, openWirescopeInDevTools } from './support/devtools';
 import { startServer, type TestServer } from './support/server';
@@ -165,6 +165,61 @@ const requestsOf = (path: string) => `(() => {
 })()`;
 const SHOTS = resolve(import.meta.dirname, '..', '..', 'test-results', 'devtools');
 
+/**
+ * A PNG of the DevTools window, docked beside a blank page as it opened, sized so the Wirescope
+ * panel itself is width×height CSS pixels (the window is resized until it is), cut to DevTools' side.
+ */
+async function shootPanel(
+  debugPort: number,
+  panel: DevToolsPanel,
+  width: number,
+  height: number,
+): Promise<Buffer> {
+  const front = (await listTargets(debugPort)).find((t) => t.url.startsWith('devtools://devtools/bundled/'));
+  if (!front?.webSocketDebuggerUrl) throw new Error('the DevTools front-end is not open');
+  const devtools = await CdpSession.connect(front.webSocketDebuggerUrl);
+  try {
+    // DevTools keeps its side of the window at the width it was given (555 px at first): widen it.
+    await devtools.evaluate(`(async () => {
+      const Emulation = await import('./panels/emulation/emulation.js');
+      Emulation.AdvancedApp.AdvancedApp.instance().rootSplitWidget?.setSidebarSize(${width + 2});
+      return true;
+    })()`);
+    let windowSize = { width: width * 2, height: height + 30 };
+    let panelSize = { width: 0, height: 0 };
+    for (let i = 0; i < 6; i++) {
+      await devtools.send('Emulation.setDeviceMetricsOverride', {
+        ...windowSize,
+        deviceScaleFactor: 1,
+        mobile: false,
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      panelSize = await panel.evaluate<{ width: number; height: number }>(
+        '({ width: window.innerWidth, height: window.innerHeight })',
+      );
+      if (panelSize.width === width && panelSize.height === height) break;
+      windowSize = {
+        width: windowSize.width + width - panelSize.width,
+        height: windowSize.height + height - panelSize.height,
+      };
+    }
+    const devtoolsWidth = Math.min(windowSize.width, panelSize.width + 2);
+    const shot = (await devtools.send('Page.captureScreenshot', {
+      format: 'png',
+      clip: {
+        x: windowSize.width - devtoolsWidth,
+        y: 0,
+        width: devtoolsWidth,
+        height: windowSize.height,
+        scale: 1,
+      },
+    })) as { data: string };
+    return Buffer.from(shot.data, 'base64');
+  } finally {
+    devtools.close();
+  }
+}
+
 test('worker traffic that only DevTools saw is listed apart, grouped by endpoint, in the real DevTools panel', async () => {
   const own = await launchBrowser({ devtools: true });
   let ownPanel: DevToolsPanel | null = null;
@@ -227,7 +282,7 @@ test('worker traffic that only DevTools saw is listed apart, grouped by endpoint
     // Screenshots to look at: docked small (the list is in the connections drop-down), and roomy.
     await mkdir(SHOTS, { recursive: true });
     const debugPort = own.debugPort as number;
-    await screenshotDevTools(debugPort, 480, 260);
+    await shootPanel(debugPort, ownPanel, 480, 260);
     await ownPanel.evaluate(`(() => {
       const dropdown = document.querySelector('.conn-dropdown-button');
       if (dropdown?.getAttribute('aria-expanded') !== 'true') dropdown?.click();
@@ -235,10 +290,11 @@ test('worker traffic that only DevTools saw is listed apart, grouped by endpoint
     })()`);
     await ownPanel.waitFor(requestsOf('/w-data'));
     await ownPanel.evaluate(`(document.querySelector('${OUTSIDE_SECTION}').scrollIntoView(), true)`);
-    await writeFile(resolve(SHOTS, 'outside-480x260.png'), await screenshotDevTools(debugPort, 480, 260));
-    await screenshotDevTools(debugPort, 1280, 800);
+    await writeFile(resolve(SHOTS, 'outside-480x260.png'), await shootPanel(debugPort, ownPanel, 480, 260));
+    await shootPanel(debugPort, ownPanel, 1280, 800);
     await ownPanel.waitFor(requestsOf('/w-data'));
-    await writeFile(resolve(SHOTS, 'outside-1280x800.png'), await screenshotDevTools(debugPort, 1280, 800));
+    await ownPanel.waitFor(requestsOf('/echo'));
+    await writeFile(resolve(SHOTS, 'outside-1280x800.png'), await shootPanel(debugPort, ownPanel, 1280, 800));
 
     // A worker's socket that stays open: listed while open, its count kept up to date.
     await page.evaluate(() => (window as unknown as { worker: Worker }).worker.postMessage('ticker'));
