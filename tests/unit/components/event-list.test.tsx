@@ -88,7 +88,7 @@ describe('EventList', () => {
     render(<EventList {...props(store)} />);
     await act(async () => {});
     const text = rows()[0]?.textContent ?? '';
-    expect(text).toContain('+1.0 ms');
+    expect(text).toContain('0.001 s');
     expect(text).toContain('#1 /live');
     expect(text).toContain('WS');
     expect(text).toContain('↓');
