@@ -97,7 +97,7 @@ export function App(props: AppProps) {
 
   const numberOf = (c: Connection) => store.numberOf(c);
   const entries = useMemo(
-    () => buildEntries(store.connections, patterns, numberOf),
+    () => buildEntries(store.connections, patterns, numberOf, { imported: readOnly }),
     [store, version, patterns],
   );
   const entryId = filter.entryId.value;
@@ -197,7 +197,7 @@ export function App(props: AppProps) {
         onSelect={(row: ListRow) => selection.chooseRow(row, store)}
         isExpanded={(c) => expanded.has(c.key)}
         onToggleExpanded={(c) => rowsState.toggle(store, c.key)}
-        timeOrigin={(e) => store.sections[e.section]?.startedAt ?? store.events[0]?.time ?? e.time}
+        timeOrigin={(e) => store.loadTimeOf(e.section) ?? e.time}
         numberOf={numberOf}
         revealToken={selection.revealToken.value}
         sectionUrl={(section) => store.sections[section]?.url}
@@ -222,6 +222,7 @@ export function App(props: AppProps) {
       <ConnectionList
         entries={entries}
         selectedId={entry ? entry.id : null}
+        loadTimeOf={(section) => store.loadTimeOf(section)}
         onSelect={(id) =>
           batch(() => {
             filter.entryId.value = id;
@@ -264,6 +265,7 @@ export function App(props: AppProps) {
         onPatternsOnly={(v) => {
           filter.patternsOnly.value = v;
         }}
+        exportable={store.connections.length > 0}
         onExportTimeline={() => save(timelineFile(exportContext(), store.events, ''))}
         onExportFiltered={() => save(timelineFile(exportContext(), items, '-filtered'))}
         filteredActive={predicate !== null}
@@ -369,6 +371,8 @@ export function App(props: AppProps) {
                   related={related}
                   exchange={target?.exchange ?? false}
                   connectionNumber={store.numberOf(current.connection)}
+                  loadTime={store.loadTimeOf(current.section)}
+                  imported={readOnly}
                   rememberedTabs={prefs.detailTabs}
                   onTabChosen={(kind, tab) =>
                     settings.update({ detailTabs: { ...settings.value.detailTabs, [kind]: tab } })

@@ -2,13 +2,15 @@
 // requests", each with live state, message count and bytes. Selecting one
 // filters the event list to it; selecting it again shows everything.
 
-import { formatBytes, formatDuration, TRANSPORT_LABEL } from '../lib/format';
+import { formatBytes, formatDuration, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
 import type { ListEntry } from '../lib/timeline/channels';
 
 export interface ConnectionListProps {
   entries: readonly ListEntry[];
   selectedId: string | null;
   onSelect(id: string | null): void;
+  /** When a page section loaded, for each entry's "Since load" (in its tooltip). */
+  loadTimeOf?(section: number): number | undefined;
 }
 
 function shortPath(url: string): string {
@@ -19,12 +21,22 @@ function shortPath(url: string): string {
   }
 }
 
+// The storm's peak, not a live count: the same words hold for an imported file.
 function stateLabel(e: ListEntry): string {
-  if (e.kind !== 'channel' || !e.pattern) return e.state;
-  return e.pattern.storm ? `storm: ${e.pattern.storm.peakConcurrency} in flight` : e.state;
+  if (e.kind !== 'channel' || !e.pattern?.storm) return e.state;
+  return `storm: peak ${e.pattern.storm.peakConcurrency} in flight`;
 }
 
-export function ConnectionList({ entries, selectedId, onSelect }: ConnectionListProps) {
+/** The entry's tooltip: its URL and when it started, counted from the page's load. */
+function entryTitle(e: ListEntry, loadTime: number | undefined): string | undefined {
+  const lines: string[] = [];
+  if (e.url) lines.push(e.url);
+  if (loadTime !== undefined && Number.isFinite(e.startedAt))
+    lines.push(`Started ${formatSinceLoad(e.startedAt - loadTime)} since load`);
+  return lines.length > 0 ? lines.join('\n') : undefined;
+}
+
+export function ConnectionList({ entries, selectedId, onSelect, loadTimeOf }: ConnectionListProps) {
   return (
     <nav class="connections" aria-label="Connections">
       <div class="pane-title">Connections</div>
@@ -47,8 +59,8 @@ export function ConnectionList({ entries, selectedId, onSelect }: ConnectionList
               <button
                 type="button"
                 aria-pressed={selected}
-                class={`conn-entry k-${e.kind} s-${e.state.split(' ')[0]}${selected ? ' selected' : ''}`}
-                title={e.host ? `${e.url}` : undefined}
+                class={`conn-entry k-${e.kind} s-${e.tone}${selected ? ' selected' : ''}`}
+                title={entryTitle(e, loadTimeOf?.(e.section))}
                 data-entry={e.id}
                 onClick={() => onSelect(selected ? null : e.id)}
               >
@@ -66,7 +78,7 @@ export function ConnectionList({ entries, selectedId, onSelect }: ConnectionList
                   </span>
                 </span>
                 <span class="conn-meta">
-                  <span class={`state st-${e.state.split(' ')[0]}`}>{stateLabel(e)}</span>
+                  {e.state && <span class={`state st-${e.tone}`}>{stateLabel(e)}</span>}
                   <span>{e.messages.toLocaleString()} msg</span>
                   <span>{formatBytes(e.bytes)}</span>
                 </span>

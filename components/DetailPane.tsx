@@ -5,10 +5,11 @@
 // message, HTTP exchange): each kind has its own most useful view.
 
 import { useMemo, useState } from 'preact/hooks';
-import { formatBytes, formatClock, formatDuration, TRANSPORT_LABEL } from '../lib/format';
+import { formatBytes, formatClock, formatDuration, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
 import type { HeaderList } from '../lib/model';
+import { exchangeStatus, PENDING_AT_EXPORT } from '../lib/timeline/exchange-status';
 import { exchangeRequest, exchangeResponse } from '../lib/timeline/list-rows';
-import type { TimelineEvent } from '../lib/timeline/store';
+import type { Connection, TimelineEvent } from '../lib/timeline/store';
 import { HexView } from './HexView';
 import { JsonTree } from './JsonTree';
 import { copyText, parsePayloadJson } from './payload';
@@ -23,6 +24,10 @@ export interface DetailPaneProps {
   /** The whole HTTP exchange is selected (its row), not one of its steps: show its response and request. */
   exchange?: boolean;
   connectionNumber: number;
+  /** When the event's page loaded (for "Since load"); undefined when unknown. */
+  loadTime?: number;
+  /** The event comes from an imported file: no live states, and what a file may lack is said so. */
+  imported?: boolean;
   /** The tab last chosen for each kind of event. */
   rememberedTabs: Readonly<Record<DetailKind, DetailTab>>;
   /** The user chose a tab for events of this kind. */
@@ -100,24 +105,69 @@ function KeyValueTable({
   );
 }
 
-function Headers({ title, headers }: { title: string; headers: HeaderList | undefined }) {
+function Headers({
+  title,
+  headers,
+  note,
+}: {
+  title: string;
+  headers: HeaderList | undefined;
+  note?: string;
+}) {
   return (
     <section>
       <h4>{title}</h4>
-      {headers && headers.length > 0 ? <KeyValueTable rows={headers} /> : <p class="muted">None captured.</p>}
+      {headers && headers.length > 0 && <KeyValueTable rows={headers} />}
+      {note ? (
+        <p class="muted" data-testid="headers-note">
+          {note}
+        </p>
+      ) : (
+        (!headers || headers.length === 0) && <p class="muted">None captured.</p>
+      )}
     </section>
   );
 }
 
-function HttpInfo({ event, related }: { event: TimelineEvent; related: readonly TimelineEvent[] }) {
+/**
+ * What the request headers shown are, and why some or all are missing. The
+ * page hook sees only the headers the page set (setRequestHeader, fetch's
+ * headers or Request); the browser adds its own on the way out (Cookie,
+ * User-Agent, Accept-Encoding...) where no page script can see them.
+ */
+export function requestHeadersNote(conn: Connection, imported: boolean): string {
+  const headers = conn.record.requestHeaders;
+  const some = headers !== undefined && headers.length > 0;
+  const browserOwn =
+    'the browser adds its own (cookies, User-Agent, Accept-Encoding and the like), which a page script cannot see';
+  const cut = conn.record.truncatedFields?.includes('requestHeaders')
+    ? ' Cut to fit: headers past the first 1,000, or past 1 Mi characters in all, were left out.'
+    : '';
+  if (imported && !some)
+    return `None in the imported file: a Wirescope recording holds only the headers the page set, and ${browserOwn}.`;
+  if (!some) return `None set by the page; ${browserOwn}, so they are not recorded.${cut}`;
+  return `Set by the page; ${browserOwn}.${cut}`;
+}
+
+function HttpInfo({
+  event,
+  related,
+  imported,
+}: {
+  event: TimelineEvent;
+  related: readonly TimelineEvent[];
+  imported: boolean;
+}) {
   const c = event.connection;
   const response = related.find((e) => e.record.type === 'receive' && e.record.status !== undefined);
   const end = related.find((e) => e.record.type === 'close' || e.record.type === 'error');
   const headersAt = response?.record.headersAt;
+  const statusText = response?.record.statusText;
+  const status = exchangeStatus(c, { imported });
   const rows: Array<[string, string]> = [
     ['Request URL', c.url],
     ['Method', c.method ?? 'GET'],
-    ['Status', c.status !== null ? `${c.status} ${response?.record.statusText ?? ''}`.trim() : 'pending'],
+    ['Status', statusText ? status.label.replace(/^(\d+)/, `$1 ${statusText}`) : status.label],
     ['Started', formatClock(c.startedAt)],
   ];
   if (headersAt !== undefined)
@@ -128,12 +178,17 @@ function HttpInfo({ event, related }: { event: TimelineEvent; related: readonly 
       end.record.type === 'error' ? 'Failed after' : 'Total',
       formatDuration(end.time - c.startedAt),
     ]);
+  else if (imported) rows.push(['Total', PENDING_AT_EXPORT]);
   else rows.push(['Held so far', formatDuration(Date.now() - c.startedAt)]);
   if (end?.record.reason) rows.push(['Reason', end.record.reason]);
   return (
     <div class="http">
       <KeyValueTable rows={rows} />
-      <Headers title="Request headers" headers={c.record.requestHeaders} />
+      <Headers
+        title="Request headers"
+        headers={c.record.requestHeaders}
+        note={requestHeadersNote(c, imported)}
+      />
       <Headers title="Response headers" headers={response?.record.responseHeaders} />
     </div>
   );
@@ -166,6 +221,8 @@ export function DetailPane({
   related,
   exchange = false,
   connectionNumber,
+  loadTime,
+  imported = false,
   rememberedTabs,
   onTabChosen,
   onClose,
@@ -195,11 +252,21 @@ export function DetailPane({
       ? ['Method', c.method ?? 'GET']
       : ['Event', `${r.type}${r.eventName ? ` (${r.eventName})` : ''}`],
     ['Time', formatClock(exchange ? c.startedAt : event.time)],
+    ...(loadTime !== undefined
+      ? [
+          ['Since load', formatSinceLoad((exchange ? c.startedAt : event.time) - loadTime)] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ['Connection', `#${connectionNumber} ${TRANSPORT_LABEL[c.transport]} ${c.url}`],
   ];
   if (r.size !== undefined)
     facts.push(['Size', `${formatBytes(r.size)}${r.truncated ? ' (truncated to the payload cap)' : ''}`]);
-  if (r.status !== undefined) facts.push(['Status', `${r.status} ${r.statusText ?? ''}`.trim()]);
+  // Headers & timing has the exchange's own Status row: shown once.
+  if (r.status !== undefined && current !== 'http')
+    facts.push(['Status', `${r.status} ${r.statusText ?? ''}`.trim()]);
   if (r.code !== undefined) facts.push(['Close code', String(r.code)]);
   if (r.reason) facts.push(['Reason', r.reason]);
   if (r.wasClean !== undefined) facts.push(['Clean', String(r.wasClean)]);
@@ -264,7 +331,7 @@ export function DetailPane({
           <HexView key={event.seq} base64={base64} text={base64 === undefined ? text : undefined} />
         )}
         {current === 'request' && request && <RequestBody event={request} />}
-        {current === 'http' && <HttpInfo event={event} related={related} />}
+        {current === 'http' && <HttpInfo event={event} related={related} imported={imported} />}
         {current === null && <p class="muted">This event carries no payload.</p>}
       </div>
     </section>

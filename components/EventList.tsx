@@ -9,7 +9,8 @@
 // says is lib/timeline/row-cells.
 
 import { useEffect, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
-import { formatClock, formatRelative, TRANSPORT_LABEL } from '../lib/format';
+import { formatClock, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
+import { type ExchangeStatus, exchangeStatus } from '../lib/timeline/exchange-status';
 import {
   type ExchangeRow,
   eventOfRow,
@@ -23,9 +24,7 @@ import {
   dataCell,
   durationCell,
   eventStatus,
-  exchangeStatus,
   methodCell,
-  type StatusCell,
   sizeCell,
   typeCell,
   waterfallOf,
@@ -275,14 +274,15 @@ export function EventList(props: EventListProps) {
 
 type CellContext = EventListProps & { now: number; scaleMs: number };
 
-const STATUS_CLASS: Record<StatusCell['tone'], string> = {
+const STATUS_CLASS: Record<ExchangeStatus['tone'], string> = {
   ok: '',
   redirect: ' s-redirect',
   'client-error': ' s-error',
   'server-error': ' s-error',
   failed: ' s-error',
-  pending: ' s-pending',
-  none: '',
+  live: ' s-pending',
+  'at-export': ' s-pending',
+  ended: '',
 };
 
 /** One cell of a row. */
@@ -295,7 +295,7 @@ function Cell({ column, row, ctx }: { column: ListColumn; row: ListRow; ctx: Cel
       return <td class="c-time">{formatClock(exchange ? exchange.time : e.time)}</td>;
     case 'since':
       return (
-        <td class="c-since">{formatRelative((exchange ? exchange.time : e.time) - ctx.timeOrigin(e))}</td>
+        <td class="c-since">{formatSinceLoad((exchange ? exchange.time : e.time) - ctx.timeOrigin(e))}</td>
       );
     case 'name':
       return <NameCell row={row} ctx={ctx} />;
@@ -304,10 +304,13 @@ function Cell({ column, row, ctx }: { column: ListColumn; row: ListRow; ctx: Cel
     case 'method':
       return <td class="c-method">{methodCell(row)}</td>;
     case 'status': {
-      const s = exchange ? exchangeStatus(c, ctx.imported) : eventStatus(e);
+      const s = exchange ? exchangeStatus(c, { imported: ctx.imported }) : eventStatus(e);
       return (
-        <td class={`c-status${STATUS_CLASS[s.tone]}`} title={s.title}>
-          {s.text}
+        <td
+          class={`c-status${STATUS_CLASS[s.tone]}`}
+          title={s.title ?? (s.label.length > 8 ? s.label : undefined)}
+        >
+          {s.label}
         </td>
       );
     }

@@ -10,7 +10,7 @@
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { EventPredicate } from '../lib/filter';
-import { formatClock, formatDuration, formatRelative } from '../lib/format';
+import { formatClock, formatDuration, formatSinceLoad } from '../lib/format';
 import type { ListEntry } from '../lib/timeline/channels';
 import { EventColumns } from '../lib/timeline/event-columns';
 import { EventVisibility } from '../lib/timeline/event-visibility';
@@ -369,7 +369,7 @@ export function TimelineOverview(props: TimelineOverviewProps) {
     const col = Math.min(axis.cols - 1, Math.max(0, Math.floor(x - L.labelWidth)));
     const t = axis.timeOfCol(col);
     const nothing = `Nothing at ${formatClock(t)}`;
-    if (y < AXIS_HEIGHT) return [formatClock(t), `${formatRelative(t - axis.t0)} from the start`];
+    if (y < AXIS_HEIGHT) return [formatClock(t), `${formatSinceLoad(t - axis.t0)} from the start`];
     if (y >= height - RATE_HEIGHT)
       return ['Every lane', describeEvents(summaryNear(L.bins, 'all', col, HOVER_RADIUS)) ?? nothing];
     if (!onLane) return null;

@@ -6,7 +6,9 @@ import { useRef, useState } from 'preact/hooks';
 import type { DirectionGroup, FilterError } from '../lib/filter';
 import { formatBytes } from '../lib/format';
 import { TRANSPORTS, type Transport } from '../lib/model';
+import { FILTER_SYNTAX, inputTextRoom, measureText, placeholderFor } from './filter-placeholder';
 import { DIRECTION_GROUPS, PAYLOAD_CAP_CHOICES } from './settings';
+import { useObservedSize } from './use-observed-size';
 
 const TRANSPORT_BUTTON: Record<Transport, { text: string; label: string }> = {
   websocket: { text: 'WS', label: 'WebSocket' },
@@ -20,6 +22,8 @@ const DIRECTION_BUTTON: Record<DirectionGroup, { text: string; label: string }> 
   in: { text: '↓', label: 'received messages' },
   lifecycle: { text: '●', label: 'open, close and error events' },
 };
+
+const NOTHING_TO_EXPORT = 'Nothing to export yet: no traffic has been recorded';
 
 export interface ToolbarProps {
   recording: boolean;
@@ -39,6 +43,8 @@ export interface ToolbarProps {
   onToggleDirection(d: DirectionGroup): void;
   patternsOnly: boolean;
   onPatternsOnly(v: boolean): void;
+  /** Something was recorded (or imported): until then the exports are disabled, saying why. */
+  exportable: boolean;
   onExportTimeline(): void;
   onExportFiltered(): void;
   filteredActive: boolean;
@@ -61,22 +67,46 @@ export function Toolbar(p: ToolbarProps) {
   const error = p.queryErrors[0];
   const more = p.queryErrors.length - 1;
   const allTransports = TRANSPORTS.every((t) => p.transports.has(t));
+  const filterBoxRef = useRef<HTMLDivElement>(null);
+  const filterRoom = useObservedSize(filterBoxRef, (el) => {
+    const input = el.querySelector('input');
+    return input ? inputTextRoom(input) : 0;
+  });
+  const filterInput = filterBoxRef.current?.querySelector('input');
+  const filterFont = filterInput ? getComputedStyle(filterInput).font : '';
+  const placeholder = placeholderFor(filterRoom, (text) => measureText(text, filterFont));
   const fileActions = (
     <>
-      <button type="button" title="Download everything as Wirescope JSON" onClick={p.onExportTimeline}>
+      <button
+        type="button"
+        title={p.exportable ? 'Download everything as Wirescope JSON' : NOTHING_TO_EXPORT}
+        disabled={!p.exportable}
+        onClick={p.onExportTimeline}
+      >
         Export timeline
       </button>
       <button
         type="button"
-        title="Download only the events the filters show, as Wirescope JSON"
-        disabled={!p.filteredActive}
+        title={
+          !p.exportable
+            ? NOTHING_TO_EXPORT
+            : p.filteredActive
+              ? 'Download only the events the filters show, as Wirescope JSON'
+              : 'No filter is set: Export timeline downloads everything'
+        }
+        disabled={!p.exportable || !p.filteredActive}
         onClick={p.onExportFiltered}
       >
         Export filtered view
       </button>
       <button
         type="button"
-        title="Download HAR 1.2 (HTTP entries, WebSocket frames as Chrome writes them)"
+        title={
+          p.exportable
+            ? 'Download HAR 1.2 (HTTP entries, WebSocket frames as Chrome writes them)'
+            : NOTHING_TO_EXPORT
+        }
+        disabled={!p.exportable}
         onClick={p.onExportHar}
       >
         Export HAR
@@ -132,7 +162,7 @@ export function Toolbar(p: ToolbarProps) {
         Preserve log
       </label>
       <span class="sep" />
-      <div class="filter">
+      <div class="filter" ref={filterBoxRef}>
         <input
           ref={p.filterRef}
           type="search"
@@ -140,7 +170,8 @@ export function Toolbar(p: ToolbarProps) {
           aria-label="Filter events"
           aria-invalid={error ? true : undefined}
           aria-describedby={error ? 'filter-error' : undefined}
-          placeholder="Filter: text  /regex/  transport:ws  dir:in  size>1k  status:404  -exclude"
+          placeholder={placeholder}
+          title={FILTER_SYNTAX}
           spellcheck={false}
           value={p.query}
           onInput={(e) => p.onQuery(e.currentTarget.value)}

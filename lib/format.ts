@@ -60,15 +60,25 @@ export const DIRECTION_ARROW: Record<EventRecord['type'], string> = {
   error: '✕',
 };
 
-/** "+1.234 s" from a reference time; milliseconds below one second. */
-export function formatRelative(ms: number): string {
+/**
+ * Time since the page loaded, one format wherever it is shown (the list's
+ * "Since load" column, the detail, the connections list): seconds to the
+ * millisecond up to a minute ("12.345 s"), then clock style ("1:05.123",
+ * "1:02:05.123"), so a column of them lines up and sorts by eye. Rounded to
+ * the whole millisecond first, so 59,999.6 ms reads "1:00.000", not "60.000 s".
+ * Before the load (a frame's event just ahead of it) it is negative: "−0.250 s".
+ */
+export function formatSinceLoad(ms: number): string {
   if (!Number.isFinite(ms)) return '';
-  const sign = ms < 0 ? '−' : '+';
-  const a = Math.abs(ms);
-  if (a < 1000) return `${sign}${a.toFixed(a < 10 ? 1 : 0)} ms`;
-  if (a < 60_000) return `${sign}${(a / 1000).toFixed(3)} s`;
-  const m = Math.floor(a / 60_000);
-  return `${sign}${m}m${((a % 60_000) / 1000).toFixed(1).padStart(4, '0')}s`;
+  const whole = Math.round(Math.abs(ms));
+  const sign = ms < 0 && whole > 0 ? '−' : '';
+  if (whole < 60_000) return `${sign}${(whole / 1000).toFixed(3)} s`;
+  const millis = String(whole % 1000).padStart(3, '0');
+  const seconds = String(Math.floor(whole / 1000) % 60).padStart(2, '0');
+  const minutes = Math.floor(whole / 60_000) % 60;
+  const hours = Math.floor(whole / 3_600_000);
+  if (hours === 0) return `${sign}${minutes}:${seconds}.${millis}`;
+  return `${sign}${hours}:${String(minutes).padStart(2, '0')}:${seconds}.${millis}`;
 }
 
 /** A duration for humans: "850 ms", "1.48 s", "2m 05s". */

@@ -161,3 +161,63 @@ export class OutsideRequestLog {
     return this.sorted;
   }
 }
+
+/** Outside requests to one endpoint: one kind, method, origin and path (the query told apart only inside). */
+export interface OutsideGroup {
+  /** `kind method origin+path`: tells groups apart. */
+  key: string;
+  kind: OutsideKind;
+  method: string;
+  /** Origin and path, without query or fragment (the whole URL when it does not parse). */
+  endpoint: string;
+  /** The path alone, for a narrow list (the whole URL when it does not parse). */
+  path: string;
+  /** The group's requests, oldest first. */
+  requests: OutsideRequest[];
+  /** The request that started last: its status and time stand for the group. */
+  latest: OutsideRequest;
+  /** WebSocket messages of all its requests, when DevTools said for any. */
+  messages?: number;
+}
+
+function endpointOf(url: string): { endpoint: string; path: string } {
+  try {
+    const u = new URL(url);
+    // An opaque origin ("null", e.g. data: or blob: URLs) says nothing: the URL without its query does.
+    const origin = u.origin === 'null' ? `${u.protocol}` : u.origin;
+    return { endpoint: `${origin}${u.pathname}`, path: u.pathname };
+  } catch {
+    return { endpoint: url, path: url };
+  }
+}
+
+/**
+ * Groups requests by endpoint (a worker's poll makes the same request again
+ * and again), in the order each endpoint was first seen, so a group keeps its
+ * place as more of its requests arrive. `requests` is oldest first.
+ */
+export function groupOutsideRequests(requests: readonly OutsideRequest[]): OutsideGroup[] {
+  const groups = new Map<string, OutsideGroup>();
+  for (const r of requests) {
+    const { endpoint, path } = endpointOf(r.url);
+    const key = `${r.kind} ${r.method} ${endpoint}`;
+    const group = groups.get(key);
+    if (!group) {
+      groups.set(key, {
+        key,
+        kind: r.kind,
+        method: r.method,
+        endpoint,
+        path,
+        requests: [r],
+        latest: r,
+        ...(r.messages !== undefined ? { messages: r.messages } : {}),
+      });
+      continue;
+    }
+    group.requests.push(r);
+    if (r.startedAt >= group.latest.startedAt) group.latest = r;
+    if (r.messages !== undefined) group.messages = (group.messages ?? 0) + r.messages;
+  }
+  return [...groups.values()];
+}

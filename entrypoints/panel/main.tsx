@@ -77,9 +77,16 @@ async function start(el: HTMLElement): Promise<void> {
           onRecords(msg) {
             // A frame's first message replays its history: the frame has just reached this panel.
             if (msg.replayed) hookStatus?.frameAppeared(msg.frameId, msg.doc);
+            const hadNothing = store.connections.length === 0;
             store.ingest(msg);
             detector.update(store, Date.now());
             scheduler.changed(msg.records.length);
+            // Export is disabled while there is nothing to export: a panel nobody sees draws
+            // once when the first connection arrives, so its buttons are never left disabled.
+            if (hadNothing && store.connections.length > 0 && !visible()) {
+              version++;
+              draw();
+            }
           },
           onReply(reply) {
             if (hookStatus?.accept(reply)) scheduler.changed(0);

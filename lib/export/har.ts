@@ -218,6 +218,9 @@ function eventSourceEntry(conn: Connection, events: TimelineEvent[]): Entry {
   const entry = entryBase(conn, timingsOf(conn.startedAt, open?.time, end?.time ?? events.at(-1)?.time));
   entry._resourceType = 'eventsource';
   entry.response = baseResponse(conn.status ?? (open ? 200 : 0), '', [['Content-Type', 'text/event-stream']]);
+  // A stream that failed before it opened says so, as a failed request does: status 0 alone reads as pending.
+  const failed = open ? undefined : events.find((e) => e.record.type === 'error')?.record;
+  if (failed) Object.assign(entry.response, { _error: failed.reason ?? 'error' });
   const messages: HarEventSourceMessage[] = [];
   for (const e of events) {
     const r = e.record;

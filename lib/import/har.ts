@@ -128,7 +128,10 @@ export function readHar(value: Record<string, unknown>): HarImport {
     const requestHeaders = headerList(request.headers);
     const status = statusOf(response.status);
     const statusText = str(response.statusText) ?? '';
-    const error = str(response._error) || (status === 0 ? 'failed' : undefined);
+    // Chrome and Wirescope write a failed request's reason as `_error`; status 0 without one is a
+    // request still pending when the file was saved (Chrome writes `_error: null` then).
+    const error = str(response._error);
+    const pending = !error && status === 0;
     const t = isRecord(entry.timings) ? entry.timings : {};
     // Derived from durations, which may be anything: a time past the last a Date can hold is clamped to it.
     const headersAt = Math.min(
@@ -170,6 +173,7 @@ export function readHar(value: Record<string, unknown>): HarImport {
         push({ time: end, type: 'error', reason: error });
         return;
       }
+      if (pending) return;
       const protocol = headerValue(responseHeaders, 'sec-websocket-protocol');
       if (protocol) input.protocol = protocol;
       push({ time: headersAt, type: 'open', ...(protocol ? { protocol } : {}) });
@@ -198,9 +202,12 @@ export function readHar(value: Record<string, unknown>): HarImport {
     if (transport === 'eventsource') {
       input.status = status || null;
       if (error && status === 0) {
+        // Failed for good: the entry is final, not a stream reconnecting.
         push({ time: end, type: 'error', reason: error });
+        input.endedAt = end;
         return;
       }
+      if (pending) return;
       push({ time: headersAt, type: 'open' });
       const messages = Array.isArray(entry._eventSourceMessages) ? entry._eventSourceMessages : [];
       messages.forEach((m: unknown, j: number) => {
@@ -249,6 +256,7 @@ export function readHar(value: Record<string, unknown>): HarImport {
       input.endedAt = end;
       return;
     }
+    if (pending) return;
     input.status = status;
     input.endedAt = end;
     const content = isRecord(response.content) ? response.content : {};

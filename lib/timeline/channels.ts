@@ -3,6 +3,7 @@
 // grouped), and one "Other requests" entry for the remaining HTTP exchanges.
 
 import type { Transport } from '../model';
+import { exchangeStatus, hasEnded, PENDING_AT_EXPORT, type StatusTone } from './exchange-status';
 import type { Connection } from './store';
 
 /**
@@ -51,11 +52,16 @@ export interface ListEntry {
   /** Host of the URL, shown beside the short title. */
   host: string;
   transport: Transport | null;
+  /** The state in words: a socket's (exchangeStatus), a channel's, the other requests' counts. */
   state: string;
+  /** What colours the state: a socket's tone, or `storm` for a storming channel. */
+  tone: StatusTone | 'storm';
   messages: number;
   bytes: number;
   connectionKeys: string[];
   startedAt: number;
+  /** Page section of the connection that started first (what its "Since load" counts from). */
+  section: number;
   pattern?: ChannelPattern;
   /** Display number of the connection (kind 'connection'). */
   number?: number;
@@ -87,11 +93,31 @@ function addCounts(entry: ListEntry, c: Connection): void {
   entry.connectionKeys.push(c.key);
 }
 
+/**
+ * A channel's state. An imported file shows no live state: a request of the
+ * loop still in flight when it was exported is "pending at export", and a
+ * loop between requests shows none.
+ */
+function channelState(p: ChannelPattern, imported: boolean): { state: string; tone: StatusTone | 'storm' } {
+  if (p.storm) return { state: 'storm', tone: 'storm' };
+  if (!imported) return { state: p.state ?? 'active', tone: 'live' };
+  const inFlight = (p.inFlight ?? 0) > 0 || p.state === 'held';
+  return inFlight ? { state: PENDING_AT_EXPORT, tone: 'at-export' } : { state: '', tone: 'ended' };
+}
+
+function startedEarlier(entry: ListEntry, c: Connection): void {
+  if (c.startedAt >= entry.startedAt) return;
+  entry.startedAt = c.startedAt;
+  entry.section = c.section;
+}
+
 export function buildEntries(
   connections: readonly Connection[],
   patterns: readonly ChannelPattern[],
   numberOf: (c: Connection) => number,
+  opts: { imported?: boolean } = {},
 ): ListEntry[] {
+  const imported = opts.imported === true;
   const entries: ListEntry[] = [];
   const patternOf = new Map<string, ListEntry>();
   for (const p of patterns) {
@@ -102,11 +128,12 @@ export function buildEntries(
       url: p.url,
       host: hostOf(p.url),
       transport: null,
-      state: p.storm ? 'storm' : (p.state ?? 'active'),
+      ...channelState(p, imported),
       messages: 0,
       bytes: 0,
       connectionKeys: [],
       startedAt: Number.POSITIVE_INFINITY,
+      section: 0,
       pattern: p,
     };
     for (const k of p.connectionKeys) if (!patternOf.has(k)) patternOf.set(k, entry);
@@ -120,10 +147,12 @@ export function buildEntries(
     host: '',
     transport: null,
     state: '',
+    tone: 'ended',
     messages: 0,
     bytes: 0,
     connectionKeys: [],
     startedAt: Number.POSITIVE_INFINITY,
+    section: 0,
   };
   let pending = 0;
   for (const c of connections) {
@@ -131,10 +160,11 @@ export function buildEntries(
     if (channel) {
       addCounts(channel, c);
       channel.transport = channel.transport ?? c.transport;
-      channel.startedAt = Math.min(channel.startedAt, c.startedAt);
+      startedEarlier(channel, c);
       continue;
     }
     if (c.transport === 'websocket' || c.transport === 'eventsource') {
+      const status = exchangeStatus(c, { imported });
       const entry: ListEntry = {
         id: `conn:${c.key}`,
         kind: 'connection',
@@ -142,11 +172,13 @@ export function buildEntries(
         url: c.url,
         host: hostOf(c.url),
         transport: c.transport,
-        state: c.state,
+        state: status.label,
+        tone: status.tone,
         messages: 0,
         bytes: 0,
         connectionKeys: [],
         startedAt: c.startedAt,
+        section: c.section,
         number: numberOf(c),
       };
       addCounts(entry, c);
@@ -154,14 +186,16 @@ export function buildEntries(
       continue;
     }
     addCounts(other, c);
-    other.startedAt = Math.min(other.startedAt, c.startedAt);
-    if (c.state === 'connecting' || c.state === 'open') pending++;
+    startedEarlier(other, c);
+    if (!hasEnded(c)) pending++;
   }
   // Channels first (the point of the tool), then sockets by start, then the rest.
   entries.sort((a, b) => (a.kind === b.kind ? a.startedAt - b.startedAt : a.kind === 'channel' ? -1 : 1));
   if (other.connectionKeys.length > 0) {
     const n = other.connectionKeys.length;
-    other.state = `${n} request${n === 1 ? '' : 's'}${pending ? `, ${pending} pending` : ''}`;
+    const pendingWord = imported ? PENDING_AT_EXPORT : 'pending';
+    other.state = `${n} request${n === 1 ? '' : 's'}${pending ? `, ${pending} ${pendingWord}` : ''}`;
+    if (pending) other.tone = imported ? 'at-export' : 'live';
     entries.push(other);
   }
   return entries;

@@ -5,45 +5,27 @@
 
 import { formatBytes, formatDuration, previewOf } from '../format';
 import type { EventRecord } from '../model';
+import type { ExchangeStatus } from './exchange-status';
 import { isExchangeRow, type ListRow } from './list-rows';
 import type { Connection, TimelineEvent } from './store';
 
-export type StatusTone = 'ok' | 'redirect' | 'client-error' | 'server-error' | 'failed' | 'pending' | 'none';
-
-export interface StatusCell {
-  text: string;
-  tone: StatusTone;
-  /** Said on hover: the status text or why it failed. */
-  title?: string;
-}
-
-/** Whether an error reason means the page or browser cancelled the request. */
-function cancelled(reason: string): boolean {
-  return /abort|cancel/i.test(reason);
-}
-
-/**
- * An HTTP exchange's status: its code, or what became of it. In an imported
- * timeline an exchange that had not ended is "pending at export": the file
- * cannot say how it ended.
- */
-export function exchangeStatus(c: Connection, imported: boolean): StatusCell {
-  if (c.state === 'error' && c.status === null) {
-    const reason = c.errorReason ?? 'failed';
-    return { text: cancelled(reason) ? '(canceled)' : '(failed)', tone: 'failed', title: reason };
-  }
-  if (c.status !== null && c.status > 0) {
-    const s = c.status;
-    const tone: StatusTone =
-      s >= 500 ? 'server-error' : s >= 400 ? 'client-error' : s >= 300 ? 'redirect' : 'ok';
-    const title = c.state === 'error' ? `${s}, then failed: ${c.errorReason ?? 'failed'}` : undefined;
-    return title ? { text: String(s), tone: 'failed', title } : { text: String(s), tone };
-  }
-  if (c.endedAt === null)
-    return imported
-      ? { text: '(pending at export)', tone: 'pending', title: 'Still open when the file was exported' }
-      : { text: '(pending)', tone: 'pending', title: 'No response yet' };
-  return { text: '(failed)', tone: 'failed', title: c.errorReason ?? 'Ended without a status' };
+/** The Status column of an event row: a socket's close code, an HTTP step's status. */
+export function eventStatus(e: TimelineEvent): ExchangeStatus {
+  const r = e.record;
+  if (r.status !== undefined)
+    return {
+      label: String(r.status),
+      tone: r.status >= 500 ? 'server-error' : r.status >= 400 ? 'client-error' : 'ok',
+      ...(r.statusText ? { title: r.statusText } : {}),
+    };
+  if (r.type === 'close' && r.code !== undefined)
+    return {
+      label: String(r.code),
+      tone: r.code === 1000 ? 'ok' : 'failed',
+      ...(r.reason ? { title: r.reason } : {}),
+    };
+  if (r.type === 'error') return { label: '', tone: 'failed', ...(r.reason ? { title: r.reason } : {}) };
+  return { label: '', tone: 'ended' };
 }
 
 const EVENT_WORD: Record<EventRecord['type'], string> = {
@@ -71,25 +53,6 @@ export function methodCell(row: ListRow): string {
   if (!http) return EVENT_WORD[r.type];
   if (r.type === 'receive' && r.chunk !== undefined) return `↓ chunk ${r.chunk}`;
   return STEP_WORD[r.type];
-}
-
-/** The Status column of an event row: a socket's close code, an HTTP step's status. */
-export function eventStatus(e: TimelineEvent): StatusCell {
-  const r = e.record;
-  if (r.status !== undefined)
-    return {
-      text: String(r.status),
-      tone: r.status >= 400 ? (r.status >= 500 ? 'server-error' : 'client-error') : 'ok',
-      ...(r.statusText ? { title: r.statusText } : {}),
-    };
-  if (r.type === 'close' && r.code !== undefined)
-    return {
-      text: String(r.code),
-      tone: r.code === 1000 ? 'ok' : 'failed',
-      ...(r.reason ? { title: r.reason } : {}),
-    };
-  if (r.type === 'error') return { text: '', tone: 'failed', ...(r.reason ? { title: r.reason } : {}) };
-  return { text: '', tone: 'none' };
 }
 
 /** "json" for application/json, "event-stream" for text/event-stream: the part people name. */

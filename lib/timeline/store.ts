@@ -159,6 +159,14 @@ export class TimelineStore {
   private readonly numbers = new WeakMap<Connection, number>();
   private nextNumber = 1;
 
+  /**
+   * When the page of a section loaded, what "Since load" counts from: the
+   * section's start; an import, which has no sections, counts from its first event.
+   */
+  loadTimeOf(section: number): number | undefined {
+    return this.sections[section]?.startedAt ?? this.events[0]?.time;
+  }
+
   /** Display number of a connection (what the filter's `conn:N` refers to). */
   numberOf(conn: Connection): number {
     return this.numbers.get(conn) ?? 0;

@@ -41,16 +41,25 @@ export async function exportTimelineFromPanel(
   const browser = await browserSession(debugPort);
   try {
     await browser.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
-    const clicked = await panel.evaluate<boolean>(`(() => {
-      const name = 'export timeline';
-      const button = [...document.querySelectorAll('button')].find((b) =>
-        [b.textContent, b.getAttribute('aria-label'), b.title].some((s) => (s ?? '').trim().toLowerCase() === name),
-      );
-      if (!button) return false;
-      button.click();
-      return true;
-    })()`);
-    if (!clicked) throw new Error('the panel has no "Export timeline" button');
+    // Export stays disabled until something was recorded: wait for it to be enabled.
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = await panel.evaluate<'clicked' | 'disabled' | 'missing'>(`(() => {
+        const name = 'export timeline';
+        const button = [...document.querySelectorAll('button')].find((b) =>
+          [b.textContent, b.getAttribute('aria-label'), b.title].some((s) => (s ?? '').trim().toLowerCase() === name),
+        );
+        if (!button) return 'missing';
+        if (button.disabled) return 'disabled';
+        button.click();
+        return 'clicked';
+      })()`);
+      if (state === 'clicked') break;
+      if (state === 'missing') throw new Error('the panel has no "Export timeline" button');
+      if (Date.now() > deadline)
+        throw new Error(`"Export timeline" stayed disabled for ${timeoutMs} ms: nothing was recorded`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const file = await waitForJsonFile(dir, timeoutMs);
     const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
     if (!isTimelineExport(parsed)) throw new Error('the exported file is not a wirescope-timeline v1 export');

@@ -1,6 +1,9 @@
 // The panel in the REAL DevTools: live traffic appears in the unified list,
 // the filter language narrows it, and a payload carrying markup stays text.
 
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { CdpSession } from '../../scripts/lib/devtools';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { type DevToolsPanel, listTargets, openWirescopeInDevTools } from './support/devtools';
 import { startServer, type TestServer } from './support/server';
@@ -152,9 +155,78 @@ test('live traffic, filtering and an inert XSS payload in the real DevTools pane
     .toBe(true);
 });
 
-const OUTSIDE = `[...document.querySelectorAll('section[aria-label="Seen only by DevTools"] li')].map((li) => li.textContent)`;
+const OUTSIDE_SECTION = 'section[aria-label="Seen only by DevTools"]';
+/** The text of each endpoint group's entry (its requests are listed only when it is opened). */
+const OUTSIDE = `[...document.querySelectorAll('${OUTSIDE_SECTION} .outside-group > button')].map((b) => b.textContent)`;
+/** Opens the group whose endpoint ends with `path` (unless open) and gives its requests' text, or null. */
+const requestsOf = (path: string) => `(() => {
+  const group = [...document.querySelectorAll('${OUTSIDE_SECTION} .outside-group')].find((g) =>
+    g.dataset.endpoint.endsWith(${JSON.stringify(path)}),
+  );
+  const button = group?.querySelector(':scope > button');
+  if (!button) return null;
+  if (button.getAttribute('aria-expanded') !== 'true') button.click();
+  const rows = [...group.querySelectorAll('.outside-request')].map((li) => li.textContent);
+  return rows.length > 0 ? rows : null;
+})()`;
+const SHOTS = resolve(import.meta.dirname, '..', '..', 'test-results', 'devtools');
 
-test('worker traffic that only DevTools saw is listed apart, in the real DevTools panel', async () => {
+/**
+ * A PNG of the DevTools window, docked beside a blank page as it opened, sized so the Wirescope
+ * panel itself is width×height CSS pixels (the window is resized until it is), cut to DevTools' side.
+ */
+async function shootPanel(
+  debugPort: number,
+  panel: DevToolsPanel,
+  width: number,
+  height: number,
+): Promise<Buffer> {
+  const front = (await listTargets(debugPort)).find((t) => t.url.startsWith('devtools://devtools/bundled/'));
+  if (!front?.webSocketDebuggerUrl) throw new Error('the DevTools front-end is not open');
+  const devtools = await CdpSession.connect(front.webSocketDebuggerUrl);
+  try {
+    // DevTools keeps its side of the window at the width it was given (555 px at first): widen it.
+    await devtools.evaluate(`(async () => {
+      const Emulation = await import('./panels/emulation/emulation.js');
+      Emulation.AdvancedApp.AdvancedApp.instance().rootSplitWidget?.setSidebarSize(${width + 2});
+      return true;
+    })()`);
+    let windowSize = { width: width * 2, height: height + 30 };
+    let panelSize = { width: 0, height: 0 };
+    for (let i = 0; i < 6; i++) {
+      await devtools.send('Emulation.setDeviceMetricsOverride', {
+        ...windowSize,
+        deviceScaleFactor: 1,
+        mobile: false,
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      panelSize = await panel.evaluate<{ width: number; height: number }>(
+        '({ width: window.innerWidth, height: window.innerHeight })',
+      );
+      if (panelSize.width === width && panelSize.height === height) break;
+      windowSize = {
+        width: windowSize.width + width - panelSize.width,
+        height: windowSize.height + height - panelSize.height,
+      };
+    }
+    const devtoolsWidth = Math.min(windowSize.width, panelSize.width + 2);
+    const shot = (await devtools.send('Page.captureScreenshot', {
+      format: 'png',
+      clip: {
+        x: windowSize.width - devtoolsWidth,
+        y: 0,
+        width: devtoolsWidth,
+        height: windowSize.height,
+        scale: 1,
+      },
+    })) as { data: string };
+    return Buffer.from(shot.data, 'base64');
+  } finally {
+    devtools.close();
+  }
+}
+
+test('worker traffic that only DevTools saw is listed apart, grouped by endpoint, in the real DevTools panel', async () => {
   const own = await launchBrowser({ devtools: true });
   let ownPanel: DevToolsPanel | null = null;
   try {
@@ -163,19 +235,25 @@ test('worker traffic that only DevTools saw is listed apart, in the real DevTool
     await page.goto(`${server.origin}/worker.html`);
     await page.waitForFunction(() => document.body.dataset.done === 'done 1');
 
-    // Logged by DevTools as the worker made them (onRequestFinished).
+    // Logged by DevTools as the worker made them (onRequestFinished), one entry per endpoint.
     const live = await ownPanel.waitFor<string[]>(`(() => {
       const items = ${OUTSIDE};
-      return items.some((t) => t.includes('/w-data?n=1')) && items.some((t) => t.includes('/echo?n=1')) ? items : null;
+      return items.some((t) => t.includes('GET /w-data')) && items.some((t) => t.includes('/echo')) ? items : null;
     })()`);
-    const fetchItem = live.find((t) => t.includes('/w-data?n=1')) ?? '';
+    const fetchItem = live.find((t) => t.includes('/w-data')) ?? '';
     expect(fetchItem).toContain('FETCH');
-    expect(fetchItem).toContain('GET /w-data?n=1');
+    expect(fetchItem).toContain('GET /w-data×1');
+    expect(fetchItem).not.toContain('?n=');
     expect(fetchItem).toContain('200');
     expect(fetchItem).toContain('from worker.js');
-    const socketItem = live.find((t) => t.includes('/echo?n=1')) ?? '';
+    const socketItem = live.find((t) => t.includes('/echo')) ?? '';
     expect(socketItem).toContain('WS');
     expect(socketItem).toContain('2 msg');
+    // Opened, a group lists its requests with their query.
+    const fetches = await ownPanel.waitFor<string[]>(requestsOf('/w-data'));
+    expect(fetches).toHaveLength(1);
+    expect(fetches[0]).toContain('/w-data?n=1');
+    expect(fetches[0]).toContain('200');
     // The page's own fetch went through the hook: in the timeline, not in this list.
     expect(live.some((t) => t.includes('/api/status'))).toBe(false);
     await ownPanel.waitFor(
@@ -189,20 +267,45 @@ test('worker traffic that only DevTools saw is listed apart, in the real DevTool
     // A panel that starts after the traffic reads it from DevTools' log (getHAR).
     await ownPanel.evaluate('(window.beforeReload = true, location.reload(), true)').catch(() => {});
     await ownPanel.waitFor(
-      `(!window.beforeReload && ${OUTSIDE}.some((t) => t.includes('/w-data?n=1') && t.includes('from worker.js'))) || null`,
+      `(!window.beforeReload && ${OUTSIDE}.some((t) => t.includes('GET /w-data') && t.includes('from worker.js'))) || null`,
     );
+    // The same endpoints again: counted in their groups, each request listed inside.
     await page.evaluate(() => (window as unknown as { worker: Worker }).worker.postMessage(2));
-    await ownPanel.waitFor(`${OUTSIDE}.some((t) => t.includes('/echo?n=2')) || null`);
+    const grouped = await ownPanel.waitFor<string[]>(`(() => {
+      const items = ${OUTSIDE};
+      return items.some((t) => t.includes('/w-data×2')) && items.some((t) => t.includes('/echo×2')) ? items : null;
+    })()`);
+    expect(grouped).toHaveLength(2);
+    const echoes = await ownPanel.waitFor<string[]>(requestsOf('/echo'));
+    expect(echoes).toHaveLength(2);
+    expect(echoes[0]).toContain('/echo?n=2');
+    expect(echoes[1]).toContain('/echo?n=1');
+    expect(await ownPanel.waitFor<string[]>(requestsOf('/w-data'))).toHaveLength(2);
     expect(
-      await ownPanel.evaluate<string>(
-        `document.querySelector('section[aria-label="Seen only by DevTools"] .pane-title').textContent`,
-      ),
+      await ownPanel.evaluate<string>(`document.querySelector('${OUTSIDE_SECTION} .pane-title').textContent`),
     ).toBe('Seen only by DevTools (4)');
+
+    // Screenshots to look at: docked small (the list is in the connections drop-down), and roomy.
+    await mkdir(SHOTS, { recursive: true });
+    const debugPort = own.debugPort as number;
+    await shootPanel(debugPort, ownPanel, 480, 260);
+    await ownPanel.evaluate(`(() => {
+      const dropdown = document.querySelector('.conn-dropdown-button');
+      if (dropdown?.getAttribute('aria-expanded') !== 'true') dropdown?.click();
+      return true;
+    })()`);
+    await ownPanel.waitFor(requestsOf('/w-data'));
+    await ownPanel.evaluate(`(document.querySelector('${OUTSIDE_SECTION}').scrollIntoView(), true)`);
+    await writeFile(resolve(SHOTS, 'outside-480x260.png'), await shootPanel(debugPort, ownPanel, 480, 260));
+    await shootPanel(debugPort, ownPanel, 1280, 800);
+    await ownPanel.waitFor(requestsOf('/w-data'));
+    await ownPanel.waitFor(requestsOf('/echo'));
+    await writeFile(resolve(SHOTS, 'outside-1280x800.png'), await shootPanel(debugPort, ownPanel, 1280, 800));
 
     // A worker's socket that stays open: listed while open, its count kept up to date.
     await page.evaluate(() => (window as unknown as { worker: Worker }).worker.postMessage('ticker'));
     const TICKER_MESSAGES = `(() => {
-      const item = [...document.querySelectorAll('section[aria-label="Seen only by DevTools"] li')].find((li) => li.textContent.includes('/ticker'));
+      const item = [...document.querySelectorAll('${OUTSIDE_SECTION} .outside-group')].find((li) => li.textContent.includes('/ticker'));
       return Number.parseInt(item?.querySelector('.outside-msgs')?.textContent ?? '0', 10);
     })()`;
     const firstTicks = await ownPanel.waitFor<number>(`${TICKER_MESSAGES} >= 3 ? ${TICKER_MESSAGES} : null`);

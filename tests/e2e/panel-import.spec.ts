@@ -41,6 +41,8 @@ test('export timeline and HAR, then import both back; a bad file explains itself
   await expect(page).toHaveTitle('done');
   await expect.poll(async () => (await rowTexts(panel)).some((t) => t.includes('items'))).toBe(true);
   const live = await rowTexts(panel);
+  const socketEntry = panel.locator('.sidebar .conn-entry', { hasText: '/echo' });
+  await expect(socketEntry.locator('.state')).toHaveText('open');
 
   const download = async (name: string) => {
     const [d] = await Promise.all([
@@ -65,6 +67,8 @@ test('export timeline and HAR, then import both back; a bad file explains itself
   await expect.poll(async () => (await rowTexts(panel)).length).toBe(live.length);
   const imported = await rowTexts(panel);
   for (const word of ['alpha', 'beta', 'items']) expect(imported.some((t) => t.includes(word))).toBe(true);
+  // The socket was still open at export: a fact of the file, not a live state.
+  await expect(socketEntry.locator('.state')).toHaveText('pending at export');
   // The filter works on the imported view too.
   await panel.getByRole('searchbox', { name: 'Filter events' }).fill('transport:ws dir:in');
   await expect.poll(async () => (await rowTexts(panel)).length).toBe(2);
@@ -75,6 +79,7 @@ test('export timeline and HAR, then import both back; a bad file explains itself
   await expect(panel.getByRole('status').filter({ hasText: 'capture.har' })).toBeVisible();
   await expect.poll(async () => (await rowTexts(panel)).some((t) => t.includes('beta'))).toBe(true);
   expect((await rowTexts(panel)).some((t) => t.includes('items'))).toBe(true);
+  await expect(socketEntry.locator('.state')).toHaveText('pending at export');
 
   await importFile({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"log": 1') });
   await expect(panel.getByRole('alert')).toContainText('Could not import broken.json: not JSON');

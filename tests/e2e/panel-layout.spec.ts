@@ -72,6 +72,40 @@ async function listShare(panel: Page): Promise<number> {
   });
 }
 
+/** The filter box's placeholder, the room for text in the box, and the width the text takes there. */
+async function filterPlaceholder(panel: Page): Promise<{ text: string; room: number; needed: number }> {
+  return panel.evaluate(() => {
+    const input = document.querySelector<HTMLInputElement>('input[aria-label="Filter events"]');
+    if (!input) return { text: '', room: 0, needed: Number.POSITIVE_INFINITY };
+    const style = getComputedStyle(input);
+    // Laid out as a span in the box's own font, apart from the code that chose it.
+    const probe = document.createElement('span');
+    probe.style.cssText = `position:absolute;visibility:hidden;white-space:pre;font:${style.font}`;
+    probe.textContent = input.placeholder;
+    document.body.append(probe);
+    const needed = probe.getBoundingClientRect().width;
+    probe.remove();
+    const room =
+      input.clientWidth - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight);
+    return { text: input.placeholder, room, needed };
+  });
+}
+
+/** Checks that the placeholder fits its box at this size, and screenshots the toolbar. */
+async function expectPlaceholderFits(panel: Page, name: string): Promise<string> {
+  await expect
+    .poll(
+      async () => {
+        const p = await filterPlaceholder(panel);
+        return p.needed <= p.room ? 'fits' : `"${p.text}" needs ${p.needed} px of ${p.room}`;
+      },
+      { message: `filter placeholder at ${name}` },
+    )
+    .toBe('fits');
+  await panel.locator('.toolbar').screenshot({ path: resolve(SHOTS, `toolbar-${name}.png`) });
+  return (await filterPlaceholder(panel)).text;
+}
+
 const DOCKED = [
   { width: 480, height: 260 },
   { width: 400, height: 300 },
@@ -96,6 +130,7 @@ test('docked sizes keep the event list; overview and connections stay reachable'
     await expect.poll(() => visibleRows(panel), { message: `rows at ${name}` }).toBeGreaterThanOrEqual(5);
     expect(await listShare(panel)).toBeGreaterThan(0.45);
     await panel.screenshot({ path: resolve(SHOTS, `docked-${name}.png`) });
+    expect(await expectPlaceholderFits(panel, name)).toMatch(/^Filter/);
 
     // The overview unfolds on request, and the list still shows rows under it.
     await overviewToggle.click();
@@ -169,4 +204,6 @@ test('docked sizes keep the event list; overview and connections stay reachable'
   await expect(panel.getByTestId('timeline')).toBeVisible();
   expect(await panel.getByTestId('timeline').evaluate((el) => el.getBoundingClientRect().height)).toBe(130);
   await panel.screenshot({ path: resolve(SHOTS, 'roomy-1280x800.png') });
+  // Roomy, the box has room for more of the filter language's hint.
+  expect(await expectPlaceholderFits(panel, '1280x800')).toContain('status:404');
 });

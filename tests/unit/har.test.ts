@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildHarExport } from '../../lib/export/har';
 import { importFile } from '../../lib/import';
-import type { Connection, TimelineEvent } from '../../lib/timeline/store';
+import type { CaptureRecord } from '../../lib/model';
+import { exchangeStatus } from '../../lib/timeline/exchange-status';
+import { type Connection, type TimelineEvent, TimelineStore } from '../../lib/timeline/store';
+import { PROTOCOL_VERSION } from '../../lib/wire/envelope';
 import { SESSION_PAGE, sessionHar, sessionStore } from './import-fixtures';
 
 const T = 1_764_000_000_000;
@@ -168,6 +171,43 @@ describe('HAR round trip', () => {
   });
 });
 
+describe('HAR round trip of what had not ended', () => {
+  it('a request and a socket open at export come back pending at export; a stream that failed stays failed', () => {
+    const store = new TimelineStore();
+    const records: CaptureRecord[] = [
+      {
+        r: 'conn',
+        seq: 1,
+        time: T,
+        id: 1,
+        transport: 'fetch',
+        url: 'https://app.example/poll',
+        method: 'GET',
+      },
+      { r: 'ev', seq: 2, time: T, conn: 1, type: 'open' },
+      { r: 'conn', seq: 3, time: T + 1, id: 2, transport: 'websocket', url: 'wss://app.example/ws' },
+      { r: 'conn', seq: 4, time: T + 2, id: 3, transport: 'eventsource', url: 'https://app.example/feed' },
+      { r: 'ev', seq: 5, time: T + 3, conn: 3, type: 'error', reason: 'connection failed' },
+      { r: 'ev', seq: 6, time: T + 4, conn: 3, type: 'close' },
+    ];
+    store.ingest({
+      v: PROTOCOL_VERSION,
+      t: 'panel-records',
+      tabId: 1,
+      frameId: 0,
+      doc: { docId: 'd', url: 'https://app.example/', title: '', top: true, startedAt: T },
+      loss: { evicted: 0, dropped: 0, invalid: 0 },
+      records,
+    });
+    const { parts } = importHar(sessionHar(store));
+    expect(parts.connections.map((c) => exchangeStatus(c, { imported: true }).label)).toEqual([
+      'pending at export',
+      'pending at export',
+      'error',
+    ]);
+  });
+});
+
 describe('HAR saved by Chrome DevTools', () => {
   const entry = (over: Record<string, unknown>) => ({
     startedDateTime: '2026-11-24T12:00:00.000Z',
@@ -326,6 +366,33 @@ describe('HAR saved by Chrome DevTools', () => {
       ['open', undefined],
       ['error', 'net::ERR_CONNECTION_REFUSED'],
     ]);
+  });
+
+  it('imports an entry still pending when saved (status 0, _error null) as pending at export, not failed', () => {
+    const pending = (url: string, resourceType: string) =>
+      entry({
+        _resourceType: resourceType,
+        request: { method: 'GET', url, headers: [] },
+        response: { status: 0, _error: null, content: { size: 0, mimeType: 'x-unknown' } },
+      });
+    const { parts } = importHar({
+      log: {
+        version: '1.2',
+        entries: [
+          pending('https://site.example/poll', 'xhr'),
+          pending('wss://site.example/socket', 'websocket'),
+          pending('https://site.example/feed', 'eventsource'),
+        ],
+      },
+    });
+    expect(parts.connections.map((c) => [c.transport, c.endedAt])).toEqual([
+      ['xhr', null],
+      ['websocket', null],
+      ['eventsource', null],
+    ]);
+    expect(parts.events.map((e) => e.record.type)).toEqual(['open']);
+    for (const c of parts.connections)
+      expect(exchangeStatus(c, { imported: true }).label).toBe('pending at export');
   });
 
   it('refuses a HAR with nothing to show, saying why', () => {

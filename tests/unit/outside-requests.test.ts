@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { OutsideRequestLog, outsideRequestOf } from '../../lib/outside-requests';
+import {
+  groupOutsideRequests,
+  type OutsideRequest,
+  OutsideRequestLog,
+  outsideRequestOf,
+} from '../../lib/outside-requests';
 
 const OWN = 'chrome-extension://abcdefghijklmnop/';
 const HOOK = `${OWN}content-scripts/hook.js`;
@@ -173,5 +178,59 @@ describe('OutsideRequestLog', () => {
     expect(log.add(at('2026-11-27T10:00:04.999Z'), OWN)).toBe(false);
     expect(log.add(at('2026-11-27T10:00:05.000Z'), OWN)).toBe(true);
     expect(log.list()).toHaveLength(1);
+  });
+});
+
+describe('groupOutsideRequests', () => {
+  const request = (over: Partial<OutsideRequest>): OutsideRequest => ({
+    key: String(Math.random()),
+    kind: 'fetch',
+    method: 'GET',
+    url: 'http://127.0.0.1/w-data?n=1',
+    status: 200,
+    startedAt: 1000,
+    durationMs: 5,
+    startedBy: 'http://127.0.0.1/worker.js',
+    ...over,
+  });
+
+  it('groups by method, origin and path, in order of first sight, with the latest request standing for each', () => {
+    const groups = groupOutsideRequests([
+      request({ url: 'http://127.0.0.1/w-data?n=1', startedAt: 1000, status: 200 }),
+      request({ url: 'http://127.0.0.1/other', startedAt: 1500 }),
+      request({ url: 'http://127.0.0.1/w-data?n=2', startedAt: 2000, status: 503 }),
+      request({ method: 'POST', url: 'http://127.0.0.1/w-data', startedAt: 2500 }),
+      request({ url: 'http://other.test/w-data?n=3', startedAt: 3000 }),
+    ]);
+    expect(groups.map((g) => [g.method, g.endpoint, g.requests.length])).toEqual([
+      ['GET', 'http://127.0.0.1/w-data', 2],
+      ['GET', 'http://127.0.0.1/other', 1],
+      ['POST', 'http://127.0.0.1/w-data', 1],
+      ['GET', 'http://other.test/w-data', 1],
+    ]);
+    expect(groups[0]?.path).toBe('/w-data');
+    expect(groups[0]?.latest).toMatchObject({ url: 'http://127.0.0.1/w-data?n=2', status: 503 });
+    expect(groups[0]?.requests.map((r) => r.url)).toEqual([
+      'http://127.0.0.1/w-data?n=1',
+      'http://127.0.0.1/w-data?n=2',
+    ]);
+  });
+
+  it('sums the messages of a socket endpoint, and keeps a kind to itself', () => {
+    const groups = groupOutsideRequests([
+      request({ kind: 'websocket', url: 'ws://127.0.0.1/echo?n=1', messages: 2 }),
+      request({ kind: 'websocket', url: 'ws://127.0.0.1/echo?n=2', messages: 3, startedAt: 2000 }),
+      request({ kind: 'fetch', url: 'http://127.0.0.1/echo' }),
+    ]);
+    expect(groups.map((g) => [g.kind, g.requests.length, g.messages])).toEqual([
+      ['websocket', 2, 5],
+      ['fetch', 1, undefined],
+    ]);
+  });
+
+  it('keeps a URL that does not parse as its own endpoint', () => {
+    const groups = groupOutsideRequests([request({ url: 'not a url' }), request({ url: 'not a url' })]);
+    expect(groups).toHaveLength(1);
+    expect(groups[0]).toMatchObject({ endpoint: 'not a url', path: 'not a url' });
   });
 });

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { visibleColumns } from '../../components/list-columns';
 import type { CaptureRecord } from '../../lib/model';
+import { exchangeStatus as statusOf } from '../../lib/timeline/exchange-status';
 import { type ExchangeRow, ListRows } from '../../lib/timeline/list-rows';
 import {
   dataCell,
   durationCell,
   eventStatus,
-  exchangeStatus,
   methodCell,
   shortMime,
   sizeCell,
   typeCell,
   waterfallOf,
 } from '../../lib/timeline/row-cells';
-import { TimelineStore } from '../../lib/timeline/store';
+import { type Connection, TimelineStore } from '../../lib/timeline/store';
 import { FilteredView } from '../../lib/timeline/view';
 import { msg } from './store-fixtures';
 
@@ -46,6 +46,8 @@ function onlyExchange(records: CaptureRecord[]): ExchangeRow {
   return row;
 }
 
+const exchangeStatus = (c: Connection, imported: boolean) => statusOf(c, { imported });
+
 const ev = (over: Partial<Extract<CaptureRecord, { r: 'ev' }>>): CaptureRecord => ({
   r: 'ev',
   seq: 0,
@@ -74,7 +76,7 @@ describe('an exchange row', () => {
   it('says method, status, type, size, duration and shows the response', () => {
     const row = onlyExchange(longPoll);
     expect(methodCell(row)).toBe('GET');
-    expect(exchangeStatus(row.connection, false)).toEqual({ text: '200', tone: 'ok' });
+    expect(exchangeStatus(row.connection, false)).toEqual({ label: '200', tone: 'ok' });
     expect(typeCell(row)).toBe('json');
     expect(sizeCell(row)).toBe('15 B');
     expect(durationCell(row, false)).toBe('30.00 s');
@@ -97,11 +99,8 @@ describe('an exchange row', () => {
   it('is pending while open live, and pending at export in an import', () => {
     const row = onlyExchange([start(1, 'xhr', 'POST'), ev({ type: 'open', time: 1001 })]);
     expect(methodCell(row)).toBe('POST');
-    expect(exchangeStatus(row.connection, false).text).toBe('(pending)');
-    expect(exchangeStatus(row.connection, true)).toMatchObject({
-      text: '(pending at export)',
-      tone: 'pending',
-    });
+    expect(exchangeStatus(row.connection, false)).toEqual({ label: 'pending', tone: 'live' });
+    expect(exchangeStatus(row.connection, true)).toEqual({ label: 'pending at export', tone: 'at-export' });
     expect(durationCell(row, false)).toBe('pending');
     expect(durationCell(row, true)).toBe('');
     const live = waterfallOf(row.connection, 6000, 1000, false);
@@ -117,7 +116,7 @@ describe('an exchange row', () => {
       ev({ type: 'error', time: 1200, reason: 'aborted by the page' }),
     ]);
     expect(exchangeStatus(aborted.connection, false)).toEqual({
-      text: '(canceled)',
+      label: 'canceled',
       tone: 'failed',
       title: 'aborted by the page',
     });
@@ -125,16 +124,21 @@ describe('an exchange row', () => {
       start(1),
       ev({ type: 'error', time: 1200, reason: 'TypeError: Failed to fetch' }),
     ]);
-    expect(exchangeStatus(failed.connection, false).text).toBe('(failed)');
+    expect(exchangeStatus(failed.connection, false)).toEqual({
+      label: 'failed',
+      tone: 'failed',
+      title: 'TypeError: Failed to fetch',
+    });
     const cut = onlyExchange([
       start(1),
       ev({ type: 'receive', time: 1100, status: 503 }),
       ev({ type: 'error', time: 1200, reason: 'network error' }),
     ]);
+    // A status, then the body failed: it failed, and the reason says how.
     expect(exchangeStatus(cut.connection, false)).toEqual({
-      text: '503',
+      label: 'failed',
       tone: 'failed',
-      title: '503, then failed: network error',
+      title: 'network error',
     });
     const notFound = onlyExchange([start(1), ev({ type: 'close', time: 1100, status: 404 })]);
     expect(exchangeStatus(notFound.connection, false).tone).toBe('client-error');
@@ -172,7 +176,7 @@ describe('event rows', () => {
     expect(methodCell(send)).toBe('↑ send');
     expect(typeCell(send)).toBe('binary');
     expect(methodCell(close)).toBe('■ close');
-    expect(eventStatus(close)).toEqual({ text: '1006', tone: 'failed', title: 'gone' });
+    expect(eventStatus(close)).toEqual({ label: '1006', tone: 'failed', title: 'gone' });
     expect(typeCell(sse)).toBe('price');
   });
 });

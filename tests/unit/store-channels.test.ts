@@ -56,4 +56,39 @@ describe('buildEntries', () => {
     expect(entries[0]?.connectionKeys).toEqual(['d1:2', 'd1:3']);
     expect(entries.find((e) => e.kind === 'other')?.connectionKeys).toEqual(['d1:5']);
   });
+
+  it('shows no live state for an imported view: what was open at export is pending at export', () => {
+    const held: ChannelPattern = {
+      id: 'p2',
+      kind: 'long-poll',
+      method: 'GET',
+      url: 'http://app.test/poll',
+      connectionKeys: ['d1:2', 'd1:3'],
+      cycles: 2,
+      medianHoldMs: 1500,
+      medianGapMs: 3,
+      state: 'held',
+      inFlight: 1,
+    };
+    const live = buildEntries(store.connections, [held], numberOf);
+    expect(live.map((e) => [e.state, e.tone])).toEqual([
+      ['held', 'live'],
+      ['connecting', 'live'],
+      ['connecting', 'live'],
+      ['1 request', 'ended'],
+    ]);
+    const imported = buildEntries(store.connections, [held], numberOf, { imported: true });
+    expect(imported.map((e) => [e.state, e.tone])).toEqual([
+      ['pending at export', 'at-export'],
+      ['pending at export', 'at-export'],
+      ['pending at export', 'at-export'],
+      ['1 request', 'ended'],
+    ]);
+    const idle = buildEntries(store.connections, [{ ...held, state: 'waiting', inFlight: 0 }], numberOf, {
+      imported: true,
+    });
+    expect(idle[0]).toMatchObject({ state: '', tone: 'ended' });
+    const noChannel = buildEntries(store.connections, [], numberOf, { imported: true });
+    expect(noChannel.at(-1)).toMatchObject({ state: '3 requests, 1 pending at export', tone: 'at-export' });
+  });
 });

@@ -58,6 +58,8 @@ export function listEntry(
     host: '',
     transport: null,
     state: '',
+    tone: 'ended',
+    section: 0,
     messages: 0,
     bytes: 0,
     connectionKeys: keys,

@@ -113,7 +113,7 @@ describe('EventList', () => {
     render(<EventList {...props(store, { hiddenColumns: ['status', 'duration', 'waterfall'] })} />);
     await act(async () => {});
     const text = rows()[0]?.textContent ?? '';
-    expect(text).toContain('+1.0 ms');
+    expect(text).toContain('0.001 s');
     expect(text).toContain('#1 /live');
     expect(text).toContain('WS');
     expect(rows()[0]?.querySelector('.c-method')?.textContent).toBe('↓ receive');

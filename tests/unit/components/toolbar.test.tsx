@@ -7,6 +7,7 @@ import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { createRef } from 'preact';
 import { useState } from 'preact/hooks';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FILTER_PLACEHOLDERS, FILTER_SYNTAX, placeholderFor } from '../../../components/filter-placeholder';
 import { DEFAULT_SETTINGS } from '../../../components/settings';
 import { FilterStore } from '../../../components/state/filter-store';
 import { SettingsStore } from '../../../components/state/settings-store';
@@ -37,6 +38,7 @@ function props(over: Partial<ToolbarProps>): ToolbarProps {
     onToggleDirection: noop,
     patternsOnly: false,
     onPatternsOnly: noop,
+    exportable: true,
     onExportTimeline: noop,
     onExportFiltered: noop,
     filteredActive: false,
@@ -134,5 +136,58 @@ describe('filter error line', () => {
     expect(screen.getByRole('searchbox', { name: 'Filter events' }).getAttribute('aria-describedby')).toBe(
       'filter-error',
     );
+  });
+});
+
+describe('export buttons', () => {
+  const exportButtons = () =>
+    ['Export timeline', 'Export filtered view', 'Export HAR'].map(
+      (name) => screen.getByRole('button', { name }) as HTMLButtonElement,
+    );
+
+  it('are disabled, saying why, while there is nothing to export', () => {
+    render(<Toolbar {...props({ exportable: false, filteredActive: true })} />);
+    for (const button of exportButtons()) {
+      expect(button.disabled).toBe(true);
+      expect(button.title).toMatch(/^Nothing to export yet/);
+    }
+  });
+
+  it('are enabled as soon as there is something, the filtered one once a filter is set', () => {
+    const exported: string[] = [];
+    const { rerender } = render(
+      <Toolbar {...props({ exportable: true, onExportTimeline: () => exported.push('timeline') })} />,
+    );
+    const [timeline, filtered, har] = exportButtons();
+    expect(timeline?.disabled).toBe(false);
+    expect(har?.disabled).toBe(false);
+    expect(filtered?.disabled).toBe(true);
+    expect(filtered?.title).toMatch(/No filter is set/);
+    fireEvent.click(timeline as HTMLButtonElement);
+    expect(exported).toEqual(['timeline']);
+    rerender(<Toolbar {...props({ exportable: true, filteredActive: true })} />);
+    expect(exportButtons()[1]?.disabled).toBe(false);
+  });
+});
+
+describe('filter placeholder', () => {
+  const width = (text: string) => text.length * 6;
+
+  it('is the fullest hint that fits the box, and the short one while the box is unmeasured', () => {
+    expect(placeholderFor(0, width)).toBe('Filter');
+    expect(placeholderFor(1000, width)).toBe(FILTER_PLACEHOLDERS[0]);
+    const second = FILTER_PLACEHOLDERS[1];
+    expect(placeholderFor(width(second), width)).toBe(second);
+    expect(placeholderFor(width(second) - 1, width)).toBe(FILTER_PLACEHOLDERS[2]);
+    expect(placeholderFor(20, width)).toBe('Filter');
+  });
+
+  it('keeps the whole syntax in the box tooltip', () => {
+    render(<Toolbar {...props({})} />);
+    const box = screen.getByRole('searchbox', { name: 'Filter events' }) as HTMLInputElement;
+    // jsdom lays nothing out: the box has no width, so the shortest hint is shown.
+    expect(box.placeholder).toBe('Filter');
+    expect(box.title).toBe(FILTER_SYNTAX);
+    expect(box.title).toMatch(/status:404.*size>1k.*a leading - excludes/);
   });
 });
