@@ -50,7 +50,7 @@ describe('initiator on the wire', () => {
         url: `http://x/${'u'.repeat(MAX_CALL_SITE_URL_LENGTH)}`,
       }),
     );
-    if (!out || out.r !== 'conn') return expect.unreachable();
+    if (out?.r !== 'conn') return expect.unreachable();
     expect(out.initiator?.fn).toHaveLength(MAX_CALL_SITE_NAME_LENGTH);
     expect(out.initiator?.url).toHaveLength(MAX_CALL_SITE_URL_LENGTH);
     expect(out.truncatedFields).toEqual(['initiator']);
