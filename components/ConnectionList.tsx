@@ -2,7 +2,7 @@
 // requests", each with live state, message count and bytes. Selecting one
 // filters the event list to it; selecting it again shows everything.
 
-import { formatBytes, formatDuration, TRANSPORT_LABEL } from '../lib/format';
+import { formatBytes, formatClock, formatDuration, TRANSPORT_LABEL } from '../lib/format';
 import type { ListEntry } from '../lib/timeline/channels';
 
 export interface ConnectionListProps {
@@ -20,8 +20,17 @@ function shortPath(url: string): string {
 }
 
 function stateLabel(e: ListEntry): string {
-  if (e.kind !== 'channel' || !e.pattern) return e.state;
-  return e.pattern.storm ? `storm: ${e.pattern.storm.peakConcurrency} in flight` : e.state;
+  const p = e.pattern;
+  if (e.kind !== 'channel' || !p?.storm || p.storm.endedAt) return e.state;
+  return `storm: ${p.inFlight ?? p.storm.peakConcurrency} in flight`;
+}
+
+/** The storm line, in the event list's clock format: going on since when, or over and when. */
+export function stormText(storm: NonNullable<NonNullable<ListEntry['pattern']>['storm']>): string {
+  const peak = `up to ${storm.peakConcurrency} requests in flight`;
+  return storm.endedAt
+    ? `Poll storm ${formatClock(storm.startedAt)} – ended ${formatClock(storm.endedAt)}: ${peak}`
+    : `⚠ Poll storm since ${formatClock(storm.startedAt)}: ${peak}`;
 }
 
 export function ConnectionList({ entries, selectedId, onSelect }: ConnectionListProps) {
@@ -83,10 +92,7 @@ export function ConnectionList({ entries, selectedId, onSelect }: ConnectionList
                   <span class="conn-meta">upgraded to WebSocket {shortPath(p.upgrade.url)}</span>
                 )}
                 {p?.storm && (
-                  <span class="storm">
-                    ⚠ Poll storm since {new Date(p.storm.startedAt).toLocaleTimeString()}: up to{' '}
-                    {p.storm.peakConcurrency} requests in flight
-                  </span>
+                  <span class={`storm${p.storm.endedAt ? ' ended' : ''}`}>{stormText(p.storm)}</span>
                 )}
               </button>
             </li>

@@ -6,9 +6,10 @@
 
 import { useMemo, useState } from 'preact/hooks';
 import { formatBytes, formatClock, formatDuration, TRANSPORT_LABEL } from '../lib/format';
-import type { HeaderList } from '../lib/model';
+import type { CallSite, HeaderList } from '../lib/model';
 import type { TimelineEvent } from '../lib/timeline/store';
 import { HexView } from './HexView';
+import { Initiator } from './Initiator';
 import { JsonTree } from './JsonTree';
 import { copyText, parsePayloadJson } from './payload';
 import type { DetailKind, DetailTab } from './settings';
@@ -25,6 +26,8 @@ export interface DetailPaneProps {
   /** The user chose a tab for events of this kind. */
   onTabChosen(kind: DetailKind, tab: DetailTab): void;
   onClose(): void;
+  /** Opens a request's initiator in DevTools' Sources panel; absent where that cannot be done. */
+  onOpenSource?: ((site: CallSite) => void) | undefined;
 }
 
 /** Which remembered tab applies: HTTP exchanges are one kind whatever their bodies. */
@@ -106,7 +109,15 @@ function Headers({ title, headers }: { title: string; headers: HeaderList | unde
   );
 }
 
-function HttpInfo({ event, related }: { event: TimelineEvent; related: readonly TimelineEvent[] }) {
+function HttpInfo({
+  event,
+  related,
+  onOpenSource,
+}: {
+  event: TimelineEvent;
+  related: readonly TimelineEvent[];
+  onOpenSource: ((site: CallSite) => void) | undefined;
+}) {
   const c = event.connection;
   const response = related.find((e) => e.record.type === 'receive' && e.record.status !== undefined);
   const end = related.find((e) => e.record.type === 'close' || e.record.type === 'error');
@@ -130,6 +141,12 @@ function HttpInfo({ event, related }: { event: TimelineEvent; related: readonly 
   return (
     <div class="http">
       <KeyValueTable rows={rows} />
+      {c.record.initiator && (
+        <p class="initiator-row">
+          <span class="muted">Initiator </span>
+          <Initiator site={c.record.initiator} onOpen={onOpenSource} />
+        </p>
+      )}
       <Headers title="Request headers" headers={c.record.requestHeaders} />
       <Headers title="Response headers" headers={response?.record.responseHeaders} />
     </div>
@@ -143,6 +160,7 @@ export function DetailPane({
   rememberedTabs,
   onTabChosen,
   onClose,
+  onOpenSource,
 }: DetailPaneProps) {
   const r = event.record;
   const c = event.connection;
@@ -231,7 +249,7 @@ export function DetailPane({
         {current === 'hex' && (
           <HexView key={event.seq} base64={base64} text={base64 === undefined ? text : undefined} />
         )}
-        {current === 'http' && <HttpInfo event={event} related={related} />}
+        {current === 'http' && <HttpInfo event={event} related={related} onOpenSource={onOpenSource} />}
         {current === null && <p class="muted">This event carries no payload.</p>}
       </div>
     </section>

@@ -4,6 +4,7 @@
 import type { Timers } from '../../lib/timers';
 import type { PanelSettings } from '../settings';
 import { FilterStore } from './filter-store';
+import { FindingsStore } from './findings-store';
 import { LayoutStore } from './layout-store';
 import { SelectionStore } from './selection-store';
 import { SettingsStore } from './settings-store';
@@ -13,6 +14,7 @@ import { TransferStore } from './transfer-store';
 export interface ViewState {
   settings: SettingsStore;
   filter: FilterStore;
+  findings: FindingsStore;
   selection: SelectionStore;
   layout: LayoutStore;
   transfer: TransferStore;
@@ -28,6 +30,7 @@ export function createViewState(
   return {
     settings,
     filter: new FilterStore(settings, timers),
+    findings: new FindingsStore(),
     selection: new SelectionStore(),
     layout: new LayoutStore(settings),
     transfer: new TransferStore(),

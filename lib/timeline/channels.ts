@@ -21,8 +21,8 @@ export interface ChannelPattern {
   /** Live state of the loop: 'held' (a request in flight), 'gap', 'waiting'. */
   state?: string;
   inFlight?: number;
-  /** Storm warning: more than one request of the loop in flight. */
-  storm?: { peakConcurrency: number; startedAt: number } | null;
+  /** Storm warning: more than one request of the loop in flight (endedAt: when it was over, null while it goes on). */
+  storm?: { peakConcurrency: number; startedAt: number; endedAt?: number | null } | null;
   /** Known transport recognised (engine.io, sockjs-xhr-polling, ...). */
   transport?: string | null;
   /** The WebSocket the loop upgraded to (Engine.IO). */
@@ -102,7 +102,7 @@ export function buildEntries(
       url: p.url,
       host: hostOf(p.url),
       transport: null,
-      state: p.storm ? 'storm' : (p.state ?? 'active'),
+      state: p.storm && !p.storm.endedAt ? 'storm' : (p.state ?? 'active'),
       messages: 0,
       bytes: 0,
       connectionKeys: [],
