@@ -134,7 +134,9 @@ describe('FindingsStrip', () => {
 
   it('the dismiss button hides the line', async () => {
     strip([finding()]);
-    await act(() => fireEvent.click(screen.getByRole('button', { name: /^Dismiss/ })));
+    await act(() => {
+      fireEvent.click(screen.getByRole('button', { name: /^Dismiss/ }));
+    });
     expect(screen.queryByRole('listitem')).toBeNull();
   });
 
@@ -173,7 +175,9 @@ describe('FindingsStrip', () => {
     render(<Harness />);
     const count = screen.getByTestId('findings-count');
     expect(count.textContent).toBe('⚠ 1 finding');
-    await act(() => fireEvent.click(count));
+    await act(() => {
+      fireEvent.click(count);
+    });
     expect(document.activeElement).toBe(screen.getByTestId('findings'));
   });
 
