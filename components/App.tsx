@@ -161,6 +161,7 @@ export function App(props: AppProps) {
         batch(() => {
           selection.clear();
           filter.clearScope();
+          findingsView.reset();
         });
       }
     : null;
