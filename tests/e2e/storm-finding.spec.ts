@@ -3,7 +3,8 @@
 // shows it going on (since when, how many in flight) with the status bar's
 // count; the page stops the storm and the finding says when it ended, no
 // longer in red; "Show these requests" narrows the list and undoes; the
-// initiator names the page's line that sent the polls. Screenshots at
+// initiator names the page's line that sent the polls, and inside the real
+// DevTools opens the page in the Sources panel. Screenshots at
 // 1280x800 and the docked sizes go to test-results/findings/;
 // WIRESCOPE_DOCS_SHOTS=1 writes docs/storm-finding.png instead of its copy there.
 
@@ -11,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { type CaptureSession, openCapture } from './support/capture';
+import { CdpSession, openWirescopeInDevTools, poll, waitForDevToolsFrontEnd } from './support/devtools';
 import { startServer, type TestServer } from './support/server';
 import { expect, type Page, test } from './support/test';
 
@@ -110,7 +112,9 @@ test('a storm is a finding: ongoing, then ended with when; its requests, and the
   const ongoing = strip.locator('li.finding.ongoing');
   await expect(ongoing).toBeVisible({ timeout: 15_000 });
   await expect(ongoing).toContainText('Long-poll storm on GET /storm/poll');
-  await expect(ongoing.locator('.finding-when')).toHaveText(new RegExp(`^since ${CLOCK.source} · \\d+ in flight$`));
+  await expect(ongoing.locator('.finding-when')).toHaveText(
+    new RegExp(`^since ${CLOCK.source} · \\d+ in flight$`),
+  );
   await expect(panel.getByTestId('findings-count')).toHaveText('⚠ 1 finding');
   // The initiator: the page's line that sends every poll (as text: a popped-out panel has no Sources panel).
   const initiator = ongoing.getByTestId('initiator');
@@ -139,7 +143,10 @@ test('a storm is a finding: ongoing, then ended with when; its requests, and the
 
   // "Show these requests" narrows the list to the loop's requests, and undoes.
   const summary = panel.getByTestId('summary');
-  await summary.getByText(/events/).first().waitFor();
+  await summary
+    .getByText(/events/)
+    .first()
+    .waitFor();
   const allText = await summary.textContent();
   await ended.getByRole('button', { name: 'Show these requests' }).click();
   await expect(panel.locator('.sidebar .conn-entry.selected')).toContainText('/storm/poll');
@@ -152,7 +159,9 @@ test('a storm is a finding: ongoing, then ended with when; its requests, and the
   await panel.locator('[data-testid="events"] tbody tr').nth(3).dispatchEvent('mousedown');
   const detail = panel.getByTestId('detail');
   await detail.getByRole('tab', { name: 'Headers & timing' }).click();
-  await expect(detail.getByTestId('initiator')).toHaveText(new RegExp(`^longPoll @ storm:${SEND_LINE}:\\d+$`));
+  await expect(detail.getByTestId('initiator')).toHaveText(
+    new RegExp(`^longPoll @ storm:${SEND_LINE}:\\d+$`),
+  );
   await panel.keyboard.press('Escape');
 
   // The export carries the initiator and the storm's end.
@@ -161,7 +170,9 @@ test('a storm is a finding: ongoing, then ended with when; its requests, and the
   );
   const polls = t.connections.filter((c) => c.url.endsWith('/storm/poll'));
   const sites = polls.filter((c) => c.initiator);
-  expect(sites.length, 'every poll after the first looks like a loop').toBeGreaterThanOrEqual(polls.length - 1);
+  expect(sites.length, 'every poll after the first looks like a loop').toBeGreaterThanOrEqual(
+    polls.length - 1,
+  );
   for (const c of sites)
     expect(c.initiator).toMatchObject({ fn: 'longPoll', url: `${server.origin}/storm`, line: SEND_LINE });
 
@@ -194,4 +205,53 @@ test('the storm finding, as the docs show it (1280x800, light)', async () => {
   await panel.getByTestId('detail').getByRole('tab', { name: 'Headers & timing' }).click();
   await expect(panel.getByTestId('detail').getByTestId('initiator')).toBeVisible();
   await panel.screenshot({ path: DOCS_SHOT });
+});
+
+test('inside DevTools the initiator is a link that opens the page in the Sources panel', async () => {
+  const withDevTools = await launchBrowser({ devtools: true });
+  try {
+    const page = withDevTools.context.pages()[0] ?? (await withDevTools.context.newPage());
+    await page.goto(`${server.origin}/storm`);
+    const port = withDevTools.debugPort as number;
+    const panel = await openWirescopeInDevTools(port, withDevTools.extensionId);
+    try {
+      // Inside DevTools the initiator is a button (openResource exists), not text.
+      const label = await panel.waitFor<string>(
+        `(() => { const b = document.querySelector('[data-testid="findings"] button[data-testid="initiator"]'); return b ? b.textContent : null; })()`,
+        20_000,
+      );
+      expect(label).toMatch(new RegExp(`^longPoll @ storm:${SEND_LINE}:\\d+$`));
+      await page.evaluate(() => {
+        (window as unknown as { stopStorm: boolean }).stopStorm = true;
+      });
+      await panel.evaluate(
+        `document.querySelector('[data-testid="findings"] button[data-testid="initiator"]').click()`,
+      );
+      const front = await waitForDevToolsFrontEnd(port);
+      const devtools = await CdpSession.connect(front.webSocketDebuggerUrl as string);
+      try {
+        // The Sources panel shows the page. (Headless DevTools here leaves the page's source text
+        // unloaded, so where the cursor lands is not checked; openResourceArgs is unit-tested.)
+        const shown = await poll(
+          'the Sources panel on the storm page',
+          () =>
+            devtools.evaluate<string | null>(`(async () => {
+              const UI = await import('./ui/legacy/legacy.js');
+              if (UI.InspectorView.InspectorView.instance().tabbedPane.selectedTabId !== 'sources') return null;
+              const Sources = await import('./panels/sources/sources.js');
+              const frame = Sources.SourcesPanel.SourcesPanel.instance().sourcesView().currentSourceFrame();
+              return frame ? frame.uiSourceCode().url() : null;
+            })()`),
+          15_000,
+        );
+        expect(shown).toBe(`${server.origin}/storm`);
+      } finally {
+        devtools.close();
+      }
+    } finally {
+      panel.close();
+    }
+  } finally {
+    await withDevTools.close();
+  }
 });
