@@ -6,8 +6,9 @@
 import { batch } from '@preact/signals';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { buildViewPredicate } from '../lib/filter';
+import type { CallSite } from '../lib/model';
 import type { OutsideRequest } from '../lib/outside-requests';
-import type { Pattern } from '../lib/patterns';
+import { findingsOf, type Pattern } from '../lib/patterns';
 import { buildEntries } from '../lib/timeline/channels';
 import { type ListRow, ListRows } from '../lib/timeline/list-rows';
 import type { Connection, TimelineStore } from '../lib/timeline/store';
@@ -18,6 +19,7 @@ import { DetailPane } from './DetailPane';
 import { download } from './download';
 import { EmptyState } from './EmptyState';
 import { EventList } from './EventList';
+import { FindingsStrip } from './FindingsStrip';
 import { HookStatus } from './HookStatus';
 import { ImportBanners } from './ImportBanners';
 import { OutsideRequests } from './OutsideRequests';
@@ -66,6 +68,8 @@ export interface AppProps {
   saveFile?(name: string, content: string, type: string): void;
   /** The page hooks' status (live panel only). */
   hookStatus?: HookStatusStore;
+  /** Opens a request's initiator in DevTools' Sources panel (absent where DevTools cannot be asked). */
+  onOpenSource?(site: CallSite): void;
 }
 
 const NO_PATTERNS: readonly Pattern[] = [];
@@ -79,7 +83,16 @@ export function App(props: AppProps) {
       latestProps.current.onSettingsChange?.(s),
     ),
   );
-  const { settings, filter, selection, layout, transfer, status, rows: rowsState } = state;
+  const {
+    settings,
+    filter,
+    selection,
+    layout,
+    transfer,
+    status,
+    rows: rowsState,
+    findings: findingsView,
+  } = state;
   useEffect(() => () => filter.dispose(), []);
   const appRef = useRef<HTMLDivElement>(null);
   useObservedBox(appRef, (size) => layout.measure(size));
@@ -100,6 +113,12 @@ export function App(props: AppProps) {
     () => buildEntries(store.connections, patterns, numberOf, { imported: readOnly }),
     [store, version, patterns],
   );
+  const allFindings = useMemo(
+    () => findingsOf(patterns, { initiatorOf: (key) => store.connection(key)?.record.initiator }),
+    [patterns, store, version],
+  );
+  // The strip leaves out dismissed findings; the status bar counts them all (its click shows them again).
+  const findings = findingsView.visible(allFindings);
   const entryId = filter.entryId.value;
   const entry = entryId ? entries.find((e) => e.id === entryId) : undefined;
   // A selected channel shows its cycles where the detail pane goes, while no event's detail is open.
@@ -173,6 +192,7 @@ export function App(props: AppProps) {
         batch(() => {
           selection.clear();
           filter.clearScope();
+          findingsView.reset();
         });
       }
     : null;
@@ -245,6 +265,7 @@ export function App(props: AppProps) {
         onClear={() =>
           batch(() => {
             status.clear(liveStore);
+            findingsView.reset();
             props.onClearOutside?.();
             selection.clear();
             filter.range.value = null;
@@ -350,6 +371,18 @@ export function App(props: AppProps) {
               />
             </>
           )}
+          <FindingsStrip
+            findings={findings}
+            store={findingsView}
+            shownId={findings.find((f) => `pattern:${f.patternId}` === entryId)?.id ?? null}
+            onShowRequests={(f) => {
+              filter.entryId.value = findingsView.showRequests(
+                `pattern:${f.patternId}`,
+                filter.entryId.value,
+              );
+            }}
+            onOpenSource={props.onOpenSource}
+          />
           {body}
         </div>
         {((current && detailOpen) || channel) && (
@@ -378,6 +411,7 @@ export function App(props: AppProps) {
                     settings.update({ detailTabs: { ...settings.value.detailTabs, [kind]: tab } })
                   }
                   onClose={() => selection.closeDetail()}
+                  onOpenSource={props.onOpenSource}
                 />
               ) : (
                 channel && (
@@ -408,6 +442,11 @@ export function App(props: AppProps) {
         onClearRange={() => {
           filter.range.value = null;
         }}
+        findings={{
+          total: allFindings.length,
+          ongoing: allFindings.filter((f) => f.state === 'ongoing').length,
+        }}
+        onShowFindings={() => findingsView.reveal()}
       >
         {!readOnly && props.hookStatus && <HookStatus store={props.hookStatus} />}
       </StatusBar>

@@ -2,7 +2,7 @@
 // requests", each with live state, message count and bytes. Selecting one
 // filters the event list to it; selecting it again shows everything.
 
-import { formatBytes, formatDuration, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
+import { formatBytes, formatClock, formatDuration, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
 import type { ListEntry } from '../lib/timeline/channels';
 
 export interface ConnectionListProps {
@@ -21,10 +21,21 @@ function shortPath(url: string): string {
   }
 }
 
-// The storm's peak, not a live count: the same words hold for an imported file.
+// An ongoing storm says how many of its requests are in flight now; an
+// imported one (no live state) its peak. An ended storm is not a state.
 function stateLabel(e: ListEntry): string {
-  if (e.kind !== 'channel' || !e.pattern?.storm) return e.state;
-  return `storm: peak ${e.pattern.storm.peakConcurrency} in flight`;
+  const p = e.pattern;
+  if (e.kind !== 'channel' || !p?.storm || p.storm.endedAt) return e.state;
+  if (e.tone !== 'storm') return `storm: peak ${p.storm.peakConcurrency} in flight`;
+  return `storm: ${p.inFlight ?? p.storm.peakConcurrency} in flight`;
+}
+
+/** The storm line, in the event list's clock format: going on since when, or over and when. */
+export function stormText(storm: NonNullable<NonNullable<ListEntry['pattern']>['storm']>): string {
+  const peak = `up to ${storm.peakConcurrency} requests in flight`;
+  return storm.endedAt
+    ? `Poll storm ${formatClock(storm.startedAt)} – ended ${formatClock(storm.endedAt)}: ${peak}`
+    : `⚠ Poll storm since ${formatClock(storm.startedAt)}: ${peak}`;
 }
 
 /** The entry's tooltip: its URL and when it started, counted from the page's load. */
@@ -95,10 +106,7 @@ export function ConnectionList({ entries, selectedId, onSelect, loadTimeOf }: Co
                   <span class="conn-meta">upgraded to WebSocket {shortPath(p.upgrade.url)}</span>
                 )}
                 {p?.storm && (
-                  <span class="storm">
-                    ⚠ Poll storm since {new Date(p.storm.startedAt).toLocaleTimeString()}: up to{' '}
-                    {p.storm.peakConcurrency} requests in flight
-                  </span>
+                  <span class={`storm${p.storm.endedAt ? ' ended' : ''}`}>{stormText(p.storm)}</span>
                 )}
               </button>
             </li>

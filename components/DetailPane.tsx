@@ -6,11 +6,12 @@
 
 import { useMemo, useState } from 'preact/hooks';
 import { formatBytes, formatClock, formatDuration, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
-import type { HeaderList } from '../lib/model';
+import type { CallSite, HeaderList } from '../lib/model';
 import { exchangeStatus, PENDING_AT_EXPORT } from '../lib/timeline/exchange-status';
 import { exchangeRequest, exchangeResponse } from '../lib/timeline/list-rows';
 import type { Connection, TimelineEvent } from '../lib/timeline/store';
 import { HexView } from './HexView';
+import { Initiator } from './Initiator';
 import { JsonTree } from './JsonTree';
 import { copyText, parsePayloadJson } from './payload';
 import type { DetailKind, DetailTab } from './settings';
@@ -33,6 +34,8 @@ export interface DetailPaneProps {
   /** The user chose a tab for events of this kind. */
   onTabChosen(kind: DetailKind, tab: DetailTab): void;
   onClose(): void;
+  /** Opens a request's initiator in DevTools' Sources panel; absent where that cannot be done. */
+  onOpenSource?: ((site: CallSite) => void) | undefined;
 }
 
 /** Which remembered tab applies: HTTP exchanges are one kind whatever their bodies. */
@@ -153,10 +156,12 @@ function HttpInfo({
   event,
   related,
   imported,
+  onOpenSource,
 }: {
   event: TimelineEvent;
   related: readonly TimelineEvent[];
   imported: boolean;
+  onOpenSource: ((site: CallSite) => void) | undefined;
 }) {
   const c = event.connection;
   const response = related.find((e) => e.record.type === 'receive' && e.record.status !== undefined);
@@ -184,6 +189,12 @@ function HttpInfo({
   return (
     <div class="http">
       <KeyValueTable rows={rows} />
+      {c.record.initiator && (
+        <p class="initiator-row">
+          <span class="muted">Initiator </span>
+          <Initiator site={c.record.initiator} onOpen={onOpenSource} />
+        </p>
+      )}
       <Headers
         title="Request headers"
         headers={c.record.requestHeaders}
@@ -226,6 +237,7 @@ export function DetailPane({
   rememberedTabs,
   onTabChosen,
   onClose,
+  onOpenSource,
 }: DetailPaneProps) {
   // A whole exchange shows its response body first (as the Network panel's Response tab does).
   const event = exchange ? (exchangeResponse(related) ?? chosen) : chosen;
@@ -331,7 +343,9 @@ export function DetailPane({
           <HexView key={event.seq} base64={base64} text={base64 === undefined ? text : undefined} />
         )}
         {current === 'request' && request && <RequestBody event={request} />}
-        {current === 'http' && <HttpInfo event={event} related={related} imported={imported} />}
+        {current === 'http' && (
+          <HttpInfo event={event} related={related} imported={imported} onOpenSource={onOpenSource} />
+        )}
         {current === null && <p class="muted">This event carries no payload.</p>}
       </div>
     </section>

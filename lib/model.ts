@@ -14,6 +14,20 @@ export type Payload = { text: string } | { base64: string };
 export type HeaderList = Array<[name: string, value: string]>;
 
 /**
+ * Where the page's code started a request: the first stack frame outside the
+ * page hook, as DevTools' Initiator column shows it. Lines and columns count
+ * from 1, as stack traces print them.
+ */
+export interface CallSite {
+  /** The function's name as the stack prints it ("longPoll", "Foo.bar"); absent for anonymous code. */
+  fn?: string;
+  /** The script's URL (the page's URL for an inline script). */
+  url: string;
+  line: number;
+  column: number;
+}
+
+/**
  * A connection as first seen: a WebSocket, an EventSource, or one HTTP exchange.
  * `id` is local to the document that opened it.
  */
@@ -32,6 +46,11 @@ export interface ConnectionRecord {
   /** XHR: false for a synchronous request. */
   async?: boolean;
   requestHeaders?: HeaderList;
+  /**
+   * HTTP requests that looked like part of a loop (the same method and path
+   * started again soon, or while one was in flight): where the page started it.
+   */
+  initiator?: CallSite;
   /** Fields the relay cut to fit the wire format's limits (e.g. "url"), when any were. */
   truncatedFields?: string[];
 }

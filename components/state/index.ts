@@ -4,6 +4,7 @@
 import type { Timers } from '../../lib/timers';
 import type { PanelSettings } from '../settings';
 import { FilterStore } from './filter-store';
+import { FindingsStore } from './findings-store';
 import { LayoutStore } from './layout-store';
 import { RowsStore } from './rows-store';
 import { SelectionStore } from './selection-store';
@@ -14,6 +15,7 @@ import { TransferStore } from './transfer-store';
 export interface ViewState {
   settings: SettingsStore;
   filter: FilterStore;
+  findings: FindingsStore;
   selection: SelectionStore;
   layout: LayoutStore;
   rows: RowsStore;
@@ -30,6 +32,7 @@ export function createViewState(
   return {
     settings,
     filter: new FilterStore(settings, timers),
+    findings: new FindingsStore(),
     selection: new SelectionStore(),
     layout: new LayoutStore(settings),
     rows: new RowsStore(),

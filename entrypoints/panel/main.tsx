@@ -11,6 +11,7 @@ import { TimelineStore } from '../../lib/timeline/store';
 import { PANEL_HIDDEN_EVENT, PANEL_SHOWN_EVENT } from '../../lib/wire/control';
 import { connectToTab, inspectedTabId } from './connection';
 import { watchDevToolsNetwork } from './devtools-network';
+import { sourceOpener } from './open-source';
 import { loadSettings, saveSettings } from './settings-storage';
 import { applyDevToolsTheme } from './theme';
 import '../../components/panel.css';
@@ -123,6 +124,7 @@ async function start(el: HTMLElement): Promise<void> {
       preserveLog: () => current.preserveLog,
       changed: () => scheduler.changed(0),
     });
+  const openSource = sourceOpener(poppedOut);
   const draw = () =>
     render(
       <App
@@ -146,6 +148,7 @@ async function start(el: HTMLElement): Promise<void> {
         onReloadPage={tabId !== null ? reloadInspected : undefined}
         onImport={openFile}
         hookStatus={hookStatus}
+        onOpenSource={openSource}
       />,
       el,
     );

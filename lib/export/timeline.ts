@@ -1,7 +1,7 @@
 // Builds the Wirescope timeline export, format version 1 (see
 // schema/wirescope-timeline.v1.schema.json and the README).
 
-import { copyEventFields, type EventType, type Payload, type Transport } from '../model';
+import { type CallSite, copyEventFields, type EventType, type Payload, type Transport } from '../model';
 import type { Connection, TimelineEvent } from '../timeline/store';
 
 export const TIMELINE_FORMAT = 'wirescope-timeline';
@@ -23,6 +23,8 @@ export interface ExportedConnection {
   async?: boolean;
   /** XHR / EventSource credentials flag. */
   withCredentials?: boolean;
+  /** Where the page's code started the request (loop requests, XHR and fetch). */
+  initiator?: CallSite;
   /** Fields cut to fit Wirescope's limits (e.g. "url", "requestHeaders"), when any were. */
   truncatedFields?: string[];
 }
@@ -137,6 +139,7 @@ export function buildTimelineExport(input: ExportInput): TimelineExport {
     if (c.record.requestHeaders) out.requestHeaders = c.record.requestHeaders;
     if (c.record.async !== undefined) out.async = c.record.async;
     if (c.record.withCredentials !== undefined) out.withCredentials = c.record.withCredentials;
+    if (c.record.initiator) out.initiator = c.record.initiator;
     if (c.record.truncatedFields) out.truncatedFields = c.record.truncatedFields;
     return out;
   });

@@ -5,6 +5,7 @@ import { installDisguise } from './disguise';
 import { patchEventSource } from './eventsource';
 import { patchFetch } from './fetch';
 import { captureHttpNatives } from './http';
+import { callSiteReader, withInitiators } from './initiator';
 import { capturePristine } from './pristine';
 import { openRelayPort } from './relay-port';
 import { patchWebSocket } from './websocket';
@@ -18,7 +19,10 @@ export function installHook(win: Window & typeof globalThis): void {
   const nextId = () => ++lastId;
   patchWebSocket(p, disguise, relay, nextId);
   const http = captureHttpNatives(p);
-  patchXhr(p, disguise, relay, http, nextId);
-  patchFetch(p, disguise, relay, http, nextId);
+  // HTTP records pass by the initiator recorder: a loop's requests get the page's call site.
+  const read = callSiteReader(p);
+  const httpPort = read ? withInitiators(p, relay, read) : relay;
+  patchXhr(p, disguise, httpPort, http, nextId);
+  patchFetch(p, disguise, httpPort, http, nextId);
   patchEventSource(p, disguise, relay, nextId);
 }

@@ -64,6 +64,7 @@ export function readTimeline(value: Record<string, unknown>): ImportedParts {
       ...(c.requestHeaders !== undefined ? { requestHeaders: c.requestHeaders } : {}),
       ...(c.async !== undefined ? { async: c.async } : {}),
       ...(c.withCredentials !== undefined ? { withCredentials: c.withCredentials } : {}),
+      ...(c.initiator !== undefined ? { initiator: c.initiator } : {}),
       ...(c.truncatedFields !== undefined ? { truncatedFields: c.truncatedFields } : {}),
     },
     frameUrl: c.frameUrl,

@@ -267,6 +267,8 @@ export class PatternDetector implements ChannelHost {
    */
   advance(now: number): void {
     for (const docId of this.docClocks.keys()) this.advanceDoc(docId, now);
+    // A storm ends with time alone (a calm period passes): tell the panel.
+    for (const p of this.byId.values()) if (p.reachedEnd(now)) this.version++;
   }
 
   private docClock(docId: string): { clock: number; due: DueQueue } {

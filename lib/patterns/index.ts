@@ -40,6 +40,15 @@ import { PatternDetector } from './detector';
 import type { Pattern } from './pattern';
 
 export { PatternDetector, type StoreLike } from './detector';
+export {
+  commonInitiator,
+  type Finding,
+  type FindingKind,
+  type FindingsOptions,
+  type FindingText,
+  findingsOf,
+  stormText,
+} from './findings';
 export type { ParamDecision } from './params';
 export type { Pattern, PatternKind, PatternState, StormInfo, UpgradeInfo } from './pattern';
 export { RULES } from './rules';

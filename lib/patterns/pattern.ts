@@ -21,6 +21,13 @@ export interface StormInfo {
   peakConcurrency: number;
   /** When the second concurrent request started (page clock, ms since epoch). */
   startedAt: number;
+  /**
+   * When the storm ended: the moment the requests in flight fell back to what
+   * the loop needs (one for a long-poll) and stayed there for a calm period
+   * (see RULES.storm.calmMs). null while it goes on; a storm that flares up
+   * again is ongoing again.
+   */
+  endedAt: number | null;
 }
 
 export interface UpgradeInfo {
@@ -79,6 +86,12 @@ export class PatternImpl {
   private lastAt: number;
   private peak = 0;
   private stormStart: number | null = null;
+  /** Since when the requests in flight are back to normal (null: not since the storm began, or storming). */
+  private calmSince: number | null = null;
+  /** Longest quiet spell a storm came back from: a loop storming in bursts needs a longer calm to be over. */
+  private longestQuiet = 0;
+  /** Whether the last `reachedEnd` found the storm over (so a change is told once). */
+  private endSeen = false;
   /** Concurrency the loop already had when recognised (polling storms must exceed it). */
   private baseline = 0;
   upgrade: UpgradeInfo | null = null;
@@ -101,6 +114,47 @@ export class PatternImpl {
   /** Call once the initial members are in. */
   sealBaseline(): void {
     this.baseline = this.peak;
+    // Replayed members do not tell when the loop calmed down: at best, at its last completion.
+    if (this.stormStart !== null && this.inFlight <= this.normalInFlight()) this.calmSince = this.lastEnd;
+  }
+
+  /** Requests in flight the loop needs when it works: one for a long-poll, what it had when recognised for polling. */
+  private normalInFlight(): number {
+    return this.kind === 'long-poll' ? 1 : Math.max(1, this.baseline);
+  }
+
+  /** A request started: more in flight than normal ends a calm spell. */
+  private breakCalm(at: number): void {
+    if (this.calmSince === null || this.inFlight <= this.normalInFlight()) return;
+    const quiet = at - this.calmSince;
+    if (quiet < this.calmNeeded()) this.longestQuiet = Math.max(this.longestQuiet, quiet);
+    this.calmSince = null;
+  }
+
+  /** How long the requests in flight must stay normal for the storm to be over. */
+  private calmNeeded(): number {
+    return Math.max(RULES.storm.calmMs, RULES.storm.calmQuietFactor * this.longestQuiet);
+  }
+
+  /**
+   * When the storm is over, judged at `now`: the start of the calm spell that
+   * has lasted long enough, else null (no storm, or still storming).
+   */
+  private stormEndAt(now: number): number | null {
+    if (this.calmSince === null) return null;
+    return now - this.calmSince >= this.calmNeeded() ? this.calmSince : null;
+  }
+
+  /**
+   * Whether the storm's ended/ongoing state at `now` differs from the last
+   * call's: time alone ends a storm, so the detector asks on its clock.
+   */
+  reachedEnd(now: number): boolean {
+    const ended = this.storm() !== null && this.stormEndAt(now) !== null;
+    if (ended === this.endSeen) return false;
+    this.endSeen = ended;
+    this.version++;
+    return true;
   }
 
   addMember(r: Req): void {
@@ -108,8 +162,10 @@ export class PatternImpl {
     this.cycleKeys.push(r.conn.key);
     this.connectionKeys.push(r.conn.key);
     if (r.start > this.lastAt) this.lastAt = r.start;
-    if (r.end === null) this.inFlight++;
-    else this.countEnd(r);
+    if (r.end === null) {
+      this.inFlight++;
+      this.breakCalm(r.start);
+    } else this.countEnd(r);
     if (r.resolved) this.countResolved(r);
     this.version++;
   }
@@ -125,6 +181,8 @@ export class PatternImpl {
   memberEnded(r: Req): void {
     this.inFlight--;
     this.countEnd(r);
+    if (this.stormStart !== null && this.calmSince === null && this.inFlight <= this.normalInFlight())
+      this.calmSince = r.end;
     this.version++;
   }
 
@@ -151,13 +209,15 @@ export class PatternImpl {
     }
   }
 
-  storm(): StormInfo | null {
+  storm(now?: number): StormInfo | null {
     if (this.stormStart === null) return null;
     const isStorm =
       this.kind === 'long-poll'
         ? this.peak >= RULES.storm.longPollPeak
         : this.peak >= RULES.storm.pollingPeak && this.peak > this.baseline;
-    return isStorm ? { peakConcurrency: this.peak, startedAt: this.stormStart } : null;
+    if (!isStorm) return null;
+    const endedAt = now === undefined ? null : this.stormEndAt(now);
+    return { peakConcurrency: this.peak, startedAt: this.stormStart, endedAt };
   }
 
   state(now: number): PatternState {
@@ -187,7 +247,7 @@ export class PatternImpl {
       inFlight: this.inFlight,
       failures: this.failures,
       state: this.state(now),
-      storm: this.storm(),
+      storm: this.storm(now),
       transport: this.label,
       upgrade: this.upgrade,
       firstAt: this.root.start,

@@ -76,6 +76,18 @@ export const RULES = {
      * 3-wide, not a storm) and reach at least this many.
      */
     pollingPeak: 3,
+    /**
+     * A storm is over once the requests in flight are back to what the loop
+     * needs and stay there this long: long enough that a storm's next
+     * generation (the seed's starts every second) would have come.
+     */
+    calmMs: 5000,
+    /**
+     * A loop that storms in bursts (a polling storm answered at once is
+     * quiet between generations) must stay calm this many times its longest
+     * quiet spell before it is over.
+     */
+    calmQuietFactor: 2,
   },
 
   params: {

@@ -22,8 +22,8 @@ export interface ChannelPattern {
   /** Live state of the loop: 'held' (a request in flight), 'gap', 'waiting'. */
   state?: string;
   inFlight?: number;
-  /** Storm warning: more than one request of the loop in flight. */
-  storm?: { peakConcurrency: number; startedAt: number } | null;
+  /** Storm warning: more than one request of the loop in flight (endedAt: when it was over, null while it goes on). */
+  storm?: { peakConcurrency: number; startedAt: number; endedAt?: number | null } | null;
   /** Known transport recognised (engine.io, sockjs-xhr-polling, ...). */
   transport?: string | null;
   /** The WebSocket the loop upgraded to (Engine.IO). */
@@ -99,7 +99,8 @@ function addCounts(entry: ListEntry, c: Connection): void {
  * loop between requests shows none.
  */
 function channelState(p: ChannelPattern, imported: boolean): { state: string; tone: StatusTone | 'storm' } {
-  if (p.storm) return { state: 'storm', tone: 'storm' };
+  // An imported storm still going at export is no live state: its peak is said, not in red.
+  if (p.storm && !p.storm.endedAt) return { state: 'storm', tone: imported ? 'at-export' : 'storm' };
   if (!imported) return { state: p.state ?? 'active', tone: 'live' };
   const inFlight = (p.inFlight ?? 0) > 0 || p.state === 'held';
   return inFlight ? { state: PENDING_AT_EXPORT, tone: 'at-export' } : { state: '', tone: 'ended' };

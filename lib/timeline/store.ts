@@ -168,6 +168,11 @@ export class TimelineStore {
   }
 
   /** Display number of a connection (what the filter's `conn:N` refers to). */
+  /** The connection with this key, if the store holds it. */
+  connection(key: string): Connection | undefined {
+    return this.connByKey.get(key);
+  }
+
   numberOf(conn: Connection): number {
     return this.numbers.get(conn) ?? 0;
   }

@@ -3,7 +3,7 @@
 // these limits (and names the fields it cut in the record's
 // `truncatedFields`); every later reader rejects what exceeds them.
 
-import type { EventRecord, HeaderList } from '../model';
+import type { CallSite, EventRecord, HeaderList } from '../model';
 import { TRANSPORTS } from '../model';
 import {
   cutString,
@@ -37,7 +37,41 @@ export const MAX_TITLE_LENGTH = 10_000;
 export const MAX_CUT_NAMES = 32;
 export const MAX_CUT_NAME_LENGTH = 64;
 
+/** An initiator's function name and script URL (a stack prints nothing longer that is worth keeping). */
+export const MAX_CALL_SITE_NAME_LENGTH = 1000;
+export const MAX_CALL_SITE_URL_LENGTH = 8 * 1024;
+/** Lines and columns beyond this are no script's. */
+export const MAX_CALL_SITE_POSITION = 2 ** 31 - 1;
+
 export const isShortString = (v: unknown): v is string => isString(v, MAX_FIELD_LENGTH);
+const isPosition = (v: unknown): v is number => isNonNegInt(v) && v >= 1 && v <= MAX_CALL_SITE_POSITION;
+
+/** A call site as every reader after the relay accepts it: its four fields, within their limits. */
+export function isCallSite(v: unknown): v is CallSite {
+  if (!isRecord(v)) return false;
+  for (const key of Object.keys(v))
+    if (key !== 'fn' && key !== 'url' && key !== 'line' && key !== 'column') return false;
+  return (
+    isString(v.url, MAX_CALL_SITE_URL_LENGTH) &&
+    isPosition(v.line) &&
+    isPosition(v.column) &&
+    optional(v.fn, (f): f is string => isString(f, MAX_CALL_SITE_NAME_LENGTH))
+  );
+}
+
+/** The relay's reading of a hook's call site: long names and URLs cut (noted), anything else malformed is null. */
+export function readCallSite(v: unknown, cuts: Cuts): CallSite | null {
+  if (!isRecord(v) || !isPosition(v.line) || !isPosition(v.column)) return null;
+  const url = readString(v.url, MAX_CALL_SITE_URL_LENGTH, 'initiator', cuts);
+  if (url === null) return null;
+  const out: CallSite = { url, line: v.line, column: v.column };
+  if (v.fn !== undefined) {
+    const fn = readString(v.fn, MAX_CALL_SITE_NAME_LENGTH, 'initiator', cuts);
+    if (fn === null) return null;
+    out.fn = fn;
+  }
+  return out;
+}
 export const isUrl = (v: unknown): v is string => isString(v, MAX_URL_LENGTH);
 const isCode = (v: unknown): v is number => isNonNegInt(v) && v <= 65535;
 const isCutNames = (v: unknown): v is string[] => isStringArray(v, MAX_CUT_NAMES, MAX_CUT_NAME_LENGTH);
@@ -97,6 +131,7 @@ export function hasValidConnFields(c: Record<string, unknown>): boolean {
     optional(c.withCredentials, isBool) &&
     optional(c.async, isBool) &&
     optional(c.requestHeaders, isHeaderList) &&
+    optional(c.initiator, isCallSite) &&
     optional(c.truncatedFields, isCutNames)
   );
 }

@@ -11,6 +11,7 @@ import {
   MAX_PROTOCOLS,
   MAX_URL_LENGTH,
   noteCut,
+  readCallSite,
   readHeaderList,
   readHookEventFields,
   readString,
@@ -63,6 +64,11 @@ function readHookConnection(v: Record<string, unknown>): HookConnection | null {
     const headers = readHeaderList(v.requestHeaders, 'requestHeaders', cuts);
     if (!headers) return null;
     out.requestHeaders = headers;
+  }
+  if (v.initiator !== undefined) {
+    const site = readCallSite(v.initiator, cuts);
+    if (!site) return null;
+    out.initiator = site;
   }
   if (cuts.length > 0) out.truncatedFields = cuts;
   return out;

@@ -170,7 +170,7 @@ describe('poll storm (the seed snippet)', () => {
     expect(p?.kind).toBe('long-poll');
     expect(p?.cycles).toBe(40);
     // Generation 2 starts at T0 + 3000 (+0, +0.35, +0.7 ms): the second poll in flight began it.
-    expect(p?.storm).toEqual({ peakConcurrency: 27, startedAt: T0 + 3000.35 });
+    expect(p?.storm).toEqual({ peakConcurrency: 27, startedAt: T0 + 3000.35, endedAt: null });
     expect(p?.connectionKeys).toEqual(t.keysOf('s'));
   });
 
@@ -488,7 +488,7 @@ describe('store integration and export', () => {
     expect(p?.connectionIds).toHaveLength(13);
     expect(p?.connectionIds[0]).toBe('c1');
     expect(p).toMatchObject({ id: 'p1', kind: 'long-poll', cycles: 13, medianHoldMs: 2000 });
-    expect(p?.storm).toEqual({ peakConcurrency: 9, startedAt: T0 + 3000.35 });
+    expect(p?.storm).toEqual({ peakConcurrency: 9, startedAt: T0 + 3000.35, endedAt: null });
     expect(p?.transport).toBeNull();
   });
 

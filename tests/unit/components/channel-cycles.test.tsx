@@ -139,7 +139,7 @@ describe('ChannelCycles', () => {
       { start: 1200, endAt: 1300, error: 'network error' },
       { start: 1300 },
     ]);
-    const pattern = patternOver(keysOf(4), { storm: { peakConcurrency: 3, startedAt: 1200 } });
+    const pattern = patternOver(keysOf(4), { storm: { peakConcurrency: 3, startedAt: 1200, endedAt: null } });
     render(<ChannelCycles {...props(store, pattern, { now: 4300 })} />);
     await act(async () => {});
     expect(screen.getByTestId('cycles-storm').textContent).toMatch(
