@@ -143,10 +143,12 @@ export function EventList(props: EventListProps) {
     const el = scrollRef.current;
     if (!el) return;
     scrollTop.current = el.scrollTop;
-    const bottom = el.scrollTop + viewport >= totalPx - ROW_HEIGHT;
+    // The element's own height: a resize scrolls (the browser clamps
+    // scrollTop) before the observed size reaches this render.
+    const bottom = el.scrollTop + el.clientHeight >= totalPx - ROW_HEIGHT;
     following.current = bottom;
     if (bottom && unseen) setUnseen(0);
-    const first = bottom ? -1 : rowWindow(rows.length, el.scrollTop, viewport, ROW_HEIGHT, OVERSCAN).first;
+    const first = bottom ? -1 : rowWindow(rows.length, el.scrollTop, el.clientHeight, ROW_HEIGHT, OVERSCAN).first;
     if (first !== renderedFirst.current) rerender(0);
   };
 

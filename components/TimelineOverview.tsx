@@ -295,7 +295,9 @@ export function TimelineOverview(props: TimelineOverviewProps) {
     ctx.textBaseline = 'middle';
     for (let l = 0; l < lanesShown; l++) {
       const title = lanes.titles[l] ?? '';
-      const stormy = shownEntries[l]?.pattern?.storm;
+      // Red only while the storm goes on: an ended one is history, said in the findings.
+      const storm = shownEntries[l]?.pattern?.storm;
+      const stormy = storm && !storm.endedAt;
       ctx.font = selected.has(l) ? `600 ${LANE_FONT}` : LANE_FONT;
       ctx.fillStyle = stormy ? warn : fg;
       ctx.fillText(fitText(ctx, title, labelWidth - 10), 6, laneTop(l) + laneH / 2);

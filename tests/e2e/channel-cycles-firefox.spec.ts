@@ -82,7 +82,7 @@ test('in Firefox, a selected long-poll channel shows its cycles, the newest in v
   await panel.waitForFunction(
     () =>
       document.querySelector('[data-testid="events"] tbody tr.selected')?.getAttribute('data-type') ===
-      'open',
+      'exchange',
     { timeout: 10_000 },
   );
   await panel.screenshot({ path: resolve(SHOTS, 'firefox-1280x800.png') });

@@ -136,7 +136,7 @@ test('a selected long-poll channel shows its cycles, the newest in view; a cycle
   await expect(cycleRow(panel, 3)).toHaveClass(/selected/);
   const selected = panel.locator('[data-testid="events"] tbody tr.selected');
   await expect(selected).toHaveCount(1);
-  await expect(selected).toHaveAttribute('data-type', 'open');
+  await expect(selected).toHaveAttribute('data-type', 'exchange');
   await expect(selected).toBeInViewport();
   await expect(panel.getByTestId('detail')).toHaveCount(0);
   // A double click opens its detail: the request's headers and timing; closing it brings the table back.

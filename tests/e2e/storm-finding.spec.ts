@@ -14,6 +14,7 @@ import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { type CaptureSession, openCapture } from './support/capture';
 import { CdpSession, openWirescopeInDevTools, poll, waitForDevToolsFrontEnd } from './support/devtools';
 import { startServer, type TestServer } from './support/server';
+import { STORM_PAGE, serveStorm } from './support/storm-page';
 import { expect, type Page, test } from './support/test';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -23,26 +24,6 @@ const DOCS_SHOT =
     ? resolve(ROOT, 'docs', 'storm-finding.png')
     : resolve(SHOTS, 'storm-finding.png');
 
-/** How long the server holds each poll. */
-const HOLD_MS = 300;
-
-/** The seed's long poll as the tutorial writes it (DESIGN.md), with a switch the test uses to stop it. */
-const STORM_PAGE = `<!doctype html><title>storm</title>
-<script>
-function longPoll() {
-  if (window.stopStorm) return;
-  var xhr = new XMLHttpRequest();
-  xhr.open('GET', '/storm/poll', true);
-  xhr.onreadystatechange = function () {
-    if (xhr.readyState === 4 && xhr.status === 200) {
-      console.log(xhr.responseText);
-    }
-    setTimeout(longPoll, 1000);
-  };
-  xhr.send();
-}
-longPoll();
-</script>`;
 /** The page's line that sends every poll (1-based, as the document counts it). */
 const SEND_LINE = STORM_PAGE.split('\n').findIndex((l) => l.includes('xhr.send()')) + 1;
 
@@ -59,14 +40,7 @@ let session: CaptureSession | null = null;
 test.beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
   server = await startServer();
-  server.route('/storm/poll', (_req, res) => {
-    setTimeout(() => {
-      res.setHeader('content-type', 'application/json');
-      res.setHeader('cache-control', 'no-store');
-      res.end('{"messages":[]}');
-    }, HOLD_MS);
-  });
-  server.page('/storm', STORM_PAGE);
+  serveStorm(server);
   browser = await launchBrowser();
 });
 
