@@ -148,7 +148,9 @@ export function EventList(props: EventListProps) {
     const bottom = el.scrollTop + el.clientHeight >= totalPx - ROW_HEIGHT;
     following.current = bottom;
     if (bottom && unseen) setUnseen(0);
-    const first = bottom ? -1 : rowWindow(rows.length, el.scrollTop, el.clientHeight, ROW_HEIGHT, OVERSCAN).first;
+    const first = bottom
+      ? -1
+      : rowWindow(rows.length, el.scrollTop, el.clientHeight, ROW_HEIGHT, OVERSCAN).first;
     if (first !== renderedFirst.current) rerender(0);
   };
 
