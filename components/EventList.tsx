@@ -8,11 +8,8 @@
 // steps expand under it), a socket or SSE event one row; what each column
 // says is lib/timeline/row-cells.
 
-import { useEffect, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
-import { formatClock, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
-import { type ExchangeStatus, exchangeStatus } from '../lib/timeline/exchange-status';
+import { useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
 import {
-  type ExchangeRow,
   eventOfRow,
   isExchangeRow,
   isStepRow,
@@ -20,26 +17,11 @@ import {
   type RowTarget,
   rowIsTarget,
 } from '../lib/timeline/list-rows';
-import {
-  dataCell,
-  durationCell,
-  eventStatus,
-  methodCell,
-  sizeCell,
-  typeCell,
-  waterfallOf,
-} from '../lib/timeline/row-cells';
 import { bottomWindow, revealOffset, rowWindow } from '../lib/timeline/row-window';
 import type { Connection, TimelineEvent } from '../lib/timeline/store';
-import {
-  COLUMN_LABEL,
-  COLUMN_TITLE,
-  COLUMN_WIDTH,
-  FIXED_COLUMNS,
-  LIST_COLUMNS,
-  type ListColumn,
-  visibleColumns,
-} from './list-columns';
+import { ColumnMenu } from './ColumnMenu';
+import { COLUMN_LABEL, COLUMN_TITLE, COLUMN_WIDTH, type ListColumn, visibleColumns } from './list-columns';
+import { Cell, type CellContext } from './RowCell';
 import { useObservedSize } from './use-observed-size';
 
 export const ROW_HEIGHT = 20;
@@ -276,181 +258,6 @@ export function EventList(props: EventListProps) {
   );
 }
 
-type CellContext = EventListProps & { now: number; scaleMs: number };
-
-const STATUS_CLASS: Record<ExchangeStatus['tone'], string> = {
-  ok: '',
-  redirect: ' s-redirect',
-  'client-error': ' s-error',
-  'server-error': ' s-error',
-  failed: ' s-error',
-  live: ' s-pending',
-  'at-export': ' s-pending',
-  ended: '',
-};
-
-/** One cell of a row. */
-function Cell({ column, row, ctx }: { column: ListColumn; row: ListRow; ctx: CellContext }) {
-  const e = eventOfRow(row);
-  const exchange = isExchangeRow(row) ? row : null;
-  const c = e.connection;
-  switch (column) {
-    case 'time':
-      return <td class="c-time">{formatClock(exchange ? exchange.time : e.time)}</td>;
-    case 'since':
-      return (
-        <td class="c-since">{formatSinceLoad((exchange ? exchange.time : e.time) - ctx.timeOrigin(e))}</td>
-      );
-    case 'name':
-      return <NameCell row={row} ctx={ctx} />;
-    case 'transport':
-      return <td class={`c-transport tr-${c.transport}`}>{TRANSPORT_LABEL[c.transport]}</td>;
-    case 'method':
-      return <td class="c-method">{methodCell(row)}</td>;
-    case 'status': {
-      const s = exchange ? exchangeStatus(c, { imported: ctx.imported }) : eventStatus(e);
-      return (
-        <td
-          class={`c-status${STATUS_CLASS[s.tone]}`}
-          title={s.title ?? (s.label.length > 8 ? s.label : undefined)}
-        >
-          {s.label}
-        </td>
-      );
-    }
-    case 'type':
-      return <td class="c-type">{typeCell(row)}</td>;
-    case 'size':
-      return <td class="c-size">{sizeCell(row)}</td>;
-    case 'duration':
-      return <td class="c-duration">{durationCell(row, ctx.imported)}</td>;
-    case 'waterfall':
-      return <td class="c-waterfall">{exchange && <Waterfall row={exchange} ctx={ctx} />}</td>;
-    case 'data':
-      return <td class="c-data">{dataCell(row)}</td>;
-  }
-}
-
-function NameCell({ row, ctx }: { row: ListRow; ctx: CellContext }) {
-  const c = eventOfRow(row).connection;
-  const name = `#${ctx.numberOf(c)} ${hostPath(c.url)}`;
-  if (isStepRow(row))
-    return (
-      <td class="c-name step" title={c.url}>
-        <span class="step-indent" aria-hidden="true" />
-        {name}
-      </td>
-    );
-  if (!isExchangeRow(row))
-    return (
-      <td class="c-name" title={c.url}>
-        {name}
-      </td>
-    );
-  const expanded = ctx.isExpanded(c);
-  return (
-    <td class="c-name" title={c.url}>
-      <button
-        type="button"
-        class="disclosure"
-        aria-label={expanded ? 'Hide steps' : 'Show steps'}
-        aria-expanded={expanded}
-        title={
-          expanded
-            ? 'Hide this exchange’s steps'
-            : 'Show this exchange’s steps (start, request, response, end)'
-        }
-        onMouseDown={(ev) => ev.stopPropagation()}
-        onClick={() => ctx.onToggleExpanded(c)}
-      >
-        {expanded ? '▾' : '▸'}
-      </button>
-      {name}
-    </td>
-  );
-}
-
-function Waterfall({ row, ctx }: { row: ExchangeRow; ctx: CellContext }) {
-  const bar = waterfallOf(row.connection, ctx.now, ctx.scaleMs, ctx.imported);
-  const pct = (f: number) => `${Math.max(0, Math.min(100, f * 100)).toFixed(1)}%`;
-  return (
-    <div class={`wf${bar.open ? ' open' : ''}`} title={bar.title}>
-      <span class="wf-wait" style={{ width: pct(bar.wait) }} />
-      <span class="wf-receive" style={{ width: pct(bar.receive) }} />
-    </div>
-  );
-}
-
-/** The header's context menu: columns to show, and HTTP steps as rows. */
-function ColumnMenu(props: {
-  at: { x: number; y: number };
-  hidden: readonly ListColumn[];
-  shown: readonly ListColumn[];
-  onHidden(hidden: ListColumn[]): void;
-  stepsAsRows: boolean;
-  onStepsAsRows(v: boolean): void;
-  onClose(): void;
-}) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    ref.current?.querySelector('button')?.focus();
-    const away = (ev: Event) => {
-      if (!ref.current?.contains(ev.target as Node)) props.onClose();
-    };
-    const esc = (ev: KeyboardEvent) => {
-      if (ev.key === 'Escape') {
-        ev.stopPropagation();
-        props.onClose();
-      }
-    };
-    document.addEventListener('mousedown', away, true);
-    document.addEventListener('keydown', esc, true);
-    return () => {
-      document.removeEventListener('mousedown', away, true);
-      document.removeEventListener('keydown', esc, true);
-    };
-  }, []);
-  const choosable = LIST_COLUMNS.filter((c) => !FIXED_COLUMNS.includes(c));
-  const leftOut = choosable.filter((c) => !props.hidden.includes(c) && !props.shown.includes(c));
-  return (
-    <div
-      ref={ref}
-      class="menu column-menu"
-      role="menu"
-      aria-label="Columns"
-      style={{ left: `${props.at.x}px`, top: `${props.at.y}px` }}
-    >
-      {choosable.map((c) => {
-        const on = !props.hidden.includes(c);
-        return (
-          <button
-            key={c}
-            type="button"
-            role="menuitemcheckbox"
-            aria-checked={on}
-            onClick={() => props.onHidden(on ? [...props.hidden, c] : props.hidden.filter((h) => h !== c))}
-          >
-            <span class="check-mark">{on ? '✓' : ''}</span>
-            {COLUMN_LABEL[c]}
-            {leftOut.includes(c) && <span class="muted"> (no room)</span>}
-          </button>
-        );
-      })}
-      <hr />
-      <button
-        type="button"
-        role="menuitemcheckbox"
-        aria-checked={props.stepsAsRows}
-        title="Show each HTTP step (start, request body, response, chunks, end) as a row of its own"
-        onClick={() => props.onStepsAsRows(!props.stepsAsRows)}
-      >
-        <span class="check-mark">{props.stepsAsRows ? '✓' : ''}</span>
-        HTTP steps as rows
-      </button>
-    </div>
-  );
-}
-
 /** Same column widths for the header table and the rows table. */
 function Cols({ columns }: { columns: readonly ListColumn[] }) {
   return (
@@ -460,20 +267,4 @@ function Cols({ columns }: { columns: readonly ListColumn[] }) {
       ))}
     </colgroup>
   );
-}
-
-const hostPathCache = new Map<string, string>();
-function hostPath(url: string): string {
-  let s = hostPathCache.get(url);
-  if (s === undefined) {
-    try {
-      const u = new URL(url);
-      s = u.pathname.length > 1 ? u.pathname + u.search : u.host;
-    } catch {
-      s = url;
-    }
-    if (hostPathCache.size > 5000) hostPathCache.clear();
-    hostPathCache.set(url, s);
-  }
-  return s;
 }
