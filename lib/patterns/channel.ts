@@ -9,6 +9,7 @@
 // satisfies a rule confirms the pattern; from then on every request of the key
 // is a cycle of it.
 
+import { upperBound } from '../sorted';
 import type { PatternImpl, PatternKind } from './pattern';
 import {
   clearlyHeld,
@@ -35,18 +36,6 @@ const SLACK = RULES.handoverSlackMs;
 const RUN_MEMORY = RULES.polling.looseWindow;
 /** Early resolution is tried only while few requests are in flight (storms wait for the clock). */
 const EARLY_RESOLVE_MAX_OPEN = 4;
-
-/** Index of the first element > t in an ascending array. */
-function upperBound(a: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((a[mid] as number) <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 function median(a: readonly number[]): number {
   const s = [...a].sort((x, y) => x - y);

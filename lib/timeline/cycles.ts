@@ -7,6 +7,7 @@
 import { isHandover } from '../patterns/channel';
 import { medianOf } from '../patterns/median';
 import { RULES } from '../patterns/rules';
+import { upperBound } from '../sorted';
 import type { ExchangeFacts } from './exchanges';
 import type { TimelineEvent } from './store';
 
@@ -65,18 +66,6 @@ export interface CycleOptions {
 }
 
 const SLACK = RULES.handoverSlackMs;
-
-/** Index of the first element > t in an ascending array. */
-function upperBound(a: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((a[mid] as number) <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 function outcomeOf(f: ExchangeFacts, end: number | null, imported: boolean): CycleOutcome {
   if (end === null) return imported ? 'pending-at-export' : 'pending';

@@ -128,11 +128,28 @@ const SEED_FIREFOX_BACKGROUND: Array<[number, number | null, number | null]> = [
   [7422, 7748, 7746],
 ];
 
+/** Adds recorded requests ([start, end, headersAt] after T0) of one URL to a trace, labelled 's'. */
+function recorded(
+  t: Trace,
+  url: string,
+  rows: ReadonlyArray<readonly [number, number | null, (number | null)?]>,
+): void {
+  for (const [start, end, headersAt = null] of rows)
+    t.request(
+      {
+        url,
+        start: T0 + start,
+        end: end === null ? null : T0 + end,
+        ...(headersAt === null ? {} : { headersAt: T0 + headersAt }),
+      },
+      's',
+    );
+}
+
 describe('recorded in Chromium', () => {
   it("the seed's storm against an immediate server is one channel from its very first poll", () => {
     const t = new Trace();
-    for (const [start, end] of SEED_FAST_SERVER)
-      t.request({ url: '/seed-fast/poll', start: T0 + start, end: end === null ? null : T0 + end }, 's');
+    recorded(t, '/seed-fast/poll', SEED_FAST_SERVER);
     const ps = detectPatterns(t.store().connections, t.store().events);
     expect(ps).toHaveLength(1);
     const [p] = ps;
@@ -147,16 +164,7 @@ describe('recorded in Chromium', () => {
 
   it('the same storm with a late third sibling is still one channel from its first poll', () => {
     const t = new Trace();
-    for (const [start, end, headersAt] of SEED_FAST_SERVER_2)
-      t.request(
-        {
-          url: '/seed-fast/poll',
-          start: T0 + start,
-          end: end === null ? null : T0 + end,
-          ...(headersAt === null ? {} : { headersAt: T0 + headersAt }),
-        },
-        's',
-      );
+    recorded(t, '/seed-fast/poll', SEED_FAST_SERVER_2);
     const ps = detectPatterns(t.store().connections, t.store().events);
     expect(ps).toHaveLength(1);
     expect(ps[0]?.connectionKeys).toEqual(t.keysOf('s'));
@@ -180,16 +188,7 @@ describe('recorded in Firefox', () => {
   // APIs make them): this test fails the day the storm is found, as it should be.
   it.fails('the seed storm in a background tab is one storming channel', () => {
     const t = new Trace();
-    for (const [start, end, headersAt] of SEED_FIREFOX_BACKGROUND)
-      t.request(
-        {
-          url: '/storm/poll',
-          start: T0 + start,
-          end: end === null ? null : T0 + end,
-          ...(headersAt === null ? {} : { headersAt: T0 + headersAt }),
-        },
-        's',
-      );
+    recorded(t, '/storm/poll', SEED_FIREFOX_BACKGROUND);
     const ps = detectPatterns(t.store().connections, t.store().events);
     expect(ps).toHaveLength(1);
     expect(ps[0]?.storm).not.toBeNull();
