@@ -482,9 +482,15 @@ function isConnect(bytes: Uint8Array): boolean {
 function detect(sample: DetectSample): number {
   const sub = sample.subprotocol?.toLowerCase();
   if (sub === 'mqtt' || sub === 'mqttv3.1') return 0.99;
-  const first = sample.frames.find(({ direction }) => direction === 'send');
-  if (!first || !('bytes' in first.frame)) return 0;
-  return isConnect(first.frame.bytes) ? 0.95 : 0;
+  // A client may write a CONNECT's header and body as separate frames: read the first few together.
+  const sent: number[] = [];
+  for (const { direction, frame } of sample.frames) {
+    if (direction !== 'send') continue;
+    if (!('bytes' in frame)) break;
+    sent.push(...frame.bytes.subarray(0, 64));
+    if (sent.length >= 64) break;
+  }
+  return sent.length > 0 && isConnect(new Uint8Array(sent)) ? 0.95 : 0;
 }
 
 export const mqttDecoder: Decoder = {

@@ -38,8 +38,12 @@ export function printableText(bytes: Uint8Array): string | null {
   } catch {
     return null;
   }
-  // Tabs and line breaks are fine in a payload; other controls mean binary.
-  return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) ? null : text;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // Tabs and line breaks are fine in a payload; other controls mean binary.
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) return null;
+  }
+  return text;
 }
 
 /** A payload preview: its text when printable, else `0x` and hex; `(empty)` for none. */
