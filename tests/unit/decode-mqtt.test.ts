@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { generate, type Packet, parser } from 'mqtt-packet';
@@ -6,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createWebSocketStream } from 'ws';
 import { mqttDecoder } from '../../lib/decode/mqtt';
 import type { DecodedMessage, Direction } from '../../lib/decode/types';
-import { type FrameRecorder, type RecordedFrame, startFrameRecorder } from './ws-frame-recorder';
+import { type RecordedFrame, startFrameRecorder } from './ws-frame-recorder';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -42,7 +41,7 @@ async function waitFor(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
 }
 
-async function end(client: MqttClient, recorder: FrameRecorder, count: () => number): Promise<void> {
+async function end(client: MqttClient, count: () => number): Promise<void> {
   const before = count();
   await client.endAsync();
   await waitFor(() => count() > before);
@@ -76,8 +75,10 @@ async function recordAedesSession(): Promise<RecordedFrame[]> {
   await client.publishAsync('sensors/3', Buffer.from([0, 1, 2, 255]), { qos: 2, retain: true });
   await waitFor(() => received.length === 3);
   await client.unsubscribeAsync('alerts/+');
-  client.sendPingreq?.();
-  await end(client, recorder, () => recorder.frames.length);
+  const pings = () => recorder.frames.filter((f) => 'bytes' in f.frame && f.frame.bytes[0] === 0xd0).length;
+  client.sendPing();
+  await waitFor(() => pings() === 1);
+  await end(client, () => recorder.frames.length);
   return recorder.frames;
 }
 
@@ -142,7 +143,7 @@ async function recordV5Session(): Promise<RecordedFrame[]> {
   await client.publishAsync('sensors/5', '{"v":1}', { qos: 1, properties });
   await client.publishAsync('sensors/5', '{"v":2}', { qos: 2 });
   await client.unsubscribeAsync('sensors/#');
-  await end(client, recorder, () => recorder.frames.length);
+  await end(client, () => recorder.frames.length);
   return recorder.frames;
 }
 
@@ -171,7 +172,17 @@ describe('MQTT decoder on a real mqtt client and aedes broker (3.1.1)', () => {
     // The broker delivers them back to the subscriber.
     const delivered = messages.filter((m) => m.direction === 'receive' && m.kind === 'PUBLISH');
     expect(delivered.map((m) => m.fields?.topic)).toEqual(['sensors/1', 'sensors/2', 'sensors/3']);
-    for (const kind of ['PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'UNSUBSCRIBE', 'UNSUBACK', 'DISCONNECT']) {
+    for (const kind of [
+      'PINGREQ',
+      'PINGRESP',
+      'PUBACK',
+      'PUBREC',
+      'PUBREL',
+      'PUBCOMP',
+      'UNSUBSCRIBE',
+      'UNSUBACK',
+      'DISCONNECT',
+    ]) {
       expect(
         messages.some((m) => m.kind === kind),
         kind,
@@ -195,7 +206,7 @@ describe('MQTT decoder on a real mqtt client and aedes broker (3.1.1)', () => {
     const regrouped: RecordedFrame[] = [];
     for (const direction of ['send', 'receive'] as const) {
       const bytes = Buffer.concat(
-        frames.filter((f) => f.direction === direction).map((f) => ('bytes' in f.frame ? f.frame.bytes : [])),
+        frames.flatMap((f) => (f.direction === direction && 'bytes' in f.frame ? [f.frame.bytes] : [])),
       );
       for (let at = 0, size = 1; at < bytes.length; at += size, size = (size * 7) % 23 || 3) {
         regrouped.push({ direction, frame: { bytes: new Uint8Array(bytes.subarray(at, at + size)) } });
