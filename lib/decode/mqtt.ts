@@ -343,7 +343,11 @@ class MqttSession implements DecoderSession {
         const properties = this.v5 && r.remaining > 0 ? readProperties(r) : undefined;
         return {
           kind,
-          summary: summaryLine(kind, code !== undefined && reasonName(code), propertiesText(properties)),
+          summary: summaryLine(
+            kind,
+            code !== undefined && (code === 0 && type === 14 ? 'normal' : reasonName(code)),
+            propertiesText(properties),
+          ),
           value: { ...(code !== undefined && { reasonCode: code }), ...(properties && { properties }) },
         };
       }

@@ -280,7 +280,9 @@ describe('MQTT 5 decoder on a real mqtt client', () => {
     expect(messages.find((m) => m.kind === 'UNSUBACK')?.summary).toMatch(
       /^UNSUBACK #\d+ no subscription existed$/,
     );
-    expect(messages.some((m) => m.kind === 'DISCONNECT' && m.direction === 'send')).toBe(true);
+    expect(messages.find((m) => m.kind === 'DISCONNECT' && m.direction === 'send')?.summary).toBe(
+      'DISCONNECT normal',
+    );
     expectAllPaired(messages);
   });
 
