@@ -64,6 +64,7 @@ function shape(value: unknown): string {
 }
 
 function binaryDecoder(id: ProtocolId, label: string, decode: Decode): Decoder {
+  // Frames decode on their own: every connection can share one stateless session.
   const session: DecoderSession = {
     decode(frame: Frame): DecodedMessage[] {
       if (!('bytes' in frame)) return [];

@@ -126,10 +126,8 @@ interface Decoded {
 class MqttSession implements DecoderSession {
   /** 4 (3.1.1) until a CONNECT says otherwise; 3 for 3.1. */
   private level = 4;
-  private readonly pending: Record<Direction, Uint8Array> = {
-    send: new Uint8Array(0),
-    receive: new Uint8Array(0),
-  };
+  /** Each direction's unread bytes: the start of a packet, and how many bytes that packet needs in all (0: unknown yet). */
+  private readonly pending: Record<Direction, Pending> = { send: emptyPending(), receive: emptyPending() };
   /** v5 topic aliases, per sender. */
   private readonly aliases: Record<Direction, Map<number, string>> = { send: new Map(), receive: new Map() };
 
@@ -138,20 +136,29 @@ class MqttSession implements DecoderSession {
       return [{ protocol: 'mqtt', kind: 'raw', summary: '', note: 'MQTT is binary; this frame is text' }];
     }
     const carried = this.pending[direction];
+    if (carried.needed > 0 && carried.length + frame.bytes.length < carried.needed) {
+      // Still short of the packet's end: collect without copying, so a large packet in many frames stays linear.
+      carried.chunks.push(frame.bytes);
+      carried.length += frame.bytes.length;
+      return [partial(carried.what, carried.length)];
+    }
     let buffer = frame.bytes;
     if (carried.length > 0) {
       buffer = new Uint8Array(carried.length + frame.bytes.length);
-      buffer.set(carried);
-      buffer.set(frame.bytes, carried.length);
+      let at = 0;
+      for (const chunk of [...carried.chunks, frame.bytes]) {
+        buffer.set(chunk, at);
+        at += chunk.length;
+      }
     }
-    this.pending[direction] = new Uint8Array(0);
+    this.pending[direction] = emptyPending();
 
     const messages: DecodedMessage[] = [];
     let offset = 0;
     while (offset < buffer.length) {
       const header = readFixedHeader(buffer, offset);
       if (header === 'incomplete') {
-        this.keep(direction, buffer.subarray(offset), messages, 'a packet header');
+        this.keep(direction, buffer.subarray(offset), 0, messages, 'a packet header');
         break;
       }
       if (typeof header === 'string') {
@@ -177,6 +184,7 @@ class MqttSession implements DecoderSession {
         this.keep(
           direction,
           buffer.subarray(offset),
+          end - offset,
           messages,
           `${PACKET_TYPES[header.type]} of ${header.length} bytes`,
         );
@@ -191,16 +199,15 @@ class MqttSession implements DecoderSession {
   }
 
   /** Keeps an incomplete packet for the direction's next frame; says so when this frame decoded nothing else. */
-  private keep(direction: Direction, rest: Uint8Array, messages: DecodedMessage[], what: string): void {
-    this.pending[direction] = rest.slice();
-    if (messages.length === 0) {
-      messages.push({
-        protocol: 'mqtt',
-        kind: 'partial',
-        summary: `partial ${what}`,
-        note: `Continues in the next frame (${rest.length} bytes so far)`,
-      });
-    }
+  private keep(
+    direction: Direction,
+    rest: Uint8Array,
+    needed: number,
+    messages: DecodedMessage[],
+    what: string,
+  ): void {
+    this.pending[direction] = { chunks: [rest.slice()], length: rest.length, needed, what };
+    if (messages.length === 0) messages.push(partial(what, rest.length));
   }
 
   private packet(type: number, flags: number, body: Uint8Array, direction: Direction): DecodedMessage {
@@ -451,6 +458,24 @@ class MqttSession implements DecoderSession {
       ...(packetId !== undefined && { pair: { key: pidKey(packetId, direction), role: 'request' as const } }),
     };
   }
+}
+
+interface Pending {
+  chunks: Uint8Array[];
+  length: number;
+  needed: number;
+  what: string;
+}
+
+const emptyPending = (): Pending => ({ chunks: [], length: 0, needed: 0, what: '' });
+
+function partial(what: string, length: number): DecodedMessage {
+  return {
+    protocol: 'mqtt',
+    kind: 'partial',
+    summary: `partial ${what}`,
+    note: `Continues in the next frame (${length} bytes so far)`,
+  };
 }
 
 type FixedHeader = { type: number; flags: number; length: number; bodyStart: number };

@@ -323,6 +323,63 @@ describe('MQTT 5 decoder on a real mqtt client', () => {
   });
 });
 
+describe('MQTT decoder details', () => {
+  it('reassembles a 2 MB PUBLISH from 1 KB frames, one partial note per frame until it completes', () => {
+    const payload = Buffer.alloc(2 * 1024 * 1024, 0x61);
+    const bytes = new Uint8Array(
+      generate({ cmd: 'publish', topic: 'big', payload, qos: 1, messageId: 3, retain: false, dup: false }),
+    );
+    const session = mqttDecoder.session();
+    const out: DecodedMessage[] = [];
+    const started = performance.now();
+    for (let at = 0; at < bytes.length; at += 1024) {
+      out.push(...session.decode({ bytes: bytes.subarray(at, at + 1024) }, 'receive'));
+    }
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(out.filter((m) => m.kind === 'partial')).toHaveLength(Math.ceil(bytes.length / 1024) - 1);
+    const last = out.at(-1);
+    expect(last?.summary).toMatch(/^PUBLISH big qos1 #3 a{20}/);
+    expect(last?.value).toMatchObject({ payloadBytes: payload.length });
+  });
+
+  it('keeps an unknown v5 property as its id and bytes, and reads MQTT 3.1 (MQIsdp)', () => {
+    const session = mqttDecoder.session();
+    session.decode(
+      {
+        bytes: new Uint8Array(
+          generate({ cmd: 'connect', protocolVersion: 5, clientId: 'c' } as Packet, { protocolVersion: 5 }),
+        ),
+      },
+      'send',
+    );
+    // PUBACK #5, reason 0x10, properties: reasonString "r", then an id 0x7f no version defines.
+    const puback = new Uint8Array([0x40, 10, 0, 5, 0x10, 6, 0x1f, 0, 1, 0x72, 0x7f, 0xaa]);
+    const [m] = session.decode({ bytes: puback }, 'receive');
+    expect(m?.value).toEqual({
+      packetId: 5,
+      reasonCode: 0x10,
+      properties: { reasonString: 'r', unknown_0x7f: 'aa' },
+    });
+    const v31 = new Uint8Array(
+      generate({
+        cmd: 'connect',
+        protocolId: 'MQIsdp',
+        protocolVersion: 3,
+        clientId: 'old',
+        clean: true,
+        keepalive: 10,
+      } as Packet),
+    );
+    const sample = { transport: 'websocket' as const, url: 'ws://x/', subprotocol: null };
+    expect(
+      mqttDecoder.detect({ ...sample, frames: [{ direction: 'send', frame: { bytes: v31 } }] }),
+    ).toBeGreaterThan(0.9);
+    expect(mqttDecoder.session().decode({ bytes: v31 }, 'send')[0]?.summary).toBe(
+      'CONNECT "old" v3.1 keepalive 10 clean-session',
+    );
+  });
+});
+
 describe('MQTT decoder on broken input', () => {
   it('never throws on a recorded packet cut at every length, and says why', async () => {
     const frames = await recordV5Session();
