@@ -91,6 +91,7 @@ export function compactPreview(value: unknown, max = 120): string {
     if (typeof v === 'bigint') return push(`${v}n`);
     if (v instanceof Uint8Array) return push(`<${v.length} bytes>`);
     if (v instanceof Date) return push(Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString());
+    if (v instanceof Set) return walk([...v], depth);
     if (Array.isArray(v)) {
       if (!push('[')) return false;
       for (let i = 0; i < v.length; i++) {
@@ -135,6 +136,7 @@ export function plainTree(value: unknown): { tree: unknown; capped: boolean } {
       capped = true;
       return '…';
     }
+    if (v instanceof Set) return walk([...v], depth);
     if (Array.isArray(v)) {
       if (v.length > TREE_MAX_ENTRIES) capped = true;
       return v.slice(0, TREE_MAX_ENTRIES).map((item) => walk(item, depth + 1));

@@ -52,6 +52,13 @@ describe('MessagePack and CBOR decoders on frames encoded by @msgpack/msgpack an
     }
   });
 
+  it('shows CBOR sets and maps with non-string keys', () => {
+    const frame = new Uint8Array(encodeCbor([new Set(['x', 'y']), new Map([[1, 'one']])]));
+    const [m] = cborDecoder.session().decode({ bytes: frame }, 'receive');
+    expect(m?.summary).toBe('[["x","y"],{1:"one"}]');
+    expect(m?.value).toEqual([['x', 'y'], { '1': 'one' }]);
+  });
+
   it('tells the two formats apart, and claims only complete, structured binary frames', () => {
     expect(detectProtocol(sample(msgpackFrame), decoders)?.decoder.id).toBe('msgpack');
     expect(detectProtocol(sample(cborFrame), decoders)?.decoder.id).toBe('cbor');

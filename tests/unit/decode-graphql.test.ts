@@ -8,6 +8,8 @@ import {
   operationName,
   subscriptionsTransportWsDecoder,
 } from '../../lib/decode/graphql-ws';
+import { jsonRpcDecoder } from '../../lib/decode/json-rpc';
+import { detectProtocol } from '../../lib/decode/registry';
 import type { DecodedMessage, Direction } from '../../lib/decode/types';
 import { type RecordedFrame, startFrameRecorder } from './ws-frame-recorder';
 
@@ -162,6 +164,13 @@ describe('graphql-ws decoder on the real graphql-ws client and server', () => {
       0,
     );
     expect(graphqlWsDecoder.detect({ ...base, subprotocol: null, frames: [] })).toBe(0);
+    const all = [jsonRpcDecoder, subscriptionsTransportWsDecoder, graphqlWsDecoder];
+    expect(detectProtocol({ ...base, subprotocol: null, frames: firstFrames }, all)?.decoder.id).toBe(
+      'graphql-ws',
+    );
+    expect(
+      detectProtocol({ ...base, subprotocol: null, frames: legacyFrames.slice(0, 4) }, all)?.decoder.id,
+    ).toBe('subscriptions-transport-ws');
     const chat = [{ direction: 'send' as const, frame: { text: '{"type":"chat","text":"hi"}' } }];
     expect(graphqlWsDecoder.detect({ ...base, subprotocol: null, frames: chat })).toBe(0);
   });

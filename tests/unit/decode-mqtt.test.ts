@@ -3,7 +3,11 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { generate, type Packet, parser } from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebSocketStream } from 'ws';
+import { cborDecoder, msgpackDecoder } from '../../lib/decode/binary-formats';
+import { graphqlWsDecoder } from '../../lib/decode/graphql-ws';
+import { jsonRpcDecoder } from '../../lib/decode/json-rpc';
 import { mqttDecoder } from '../../lib/decode/mqtt';
+import { detectProtocol } from '../../lib/decode/registry';
 import type { DecodedMessage, Direction } from '../../lib/decode/types';
 import { type RecordedFrame, startFrameRecorder } from './ws-frame-recorder';
 
@@ -229,6 +233,10 @@ describe('MQTT decoder on a real mqtt client and aedes broker (3.1.1)', () => {
     expect(mqttDecoder.detect({ ...base, subprotocol: 'mqtt', frames: [] })).toBeGreaterThan(0.9);
     expect(mqttDecoder.detect({ ...base, subprotocol: null, frames: frames.slice(0, 6) })).toBeGreaterThan(
       0.9,
+    );
+    const all = [jsonRpcDecoder, msgpackDecoder, cborDecoder, graphqlWsDecoder, mqttDecoder];
+    expect(detectProtocol({ ...base, subprotocol: null, frames: frames.slice(0, 6) }, all)?.decoder.id).toBe(
+      'mqtt',
     );
     const other = [{ direction: 'send' as const, frame: { bytes: new Uint8Array([0x10, 3, 0, 1, 0x41]) } }];
     expect(mqttDecoder.detect({ ...base, subprotocol: null, frames: other })).toBe(0);
