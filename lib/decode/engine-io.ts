@@ -22,9 +22,12 @@ export const RECORD_SEPARATOR = '\x1e';
 export type EngineIoPacket =
   | { type: EngineIoPacketType; data: string }
   | { type: 'message'; bytes: Uint8Array }
+  | { type: 'accepted' }
   | { type: 'invalid'; raw: string; note: string };
 
 function parsePacket(text: string): EngineIoPacket {
+  // The server's answer to a polling POST.
+  if (text === 'ok') return { type: 'accepted' };
   if (text.startsWith('b')) {
     const bytes = base64Bytes(text.slice(1));
     return bytes
@@ -65,6 +68,9 @@ export function engineIoMessage(packet: EngineIoPacket): DecodedMessage {
   if (packet.type === 'invalid') {
     return { protocol: 'engine.io', kind: 'raw', summary: clip(packet.raw), note: packet.note };
   }
+  if (packet.type === 'accepted') {
+    return { protocol: 'engine.io', kind: 'ok', summary: 'ok (polling POST accepted)' };
+  }
   if ('bytes' in packet) {
     const value = binaryValue(packet.bytes);
     return {
@@ -78,7 +84,10 @@ export function engineIoMessage(packet: EngineIoPacket): DecodedMessage {
     const parsed = parseJson(packet.data);
     if (!parsed.ok) return { protocol: 'engine.io', kind: 'open', summary: 'open', note: parsed.note };
     const handshake = parsed.value as { sid?: unknown; upgrades?: unknown; pingInterval?: unknown };
-    const upgrades = Array.isArray(handshake.upgrades) ? ` upgrades:${handshake.upgrades.join(',')}` : '';
+    const upgrades =
+      Array.isArray(handshake.upgrades) && handshake.upgrades.length > 0
+        ? ` upgrades:${handshake.upgrades.join(',')}`
+        : '';
     const ping = typeof handshake.pingInterval === 'number' ? ` ping:${handshake.pingInterval}ms` : '';
     return {
       protocol: 'engine.io',
