@@ -64,6 +64,11 @@ function flat(decoded: Array<{ messages: DecodedMessage[] }>): DecodedMessage[] 
   return decoded.flatMap((d) => d.messages);
 }
 
+/** The Socket.IO packet's data in a decoded message's value. */
+function dataOf(message: DecodedMessage | undefined): unknown[] | undefined {
+  return (message?.value as { data?: unknown[] } | undefined)?.data;
+}
+
 function sampleOf(records: WireRecord[], transport: DetectSample['transport'], url: string): DetectSample {
   return {
     transport,
@@ -151,13 +156,13 @@ describe('Socket.IO over WebSocket, recorded from socket.io and socket.io-client
     expect(uploadWhole?.summary).toMatch(
       /^attachment 1\/1 → BINARY_EVENT upload #\d+ \{"binary":\{"byteLength":12/,
     );
-    expect((uploadWhole?.value as { data: unknown[] }).data[1]).toEqual({
+    expect(dataOf(uploadWhole)?.[1]).toEqual({
       binary: { byteLength: 12, head: '68 65 6c 6c 6f 20 62 69 6e 61 72 79' },
     });
     const binaryAck = main.find((m) => m.kind === 'BINARY_ACK');
     expect(binaryAck?.pair).toEqual({ key: upload?.pair?.key, role: 'response' });
     const ackWhole = main.filter((m) => m.kind === 'attachment').at(-1);
-    expect((ackWhole?.value as { data: unknown[] }).data[0]).toEqual({
+    expect(dataOf(ackWhole)?.[0]).toEqual({
       size: 12,
       thumb: { binary: { byteLength: 3, head: '09 08 07' } },
     });
@@ -203,7 +208,7 @@ describe('Socket.IO over Engine.IO polling, recorded from the HTTP bodies', () =
     expect(messages.find((m) => m.fields?.event === 'hello')?.summary).toBe('EVENT hello "polling"');
     const upload = messages.find((m) => m.kind === 'BINARY_EVENT');
     const whole = messages.find((m) => m.kind === 'attachment');
-    expect((whole?.value as { data: unknown[] }).data[1]).toEqual({
+    expect(dataOf(whole)?.[1]).toEqual({
       binary: { byteLength: 4, head: '01 02 03 04' },
     });
     const ack = messages.find((m) => m.kind === 'ACK');

@@ -50,7 +50,7 @@ export function recordSocket(socket: WebSocket, url: string, log: WireRecord[]):
 }
 
 /** A `ws` server class (for socket.io's `wsEngine`) that records every connection's messages. */
-export function recordingWsServer(log: WireRecord[]): typeof WebSocketServer {
+export function recordingWsServer(log: WireRecord[]) {
   return class RecordingWebSocketServer extends WebSocketServer {
     override handleUpgrade(
       request: IncomingMessage,
