@@ -17,6 +17,14 @@ import { recordSocket, until, type WireRecord } from './decode-wire-recorder';
 const ALL = [stompDecoder, sockJsDecoder, socketIoDecoder];
 const encode = (text: string) => new TextEncoder().encode(text);
 
+function headersOf(message: DecodedMessage | undefined): Record<string, string> {
+  return (message?.value as { headers?: Record<string, string> } | undefined)?.headers ?? {};
+}
+
+function bodyOf(message: DecodedMessage | undefined): string | undefined {
+  return (message?.value as { body?: string } | undefined)?.body;
+}
+
 let cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -122,7 +130,7 @@ describe('STOMP over WebSocket, recorded from @stomp/stompjs', () => {
       'SEND /topic/prices receipt:send-1 "{\\"symbol\\":\\"ACME\\",\\"price\\":12.5}"',
     );
     // stompjs escapes the header's ':' and newline; the decoder gives them back.
-    const sendHeaders = (send?.value as { headers: Record<string, string> }).headers;
+    const sendHeaders = headersOf(send);
     expect(sendHeaders['x-note']).toBe('a:b\nc');
     expect(sendHeaders['content-length']).toBe(
       String(JSON.stringify({ symbol: 'ACME', price: 12.5 }).length),
@@ -134,14 +142,14 @@ describe('STOMP over WebSocket, recorded from @stomp/stompjs', () => {
       'MESSAGE /topic/prices sub:sub-0 "{\\"symbol\\":\\"ACME\\",\\"price\\":12.5}"',
     );
     expect(message?.fields).toEqual({ destination: '/topic/prices' });
-    expect((message?.value as { headers: Record<string, string> }).headers.note).toBe('a:b');
+    expect(headersOf(message).note).toBe('a:b');
 
     // The binary body (with a NUL inside) went as a binary frame with content-length.
     const binaryRecord = log.find((r) => 'bytes' in r.frame);
     expect(binaryRecord?.direction).toBe('send');
     const binarySend = named.filter((m) => m.kind === 'SEND')[1];
     expect(binarySend?.summary).toBe('SEND /topic/bin "\\u0001\\u0002\\u0000\\u0003"');
-    expect((binarySend?.value as { body: string }).body).toBe('\x01\x02\x00\x03');
+    expect(bodyOf(binarySend)).toBe('\x01\x02\x00\x03');
 
     const error = named.find((m) => m.kind === 'ERROR');
     expect(error?.summary).toBe('ERROR not allowed: /queue/forbidden "The destination is closed"');
@@ -171,7 +179,7 @@ describe('STOMP frame parsing', () => {
     expect(message?.fields).toEqual({ destination: '/a:b' });
     expect(message?.note).toBe('undefined escape in header x');
     const [connect] = decodeStompPayload(encode('CONNECT\naccept-version:1.2\nlogin:a\\cb\n\n\0'));
-    expect((connect?.value as { headers: Record<string, string> }).headers.login).toBe('a\\cb');
+    expect(headersOf(connect).login).toBe('a\\cb');
   });
 
   it('summarizes the other commands', () => {
