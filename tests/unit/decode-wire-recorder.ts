@@ -91,19 +91,19 @@ export function recordHttp(server: Server, log: WireRecord[]): void {
       keep(args[0]);
       return write(...args);
     };
+    let logged = false;
+    const logResponse = () => {
+      if (logged || responseChunks.length === 0) return;
+      logged = true;
+      log.push({ channel: 'http', url, method, direction: 'receive', frame: toFrame(responseChunks, false) });
+    };
     (res as unknown as { end: (...args: unknown[]) => ServerResponse }).end = (...args: unknown[]) => {
       keep(args[0]);
-      if (responseChunks.length > 0) {
-        log.push({
-          channel: 'http',
-          url,
-          method,
-          direction: 'receive',
-          frame: toFrame(responseChunks, false),
-        });
-      }
+      logResponse();
       return end(...args);
     };
+    // A streamed response the client aborted is recorded as far as it went.
+    res.on('close', logResponse);
   });
 }
 
