@@ -2,7 +2,7 @@
 // message (a binary message is a binary "message" packet); polling bodies
 // join packets with the record separator \x1e and send binary as "b"+base64.
 
-import { base64Bytes, binaryValue, clip, frameText, parseJson, preview } from './text-payload';
+import { base64Bytes, binaryValue, clip, frameText, parseJson } from './text-payload';
 import type { DecodedMessage, Decoder, DetectSample, Frame } from './types';
 
 export const ENGINE_IO_PACKET_TYPES = [
@@ -96,7 +96,8 @@ export function engineIoMessage(packet: EngineIoPacket): DecodedMessage {
       value: parsed.value,
     };
   }
-  const data = packet.data ? ` ${preview(packet.data)}` : '';
+  // Engine.IO payloads are opaque text: shown as they are, cut to fit.
+  const data = packet.data ? ` ${packet.data}` : '';
   return {
     protocol: 'engine.io',
     kind: packet.type,

@@ -24,10 +24,12 @@ function innerSummary(inner: DecodedMessage[], count: number): string {
 function createSession(): DecoderSession {
   let carriesStomp = false;
 
+  const encoder = new TextEncoder();
+
   function decodeInner(messages: string[]): DecodedMessage[] | undefined {
     if (!carriesStomp && messages.some(looksLikeStomp)) carriesStomp = true;
     if (!carriesStomp) return undefined;
-    return messages.flatMap((text) => decodeStompPayload(new TextEncoder().encode(text)));
+    return messages.flatMap((text) => decodeStompPayload(encoder.encode(text)));
   }
 
   function messagesFrame(kind: string, label: string, messages: unknown): DecodedMessage {

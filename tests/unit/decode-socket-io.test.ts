@@ -234,8 +234,8 @@ describe('Socket.IO over Engine.IO polling, recorded from the HTTP bodies', () =
     const ws = log.filter((r) => r.channel === 'websocket');
     const messages = flat(decodeAll(ws));
     const summaries = messages.map((m) => m.summary);
-    expect(summaries[0]).toBe('ping "probe"');
-    expect(summaries).toContain('pong "probe"');
+    expect(summaries[0]).toBe('ping probe');
+    expect(summaries).toContain('pong probe');
     expect(summaries).toContain('upgrade');
     expect(messages.find((m) => m.fields?.event === 'after')?.pair?.role).toBe('request');
     const polling = flat(decodeAll(log.filter((r) => r.channel === 'http')));
@@ -244,6 +244,37 @@ describe('Socket.IO over Engine.IO polling, recorded from the HTTP bodies', () =
     expect(socketIoDecoder.detect(sampleOf(ws, 'websocket', `ws://127.0.0.1${ws[0]?.url}`))).toBeGreaterThan(
       0.9,
     );
+  });
+});
+
+describe('Engine.IO decoding on its own', () => {
+  it('shows the Engine.IO packets of a recorded connection, message payloads as they are', async () => {
+    const log: WireRecord[] = [];
+    const { io: server, url } = await startSocketIo(log);
+    server.on('connection', (socket) => socket.emit('hi', 1));
+    const client = await connect(url, { transports: ['websocket'] });
+    await until(() =>
+      log.some((r) => r.direction === 'receive' && 'text' in r.frame && r.frame.text.startsWith('42')),
+    );
+    client.disconnect();
+
+    const sample = sampleOf(log, 'websocket', 'ws://example.test/engine?EIO=4&transport=websocket');
+    expect(engineIoDecoder.detect(sample)).toBe(0.85);
+    // Where Socket.IO packets show, Socket.IO is the surer guess.
+    expect(detectProtocol(sample, [engineIoDecoder, socketIoDecoder])?.decoder.id).toBe('socket.io');
+    expect(detectProtocol({ ...sample, frames: sample.frames.slice(0, 1) }, ALL)?.decoder.id).toBe(
+      'engine.io',
+    );
+
+    const session = engineIoDecoder.session();
+    const messages = log.flatMap((r) => session.decode(r.frame, r.direction));
+    expect(messages.every((m) => m.protocol === 'engine.io' && m.note === undefined)).toBe(true);
+    expect(messages[0]?.kind).toBe('open');
+    expect(messages.find((m) => m.summary.startsWith('message 2'))?.summary).toBe('message 2["hi",1]');
+    expect(session.decode({ bytes: new Uint8Array([1, 2]) }, 'receive')[0]?.summary).toBe(
+      'message (2 B binary)',
+    );
+    expect(session.decode({ text: 'b!!' }, 'receive')[0]?.note).toMatch(/base64/);
   });
 });
 
