@@ -44,12 +44,8 @@ function parsePacket(text: string): EngineIoPacket {
 
 /** The Engine.IO packets in one frame (a WebSocket message or a polling body). */
 export function parseEngineIoFrame(frame: Frame): EngineIoPacket[] {
-  if ('bytes' in frame) {
-    const text = frameText(frame);
-    // A binary WebSocket message is a message packet as is; polling bodies arrive as text.
-    if (text === null || !/^[0-6b]/.test(text)) return [{ type: 'message', bytes: frame.bytes }];
-    return text.split(RECORD_SEPARATOR).map(parsePacket);
-  }
+  // A binary payload is one binary message packet (Engine.IO v4 polling bodies are text, binary inside as b+base64).
+  if ('bytes' in frame) return [{ type: 'message', bytes: frame.bytes }];
   return frame.text.split(RECORD_SEPARATOR).map(parsePacket);
 }
 

@@ -352,7 +352,10 @@ describe('Socket.IO decoding of damaged input', () => {
     expect(placeholder?.note).toBe('waiting for 2 binary attachment(s)');
     // Attachments going the other way do not count for it.
     expect(session.decode({ bytes: new Uint8Array([5]) }, 'receive')[0]?.note).toMatch(/no Socket.IO packet/);
-    expect(session.decode({ bytes: new Uint8Array([1]) }, 'send')[0]?.summary).toBe('attachment 1/2 (1 B)');
+    // An attachment whose bytes read like a text packet is still an attachment.
+    expect(session.decode({ bytes: new TextEncoder().encode('4') }, 'send')[0]?.summary).toBe(
+      'attachment 1/2 (1 B)',
+    );
     const [whole] = session.decode({ bytes: new Uint8Array([2, 3]) }, 'send');
     expect(whole?.pair).toBeUndefined();
     expect(whole?.fields).toEqual({ namespace: '/files', event: 'pair' });
@@ -360,7 +363,7 @@ describe('Socket.IO decoding of damaged input', () => {
       type: 'BINARY_EVENT',
       nsp: '/files',
       id: 3,
-      data: ['pair', { binary: { byteLength: 1, head: '01' } }, { binary: { byteLength: 2, head: '02 03' } }],
+      data: ['pair', { binary: { byteLength: 1, head: '34' } }, { binary: { byteLength: 2, head: '02 03' } }],
     });
   });
 });
