@@ -203,13 +203,10 @@ function createSession(): DecoderSession {
     if (ioPacket.attachments !== undefined) {
       const dropped = pending[direction];
       pending[direction] = { packet: ioPacket, attachments: [] };
-      const message = socketIoMessage(ioPacket, parsed.note);
-      const waitNote = `waiting for ${ioPacket.attachments} binary attachment(s)`;
-      const lost = dropped ? '; an earlier binary packet never got all its attachments' : '';
-      return {
-        ...message,
-        note: message.note ? `${message.note}; ${waitNote}${lost}` : `${waitNote}${lost}`,
-      };
+      const lost = dropped ? 'An earlier binary packet never got all its attachments' : undefined;
+      const message = socketIoMessage(ioPacket, [parsed.note, lost].filter(Boolean).join('; ') || undefined);
+      const follow = ` (+${ioPacket.attachments} attachment${ioPacket.attachments === 1 ? '' : 's'} to follow)`;
+      return { ...message, summary: clip(`${message.summary.slice(0, 200 - follow.length)}${follow}`) };
     }
     return socketIoMessage(ioPacket, parsed.note);
   }
