@@ -37,7 +37,7 @@ export function utf8Text(bytes: Uint8Array): string {
 /** Cuts text to `max` characters on one line, with an ellipsis when cut. */
 export function clip(text: string, max = SUMMARY_MAX): string {
   const line = text.replace(/[\r\n\t]+/g, ' ');
-  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+  return line.length <= max ? line : `${line.slice(0, Math.max(0, max - 1))}…`;
 }
 
 /** A short JSON preview of a decoded value. */

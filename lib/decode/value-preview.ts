@@ -1,19 +1,14 @@
 // One-line previews and JSON-able trees of decoded values, capped so a huge
 // or deeply nested payload can neither flood a row nor blow the stack.
 
-/** Longest summary a decoder returns. */
-export const SUMMARY_MAX = 200;
+import { clip, SUMMARY_MAX } from './text-payload';
+
+export { clip, SUMMARY_MAX };
 
 const TREE_MAX_DEPTH = 32;
 const TREE_MAX_ENTRIES = 1000;
 const TREE_MAX_STRING = 10_000;
 const PREVIEW_MAX_DEPTH = 8;
-
-/** `text` on one line, cut to `max` characters with an ellipsis. */
-export function clip(text: string, max = SUMMARY_MAX): string {
-  const line = text.replace(/[\r\n\t]+/g, ' ');
-  return line.length <= max ? line : `${line.slice(0, Math.max(0, max - 1))}…`;
-}
 
 /** Words joined by spaces, empty ones left out, cut to a summary's length. */
 export function summaryLine(...parts: Array<string | undefined | null | false>): string {
