@@ -5,6 +5,8 @@
 
 import { batch } from '@preact/signals';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { DECODERS } from '../lib/decode';
+import { ConnectionDecodings } from '../lib/decode/connection-decoding';
 import { buildViewPredicate } from '../lib/filter';
 import type { CallSite } from '../lib/model';
 import type { OutsideRequest } from '../lib/outside-requests';
@@ -156,6 +158,27 @@ export function App(props: AppProps) {
   view.update();
   const items = view.items;
   const listRows = useMemo(() => new ListRows(), [store]);
+  // Protocols are detected and messages decoded lazily, for what is shown (lib/decode).
+  const decodings = useMemo(() => new ConnectionDecodings(DECODERS), [store]);
+  decodings.sync(store.events);
+  const protocolLabelOf = (c: Connection) => decodings.protocolOf(c)?.label ?? null;
+  // Each sidebar entry's protocol: that of its first connection that speaks one.
+  const entryProtocols = useMemo(() => {
+    const byKey = new Map(store.connections.map((c) => [c.key, c]));
+    const labels = new Map<string, string>();
+    for (const e of entries) {
+      if (e.kind === 'other') continue;
+      for (const key of e.connectionKeys.slice(0, 4)) {
+        const c = byKey.get(key);
+        const label = c ? protocolLabelOf(c) : null;
+        if (label) {
+          labels.set(e.id, label);
+          break;
+        }
+      }
+    }
+    return labels;
+  }, [entries, version]);
   const expanded = rowsState.expandedIn(store);
   listRows.setOptions({ stepsAsRows: prefs.httpStepsAsRows, expanded });
   const rowsCounter = useRef(0);
@@ -227,6 +250,8 @@ export function App(props: AppProps) {
         onStepsAsRows={(v) => settings.update({ httpStepsAsRows: v })}
         imported={readOnly}
         longestEndedMs={listRows.longestEndedMs}
+        decodedOf={(e) => decodings.decodedOf(e)}
+        protocolLabelOf={protocolLabelOf}
       />
     ) : (
       <EmptyState kind={kind} onReload={props.onReloadPage} onResetFilters={() => filter.reset()} />
@@ -243,6 +268,7 @@ export function App(props: AppProps) {
         entries={entries}
         selectedId={entry ? entry.id : null}
         loadTimeOf={(section) => store.loadTimeOf(section)}
+        protocolOf={(e) => entryProtocols.get(e.id) ?? null}
         onSelect={(id) =>
           batch(() => {
             filter.entryId.value = id;
@@ -412,6 +438,8 @@ export function App(props: AppProps) {
                   }
                   onClose={() => selection.closeDetail()}
                   onOpenSource={props.onOpenSource}
+                  decodedOf={(e) => decodings.decodedOf(e)}
+                  protocolLabel={protocolLabelOf(current.connection)}
                 />
               ) : (
                 channel && (

@@ -11,6 +11,8 @@ export interface ConnectionListProps {
   onSelect(id: string | null): void;
   /** When a page section loaded, for each entry's "Since load" (in its tooltip). */
   loadTimeOf?(section: number): number | undefined;
+  /** The application protocol an entry's connection was detected to speak ("Socket.IO", "STOMP"). */
+  protocolOf?(entry: ListEntry): string | null;
 }
 
 function shortPath(url: string): string {
@@ -47,7 +49,13 @@ function entryTitle(e: ListEntry, loadTime: number | undefined): string | undefi
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
-export function ConnectionList({ entries, selectedId, onSelect, loadTimeOf }: ConnectionListProps) {
+export function ConnectionList({
+  entries,
+  selectedId,
+  onSelect,
+  loadTimeOf,
+  protocolOf,
+}: ConnectionListProps) {
   return (
     <nav class="connections" aria-label="Connections">
       <div class="pane-title">Connections</div>
@@ -87,6 +95,14 @@ export function ConnectionList({ entries, selectedId, onSelect, loadTimeOf }: Co
                     {e.number !== undefined ? `#${e.number} ` : ''}
                     {e.title}
                   </span>
+                  {protocolOf?.(e) && (
+                    <span
+                      class="badge proto"
+                      title="Application protocol, decoded in the list and the detail"
+                    >
+                      {protocolOf(e)}
+                    </span>
+                  )}
                 </span>
                 <span class="conn-meta">
                   {e.state && <span class={`state st-${e.tone}`}>{stateLabel(e)}</span>}

@@ -5,6 +5,7 @@
 // message, HTTP exchange): each kind has its own most useful view.
 
 import { useMemo, useState } from 'preact/hooks';
+import type { DecodedMessage } from '../lib/decode/types';
 import { formatBytes, formatClock, formatDuration, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
 import type { CallSite, HeaderList } from '../lib/model';
 import { exchangeStatus, PENDING_AT_EXPORT } from '../lib/timeline/exchange-status';
@@ -36,10 +37,14 @@ export interface DetailPaneProps {
   onClose(): void;
   /** Opens a request's initiator in DevTools' Sources panel; absent where that cannot be done. */
   onOpenSource?: ((site: CallSite) => void) | undefined;
+  /** What an event's payload decoded to, and its protocol's name; absent or [] when none. */
+  decodedOf?(e: TimelineEvent): readonly DecodedMessage[];
+  protocolLabel?: string | null;
 }
 
 /** Which remembered tab applies: HTTP exchanges are one kind whatever their bodies. */
-export function detailKindOf(event: TimelineEvent): DetailKind {
+export function detailKindOf(event: TimelineEvent, decoded = false): DetailKind {
+  if (decoded) return 'decoded';
   const t = event.connection.transport;
   if (t === 'xhr' || t === 'fetch') return 'http';
   const d = event.record.data;
@@ -219,7 +224,33 @@ function RequestBody({ event }: { event: TimelineEvent }) {
   );
 }
 
+/** A payload's decoded messages: each one's summary, a note where decoding fell short, and its tree. */
+function DecodedView({ messages, label }: { messages: readonly DecodedMessage[]; label: string | null }) {
+  return (
+    <div class="decoded-view" data-testid="decoded">
+      {messages.map((m, i) => (
+        <section key={i}>
+          <h4>
+            {label ?? m.protocol} {m.kind}
+            {m.pair && (
+              <span class="muted">
+                {' '}
+                · {m.pair.role} {m.pair.key}
+              </span>
+            )}
+          </h4>
+          {m.summary && <p class="decoded-summary">{m.summary}</p>}
+          {m.note && <p class="warn">{m.note}</p>}
+          {m.value !== undefined && <JsonTree value={m.value} />}
+          {m.inner && m.inner.length > 0 && <DecodedView messages={m.inner} label={null} />}
+        </section>
+      ))}
+    </div>
+  );
+}
+
 const TAB_LABEL: Record<DetailTab, (exchange: boolean) => string> = {
+  decoded: () => 'Decoded',
   payload: (exchange) => (exchange ? 'Response' : 'Payload'),
   raw: () => 'Raw',
   hex: () => 'Hex',
@@ -238,6 +269,8 @@ export function DetailPane({
   onTabChosen,
   onClose,
   onOpenSource,
+  decodedOf,
+  protocolLabel = null,
 }: DetailPaneProps) {
   // A whole exchange shows its response body first (as the Network panel's Response tab does).
   const event = exchange ? (exchangeResponse(related) ?? chosen) : chosen;
@@ -248,8 +281,10 @@ export function DetailPane({
   const base64 = r.data && 'base64' in r.data ? r.data.base64 : undefined;
   const isHttp = c.transport === 'xhr' || c.transport === 'fetch';
   const parsed = useMemo(() => (text !== undefined ? parsePayloadJson(text) : null), [text]);
-  const kind = detailKindOf(event);
+  const decoded = decodedOf?.(event) ?? [];
+  const kind = detailKindOf(event, decoded.length > 0);
   const tabs: DetailTab[] = [];
+  if (decoded.length > 0) tabs.push('decoded');
   if (text !== undefined) tabs.push('payload', 'raw');
   if (base64 !== undefined) tabs.push('hex', 'raw');
   else if (text !== undefined) tabs.push('hex');
@@ -342,6 +377,7 @@ export function DetailPane({
         {current === 'hex' && (
           <HexView key={event.seq} base64={base64} text={base64 === undefined ? text : undefined} />
         )}
+        {current === 'decoded' && <DecodedView key={event.seq} messages={decoded} label={protocolLabel} />}
         {current === 'request' && request && <RequestBody event={request} />}
         {current === 'http' && (
           <HttpInfo event={event} related={related} imported={imported} onOpenSource={onOpenSource} />

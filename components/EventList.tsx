@@ -9,6 +9,7 @@
 // says is lib/timeline/row-cells.
 
 import { useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
+import type { DecodedMessage } from '../lib/decode/types';
 import {
   eventOfRow,
   isExchangeRow,
@@ -60,6 +61,10 @@ export interface EventListProps {
   imported: boolean;
   /** Longest ended exchange listed: the waterfall's scale. */
   longestEndedMs: number;
+  /** What an event's payload decoded to ([] when its connection speaks no known protocol). */
+  decodedOf(e: TimelineEvent): readonly DecodedMessage[];
+  /** The protocol a connection was detected to speak, by name. */
+  protocolLabelOf(c: Connection): string | null;
 }
 
 export function EventList(props: EventListProps) {

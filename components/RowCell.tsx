@@ -1,11 +1,14 @@
 // One cell of an event list row: what lib/timeline/row-cells says about it,
 // laid out (the exchange's disclosure, the waterfall bar, the status colour).
 
+import { decodedLine } from '../lib/decode/connection-decoding';
+import type { DecodedMessage } from '../lib/decode/types';
 import { formatClock, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
 import { type ExchangeStatus, exchangeStatus } from '../lib/timeline/exchange-status';
 import {
   type ExchangeRow,
   eventOfRow,
+  exchangeResponse,
   isExchangeRow,
   isStepRow,
   type ListRow,
@@ -24,6 +27,9 @@ import type { ListColumn } from './list-columns';
 
 /** What a cell needs from the list. */
 export interface CellContext {
+  /** What the row's event decoded to, and the protocol's name ([] / null when none). */
+  decodedOf(e: TimelineEvent): readonly DecodedMessage[];
+  protocolLabelOf(c: Connection): string | null;
   isExpanded(c: Connection): boolean;
   onToggleExpanded(c: Connection): void;
   timeOrigin(e: TimelineEvent): number;
@@ -74,17 +80,34 @@ export function Cell({ column, row, ctx }: { column: ListColumn; row: ListRow; c
         </td>
       );
     }
-    case 'type':
-      return <td class="c-type">{typeCell(row)}</td>;
+    case 'type': {
+      const label = decodedOfRow(row, ctx).length > 0 ? ctx.protocolLabelOf(c) : null;
+      return <td class={`c-type${label ? ' decoded' : ''}`}>{label ?? typeCell(row)}</td>;
+    }
     case 'size':
       return <td class="c-size">{sizeCell(row)}</td>;
     case 'duration':
       return <td class="c-duration">{durationCell(row, ctx.imported)}</td>;
     case 'waterfall':
       return <td class="c-waterfall">{exchange && <Waterfall row={exchange} ctx={ctx} />}</td>;
-    case 'data':
-      return <td class="c-data">{dataCell(row)}</td>;
+    case 'data': {
+      // Decoded, the row reads as the protocol's message; the raw payload is on hover and in the detail.
+      const decoded = decodedOfRow(row, ctx);
+      if (decoded.length === 0) return <td class="c-data">{dataCell(row)}</td>;
+      return (
+        <td class="c-data decoded" title={dataCell(row, 500)}>
+          {decodedLine(decoded)}
+        </td>
+      );
+    }
   }
+}
+
+/** What a row's payload decoded to: its event's, or an exchange's response's. */
+function decodedOfRow(row: ListRow, ctx: CellContext): readonly DecodedMessage[] {
+  if (!isExchangeRow(row)) return ctx.decodedOf(eventOfRow(row));
+  const response = exchangeResponse(row.events);
+  return response ? ctx.decodedOf(response) : [];
 }
 
 function NameCell({ row, ctx }: { row: ListRow; ctx: CellContext }) {

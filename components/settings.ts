@@ -18,14 +18,16 @@ export const PAYLOAD_CAP_CHOICES = [
 ] as const;
 
 /** The detail pane's tabs. */
-export type DetailTab = 'payload' | 'raw' | 'hex' | 'request' | 'http';
+export type DetailTab = 'decoded' | 'payload' | 'raw' | 'hex' | 'request' | 'http';
 /** Kinds of event whose last-used detail tab is remembered apart. */
-export type DetailKind = 'text' | 'binary' | 'http';
+export type DetailKind = 'text' | 'binary' | 'http' | 'decoded';
 /** The tabs an event of each kind can show (which one does depends on the event). */
 export const DETAIL_TABS_OF: Record<DetailKind, readonly DetailTab[]> = {
   text: ['payload', 'raw', 'hex'],
   binary: ['hex', 'raw'],
   http: ['payload', 'raw', 'hex', 'request', 'http'],
+  /** A message of a protocol the panel decodes (its raw tabs are still there). */
+  decoded: ['decoded', 'payload', 'raw', 'hex', 'request', 'http'],
 };
 
 export interface PanelSettings {
@@ -59,7 +61,7 @@ export const DEFAULT_SETTINGS: PanelSettings = {
   sidebarWidth: 240,
   detailWidth: 380,
   timelineHeight: 130,
-  detailTabs: { text: 'payload', binary: 'hex', http: 'payload' },
+  detailTabs: { text: 'payload', binary: 'hex', http: 'payload', decoded: 'decoded' },
   httpStepsAsRows: false,
   hiddenColumns: [...DEFAULT_HIDDEN_COLUMNS],
 };
@@ -76,7 +78,7 @@ function detailTabs(v: unknown, fallback: Record<DetailKind, DetailTab>): Record
   const r = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
   const pick = (kind: DetailKind): DetailTab =>
     DETAIL_TABS_OF[kind].find((t) => t === r[kind]) ?? fallback[kind];
-  return { text: pick('text'), binary: pick('binary'), http: pick('http') };
+  return { text: pick('text'), binary: pick('binary'), http: pick('http'), decoded: pick('decoded') };
 }
 
 export function sanitizeSettings(raw: unknown): PanelSettings {

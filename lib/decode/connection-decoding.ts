@@ -11,6 +11,8 @@ import type { DecodedMessage, Decoder, DecoderSession, DetectSample, Direction, 
 
 /** Messages detection looks at before it decides a connection speaks no known protocol. */
 export const DETECT_FRAMES = 8;
+/** Larger messages are left out of detection: protocol handshakes are small, and a 50 MB frame parsed by every decoder would stall the panel. */
+export const DETECT_FRAME_MAX = 64 * 1024;
 
 interface ConnectionDecoding {
   /** Its messages with a payload, in arrival order. */
@@ -70,6 +72,9 @@ export class ConnectionDecodings {
     if (d.decoder !== undefined) return d.decoder;
     const frames: Array<{ frame: Frame; direction: Direction }> = [];
     for (const e of d.messages.slice(0, DETECT_FRAMES)) {
+      const data = e.record.data;
+      const length = data ? ('text' in data ? data.text.length : (data.base64.length * 3) / 4) : 0;
+      if (Math.max(e.record.size ?? 0, length) > DETECT_FRAME_MAX) continue;
       const f = frameOf(e);
       if (f) frames.push(f);
     }
@@ -103,4 +108,12 @@ export class ConnectionDecodings {
     d.decoded = at + 1;
     return this.results.get(e) ?? [];
   }
+}
+
+/** One line for a payload's decoded messages: the first one's summary, and how many more it carried. */
+export function decodedLine(messages: readonly DecodedMessage[]): string {
+  const first = messages[0];
+  if (!first) return '';
+  const line = first.summary || (first.note ?? first.kind);
+  return messages.length > 1 ? `${line} (+${messages.length - 1} more)` : line;
 }

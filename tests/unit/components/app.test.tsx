@@ -349,7 +349,7 @@ describe('detail tab memory', () => {
 
     // Saved through the settings, and read back (sanitised) by a new panel.
     const last = saved[saved.length - 1];
-    expect(last?.detailTabs).toEqual({ text: 'raw', binary: 'hex', http: 'http' });
+    expect(last?.detailTabs).toEqual({ text: 'raw', binary: 'hex', http: 'http', decoded: 'decoded' });
     first.unmount();
     await renderWith(sanitizeSettings(JSON.parse(JSON.stringify(last))), []);
     await select(3);

@@ -75,6 +75,8 @@ function props(store: TimelineStore, over: Partial<EventListProps> = {}): EventL
     onStepsAsRows: () => {},
     imported: false,
     longestEndedMs: listRows.longestEndedMs,
+    decodedOf: () => [],
+    protocolLabelOf: () => null,
     ...over,
   };
 }

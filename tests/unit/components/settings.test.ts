@@ -31,12 +31,17 @@ describe('sanitizeSettings', () => {
     expect(sanitizeSettings({ payloadCap: 12345 }).payloadCap).toBe(DEFAULT_SETTINGS.payloadCap);
   });
   it('keeps a remembered detail tab only where that kind of event has it', () => {
-    expect(sanitizeSettings({ detailTabs: { text: 'raw', binary: 'raw', http: 'http' } }).detailTabs).toEqual(
-      {
-        text: 'raw',
-        binary: 'raw',
-        http: 'http',
-      },
+    expect(
+      sanitizeSettings({ detailTabs: { text: 'raw', binary: 'raw', http: 'http', decoded: 'hex' } }).detailTabs,
+    ).toEqual({
+      text: 'raw',
+      binary: 'raw',
+      http: 'http',
+      decoded: 'hex',
+    });
+    // Only a decoded message has a Decoded tab.
+    expect(sanitizeSettings({ detailTabs: { text: 'decoded', decoded: 'nope' } }).detailTabs).toEqual(
+      DEFAULT_SETTINGS.detailTabs,
     );
     // Binary messages have no Payload tab, text messages no Headers tab; junk falls back per kind.
     expect(sanitizeSettings({ detailTabs: { text: 'http', binary: 'payload', http: 7 } }).detailTabs).toEqual(

@@ -1,0 +1,90 @@
+// @vitest-environment jsdom
+// Decoded protocols in the panel: a Socket.IO connection is labelled on its
+// sidebar entry, its rows read as Socket.IO messages (the raw frame on hover),
+// and the detail opens on the decoded message with the raw payload a tab away.
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { App } from '../../../components/App';
+import type { CaptureRecord } from '../../../lib/model';
+import { TimelineStore } from '../../../lib/timeline/store';
+import { PROTOCOL_VERSION } from '../../../lib/wire/envelope';
+import { stubListLayout } from './layout-stub';
+
+let restore: () => void;
+beforeAll(() => {
+  restore = stubListLayout();
+});
+afterAll(() => restore());
+afterEach(cleanup);
+
+function socketIoStore(): TimelineStore {
+  let seq = 0;
+  const frame = (type: 'send' | 'receive', text: string, conn = 1): CaptureRecord => ({
+    r: 'ev',
+    seq: ++seq,
+    time: 1000 + seq,
+    conn,
+    type,
+    data: { text },
+    size: text.length,
+  });
+  const records: CaptureRecord[] = [
+    {
+      r: 'conn',
+      seq: ++seq,
+      time: 1000,
+      id: 1,
+      transport: 'websocket',
+      url: 'ws://app.test/socket.io/?EIO=4&transport=websocket',
+    },
+    frame(
+      'receive',
+      '0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}',
+    ),
+    frame('send', '40'),
+    frame('receive', '40{"sid":"n1"}'),
+    frame('send', '421["chat",{"text":"hi"}]'),
+    frame('receive', '431[{"ok":true}]'),
+    { r: 'conn', seq: ++seq, time: 1000, id: 2, transport: 'websocket', url: 'ws://app.test/live' },
+    frame('receive', '{"tick":1}', 2),
+  ];
+  const store = new TimelineStore();
+  store.ingest({
+    v: PROTOCOL_VERSION,
+    t: 'panel-records',
+    tabId: 1,
+    frameId: 0,
+    doc: { docId: 'd', url: 'http://app.test/', title: '', top: true, startedAt: 1000 },
+    loss: { evicted: 0, dropped: 0, invalid: 0 },
+    records,
+  });
+  return store;
+}
+
+const rows = () => [...document.querySelectorAll<HTMLElement>('[data-testid="events"] tbody tr')];
+
+describe('decoded rows', () => {
+  it('labels the connection, shows Socket.IO messages in the list, and opens the detail on them', async () => {
+    render(<App store={socketIoStore()} tabId={1} toolVersion="0" settings={undefined} />);
+    await act(async () => {});
+    fireEvent.scroll(screen.getByTestId('events'));
+    await act(async () => {});
+    const sidebar = document.querySelector('nav[aria-label="Connections"]');
+    expect(sidebar?.querySelector('.badge.proto')?.textContent).toBe('Socket.IO');
+    const emit = rows().find((r) => r.querySelector('.c-data')?.textContent?.startsWith('EVENT chat'));
+    expect(emit).toBeTruthy();
+    expect(emit?.querySelector('.c-data')?.getAttribute('title')).toBe('421["chat",{"text":"hi"}]');
+    // Plain JSON on another socket stays as it is.
+    expect(rows().at(-1)?.querySelector('.c-data')?.textContent).toBe('{"tick":1}');
+
+    fireEvent.mouseDown(emit as HTMLElement);
+    await act(async () => {});
+    expect(screen.getByRole('tab', { selected: true }).textContent).toBe('Decoded');
+    const decoded = screen.getByTestId('decoded').textContent ?? '';
+    expect(decoded).toContain('EVENT chat');
+    expect(decoded).toContain('request');
+    fireEvent.click(screen.getByRole('tab', { name: 'Raw' }));
+    await act(async () => {});
+    expect(screen.getByTestId('raw-payload').textContent).toBe('421["chat",{"text":"hi"}]');
+  });
+});
