@@ -50,6 +50,19 @@ test('screenshot of the panel with realistic traffic for the README', async () =
   await expect
     .poll(async () => panel.locator('[data-testid="events"] tbody tr').count(), { timeout: 20_000 })
     .toBeGreaterThan(30);
+  // Socket.IO is decoded: labelled in the sidebar, its events read as events in the list.
+  await expect(
+    panel.locator('nav[aria-label="Connections"] .badge.proto', { hasText: 'Socket.IO' }).first(),
+  ).toBeVisible();
+  await expect
+    .poll(
+      async () =>
+        panel.locator('[data-testid="events"] td.c-data', { hasText: /^EVENT tick \{"n":/ }).count(),
+      {
+        timeout: 20_000,
+      },
+    )
+    .toBeGreaterThan(0);
   // Select a long-poll response so the detail pane shows a JSON tree.
   const row = panel.locator('[data-testid="events"] tbody tr', { hasText: '"changes"' }).last();
   await row.dispatchEvent('mousedown');
