@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../../components/App';
 import type { CaptureRecord } from '../../../lib/model';
 import { TimelineStore } from '../../../lib/timeline/store';
-import { PROTOCOL_VERSION } from '../../../lib/wire/envelope';
+import { msg } from '../store-fixtures';
 import { stubListLayout } from './layout-stub';
 
 let restore: () => void;
@@ -49,15 +49,7 @@ function socketIoStore(): TimelineStore {
     frame('receive', '{"tick":1}', 2),
   ];
   const store = new TimelineStore();
-  store.ingest({
-    v: PROTOCOL_VERSION,
-    t: 'panel-records',
-    tabId: 1,
-    frameId: 0,
-    doc: { docId: 'd', url: 'http://app.test/', title: '', top: true, startedAt: 1000 },
-    loss: { evicted: 0, dropped: 0, invalid: 0 },
-    records,
-  });
+  store.ingest(msg(records, 'd'));
   return store;
 }
 

@@ -8,7 +8,7 @@ import { App } from '../../../components/App';
 import { type PanelSettings, sanitizeSettings } from '../../../components/settings';
 import type { CaptureRecord } from '../../../lib/model';
 import { TimelineStore } from '../../../lib/timeline/store';
-import { PROTOCOL_VERSION } from '../../../lib/wire/envelope';
+import { msg } from '../store-fixtures';
 import { stubListLayout } from './layout-stub';
 
 let restore: () => void;
@@ -49,15 +49,7 @@ function trafficStore(): TimelineStore {
     { r: 'ev', seq: 7, time: 1091, conn: 2, type: 'close', status: 201 },
     { r: 'ev', seq: 8, time: 1100, conn: 1, type: 'send', data: { text: '{"ack":1}' }, size: 9 },
   ];
-  store.ingest({
-    v: PROTOCOL_VERSION,
-    t: 'panel-records',
-    tabId: 1,
-    frameId: 0,
-    doc: { docId: 'd', url: 'http://app.test/', title: '', top: true, startedAt: 1000 },
-    loss: { evicted: 0, dropped: 0, invalid: 0 },
-    records,
-  });
+  store.ingest(msg(records, 'd'));
   return store;
 }
 

@@ -32,7 +32,8 @@ describe('sanitizeSettings', () => {
   });
   it('keeps a remembered detail tab only where that kind of event has it', () => {
     expect(
-      sanitizeSettings({ detailTabs: { text: 'raw', binary: 'raw', http: 'http', decoded: 'hex' } }).detailTabs,
+      sanitizeSettings({ detailTabs: { text: 'raw', binary: 'raw', http: 'http', decoded: 'hex' } })
+        .detailTabs,
     ).toEqual({
       text: 'raw',
       binary: 'raw',
