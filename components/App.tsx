@@ -12,7 +12,7 @@ import type { CallSite } from '../lib/model';
 import type { OutsideRequest } from '../lib/outside-requests';
 import { findingsOf, type Pattern } from '../lib/patterns';
 import { buildEntries } from '../lib/timeline/channels';
-import { type ListRow, ListRows } from '../lib/timeline/list-rows';
+import { isHttp, type ListRow, ListRows } from '../lib/timeline/list-rows';
 import type { Connection, TimelineStore } from '../lib/timeline/store';
 import { FilteredView } from '../lib/timeline/view';
 import { ChannelCycles } from './ChannelCycles';
@@ -440,6 +440,10 @@ export function App(props: AppProps) {
                   onOpenSource={props.onOpenSource}
                   decodedOf={(e) => decodings.decodedOf(e)}
                   protocolLabel={protocolLabelOf(current.connection)}
+                  pairOf={(e) => decodings.pairOf(e)}
+                  onSelectEvent={(e) =>
+                    selection.reveal(e, store, isHttp(e.connection) && !prefs.httpStepsAsRows)
+                  }
                 />
               ) : (
                 channel && (

@@ -5,6 +5,7 @@
 // message, HTTP exchange): each kind has its own most useful view.
 
 import { useMemo, useState } from 'preact/hooks';
+import type { MessagePair } from '../lib/decode/connection-decoding';
 import type { DecodedMessage } from '../lib/decode/types';
 import { formatBytes, formatClock, formatDuration, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
 import type { CallSite, HeaderList } from '../lib/model';
@@ -40,6 +41,9 @@ export interface DetailPaneProps {
   /** What an event's payload decoded to, and its protocol's name; absent or [] when none. */
   decodedOf?(e: TimelineEvent): readonly DecodedMessage[];
   protocolLabel?: string | null;
+  /** The request ↔ answer pair an event belongs to, and a way to select its partner. */
+  pairOf?(e: TimelineEvent): MessagePair | null;
+  onSelectEvent?(e: TimelineEvent): void;
 }
 
 /** Which remembered tab applies: HTTP exchanges are one kind whatever their bodies. */
@@ -224,6 +228,48 @@ function RequestBody({ event }: { event: TimelineEvent }) {
   );
 }
 
+/** Where a message stands in its request ↔ answer pair: the latency, and a way to its partner. */
+function PairLine({
+  event,
+  pair,
+  imported,
+  onGo,
+}: {
+  event: TimelineEvent;
+  pair: MessagePair | null;
+  imported: boolean;
+  onGo: ((e: TimelineEvent) => void) | undefined;
+}) {
+  if (!pair) return null;
+  const go = (e: TimelineEvent, label: string) =>
+    onGo ? (
+      <button type="button" class="link" onClick={() => onGo(e)}>
+        {label}
+      </button>
+    ) : null;
+  const { request, response, stream } = pair;
+  let text: string;
+  let partner: ReturnType<typeof go> = null;
+  if (request === event) {
+    if (response) {
+      text = `Answered in ${formatDuration(response.time - event.time)}`;
+      partner = go(response, 'Go to the answer');
+    } else if (stream.length > 0) {
+      text = `${stream.length} result${stream.length === 1 ? '' : 's'} so far, not ended`;
+      partner = go(stream[stream.length - 1] as TimelineEvent, 'Go to the latest');
+    } else text = imported ? 'No answer in the file' : 'No answer yet';
+  } else if (request) {
+    const role = response === event ? 'Answers' : 'A result of';
+    text = `${role} the request sent ${formatDuration(event.time - request.time)} earlier`;
+    partner = go(request, 'Go to the request');
+  } else text = 'Answers a request that was not captured';
+  return (
+    <p class="pair-line" data-testid="pair">
+      {text} <span class="muted">({pair.key})</span> {partner}
+    </p>
+  );
+}
+
 /** A payload's decoded messages: each one's summary, a note where decoding fell short, and its tree. */
 function DecodedView({ messages, label }: { messages: readonly DecodedMessage[]; label: string | null }) {
   return (
@@ -271,6 +317,8 @@ export function DetailPane({
   onOpenSource,
   decodedOf,
   protocolLabel = null,
+  pairOf,
+  onSelectEvent,
 }: DetailPaneProps) {
   // A whole exchange shows its response body first (as the Network panel's Response tab does).
   const event = exchange ? (exchangeResponse(related) ?? chosen) : chosen;
@@ -377,7 +425,12 @@ export function DetailPane({
         {current === 'hex' && (
           <HexView key={event.seq} base64={base64} text={base64 === undefined ? text : undefined} />
         )}
-        {current === 'decoded' && <DecodedView key={event.seq} messages={decoded} label={protocolLabel} />}
+        {current === 'decoded' && (
+          <>
+            <PairLine event={event} pair={pairOf?.(event) ?? null} imported={imported} onGo={onSelectEvent} />
+            <DecodedView key={event.seq} messages={decoded} label={protocolLabel} />
+          </>
+        )}
         {current === 'request' && request && <RequestBody event={request} />}
         {current === 'http' && (
           <HttpInfo event={event} related={related} imported={imported} onOpenSource={onOpenSource} />

@@ -7,16 +7,36 @@
 import { base64ToBytes } from '../base64';
 import type { Connection, TimelineEvent } from '../timeline/store';
 import { detectProtocol, safeSession } from './registry';
-import type { DecodedMessage, Decoder, DecoderSession, DetectSample, Direction, Frame } from './types';
+import type {
+  DecodedMessage,
+  Decoder,
+  DecoderSession,
+  DetectSample,
+  Direction,
+  Frame,
+  PairPart,
+} from './types';
 
 /** Messages detection looks at before it decides a connection speaks no known protocol. */
 export const DETECT_FRAMES = 8;
 /** Larger messages are left out of detection: protocol handshakes are small, and a 50 MB frame parsed by every decoder would stall the panel. */
 export const DETECT_FRAME_MAX = 64 * 1024;
 
+/** A request and what answered it, tied by their pair key. */
+export interface MessagePair {
+  key: string;
+  request: TimelineEvent | null;
+  /** The answer (a response or a stream's end); null while unanswered. */
+  response: TimelineEvent | null;
+  /** Stream results between them (GraphQL next, MQTT PUBREC / PUBREL). */
+  stream: TimelineEvent[];
+}
+
 interface ConnectionDecoding {
   /** Its messages with a payload, in arrival order. */
   messages: TimelineEvent[];
+  /** Pairs by key, the latest of each key (ids come back once a pair closed). */
+  open: Map<string, MessagePair>;
   /** Undefined while still undecided; null when no decoder claimed it. */
   decoder: Decoder | null | undefined;
   session: DecoderSession | null;
@@ -35,6 +55,7 @@ export function frameOf(e: TimelineEvent): { frame: Frame; direction: Direction 
 export class ConnectionDecodings {
   private readonly byConnection = new Map<Connection, ConnectionDecoding>();
   private readonly results = new WeakMap<TimelineEvent, DecodedMessage[]>();
+  private readonly pairs = new WeakMap<TimelineEvent, MessagePair>();
   private source: readonly TimelineEvent[] | null = null;
   private seen = 0;
 
@@ -53,7 +74,7 @@ export class ConnectionDecodings {
       if ((r.type !== 'send' && r.type !== 'receive') || !r.data) continue;
       let d = this.byConnection.get(e.connection);
       if (!d) {
-        d = { messages: [], decoder: undefined, session: null, decoded: 0 };
+        d = { messages: [], open: new Map(), decoder: undefined, session: null, decoded: 0 };
         this.byConnection.set(e.connection, d);
       }
       d.messages.push(e);
@@ -100,13 +121,45 @@ export class ConnectionDecodings {
     if (!d || !this.protocolOf(e.connection) || !d.session) return [];
     const at = d.messages.indexOf(e, d.decoded);
     if (at < 0) return [];
+    this.decodeThrough(d, at);
+    return this.results.get(e) ?? [];
+  }
+
+  /**
+   * The pair an event's first paired message belongs to: its request and
+   * its answer, so far. Decodes the rest of the connection to find the answer.
+   */
+  pairOf(e: TimelineEvent): MessagePair | null {
+    if (this.decodedOf(e).length === 0) return null;
+    const d = this.byConnection.get(e.connection);
+    if (d?.session) this.decodeThrough(d, d.messages.length - 1);
+    return this.pairs.get(e) ?? null;
+  }
+
+  private decodeThrough(d: ConnectionDecoding, at: number): void {
+    const session = d.session;
+    if (!session) return;
     for (let i = d.decoded; i <= at; i++) {
       const m = d.messages[i] as TimelineEvent;
       const f = frameOf(m);
-      this.results.set(m, f ? d.session.decode(f.frame, f.direction) : []);
+      const decoded = f ? session.decode(f.frame, f.direction) : [];
+      this.results.set(m, decoded);
+      for (const msg of decoded) if (msg.pair) this.pairUp(d, m, msg.pair.key, msg.pair.role);
     }
-    d.decoded = at + 1;
-    return this.results.get(e) ?? [];
+    if (at + 1 > d.decoded) d.decoded = at + 1;
+  }
+
+  private pairUp(d: ConnectionDecoding, e: TimelineEvent, key: string, role: PairPart['role']): void {
+    let pair = d.open.get(key);
+    // A request opens a new pair under its key (ids are reused once a pair closed).
+    if (role === 'request' || !pair) {
+      pair = { key, request: null, response: null, stream: [] };
+      d.open.set(key, pair);
+    }
+    if (role === 'request') pair.request = e;
+    else if (role === 'stream') pair.stream.push(e);
+    else if (pair.response === null) pair.response = e;
+    if (!this.pairs.has(e)) this.pairs.set(e, pair);
   }
 }
 

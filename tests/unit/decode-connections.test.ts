@@ -126,4 +126,42 @@ describe('ConnectionDecodings', () => {
       { protocol: 'mqtt', kind: 'raw', summary: '', note: 'Not decoded as MQTT: bad packet' },
     ]);
   });
+
+  it('pairs requests with their answers across the connection, ids reused once a pair closed', () => {
+    seq = 0;
+    const store = storeOf([
+      ws(1, 'ws://app.test/socket.io/?EIO=4&transport=websocket'),
+      text(
+        1,
+        'receive',
+        '0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}',
+      ),
+      text(1, 'send', '40'),
+      text(1, 'receive', '40{"sid":"n1"}'),
+      text(1, 'send', '421["a"]'),
+      text(1, 'send', '422["b"]'),
+      text(1, 'receive', '431[1]'),
+      text(1, 'send', '421["c"]'),
+      text(1, 'receive', '431[2]'),
+    ]);
+    const d = new ConnectionDecodings(DECODERS);
+    d.sync(store.events);
+    const byText = (t: string) =>
+      store.events.find(
+        (e) => e.record.data && 'text' in e.record.data && e.record.data.text === t,
+      ) as TimelineEvent;
+    // Asking about the first emit decodes on to find its answer.
+    const first = d.pairOf(byText('421["a"]'));
+    expect(first?.request).toBe(byText('421["a"]'));
+    expect(first?.response).toBe(byText('431[1]'));
+    // The same id 1 used again is a new pair, answered by the later ack.
+    expect(d.pairOf(byText('421["c"]'))?.response).toBe(byText('431[2]'));
+    expect(d.pairOf(byText('431[2]'))?.request).toBe(byText('421["c"]'));
+    // Unanswered so far.
+    const second = d.pairOf(byText('422["b"]'));
+    expect(second?.request).toBe(byText('422["b"]'));
+    expect(second?.response).toBeNull();
+    // A message with no pair, and plain JSON, have none.
+    expect(d.pairOf(byText('40'))).toBeNull();
+  });
 });

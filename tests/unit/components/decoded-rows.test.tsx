@@ -75,6 +75,15 @@ describe('decoded rows', () => {
     const decoded = screen.getByTestId('decoded').textContent ?? '';
     expect(decoded).toContain('EVENT chat');
     expect(decoded).toContain('request');
+    // The emit's ack: its latency, and a way to it and back.
+    expect(screen.getByTestId('pair').textContent).toContain('Answered in 1 ms');
+    fireEvent.click(screen.getByRole('button', { name: 'Go to the answer' }));
+    await act(async () => {});
+    expect(document.querySelector('tr.selected .c-data')?.textContent).toMatch(/^ACK/);
+    expect(screen.getByTestId('pair').textContent).toContain('Answers the request sent 1 ms earlier');
+    fireEvent.click(screen.getByRole('button', { name: 'Go to the request' }));
+    await act(async () => {});
+    expect(document.querySelector('tr.selected .c-data')?.textContent).toMatch(/^EVENT chat/);
     fireEvent.click(screen.getByRole('tab', { name: 'Raw' }));
     await act(async () => {});
     expect(screen.getByTestId('raw-payload').textContent).toBe('421["chat",{"text":"hi"}]');
