@@ -37,24 +37,34 @@ test.afterAll(async () => {
 test('in Firefox, a poll storm is a one-line finding over exchange rows at every docked size, and says when it ended', async () => {
   const capture = await firefox.openCapture(`${server.origin}/storm`);
   const panel = capture.panel;
-  // The page in front while the storm builds, as a user's page is: in a
-  // background tab Firefox runs its timers together on whole seconds, and a
-  // burst over the browser's six connections per host is not told from the
-  // loop (a known limit of the loop detector, left to its own work). Then the
-  // panel in front: a hidden panel records without drawing.
-  await firefox.page.bringToFront();
-  await new Promise((r) => setTimeout(r, 5000));
-  await panel.bringToFront();
-  await panel
-    .waitForFunction(() => document.querySelector('[data-testid="findings"] li.finding.ongoing') !== null, {
-      timeout: 40_000,
-    })
-    .catch(async (err: unknown) => {
-      await panel.screenshot({ path: resolve(SHOTS, 'no-finding.png') });
-      const { writeFile } = await import('node:fs/promises');
-      await writeFile(resolve(SHOTS, 'no-finding.json'), JSON.stringify(await capture.exportTimeline()));
-      throw err;
-    });
+  // The page in front while the storm builds, as a user's page is (in a
+  // background tab Firefox runs its timers together on whole seconds). Then
+  // the panel in front: a hidden panel records without drawing. The loop
+  // detector misses this storm in Firefox now and then (a known miss, kept as
+  // an expected failure in tests/unit/patterns-recorded.test.ts); this spec is
+  // about the panel's look, so a missed storm is loaded afresh, up to three times.
+  test.setTimeout(150_000);
+  let found = false;
+  for (let attempt = 1; attempt <= 3 && !found; attempt++) {
+    await firefox.page.bringToFront();
+    if (attempt > 1) await firefox.page.goto(`${server.origin}/storm`);
+    await new Promise((r) => setTimeout(r, 5000));
+    await panel.bringToFront();
+    found = await panel
+      .waitForFunction(() => document.querySelector('[data-testid="findings"] li.finding.ongoing') !== null, {
+        timeout: 20_000,
+      })
+      .then(
+        () => true,
+        () => false,
+      );
+  }
+  if (!found) {
+    await panel.screenshot({ path: resolve(SHOTS, 'no-finding.png') });
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(resolve(SHOTS, 'no-finding.json'), JSON.stringify(await capture.exportTimeline()));
+  }
+  expect(found, 'a storm finding within three tries').toBe(true);
   for (const size of SIZES) {
     await panel.setViewport(size);
     await panel.waitForFunction(
