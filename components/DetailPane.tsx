@@ -11,7 +11,7 @@ import { formatBytes, formatClock, formatDuration, formatSinceLoad, TRANSPORT_LA
 import type { CallSite, HeaderList } from '../lib/model';
 import { exchangeStatus, PENDING_AT_EXPORT } from '../lib/timeline/exchange-status';
 import { exchangeRequest, exchangeResponse } from '../lib/timeline/list-rows';
-import type { Connection, TimelineEvent } from '../lib/timeline/store';
+import { type Connection, isHttp, type TimelineEvent } from '../lib/timeline/store';
 import { HexView } from './HexView';
 import { Initiator } from './Initiator';
 import { JsonTree } from './JsonTree';
@@ -49,8 +49,7 @@ export interface DetailPaneProps {
 /** Which remembered tab applies: HTTP exchanges are one kind whatever their bodies. */
 export function detailKindOf(event: TimelineEvent, decoded = false): DetailKind {
   if (decoded) return 'decoded';
-  const t = event.connection.transport;
-  if (t === 'xhr' || t === 'fetch') return 'http';
+  if (isHttp(event.connection)) return 'http';
   const d = event.record.data;
   return d && 'base64' in d ? 'binary' : 'text';
 }
@@ -327,7 +326,7 @@ export function DetailPane({
   const c = event.connection;
   const text = r.data && 'text' in r.data ? r.data.text : undefined;
   const base64 = r.data && 'base64' in r.data ? r.data.base64 : undefined;
-  const isHttp = c.transport === 'xhr' || c.transport === 'fetch';
+  const http = isHttp(c);
   const parsed = useMemo(() => (text !== undefined ? parsePayloadJson(text) : null), [text]);
   const decoded = decodedOf?.(event) ?? [];
   const kind = detailKindOf(event, decoded.length > 0);
@@ -337,7 +336,7 @@ export function DetailPane({
   if (base64 !== undefined) tabs.push('hex', 'raw');
   else if (text !== undefined) tabs.push('hex');
   if (request) tabs.push('request');
-  if (isHttp) tabs.push('http');
+  if (http) tabs.push('http');
   const wanted = rememberedTabs[kind];
   // A tab this event lacks (an HTTP open has no body): bytes open as hex, else the first tab.
   const current = tabs.includes(wanted) ? wanted : base64 !== undefined ? 'hex' : (tabs[0] ?? null);

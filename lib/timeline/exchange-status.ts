@@ -4,7 +4,7 @@
 // imported file is a record of the past, so what was still open when it was
 // exported is "pending at export": neither failed nor still running.
 
-import type { Connection } from './store';
+import { type Connection, isHttp } from './store';
 
 export const PENDING_AT_EXPORT = 'pending at export';
 
@@ -57,7 +57,7 @@ export function hasEnded(conn: StatusInput): boolean {
 }
 
 export function exchangeStatus(conn: StatusInput, opts: { imported: boolean }): ExchangeStatus {
-  const http = conn.transport === 'xhr' || conn.transport === 'fetch';
+  const http = isHttp(conn);
   const status = conn.status !== null && conn.status > 0 ? conn.status : null;
   if (!hasEnded(conn)) {
     if (opts.imported)

@@ -4,7 +4,7 @@
 // the last one, and starts over when the store's arrays were replaced.
 
 import { failureOf } from '../patterns/request';
-import type { Connection, TimelineEvent } from './store';
+import { type Connection, isHttp, type TimelineEvent } from './store';
 
 export interface ExchangeFacts {
   connection: Connection;
@@ -25,8 +25,6 @@ export interface ExchangeSource {
   connections: readonly Connection[];
   events: readonly TimelineEvent[];
 }
-
-const isHttp = (c: Connection) => c.transport === 'xhr' || c.transport === 'fetch';
 
 export class ExchangeIndex {
   private readonly facts = new Map<string, ExchangeFacts>();

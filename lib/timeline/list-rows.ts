@@ -5,7 +5,7 @@
 // user asks for HTTP steps as rows. Kept incrementally like FilteredView: new
 // events only ever add rows at the end, so a busy socket costs O(batch).
 
-import type { Connection, TimelineEvent } from './store';
+import { type Connection, isHttp, type TimelineEvent } from './store';
 import type { FilteredView } from './view';
 
 /** One HTTP exchange as one row: where its first shown event is. */
@@ -42,10 +42,6 @@ export function isStepRow(row: ListRow): row is StepRow {
 export function eventOfRow(row: ListRow): TimelineEvent {
   if (!('kind' in row)) return row;
   return row.kind === 'step' ? row.event : (row.events[0] as TimelineEvent);
-}
-
-export function isHttp(c: Connection): boolean {
-  return c.transport === 'xhr' || c.transport === 'fetch';
 }
 
 export interface RowOptions {

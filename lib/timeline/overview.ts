@@ -8,7 +8,7 @@
 
 import type { ListEntry } from './channels';
 import type { EventColumns } from './event-columns';
-import type { Connection } from './store';
+import { type Connection, isHttp } from './store';
 
 /** Lanes are this high at least: more lanes than fit at this height share the last one. */
 export const MIN_LANE_PX = 14;
@@ -308,12 +308,7 @@ export function requestsOpenDuring(
   shown: (key: string) => boolean = () => true,
 ): Connection[] {
   return connections.filter(
-    (c) =>
-      keys.has(c.key) &&
-      (c.transport === 'xhr' || c.transport === 'fetch') &&
-      c.startedAt <= to &&
-      (c.endedAt ?? until) >= from &&
-      shown(c.key),
+    (c) => keys.has(c.key) && isHttp(c) && c.startedAt <= to && (c.endedAt ?? until) >= from && shown(c.key),
   );
 }
 

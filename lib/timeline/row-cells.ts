@@ -7,7 +7,7 @@ import { formatBytes, formatDuration, previewOf } from '../format';
 import type { EventRecord } from '../model';
 import type { ExchangeStatus } from './exchange-status';
 import { isExchangeRow, type ListRow } from './list-rows';
-import type { Connection, TimelineEvent } from './store';
+import { type Connection, isHttp, type TimelineEvent } from './store';
 
 /** The Status column of an event row: a socket's close code, an HTTP step's status. */
 export function eventStatus(e: TimelineEvent): ExchangeStatus {
@@ -49,8 +49,7 @@ export function methodCell(row: ListRow): string {
   if (isExchangeRow(row)) return row.connection.method ?? 'GET';
   const e = 'kind' in row ? row.event : row;
   const r = e.record;
-  const http = e.connection.transport === 'xhr' || e.connection.transport === 'fetch';
-  if (!http) return EVENT_WORD[r.type];
+  if (!isHttp(e.connection)) return EVENT_WORD[r.type];
   if (r.type === 'receive' && r.chunk !== undefined) return `↓ chunk ${r.chunk}`;
   return STEP_WORD[r.type];
 }

@@ -34,6 +34,11 @@ export interface Connection {
   section: number;
 }
 
+/** Whether a connection is an HTTP exchange (XHR or fetch), not a socket or an event stream. */
+export function isHttp(c: Pick<Connection, 'transport'>): boolean {
+  return c.transport === 'xhr' || c.transport === 'fetch';
+}
+
 /** A connection's key in the store: its document and the document-local id. */
 export function connectionKey(docId: string, localId: number): string {
   return `${docId}:${localId}`;
