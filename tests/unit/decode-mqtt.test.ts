@@ -339,11 +339,9 @@ describe('MQTT decoder details', () => {
     );
     const session = mqttDecoder.session();
     const out: DecodedMessage[] = [];
-    const started = performance.now();
     for (let at = 0; at < bytes.length; at += 1024) {
       out.push(...session.decode({ bytes: bytes.subarray(at, at + 1024) }, 'receive'));
     }
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(out.filter((m) => m.kind === 'partial')).toHaveLength(Math.ceil(bytes.length / 1024) - 1);
     const last = out.at(-1);
     expect(last?.summary).toMatch(/^PUBLISH big qos1 #3 a{20}/);
