@@ -26,7 +26,7 @@ interface Dialect {
 }
 
 const TRANSPORT_WS: Dialect = {
-  protocol: 'graphql-ws',
+  protocol: 'graphql-transport-ws',
   start: new Set(['subscribe']),
   stream: new Set(['next']),
   end: new Set(['complete', 'error']),
@@ -182,7 +182,7 @@ function detectWith(sample: DetectSample, subprotocol: string, own: Set<string>,
 }
 
 export const graphqlWsDecoder: Decoder = {
-  id: 'graphql-ws',
+  id: 'graphql-transport-ws',
   label: 'GraphQL (graphql-ws)',
   detect: (sample) => detectWith(sample, 'graphql-transport-ws', TRANSPORT_WS_TYPES, LEGACY_TYPES),
   session: () => new GraphqlSession(TRANSPORT_WS),

@@ -14,7 +14,7 @@ export const PROTOCOL_IDS = [
   'engine.io',
   'sockjs',
   'stomp',
-  'graphql-ws',
+  'graphql-transport-ws',
   'subscriptions-transport-ws',
   'mqtt',
   'json-rpc',

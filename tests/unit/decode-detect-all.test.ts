@@ -36,7 +36,7 @@ describe('detection over every decoder', () => {
     ).toBe('stomp');
     expect(
       detected(ws('ws://x/graphql', 'graphql-transport-ws', [['send', text('{"type":"connection_init"}')]])),
-    ).toBe('graphql-ws');
+    ).toBe('graphql-transport-ws');
     expect(
       detected(
         ws('ws://x/mqtt', 'mqtt', [

@@ -166,7 +166,7 @@ describe('graphql-ws decoder on the real graphql-ws client and server', () => {
     expect(graphqlWsDecoder.detect({ ...base, subprotocol: null, frames: [] })).toBe(0);
     const all = [jsonRpcDecoder, subscriptionsTransportWsDecoder, graphqlWsDecoder];
     expect(detectProtocol({ ...base, subprotocol: null, frames: firstFrames }, all)?.decoder.id).toBe(
-      'graphql-ws',
+      'graphql-transport-ws',
     );
     expect(
       detectProtocol({ ...base, subprotocol: null, frames: legacyFrames.slice(0, 4) }, all)?.decoder.id,
