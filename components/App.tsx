@@ -7,7 +7,10 @@ import { batch } from '@preact/signals';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { DECODERS } from '../lib/decode';
 import { ConnectionDecodings } from '../lib/decode/connection-decoding';
-import { buildViewPredicate } from '../lib/filter';
+import { decodingChoiceOf, withDecodingChoice } from '../lib/decode/decoding-choice';
+import { latencyWords } from '../lib/decode/pair-latency';
+import { buildViewPredicate, dependsOnLaterEvents } from '../lib/filter';
+import { formatDuration } from '../lib/format';
 import type { CallSite } from '../lib/model';
 import type { OutsideRequest } from '../lib/outside-requests';
 import { findingsOf, type Pattern } from '../lib/patterns';
@@ -17,6 +20,7 @@ import { type Connection, isHttp, type TimelineStore } from '../lib/timeline/sto
 import { FilteredView } from '../lib/timeline/view';
 import { ChannelCycles } from './ChannelCycles';
 import { ConnectionList } from './ConnectionList';
+import type { DecodingControl } from './DecodingBar';
 import { DetailPane } from './DetailPane';
 import { download } from './download';
 import { EmptyState } from './EmptyState';
@@ -132,14 +136,27 @@ export function App(props: AppProps) {
   const range = filter.range.value;
   const patternsOnly = filter.patternsOnly.value;
 
+  // Protocols are detected and messages decoded lazily, for what is shown (lib/decode);
+  // a "Decode as…" choice or turning decoding off starts them afresh.
+  const decodings = useMemo(
+    () =>
+      new ConnectionDecodings(prefs.decodeProtocols ? DECODERS : [], (c) =>
+        decodingChoiceOf(prefs.decodeAs, c.url),
+      ),
+    [store, prefs.decodeProtocols, prefs.decodeAs],
+  );
+  decodings.sync(store.events);
+  // latency> and unanswered change as answers arrive: such a filter is applied afresh as events come.
+  const laterEvents = parsed && dependsOnLaterEvents(parsed.clauses) ? store.events.length : 0;
   const view = useMemo(() => new FilteredView(store), [store]);
   const predicate = useMemo(
     () =>
       buildViewPredicate(
         { query: parsed, transports, directions, connectionKeys, timeRange: range },
         numberOf,
+        decodings,
       ),
-    [parsed, transports, directions, connectionKeys, range, store],
+    [parsed, transports, directions, connectionKeys, range, store, decodings, laterEvents],
   );
   // The overview shows what the list's filter lets through over all time
   // ("patterns only" included); the selected entry's lane is highlighted
@@ -150,17 +167,15 @@ export function App(props: AppProps) {
       buildViewPredicate(
         { query: parsed, transports, directions, connectionKeys: overviewScope, timeRange: null },
         numberOf,
+        decodings,
       ),
-    [parsed, transports, directions, overviewScope, store],
+    [parsed, transports, directions, overviewScope, store, decodings, laterEvents],
   );
   view.setPredicate(predicate);
   // Only what arrived since the last render is scanned (see FilteredView, ListRows).
   view.update();
   const items = view.items;
   const listRows = useMemo(() => new ListRows(), [store]);
-  // Protocols are detected and messages decoded lazily, for what is shown (lib/decode).
-  const decodings = useMemo(() => new ConnectionDecodings(DECODERS), [store]);
-  decodings.sync(store.events);
   const protocolLabelOf = (c: Connection) => decodings.protocolOf(c)?.label ?? null;
   // Each sidebar entry's protocol: that of its first connection that speaks one.
   const entryProtocols = useMemo(() => {
@@ -178,7 +193,26 @@ export function App(props: AppProps) {
       }
     }
     return labels;
-  }, [entries, version]);
+  }, [entries, version, decodings]);
+  // The selected entry's call latency (decoding its whole conversation: only the selected one's).
+  const entryLatency = useMemo(() => {
+    if (!entry || entry.kind === 'other' || !entryProtocols.has(entry.id)) return null;
+    const keys = new Set(entry.connectionKeys);
+    const stats = decodings.conversationLatencyOf(store.connections.filter((c) => keys.has(c.key)));
+    return stats ? latencyWords(stats, formatDuration) : null;
+  }, [entry, entryProtocols, version, decodings]);
+  const decodingControl = (c: Connection): DecodingControl | undefined =>
+    prefs.decodeProtocols
+      ? {
+          current: protocolLabelOf(c),
+          choice: decodingChoiceOf(prefs.decodeAs, c.url),
+          detected: decodings.detectedOf(c)?.label ?? null,
+          options: DECODERS,
+          onChoose: (choice) =>
+            settings.update({ decodeAs: withDecodingChoice(settings.value.decodeAs, c.url, choice) }),
+          latency: decodings.conversationLatencyOf([c]),
+        }
+      : undefined;
   const expanded = rowsState.expandedIn(store);
   listRows.setOptions({ stepsAsRows: prefs.httpStepsAsRows, expanded });
   const rowsCounter = useRef(0);
@@ -270,6 +304,7 @@ export function App(props: AppProps) {
         selectedId={entry ? entry.id : null}
         loadTimeOf={(section) => store.loadTimeOf(section)}
         protocolOf={(e) => entryProtocols.get(e.id) ?? null}
+        selectedLatency={entryLatency}
         onSelect={(id) =>
           batch(() => {
             filter.entryId.value = id;
@@ -330,6 +365,8 @@ export function App(props: AppProps) {
         }
         showTimeline={overviewShown}
         onShowTimeline={(v) => layout.showOverview(v)}
+        decodeProtocols={prefs.decodeProtocols}
+        onDecodeProtocols={(v) => settings.update({ decodeProtocols: v })}
         onPopOut={props.onPopOut ?? null}
         readOnly={readOnly}
         compact={narrow}
@@ -442,6 +479,7 @@ export function App(props: AppProps) {
                   decodedOf={(e) => decodings.decodedOf(e)}
                   protocolLabel={protocolLabelOf(current.connection)}
                   pairOf={(e) => decodings.pairOf(e)}
+                  decoding={decodingControl(current.connection)}
                   onSelectEvent={(e) =>
                     selection.reveal(e, store, isHttp(e.connection) && !prefs.httpStepsAsRows)
                   }

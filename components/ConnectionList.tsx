@@ -13,6 +13,8 @@ export interface ConnectionListProps {
   loadTimeOf?(section: number): number | undefined;
   /** The application protocol an entry's connection was detected to speak ("Socket.IO", "STOMP"). */
   protocolOf?(entry: ListEntry): string | null;
+  /** The selected entry's call latency in words, when it speaks a decoded protocol and made calls. */
+  selectedLatency?: string | null;
 }
 
 function shortPath(url: string): string {
@@ -55,6 +57,7 @@ export function ConnectionList({
   onSelect,
   loadTimeOf,
   protocolOf,
+  selectedLatency = null,
 }: ConnectionListProps) {
   return (
     <nav class="connections" aria-label="Connections">
@@ -116,6 +119,14 @@ export function ConnectionList({
                     </span>
                     <span>hold {formatDuration(p.medianHoldMs)}</span>
                     <span>gap {formatDuration(p.medianGapMs)}</span>
+                  </span>
+                )}
+                {selected && selectedLatency && (
+                  <span
+                    class="conn-meta latency"
+                    title="Time from each request to its first answer (handshakes and heartbeats left out)"
+                  >
+                    calls: {selectedLatency}
                   </span>
                 )}
                 {p?.upgrade && (

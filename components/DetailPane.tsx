@@ -6,12 +6,14 @@
 
 import { useMemo, useState } from 'preact/hooks';
 import type { MessagePair } from '../lib/decode/connection-decoding';
+import { firstAnswer, pairLatency, pairLifetime } from '../lib/decode/pair-latency';
 import type { DecodedMessage } from '../lib/decode/types';
 import { formatBytes, formatClock, formatDuration, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
 import type { CallSite, HeaderList } from '../lib/model';
 import { exchangeStatus, PENDING_AT_EXPORT } from '../lib/timeline/exchange-status';
 import { exchangeRequest, exchangeResponse } from '../lib/timeline/list-rows';
 import { type Connection, isHttp, type TimelineEvent } from '../lib/timeline/store';
+import { DecodingBar, type DecodingControl } from './DecodingBar';
 import { HexView } from './HexView';
 import { Initiator } from './Initiator';
 import { JsonTree } from './JsonTree';
@@ -44,6 +46,8 @@ export interface DetailPaneProps {
   /** The request ↔ answer pair an event belongs to, and a way to select its partner. */
   pairOf?(e: TimelineEvent): MessagePair | null;
   onSelectEvent?(e: TimelineEvent): void;
+  /** The connection's protocol, "Decode as…" and latency, for a message with a payload; absent when decoding is off. */
+  decoding?: DecodingControl | undefined;
 }
 
 /** Which remembered tab applies: HTTP exchanges are one kind whatever their bodies. */
@@ -249,14 +253,25 @@ function PairLine({
   const { request, response, stream } = pair;
   let text: string;
   let partner: ReturnType<typeof go> = null;
+  let end: ReturnType<typeof go> = null;
   if (request === event) {
-    if (response) {
-      text = `Answered in ${formatDuration(response.time - event.time)}`;
-      partner = go(response, 'Go to the answer');
-    } else if (stream.length > 0) {
-      text = `${stream.length} result${stream.length === 1 ? '' : 's'} so far, not ended`;
-      partner = go(stream[stream.length - 1] as TimelineEvent, 'Go to the latest');
-    } else text = imported ? 'No answer in the file' : 'No answer yet';
+    const first = firstAnswer(pair);
+    const latency = formatDuration(pairLatency(pair) ?? Number.NaN);
+    if (!first) text = imported ? 'No answer in the file' : 'No answer yet';
+    else if (stream.length === 0) {
+      text = `Answered in ${latency}`;
+      partner = go(first, 'Go to the answer');
+    } else {
+      const results = `${stream.length} result${stream.length === 1 ? '' : 's'}`;
+      const lifetime = pairLifetime(pair);
+      text =
+        lifetime !== null
+          ? `First result in ${latency}; ended after ${formatDuration(lifetime)} (${results})`
+          : `First result in ${latency}; ${results} so far, not ended`;
+      partner = go(first, 'Go to the answer');
+      const last = response ?? (stream[stream.length - 1] as TimelineEvent);
+      if (last !== first) end = go(last, response ? 'Go to the end' : 'Go to the latest');
+    }
   } else if (request) {
     const role = response === event ? 'Answers' : 'A result of';
     text = `${role} the request sent ${formatDuration(event.time - request.time)} earlier`;
@@ -264,7 +279,7 @@ function PairLine({
   } else text = 'Answers a request that was not captured';
   return (
     <p class="pair-line" data-testid="pair">
-      {text} <span class="muted">({pair.key})</span> {partner}
+      {text} <span class="muted">({pair.key})</span> {partner} {end}
     </p>
   );
 }
@@ -318,6 +333,7 @@ export function DetailPane({
   protocolLabel = null,
   pairOf,
   onSelectEvent,
+  decoding,
 }: DetailPaneProps) {
   // A whole exchange shows its response body first (as the Network panel's Response tab does).
   const event = exchange ? (exchangeResponse(related) ?? chosen) : chosen;
@@ -397,6 +413,7 @@ export function DetailPane({
       </div>
       <div class="detail-body">
         <KeyValueTable rows={facts} extraClass="facts" />
+        {decoding && r.data && <DecodingBar control={decoding} />}
         {r.truncated && (
           <p class="warn">
             Only the first part of this payload was captured. Raise the payload cap in Settings to capture

@@ -54,6 +54,8 @@ export interface ToolbarProps {
   onPayloadCap: ((bytes: number) => void) | null;
   showTimeline: boolean;
   onShowTimeline(v: boolean): void;
+  decodeProtocols: boolean;
+  onDecodeProtocols(v: boolean): void;
   onPopOut: (() => void) | null;
   readOnly: boolean;
   /** A narrow panel: export and import wait behind one "File" button, so the toolbar takes fewer rows. */
@@ -295,6 +297,18 @@ export function Toolbar(p: ToolbarProps) {
               />
               Show timeline overview
             </label>
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={p.decodeProtocols}
+                onChange={(e) => p.onDecodeProtocols(e.currentTarget.checked)}
+              />
+              Decode protocols
+            </label>
+            <p class="muted">
+              Socket.IO, SockJS, STOMP, GraphQL, MQTT, JSON-RPC, SignalR, Phoenix, Action Cable, MessagePack,
+              CBOR, protobuf; off shows raw payloads only.
+            </p>
           </div>
         )}
       </div>

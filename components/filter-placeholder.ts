@@ -12,7 +12,7 @@ export const FILTER_PLACEHOLDERS = [
 ] as const;
 
 export const FILTER_SYNTAX =
-  'Filter events: text, "two words", /regex/i, transport:ws,sse, dir:in, type:close, status:404 or 4xx, size>1k, url:/api/, method:POST, conn:3; a leading - excludes';
+  'Filter events: text, "two words", /regex/i, transport:ws,sse, dir:in, type:close, status:404 or 4xx, size>1k, url:/api/, method:POST, conn:3, proto:stomp, event:chat, topic:sensors/#, op:GetUser, latency>200ms, unanswered; a leading - excludes';
 
 /**
  * The fullest hint whose text fits `room` px (the box's width less its

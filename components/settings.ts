@@ -1,6 +1,7 @@
 // Panel settings: what the user chose, remembered across sessions in extension
 // storage by the panel glue. Read back as untrusted data and sanitised here.
 
+import { type DecodingChoices, sanitizeDecodingChoices } from '../lib/decode/decoding-choice';
 import type { DirectionGroup } from '../lib/filter';
 import { TRANSPORTS, type Transport } from '../lib/model';
 import { DEFAULT_PAYLOAD_CAP } from '../lib/wire/envelope';
@@ -48,6 +49,10 @@ export interface PanelSettings {
   httpStepsAsRows: boolean;
   /** Event list columns the user hid. */
   hiddenColumns: ListColumn[];
+  /** Decode application protocols (Socket.IO, STOMP, MQTT…); off shows raw payloads only. */
+  decodeProtocols: boolean;
+  /** "Decode as…" choices, by endpoint (origin and path). */
+  decodeAs: DecodingChoices;
 }
 
 export const DEFAULT_SETTINGS: PanelSettings = {
@@ -64,6 +69,8 @@ export const DEFAULT_SETTINGS: PanelSettings = {
   detailTabs: { text: 'payload', binary: 'hex', http: 'payload', decoded: 'decoded' },
   httpStepsAsRows: false,
   hiddenColumns: [...DEFAULT_HIDDEN_COLUMNS],
+  decodeProtocols: true,
+  decodeAs: {},
 };
 
 const clamp = (v: unknown, lo: number, hi: number, fallback: number): number =>
@@ -106,5 +113,7 @@ export function sanitizeSettings(raw: unknown): PanelSettings {
       LIST_COLUMNS.filter((c) => !FIXED_COLUMNS.includes(c)),
       d.hiddenColumns,
     ),
+    decodeProtocols: typeof r.decodeProtocols === 'boolean' ? r.decodeProtocols : d.decodeProtocols,
+    decodeAs: sanitizeDecodingChoices(r.decodeAs),
   };
 }

@@ -6,6 +6,7 @@
 
 import { base64ToBytes } from '../base64';
 import type { Connection, TimelineEvent } from '../timeline/store';
+import type { DecodingChoice } from './decoding-choice';
 import { decodingStreamKey } from './decoding-streams';
 import { type LatencyStats, latencyStats, type MessagePair } from './pair-latency';
 import { detectProtocol, safeSession } from './registry';
@@ -17,7 +18,6 @@ import type {
   Direction,
   Frame,
   PairPart,
-  ProtocolId,
 } from './types';
 
 export type { MessagePair } from './pair-latency';
@@ -26,9 +26,6 @@ export type { MessagePair } from './pair-latency';
 export const DETECT_FRAMES = 8;
 /** Larger messages are left out of detection: protocol handshakes are small, and a 50 MB frame parsed by every decoder would stall the panel. */
 export const DETECT_FRAME_MAX = 64 * 1024;
-
-/** What the user chose to decode a connection as: a protocol, raw (no decoding), or null to detect. */
-export type DecodingChoice = ProtocolId | 'raw' | null;
 
 /** Messages decoded as one conversation: a socket, or the exchanges of one polling session (decoding-streams.ts). */
 interface StreamDecoding {
@@ -42,7 +39,11 @@ interface StreamDecoding {
   pairs: MessagePair[];
   /** Undefined while still undecided; null when no decoder claimed it. */
   decoder: Decoder | null | undefined;
+  /** What detection found, once settled (kept apart from a user's choice). */
+  detected: Decoder | null | undefined;
   session: DecoderSession | null;
+  /** Latency over all its pairs, and how many messages it covered. */
+  latency: { decoded: number; stats: LatencyStats } | null;
   /** How many of `messages` were decoded. */
   decoded: number;
 }
@@ -69,7 +70,7 @@ export class ConnectionDecodings {
    */
   constructor(
     private readonly decoders: readonly Decoder[],
-    private readonly choiceOf: (c: Connection) => DecodingChoice = () => null,
+    private readonly choiceOf: (c: Connection) => DecodingChoice | null = () => null,
   ) {}
 
   /** Takes in events the store added since the last call: O(new events), no decoding. */
@@ -95,7 +96,9 @@ export class ConnectionDecodings {
             open: new Map(),
             pairs: [],
             decoder: undefined,
+            detected: undefined,
             session: null,
+            latency: null,
             decoded: 0,
           };
           this.byStream.set(key, d);
@@ -168,11 +171,36 @@ export class ConnectionDecodings {
 
   /** The connection's call latency; null when it speaks no known protocol or made no calls. */
   latencyOf(c: Connection): LatencyStats | null {
-    const stats = latencyStats(this.pairsOf(c));
-    return stats.answered + stats.unanswered > 0 ? stats : null;
+    return someCalls(latencyStats(this.pairsOf(c)));
+  }
+
+  /**
+   * Call latency over the conversations of these connections: a socket, or
+   * a polling session's every exchange (whichever exchange carried the request).
+   */
+  conversationLatencyOf(connections: readonly Connection[]): LatencyStats | null {
+    const streams = new Set<StreamDecoding>();
+    for (const c of connections) {
+      const d = this.byConnection.get(c);
+      if (d && this.protocolOf(c) && d.session) streams.add(d);
+    }
+    if (streams.size === 1) {
+      // The common case (one socket selected, again and again as it streams): kept until it grows.
+      const [d] = streams as unknown as [StreamDecoding];
+      this.decodeThrough(d, d.messages.length - 1);
+      if (d.latency?.decoded !== d.decoded) d.latency = { decoded: d.decoded, stats: latencyStats(d.pairs) };
+      return someCalls(d.latency.stats);
+    }
+    const pairs: MessagePair[] = [];
+    for (const d of streams) {
+      this.decodeThrough(d, d.messages.length - 1);
+      pairs.push(...d.pairs);
+    }
+    return someCalls(latencyStats(pairs));
   }
 
   private detect(d: StreamDecoding): Decoder | null {
+    if (d.detected !== undefined) return d.detected;
     if (this.decoders.length === 0) return null;
     const frames: Array<{ frame: Frame; direction: Direction }> = [];
     for (const e of d.messages.slice(0, DETECT_FRAMES)) {
@@ -188,7 +216,9 @@ export class ConnectionDecodings {
       subprotocol: d.first.protocol,
       frames,
     };
-    return detectProtocol(sample, this.decoders)?.decoder ?? null;
+    const found = detectProtocol(sample, this.decoders)?.decoder ?? null;
+    if (found || d.messages.length >= DETECT_FRAMES) d.detected = found;
+    return found;
   }
 
   private settle(d: StreamDecoding, decoder: Decoder | null): void {
@@ -223,6 +253,10 @@ export class ConnectionDecodings {
     else if (pair.response === null) pair.response = e;
     if (!this.pairs.has(e)) this.pairs.set(e, pair);
   }
+}
+
+function someCalls(stats: LatencyStats): LatencyStats | null {
+  return stats.answered + stats.unanswered > 0 ? stats : null;
 }
 
 /** One line for a payload's decoded messages: the first one's summary, and how many more it carried. */

@@ -26,16 +26,3 @@ export function decodingStreamKey(c: Pick<Connection, 'key' | 'transport' | 'url
   if (sockjs) return `sockjs ${url.origin}${sockjs[1]}`;
   return c.key;
 }
-
-/**
- * Where a connection's decoding choice is remembered: its origin and path
- * (query left out, so a session id or a cache-buster does not make a new one).
- */
-export function decodingEndpoint(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return url.split(/[?#]/, 1)[0] ?? url;
-  }
-}

@@ -69,3 +69,15 @@ export function latencyStats(pairs: Iterable<MessagePair>): LatencyStats {
     p95Ms: percentile(latencies, 95),
   };
 }
+
+/** A connection's latency in words: "12 answered · median 18 ms · p95 120 ms · 1 unanswered". */
+export function latencyWords(stats: LatencyStats, format: (ms: number) => string): string {
+  const parts: string[] = [];
+  if (stats.answered > 0) {
+    parts.push(`${stats.answered} answered`);
+    if (stats.medianMs !== null) parts.push(`median ${format(stats.medianMs)}`);
+    if (stats.p95Ms !== null) parts.push(`p95 ${format(stats.p95Ms)}`);
+  }
+  if (stats.unanswered > 0) parts.push(`${stats.unanswered} unanswered`);
+  return parts.join(' · ');
+}

@@ -1,9 +1,16 @@
-export { type ConnectionNumber, compileClauses, type EventPredicate } from './match';
+export {
+  type ConnectionNumber,
+  compileClauses,
+  type DecodedLookup,
+  dependsOnLaterEvents,
+  type EventPredicate,
+} from './match';
 export {
   type Clause,
   type FilterError,
   MAX_QUERY_LENGTH,
   type ParsedFilter,
+  parseDuration,
   parseFilter,
   parseSize,
   tokenize,

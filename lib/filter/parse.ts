@@ -5,6 +5,9 @@
 //   transport:ws,sse   field filters (see FIELDS), comma = any of
 //   size>1k size<=2mb  comparisons with units (b, k/kb, m/mb, g/gb; 1k = 1024 bytes)
 //   -term              negation of any clause
+//   proto:stomp event:chat topic:sensors/# op:GetUser latency>200ms unanswered
+//                      decoded application protocols (lib/decode): the protocol,
+//                      an event / topic / operation name, a request's answer time
 // Chrome DevTools' Network-panel keys work too (status-code:, larger-than:,
 // method:, domain:, mime-type:, is:running), so its users can type what they know.
 // Parsing never throws: a bad token becomes an error with its position, and the
@@ -15,6 +18,9 @@ import type { EventType, Transport } from '../model';
 export type Comparison = '=' | '>' | '>=' | '<' | '<=';
 
 export type TextMatcher = { kind: 'substring'; lower: string } | { kind: 'regex'; re: RegExp };
+
+/** A topic filter: text, or an MQTT topic filter with + (one level) and # (the rest). */
+export type TopicMatcher = TextMatcher | { kind: 'mqtt'; levels: string[] };
 
 export type Clause =
   | { field: 'text'; match: TextMatcher; negate: boolean }
@@ -29,7 +35,12 @@ export type Clause =
   | { field: 'method'; values: string[]; negate: boolean }
   | { field: 'domain'; patterns: RegExp[]; negate: boolean }
   | { field: 'mime'; values: string[]; negate: boolean }
-  | { field: 'running'; negate: boolean };
+  | { field: 'running'; negate: boolean }
+  | { field: 'proto'; values: string[]; negate: boolean }
+  | { field: 'topic'; match: TopicMatcher; negate: boolean }
+  | { field: 'op'; match: TextMatcher; negate: boolean }
+  | { field: 'latency'; op: Comparison; ms: number; negate: boolean }
+  | { field: 'unanswered'; negate: boolean };
 
 export interface FilterError {
   message: string;
@@ -79,7 +90,7 @@ const TYPE_ALIASES: Record<string, EventType> = {
   error: 'error',
 };
 
-type FieldKey = Exclude<Clause['field'], 'text'> | 'larger-than';
+type FieldKey = Exclude<Clause['field'], 'text' | 'running' | 'unanswered'> | 'larger-than' | 'is';
 
 const FIELD_ALIASES: Record<string, FieldKey> = {
   transport: 'transport',
@@ -100,7 +111,15 @@ const FIELD_ALIASES: Record<string, FieldKey> = {
   method: 'method',
   domain: 'domain',
   'mime-type': 'mime',
-  is: 'running',
+  is: 'is',
+  // Decoded application protocols.
+  proto: 'proto',
+  protocol: 'proto',
+  topic: 'topic',
+  destination: 'topic',
+  op: 'op',
+  operation: 'op',
+  latency: 'latency',
 };
 
 /** The keys named when an unknown one is typed (aliases left out to keep the line short). */
@@ -119,6 +138,10 @@ export const KNOWN_KEYS = [
   'domain',
   'mime-type',
   'is',
+  'proto',
+  'topic',
+  'op',
+  'latency',
 ] as const;
 
 /**
@@ -263,6 +286,25 @@ function domainPattern(raw: string): RegExp | null {
   return new RegExp(`^${body}$`, 'i');
 }
 
+/** "200ms" -> 200, "1.5s" -> 1500, "80" -> 80 (milliseconds); null when not a duration. */
+export function parseDuration(raw: string): number | null {
+  const m = /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s)?$/i.exec(raw.trim());
+  if (!m) return null;
+  return Number(m[1]) * ((m[2] ?? 'ms').toLowerCase() === 's' ? 1000 : 1);
+}
+
+/** topic: an MQTT filter when it has a + or # level, else text (a regex when written /…/). */
+function topicMatcher(raw: string): TopicMatcher | string {
+  const plain = raw.startsWith('\u0000') ? raw.slice(1) : raw;
+  const levels = plain.split('/');
+  if (!raw.startsWith('\u0000') && levels.some((l) => l === '+' || l === '#')) {
+    const hash = levels.indexOf('#');
+    if (hash >= 0 && hash !== levels.length - 1) return 'topic: # may only be the last level (sensors/#)';
+    return { kind: 'mqtt', levels };
+  }
+  return urlMatcher(raw);
+}
+
 /** "1k" -> 1024, "2.5mb" -> 2621440; null when not a size. */
 export function parseSize(raw: string): number | null {
   const m = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i.exec(raw.trim());
@@ -301,7 +343,7 @@ function parseField(
 ): FieldResult {
   const clean = value.startsWith('\u0000') ? value.slice(1) : value;
   if (clean === '' && !value.startsWith('\u0000')) return `${key}: needs a value`;
-  if (op !== ':' && field !== 'size' && field !== 'status')
+  if (op !== ':' && field !== 'size' && field !== 'status' && field !== 'latency')
     return `${key} does not compare with ${op}; use ${key}:value`;
   switch (field) {
     case 'transport': {
@@ -376,9 +418,35 @@ function parseField(
         return `mime-type expects a type like application/json or text/* (got "${clean}")`;
       return { field, values: uniqueFlat(parts.map((x) => x.toLowerCase())), negate };
     }
-    case 'running':
-      if (clean.toLowerCase() !== 'running') return `is: supports only is:running (got "${clean}")`;
-      return { field, negate };
+    case 'is': {
+      const what = clean.toLowerCase();
+      if (what === 'running') return { field: 'running', negate };
+      if (what === 'unanswered') return { field: 'unanswered', negate };
+      return `is: takes running or unanswered (got "${clean}")`;
+    }
+    case 'proto': {
+      const values = clean
+        .split(',')
+        .filter((x) => x !== '')
+        .map((x) => x.toLowerCase());
+      if (values.length === 0) return 'proto: needs a protocol, like socket.io, stomp, mqtt or none';
+      return { field, values: uniqueFlat(values), negate };
+    }
+    case 'topic': {
+      const match = topicMatcher(value);
+      if (typeof match === 'string') return match;
+      return { field, match, negate };
+    }
+    case 'op': {
+      const match = textMatcher(value);
+      if (typeof match === 'string') return match;
+      return { field, match, negate };
+    }
+    case 'latency': {
+      const ms = parseDuration(clean);
+      if (ms === null) return `latency expects a time like 200ms or 1.5s (got "${clean}")`;
+      return { field, op: op === ':' ? '=' : op, ms, negate };
+    }
   }
 }
 
@@ -402,6 +470,11 @@ export function parseFilter(input: string): ParsedFilter {
       text = text.slice(1);
     }
     if (text === '' || text === '-' || text === '\u0000') continue;
+    // A request still waiting for its answer ("unanswered" in quotes finds the word).
+    if (text.toLowerCase() === 'unanswered') {
+      clauses.push({ field: 'unanswered', negate });
+      continue;
+    }
     const fail = (message: string) => errors.push({ message, start: token.start, end: token.end });
     const fm = KEY_SHAPE.exec(text);
     const key = (fm?.[1] ?? '').toLowerCase();

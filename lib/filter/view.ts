@@ -3,7 +3,7 @@
 
 import type { Transport } from '../model';
 import type { TimelineEvent } from '../timeline/store';
-import { type ConnectionNumber, compileClauses, type EventPredicate } from './match';
+import { type ConnectionNumber, compileClauses, type DecodedLookup, type EventPredicate } from './match';
 import type { ParsedFilter } from './parse';
 
 export type DirectionGroup = 'out' | 'in' | 'lifecycle';
@@ -25,7 +25,11 @@ export function directionOf(e: TimelineEvent): DirectionGroup {
 }
 
 /** Null when the filter lets everything through (the common case costs nothing). */
-export function buildViewPredicate(f: ViewFilter, numberOf: ConnectionNumber): EventPredicate | null {
+export function buildViewPredicate(
+  f: ViewFilter,
+  numberOf: ConnectionNumber,
+  decoded: DecodedLookup | null = null,
+): EventPredicate | null {
   const preds: EventPredicate[] = [];
   if (f.transports.size < 4) preds.push((e) => f.transports.has(e.connection.transport));
   if (f.directions.size < 3) preds.push((e) => f.directions.has(directionOf(e)));
@@ -37,7 +41,7 @@ export function buildViewPredicate(f: ViewFilter, numberOf: ConnectionNumber): E
     const [from, to] = f.timeRange;
     preds.push((e) => e.time >= from && e.time <= to);
   }
-  const q = f.query ? compileClauses(f.query.clauses, numberOf) : null;
+  const q = f.query ? compileClauses(f.query.clauses, numberOf, decoded) : null;
   if (q) preds.push(q);
   if (preds.length === 0) return null;
   if (preds.length === 1) return preds[0] ?? null;

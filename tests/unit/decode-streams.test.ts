@@ -4,7 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { DECODERS } from '../../lib/decode';
 import { ConnectionDecodings } from '../../lib/decode/connection-decoding';
-import { decodingEndpoint, decodingStreamKey } from '../../lib/decode/decoding-streams';
+import {
+  decodingChoiceOf,
+  decodingEndpoint,
+  MAX_DECODING_CHOICES,
+  sanitizeDecodingChoices,
+  withDecodingChoice,
+} from '../../lib/decode/decoding-choice';
+import { decodingStreamKey } from '../../lib/decode/decoding-streams';
 import type { CaptureRecord } from '../../lib/model';
 import { type Connection, type TimelineEvent, TimelineStore } from '../../lib/timeline/store';
 import { msg } from './store-fixtures';
@@ -168,5 +175,30 @@ describe('ConnectionDecodings: choice, off, latency', () => {
     off.sync(store.events);
     expect(off.protocolOf(connection(store, 0))).toBeNull();
     expect(off.pairOf(store.events[1] as TimelineEvent)).toBeNull();
+  });
+});
+
+describe('decoding choices', () => {
+  it('are set, replaced and forgotten per endpoint, the newest kept when over the cap', () => {
+    let choices = withDecodingChoice({}, 'ws://h/a?x=1', 'stomp');
+    choices = withDecodingChoice(choices, 'ws://h/a?x=2', 'mqtt');
+    expect(choices).toEqual({ 'ws://h/a': 'mqtt' });
+    expect(decodingChoiceOf(choices, 'ws://h/a?token=9')).toBe('mqtt');
+    expect(decodingChoiceOf(choices, 'ws://h/b')).toBeNull();
+    expect(withDecodingChoice(choices, 'ws://h/a', null)).toEqual({});
+    for (let i = 0; i < MAX_DECODING_CHOICES + 5; i++)
+      choices = withDecodingChoice(choices, `ws://h/${i}`, 'raw');
+    expect(Object.keys(choices).length).toBe(MAX_DECODING_CHOICES);
+    expect(decodingChoiceOf(choices, `ws://h/${MAX_DECODING_CHOICES + 4}`)).toBe('raw');
+    expect(decodingChoiceOf(choices, 'ws://h/0')).toBeNull();
+  });
+
+  it('read from storage keep only known protocols, and never an inherited key', () => {
+    expect(
+      sanitizeDecodingChoices({ 'ws://h/a': 'stomp', 'ws://h/b': 'telnet', 'ws://h/c': 7, '': 'raw' }),
+    ).toEqual({ 'ws://h/a': 'stomp' });
+    for (const bad of [null, 'x', [], 5]) expect(sanitizeDecodingChoices(bad)).toEqual({});
+    expect(decodingChoiceOf({}, 'constructor')).toBeNull();
+    expect(decodingChoiceOf(sanitizeDecodingChoices(JSON.parse('{"__proto__":"raw"}')), 'x')).toBeNull();
   });
 });

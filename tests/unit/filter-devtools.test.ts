@@ -100,7 +100,7 @@ describe('DevTools filter keys', () => {
   it('is:running keeps connections not ended', () => {
     expect(run('is:running')).toEqual({ conns: [3, 4], errors: [] });
     expect(run('-is:running').conns).toEqual([1, 2]);
-    expect(run('is:done').errors[0]).toMatch(/supports only is:running/);
+    expect(run('is:done').errors[0]).toMatch(/takes running or unanswered/);
   });
 });
 

@@ -185,7 +185,7 @@ describe('filter language', () => {
   });
   it('unknown keys are errors, not text; URLs stay text', () => {
     expect(run('foo:bar').errors).toEqual([
-      "unknown filter key 'foo:'; known: transport, dir, type, conn, url, event, size, status, status-code, larger-than, method, domain, mime-type, is",
+      "unknown filter key 'foo:'; known: transport, dir, type, conn, url, event, size, status, status-code, larger-than, method, domain, mime-type, is, proto, topic, op, latency",
     ]);
     // The bad clause is dropped; the rest still filter.
     expect(run('foo:bar transport:sse').texts).toEqual(['3:receive']);

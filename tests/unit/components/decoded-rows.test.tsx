@@ -5,6 +5,7 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../../components/App';
+import { DEFAULT_SETTINGS, type PanelSettings } from '../../../components/settings';
 import type { CaptureRecord } from '../../../lib/model';
 import { TimelineStore } from '../../../lib/timeline/store';
 import { msg } from '../store-fixtures';
@@ -87,5 +88,85 @@ describe('decoded rows', () => {
     fireEvent.click(screen.getByRole('tab', { name: 'Raw' }));
     await act(async () => {});
     expect(screen.getByTestId('raw-payload').textContent).toBe('421["chat",{"text":"hi"}]');
+  });
+
+  it("says what the connection is decoded as, gives its calls' latency, and decodes as the user chooses", async () => {
+    let saved: PanelSettings = { ...DEFAULT_SETTINGS };
+    render(
+      <App
+        store={socketIoStore()}
+        tabId={1}
+        toolVersion="0"
+        settings={saved}
+        onSettingsChange={(s) => {
+          saved = s;
+        }}
+      />,
+    );
+    await act(async () => {});
+    fireEvent.scroll(screen.getByTestId('events'));
+    await act(async () => {});
+    const emit = rows().find((r) => r.querySelector('.c-data')?.textContent?.startsWith('EVENT chat'));
+    fireEvent.mouseDown(emit as HTMLElement);
+    await act(async () => {});
+    const bar = () => screen.getByTestId('decoding').textContent ?? '';
+    expect(bar()).toContain('Socket.IO, detected');
+    expect(screen.getByTestId('latency').textContent).toBe('Calls: 1 answered · median 1 ms · p95 1 ms');
+    // The sidebar says the same under the selected connection.
+    fireEvent.click(screen.getByRole('button', { name: /socket\.io/ }));
+    await act(async () => {});
+    expect(document.querySelector('.conn-entry.selected .latency')?.textContent).toBe(
+      'calls: 1 answered · median 1 ms · p95 1 ms',
+    );
+
+    const select = screen.getByRole('combobox', { name: 'Decode as' }) as HTMLSelectElement;
+    expect(select.value).toBe('');
+    expect(select.options[0]?.textContent).toBe('Auto (Socket.IO)');
+    fireEvent.change(select, { target: { value: 'raw' } });
+    await act(async () => {});
+    // Remembered for the endpoint (origin and path), and the rows read raw.
+    expect(saved.decodeAs).toEqual({ 'ws://app.test/socket.io/': 'raw' });
+    expect(rows().some((r) => r.querySelector('.c-data')?.textContent?.startsWith('EVENT chat'))).toBe(false);
+    expect(document.querySelector('nav[aria-label="Connections"] .badge.proto')).toBeNull();
+    expect(bar()).toContain('Raw, as chosen');
+    expect(screen.queryByTestId('latency')).toBeNull();
+
+    fireEvent.change(screen.getByRole('combobox', { name: 'Decode as' }), { target: { value: '' } });
+    await act(async () => {});
+    expect(saved.decodeAs).toEqual({});
+    expect(bar()).toContain('Socket.IO, detected');
+  });
+
+  it('remembered choices and decoding turned off apply from the start', async () => {
+    render(
+      <App
+        store={socketIoStore()}
+        tabId={1}
+        toolVersion="0"
+        settings={{ ...DEFAULT_SETTINGS, decodeAs: { 'ws://app.test/live': 'json-rpc' } }}
+      />,
+    );
+    await act(async () => {});
+    const badges = () =>
+      [...document.querySelectorAll('nav[aria-label="Connections"] .badge.proto')].map((b) => b.textContent);
+    expect(badges()).toEqual(['Socket.IO', 'JSON-RPC 2.0']);
+    cleanup();
+    render(
+      <App
+        store={socketIoStore()}
+        tabId={1}
+        toolVersion="0"
+        settings={{ ...DEFAULT_SETTINGS, decodeProtocols: false }}
+      />,
+    );
+    await act(async () => {});
+    fireEvent.scroll(screen.getByTestId('events'));
+    await act(async () => {});
+    expect(badges()).toEqual([]);
+    const raw = rows().find((r) => r.querySelector('.c-data')?.textContent?.startsWith('421'));
+    fireEvent.mouseDown(raw as HTMLElement);
+    await act(async () => {});
+    expect(screen.queryByTestId('decoding')).toBeNull();
+    expect(screen.getByRole('tab', { selected: true }).textContent).not.toBe('Decoded');
   });
 });

@@ -37,6 +37,8 @@ function props(over: Partial<ToolbarProps>): ToolbarProps {
     directions: new Set(['out', 'in', 'lifecycle'] as const),
     onToggleDirection: noop,
     patternsOnly: false,
+    decodeProtocols: true,
+    onDecodeProtocols: noop,
     onPatternsOnly: noop,
     exportable: true,
     onExportTimeline: noop,
