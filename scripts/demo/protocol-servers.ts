@@ -8,12 +8,12 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Aedes } from 'aedes';
 import { GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { type StompBrokerConnection, stompBrokerConnection } from './stomp-broker';
 
 export const PROTOCOL_PATHS = { stomp: '/stomp', mqtt: '/mqtt', graphql: '/graphql' } as const;
@@ -35,6 +35,37 @@ export interface ProtocolServers {
   /** Sends a MESSAGE to every STOMP client subscribed to `destination`. */
   publishStomp(destination: string, body: string, contentType?: string): void;
   close(): Promise<void>;
+}
+
+/**
+ * The broker's side of a WebSocket as a stream, one WebSocket message per
+ * packet, as MQTT brokers send them: mqtt-packet writes a packet in pieces
+ * inside one cork, which arrive here together in `writev` (ws's own
+ * createWebSocketStream would send each piece as a message of its own).
+ */
+function mqttPacketStream(socket: WebSocket): Duplex {
+  const stream = new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, done) {
+      socket.send(chunk, { binary: true }, (err) => done(err ?? null));
+    },
+    writev(chunks, done) {
+      const packet = Buffer.concat(chunks.map((c) => c.chunk as Buffer));
+      socket.send(packet, { binary: true }, (err) => done(err ?? null));
+    },
+    final(done) {
+      socket.close();
+      done();
+    },
+    destroy(err, done) {
+      socket.terminate();
+      done(err);
+    },
+  });
+  socket.on('message', (data: Buffer) => stream.push(data));
+  socket.on('close', () => stream.push(null));
+  socket.on('error', (err) => stream.destroy(err));
+  return stream;
 }
 
 /** The GraphQL schema: a `hello` query, an `echo` mutation and a `ticks` subscription. */
@@ -103,7 +134,7 @@ export async function createProtocolServers(): Promise<ProtocolServers> {
   const mqttServer = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const mqttBroker = await Aedes.createBroker();
   mqttServer.on('connection', (socket: WebSocket) => {
-    mqttBroker.handle(createWebSocketStream(socket) as unknown as Parameters<typeof mqttBroker.handle>[0]);
+    mqttBroker.handle(mqttPacketStream(socket) as unknown as Parameters<typeof mqttBroker.handle>[0]);
   });
 
   const graphqlServer = new WebSocketServer({ noServer: true, perMessageDeflate: false });
