@@ -412,7 +412,10 @@
         }
         message();
         ui.count(qos === 2 ? 'pubcomp' : 'puback');
-        ui.log('in', `${qos === 2 ? 'PUBCOMP' : 'PUBACK'} for reading ${seq} after ${Date.now() - sentAt} ms`);
+        ui.log(
+          'in',
+          `${qos === 2 ? 'PUBCOMP' : 'PUBACK'} for reading ${seq} after ${Date.now() - sentAt} ms`,
+        );
       });
       ui.count('published');
       ui.log('out', `PUBLISH ${topic} qos ${qos} (reading ${seq})`);
