@@ -206,6 +206,7 @@ export function App(props: AppProps) {
     toolVersion,
     userAgent: navigator.userAgent,
     now: new Date(),
+    decoding: decodings,
   });
   const save = (f: SavedFile) => (props.saveFile ?? download)(f.name, f.content, f.type);
   const onImport = props.onImport

@@ -4,7 +4,7 @@
 
 import { computed, type ReadonlySignal, signal } from '@preact/signals';
 import { buildHarExport } from '../../lib/export/har';
-import { buildTimelineExport } from '../../lib/export/timeline';
+import { buildTimelineExport, type DecodingForExport } from '../../lib/export/timeline';
 import { detectPatterns, type Pattern, toPatternForExport } from '../../lib/patterns';
 import type { TimelineEvent, TimelineStore } from '../../lib/timeline/store';
 
@@ -48,6 +48,8 @@ export interface ExportContext {
   toolVersion: string;
   userAgent: string;
   now: Date;
+  /** The panel's decoding: protocols, decoded summaries, pairs and latency go into the file. */
+  decoding?: DecodingForExport;
 }
 
 /**
@@ -73,6 +75,7 @@ export function timelineFile(
     now: ctx.now,
     patterns: ctx.patterns.filter((p) => p.connectionKeys.some((k) => keys.has(k))).map(toPatternForExport),
     numberOf: (c) => store.numberOf(c),
+    ...(ctx.decoding && { decoding: ctx.decoding }),
   });
   return {
     name: `wirescope-timeline${suffix}-${fileStamp(ctx.now)}.json`,

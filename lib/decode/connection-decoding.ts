@@ -6,6 +6,8 @@
 
 import { base64ToBytes } from '../base64';
 import type { Connection, TimelineEvent } from '../timeline/store';
+import { decodingStreamKey } from './decoding-streams';
+import { type LatencyStats, latencyStats, type MessagePair } from './pair-latency';
 import { detectProtocol, safeSession } from './registry';
 import type {
   DecodedMessage,
@@ -15,28 +17,29 @@ import type {
   Direction,
   Frame,
   PairPart,
+  ProtocolId,
 } from './types';
+
+export type { MessagePair } from './pair-latency';
 
 /** Messages detection looks at before it decides a connection speaks no known protocol. */
 export const DETECT_FRAMES = 8;
 /** Larger messages are left out of detection: protocol handshakes are small, and a 50 MB frame parsed by every decoder would stall the panel. */
 export const DETECT_FRAME_MAX = 64 * 1024;
 
-/** A request and what answered it, tied by their pair key. */
-export interface MessagePair {
-  key: string;
-  request: TimelineEvent | null;
-  /** The answer (a response or a stream's end); null while unanswered. */
-  response: TimelineEvent | null;
-  /** Stream results between them (GraphQL next, MQTT PUBREC / PUBREL). */
-  stream: TimelineEvent[];
-}
+/** What the user chose to decode a connection as: a protocol, raw (no decoding), or null to detect. */
+export type DecodingChoice = ProtocolId | 'raw' | null;
 
-interface ConnectionDecoding {
+/** Messages decoded as one conversation: a socket, or the exchanges of one polling session (decoding-streams.ts). */
+interface StreamDecoding {
+  /** Its first connection: detection reads its URL and subprotocol. */
+  first: Connection;
   /** Its messages with a payload, in arrival order. */
   messages: TimelineEvent[];
   /** Pairs by key, the latest of each key (ids come back once a pair closed). */
   open: Map<string, MessagePair>;
+  /** Every pair, in the order its first message was decoded. */
+  pairs: MessagePair[];
   /** Undefined while still undecided; null when no decoder claimed it. */
   decoder: Decoder | null | undefined;
   session: DecoderSession | null;
@@ -53,13 +56,21 @@ export function frameOf(e: TimelineEvent): { frame: Frame; direction: Direction 
 }
 
 export class ConnectionDecodings {
-  private readonly byConnection = new Map<Connection, ConnectionDecoding>();
+  private readonly byConnection = new Map<Connection, StreamDecoding>();
+  private readonly byStream = new Map<string, StreamDecoding>();
   private readonly results = new WeakMap<TimelineEvent, DecodedMessage[]>();
   private readonly pairs = new WeakMap<TimelineEvent, MessagePair>();
   private source: readonly TimelineEvent[] | null = null;
   private seen = 0;
 
-  constructor(private readonly decoders: readonly Decoder[]) {}
+  /**
+   * @param decoders what detection may pick from ([] turns decoding off)
+   * @param choiceOf the user's choice for a connection ("decode as…"), if any
+   */
+  constructor(
+    private readonly decoders: readonly Decoder[],
+    private readonly choiceOf: (c: Connection) => DecodingChoice = () => null,
+  ) {}
 
   /** Takes in events the store added since the last call: O(new events), no decoding. */
   sync(events: readonly TimelineEvent[]): void {
@@ -67,6 +78,7 @@ export class ConnectionDecodings {
       this.source = events;
       this.seen = 0;
       this.byConnection.clear();
+      this.byStream.clear();
     }
     for (let i = this.seen; i < events.length; i++) {
       const e = events[i] as TimelineEvent;
@@ -74,7 +86,20 @@ export class ConnectionDecodings {
       if ((r.type !== 'send' && r.type !== 'receive') || !r.data) continue;
       let d = this.byConnection.get(e.connection);
       if (!d) {
-        d = { messages: [], open: new Map(), decoder: undefined, session: null, decoded: 0 };
+        const key = decodingStreamKey(e.connection);
+        d = this.byStream.get(key);
+        if (!d) {
+          d = {
+            first: e.connection,
+            messages: [],
+            open: new Map(),
+            pairs: [],
+            decoder: undefined,
+            session: null,
+            decoded: 0,
+          };
+          this.byStream.set(key, d);
+        }
         this.byConnection.set(e.connection, d);
       }
       d.messages.push(e);
@@ -83,34 +108,31 @@ export class ConnectionDecodings {
   }
 
   /**
-   * The decoder a connection's protocol was detected as; null when none
-   * (or not yet: a connection with fewer than DETECT_FRAMES messages that no
-   * decoder claims yet is asked again as more arrive).
+   * The decoder a connection is decoded with: the user's choice, else the
+   * detected one; null when none (or not yet: a connection with fewer than
+   * DETECT_FRAMES messages that no decoder claims yet is asked again as more
+   * arrive).
    */
   protocolOf(c: Connection): Decoder | null {
     const d = this.byConnection.get(c);
     if (!d) return null;
     if (d.decoder !== undefined) return d.decoder;
-    const frames: Array<{ frame: Frame; direction: Direction }> = [];
-    for (const e of d.messages.slice(0, DETECT_FRAMES)) {
-      const data = e.record.data;
-      const length = data ? ('text' in data ? data.text.length : (data.base64.length * 3) / 4) : 0;
-      if (Math.max(e.record.size ?? 0, length) > DETECT_FRAME_MAX) continue;
-      const f = frameOf(e);
-      if (f) frames.push(f);
+    const choice = this.choiceOf(d.first);
+    if (choice !== null) {
+      const chosen = choice === 'raw' ? null : (this.decoders.find((x) => x.id === choice) ?? null);
+      this.settle(d, chosen);
+      return chosen;
     }
-    const sample: DetectSample = {
-      transport: c.transport,
-      url: c.url,
-      subprotocol: c.protocol,
-      frames,
-    };
-    const found = detectProtocol(sample, this.decoders);
-    if (found) {
-      d.decoder = found.decoder;
-      d.session = safeSession(found.decoder);
-    } else if (d.messages.length >= DETECT_FRAMES) d.decoder = null;
-    return found?.decoder ?? null;
+    const found = this.detect(d);
+    if (found) this.settle(d, found);
+    else if (d.messages.length >= DETECT_FRAMES) d.decoder = null;
+    return found;
+  }
+
+  /** What detection alone makes of a connection, whatever the user chose. */
+  detectedOf(c: Connection): Decoder | null {
+    const d = this.byConnection.get(c);
+    return d ? this.detect(d) : null;
   }
 
   /** An event's decoded messages ([] when its connection speaks no known protocol, or it has no payload). */
@@ -127,7 +149,7 @@ export class ConnectionDecodings {
 
   /**
    * The pair an event's first paired message belongs to: its request and
-   * its answer, so far. Decodes the rest of the connection to find the answer.
+   * its answer, so far. Decodes the rest of the stream to find the answer.
    */
   pairOf(e: TimelineEvent): MessagePair | null {
     if (this.decodedOf(e).length === 0) return null;
@@ -136,7 +158,45 @@ export class ConnectionDecodings {
     return this.pairs.get(e) ?? null;
   }
 
-  private decodeThrough(d: ConnectionDecoding, at: number): void {
+  /** Every pair whose request the connection sent or received (decodes its whole stream). */
+  pairsOf(c: Connection): MessagePair[] {
+    const d = this.byConnection.get(c);
+    if (!d || !this.protocolOf(c) || !d.session) return [];
+    this.decodeThrough(d, d.messages.length - 1);
+    return d.pairs.filter((p) => p.request?.connection === c);
+  }
+
+  /** The connection's call latency; null when it speaks no known protocol or made no calls. */
+  latencyOf(c: Connection): LatencyStats | null {
+    const stats = latencyStats(this.pairsOf(c));
+    return stats.answered + stats.unanswered > 0 ? stats : null;
+  }
+
+  private detect(d: StreamDecoding): Decoder | null {
+    if (this.decoders.length === 0) return null;
+    const frames: Array<{ frame: Frame; direction: Direction }> = [];
+    for (const e of d.messages.slice(0, DETECT_FRAMES)) {
+      const data = e.record.data;
+      const length = data ? ('text' in data ? data.text.length : (data.base64.length * 3) / 4) : 0;
+      if (Math.max(e.record.size ?? 0, length) > DETECT_FRAME_MAX) continue;
+      const f = frameOf(e);
+      if (f) frames.push(f);
+    }
+    const sample: DetectSample = {
+      transport: d.first.transport,
+      url: d.first.url,
+      subprotocol: d.first.protocol,
+      frames,
+    };
+    return detectProtocol(sample, this.decoders)?.decoder ?? null;
+  }
+
+  private settle(d: StreamDecoding, decoder: Decoder | null): void {
+    d.decoder = decoder;
+    d.session = decoder ? safeSession(decoder) : null;
+  }
+
+  private decodeThrough(d: StreamDecoding, at: number): void {
     const session = d.session;
     if (!session) return;
     for (let i = d.decoded; i <= at; i++) {
@@ -144,17 +204,19 @@ export class ConnectionDecodings {
       const f = frameOf(m);
       const decoded = f ? session.decode(f.frame, f.direction) : [];
       this.results.set(m, decoded);
-      for (const msg of decoded) if (msg.pair) this.pairUp(d, m, msg.pair.key, msg.pair.role);
+      for (const msg of decoded) if (msg.pair) this.pairUp(d, m, msg.pair);
     }
     if (at + 1 > d.decoded) d.decoded = at + 1;
   }
 
-  private pairUp(d: ConnectionDecoding, e: TimelineEvent, key: string, role: PairPart['role']): void {
+  private pairUp(d: StreamDecoding, e: TimelineEvent, part: PairPart): void {
+    const { key, role } = part;
     let pair = d.open.get(key);
     // A request opens a new pair under its key (ids are reused once a pair closed).
     if (role === 'request' || !pair) {
-      pair = { key, request: null, response: null, stream: [] };
+      pair = { key, request: null, response: null, stream: [], control: part.control === true };
       d.open.set(key, pair);
+      d.pairs.push(pair);
     }
     if (role === 'request') pair.request = e;
     else if (role === 'stream') pair.stream.push(e);

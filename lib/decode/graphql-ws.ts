@@ -142,14 +142,18 @@ class GraphqlSession implements DecoderSession {
     if (type === 'connection_init' || type === 'connection_ack' || type === 'connection_error') {
       message.summary = summaryLine(type, payload !== undefined && compactPreview(payload, 120));
       if (type !== 'connection_error') {
-        message.pair = { key: 'connection', role: type === 'connection_init' ? 'request' : 'response' };
+        message.pair = {
+          key: 'connection',
+          role: type === 'connection_init' ? 'request' : 'response',
+          control: true,
+        };
       }
       return [message];
     }
     if (type === 'ping' || type === 'pong') {
       // Either side may ping; the pong answers the other side's ping.
       const pinger = type === 'ping' ? direction : direction === 'send' ? 'receive' : 'send';
-      message.pair = { key: `ping:${pinger}`, role: type === 'ping' ? 'request' : 'response' };
+      message.pair = { key: `ping:${pinger}`, role: type === 'ping' ? 'request' : 'response', control: true };
       return [message];
     }
     const known = this.dialect === LEGACY ? LEGACY_TYPES : TRANSPORT_WS_TYPES;

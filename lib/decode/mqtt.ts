@@ -257,7 +257,7 @@ class MqttSession implements DecoderSession {
             propertiesText(properties),
           ),
           value: { sessionPresent, returnCode: code, result, ...(properties && { properties }) },
-          pair: { key: 'mqtt:connect', role: 'response' },
+          pair: { key: 'mqtt:connect', role: 'response', control: true },
         };
       }
       case 3:
@@ -341,7 +341,7 @@ class MqttSession implements DecoderSession {
           kind: type === 12 ? 'PINGREQ' : 'PINGRESP',
           summary: type === 12 ? 'PINGREQ' : 'PINGRESP',
           value: {},
-          pair: { key: 'mqtt:ping', role: type === 12 ? 'request' : 'response' },
+          pair: { key: 'mqtt:ping', role: type === 12 ? 'request' : 'response', control: true },
         };
       case 14:
       case 15: {
@@ -414,7 +414,7 @@ class MqttSession implements DecoderSession {
         // The password itself is never shown.
         ...(password && { password: `(${password.length} bytes)` }),
       },
-      pair: { key: 'mqtt:connect', role: 'request' },
+      pair: { key: 'mqtt:connect', role: 'request', control: true },
     };
   }
 

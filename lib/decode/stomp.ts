@@ -127,8 +127,8 @@ function parseFrame(bytes: Uint8Array, start: number): FrameParse {
 
 function pairOf(frame: StompFrame): PairPart | undefined {
   const { command, headers } = frame;
-  if (command === 'CONNECT' || command === 'STOMP') return { key: 'connect', role: 'request' };
-  if (command === 'CONNECTED') return { key: 'connect', role: 'response' };
+  if (command === 'CONNECT' || command === 'STOMP') return { key: 'connect', role: 'request', control: true };
+  if (command === 'CONNECTED') return { key: 'connect', role: 'response', control: true };
   if (command === 'RECEIPT' && headers['receipt-id'] !== undefined) {
     return { key: `receipt:${headers['receipt-id']}`, role: 'response' };
   }

@@ -39,6 +39,8 @@ export interface PairPart {
   key: string;
   /** request opens a pair; response closes it; stream is a result of an open one (graphql next); end closes a stream. */
   role: 'request' | 'response' | 'stream' | 'end';
+  /** A handshake or heartbeat (CONNECT ↔ CONNACK, ping ↔ pong): its latency is not a call's. */
+  control?: boolean;
 }
 
 /** Fields the filter language reads from decoded messages. */

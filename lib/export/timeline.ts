@@ -1,6 +1,8 @@
 // Builds the Wirescope timeline export, format version 1 (see
 // schema/wirescope-timeline.v1.schema.json and the README).
 
+import { type LatencyStats, type MessagePair, pairLatency, pairLifetime } from '../decode/pair-latency';
+import type { DecodedFields, DecodedMessage, PairPart } from '../decode/types';
 import { type CallSite, copyEventFields, type EventType, type Payload, type Transport } from '../model';
 import type { Connection, TimelineEvent } from '../timeline/store';
 
@@ -16,7 +18,12 @@ export interface ExportedConnection {
   startedAt: number;
   endedAt: number | null;
   status: number | null;
+  /** The application protocol it was decoded as ("socket.io", "stomp"…), else its WebSocket subprotocol, else null. */
   protocol: string | null;
+  /** WebSocket: the negotiated subprotocol, or null when none was. */
+  subprotocol?: string | null;
+  /** Its calls' latency, when it speaks a decoded protocol and made calls. */
+  latency?: LatencyStats;
   requestedProtocols?: string[];
   requestHeaders?: Array<[string, string]>;
   /** XHR: false for a synchronous request. */
@@ -58,6 +65,43 @@ export interface ExportedEvent {
   form?: Array<{ name: string; value?: string; fileName?: string; fileSize?: number; fileType?: string }>;
   /** Fields other than the body cut to fit Wirescope's limits (e.g. "reason"), when any were. */
   truncatedFields?: string[];
+  /** The protocol messages its payload carried, decoded. */
+  decoded?: ExportedDecodedMessage[];
+  /** The request ↔ answer pair it belongs to (that of its first paired message). */
+  pair?: ExportedPair;
+}
+
+export interface ExportedDecodedMessage {
+  protocol: string;
+  kind: string;
+  summary: string;
+  fields?: DecodedFields;
+  pair?: PairPart;
+  note?: string;
+  inner?: ExportedDecodedMessage[];
+}
+
+export interface ExportedPair {
+  key: string;
+  /** This event's part: the request, a streamed result, or the answer (a response or a stream's end). */
+  role: 'request' | 'result' | 'answer';
+  /** The request's and the answer's `seq` in this file; null when not captured, not come, or not exported. */
+  requestSeq: number | null;
+  answerSeq: number | null;
+  /** From the request to its first answer. */
+  latencyMs: number | null;
+  /** A streamed operation's time from request to end. */
+  lifetimeMs?: number;
+  /** A handshake or heartbeat, left out of the connection's latency. */
+  control?: true;
+}
+
+/** What the export needs from the panel's decoding (lib/decode/connection-decoding.ts). */
+export interface DecodingForExport {
+  protocolOf(c: Connection): { id: string } | null;
+  latencyOf(c: Connection): LatencyStats | null;
+  decodedOf(e: TimelineEvent): readonly DecodedMessage[];
+  pairOf(e: TimelineEvent): MessagePair | null;
 }
 
 export interface ExportedPattern {
@@ -112,6 +156,48 @@ export interface ExportInput {
    * it, connections are numbered in the order given.
    */
   numberOf?: (c: Connection) => number;
+  /** Decoded protocols, summaries, pairs and latency; left out without it. */
+  decoding?: DecodingForExport;
+}
+
+function exportedDecoded(m: DecodedMessage): ExportedDecodedMessage {
+  const out: ExportedDecodedMessage = { protocol: m.protocol, kind: m.kind, summary: m.summary };
+  if (m.fields && Object.keys(m.fields).length > 0) out.fields = m.fields;
+  if (m.pair) out.pair = m.pair;
+  if (m.note) out.note = m.note;
+  if (m.inner && m.inner.length > 0) out.inner = m.inner.map(exportedDecoded);
+  return out;
+}
+
+function exportedPair(pair: MessagePair, e: TimelineEvent, seqOf: Map<TimelineEvent, number>): ExportedPair {
+  const role = pair.request === e ? 'request' : pair.response === e ? 'answer' : 'result';
+  const out: ExportedPair = {
+    key: pair.key,
+    role,
+    requestSeq: (pair.request && seqOf.get(pair.request)) ?? null,
+    answerSeq: (pair.response && seqOf.get(pair.response)) ?? null,
+    latencyMs: pairLatency(pair),
+  };
+  const lifetime = pairLifetime(pair);
+  if (lifetime !== null) out.lifetimeMs = lifetime;
+  if (pair.control) out.control = true;
+  return out;
+}
+
+/** Each exported event's decoded messages and pair, once every event has its seq. */
+function addDecoding(decoding: DecodingForExport, exported: TimelineEvent[], events: ExportedEvent[]): void {
+  const seqOf = new Map<TimelineEvent, number>();
+  exported.forEach((e, i) => {
+    seqOf.set(e, i + 1);
+  });
+  exported.forEach((e, i) => {
+    const out = events[i] as ExportedEvent;
+    const decoded = decoding.decodedOf(e);
+    if (decoded.length === 0) return;
+    out.decoded = decoded.map(exportedDecoded);
+    const pair = decoding.pairOf(e);
+    if (pair) out.pair = exportedPair(pair, e, seqOf);
+  });
 }
 
 export function buildTimelineExport(input: ExportInput): TimelineExport {
@@ -132,8 +218,11 @@ export function buildTimelineExport(input: ExportInput): TimelineExport {
       startedAt: c.startedAt,
       endedAt: c.endedAt,
       status: c.status,
-      protocol: c.protocol,
+      protocol: input.decoding?.protocolOf(c)?.id ?? c.protocol,
     };
+    if (c.transport === 'websocket') out.subprotocol = c.protocol;
+    const latency = input.decoding?.latencyOf(c);
+    if (latency) out.latency = latency;
     if (c.method) out.method = c.method;
     if (c.record.requestedProtocols) out.requestedProtocols = c.record.requestedProtocols;
     if (c.record.requestHeaders) out.requestHeaders = c.record.requestHeaders;
@@ -146,6 +235,7 @@ export function buildTimelineExport(input: ExportInput): TimelineExport {
   // Events in time order (frames batch independently), stable on arrival order.
   const sorted = [...input.events].sort((a, b) => a.time - b.time || a.seq - b.seq);
   const events: ExportedEvent[] = [];
+  const exported: TimelineEvent[] = [];
   for (const e of sorted) {
     const connectionId = idOf.get(e.connection.key);
     if (!connectionId) continue;
@@ -158,7 +248,9 @@ export function buildTimelineExport(input: ExportInput): TimelineExport {
     }
     copyEventFields(r, out);
     events.push(out);
+    exported.push(e);
   }
+  if (input.decoding) addDecoding(input.decoding, exported, events);
   const patterns: ExportedPattern[] = (input.patterns ?? []).map((p) => ({
     ...p.extra,
     id: p.id,

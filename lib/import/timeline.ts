@@ -70,7 +70,9 @@ export function readTimeline(value: Record<string, unknown>): ImportedParts {
     frameUrl: c.frameUrl,
     endedAt: c.endedAt,
     status: c.status,
-    protocol: c.protocol,
+    // `protocol` is the decoded application protocol; the WebSocket subprotocol
+    // is `subprotocol` (files without it wrote the subprotocol as `protocol`).
+    protocol: c.subprotocol !== undefined ? c.subprotocol : c.transport === 'websocket' ? c.protocol : null,
   }));
   const patterns = file.patterns.map(
     ({ id, kind, method, url, connectionIds, cycles, medianHoldMs, medianGapMs, ...extra }) => ({

@@ -146,8 +146,8 @@ describe('graphql-ws decoder on the real graphql-ws client and server', () => {
     expect(greetings.map((m) => m.pair?.role)).toEqual(['request', 'stream', 'stream', 'stream', 'end']);
     expect(new Set(greetings.map((m) => m.pair?.key)).size).toBe(1);
     expect(greetings[0]?.pair?.key).toMatch(/^op:/);
-    expect(messages[0]?.pair).toEqual({ key: 'connection', role: 'request' });
-    expect(messages[1]?.pair).toEqual({ key: 'connection', role: 'response' });
+    expect(messages[0]?.pair).toEqual({ key: 'connection', role: 'request', control: true });
+    expect(messages[1]?.pair).toEqual({ key: 'connection', role: 'response', control: true });
   });
 
   it('is detected from its subprotocol or its first frames, and told apart from the legacy protocol', async () => {
@@ -180,10 +180,12 @@ describe('graphql-ws decoder on the real graphql-ws client and server', () => {
     expect(session.decode({ text: '{"type":"ping"}' }, 'receive')[0]?.pair).toEqual({
       key: 'ping:receive',
       role: 'request',
+      control: true,
     });
     expect(session.decode({ text: '{"type":"pong"}' }, 'send')[0]?.pair).toEqual({
       key: 'ping:receive',
       role: 'response',
+      control: true,
     });
   });
 });

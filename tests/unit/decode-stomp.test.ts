@@ -112,9 +112,9 @@ describe('STOMP over WebSocket, recorded from @stomp/stompjs', () => {
     const connect = named[0];
     expect(connect?.kind).toBe('CONNECT');
     expect(connect?.summary).toBe('CONNECT loopback v1.2,1.1,1.0');
-    expect(connect?.pair).toEqual({ key: 'connect', role: 'request' });
+    expect(connect?.pair).toEqual({ key: 'connect', role: 'request', control: true });
     expect(named[1]?.summary).toBe('CONNECTED v1.2 heart-beat:0,20');
-    expect(named[1]?.pair).toEqual({ key: 'connect', role: 'response' });
+    expect(named[1]?.pair).toEqual({ key: 'connect', role: 'response', control: true });
 
     const subscribe = named.find((m) => m.kind === 'SUBSCRIBE');
     expect(subscribe?.summary).toBe('SUBSCRIBE /topic/prices id:sub-0 receipt:sub-receipt');
