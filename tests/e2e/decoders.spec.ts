@@ -121,6 +121,8 @@ interface ProtocolCase {
   label: string;
   /** The export's detected protocol id. */
   protocolId: string;
+  /** The negotiated WebSocket subprotocol, as exported beside it. */
+  subprotocol: string | null;
   /** The WebSocket's path, to find its sidebar entry. */
   path: string;
   request: RegExp;
@@ -132,6 +134,7 @@ const CASES: ProtocolCase[] = [
     name: 'Socket.IO',
     label: 'Socket.IO',
     protocolId: 'socket.io',
+    subprotocol: null,
     path: '/socket.io/',
     request: /^EVENT greet #\d+ \{"name":"Ada"\}/,
     answer: /^ACK #\d+ \{"hello":"Ada"\}/,
@@ -140,6 +143,7 @@ const CASES: ProtocolCase[] = [
     name: 'graphql-ws',
     label: 'GraphQL (graphql-ws)',
     protocolId: 'graphql-transport-ws',
+    subprotocol: 'graphql-transport-ws',
     path: '/graphql',
     request: /^subscribe \S+ query Hello$/,
     answer: /^complete \S+ Hello$/,
@@ -148,6 +152,7 @@ const CASES: ProtocolCase[] = [
     name: 'STOMP',
     label: 'STOMP',
     protocolId: 'stomp',
+    subprotocol: 'v12.stomp',
     path: '/stomp',
     request: /^SEND \/topic\/greetings receipt:receipt-1 "hello from STOMP"/,
     answer: /^RECEIPT receipt-1$/,
@@ -156,6 +161,7 @@ const CASES: ProtocolCase[] = [
     name: 'MQTT',
     label: 'MQTT',
     protocolId: 'mqtt',
+    subprotocol: 'mqtt',
     path: '/mqtt',
     request: /^PUBLISH sensors\/desk qos1 #\d+ \{"celsius":21.5\}/,
     answer: /^PUBACK #\d+/,
@@ -235,12 +241,16 @@ test('Socket.IO, graphql-ws, STOMP and MQTT are labelled, decoded and paired in 
     });
   }
 
-  // The export names each WebSocket's detected protocol.
+  // The export names each WebSocket's detected protocol, its negotiated subprotocol and its calls' latency.
   const exported: TimelineExport = await session.exportTimeline();
   for (const c of CASES) {
     const socket = exported.connections.find(
       (x) => x.transport === 'websocket' && new URL(x.url).pathname === c.path,
     );
-    expect(socket?.protocol, `${c.name} in the export`).toBe(c.protocolId);
+    expect(socket?.protocol, `${c.name}'s protocol in the export`).toBe(c.protocolId);
+    expect(socket?.subprotocol, `${c.name}'s subprotocol in the export`).toBe(c.subprotocol);
+    expect(socket?.latency?.answered, `${c.name}'s answered calls`).toBeGreaterThanOrEqual(1);
+    expect(socket?.latency?.unanswered, `${c.name}'s unanswered calls`).toBe(0);
+    expect(socket?.latency?.medianMs, `${c.name}'s median latency`).toEqual(expect.any(Number));
   }
 });
