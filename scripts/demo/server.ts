@@ -1,7 +1,8 @@
 // The demo server behind `npm start` and `npm run demo`: one loopback origin
 // that makes realtime traffic of every kind Wirescope handles (WebSocket chat
 // with text and binary frames, SSE, XHR and fetch long-polls, short polling,
-// Socket.IO polling→WebSocket, plain REST, and an opt-in poll storm).
+// Socket.IO polling→WebSocket, STOMP, MQTT and GraphQL over WebSocket, plain
+// REST, and an opt-in poll storm).
 
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -9,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Server as SocketIoServer } from 'socket.io';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { createProtocolServers } from './protocol-servers';
 
 export const DEFAULT_DEMO_PORT = 5178;
 export const DEFAULT_DEMO_HOST = '127.0.0.1';
@@ -130,6 +132,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   let updateCursor = 0;
   let noteId = 0;
   let stormHits = 0;
+  // STOMP on /stomp, MQTT on /mqtt, GraphQL on /graphql, and their browser clients under /vendor/.
+  const protocols = await createProtocolServers();
 
   const routes: Record<
     string,
@@ -244,6 +248,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     try {
       const route = routes[url.pathname];
       if (route) return await route(req, res, url);
+      if (await protocols.handleRequest(req, res)) return;
       const file = STATIC_FILES[url.pathname];
       if (file && (req.method === 'GET' || req.method === 'HEAD')) {
         const body = await readFile(join(PUBLIC_DIR, file.file));
@@ -259,12 +264,12 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     }
   });
 
-  // WebSocket chat on /chat. Other upgrade paths are left to socket.io.
+  // WebSocket chat on /chat, the protocol servers on theirs. Other upgrade paths are left to socket.io.
   const chat = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   server.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://demo.invalid').pathname;
     if (path === '/chat') chat.handleUpgrade(req, socket, head, (ws) => chat.emit('connection', ws, req));
-    else if (!path.startsWith('/socket.io/')) socket.destroy();
+    else if (!protocols.handleUpgrade(req, socket, head) && !path.startsWith('/socket.io/')) socket.destroy();
   });
   const broadcast = (data: string | Buffer, binary: boolean) => {
     for (const client of chat.clients) if (client.readyState === client.OPEN) client.send(data, { binary });
@@ -321,11 +326,29 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     if (ioTick % 2 === 0) io.emit('snapshot', { n: ioTick, bytes: sensorFrame(ioTick) });
   });
 
+  // The STOMP broker's own news: a price on /topic/prices every 4 s, to whoever subscribed.
+  let stompPrice = 0;
+  every(4000, () => {
+    stompPrice += 1;
+    const price = (100 + 5 * Math.sin(stompPrice / 3)).toFixed(2);
+    protocols.publishStomp(
+      '/topic/prices',
+      JSON.stringify({ symbol: pick(TICKERS, stompPrice), price }),
+      'application/json',
+    );
+  });
+
   try {
-    await listen(server, wantedPort, host);
+    try {
+      await listen(server, wantedPort, host);
+    } catch (err) {
+      if (!fallback || wantedPort === 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      await listen(server, 0, host);
+    }
   } catch (err) {
-    if (!fallback || wantedPort === 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    await listen(server, 0, host);
+    for (const timer of timers) clearInterval(timer);
+    await protocols.close();
+    throw err;
   }
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -342,6 +365,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       timers.clear();
       for (const client of chat.clients) client.terminate();
       chat.close();
+      await protocols.close();
       const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
       // io.close() disconnects Socket.IO clients and closes the HTTP server, which
       // waits for open connections: end the held ones (SSE, long-polls) now.

@@ -42,6 +42,9 @@ function missingTraffic(t: TimelineExport): string[] {
     ['fetch POST /api/notes', byPath(t, 'fetch', '/api/notes').length > 0],
     ['socket.io polling (xhr)', io.some((c) => c.transport === 'xhr')],
     ['socket.io websocket', io.some((c) => c.transport === 'websocket')],
+    ['websocket /stomp', byPath(t, 'websocket', '/stomp').length > 0],
+    ['websocket /mqtt', byPath(t, 'websocket', '/mqtt').length > 0],
+    ['websocket /graphql', byPath(t, 'websocket', '/graphql').length > 0],
   ];
   return checks.filter(([, ok]) => !ok).map(([name]) => name);
 }
@@ -60,7 +63,7 @@ test.afterEach(async () => {
   server = null;
 });
 
-test('the demo makes WebSocket, SSE, XHR and fetch long-polls, polling, REST and Socket.IO traffic', async () => {
+test('the demo makes WebSocket, SSE, XHR and fetch long-polls, polling, REST, Socket.IO, STOMP, MQTT and GraphQL traffic', async () => {
   test.setTimeout(90_000);
   server = await startDemoServer({ port: 0 });
   browser = await launchBrowser();
@@ -78,6 +81,10 @@ test('the demo makes WebSocket, SSE, XHR and fetch long-polls, polling, REST and
   await expect.poll(() => counters(page, 'fetch'), { timeout: 15_000 }).toMatch(/cycles ([2-9]|\d\d)/);
   await expect.poll(() => counters(page, 'poll'), { timeout: 15_000 }).toMatch(/polls ([2-9]|\d\d)/);
   await expect.poll(() => counters(page, 'worker'), { timeout: 15_000 }).toMatch(/beats [1-9]/);
+  await expect.poll(() => counters(page, 'stomp'), { timeout: 15_000 }).toMatch(/receipts [1-9]/);
+  await expect.poll(() => counters(page, 'stomp'), { timeout: 15_000 }).toMatch(/messages [1-9]/);
+  await expect.poll(() => counters(page, 'mqtt'), { timeout: 15_000 }).toMatch(/pubcomp [1-9]/);
+  await expect.poll(() => counters(page, 'graphql'), { timeout: 15_000 }).toMatch(/ticks [1-9]/);
 
   // Then what Wirescope captured, through the panel's own export.
   let t: TimelineExport;
@@ -149,6 +156,18 @@ test('the demo makes WebSocket, SSE, XHR and fetch long-polls, polling, REST and
   expect(ioEvents.some((e) => e.type === 'send' && payloadText(e) === '2probe')).toBe(true);
   expect(ioEvents.some((e) => e.type === 'receive' && payloadText(e) === '3probe')).toBe(true);
   expect(ioEvents.some((e) => e.data && 'base64' in e.data)).toBe(true);
+
+  // STOMP, MQTT and GraphQL over their WebSockets, from the real browser clients.
+  const sent = (pathname: string) =>
+    eventsOf(t, (byPath(t, 'websocket', pathname)[0] as ExportedConnection).id).filter(
+      (e) => e.type === 'send',
+    );
+  expect(sent('/stomp').some((e) => /^SEND\n[^\0]*receipt:order-1\n/.test(payloadText(e) ?? ''))).toBe(true);
+  // MQTT is binary: a PUBLISH's first byte is 0x3N (QoS 1: 0x32, QoS 2: 0x34).
+  expect(
+    sent('/mqtt').some((e) => e.data && 'base64' in e.data && payloadText(e)?.charCodeAt(0) === 0x32),
+  ).toBe(true);
+  expect(sent('/graphql').some((e) => payloadText(e)?.includes('"subscribe"'))).toBe(true);
 });
 
 test('the opt-in poll storm multiplies overlapping polls, then stops by itself after 10 s', async () => {

@@ -13,8 +13,8 @@ import { socketIoDecoder } from '../../lib/decode/socket-io';
 import { sockJsDecoder } from '../../lib/decode/sockjs';
 import { stompDecoder } from '../../lib/decode/stomp';
 import type { DecodedMessage, DetectSample } from '../../lib/decode/types';
+import { stompBrokerConnection } from '../../scripts/demo/stomp-broker';
 import { startRecordingProxy } from './decode-recording-proxy';
-import { stompBrokerConnection } from './decode-stomp-broker';
 import { until, type WireRecord } from './decode-wire-recorder';
 
 const ALL = [sockJsDecoder, stompDecoder, socketIoDecoder];

@@ -1,6 +1,6 @@
 // STOMP 1.2 decoding, on frames recorded in the test: the client side is the
 // real @stomp/stompjs (over `ws`), the broker side is the small hand-built
-// broker in decode-stomp-broker.ts.
+// broker in scripts/demo/stomp-broker.ts.
 
 import type { AddressInfo } from 'node:net';
 import { Client } from '@stomp/stompjs';
@@ -11,7 +11,7 @@ import { socketIoDecoder } from '../../lib/decode/socket-io';
 import { sockJsDecoder } from '../../lib/decode/sockjs';
 import { decodeStompPayload, stompDecoder } from '../../lib/decode/stomp';
 import type { DecodedMessage } from '../../lib/decode/types';
-import { stompBrokerConnection } from './decode-stomp-broker';
+import { stompBrokerConnection } from '../../scripts/demo/stomp-broker';
 import { recordSocket, until, type WireRecord } from './decode-wire-recorder';
 
 const ALL = [stompDecoder, sockJsDecoder, socketIoDecoder];

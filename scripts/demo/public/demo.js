@@ -6,6 +6,8 @@
   const startedAt = Date.now();
   const totals = { connections: 0, messages: 0 };
 
+  const wsOrigin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
+
   function el(id) {
     return document.getElementById(id);
   }
@@ -76,7 +78,7 @@
   // --- WebSocket chat: text and binary, both directions -------------------
   function startWebSocket() {
     const ui = card('ws');
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat`;
+    const url = `${wsOrigin}/chat`;
     let ws = null;
     let retryMs = 1000;
 
@@ -318,6 +320,183 @@
     el('io-ping').addEventListener('click', ping);
   }
 
+  // --- STOMP: two subscriptions, SEND with a receipt, the broker's MESSAGEs ---
+  function startStomp() {
+    const ui = card('stomp');
+    if (!window.StompJs) {
+      ui.status('STOMP client missing', 'bad');
+      return;
+    }
+    const ITEMS = ['coffee', 'bagel', 'tea', 'muffin'];
+    let orderId = 0;
+    let timer = 0;
+    const client = new window.StompJs.Client({
+      brokerURL: `${wsOrigin}/stomp`,
+      reconnectDelay: 5000,
+      heartbeatIncoming: 0,
+      heartbeatOutgoing: 0,
+    });
+    const sendOrder = () => {
+      orderId += 1;
+      const receipt = `order-${orderId}`;
+      const sentAt = Date.now();
+      client.watchForReceipt(receipt, () => {
+        message();
+        ui.count('receipts');
+        ui.log('in', `RECEIPT ${receipt} after ${Date.now() - sentAt} ms`);
+      });
+      const order = { id: orderId, item: ITEMS[orderId % ITEMS.length], qty: 1 + (orderId % 3) };
+      client.publish({
+        destination: '/topic/orders',
+        body: JSON.stringify(order),
+        headers: { receipt, 'content-type': 'application/json' },
+      });
+      ui.count('sent');
+      ui.log('out', `SEND order #${order.id} (receipt ${receipt})`);
+    };
+    client.beforeConnect = () => {
+      opened();
+      ui.status('connecting', 'wait');
+    };
+    client.onConnect = () => {
+      ui.status('connected');
+      client.subscribe('/topic/orders', (m) => {
+        message();
+        ui.count('messages');
+        const order = JSON.parse(m.body);
+        ui.log('in', `MESSAGE order #${order.id}: ${order.qty} × ${order.item}`);
+      });
+      client.subscribe('/topic/prices', (m) => {
+        message();
+        ui.count('messages');
+        const { symbol, price } = JSON.parse(m.body);
+        ui.log('in', `MESSAGE price ${symbol} ${price}`);
+      });
+      clearInterval(timer);
+      sendOrder();
+      timer = setInterval(sendOrder, 3000);
+    };
+    client.onWebSocketClose = () => {
+      clearInterval(timer);
+      ui.status('closed, reconnecting', 'bad');
+    };
+    client.activate();
+  }
+
+  // --- MQTT: QoS 1 and QoS 2 publishes, delivered back through sensors/# ------
+  function startMqtt() {
+    const ui = card('mqtt');
+    if (!window.mqtt) {
+      ui.status('MQTT client missing', 'bad');
+      return;
+    }
+    const ROOMS = ['desk', 'lab', 'roof'];
+    let seq = 0;
+    let timer = 0;
+    const client = window.mqtt.connect(`${wsOrigin}/mqtt`, {
+      clientId: `wirescope-demo-${Math.random().toString(16).slice(2, 8)}`,
+      keepalive: 30,
+      reconnectPeriod: 5000,
+    });
+    opened();
+    const publish = () => {
+      seq += 1;
+      const qos = seq % 3 === 0 ? 2 : 1;
+      const topic = `sensors/${ROOMS[seq % ROOMS.length]}`;
+      const reading = { seq, celsius: Number((20 + 3 * Math.sin(seq / 4)).toFixed(1)) };
+      const sentAt = Date.now();
+      client.publish(topic, JSON.stringify(reading), { qos }, (err) => {
+        if (err) {
+          ui.status(`error: ${err.message}`, 'bad');
+          return;
+        }
+        message();
+        ui.count(qos === 2 ? 'pubcomp' : 'puback');
+        ui.log(
+          'in',
+          `${qos === 2 ? 'PUBCOMP' : 'PUBACK'} for reading ${seq} after ${Date.now() - sentAt} ms`,
+        );
+      });
+      ui.count('published');
+      ui.log('out', `PUBLISH ${topic} qos ${qos} (reading ${seq})`);
+    };
+    client.on('connect', () => {
+      ui.status('connected');
+      client.subscribe('sensors/#', { qos: 2 });
+      clearInterval(timer);
+      publish();
+      timer = setInterval(publish, 2000);
+    });
+    client.on('message', (topic, payload) => {
+      message();
+      ui.count('received');
+      ui.log('in', `${topic}: ${payload}`);
+    });
+    client.on('reconnect', opened);
+    client.on('close', () => {
+      clearInterval(timer);
+      ui.status('closed, reconnecting', 'wait');
+    });
+  }
+
+  // --- GraphQL over WebSocket: a subscription, and a query or a mutation ------
+  function startGraphql() {
+    const ui = card('graphql');
+    if (!window.graphqlWs) {
+      ui.status('graphql-ws client missing', 'bad');
+      return;
+    }
+    const client = window.graphqlWs.createClient({
+      url: `${wsOrigin}/graphql`,
+      lazy: false,
+      on: {
+        connecting: () => {
+          opened();
+          ui.status('connecting', 'wait');
+        },
+        connected: () => ui.status('connected'),
+        closed: () => ui.status('closed', 'wait'),
+      },
+    });
+    const failed = (err) => ui.status(`error: ${err.message ?? err}`, 'bad');
+    client.subscribe(
+      { query: 'subscription Ticks { ticks(everyMs: 2000) }' },
+      {
+        next: (result) => {
+          message();
+          ui.count('ticks');
+          ui.log('in', `next ticks ${result.data.ticks}`);
+        },
+        error: failed,
+        complete: () => ui.log('info', 'ticks complete'),
+      },
+    );
+    let calls = 0;
+    const call = () => {
+      calls += 1;
+      const query = calls % 2 === 1;
+      const operation = query
+        ? { query: 'query Hello($name: String!) { hello(name: $name) }', variables: { name: 'Ada' } }
+        : {
+            query: 'mutation Echo($text: String!) { echo(text: $text) }',
+            variables: { text: `echo ${calls}` },
+          };
+      const sentAt = Date.now();
+      ui.count(query ? 'queries' : 'mutations');
+      ui.log('out', query ? 'query Hello' : `mutation Echo "echo ${calls}"`);
+      client.subscribe(operation, {
+        next: (result) => {
+          message();
+          ui.log('in', `${JSON.stringify(result.data)} after ${Date.now() - sentAt} ms`);
+        },
+        error: failed,
+        complete: () => {},
+      });
+    };
+    call();
+    setInterval(call, 4000);
+  }
+
   // --- Ordinary REST calls on click ----------------------------------------
   function startRest() {
     const ui = card('rest');
@@ -442,6 +621,9 @@
   startFetchLongPoll();
   startShortPolling();
   startSocketIo();
+  startStomp();
+  startMqtt();
+  startGraphql();
   startRest();
   startWorker();
   startStormWidget();

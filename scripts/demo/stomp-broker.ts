@@ -1,7 +1,7 @@
-// A minimal STOMP 1.2 broker for recording real @stomp/stompjs clients on
-// loopback. Its frames are hand-built here (there is no STOMP broker on npm
-// that runs in the test); the client side is the real library.
-// Subscriptions, MESSAGE delivery, RECEIPTs, an ERROR for one destination.
+// A minimal STOMP 1.2 broker for real @stomp/stompjs clients on loopback (the
+// demo, the end-to-end and unit tests). Its frames are hand-built here (there
+// is no STOMP broker on npm that runs in a test); the client side is the real
+// library. Subscriptions, MESSAGE delivery, RECEIPTs, an ERROR for one destination.
 
 /** Sends one STOMP frame (text) to the client. */
 export type SendFrame = (frame: string) => void;
@@ -42,11 +42,37 @@ function parse(text: string): ParsedClientFrame[] {
   return out;
 }
 
-/** One client connection's broker side; `receive` takes what the client sent. */
-export function stompBrokerConnection(send: SendFrame, heartBeatMs = 0): { receive(text: string): void } {
+export interface StompBrokerConnection {
+  /** Takes what the client sent. */
+  receive(text: string): void;
+  /** Delivers a MESSAGE to this client's subscriptions to `destination` (what another sender published). */
+  deliver(destination: string, body: string, contentType?: string): void;
+}
+
+/** One client connection's broker side. */
+export function stompBrokerConnection(send: SendFrame, heartBeatMs = 0): StompBrokerConnection {
   const subscriptions = new Map<string, string>();
   let messageId = 0;
+  const deliver = (destination: string, body: string, contentType = 'text/plain') => {
+    for (const [id, subscribed] of subscriptions) {
+      if (subscribed !== destination) continue;
+      send(
+        frame(
+          'MESSAGE',
+          {
+            subscription: id,
+            'message-id': `m-${++messageId}`,
+            destination,
+            'content-type': contentType,
+            note: 'a:b',
+          },
+          body,
+        ),
+      );
+    }
+  };
   return {
+    deliver,
     receive(text) {
       for (const f of parse(text)) {
         const receipt = f.headers.get('receipt');
@@ -75,22 +101,7 @@ export function stompBrokerConnection(send: SendFrame, heartBeatMs = 0): { recei
               send(frame('ERROR', headers, 'The destination is closed'));
               return;
             }
-            for (const [id, subscribed] of subscriptions) {
-              if (subscribed !== destination) continue;
-              send(
-                frame(
-                  'MESSAGE',
-                  {
-                    subscription: id,
-                    'message-id': `m-${++messageId}`,
-                    destination,
-                    'content-type': f.headers.get('content-type') ?? 'text/plain',
-                    note: 'a:b',
-                  },
-                  f.body,
-                ),
-              );
-            }
+            deliver(destination, f.body, f.headers.get('content-type') ?? 'text/plain');
             break;
           }
         }
