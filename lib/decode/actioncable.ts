@@ -9,7 +9,13 @@ import { compactPreview, frameText, isRecord, parseJson, plainTree, summaryLine 
 
 export const ACTIONCABLE_SUBPROTOCOL = 'actioncable-v1-json';
 
-const SERVER_TYPES = new Set(['welcome', 'ping', 'confirm_subscription', 'reject_subscription', 'disconnect']);
+const SERVER_TYPES = new Set([
+  'welcome',
+  'ping',
+  'confirm_subscription',
+  'reject_subscription',
+  'disconnect',
+]);
 const COMMANDS = new Set(['subscribe', 'unsubscribe', 'message']);
 
 interface Channel {
@@ -30,7 +36,8 @@ function paramsText(params: Record<string, unknown>): string {
 function channelOf(identifier: unknown): Channel | null {
   if (typeof identifier !== 'string') return null;
   const parsed = parseJson(identifier);
-  if (!isRecord(parsed)) return { name: identifier, params: '', decoded: identifier, note: 'identifier is not a JSON object' };
+  if (!isRecord(parsed))
+    return { name: identifier, params: '', decoded: identifier, note: 'identifier is not a JSON object' };
   const { channel, ...params } = parsed;
   return {
     name: typeof channel === 'string' ? channel : '?',
@@ -58,7 +65,12 @@ class ActionCableSession implements DecoderSession {
   }
 
   /** The tree shown: identifier and data decoded in place of their strings. */
-  private withTree(message: DecodedMessage, value: Record<string, unknown>, channel: Channel | null, data?: unknown): DecodedMessage {
+  private withTree(
+    message: DecodedMessage,
+    value: Record<string, unknown>,
+    channel: Channel | null,
+    data?: unknown,
+  ): DecodedMessage {
     const shown: Record<string, unknown> = { ...value };
     if (channel) shown.identifier = channel.decoded;
     if (data !== undefined) shown.data = data;
@@ -134,13 +146,18 @@ class ActionCableSession implements DecoderSession {
       message.summary = summaryLine(
         'disconnect',
         typeof value.reason === 'string' ? value.reason : undefined,
-        value.reconnect === false ? '(no reconnect)' : value.reconnect === true ? '(may reconnect)' : undefined,
+        value.reconnect === false
+          ? '(no reconnect)'
+          : value.reconnect === true
+            ? '(may reconnect)'
+            : undefined,
       );
     }
     if (type === 'confirm_subscription' || type === 'reject_subscription') {
       message.summary = summaryLine(type, channel?.name ?? '?', channel?.params);
       if (channel) message.fields = { topic: channel.name };
-      if (typeof value.identifier === 'string') message.pair = { key: `sub:${value.identifier}`, role: 'response' };
+      if (typeof value.identifier === 'string')
+        message.pair = { key: `sub:${value.identifier}`, role: 'response' };
     }
     return this.withTree(message, value, channel);
   }
@@ -157,11 +174,19 @@ function evidence(frame: Frame, direction: Direction): number {
       typeof parsed.identifier === 'string'
     )
       return 0.9;
-    if (typeof parsed.identifier === 'string' && 'message' in parsed && isRecord(parseJson(parsed.identifier)))
+    if (
+      typeof parsed.identifier === 'string' &&
+      'message' in parsed &&
+      isRecord(parseJson(parsed.identifier))
+    )
       return 0.7;
     return 0;
   }
-  if (typeof parsed.command === 'string' && COMMANDS.has(parsed.command) && typeof parsed.identifier === 'string') {
+  if (
+    typeof parsed.command === 'string' &&
+    COMMANDS.has(parsed.command) &&
+    typeof parsed.identifier === 'string'
+  ) {
     return isRecord(parseJson(parsed.identifier)) ? 0.9 : 0.5;
   }
   return 0;
@@ -170,7 +195,8 @@ function evidence(frame: Frame, direction: Direction): number {
 function detect(sample: DetectSample): number {
   if (sample.subprotocol === ACTIONCABLE_SUBPROTOCOL) return 0.97;
   let best = 0;
-  for (const { frame, direction } of sample.frames.slice(0, 8)) best = Math.max(best, evidence(frame, direction));
+  for (const { frame, direction } of sample.frames.slice(0, 8))
+    best = Math.max(best, evidence(frame, direction));
   if (best > 0 && /\/cable(\?|$)/.test(sample.url)) best = Math.min(0.95, best + 0.05);
   return best;
 }

@@ -33,7 +33,8 @@ function fromJson(value: unknown): (PhoenixMessage & { version: 1 | 2 }) | null 
     return { joinRef: refText(joinRef), ref: refText(ref), topic, event, payload, version: 2 };
   }
   if (!isRecord(value)) return null;
-  if (typeof value.topic !== 'string' || typeof value.event !== 'string' || !('payload' in value)) return null;
+  if (typeof value.topic !== 'string' || typeof value.event !== 'string' || !('payload' in value))
+    return null;
   return {
     joinRef: refText(value.join_ref),
     ref: refText(value.ref),
@@ -54,7 +55,15 @@ function fromBinary(bytes: Uint8Array, direction: Direction): PhoenixMessage | s
   const kind = bytes[0];
   // Pushes from the page carry a ref; pushes from the server do not.
   const sizeCount =
-    kind === KIND_PUSH ? (direction === 'send' ? 4 : 3) : kind === KIND_REPLY ? 4 : kind === KIND_BROADCAST ? 2 : 0;
+    kind === KIND_PUSH
+      ? direction === 'send'
+        ? 4
+        : 3
+      : kind === KIND_REPLY
+        ? 4
+        : kind === KIND_BROADCAST
+          ? 2
+          : 0;
   if (sizeCount === 0) return `Unknown Phoenix binary message kind ${kind ?? '(empty)'}`;
   if (bytes.length < 1 + sizeCount) return 'Truncated Phoenix binary message: header cut';
   const sizes = Array.from(bytes.subarray(1, 1 + sizeCount));

@@ -5,7 +5,15 @@
 // invocationId when they want a Completion back, streams send StreamItems
 // under the id until a Completion ends them.
 
-import type { DecodedMessage, Decoder, DecoderSession, DetectSample, Direction, Frame, PairPart } from './types';
+import type {
+  DecodedMessage,
+  Decoder,
+  DecoderSession,
+  DetectSample,
+  Direction,
+  Frame,
+  PairPart,
+} from './types';
 import { compactPreview, frameText, isRecord, parseJson, plainTree, summaryLine } from './value-preview';
 
 export const SIGNALR_RECORD_SEPARATOR = '\x1e';
@@ -135,7 +143,12 @@ class SignalRSession implements DecoderSession {
           pair: { key: 'handshake', role: 'response' },
         };
       }
-      return { protocol: 'signalr', kind: 'raw', summary: compactPreview(value), note: 'SignalR message without a type' };
+      return {
+        protocol: 'signalr',
+        kind: 'raw',
+        summary: compactPreview(value),
+        note: 'SignalR message without a type',
+      };
     }
     const type = typeof value.type === 'number' ? MESSAGE_TYPES[value.type] : undefined;
     if (type === undefined) {
@@ -206,7 +219,11 @@ class SignalRSession implements DecoderSession {
       }
       case 'Close': {
         const error = typeof value.error === 'string' ? value.error : undefined;
-        message.summary = summaryLine(type, error && `error: ${error}`, value.allowReconnect === true && '(may reconnect)');
+        message.summary = summaryLine(
+          type,
+          error && `error: ${error}`,
+          value.allowReconnect === true && '(may reconnect)',
+        );
         break;
       }
       case 'Ack':
@@ -222,7 +239,8 @@ class SignalRSession implements DecoderSession {
 
 const HUB_URL = /[?&]id=[^&]+/;
 const NEGOTIATE_URL = /\/negotiate(\?|$)/;
-const HANDSHAKE = /^\{\s*"protocol"\s*:\s*"(json|messagepack)"\s*,\s*"version"\s*:\s*\d+\s*\}\x1e$/;
+const HANDSHAKE = /^\{\s*"protocol"\s*:\s*"(json|messagepack)"\s*,\s*"version"\s*:\s*\d+\s*\}$/;
+const HANDSHAKE_RESPONSE = /^\{(\s*"error"\s*:\s*"[^"]*")?\s*\}$/;
 
 /** Text ending in 0x1e whose records are all JSON objects with a SignalR message type. */
 function looksLikeSignalRRecords(text: string): boolean {
@@ -242,8 +260,9 @@ function detect(sample: DetectSample): number {
   for (const { frame } of sample.frames.slice(0, 8)) {
     if ('bytes' in frame && frame.bytes[0] !== 0x7b) continue;
     const text = frameText(frame);
-    if (HANDSHAKE.test(text)) return 0.97;
-    if (/^\{(\s*"error"\s*:\s*"[^"]*")?\s*\}\x1e$/.test(text)) score = Math.max(score, 0.6);
+    const single = text.endsWith(SIGNALR_RECORD_SEPARATOR) ? text.slice(0, -1) : null;
+    if (single !== null && HANDSHAKE.test(single)) return 0.97;
+    if (single !== null && HANDSHAKE_RESPONSE.test(single)) score = Math.max(score, 0.6);
     else if (looksLikeSignalRRecords(text)) score = Math.max(score, 0.85);
   }
   if (score === 0) return NEGOTIATE_URL.test(sample.url) ? 0.3 : 0;

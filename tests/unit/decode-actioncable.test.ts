@@ -21,15 +21,21 @@ function attachCable(socket: import('ws').WebSocket): void {
   socket.send(JSON.stringify({ type: 'welcome' }));
   socket.send(JSON.stringify({ type: 'ping', message: 1764948000 }));
   socket.on('message', (raw) => {
-    const { command, identifier, data } = JSON.parse(String(raw)) as { command: string; identifier: string; data?: string };
+    const { command, identifier, data } = JSON.parse(String(raw)) as {
+      command: string;
+      identifier: string;
+      data?: string;
+    };
     const channel = (JSON.parse(identifier) as { channel: string }).channel;
     if (command === 'subscribe') {
       const type = channel === 'SecretChannel' ? 'reject_subscription' : 'confirm_subscription';
       socket.send(JSON.stringify({ identifier, type }));
     } else if (command === 'message') {
       const { action, ...rest } = JSON.parse(data ?? '{}') as { action: string };
-      if (action === 'speak') socket.send(JSON.stringify({ identifier, message: { ...rest, from: 'server' } }));
-      if (action === 'leave') socket.send(JSON.stringify({ type: 'disconnect', reason: 'remote', reconnect: false }));
+      if (action === 'speak')
+        socket.send(JSON.stringify({ identifier, message: { ...rest, from: 'server' } }));
+      if (action === 'leave')
+        socket.send(JSON.stringify({ type: 'disconnect', reason: 'remote', reconnect: false }));
     }
   });
 }
@@ -37,7 +43,8 @@ function attachCable(socket: import('ws').WebSocket): void {
 /** A session of the real @rails/actioncable consumer (over `ws`) against the server above. */
 async function recordActionCable(): Promise<{ frames: RecordedFrame[]; subprotocol: string }> {
   const recorder = await startFrameRecorder(attachCable, {
-    handleProtocols: (protocols) => (protocols.has(ACTIONCABLE_SUBPROTOCOL) ? ACTIONCABLE_SUBPROTOCOL : false),
+    handleProtocols: (protocols) =>
+      protocols.has(ACTIONCABLE_SUBPROTOCOL) ? ACTIONCABLE_SUBPROTOCOL : false,
   });
   cleanups.push(() => recorder.close());
   let subprotocol = '';
@@ -69,7 +76,10 @@ async function recordActionCable(): Promise<{ frames: RecordedFrame[]; subprotoc
   await until(() => received.length === 1);
   chat.unsubscribe();
   const notes = await new Promise<ReturnType<typeof consumer.subscriptions.create>>((resolve) => {
-    const subscription = consumer.subscriptions.create({ channel: 'NotesChannel' }, { connected: () => resolve(subscription) });
+    const subscription = consumer.subscriptions.create(
+      { channel: 'NotesChannel' },
+      { connected: () => resolve(subscription) },
+    );
   });
   const before = recorder.frames.length;
   notes.perform('leave');
@@ -117,20 +127,39 @@ describe('Action Cable decoder on frames recorded from the @rails/actioncable co
       identifier: { channel: 'ChatChannel', room: 1 },
       data: { action: 'speak', body: 'hi' },
     });
-    const byKey = (key: string) => messages.filter((m) => m.pair?.key === key).map((m) => `${m.direction} ${m.kind} ${m.pair?.role}`);
-    expect(byKey('sub:{"channel":"ChatChannel","room":1}')).toEqual(['send subscribe request', 'receive confirm_subscription response']);
-    expect(byKey('sub:{"channel":"SecretChannel"}')).toEqual(['send subscribe request', 'receive reject_subscription response']);
+    const byKey = (key: string) =>
+      messages.filter((m) => m.pair?.key === key).map((m) => `${m.direction} ${m.kind} ${m.pair?.role}`);
+    expect(byKey('sub:{"channel":"ChatChannel","room":1}')).toEqual([
+      'send subscribe request',
+      'receive confirm_subscription response',
+    ]);
+    expect(byKey('sub:{"channel":"SecretChannel"}')).toEqual([
+      'send subscribe request',
+      'receive reject_subscription response',
+    ]);
   });
 
   it('is detected from its subprotocol or its first frames, and not from other JSON', async () => {
     const { frames } = await recordActionCable();
     const base = { transport: 'websocket' as const, url: 'ws://x/cable', subprotocol: null };
-    expect(actionCableDecoder.detect({ ...base, subprotocol: 'actioncable-v1-json', frames: [] })).toBeGreaterThan(0.9);
+    expect(
+      actionCableDecoder.detect({ ...base, subprotocol: 'actioncable-v1-json', frames: [] }),
+    ).toBeGreaterThan(0.9);
     expect(actionCableDecoder.detect({ ...base, frames: frames.slice(0, 1) })).toBeGreaterThanOrEqual(0.9);
     expect(actionCableDecoder.detect({ ...base, frames: frames.slice(2, 3) })).toBeGreaterThanOrEqual(0.9);
     const other = { ...base, url: 'ws://x/live' };
-    expect(actionCableDecoder.detect({ ...other, frames: [{ direction: 'receive', frame: { text: '{"type":"ping"}' } }] })).toBe(0);
-    expect(actionCableDecoder.detect({ ...other, frames: [{ direction: 'send', frame: { text: '{"command":"subscribe","channel":"a"}' } }] })).toBe(0);
+    expect(
+      actionCableDecoder.detect({
+        ...other,
+        frames: [{ direction: 'receive', frame: { text: '{"type":"ping"}' } }],
+      }),
+    ).toBe(0);
+    expect(
+      actionCableDecoder.detect({
+        ...other,
+        frames: [{ direction: 'send', frame: { text: '{"command":"subscribe","channel":"a"}' } }],
+      }),
+    ).toBe(0);
     expect(actionCableDecoder.detect({ ...other, frames: [] })).toBe(0);
   });
 
@@ -154,17 +183,30 @@ describe('Action Cable decoder on frames recorded from the @rails/actioncable co
     }
     const identifier = JSON.stringify({ channel: 'ChatChannel' });
     const cutIdentifier = JSON.stringify({ command: 'subscribe', identifier: identifier.slice(0, 10) });
-    expect(actionCableDecoder.session().decode({ text: cutIdentifier }, 'send')[0]?.note).toBe('identifier is not a JSON object');
+    expect(actionCableDecoder.session().decode({ text: cutIdentifier }, 'send')[0]?.note).toBe(
+      'identifier is not a JSON object',
+    );
     const cutData = JSON.stringify({ command: 'message', identifier, data: '{"action":"sp' });
-    expect(actionCableDecoder.session().decode({ text: cutData }, 'send')[0]?.note).toBe('data is not a JSON object');
-    const deep = JSON.stringify({ identifier, message: { a: 0 } }).replace('{"a":0}', `${'['.repeat(5000)}${']'.repeat(5000)}`);
-    expect(actionCableDecoder.session().decode({ text: deep }, 'receive')[0]?.note).toBe('Large or deeply nested: the tree is cut');
+    expect(actionCableDecoder.session().decode({ text: cutData }, 'send')[0]?.note).toBe(
+      'data is not a JSON object',
+    );
+    const deep = JSON.stringify({ identifier, message: { a: 0 } }).replace(
+      '{"a":0}',
+      `${'['.repeat(5000)}${']'.repeat(5000)}`,
+    );
+    expect(actionCableDecoder.session().decode({ text: deep }, 'receive')[0]?.note).toBe(
+      'Large or deeply nested: the tree is cut',
+    );
     const huge = JSON.stringify({ identifier, message: { body: 'x'.repeat(1_000_000) } });
     const [big] = actionCableDecoder.session().decode({ text: huge }, 'receive');
     expect(big?.summary.length).toBeLessThanOrEqual(200);
     expect(big?.note).toBeDefined();
     for (const garbage of ['', 'null', '[]', '{"type":"nope"}', '{"command":"dance"}']) {
-      expect(actionCableDecoder.session().decode({ text: garbage }, garbage.includes('command') ? 'send' : 'receive')[0]?.note).toBeDefined();
+      expect(
+        actionCableDecoder
+          .session()
+          .decode({ text: garbage }, garbage.includes('command') ? 'send' : 'receive')[0]?.note,
+      ).toBeDefined();
     }
   });
 });

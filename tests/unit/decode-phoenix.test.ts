@@ -26,8 +26,13 @@ function attachChannels(version: 1 | 2) {
           ? JSON.stringify([joinRef, ref, topic, event, payload])
           : JSON.stringify({ topic, event, payload, ref }),
       );
-    const reply = (joinRef: string | null, ref: string | null, topic: string, status: string, response: unknown) =>
-      send([joinRef, ref, topic, 'phx_reply', { status, response }]);
+    const reply = (
+      joinRef: string | null,
+      ref: string | null,
+      topic: string,
+      status: string,
+      response: unknown,
+    ) => send([joinRef, ref, topic, 'phx_reply', { status, response }]);
     socket.on('message', (data, isBinary) => {
       if (isBinary) {
         // A binary push [0, join_ref, ref, topic, event sizes…]: replied to with its byte count.
@@ -40,12 +45,15 @@ function attachChannels(version: 1 | 2) {
         reply(joinRef, ref, topic, 'ok', { bytes: bytes.length });
         return;
       }
-      const parsed = JSON.parse(String(data)) as Wire | { topic: string; event: string; payload: unknown; ref: string };
+      const parsed = JSON.parse(String(data)) as
+        | Wire
+        | { topic: string; event: string; payload: unknown; ref: string };
       const [joinRef, ref, topic, event, payload] = Array.isArray(parsed)
         ? parsed
         : ([null, parsed.ref, parsed.topic, parsed.event, parsed.payload] as Wire);
       if (topic === 'phoenix' && event === 'heartbeat') reply(null, ref, topic, 'ok', {});
-      else if (event === 'phx_join' && topic === 'room:secret') reply(joinRef, ref, topic, 'error', { reason: 'unauthorized' });
+      else if (event === 'phx_join' && topic === 'room:secret')
+        reply(joinRef, ref, topic, 'error', { reason: 'unauthorized' });
       else if (event === 'phx_join') reply(joinRef, ref, topic, 'ok', { welcome: topic });
       else if (event === 'phx_leave') {
         reply(joinRef, ref, topic, 'ok', {});
@@ -58,7 +66,10 @@ function attachChannels(version: 1 | 2) {
   };
 }
 
-function once(push: { receive(status: string, cb: (r: unknown) => void): unknown }, status = 'ok'): Promise<unknown> {
+function once(
+  push: { receive(status: string, cb: (r: unknown) => void): unknown },
+  status = 'ok',
+): Promise<unknown> {
   return new Promise((resolve) => push.receive(status, resolve));
 }
 
@@ -134,11 +145,20 @@ describe('Phoenix channels decoder on frames recorded from the phoenix client', 
       'receive room:lobby phx_close {} #3',
     ]);
     expect(messages.every((m) => m.protocol === 'phoenix' && m.note === undefined)).toBe(true);
-    const byKey = (key: string) => messages.filter((m) => m.pair?.key === key).map((m) => `${m.direction} ${m.kind} ${m.pair?.role}`);
+    const byKey = (key: string) =>
+      messages.filter((m) => m.pair?.key === key).map((m) => `${m.direction} ${m.kind} ${m.pair?.role}`);
     expect(byKey('ref:3')).toEqual(['send phx_join request', 'receive phx_reply response']);
     expect(byKey('ref:8')).toEqual(['send new_msg request', 'receive phx_reply response']);
-    expect(messages.filter((m) => m.fields?.topic === 'room:lobby' && m.fields.event === 'new_msg')).toHaveLength(2);
-    expect(messages[0]?.value).toEqual({ join_ref: '3', ref: '3', topic: 'room:lobby', event: 'phx_join', payload: { nick: 'ann' } });
+    expect(
+      messages.filter((m) => m.fields?.topic === 'room:lobby' && m.fields.event === 'new_msg'),
+    ).toHaveLength(2);
+    expect(messages[0]?.value).toEqual({
+      join_ref: '3',
+      ref: '3',
+      topic: 'room:lobby',
+      event: 'phx_join',
+      payload: { nick: 'ann' },
+    });
   });
 
   it('decodes the v1 object serialization the same way', async () => {
@@ -155,10 +175,33 @@ describe('Phoenix channels decoder on frames recorded from the phoenix client', 
 
   it('decodes binary replies and broadcasts from the server', () => {
     const enc = new TextEncoder();
-    const reply = Uint8Array.from([1, 1, 1, 10, 2, ...enc.encode('3'), ...enc.encode('9'), ...enc.encode('room:lobby'), ...enc.encode('ok'), 0xde, 0xad]);
-    const broadcast = Uint8Array.from([2, 10, 5, ...enc.encode('room:lobby'), ...enc.encode('frame'), 1, 2, 3]);
+    const reply = Uint8Array.from([
+      1,
+      1,
+      1,
+      10,
+      2,
+      ...enc.encode('3'),
+      ...enc.encode('9'),
+      ...enc.encode('room:lobby'),
+      ...enc.encode('ok'),
+      0xde,
+      0xad,
+    ]);
+    const broadcast = Uint8Array.from([
+      2,
+      10,
+      5,
+      ...enc.encode('room:lobby'),
+      ...enc.encode('frame'),
+      1,
+      2,
+      3,
+    ]);
     const session = phoenixDecoder.session();
-    expect(session.decode({ bytes: reply }, 'receive')[0]?.summary).toBe('phx_reply ok #9 room:lobby <2 bytes>');
+    expect(session.decode({ bytes: reply }, 'receive')[0]?.summary).toBe(
+      'phx_reply ok #9 room:lobby <2 bytes>',
+    );
     expect(session.decode({ bytes: broadcast }, 'receive')[0]?.summary).toBe('room:lobby frame <3 bytes>');
     for (let cut = 1; cut < reply.length - 2; cut++) {
       expect(session.decode({ bytes: reply.subarray(0, cut) }, 'receive')[0]?.note).toMatch(/^Truncated/);
@@ -169,12 +212,21 @@ describe('Phoenix channels decoder on frames recorded from the phoenix client', 
     const { frames, url } = await recordPhoenix(2);
     const base = { transport: 'websocket' as const, url: `ws://x${url}`, subprotocol: null };
     expect(phoenixDecoder.detect({ ...base, frames: frames.slice(0, 2) })).toBeGreaterThanOrEqual(0.9);
-    expect(phoenixDecoder.detect({ ...base, url: 'ws://x/live', frames: frames.slice(0, 2) })).toBeGreaterThanOrEqual(0.9);
+    expect(
+      phoenixDecoder.detect({ ...base, url: 'ws://x/live', frames: frames.slice(0, 2) }),
+    ).toBeGreaterThanOrEqual(0.9);
     expect(phoenixDecoder.detect({ ...base, frames: [] })).toBeGreaterThanOrEqual(0.5);
     const other = { ...base, url: 'ws://x/live' };
     expect(phoenixDecoder.detect({ ...other, frames: [] })).toBe(0);
-    expect(phoenixDecoder.detect({ ...other, frames: [{ direction: 'receive', frame: { text: '[1,2,3,4,5]' } }] })).toBe(0);
-    expect(phoenixDecoder.detect({ ...other, frames: [{ direction: 'receive', frame: { text: '{"jsonrpc":"2.0","id":1,"result":2}' } }] })).toBe(0);
+    expect(
+      phoenixDecoder.detect({ ...other, frames: [{ direction: 'receive', frame: { text: '[1,2,3,4,5]' } }] }),
+    ).toBe(0);
+    expect(
+      phoenixDecoder.detect({
+        ...other,
+        frames: [{ direction: 'receive', frame: { text: '{"jsonrpc":"2.0","id":1,"result":2}' } }],
+      }),
+    ).toBe(0);
   });
 
   it('never throws on cut, fuzzed, garbage, huge or deeply nested frames, and says why', async () => {
@@ -196,7 +248,9 @@ describe('Phoenix channels decoder on frames recorded from the phoenix client', 
       }
     }
     const deep = `[null,null,"t","e",${'['.repeat(5000)}${']'.repeat(5000)}]`;
-    expect(phoenixDecoder.session().decode({ text: deep }, 'receive')[0]?.note).toBe('Large or deeply nested: the tree is cut');
+    expect(phoenixDecoder.session().decode({ text: deep }, 'receive')[0]?.note).toBe(
+      'Large or deeply nested: the tree is cut',
+    );
     const huge = JSON.stringify([null, '1', 't', 'e', { body: 'x'.repeat(1_000_000) }]);
     const [big] = phoenixDecoder.session().decode({ text: huge }, 'send');
     expect(big?.summary.length).toBeLessThanOrEqual(200);
@@ -204,7 +258,9 @@ describe('Phoenix channels decoder on frames recorded from the phoenix client', 
     for (const garbage of ['', 'null', '[1,2,3]', '[null,null,1,2,{}]', '{"topic":"t"}']) {
       expect(phoenixDecoder.session().decode({ text: garbage }, 'receive')[0]?.note).toBeDefined();
     }
-    expect(phoenixDecoder.session().decode({ bytes: Uint8Array.from([9, 1]) }, 'receive')[0]?.note).toContain('Unknown');
+    expect(phoenixDecoder.session().decode({ bytes: Uint8Array.from([9, 1]) }, 'receive')[0]?.note).toContain(
+      'Unknown',
+    );
     expect(phoenixDecoder.session().decode({ bytes: new Uint8Array() }, 'receive')[0]?.note).toBeDefined();
   });
 });

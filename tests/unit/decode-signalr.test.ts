@@ -55,7 +55,11 @@ function attachHub(socket: WebSocket): void {
         uploads.set(`call:${message.invocationId}`, message.streamIds ?? []);
       } else if (message.type === 2 && message.invocationId !== undefined) {
         uploads.get(message.invocationId)?.push(message.item);
-      } else if (message.type === 3 && message.invocationId !== undefined && uploads.has(message.invocationId)) {
+      } else if (
+        message.type === 3 &&
+        message.invocationId !== undefined &&
+        uploads.has(message.invocationId)
+      ) {
         for (const [key, ids] of uploads) {
           if (key.startsWith('call:') && (ids as string[]).includes(message.invocationId)) {
             send({ type: 3, invocationId: key.slice(5), result: uploads.get(message.invocationId)?.length });
@@ -158,10 +162,18 @@ describe('SignalR JSON hub protocol decoder on frames recorded from @microsoft/s
       'receive StreamItem stream',
       'receive Completion end',
     ]);
-    expect(byKey('signalr:3')).toEqual(['send StreamItem stream', 'send StreamItem stream', 'send Completion end']);
+    expect(byKey('signalr:3')).toEqual([
+      'send StreamItem stream',
+      'send StreamItem stream',
+      'send Completion end',
+    ]);
     expect(byKey('signalr:server:100')).toEqual(['receive Invocation request', 'send Completion response']);
     expect(messages.filter((m) => m.fields?.event === 'SendMessage')).toHaveLength(3);
-    expect(messages.find((m) => m.kind === 'StreamItem')?.value).toEqual({ type: 2, invocationId: '2', item: 0 });
+    expect(messages.find((m) => m.kind === 'StreamItem')?.value).toEqual({
+      type: 2,
+      invocationId: '2',
+      item: 0,
+    });
   });
 
   it('decodes records the library encodes itself: several per payload, Ack, Sequence, Close with an error', () => {
@@ -179,7 +191,9 @@ describe('SignalR JSON hub protocol decoder on frames recorded from @microsoft/s
       'CancelInvocation #7',
       'Close error: Server shutting down (may reconnect)',
     ]);
-    const [rejected] = signalRDecoder.session().decode({ text: `{"error":"Requested protocol 'x' is not available."}${RS}` }, 'receive');
+    const [rejected] = signalRDecoder
+      .session()
+      .decode({ text: `{"error":"Requested protocol 'x' is not available."}${RS}` }, 'receive');
     expect(rejected?.summary).toBe("Handshake error: Requested protocol 'x' is not available.");
   });
 
@@ -189,13 +203,20 @@ describe('SignalR JSON hub protocol decoder on frames recorded from @microsoft/s
     expect(signalRDecoder.detect({ ...base, frames: frames.slice(0, 2) })).toBeGreaterThanOrEqual(0.95);
     const later = frames.slice(4, 8);
     expect(signalRDecoder.detect({ ...base, frames: later })).toBeGreaterThanOrEqual(0.8);
-    expect(signalRDecoder.detect({ ...base, url: 'wss://x/chathub?id=abc123', frames: later })).toBeGreaterThan(
-      signalRDecoder.detect({ ...base, frames: later }),
-    );
+    expect(
+      signalRDecoder.detect({ ...base, url: 'wss://x/chathub?id=abc123', frames: later }),
+    ).toBeGreaterThan(signalRDecoder.detect({ ...base, frames: later }));
     const plain = [{ direction: 'receive' as const, frame: { text: '{"type":1,"at":5}' } }];
     expect(signalRDecoder.detect({ ...base, frames: plain })).toBe(0);
     expect(signalRDecoder.detect({ ...base, frames: [] })).toBe(0);
-    expect(signalRDecoder.detect({ ...base, transport: 'fetch', url: 'http://x/chathub/negotiate?negotiateVersion=1', frames: [] })).toBeLessThan(0.5);
+    expect(
+      signalRDecoder.detect({
+        ...base,
+        transport: 'fetch',
+        url: 'http://x/chathub/negotiate?negotiateVersion=1',
+        frames: [],
+      }),
+    ).toBeLessThan(0.5);
   });
 
   it('never throws on cut, fuzzed, garbage, huge or deeply nested payloads, and says why', async () => {
@@ -216,16 +237,27 @@ describe('SignalR JSON hub protocol decoder on frames recorded from @microsoft/s
       }
     }
     const deep = `{"type":1,"target":"x","arguments":[${'['.repeat(5000)}${']'.repeat(5000)}]}${RS}`;
-    expect(signalRDecoder.session().decode({ text: deep }, 'send')[0]?.note).toBe('Large or deeply nested: the tree is cut');
+    expect(signalRDecoder.session().decode({ text: deep }, 'send')[0]?.note).toBe(
+      'Large or deeply nested: the tree is cut',
+    );
     const huge = `{"type":2,"invocationId":"1","item":"${'x'.repeat(1_000_000)}"}${RS}`;
     const [big] = signalRDecoder.session().decode({ text: huge }, 'receive');
     expect(big?.summary.length).toBeLessThanOrEqual(200);
     expect(big?.note).toBeDefined();
-    for (const garbage of [RS, `null${RS}`, `[1]${RS}`, `{"type":42}${RS}`, `{"type":"1"}${RS}`, `{"a":1}${RS}`]) {
+    for (const garbage of [
+      RS,
+      `null${RS}`,
+      `[1]${RS}`,
+      `{"type":42}${RS}`,
+      `{"type":"1"}${RS}`,
+      `{"a":1}${RS}`,
+    ]) {
       const out = signalRDecoder.session().decode({ text: garbage }, 'receive');
       expect(out.every((m) => m.note !== undefined)).toBe(true);
     }
-    const [binary] = signalRDecoder.session().decode({ bytes: Uint8Array.from([0x05, 0x94, 0x01]) }, 'receive');
+    const [binary] = signalRDecoder
+      .session()
+      .decode({ bytes: Uint8Array.from([0x05, 0x94, 0x01]) }, 'receive');
     expect(binary?.note).toContain('MessagePack');
   });
 });
