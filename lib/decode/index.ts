@@ -6,6 +6,7 @@
 import { actionCableDecoder } from './actioncable';
 import { cborDecoder, msgpackDecoder } from './binary-formats';
 import { engineIoDecoder } from './engine-io';
+import { graphqlSseDecoder } from './graphql-sse';
 import { graphqlWsDecoder, subscriptionsTransportWsDecoder } from './graphql-ws';
 import { jsonRpcDecoder } from './json-rpc';
 import { mqttDecoder } from './mqtt';
@@ -28,6 +29,7 @@ export const DECODERS: readonly Decoder[] = [
   signalRDecoder,
   phoenixDecoder,
   actionCableDecoder,
+  graphqlSseDecoder,
   jsonRpcDecoder,
   msgpackDecoder,
   cborDecoder,

@@ -103,6 +103,26 @@ describe('detection over every decoder', () => {
         ]),
       ),
     ).toBe('actioncable');
+    expect(
+      detected({
+        transport: 'fetch',
+        url: 'http://x/graphql/stream',
+        subprotocol: null,
+        frames: [
+          { direction: 'send', frame: text('{"query":"subscription Greetings { greetings }"}') },
+          { direction: 'receive', frame: text(':\n\n') },
+          { direction: 'receive', frame: text('event: next\ndata: {"data":{"greetings":"hi 0"}}\n\n') },
+        ],
+      }),
+    ).toBe('graphql-sse');
+    expect(
+      detected({
+        transport: 'eventsource',
+        url: 'http://x/graphql/stream',
+        subprotocol: null,
+        frames: [{ direction: 'receive', frame: text('{"data":{"greetings":"hi 0"}}'), event: 'next' }],
+      }),
+    ).toBe('graphql-sse');
     // Field 1 = 150, field 2 = "hello", as protobufjs encodes them.
     expect(
       detected(
