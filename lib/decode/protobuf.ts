@@ -197,11 +197,15 @@ export function parseProtobuf(bytes: Uint8Array): ProtobufParse {
 function fieldsPreview(message: ProtobufMessage, max: number): string {
   const parts: string[] = [];
   let length = 0;
-  for (const [field, value] of Object.entries(message)) {
+  const entries = Object.entries(message);
+  for (const [field, value] of entries) {
+    if (length > max) {
+      parts.push('…');
+      break;
+    }
     const part = `${field}: ${compactPreview(value, 60)}`;
     parts.push(part);
     length += part.length + 2;
-    if (length > max) break;
   }
   return `{${parts.join(', ')}}`;
 }

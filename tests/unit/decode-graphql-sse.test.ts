@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createClient } from 'graphql-sse';
 import { createHandler } from 'graphql-sse/lib/use/http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DECODERS, detectProtocol } from '../../lib/decode';
+import { DECODERS, detectProtocol, safeSession } from '../../lib/decode';
 import { graphqlSseDecoder } from '../../lib/decode/graphql-sse';
 import type { DecodedMessage, DetectSample, Direction, Frame } from '../../lib/decode/types';
 
@@ -243,6 +243,9 @@ describe('GraphQL over SSE decoder on traffic of the real graphql-sse client and
       'next {"data":{"greetings":"hi 1"}}',
       'complete',
     ]);
+    // The registry's never-throwing session passes the event name through.
+    const safe = safeSession(graphqlSseDecoder);
+    expect(safe.decode({ text: '' }, 'receive', 'complete')[0]?.kind).toBe('complete');
   });
 
   it('is detected from the stream (fetch or EventSource), and not from plain GraphQL over HTTP or other SSE', async () => {

@@ -91,6 +91,7 @@ describe('schemaless protobuf decoder on frames encoded by protobufjs', () => {
     });
     expect(m?.summary).toMatch(/^protobuf 11 fields \{1: 150, 2: "hello", 3: \{"1":51\.5,"2":-0\.12\}, /);
     expect(m?.summary.length).toBeLessThanOrEqual(200);
+    expect(m?.summary).toMatch(/, …\}$/);
     expect(m?.note).toBe('Decoded without a schema: field types are guesses');
   });
 
