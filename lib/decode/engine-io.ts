@@ -1,7 +1,9 @@
 // Engine.IO v4: the framing under Socket.IO. One packet per WebSocket
 // message (a binary message is a binary "message" packet); polling bodies
 // join packets with the record separator \x1e and send binary as "b"+base64.
+// v3 polling bodies (Socket.IO v2), framed by length, are read too.
 
+import { type EngineIoV3Piece, splitV3BinaryPayload, splitV3TextPayload } from './engine-io-v3';
 import { base64Bytes, binaryValue, clip, frameText, parseJson } from './text-payload';
 import type { DecodedMessage, Decoder, DetectSample, Frame } from './types';
 
@@ -42,20 +44,38 @@ function parsePacket(text: string): EngineIoPacket {
   return { type, data: text.slice(1) };
 }
 
+function v3Packet(piece: EngineIoV3Piece): EngineIoPacket {
+  if ('text' in piece) return parsePacket(piece.text);
+  if (ENGINE_IO_PACKET_TYPES[piece.type] !== 'message') {
+    return {
+      type: 'invalid',
+      raw: `b${piece.type}…`,
+      note: 'Binary Engine.IO packet of a type other than message',
+    };
+  }
+  return { type: 'message', bytes: piece.bytes };
+}
+
 /** The Engine.IO packets in one frame (a WebSocket message or a polling body). */
 export function parseEngineIoFrame(frame: Frame): EngineIoPacket[] {
-  // A binary payload is one binary message packet (Engine.IO v4 polling bodies are text, binary inside as b+base64).
-  if ('bytes' in frame) return [{ type: 'message', bytes: frame.bytes }];
+  // A binary payload is one binary message packet (v4 polling bodies are text, binary inside as b+base64),
+  // unless it is a v3 binary polling payload.
+  if ('bytes' in frame) {
+    const v3 = splitV3BinaryPayload(frame.bytes);
+    return v3 ? v3.map(v3Packet) : [{ type: 'message', bytes: frame.bytes }];
+  }
+  const v3 = splitV3TextPayload(frame.text);
+  if (v3) return v3.map(v3Packet);
   return frame.text.split(RECORD_SEPARATOR).map(parsePacket);
 }
 
 const URL_EIO = /[?&]EIO=\d/;
 
-/** Is the handshake (open) packet's JSON there? `0{"sid":…` */
+/** Is the handshake (open) packet's JSON there? `0{"sid":…` (v3 polling: `96:0{"sid":…`) */
 export function looksLikeEngineIoOpen(sample: DetectSample): boolean {
   return sample.frames.some(({ frame }) => {
     const text = frameText(frame);
-    return text !== null && /^0\{"sid":/.test(text);
+    return text !== null && /^(\d+:)?0\{"sid":/.test(text);
   });
 }
 

@@ -73,7 +73,7 @@ export function operationName(payload: unknown): string | undefined {
 }
 
 /** "subscription", "query" or "mutation" as the query declares it ("query" for the `{ … }` shorthand). */
-function operationType(payload: unknown): string | undefined {
+export function operationType(payload: unknown): string | undefined {
   if (!isRecord(payload) || typeof payload.query !== 'string') return undefined;
   const query = payload.query.replace(/#[^\n]*/g, '');
   const declared = /^\s*(query|mutation|subscription)\b/.exec(query);

@@ -30,10 +30,10 @@ export function detectProtocol(
 export function safeSession(decoder: Decoder): DecoderSession {
   let inner: DecoderSession | null = null;
   return {
-    decode(frame: Frame, direction: Direction): DecodedMessage[] {
+    decode(frame: Frame, direction: Direction, event?: string): DecodedMessage[] {
       try {
         inner ??= decoder.session();
-        return inner.decode(frame, direction);
+        return inner.decode(frame, direction, event);
       } catch (err) {
         return [
           {

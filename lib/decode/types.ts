@@ -21,6 +21,7 @@ export const PROTOCOL_IDS = [
   'signalr',
   'phoenix',
   'actioncable',
+  'graphql-sse',
   'msgpack',
   'cbor',
   'protobuf',
@@ -75,14 +76,17 @@ export interface DetectSample {
   url: string;
   /** The negotiated WebSocket subprotocol, if any. */
   subprotocol: string | null;
-  /** Its first few messages, in order. */
-  frames: ReadonlyArray<{ direction: Direction; frame: Frame }>;
+  /** Its first few messages, in order; `event` is an EventSource message's event name. */
+  frames: ReadonlyArray<{ direction: Direction; frame: Frame; event?: string }>;
 }
 
 /** One connection's decoding, in message order. */
 export interface DecoderSession {
-  /** Decodes one message; never throws; [] when nothing in it is of this protocol. */
-  decode(frame: Frame, direction: Direction): DecodedMessage[];
+  /**
+   * Decodes one message; never throws; [] when nothing in it is of this protocol.
+   * `event` is an EventSource message's event name (absent for other transports).
+   */
+  decode(frame: Frame, direction: Direction, event?: string): DecodedMessage[];
 }
 
 export interface Decoder {

@@ -69,6 +69,71 @@ describe('detection over every decoder', () => {
     expect(
       detected(ws('ws://x/bin', null, [['receive', { bytes: encodeMsgpack({ op: 'tick', n: 1 }) }]])),
     ).toBe('msgpack');
+    expect(
+      detected(
+        ws('wss://x/chathub?id=abc', null, [
+          ['send', text('{"protocol":"json","version":1}\x1e')],
+          ['receive', text('{}\x1e')],
+          ['receive', text('{"type":1,"target":"ReceiveMessage","arguments":["ann","hi"]}\x1e')],
+        ]),
+      ),
+    ).toBe('signalr');
+    expect(
+      detected(
+        ws('ws://x/socket/websocket?vsn=2.0.0', null, [
+          ['send', text('["3","3","room:lobby","phx_join",{}]')],
+          ['receive', text('["3","3","room:lobby","phx_reply",{"status":"ok","response":{}}]')],
+        ]),
+      ),
+    ).toBe('phoenix');
+    expect(
+      detected(
+        ws('ws://x/cable', 'actioncable-v1-json', [
+          ['receive', text('{"type":"welcome"}')],
+          ['receive', text('{"type":"ping","message":1764948000}')],
+        ]),
+      ),
+    ).toBe('actioncable');
+    // Subprotocol not reported (a proxy dropped it): the first frames still tell.
+    expect(
+      detected(
+        ws('ws://x/cable', null, [
+          ['receive', text('{"type":"welcome"}')],
+          ['send', text('{"command":"subscribe","identifier":"{\\"channel\\":\\"ChatChannel\\"}"}')],
+        ]),
+      ),
+    ).toBe('actioncable');
+    expect(
+      detected({
+        transport: 'fetch',
+        url: 'http://x/graphql/stream',
+        subprotocol: null,
+        frames: [
+          { direction: 'send', frame: text('{"query":"subscription Greetings { greetings }"}') },
+          { direction: 'receive', frame: text(':\n\n') },
+          { direction: 'receive', frame: text('event: next\ndata: {"data":{"greetings":"hi 0"}}\n\n') },
+        ],
+      }),
+    ).toBe('graphql-sse');
+    expect(
+      detected({
+        transport: 'eventsource',
+        url: 'http://x/graphql/stream',
+        subprotocol: null,
+        frames: [{ direction: 'receive', frame: text('{"data":{"greetings":"hi 0"}}'), event: 'next' }],
+      }),
+    ).toBe('graphql-sse');
+    // Field 1 = 150, field 2 = "hello", as protobufjs encodes them.
+    expect(
+      detected(
+        ws('ws://x/feed', null, [
+          [
+            'receive',
+            { bytes: Uint8Array.from([0x08, 0x96, 0x01, 0x12, 0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f]) },
+          ],
+        ]),
+      ),
+    ).toBe('protobuf');
   });
 
   it('claims no protocol for ordinary JSON, text and bytes', () => {
