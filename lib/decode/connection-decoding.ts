@@ -49,11 +49,14 @@ interface StreamDecoding {
 }
 
 /** The frame and direction of an event with a payload; null for lifecycle events. */
-export function frameOf(e: TimelineEvent): { frame: Frame; direction: Direction } | null {
+export function frameOf(e: TimelineEvent): { frame: Frame; direction: Direction; event?: string } | null {
   const r = e.record;
   if ((r.type !== 'send' && r.type !== 'receive') || !r.data) return null;
   const frame: Frame = 'text' in r.data ? { text: r.data.text } : { bytes: base64ToBytes(r.data.base64) };
-  return { frame, direction: r.type };
+  // An EventSource message's event name (GraphQL over SSE tells results from the end by it).
+  return r.eventName !== undefined
+    ? { frame, direction: r.type, event: r.eventName }
+    : { frame, direction: r.type };
 }
 
 export class ConnectionDecodings {
@@ -202,7 +205,7 @@ export class ConnectionDecodings {
   private detect(d: StreamDecoding): Decoder | null {
     if (d.detected !== undefined) return d.detected;
     if (this.decoders.length === 0) return null;
-    const frames: Array<{ frame: Frame; direction: Direction }> = [];
+    const frames: DetectSample['frames'][number][] = [];
     for (const e of d.messages.slice(0, DETECT_FRAMES)) {
       const data = e.record.data;
       const length = data ? ('text' in data ? data.text.length : (data.base64.length * 3) / 4) : 0;
@@ -232,7 +235,7 @@ export class ConnectionDecodings {
     for (let i = d.decoded; i <= at; i++) {
       const m = d.messages[i] as TimelineEvent;
       const f = frameOf(m);
-      const decoded = f ? session.decode(f.frame, f.direction) : [];
+      const decoded = f ? session.decode(f.frame, f.direction, f.event) : [];
       this.results.set(m, decoded);
       for (const msg of decoded) if (msg.pair) this.pairUp(d, m, msg.pair);
     }

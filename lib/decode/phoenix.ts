@@ -147,7 +147,9 @@ class PhoenixSession implements DecoderSession {
         m.topic,
         'response' in reply && compactPreview(reply.response, 100),
       );
-      if (key !== undefined) message.pair = { key, role: 'response' };
+      // A heartbeat's reply measures the socket, not a call.
+      if (key !== undefined)
+        message.pair = { key, role: 'response', ...(answered === 'heartbeat' && { control: true }) };
     } else {
       message.summary = summaryLine(
         m.topic,
@@ -159,7 +161,7 @@ class PhoenixSession implements DecoderSession {
       if (direction === 'send' && m.ref !== null) {
         const key = `ref:${m.ref}`;
         this.pending.set(key, m.event);
-        message.pair = { key, role: 'request' };
+        message.pair = { key, role: 'request', ...(m.event === 'heartbeat' && { control: true }) };
       }
     }
     if (capped) message.note = 'Large or deeply nested: the tree is cut';

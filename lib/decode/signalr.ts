@@ -130,7 +130,7 @@ class SignalRSession implements DecoderSession {
           protocol: 'signalr',
           kind: 'handshake',
           summary: summaryLine('Handshake', String(value.protocol), `v${String(value.version)}`),
-          pair: { key: 'handshake', role: 'request' },
+          pair: { key: 'handshake', role: 'request', control: true },
         };
       }
       if (direction === 'receive' && !this.handshakeDone && isHandshakeResponse(value)) {
@@ -140,7 +140,7 @@ class SignalRSession implements DecoderSession {
           protocol: 'signalr',
           kind: error === undefined ? 'handshake-ok' : 'handshake-error',
           summary: error === undefined ? 'Handshake ok' : summaryLine('Handshake error:', error),
-          pair: { key: 'handshake', role: 'response' },
+          pair: { key: 'handshake', role: 'response', control: true },
         };
       }
       return {

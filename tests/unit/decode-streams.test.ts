@@ -202,3 +202,33 @@ describe('decoding choices', () => {
     expect(decodingChoiceOf(sanitizeDecodingChoices(JSON.parse('{"__proto__":"raw"}')), 'x')).toBeNull();
   });
 });
+
+describe('ConnectionDecodings over an EventSource', () => {
+  it("hands each message's event name to detection and decoding (GraphQL over SSE)", () => {
+    seq = 0;
+    at(0);
+    const named = (id: number, eventName: string, text: string): CaptureRecord => ({
+      ...(message(id, 'receive', text) as Extract<CaptureRecord, { r: 'ev' }>),
+      eventName,
+    });
+    const store = storeOf([
+      {
+        r: 'conn',
+        seq: ++seq,
+        time: 0,
+        id: 1,
+        transport: 'eventsource',
+        url: 'http://app.test/graphql/stream',
+      },
+      named(1, 'next', '{"data":{"ticks":1}}'),
+      named(1, 'next', '{"data":{"ticks":2}}'),
+      named(1, 'complete', ''),
+    ]);
+    const d = new ConnectionDecodings(DECODERS);
+    d.sync(store.events);
+    expect(d.protocolOf(connection(store, 0))?.id).toBe('graphql-sse');
+    expect(
+      store.events.filter((e) => e.record.type === 'receive').map((e) => d.decodedOf(e)[0]?.kind),
+    ).toEqual(['next', 'next', 'complete']);
+  });
+});
