@@ -266,14 +266,14 @@ function PairLine({
       const lifetime = pairLifetime(pair);
       text =
         lifetime !== null
-          ? `First result in ${latency}; ended after ${formatDuration(lifetime)} (${results})`
-          : `First result in ${latency}; ${results} so far, not ended`;
+          ? `Answered in ${latency}; ended after ${formatDuration(lifetime)} (${results})`
+          : `Answered in ${latency}; ${results} so far, not ended`;
       partner = go(first, 'Go to the answer');
       const last = response ?? (stream[stream.length - 1] as TimelineEvent);
       if (last !== first) end = go(last, response ? 'Go to the end' : 'Go to the latest');
     }
   } else if (request) {
-    const role = response === event ? 'Answers' : 'A result of';
+    const role = firstAnswer(pair) === event ? 'Answers' : response === event ? 'Ends' : 'A result of';
     text = `${role} the request sent ${formatDuration(event.time - request.time)} earlier`;
     partner = go(request, 'Go to the request');
   } else text = 'Answers a request that was not captured';

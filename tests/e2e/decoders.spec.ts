@@ -146,7 +146,8 @@ const CASES: ProtocolCase[] = [
     subprotocol: 'graphql-transport-ws',
     path: '/graphql',
     request: /^subscribe \S+ query Hello$/,
-    answer: /^complete \S+ Hello$/,
+    // A query's answer is its first result (the operation's complete follows).
+    answer: /^next \S+ Hello \{"data":\{"hello":"Hello Ada"\}\}$/,
   },
   {
     name: 'STOMP',
@@ -182,8 +183,17 @@ async function openRequest(panel: Page, c: ProtocolCase): Promise<void> {
   if ((await entry.getAttribute('aria-pressed')) !== 'true') await entry.click();
   await dataCell(panel, c.request).first().dispatchEvent('mousedown');
   await panel.getByRole('tab', { name: 'Decoded' }).click();
-  await expect(panel.getByTestId('pair')).toHaveText(/^Answered in \d+ ms\b/);
+  await expect(panel.getByTestId('pair')).toHaveText(new RegExp(`^Answered in ${DURATION}`));
+  // Above the detail: what the connection is decoded as, and its calls' latency.
+  await expect(panel.getByTestId('decoding')).toContainText(`${c.label}, detected`);
+  await expect(panel.getByTestId('latency')).toHaveText(
+    new RegExp(`^Calls: \\d+ answered · median ${DURATION} · p95 ${DURATION}`),
+  );
+  await expect(sidebarEntry(panel, c.path).locator('.latency')).toHaveText(/^calls: \d+ answered/);
 }
+
+/** How the panel writes a duration: "42 ms", or "1.02 s" from a second. */
+const DURATION = '(\\d+ ms|\\d+\\.\\d\\d s)';
 
 let pageServer: PageServer | null = null;
 let browser: LaunchedBrowser | null = null;
@@ -237,9 +247,24 @@ test('Socket.IO, graphql-ws, STOMP and MQTT are labelled, decoded and paired in 
       await expect(
         panel.locator('[data-testid="events"] tbody tr[aria-current="true"] td.c-data'),
       ).toHaveText(c.answer);
-      await expect(panel.getByTestId('pair')).toHaveText(/^Answers the request sent \d+ ms earlier/);
+      await expect(panel.getByTestId('pair')).toHaveText(
+        new RegExp(`^Answers the request sent ${DURATION} earlier`),
+      );
     });
   }
+
+  // The filter reads decoded fields: an MQTT topic filter, a protocol.
+  await sidebarEntry(panel, '/mqtt').click();
+  await expect(sidebarEntry(panel, '/mqtt')).toHaveAttribute('aria-pressed', 'false');
+  const filter = panel.getByRole('searchbox', { name: 'Filter events' });
+  const shownData = () => panel.locator('[data-testid="events"] tbody tr td.c-data').allTextContents();
+  await filter.fill('topic:sensors/#');
+  await expect.poll(async () => (await shownData()).length).toBeGreaterThan(0);
+  for (const text of await shownData()) expect(text).toMatch(/^PUBLISH sensors\/desk /);
+  await filter.fill('proto:stomp type:send');
+  await expect.poll(async () => (await shownData()).length).toBeGreaterThan(0);
+  for (const text of await shownData()) expect(text).toMatch(/^(CONNECT|SUBSCRIBE|SEND|DISCONNECT)\b/);
+  await filter.fill('');
 
   // The export names each WebSocket's detected protocol, its negotiated subprotocol and its calls' latency.
   const exported: TimelineExport = await session.exportTimeline();
