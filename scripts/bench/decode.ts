@@ -4,8 +4,10 @@
 // interleaved rounds (a fresh browser per run); and the decoder's own
 // throughput and heap over the same flood recorded in Node.
 // Run: `npx tsx scripts/bench/decode.ts` (needs `npm run build`), or `npm run bench decode`.
-// BENCH_ROUNDS (default 9) rounds; BENCH_DECODE_FRAMES (default 100000) frames per flood.
+// BENCH_ROUNDS (default 9) rounds; BENCH_DECODE_FRAMES (default 100000) frames per flood;
+// WIRESCOPE_OUT_DIR another build.
 
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { medianOf } from '../../lib/patterns/median';
 import { EXTENSION_DIR } from '../lib/chromium';
@@ -16,6 +18,8 @@ import { floodPlan, PING_EVERY } from '../lib/socket-io-flood';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const FRAMES = Number(process.env.BENCH_DECODE_FRAMES ?? 100_000);
+/** BENCH_PROFILE=<directory>: each run writes the panel's CPU profile over its flood there. */
+const PROFILE_DIR = process.env.BENCH_PROFILE;
 
 function progress(line: string): void {
   if (process.env.BENCH_QUIET === undefined) process.stderr.write(`  [decode] ${line}\n`);
@@ -26,10 +30,16 @@ const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** A run failing to start (a CDP target now and then) is tried again with a fresh browser. */
-async function runWithRetry(decode: boolean): Promise<PanelFloodRun> {
+async function runWithRetry(decode: boolean, round: number): Promise<PanelFloodRun> {
+  const profilePath = PROFILE_DIR
+    ? join(PROFILE_DIR, `decode-${decode ? 'on' : 'off'}-round${round + 1}.cpuprofile`)
+    : undefined;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runPanelFlood(floodPlan(FRAMES), decode, EXTENSION_DIR, progress);
+      return await runPanelFlood(floodPlan(FRAMES), decode, EXTENSION_DIR, {
+        progress,
+        ...(profilePath ? { profilePath } : {}),
+      });
     } catch (err) {
       if (attempt >= 3) throw err;
       progress(`attempt ${attempt} failed (${err instanceof Error ? err.message : String(err)}); again`);
@@ -56,7 +66,7 @@ export async function run(): Promise<string[]> {
     // Which mode goes first alternates, so neither always runs on a warmer machine.
     const order = round % 2 === 0 ? [true, false] : [false, true];
     const runs = new Map<boolean, PanelFloodRun>();
-    for (const decode of order) runs.set(decode, await runWithRetry(decode));
+    for (const decode of order) runs.set(decode, await runWithRetry(decode, round));
     on.push([runs.get(true) as PanelFloodRun]);
     off.push([runs.get(false) as PanelFloodRun]);
     progress(`round ${round + 1} of ${ROUNDS} done`);
@@ -106,14 +116,16 @@ export async function run(): Promise<string[]> {
       (v) => `${fmt(v / MB, 1)} MB`,
     ),
   );
+  // BENCH_RAW=1: every run's time to done, and its lag behind the page at each tenth of the frames.
   if (process.env.BENCH_RAW !== undefined)
     for (const [name, rounds] of [
       ['on', on],
       ['off', off],
     ] as const)
-      lines.push(
-        `  ${name}: ${JSON.stringify(rounds.flat().map((r) => [Math.round(doneMs(r)), Math.round(r.lagMs)]))}`,
-      );
+      for (const r of rounds.flat())
+        lines.push(
+          `  ${name}: done ${fmt(doneMs(r))} ms; lag by tenth ${r.lagByTenthMs.map((ms) => fmt(ms)).join(' ')} ms`,
+        );
   return lines;
 }
 

@@ -5,7 +5,7 @@
 // are driven over CDP during the flood; the page is read once, afterwards.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPanel, unpackedExtensionId, WAIT_MS, withTimeout } from './browser-targets';
@@ -24,6 +24,8 @@ export interface PanelFloodRun {
   lagMs: number;
   /** The same at half the frames: when the panel listed half of them less when the page had them, ms. */
   lagAtHalfMs: number;
+  /** The panel's lag behind the page at each tenth of the frames, ms (does it grow with frames?). */
+  lagByTenthMs: number[];
   /** The panel's JS heap after garbage collection, at the end, bytes. */
   heapBytes: number;
 }
@@ -85,12 +87,19 @@ function waiterScript(base: number, plan: FloodPlan, decode: boolean): string {
   })()`;
 }
 
+export interface PanelFloodOptions {
+  /** Writes the panel's CPU profile over the flood here (a .cpuprofile file, for Chromium's DevTools). */
+  profilePath?: string;
+  progress?: (line: string) => void;
+}
+
 export async function runPanelFlood(
   plan: FloodPlan,
   decode: boolean,
   extensionDir: string,
-  progress: (line: string) => void = () => {},
+  options: PanelFloodOptions = {},
 ): Promise<PanelFloodRun> {
+  const { profilePath, progress = () => {} } = options;
   const server = await startSocketIoFlood({ pages: { '/flood.html': floodPage(plan) } });
   const userDataDir = await mkdtemp(join(tmpdir(), 'wirescope-bench-'));
   const debugPort = await freePort();
@@ -151,6 +160,10 @@ export async function runPanelFlood(
     );
     await panel.evaluate(waiterScript(base, plan, decode));
 
+    if (profilePath) {
+      await panel.send('Profiler.enable');
+      await panel.send('Profiler.start');
+    }
     progress(`decoding ${decode ? 'on' : 'off'}: flooding ${plan.frames} frames`);
     const flood = await server.flood(plan);
     const wait = await withTimeout(
@@ -161,6 +174,10 @@ export async function runPanelFlood(
       const state = await panel.evaluate<PanelWait>('window.floodState').catch(() => null);
       throw new Error(`${String(err)}; panel shows "${state?.status}" / "${state?.latency}"`);
     });
+    if (profilePath) {
+      const { profile } = (await panel.send('Profiler.stop')) as { profile: unknown };
+      await writeFile(profilePath, JSON.stringify(profile));
+    }
 
     const pageTarget = (await listTargets(debugPort)).find((t) => t.url.startsWith(server.origin));
     if (!pageTarget?.webSocketDebuggerUrl) throw new Error('the page target is gone');
@@ -184,6 +201,7 @@ export async function runPanelFlood(
       pageMs: pageLastAt - flood.firstFrameAt,
       lagMs: doneAt - pageLastAt,
       lagAtHalfMs: (wait.marks[4] as number) - (got.marks[4] as number),
+      lagByTenthMs: wait.marks.map((at, k) => (at as number) - (got.marks[k] as number)),
       heapBytes: heap.usedSize,
     };
   } finally {
