@@ -20,6 +20,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const FRAMES = Number(process.env.BENCH_DECODE_FRAMES ?? 100_000);
 /** BENCH_PROFILE=<directory>: each run writes the panel's CPU profile over its flood there. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
+/** BENCH_SCREENSHOT=<directory>: each run saves a PNG of the panel once it has caught up. */
+const SCREENSHOT_DIR = process.env.BENCH_SCREENSHOT;
 
 function progress(line: string): void {
   if (process.env.BENCH_QUIET === undefined) process.stderr.write(`  [decode] ${line}\n`);
@@ -31,14 +33,15 @@ const fmt = (n: number, digits = 0) =>
 
 /** A run failing to start (a CDP target now and then) is tried again with a fresh browser. */
 async function runWithRetry(decode: boolean, round: number): Promise<PanelFloodRun> {
-  const profilePath = PROFILE_DIR
-    ? join(PROFILE_DIR, `decode-${decode ? 'on' : 'off'}-round${round + 1}.cpuprofile`)
-    : undefined;
+  const name = `decode-${decode ? 'on' : 'off'}-round${round + 1}`;
+  const profilePath = PROFILE_DIR ? join(PROFILE_DIR, `${name}.cpuprofile`) : undefined;
+  const screenshotPath = SCREENSHOT_DIR ? join(SCREENSHOT_DIR, `${name}.png`) : undefined;
   for (let attempt = 1; ; attempt++) {
     try {
       return await runPanelFlood(floodPlan(FRAMES), decode, EXTENSION_DIR, {
         progress,
         ...(profilePath ? { profilePath } : {}),
+        ...(screenshotPath ? { screenshotPath } : {}),
       });
     } catch (err) {
       if (attempt >= 3) throw err;

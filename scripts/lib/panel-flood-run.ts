@@ -90,6 +90,8 @@ function waiterScript(base: number, plan: FloodPlan, decode: boolean): string {
 export interface PanelFloodOptions {
   /** Writes the panel's CPU profile over the flood here (a .cpuprofile file, for Chromium's DevTools). */
   profilePath?: string;
+  /** Saves a PNG of the panel here once it has caught up. */
+  screenshotPath?: string;
   progress?: (line: string) => void;
 }
 
@@ -99,7 +101,7 @@ export async function runPanelFlood(
   extensionDir: string,
   options: PanelFloodOptions = {},
 ): Promise<PanelFloodRun> {
-  const { profilePath, progress = () => {} } = options;
+  const { profilePath, screenshotPath, progress = () => {} } = options;
   const server = await startSocketIoFlood({ pages: { '/flood.html': floodPage(plan) } });
   const userDataDir = await mkdtemp(join(tmpdir(), 'wirescope-bench-'));
   const debugPort = await freePort();
@@ -177,6 +179,11 @@ export async function runPanelFlood(
     if (profilePath) {
       const { profile } = (await panel.send('Profiler.stop')) as { profile: unknown };
       await writeFile(profilePath, JSON.stringify(profile));
+    }
+
+    if (screenshotPath) {
+      const { data } = (await panel.send('Page.captureScreenshot', { format: 'png' })) as { data: string };
+      await writeFile(screenshotPath, Buffer.from(data, 'base64'));
     }
 
     const pageTarget = (await listTargets(debugPort)).find((t) => t.url.startsWith(server.origin));
