@@ -22,22 +22,15 @@
 // socket: the least any listener-based capture can cost.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { medianOf } from '../../lib/patterns/median';
 import { readBody, startServer, type TestServer } from '../../tests/e2e/support/server';
+import { openPanel, openWindow, unpackedExtensionId, withTimeout } from '../lib/browser-targets';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, EXTENSION_DIR, freePort } from '../lib/chromium';
-import {
-  CdpSession,
-  listTargets,
-  openWirescopeInDevTools,
-  poll,
-  showDevToolsPanel,
-  waitForDevToolsFrontEnd,
-} from '../lib/devtools';
+import { openWirescopeInDevTools, showDevToolsPanel, waitForDevToolsFrontEnd } from '../lib/devtools';
 import { cpuByKind, cpuSince, type ProcessKind } from '../lib/process-cpu';
 import { pairedRatioInterval } from '../lib/ratio-interval';
 
@@ -335,93 +328,6 @@ async function browserQuiet(browserPid: number, windows = 1): Promise<void> {
     before = now;
   }
   progress(`not quiet after ${MAX_SETTLE_MS} ms; going on`);
-}
-
-/** How long to wait for the browser, the panel page or its extension bindings to appear. */
-const WAIT_MS = 20_000;
-
-/** A CDP call that gives up after `ms` (a stopped target never answers). */
-function withTimeout<T>(what: string, promise: Promise<T>, ms = 10_000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
-  });
-  // Cleared once settled: a pending timer would keep the bench's process alive after its last run.
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Chromium's id for an unpacked extension: its absolute path's SHA-256, hex digits mapped to a-p (every Mode's path is absolute). */
-function unpackedExtensionId(dir: string): string {
-  const hex = createHash('sha256').update(dir).digest('hex').slice(0, 32);
-  return [...hex].map((c) => String.fromCharCode(97 + Number.parseInt(c, 16))).join('');
-}
-
-/** Opens `url` in a new window of the browser (over the browser target, never the measured page). */
-async function openWindow(debugPort: number, url: string): Promise<void> {
-  const version = await poll(
-    'the browser endpoint',
-    async () => {
-      const res = await fetch(`http://127.0.0.1:${debugPort}/json/version`);
-      return (await res.json()) as { webSocketDebuggerUrl: string };
-    },
-    WAIT_MS,
-  );
-  const browserSession = await withTimeout(
-    'browser session',
-    CdpSession.connect(version.webSocketDebuggerUrl),
-  );
-  try {
-    await withTimeout('new window', browserSession.send('Target.createTarget', { url, newWindow: true }));
-  } finally {
-    browserSession.close();
-  }
-}
-
-/**
- * Opens the detached Wirescope panel for the page's tab in a window of its
- * own (so it is visible and renders, as a docked panel would). Only the
- * browser target and the panel page are touched over CDP, never the measured
- * page: the panel page itself looks up the other tab's id, then loads
- * `panel.html?tabId=N`.
- */
-async function openPanel(debugPort: number, extensionDir: string): Promise<void> {
-  const panelUrl = `chrome-extension://${unpackedExtensionId(extensionDir)}/panel.html`;
-  await openWindow(debugPort, panelUrl);
-  const target = await poll(
-    'the panel page',
-    async () =>
-      (await listTargets(debugPort)).find((t) => t.url.startsWith(panelUrl) && t.webSocketDebuggerUrl),
-    WAIT_MS,
-  );
-  const panelSession = await withTimeout(
-    'panel session',
-    CdpSession.connect(target.webSocketDebuggerUrl ?? ''),
-  );
-  try {
-    // The target is listed before its extension bindings exist: ask until chrome.tabs answers.
-    const tabIds = await poll(
-      'the tab lookup',
-      () =>
-        withTimeout(
-          'tab lookup',
-          panelSession.evaluate<number[] | null>(`(async () => {
-            if (typeof chrome === 'undefined' || !chrome.tabs) return null;
-            const own = (await chrome.tabs.getCurrent())?.id;
-            return (await chrome.tabs.query({})).map((t) => t.id).filter((id) => id !== own);
-          })()`),
-        ),
-      WAIT_MS,
-    );
-    if (tabIds.length !== 1) throw new Error(`expected one page tab, found ${tabIds.length}`);
-    await withTimeout(
-      'panel load',
-      panelSession.evaluate(`location.replace('panel.html?tabId=${tabIds[0]}')`),
-    );
-  } finally {
-    panelSession.close();
-  }
-  // Let the panel load, subscribe and receive the (short) replay before timing starts.
-  await new Promise((r) => setTimeout(r, 1500));
 }
 
 /** Waits for the DevTools window that --auto-open-devtools-for-tabs opens; selects Wirescope's panel in it. */
