@@ -140,8 +140,10 @@ export function App(props: AppProps) {
   // a "Decode as…" choice or turning decoding off starts them afresh.
   const decodings = useMemo(
     () =>
-      new ConnectionDecodings(prefs.decodeProtocols ? DECODERS : [], (c) =>
-        decodingChoiceOf(prefs.decodeAs, c.url),
+      new ConnectionDecodings(
+        prefs.decodeProtocols ? DECODERS : [],
+        // The user's choice for the endpoint, else (in an imported file) what the file was decoded as.
+        (c) => decodingChoiceOf(prefs.decodeAs, c.url) ?? imported?.decodedAs?.[c.key] ?? null,
       ),
     [store, prefs.decodeProtocols, prefs.decodeAs],
   );
@@ -206,6 +208,7 @@ export function App(props: AppProps) {
       ? {
           current: protocolLabelOf(c),
           choice: decodingChoiceOf(prefs.decodeAs, c.url),
+          fromFile: imported?.decodedAs?.[c.key] !== undefined,
           detected: decodings.detectedOf(c)?.label ?? null,
           options: DECODERS,
           onChoose: (choice) =>

@@ -12,6 +12,8 @@ export interface DecodingControl {
   current: string | null;
   /** The choice remembered for its endpoint; null when detected. */
   choice: DecodingChoice | null;
+  /** An imported file said what it was decoded as (and no choice overrides that). */
+  fromFile: boolean;
   /** What detection makes of it, whatever was chosen. */
   detected: string | null;
   options: ReadonlyArray<{ id: ProtocolId; label: string }>;
@@ -24,11 +26,11 @@ export interface DecodingControl {
 const AUTO = '';
 
 export function DecodingBar({ control }: { control: DecodingControl }) {
-  const { current, choice, detected, options, onChoose, latency } = control;
+  const { current, choice, fromFile, detected, options, onChoose, latency } = control;
   const how =
     choice === null
       ? current
-        ? `${current}, detected`
+        ? `${current}, ${fromFile ? 'as in the file' : 'detected'}`
         : 'No known protocol detected'
       : current
         ? `${current}, as chosen`

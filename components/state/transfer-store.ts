@@ -3,6 +3,7 @@
 // (name, content, type) and handed to whatever saves them.
 
 import { computed, type ReadonlySignal, signal } from '@preact/signals';
+import type { ProtocolId } from '../../lib/decode/types';
 import { buildHarExport } from '../../lib/export/har';
 import { buildTimelineExport, type DecodingForExport } from '../../lib/export/timeline';
 import { detectPatterns, type Pattern, toPatternForExport } from '../../lib/patterns';
@@ -16,6 +17,8 @@ export interface ImportedTimeline {
   page?: { url: string; title: string };
   /** Something the user should know about the import (e.g. entries skipped). */
   note?: string;
+  /** The protocol the file says each connection was decoded as (by store key): decoded so again. */
+  decodedAs?: Readonly<Record<string, ProtocolId>>;
 }
 
 export interface SavedFile {

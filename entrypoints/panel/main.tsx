@@ -47,6 +47,7 @@ async function openFile(file: File): Promise<ImportedTimeline> {
     store: imported,
     name: file.name,
     page: parts.page,
+    ...(parts.decodedAs && { decodedAs: parts.decodedAs }),
     ...(skipped > 0
       ? {
           note: `${skipped} page resource${skipped === 1 ? ' was' : 's were'} skipped (not realtime traffic).`,

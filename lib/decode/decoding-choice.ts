@@ -3,7 +3,7 @@
 // the next connection there, in this session or the next, decodes the same.
 // Read back from storage as untrusted data.
 
-import { PROTOCOL_IDS, type ProtocolId } from './types';
+import { isProtocolId, type ProtocolId } from './types';
 
 export type DecodingChoice = ProtocolId | 'raw';
 
@@ -24,7 +24,7 @@ export function decodingEndpoint(url: string): string {
 }
 
 export function isDecodingChoice(v: unknown): v is DecodingChoice {
-  return v === 'raw' || (PROTOCOL_IDS as readonly unknown[]).includes(v);
+  return v === 'raw' || isProtocolId(v);
 }
 
 /** The choice made for a connection's endpoint; null to detect. */

@@ -28,6 +28,10 @@ export const PROTOCOL_IDS = [
 ] as const;
 export type ProtocolId = (typeof PROTOCOL_IDS)[number];
 
+export function isProtocolId(v: unknown): v is ProtocolId {
+  return (PROTOCOL_IDS as readonly unknown[]).includes(v);
+}
+
 /** One captured payload: text as the page got it, or bytes (base64 already decoded). */
 export type Frame = { text: string } | { bytes: Uint8Array };
 

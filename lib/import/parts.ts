@@ -2,6 +2,7 @@
 // (lib/timeline/store.ts types), so TimelineStore.fromParts can show them.
 // Imported data belongs to one pseudo-document; ids are local to it.
 
+import type { ProtocolId } from '../decode/types';
 import type { PatternForExport } from '../export/timeline';
 import type { ConnectionRecord, EventRecord } from '../model';
 import { type Connection, countEvent, newConnection, type TimelineEvent } from '../timeline/store';
@@ -14,6 +15,8 @@ export interface ImportedParts {
   page: { url: string; title: string };
   /** Patterns stored in a Wirescope file (by store key); HAR files have none. */
   patterns: PatternForExport[];
+  /** The application protocol a Wirescope file says a connection was decoded as (by store key). */
+  decodedAs?: Record<string, ProtocolId>;
 }
 
 export interface ConnectionInput {
@@ -24,6 +27,8 @@ export interface ConnectionInput {
   endedAt: number | null;
   status: number | null;
   protocol: string | null;
+  /** The application protocol the file says it was decoded as. */
+  decodedAs?: ProtocolId;
 }
 
 /**
@@ -62,5 +67,16 @@ export function buildParts(
     countEvent(conn, record);
     out.push({ seq, time: record.time, connection: conn, record, section: 0 });
   }
-  return { connections, events: out, page, patterns };
+  const decodedAs: Record<string, ProtocolId> = {};
+  inputs.forEach((input, i) => {
+    const c = connections[i];
+    if (input.decodedAs && c) decodedAs[c.key] = input.decodedAs;
+  });
+  return {
+    connections,
+    events: out,
+    page,
+    patterns,
+    ...(Object.keys(decodedAs).length > 0 && { decodedAs }),
+  };
 }

@@ -3,6 +3,7 @@
 // under their CSP), then the checks a schema cannot express.
 
 import { isBase64 } from '../base64';
+import { isProtocolId } from '../decode/types';
 import { TIMELINE_FORMAT, TIMELINE_VERSION, type TimelineExport } from '../export/timeline';
 import type { EventRecord } from '../model';
 import { connectionKey } from '../timeline/store';
@@ -73,6 +74,9 @@ export function readTimeline(value: Record<string, unknown>): ImportedParts {
     // `protocol` is the decoded application protocol; the WebSocket subprotocol
     // is `subprotocol` (files without it wrote the subprotocol as `protocol`).
     protocol: c.subprotocol !== undefined ? c.subprotocol : c.transport === 'websocket' ? c.protocol : null,
+    // Where `protocol` is the decoded protocol (not an older file's subprotocol), the view decodes as the file did.
+    ...((c.subprotocol !== undefined || c.transport !== 'websocket') &&
+      isProtocolId(c.protocol) && { decodedAs: c.protocol }),
   }));
   const patterns = file.patterns.map(
     ({ id, kind, method, url, connectionIds, cycles, medianHoldMs, medianGapMs, ...extra }) => ({

@@ -61,8 +61,11 @@ function capturedStore(): TimelineStore {
   return store;
 }
 
-function exportWithDecoding(store: TimelineStore): TimelineExport {
-  const decoding = new ConnectionDecodings(DECODERS);
+function exportWithDecoding(
+  store: TimelineStore,
+  choiceOf: ConstructorParameters<typeof ConnectionDecodings>[1] = () => null,
+): TimelineExport {
+  const decoding = new ConnectionDecodings(DECODERS, choiceOf);
   decoding.sync(store.events);
   return buildTimelineExport({
     connections: store.connections,
@@ -136,6 +139,29 @@ describe('timeline export with decoding', () => {
     const result = importFile(JSON.stringify(file), 'old.json');
     if (!result.ok) throw new Error(result.error);
     expect(result.parts.connections.map((c) => c.protocol)).toEqual([null, 'v12.stomp', null]);
+  });
+
+  it('decodes an imported connection as the file says it was, a choice the detector would not make', () => {
+    const store = capturedStore();
+    const plain = store.connections[2] as Connection;
+    const file = exportWithDecoding(store, (c) => (c === plain ? 'json-rpc' : null));
+    expect(file.connections[2]?.protocol).toBe('json-rpc');
+    const result = importFile(JSON.stringify(file), 'f.json');
+    if (!result.ok) throw new Error(result.error);
+    const imported = TimelineStore.fromParts(result.parts);
+    const decodedAs = result.parts.decodedAs ?? {};
+    expect(Object.values(decodedAs)).toEqual(['socket.io', 'stomp', 'json-rpc']);
+    const again = new ConnectionDecodings(DECODERS, (c) => decodedAs[c.key] ?? null);
+    again.sync(imported.events);
+    expect(again.protocolOf(imported.connections[2] as Connection)?.id).toBe('json-rpc');
+    // A file from before `subprotocol` named a socket's subprotocol there: never a decoding.
+    for (const c of file.connections) {
+      c.protocol = 'mqtt';
+      delete c.subprotocol;
+    }
+    const old = importFile(JSON.stringify(file), 'old.json');
+    if (!old.ok) throw new Error(old.error);
+    expect(old.parts.decodedAs).toBeUndefined();
   });
 
   it('refuses a file whose decoded fields have the wrong shape', () => {
