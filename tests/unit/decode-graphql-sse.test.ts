@@ -8,51 +8,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DECODERS, detectProtocol, safeSession } from '../../lib/decode';
 import { graphqlSseDecoder } from '../../lib/decode/graphql-sse';
 import type { DecodedMessage, DetectSample, Direction, Frame } from '../../lib/decode/types';
+import { schema } from './graphql-test-schema';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-// graphql-sse loads graphql through Node's resolution (its CommonJS build); the schema
-// must come from that same instance, not the ES build Vite would pick.
 const require = createRequire(import.meta.url);
-const { GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } =
-  require('graphql') as typeof import('graphql');
 // graphql-sse's own stream parser (what its client reads a stream with); the package does not export it.
 const { createParser } = require(
   new URL('../../node_modules/graphql-sse/lib/parser.js', import.meta.url).pathname,
 ) as {
   createParser: () => (chunk: Uint8Array) => Array<{ event: string; data: unknown }> | undefined;
 };
-
-const schema = new GraphQLSchema({
-  query: new GraphQLObjectType({
-    name: 'Query',
-    fields: {
-      hello: {
-        type: GraphQLString,
-        args: { name: { type: new GraphQLNonNull(GraphQLString) } },
-        resolve: (_root, args: { name: string }) => `Hello ${args.name}`,
-      },
-    },
-  }),
-  subscription: new GraphQLObjectType({
-    name: 'Subscription',
-    fields: {
-      greetings: {
-        type: GraphQLString,
-        args: { count: { type: GraphQLInt } },
-        subscribe: async function* (_root, args: { count?: number }) {
-          for (let i = 0; i < (args.count ?? 3); i++) {
-            await new Promise((resolve) => setTimeout(resolve, 5));
-            yield { greetings: `hi ${i}` };
-          }
-        },
-      },
-    },
-  }),
-});
 
 /** One HTTP exchange as Wirescope sees a fetch: the request body, then each response chunk as it was written. */
 interface Exchange {

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,45 +10,12 @@ import {
 import { jsonRpcDecoder } from '../../lib/decode/json-rpc';
 import { detectProtocol } from '../../lib/decode/registry';
 import type { DecodedMessage, Direction } from '../../lib/decode/types';
+import { schema } from './graphql-test-schema';
 import { type RecordedFrame, startFrameRecorder } from './ws-frame-recorder';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
-});
-
-// graphql-ws loads graphql through Node's resolution (its CommonJS build); the schema
-// must come from that same instance, not the ES build Vite would pick.
-const { GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } = createRequire(
-  import.meta.url,
-)('graphql') as typeof import('graphql');
-
-const schema = new GraphQLSchema({
-  query: new GraphQLObjectType({
-    name: 'Query',
-    fields: {
-      hello: {
-        type: GraphQLString,
-        args: { name: { type: new GraphQLNonNull(GraphQLString) } },
-        resolve: (_root, args: { name: string }) => `Hello ${args.name}`,
-      },
-    },
-  }),
-  subscription: new GraphQLObjectType({
-    name: 'Subscription',
-    fields: {
-      greetings: {
-        type: GraphQLString,
-        args: { count: { type: GraphQLInt } },
-        subscribe: async function* (_root, args: { count?: number }) {
-          for (let i = 0; i < (args.count ?? 3); i++) {
-            await new Promise((resolve) => setTimeout(resolve, 5));
-            yield { greetings: `hi ${i}` };
-          }
-        },
-      },
-    },
-  }),
 });
 
 type Decoded = DecodedMessage & { direction: Direction };
