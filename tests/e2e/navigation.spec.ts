@@ -1,3 +1,4 @@
+import type { TimelineExport } from '../../lib/export/timeline';
 import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { openCapture, payloadText } from './support/capture';
 import { startServer, type TestServer } from './support/server';
@@ -98,9 +99,11 @@ test('navigation starts a new section; Preserve log keeps earlier pages and mark
 
 /**
  * Opens a panel on another page with "Preserve log" on, then loads `path`, a page that
- * navigates to /one.html by itself; returns the export once /one.html's echo is in it.
+ * navigates to /one.html by itself; returns the export once /one.html's echo is in it
+ * and `arrived` holds (the left page's records may reach the panel after the new page's:
+ * what is promised is that they arrive, not in which order).
  */
-async function exportAfterLeaving(path: string) {
+async function exportAfterLeaving(path: string, arrived: (t: TimelineExport) => boolean = () => true) {
   browser ??= await launchBrowser();
   const session = await openCapture(browser, `${server.origin}/two.html`);
   const preserve = session.panel.getByRole('checkbox', { name: 'Preserve log' });
@@ -108,8 +111,8 @@ async function exportAfterLeaving(path: string) {
   try {
     await session.page.goto(`${server.origin}${path}`);
     await expect(session.page).toHaveTitle('echoed first page');
-    return await session.waitForTimeline((t) =>
-      t.events.some((e) => e.type === 'receive' && payloadText(e) === 'first page'),
+    return await session.waitForTimeline(
+      (t) => t.events.some((e) => e.type === 'receive' && payloadText(e) === 'first page') && arrived(t),
     );
   } finally {
     await preserve.uncheck();
@@ -125,7 +128,11 @@ test('what the relay still holds when the page leaves reaches a panel that prese
 });
 
 test("what the page sent in its last moment (still in the hook's queue) reaches a panel that preserves the log", async () => {
-  const timeline = await exportAfterLeaving('/send-then-leave.html');
+  const lastWords = (t: TimelineExport) => {
+    const socket = t.connections.find((c) => c.url.endsWith('/sink?leave'));
+    return t.events.filter((e) => e.connectionId === socket?.id && e.type === 'send').length;
+  };
+  const timeline = await exportAfterLeaving('/send-then-leave.html', (t) => lastWords(t) >= LAST_WORDS);
   const socket = timeline.connections.find((c) => c.url.endsWith('/sink?leave'));
   expect(socket?.frameUrl).toBe(`${server.origin}/send-then-leave.html`);
   const events = timeline.events.filter((e) => e.connectionId === socket?.id);
