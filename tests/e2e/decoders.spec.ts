@@ -266,6 +266,27 @@ test('Socket.IO, graphql-ws, STOMP and MQTT are labelled, decoded and paired in 
   for (const text of await shownData()) expect(text).toMatch(/^(CONNECT|SUBSCRIBE|SEND|DISCONNECT)\b/);
   await filter.fill('');
 
+  // Docked: the decoding line wraps to the detail's width, Decode as… and the calls line stay readable.
+  await openRequest(panel, CASES[0] as ProtocolCase);
+  for (const size of [
+    { width: 480, height: 260 },
+    { width: 400, height: 300 },
+    { width: 500, height: 350 },
+  ]) {
+    const name = `${size.width}x${size.height}`;
+    await panel.setViewportSize(size);
+    const bar = panel.getByTestId('decoding');
+    await bar.scrollIntoViewIfNeeded();
+    await expect(bar.getByRole('combobox', { name: 'Decode as' }), name).toBeVisible();
+    const overflow = await bar.evaluate((el) => {
+      const detail = el.closest('.detail-body') ?? el.parentElement;
+      return detail ? el.getBoundingClientRect().right - detail.getBoundingClientRect().right : 0;
+    });
+    expect(overflow, `decoding line past the detail at ${name}`).toBeLessThanOrEqual(1);
+    await panel.screenshot({ path: resolve(SHOT, '..', `docked-${name}.png`) });
+  }
+  await panel.setViewportSize({ width: 1280, height: 800 });
+
   // The export names each WebSocket's detected protocol, its negotiated subprotocol and its calls' latency.
   const exported: TimelineExport = await session.exportTimeline();
   for (const c of CASES) {
