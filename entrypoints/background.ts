@@ -1,6 +1,12 @@
 import { browser } from 'wxt/browser';
 import { Router } from '../lib/router';
-import { PANEL_PORT, parsePanelToBackground, parseRelayHello, RELAY_PORT } from '../lib/wire/control';
+import {
+  PANEL_PORT,
+  parsePanelToBackground,
+  parseRelayHello,
+  parseRelayLastWords,
+  RELAY_PORT,
+} from '../lib/wire/control';
 
 export default defineBackground(() => {
   const router = new Router({
@@ -34,6 +40,13 @@ export default defineBackground(() => {
 
   browser.runtime.onMessage.addListener((message: unknown, sender) => {
     if (parseRelayHello(message)) return Promise.resolve(router.hello(sender.tab?.id));
+    // Firefox: a document gone before it streamed here; its last words go on to the tab's panels
+    // like anything its port would have carried (Chrome's panels hear them themselves).
+    const lastWords = import.meta.env.FIREFOX ? parseRelayLastWords(message) : null;
+    if (lastWords) {
+      router.relayMessage(sender.tab?.id, sender.frameId, lastWords.message);
+      return undefined;
+    }
     // Chrome: a panel's payload cap, remembered for documents that start later.
     const config = parsePanelToBackground(message);
     if (config?.t === 'panel-config') router.rememberPayloadCap(config.tabId, config.payloadCap);

@@ -5,10 +5,18 @@ import { RelayCore, type RelaySubscription } from '../lib/relay/core';
 import { randomDocumentId } from '../lib/relay/doc-id';
 import { FlushCadence } from '../lib/relay/flush-cadence';
 import { acceptHookPort } from '../lib/relay/handshake';
+import { sendsLastWords } from '../lib/relay/last-words';
 import { isOwnPanel } from '../lib/sender';
 import { cutString } from '../lib/validate';
 import type { CommandReply } from '../lib/wire/command';
-import { PANEL_LINK, parseHelloReply, parseToRelay, RELAY_PORT, relayHello } from '../lib/wire/control';
+import {
+  PANEL_LINK,
+  parseHelloReply,
+  parseToRelay,
+  RELAY_PORT,
+  relayHello,
+  relayLastWords,
+} from '../lib/wire/control';
 import { MAX_TITLE_LENGTH, MAX_URL_LENGTH } from '../lib/wire/fields';
 import { hookConfig, LAST_BATCH_EVENT_PREFIX } from '../lib/wire/page-relay';
 import type { RecordsWire } from '../lib/wire/records';
@@ -62,8 +70,31 @@ export default defineContentScript({
     });
     // A document that goes away takes what the relay still holds with it (a
     // burst waits up to 2 s): deliver it now, so a panel that preserves the
-    // log keeps the page's last moments.
-    addEventListener('pagehide', () => core.flush());
+    // log keeps the page's last moments. One that no panel linked to yet (it
+    // lived only moments: lib/relay/last-words.ts) sends what a link would
+    // have streamed to the tab's panels as last words instead, the hook's
+    // last batch included, until the page is back (back/forward cache).
+    let panelWatching = false;
+    let lastWords: RelaySubscription | null = null;
+    addEventListener('pagehide', () => {
+      const leaving = {
+        subscribed: core.subscribed,
+        ageMs: performance.now(),
+        retainedBytes: core.retainedBytes,
+        panelWatching,
+      };
+      if (!lastWords && sendsLastWords(leaving))
+        lastWords = core.subscribe((msg) => {
+          browser.runtime.sendMessage(relayLastWords(msg)).catch(() => {
+            // No panel left to hear it.
+          });
+        });
+      core.flush();
+    });
+    addEventListener('pageshow', () => {
+      lastWords?.unsubscribe();
+      lastWords = null;
+    });
 
     // The hook's last batch, when the page goes away, comes as an event whose
     // type is a secret of this relay's (see LAST_BATCH_EVENT_PREFIX): it is
@@ -140,6 +171,7 @@ export default defineContentScript({
           const parsed = parseHelloReply(reply);
           if (!parsed) return;
           setPayloadCap(parsed.payloadCap);
+          panelWatching = parsed.subscribed;
           if (parsed.subscribed) streamToBackground();
         })
         .catch(() => {
@@ -181,7 +213,10 @@ export default defineContentScript({
       setPayloadCap(msg.payloadCap);
       if (msg.t === 'subscribe') streamToBackground();
       // A panel opened: the hello tells it this frame exists (and where).
-      else if (msg.t === 'announce') void sayHello();
+      else if (msg.t === 'announce') {
+        panelWatching = true;
+        void sayHello();
+      }
     });
 
     // The hello also tells open panels of this tab to link to this frame.

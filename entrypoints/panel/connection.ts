@@ -14,6 +14,7 @@ import {
   panelSubscribe,
   parseFromRelay,
   parseRelayHello,
+  parseRelayLastWords,
   relayAnnounce,
   relayConfig,
 } from '../../lib/wire/control';
@@ -81,8 +82,11 @@ const linkToRelays: TabConnector = (tabId, initialCap, to) => {
   };
   browser.runtime.onMessage.addListener((message: unknown, sender: ChromeSender) => {
     const frameId = sender.frameId;
-    if (parseRelayHello(message) && sender.tab?.id === tabId && frameId !== undefined)
-      link(frameId, sender.documentId);
+    if (sender.tab?.id !== tabId || frameId === undefined) return undefined;
+    if (parseRelayHello(message)) link(frameId, sender.documentId);
+    // A document gone before this panel linked to it: its records, read as a link's (repeats are dropped by seq).
+    const lastWords = parseRelayLastWords(message);
+    if (lastWords) readFromRelay(lastWords.message, tabId, frameId, to);
     // No answer: the background answers hellos.
     return undefined;
   });

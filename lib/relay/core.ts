@@ -148,6 +148,16 @@ export class RelayCore {
     return true;
   }
 
+  /** Bytes the document's history holds now. */
+  get retainedBytes(): number {
+    return this.history.retainedBytes;
+  }
+
+  /** Whether anyone listens (a linked panel, or the background). */
+  get subscribed(): boolean {
+    return this.subscribers.size > 0;
+  }
+
   /** Someone is listening: queue the whole retained history for it, then stream. */
   subscribe(send: (msg: RecordsWire) => void): RelaySubscription {
     const subscriber: Subscriber = {

@@ -45,6 +45,14 @@ export interface RelayConfig extends Envelope<'config'> {
 export interface RelayAnnounce extends Envelope<'announce'> {
   payloadCap: number;
 }
+/**
+ * Relay -> the tab's panels (runtime.sendMessage, Chrome), as its document goes
+ * away before any panel linked to it (a page that navigates within moments of
+ * loading): what a link would have streamed, one relay records message each.
+ */
+export interface RelayLastWords extends Envelope<'last-words'> {
+  message: unknown;
+}
 /** What a relay accepts from the extension as control (commands are command.ts's). */
 export type ToRelay = RelaySubscribe | RelayConfig | RelayAnnounce;
 
@@ -77,6 +85,17 @@ export function parseToRelay(v: unknown): ToRelay | null {
   if (v.t === 'config') return relayConfig(v.payloadCap);
   if (v.t === 'announce') return relayAnnounce(v.payloadCap);
   return null;
+}
+
+export const relayLastWords = (message: unknown): RelayLastWords => ({
+  v: PROTOCOL_VERSION,
+  t: 'last-words',
+  message,
+});
+
+/** The wrapping only: `message` is read as a relay's records message (untrusted). */
+export function parseRelayLastWords(v: unknown): RelayLastWords | null {
+  return hasVersion(v) && v.t === 'last-words' ? relayLastWords(v.message) : null;
 }
 
 export function parseRelayHello(v: unknown): RelayHello | null {
