@@ -3,6 +3,7 @@
 // API and docs/patterns.md for the rules.
 
 import type { Connection, TimelineEvent } from '../timeline/store';
+import { MAX_ANSWER_TEXT } from './answers';
 import { Channel, type ChannelHost } from './channel';
 import { parseUrl, Route } from './params';
 import { type Pattern, PatternImpl, type PatternKind } from './pattern';
@@ -207,6 +208,7 @@ export class PatternDetector implements ChannelHost {
       failure: null,
       bytes: 0,
       headersAt: null,
+      answerText: '',
       end: null,
       resolved: false,
       pred: null,
@@ -244,6 +246,11 @@ export class PatternDetector implements ChannelHost {
         if (rec.status !== undefined) r.status = rec.status;
         if (r.headersAt === null) r.headersAt = rec.headersAt ?? rec.time;
         r.bytes += rec.size ?? 0;
+        if (rec.data && 'text' in rec.data && r.answerText.length < MAX_ANSWER_TEXT)
+          r.answerText = (r.answerText + rec.data.text).slice(0, MAX_ANSWER_TEXT);
+        // Set on receive, not close: a long-poll re-issues inside the
+        // readyState 4 handler, before the close is recorded.
+        r.route.answer.set(r.answerText, r.bytes, r.status);
         break;
       case 'close':
         if (r.done !== null) return;

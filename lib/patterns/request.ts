@@ -46,6 +46,8 @@ export interface Req {
   failure: 'timeout' | 'abort' | 'error' | null;
   bytes: number;
   headersAt: number | null;
+  /** The response's text so far (up to MAX_ANSWER_TEXT): a cursor's next value may be in it. */
+  answerText: string;
 
   // Analysis state, owned by the request's channel and rebuilt with it.
   /** Completion as the channel has processed it. */

@@ -20,6 +20,8 @@ export interface RequestSpec {
   error?: string;
   /** Response headers arrived (defaults to end). */
   headersAt?: number;
+  /** The response's text (defaults to `size` bytes of filler, at most 16 of them captured). */
+  body?: string;
 }
 
 type Unnumbered = Omit<ConnectionRecord, 'seq'> | Omit<EventRecord, 'seq'>;
@@ -69,7 +71,7 @@ export class Trace {
         this.push(spec.end, 2, { r: 'ev', time: spec.end, conn: id, type: 'error', reason: spec.error });
       } else {
         const status = spec.status ?? 200;
-        const size = spec.size ?? 12;
+        const size = spec.size ?? (spec.body !== undefined ? new TextEncoder().encode(spec.body).length : 12);
         this.push(spec.end, 2, {
           r: 'ev',
           time: spec.end,
@@ -78,7 +80,11 @@ export class Trace {
           status,
           size,
           headersAt: spec.headersAt ?? spec.end,
-          ...(size > 0 ? { data: { text: 'x'.repeat(Math.min(size, 16)) } } : {}),
+          ...(spec.body !== undefined
+            ? { data: { text: spec.body } }
+            : size > 0
+              ? { data: { text: 'x'.repeat(Math.min(size, 16)) } }
+              : {}),
         });
         this.push(spec.end, 3, { r: 'ev', time: spec.end, conn: id, type: 'close', status });
       }
