@@ -85,8 +85,17 @@ export function isEmptyAnswer(r: Req): boolean {
   return isSuccess(r) && (r.status === 204 || r.bytes === 0);
 }
 
+/**
+ * Held long (≥ clearHoldMs), or to a timeout, or held and then answered empty
+ * (the server waited for news, had none, and let go: an inbox that holds a
+ * few hundred ms). A crawl answered at once, with data, is none of these.
+ */
 export function clearlyHeld(r: Req): boolean {
-  return holdOf(r) >= RULES.longPoll.clearHoldMs || endedByTimeout(r);
+  return (
+    holdOf(r) >= RULES.longPoll.clearHoldMs ||
+    endedByTimeout(r) ||
+    (isEmptyAnswer(r) && holdOf(r) >= RULES.longPoll.emptyHoldMs)
+  );
 }
 
 /** Failed in a way that breaks a loop: network error, HTTP error, early abort. */

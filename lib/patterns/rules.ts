@@ -25,7 +25,10 @@ export const RULES = {
      * cursor) would look like a long-poll whose server always had data.
      */
     clearHoldMs: 1000,
-    /** An empty answer after this long counts as a hold that ran out. */
+    /**
+     * An empty answer after this long counts as a hold that ran out (and, like
+     * a timeout, as a cycle clearly held: a crawl is answered with data).
+     */
     emptyHoldMs: 250,
   },
 
