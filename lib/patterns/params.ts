@@ -74,12 +74,15 @@ class ParamStats {
    * Records one request's value, with the route's latest answer before it;
    * returns true when the keep/drop decision changed.
    */
-  observe(value: string, answer: LastAnswer | null = null): boolean {
+  observe(value: string, answer: LastAnswer | null = null, appeared = false): boolean {
     if (this.count === 0) this.firstValue = value;
     this.count++;
     const shape = shapeOf(value);
     const last = this.last;
-    if (last !== null && value !== last) this.noteChange(value, shape, answer);
+    // A parameter that first appears on a later request (Matrix's first sync
+    // has no `since`) moved from "absent" to its value.
+    if ((last !== null && value !== last) || (last === null && appeared))
+      this.noteChange(value, shape, answer);
     if (!this.overflow) {
       this.values.add(value);
       if (this.values.size > MAX_TRACKED_VALUES) this.overflow = true;
@@ -112,7 +115,7 @@ class ParamStats {
     const machineMade = shape !== 'other';
     if (!machineMade) this.wordChanges++;
     if (answer?.hadContent) this.afterNews++;
-    if (machineMade && answer?.values()?.has(value)) this.echoed++;
+    if (machineMade && echoes(value, answer)) this.echoed++;
     if (!this.overflow && this.values.has(value)) this.revisits++;
   }
 
@@ -148,7 +151,8 @@ class ParamStats {
   }
 
   private moves(): string {
-    return `${this.changes} ${this.changes === 1 ? 'change' : 'changes'} in ${this.count} requests`;
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    return `${plural(this.changes, 'change')} in ${plural(this.count, 'request')}`;
   }
 
   private share(shape: ValueShape): number {
@@ -172,6 +176,8 @@ class ParamStats {
     const d = this.distinct;
     const shape = this.dominantShape();
     const isCacheBusterName = CACHE_BUSTERS.has(name.toLowerCase());
+    const echo = this.echoReason();
+    if (echo) return { ...drop(echo), cursor: true };
     if (k === 1) {
       const v = this.firstValue;
       if (looksLikeTimestamp(v)) return drop('looks like a timestamp (seen once; assumed to change)');
@@ -186,8 +192,6 @@ class ParamStats {
     if (d === 1) return keep(`value constant across ${k} requests: it names a stable resource or session`);
     if (shape === 'timestamp')
       return drop(`value changes between requests (${tally}) and looks like a timestamp`);
-    const echo = this.echoReason();
-    if (echo) return { ...drop(echo), cursor: true };
     const forward = this.forwardReason();
     if (d / k >= RULES.params.distinctRatio) {
       if (shape === 'random-number')
@@ -209,6 +213,17 @@ class ParamStats {
     if (forward) return { ...drop(forward), cursor: true };
     return keep(`values repeat (${tally}): it identifies a stable channel or session`);
   }
+}
+
+/**
+ * The value is one of the previous answer's values, or one past one (Telegram:
+ * `offset` = the last `update_id` + 1).
+ */
+function echoes(value: string, answer: LastAnswer | null): boolean {
+  const values = answer?.values();
+  if (!values) return false;
+  if (values.has(value)) return true;
+  return /^[1-9]\d{0,14}$/.test(value) && values.has(String(Number(value) - 1));
 }
 
 export interface ParsedUrl {
@@ -298,6 +313,8 @@ export function parseUrl(url: string): ParsedUrl {
 export class Route {
   private readonly stats = new Map<string, ParamStats>();
   readonly engineIo: boolean;
+  /** Requests observed so far. */
+  private requests = 0;
   /** The latest answer to a request of this route: where a cursor's next value comes from. */
   readonly answer = new LastAnswer();
 
@@ -325,8 +342,9 @@ export class Route {
         s = new ParamStats(name, this.engineIo && name === 'sid' ? 'session-id' : null);
         this.stats.set(name, s);
       }
-      if (s.observe(value, answer)) flipped = true;
+      if (s.observe(value, answer, this.requests > 0)) flipped = true;
     }
+    this.requests++;
     return flipped;
   }
 

