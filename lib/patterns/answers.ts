@@ -36,28 +36,21 @@ function collect(v: unknown, into: Set<string>): void {
   else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) collect(x, into);
 }
 
-/**
- * The latest answer of a route (method + origin + path), as the next request
- * sees it: its text is parsed once, when a request first asks.
- */
-export class LastAnswer {
-  private text: string | null = null;
+/** A request's answer as the next request of its route is judged by: parsed on first use. */
+export class Answer {
   private parsed: Set<string> | null = null;
-  /** Whether the latest answer carried anything (bytes, not an empty 204). */
-  hadContent = false;
-  /** Whether any answer was seen yet. */
-  seen = false;
+  /** Whether it carried anything (bytes, not an empty 204): "news". */
+  readonly hadContent: boolean;
 
-  /** A response (or more of it) arrived; `text` is all of its text so far. */
-  set(text: string, bytes: number, status: number | null): void {
-    this.seen = true;
-    this.text = text;
-    this.parsed = null;
+  constructor(
+    private readonly text: string,
+    bytes: number,
+    status: number | null,
+  ) {
     this.hadContent = bytes > 0 && status !== 204;
   }
 
-  values(): Set<string> | null {
-    if (this.text === null) return null;
+  values(): Set<string> {
     if (this.parsed === null) this.parsed = answerValues(this.text);
     return this.parsed;
   }

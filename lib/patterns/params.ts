@@ -13,7 +13,7 @@
 // parameter often repeats (it advances only when there is news), so without
 // this rule every cursor value would be a channel of its own.
 
-import { LastAnswer } from './answers';
+import type { Answer } from './answers';
 import { RULES } from './rules';
 import { looksLikeTimestamp, shapeOf, type ValueShape } from './shapes';
 
@@ -71,18 +71,24 @@ class ParamStats {
   }
 
   /**
-   * Records one request's value, with the route's latest answer before it;
-   * returns true when the keep/drop decision changed.
+   * Records one request's value; returns whether the keep/drop decision
+   * changed and whether the value moved (changed, or appeared on a later
+   * request of the route) to a machine-made value: such a move is judged
+   * against the previous request's answer once that answer is in (judge).
    */
-  observe(value: string, answer: LastAnswer | null = null, appeared = false): boolean {
+  observe(value: string, appeared = false): { flipped: boolean; moved: boolean } {
     if (this.count === 0) this.firstValue = value;
     this.count++;
     const shape = shapeOf(value);
     const last = this.last;
     // A parameter that first appears on a later request (Matrix's first sync
     // has no `since`) moved from "absent" to its value.
-    if ((last !== null && value !== last) || (last === null && appeared))
-      this.noteChange(value, shape, answer);
+    const changed = (last !== null && value !== last) || (last === null && appeared);
+    if (changed) {
+      this.changes++;
+      if (shape === 'other') this.wordChanges++;
+      if (!this.overflow && this.values.has(value)) this.revisits++;
+    }
     if (!this.overflow) {
       this.values.add(value);
       if (this.values.size > MAX_TRACKED_VALUES) this.overflow = true;
@@ -97,6 +103,24 @@ class ParamStats {
       } else if (Number(value) < Number(last)) this.nonDecreasing = false;
     } else if (!numeric) this.nonDecreasing = false;
     this.last = value;
+    const flipped = this.redecide();
+    if (this.count >= RULES.params.freezeAt) this.frozen = true;
+    return { flipped: this.count > 1 && flipped, moved: changed && shape !== 'other' };
+  }
+
+  /**
+   * A move of this parameter (see observe) meets the answer of the request
+   * before it: echoed from it, or after news? Returns true when the decision
+   * changed.
+   */
+  judge(value: string, answer: Answer | null): boolean {
+    if (answer?.hadContent) this.afterNews++;
+    if (echoes(value, answer)) this.echoed++;
+    return this.redecide();
+  }
+
+  /** Decides again unless frozen; returns true when kept/dropped changed. */
+  private redecide(): boolean {
     // A constant timestamp-looking value may still start changing later (a
     // per-second timestamp on a fast loop), and a cursor may advance for the
     // first time late (when news is rare): those cases are never frozen while
@@ -106,17 +130,7 @@ class ParamStats {
     if (this.frozen && !timestampKept && !cursorKept) return false;
     const before = this.decision.kept;
     this.decision = this.decide();
-    if (this.count >= RULES.params.freezeAt) this.frozen = true;
-    return this.count > 1 && before !== this.decision.kept;
-  }
-
-  private noteChange(value: string, shape: ValueShape, answer: LastAnswer | null): void {
-    this.changes++;
-    const machineMade = shape !== 'other';
-    if (!machineMade) this.wordChanges++;
-    if (answer?.hadContent) this.afterNews++;
-    if (machineMade && echoes(value, answer)) this.echoed++;
-    if (!this.overflow && this.values.has(value)) this.revisits++;
+    return before !== this.decision.kept;
   }
 
   /** Still consistent with a cursor (so worth re-judging after the freeze). */
@@ -219,9 +233,9 @@ class ParamStats {
  * The value is one of the previous answer's values, or one past one (Telegram:
  * `offset` = the last `update_id` + 1).
  */
-function echoes(value: string, answer: LastAnswer | null): boolean {
-  const values = answer?.values();
-  if (!values) return false;
+function echoes(value: string, answer: Answer | null): boolean {
+  if (!answer) return false;
+  const values = answer.values();
   if (values.has(value)) return true;
   return /^[1-9]\d{0,14}$/.test(value) && values.has(String(Number(value) - 1));
 }
@@ -315,8 +329,6 @@ export class Route {
   readonly engineIo: boolean;
   /** Requests observed so far. */
   private requests = 0;
-  /** The latest answer to a request of this route: where a cursor's next value comes from. */
-  readonly answer = new LastAnswer();
 
   constructor(
     readonly id: string,
@@ -330,11 +342,11 @@ export class Route {
   }
 
   /**
-   * Records a request's parameters, with the route's latest answer before it
-   * (cursors come from it); returns true when an earlier request's key may
-   * have changed.
+   * Records a request's parameters; returns true when an earlier request's
+   * key may have changed. Parameters that moved to a machine-made value are
+   * added to `moves`, to be judged against the previous request's answer.
    */
-  observe(params: Array<[string, string]>, answer: LastAnswer | null = this.answer): boolean {
+  observe(params: Array<[string, string]>, moves: Array<[string, string]> = []): boolean {
     let flipped = false;
     for (const [name, value] of params) {
       let s = this.stats.get(name);
@@ -342,9 +354,22 @@ export class Route {
         s = new ParamStats(name, this.engineIo && name === 'sid' ? 'session-id' : null);
         this.stats.set(name, s);
       }
-      if (s.observe(value, answer, this.requests > 0)) flipped = true;
+      const seen = s.observe(value, this.requests > 0);
+      if (seen.flipped) flipped = true;
+      if (seen.moved) moves.push([name, value]);
     }
     this.requests++;
+    return flipped;
+  }
+
+  /**
+   * Judges a request's moves (from observe) against the answer of the
+   * route's request before it (null: it failed or had none). Returns true
+   * when a decision changed.
+   */
+  judge(moves: ReadonlyArray<[string, string]>, answer: Answer | null): boolean {
+    let flipped = false;
+    for (const [name, value] of moves) if (this.stats.get(name)?.judge(value, answer)) flipped = true;
     return flipped;
   }
 

@@ -48,6 +48,10 @@ export interface Req {
   headersAt: number | null;
   /** The response's text so far (up to MAX_ANSWER_TEXT): a cursor's next value may be in it. */
   answerText: string;
+  /** Parameters that moved since the route's request before this one (see Route.observe), judged once its answer is in. */
+  readonly moves: ReadonlyArray<[string, string]>;
+  /** Later requests of the route whose moves wait for this request's answer. */
+  awaitingAnswer: Req[] | null;
 
   // Analysis state, owned by the request's channel and rebuilt with it.
   /** Completion as the channel has processed it. */

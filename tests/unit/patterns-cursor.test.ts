@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { detectPatterns, PatternDetector, toPatternForExport } from '../../lib/patterns';
+import { Answer } from '../../lib/patterns/answers';
 import { parseUrl, Route } from '../../lib/patterns/params';
 import { TimelineStore } from '../../lib/timeline/store';
 import {
@@ -44,9 +45,12 @@ describe('cursor parameters: the decision', () => {
   function route(steps: Array<[url: string, answer: string]>) {
     const first = parseUrl((steps[0] as [string, string])[0]);
     const r = new Route('d|GET x', 'd', 'GET', first.origin, first.path, first.params);
+    let previous: Answer | null = null;
     for (const [url, answer] of steps) {
-      r.observe(parseUrl(url).params);
-      r.answer.set(answer, answer.length, answer ? 200 : 204);
+      const moves: Array<[string, string]> = [];
+      r.observe(parseUrl(url).params, moves);
+      r.judge(moves, previous);
+      previous = new Answer(answer, answer.length, answer ? 200 : 204);
     }
     return new Map(r.decisions().map((d) => [d.name, d]));
   }
@@ -167,6 +171,31 @@ describe('cursor loops are one channel', () => {
     expect(ps[0]?.cycleKeys).toEqual(t.keysOf('lp'));
     expect(ps[0]?.cursor).toEqual({ name: 'since', values: 5, last: matrixToken(5) });
     expect(ps[0]?.params.find((d) => d.name === 'since')?.reason).toMatch(/comes from the previous response/);
+  });
+
+  it('a fetch loop that starts the next request before the capture recorded the answer', () => {
+    // As Chromium records a fetch loop: the page read the answer (headers in
+    // at `end - 60`) and started the next request 20 ms before the hook's
+    // receive and close of the previous one.
+    const t = new Trace();
+    let at = T0;
+    let since = '0';
+    let pos = 1;
+    for (let n = 0; n < 8; n++) {
+      const news = n % 2 === 1;
+      const hold = news ? 300 : 1000;
+      if (news) pos++;
+      const answer = JSON.stringify({ results: [], last_seq: couchSeq(pos) });
+      const url = `/db/_changes?feed=longpoll&since=${since}`;
+      t.request({ url, start: at, end: at + hold, headersAt: at + hold - 60, body: answer }, 'lp');
+      since = couchSeq(pos);
+      at += hold - 20;
+    }
+    const { detector } = live(t, 2);
+    const ps = detector.patterns();
+    expect(ps.map((p) => [p.url, p.cycleKeys])).toEqual([
+      [`${ORIGIN}/db/_changes?feed=longpoll`, t.keysOf('lp')],
+    ]);
   });
 
   it('CouchDB _changes?feed=longpoll&since=<last_seq>', () => {
