@@ -6,6 +6,7 @@
 // connections list and in its "Export timeline"; afterAll prints precision and
 // recall over these pages.
 
+import { writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
@@ -233,6 +234,7 @@ async function expectOneCursorChannel(
   const t = await s.waitForTimeline(
     (x) => requestsTo(x, path).length === cycles && x.patterns.some((p) => p.cycles === cycles),
   );
+  writeFileSync(test.info().outputPath('timeline.json'), JSON.stringify(t, null, 1));
   const onPath = t.patterns.filter((p) => pathOf(p.url) === path);
   const matched = onPath.filter((p) => p.kind === 'long-poll' && p.cycles === cycles).length;
   scores.push({ page, expected: 1, detected: t.patterns.length, matched: Math.min(1, matched) });

@@ -233,6 +233,40 @@ describe('cursor loops are one channel', () => {
   });
 });
 
+describe('POST loops whose body carries a cursor or a timestamp', () => {
+  // The endpoint key is built from the URL: a body's moving fields never split a loop.
+  it('GraphQL polling with the same query and a moving `after` cursor is one polling channel', () => {
+    const t = new Trace();
+    const query = 'query Feed($after: String) { feed(after: $after) { id cursor } }';
+    for (let i = 0; i < 6; i++) {
+      const at = T0 + i * 2000;
+      const requestBody = JSON.stringify({ query, variables: { after: `Y3Vyc29yOj${i >> 1}`, now: at } });
+      t.request({ url: '/graphql', method: 'POST', start: at, end: at + 40, requestBody }, 'poll');
+    }
+    const ps = detect(t);
+    expect(ps.map((p) => [p.kind, p.method, p.url, p.cycleKeys])).toEqual([
+      ['polling', 'POST', `${ORIGIN}/graphql`, t.keysOf('poll')],
+    ]);
+  });
+
+  it('a JSON-RPC long-poll with `since` and a timestamp in its params is one long-poll channel', () => {
+    const t = new Trace();
+    let at = T0;
+    for (let i = 0; i < 6; i++) {
+      const requestBody = JSON.stringify({
+        jsonrpc: '2.0',
+        id: i + 1,
+        method: 'events.wait',
+        params: { since: i >> 1, ts: Math.round(at) },
+      });
+      t.request({ url: '/rpc', method: 'POST', start: at, end: at + 1500, requestBody }, 'lp');
+      at += 1500;
+    }
+    const ps = detect(t);
+    expect(ps.map((p) => [p.kind, p.method, p.cycleKeys])).toEqual([['long-poll', 'POST', t.keysOf('lp')]]);
+  });
+});
+
 describe('ordinary traffic stays no pattern', () => {
   it('a paginated list fetched at once (?page=1,2,3…), answers naming the next page', () => {
     const t = new Trace();

@@ -22,6 +22,8 @@ export interface RequestSpec {
   headersAt?: number;
   /** The response's text (defaults to `size` bytes of filler, at most 16 of them captured). */
   body?: string;
+  /** The request's body, sent as a `send` event. */
+  requestBody?: string;
 }
 
 type Unnumbered = Omit<ConnectionRecord, 'seq'> | Omit<EventRecord, 'seq'>;
@@ -66,6 +68,15 @@ export class Trace {
       method: spec.method ?? 'GET',
     });
     this.push(spec.start, 1, { r: 'ev', time: spec.start, conn: id, type: 'open' });
+    if (spec.requestBody !== undefined)
+      this.push(spec.start, 1, {
+        r: 'ev',
+        time: spec.start,
+        conn: id,
+        type: 'send',
+        data: { text: spec.requestBody },
+        size: spec.requestBody.length,
+      });
     if (spec.end !== null) {
       if (spec.error !== undefined) {
         this.push(spec.end, 2, { r: 'ev', time: spec.end, conn: id, type: 'error', reason: spec.error });
