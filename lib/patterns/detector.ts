@@ -232,7 +232,8 @@ export class PatternDetector implements ChannelHost {
     // the capture recorded the answer).
     if (moves.length > 0 && prev) {
       if (prev.done !== null) this.judge(r, prev, entry);
-      else (prev.awaitingAnswer ??= []).push(r);
+      else if (prev.awaitingAnswer) prev.awaitingAnswer.push(r);
+      else prev.awaitingAnswer = [r];
     }
     // Only the route's latest answer can still be asked: forget the one before.
     if (prev && prev.done !== null) prev.answerText = '';
