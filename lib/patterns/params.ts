@@ -114,6 +114,8 @@ class ParamStats {
    * changed.
    */
   judge(value: string, answer: Answer | null): boolean {
+    // Dropped for good (a cache-buster, a nonce): nothing an answer says can change that.
+    if (this.frozen && !this.decision.kept) return false;
     if (answer?.hadContent) this.afterNews++;
     if (echoes(value, answer)) this.echoed++;
     return this.redecide();
@@ -135,7 +137,7 @@ class ParamStats {
 
   /** Still consistent with a cursor (so worth re-judging after the freeze). */
   private mayBeCursor(): boolean {
-    if (this.wordChanges > 0 || this.revisits > 0) return false;
+    if (this.changes === 0 || this.wordChanges > 0 || this.revisits > 0) return false;
     return this.echoed > 0 || this.nonDecreasing || this.afterNews === this.changes;
   }
 
