@@ -42,6 +42,12 @@ export function stormText(storm: NonNullable<NonNullable<ListEntry['pattern']>['
     : `⚠ Poll storm since ${formatClock(storm.startedAt)}: ${peak}`;
 }
 
+/** A cursor's latest value, short enough for the list (opaque tokens run long). */
+export function cursorText(cursor: { name: string; last: string }): string {
+  const last = cursor.last.length > 14 ? `${cursor.last.slice(0, 13)}…` : cursor.last;
+  return `cursor ${cursor.name} → ${last}`;
+}
+
 /** The entry's tooltip: its URL and when it started, counted from the page's load. */
 function entryTitle(e: ListEntry, loadTime: number | undefined): string | undefined {
   const lines: string[] = [];
@@ -119,6 +125,14 @@ export function ConnectionList({
                     </span>
                     <span>hold {formatDuration(p.medianHoldMs)}</span>
                     <span>gap {formatDuration(p.medianGapMs)}</span>
+                  </span>
+                )}
+                {p?.cursor && (
+                  <span
+                    class="conn-meta cursor"
+                    title={`Cursor parameter "${p.cursor.name}": ${p.cursor.values} values so far, latest ${p.cursor.last}`}
+                  >
+                    {cursorText(p.cursor)}
                   </span>
                 )}
                 {selected && selectedLatency && (

@@ -3,6 +3,7 @@
 // API and docs/patterns.md for the rules.
 
 import type { Connection, TimelineEvent } from '../timeline/store';
+import { Answer, MAX_ANSWER_TEXT } from './answers';
 import { Channel, type ChannelHost } from './channel';
 import { parseUrl, Route } from './params';
 import { type Pattern, PatternImpl, type PatternKind } from './pattern';
@@ -189,7 +190,9 @@ export class PatternDetector implements ChannelHost {
       };
       this.routes.set(routeId, entry);
     }
-    const flipped = entry.route.observe(url.params);
+    const moves: Array<[string, string]> = [];
+    const flipped = entry.route.observe(url.params, moves);
+    const prev = entry.requests[entry.requests.length - 1] ?? null;
     const infoBase = sockjsInfoBase(conn.docId, method, url);
     if (infoBase) this.sockjsBases.add(infoBase);
     const { key, url: displayUrl } = entry.route.keyOf(url.params);
@@ -207,6 +210,9 @@ export class PatternDetector implements ChannelHost {
       failure: null,
       bytes: 0,
       headersAt: null,
+      answerText: '',
+      moves,
+      awaitingAnswer: null,
       end: null,
       resolved: false,
       pred: null,
@@ -221,6 +227,16 @@ export class PatternDetector implements ChannelHost {
     if (flipped) this.rekey(entry.requests, entry.route);
     entry.requests.push(r);
     this.channelFor(r).start(r);
+    // A cursor's move is judged by the previous request's answer: now, or
+    // once it is complete (a fetch loop may start the next request before
+    // the capture recorded the answer).
+    if (moves.length > 0 && prev) {
+      if (prev.done !== null) this.judge(r, prev, entry);
+      else if (prev.awaitingAnswer) prev.awaitingAnswer.push(r);
+      else prev.awaitingAnswer = [r];
+    }
+    // Only the route's latest answer can still be asked: forget the one before.
+    if (prev && prev.done !== null) prev.answerText = '';
     if (r.known.role === 'send' && r.known.session) {
       const s = this.session(r.known.session);
       s.sends.push(r);
@@ -244,6 +260,8 @@ export class PatternDetector implements ChannelHost {
         if (rec.status !== undefined) r.status = rec.status;
         if (r.headersAt === null) r.headersAt = rec.headersAt ?? rec.time;
         r.bytes += rec.size ?? 0;
+        if (rec.data && 'text' in rec.data && r.answerText.length < MAX_ANSWER_TEXT)
+          r.answerText = (r.answerText + rec.data.text).slice(0, MAX_ANSWER_TEXT);
         break;
       case 'close':
         if (r.done !== null) return;
@@ -393,6 +411,18 @@ export class PatternDetector implements ChannelHost {
     if (!ch) return;
     ch.end(r);
     if (r.member) this.version++;
+    const entry = this.routes.get(r.route.id);
+    if (!entry) return;
+    const waiting = r.awaitingAnswer;
+    r.awaitingAnswer = null;
+    if (waiting) for (const next of waiting) this.judge(next, r, entry);
+    if (entry.requests[entry.requests.length - 1] !== r) r.answerText = '';
+  }
+
+  /** Judges `r`'s parameter moves by the answer of `prev` (the route's request before it); re-keys on a change. */
+  private judge(r: Req, prev: Req, entry: { route: Route; requests: Req[] }): void {
+    const answer = prev.failure === null ? new Answer(prev.answerText, prev.bytes, prev.status) : null;
+    if (entry.route.judge(r.moves, answer)) this.rekey(entry.requests, entry.route);
   }
 
   /**

@@ -27,7 +27,8 @@
 // 'waiting', storm {peakConcurrency, startedAt} | null, transport
 // 'engine.io' | 'sockjs-xhr-polling' | 'sockjs-xhr-streaming' | null, upgrade
 // {connectionKey, url, startedAt} | null (the WebSocket an Engine.IO session
-// upgraded to), params (why each query parameter was kept or dropped).
+// upgraded to), params (why each query parameter was kept or dropped), cursor
+// {name, values, last} | null (the loop's cursor parameter and its progress).
 // Snapshot arrays are shared with the detector and grow in place: read them,
 // do not modify them.
 //
@@ -50,7 +51,7 @@ export {
   stormText,
 } from './findings';
 export type { ParamDecision } from './params';
-export type { Pattern, PatternKind, PatternState, StormInfo, UpgradeInfo } from './pattern';
+export type { CursorProgress, Pattern, PatternKind, PatternState, StormInfo, UpgradeInfo } from './pattern';
 export { RULES } from './rules';
 export type { TransportLabel } from './transports';
 
@@ -85,6 +86,7 @@ export function toPatternForExport(p: Pattern): PatternForExport {
     droppedParams: p.params.filter((d) => !d.kept).map((d) => ({ name: d.name, reason: d.reason })),
   };
   if (p.upgrade) extra.upgrade = { url: p.upgrade.url, startedAt: p.upgrade.startedAt };
+  if (p.cursor) extra.cursor = { ...p.cursor };
   return {
     id: p.id,
     kind: p.kind,

@@ -6,7 +6,14 @@
 // parameter whose value stays constant (Engine.IO `sid`, `channel=news`) or
 // whose changing values look meaningful (`q=shoes`) is kept. Every decision
 // carries a sentence saying why, shown in the panel and exported.
+//
+// A cursor (Matrix `since`, CouchDB `since`, Telegram `offset`, an inbox's
+// last id) is dropped too, however often it moves: its value comes from the
+// previous answer of the same route, or it only moves forward. Such a
+// parameter often repeats (it advances only when there is news), so without
+// this rule every cursor value would be a channel of its own.
 
+import type { Answer } from './answers';
 import { RULES } from './rules';
 import { looksLikeTimestamp, shapeOf, type ValueShape } from './shapes';
 
@@ -14,6 +21,8 @@ export interface ParamDecision {
   name: string;
   kept: boolean;
   reason: string;
+  /** Dropped as a cursor: the loop's position, shown as its progress. */
+  cursor?: true;
 }
 
 const MAX_TRACKED_VALUES = 64;
@@ -34,6 +43,19 @@ class ParamStats {
     other: 0,
   };
   private firstValue = '';
+  /** Requests whose value differed from the previous request's. */
+  private changes = 0;
+  /** Changes to a machine-made value found in the route's previous answer. */
+  private echoed = 0;
+  /** Changes that came after an answer with content. */
+  private afterNews = 0;
+  /** Changes back to a value seen before (a cursor never returns). */
+  private revisits = 0;
+  /** Changes to a value that is not machine-made (a word: a search term, a name). */
+  private wordChanges = 0;
+  /** Every value an integer, none smaller than the one before. */
+  private nonDecreasing = true;
+  private increases = 0;
   frozen = false;
   decision: ParamDecision;
 
@@ -48,28 +70,105 @@ class ParamStats {
     return this.overflow ? this.count : this.values.size;
   }
 
-  /** Records one request's value; returns true when the keep/drop decision changed. */
-  observe(value: string): boolean {
+  /**
+   * Records one request's value; returns whether the keep/drop decision
+   * changed and whether the value moved (changed, or appeared on a later
+   * request of the route) to a machine-made value: such a move is judged
+   * against the previous request's answer once that answer is in (judge).
+   */
+  observe(value: string, appeared = false): { flipped: boolean; moved: boolean } {
     if (this.count === 0) this.firstValue = value;
     this.count++;
+    const shape = shapeOf(value);
+    const last = this.last;
+    // A parameter that first appears on a later request (Matrix's first sync
+    // has no `since`) moved from "absent" to its value.
+    const changed = (last !== null && value !== last) || (last === null && appeared);
+    if (changed) {
+      this.changes++;
+      if (shape === 'other') this.wordChanges++;
+      if (!this.overflow && this.values.has(value)) this.revisits++;
+    }
     if (!this.overflow) {
       this.values.add(value);
       if (this.values.size > MAX_TRACKED_VALUES) this.overflow = true;
     }
-    this.shapes[shapeOf(value)]++;
-    if (this.last !== null && /^\d+$/.test(value) && /^\d+$/.test(this.last)) {
+    this.shapes[shape]++;
+    const numeric = /^\d+$/.test(value);
+    if (last !== null && numeric && /^\d+$/.test(last)) {
       this.steps++;
-      if (Number(value) > Number(this.last)) this.increasing++;
-    }
+      if (Number(value) > Number(last)) {
+        this.increasing++;
+        this.increases++;
+      } else if (Number(value) < Number(last)) this.nonDecreasing = false;
+    } else if (!numeric) this.nonDecreasing = false;
     this.last = value;
+    const flipped = this.redecide();
+    if (this.count >= RULES.params.freezeAt) this.frozen = true;
+    return { flipped: this.count > 1 && flipped, moved: changed && shape !== 'other' };
+  }
+
+  /**
+   * A move of this parameter (see observe) meets the answer of the request
+   * before it: echoed from it, or after news? Returns true when the decision
+   * changed.
+   */
+  judge(value: string, answer: Answer | null): boolean {
+    // Dropped for good (a cache-buster, a nonce): nothing an answer says can change that.
+    if (this.frozen && !this.decision.kept) return false;
+    if (answer?.hadContent) this.afterNews++;
+    if (echoes(value, answer)) this.echoed++;
+    return this.redecide();
+  }
+
+  /** Decides again unless frozen; returns true when kept/dropped changed. */
+  private redecide(): boolean {
     // A constant timestamp-looking value may still start changing later (a
-    // per-second timestamp on a fast loop), so that one case is never frozen.
+    // per-second timestamp on a fast loop), and a cursor may advance for the
+    // first time late (when news is rare): those cases are never frozen while
+    // kept. Dropping them only merges channels.
     const timestampKept = this.decision.kept && this.share('timestamp') >= RULES.params.distinctRatio;
-    if (this.frozen && !timestampKept) return false;
+    const cursorKept = this.decision.kept && this.mayBeCursor();
+    if (this.frozen && !timestampKept && !cursorKept) return false;
     const before = this.decision.kept;
     this.decision = this.decide();
-    if (this.count >= RULES.params.freezeAt) this.frozen = true;
-    return this.count > 1 && before !== this.decision.kept;
+    return before !== this.decision.kept;
+  }
+
+  /** Still consistent with a cursor (so worth re-judging after the freeze). */
+  private mayBeCursor(): boolean {
+    if (this.changes === 0 || this.wordChanges > 0 || this.revisits > 0) return false;
+    return this.echoed > 0 || this.nonDecreasing || this.afterNews === this.changes;
+  }
+
+  /** Whether the value moves at all, and only to values never seen before that are not words. */
+  private movesLikeCursor(): boolean {
+    return this.changes > 0 && this.wordChanges === 0 && this.revisits === 0;
+  }
+
+  /** "Its value comes from the previous response" (see docs/patterns.md, "Endpoint key"), or null. */
+  private echoReason(): string | null {
+    const c = RULES.params.cursor;
+    if (!this.movesLikeCursor() || this.echoed < c.minEchoes || this.echoed < c.echoShare * this.changes)
+      return null;
+    return `cursor — its value comes from the previous response (${this.echoed} of ${this.moves()})`;
+  }
+
+  /** "Its value only moves forward", or null. */
+  private forwardReason(): string | null {
+    const c = RULES.params.cursor;
+    if (!this.movesLikeCursor() || this.changes < c.minForwardMoves) return null;
+    if (this.nonDecreasing && this.increases >= c.minForwardMoves)
+      return `cursor — its value only moves forward (${this.moves()}, never back)`;
+    const repeats = this.count - 1 - this.changes;
+    if (this.afterNews === this.changes && repeats > 0)
+      return `cursor — its value only moves forward (${this.moves()}, each after an answer with news, never back to an earlier value)`;
+    return null;
+  }
+
+  private moves(): string {
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    return `${plural(this.changes, 'change')} in ${plural(this.count, 'request')}`;
   }
 
   private share(shape: ValueShape): number {
@@ -93,6 +192,8 @@ class ParamStats {
     const d = this.distinct;
     const shape = this.dominantShape();
     const isCacheBusterName = CACHE_BUSTERS.has(name.toLowerCase());
+    const echo = this.echoReason();
+    if (echo) return { ...drop(echo), cursor: true };
     if (k === 1) {
       const v = this.firstValue;
       if (looksLikeTimestamp(v)) return drop('looks like a timestamp (seen once; assumed to change)');
@@ -107,21 +208,38 @@ class ParamStats {
     if (d === 1) return keep(`value constant across ${k} requests: it names a stable resource or session`);
     if (shape === 'timestamp')
       return drop(`value changes between requests (${tally}) and looks like a timestamp`);
+    const forward = this.forwardReason();
     if (d / k >= RULES.params.distinctRatio) {
       if (shape === 'random-number')
         return drop(`value changes on every request (${tally}) and looks like a random number`);
       if (shape === 'integer' && this.steps > 0 && this.increasing / this.steps >= RULES.params.distinctRatio)
-        return drop(`value changes on every request (${tally}) and counts up: a counter or cursor`);
+        return {
+          ...drop(`value changes on every request (${tally}) and counts up: a counter or cursor`),
+          cursor: true,
+        };
       if (shape === 'integer' && this.firstValue.length >= 6)
         return drop(`value changes on every request (${tally}) and looks like a random number`);
       if (shape === 'random-id')
         return drop(`value changes on every request (${tally}) and looks like a random id, nonce or cursor`);
       if (isCacheBusterName)
         return drop(`value changes on every request (${tally}) and "${name}" is a common cache-buster name`);
+      if (forward) return { ...drop(forward), cursor: true };
       return keep(`values change (${tally}) but look meaningful, so they select different resources`);
     }
+    if (forward) return { ...drop(forward), cursor: true };
     return keep(`values repeat (${tally}): it identifies a stable channel or session`);
   }
+}
+
+/**
+ * The value is one of the previous answer's values, or one past one (Telegram:
+ * `offset` = the last `update_id` + 1).
+ */
+function echoes(value: string, answer: Answer | null): boolean {
+  if (!answer) return false;
+  const values = answer.values();
+  if (values.has(value)) return true;
+  return /^[1-9]\d{0,14}$/.test(value) && values.has(String(Number(value) - 1));
 }
 
 export interface ParsedUrl {
@@ -211,6 +329,8 @@ export function parseUrl(url: string): ParsedUrl {
 export class Route {
   private readonly stats = new Map<string, ParamStats>();
   readonly engineIo: boolean;
+  /** Requests observed so far. */
+  private requests = 0;
 
   constructor(
     readonly id: string,
@@ -223,8 +343,12 @@ export class Route {
     this.engineIo = firstParams.some(([n]) => n === 'EIO') && firstParams.some(([n]) => n === 'transport');
   }
 
-  /** Records a request's parameters; returns true when an earlier request's key may have changed. */
-  observe(params: Array<[string, string]>): boolean {
+  /**
+   * Records a request's parameters; returns true when an earlier request's
+   * key may have changed. Parameters that moved to a machine-made value are
+   * added to `moves`, to be judged against the previous request's answer.
+   */
+  observe(params: Array<[string, string]>, moves: Array<[string, string]> = []): boolean {
     let flipped = false;
     for (const [name, value] of params) {
       let s = this.stats.get(name);
@@ -232,8 +356,22 @@ export class Route {
         s = new ParamStats(name, this.engineIo && name === 'sid' ? 'session-id' : null);
         this.stats.set(name, s);
       }
-      if (s.observe(value)) flipped = true;
+      const seen = s.observe(value, this.requests > 0);
+      if (seen.flipped) flipped = true;
+      if (seen.moved) moves.push([name, value]);
     }
+    this.requests++;
+    return flipped;
+  }
+
+  /**
+   * Judges a request's moves (from observe) against the answer of the
+   * route's request before it (null: it failed or had none). Returns true
+   * when a decision changed.
+   */
+  judge(moves: ReadonlyArray<[string, string]>, answer: Answer | null): boolean {
+    let flipped = false;
+    for (const [name, value] of moves) if (this.stats.get(name)?.judge(value, answer)) flipped = true;
     return flipped;
   }
 

@@ -37,6 +37,16 @@ export interface UpgradeInfo {
   startedAt: number;
 }
 
+/** How far a loop's cursor (a parameter dropped as one) has moved. */
+export interface CursorProgress {
+  /** The parameter's name (`since`, `offset`). */
+  name: string;
+  /** Values it took, counting each move along the loop's cycles once. */
+  values: number;
+  /** Its value in the latest cycle. */
+  last: string;
+}
+
 /** A detected pattern, as handed to the panel and the export. Treat as read-only. */
 export interface Pattern {
   /** p1, p2... in order of recognition; never renumbered. */
@@ -67,6 +77,8 @@ export interface Pattern {
   lastAt: number;
   /** Why each query parameter was kept in or dropped from the key. */
   params: ParamDecision[];
+  /** The loop's cursor, when a parameter was dropped as one. */
+  cursor?: CursorProgress;
   /** Bumped whenever anything above changes. */
   version: number;
 }
@@ -94,6 +106,8 @@ export class PatternImpl {
   private endSeen = false;
   /** Concurrency the loop already had when recognised (polling storms must exceed it). */
   private baseline = 0;
+  /** Each parameter's value in the latest-started cycle and how often it moved (cursor progress). */
+  private readonly paramTrail = new Map<string, { last: string; at: number; values: number }>();
   upgrade: UpgradeInfo | null = null;
   label: TransportLabel | null;
   version = 0;
@@ -159,6 +173,7 @@ export class PatternImpl {
 
   addMember(r: Req): void {
     r.member = this;
+    this.followParams(r);
     this.cycleKeys.push(r.conn.key);
     this.connectionKeys.push(r.conn.key);
     if (r.start > this.lastAt) this.lastAt = r.start;
@@ -168,6 +183,26 @@ export class PatternImpl {
     } else this.countEnd(r);
     if (r.resolved) this.countResolved(r);
     this.version++;
+  }
+
+  private followParams(r: Req): void {
+    for (const [name, value] of r.url.params) {
+      const t = this.paramTrail.get(name);
+      if (!t) this.paramTrail.set(name, { last: value, at: r.start, values: 1 });
+      else if (r.start >= t.at) {
+        if (value !== t.last) t.values++;
+        t.last = value;
+        t.at = r.start;
+      }
+    }
+  }
+
+  private cursor(params: readonly ParamDecision[]): CursorProgress | null {
+    for (const d of params) {
+      const t = d.cursor ? this.paramTrail.get(d.name) : undefined;
+      if (t) return { name: d.name, values: t.values, last: t.last };
+    }
+    return null;
   }
 
   addSend(r: Req): void {
@@ -229,6 +264,8 @@ export class PatternImpl {
   }
 
   snapshot(now: number): Pattern {
+    const params = this.route.decisions();
+    const cursor = this.cursor(params);
     return {
       id: this.id,
       kind: this.kind,
@@ -252,7 +289,8 @@ export class PatternImpl {
       upgrade: this.upgrade,
       firstAt: this.root.start,
       lastAt: this.lastAt,
-      params: this.route.decisions(),
+      params,
+      ...(cursor ? { cursor } : {}),
       version: this.version,
     };
   }

@@ -46,6 +46,12 @@ export interface Req {
   failure: 'timeout' | 'abort' | 'error' | null;
   bytes: number;
   headersAt: number | null;
+  /** The response's text so far (up to MAX_ANSWER_TEXT): a cursor's next value may be in it. */
+  answerText: string;
+  /** Parameters that moved since the route's request before this one (see Route.observe), judged once its answer is in. */
+  readonly moves: ReadonlyArray<[string, string]>;
+  /** Later requests of the route whose moves wait for this request's answer. */
+  awaitingAnswer: Req[] | null;
 
   // Analysis state, owned by the request's channel and rebuilt with it.
   /** Completion as the channel has processed it. */
@@ -83,8 +89,17 @@ export function isEmptyAnswer(r: Req): boolean {
   return isSuccess(r) && (r.status === 204 || r.bytes === 0);
 }
 
+/**
+ * Held long (≥ clearHoldMs), or to a timeout, or held and then answered empty
+ * (the server waited for news, had none, and let go: an inbox that holds a
+ * few hundred ms). A crawl answered at once, with data, is none of these.
+ */
 export function clearlyHeld(r: Req): boolean {
-  return holdOf(r) >= RULES.longPoll.clearHoldMs || endedByTimeout(r);
+  return (
+    holdOf(r) >= RULES.longPoll.clearHoldMs ||
+    endedByTimeout(r) ||
+    (isEmptyAnswer(r) && holdOf(r) >= RULES.longPoll.emptyHoldMs)
+  );
 }
 
 /** Failed in a way that breaks a loop: network error, HTTP error, early abort. */

@@ -25,7 +25,10 @@ export const RULES = {
      * cursor) would look like a long-poll whose server always had data.
      */
     clearHoldMs: 1000,
-    /** An empty answer after this long counts as a hold that ran out. */
+    /**
+     * An empty answer after this long counts as a hold that ran out (and, like
+     * a timeout, as a cycle clearly held: a crawl is answered with data).
+     */
     emptyHoldMs: 250,
   },
 
@@ -99,6 +102,27 @@ export const RULES = {
     freezeAt: 8,
     /** "Changes on every request": at least this share of its values are distinct. */
     distinctRatio: 0.8,
+    /**
+     * A cursor (see docs/patterns.md) is dropped however often it repeats: a
+     * long-poll cursor advances only when there is news.
+     */
+    cursor: {
+      /**
+       * "Its value comes from the previous response": one machine-made value
+       * (a number, an opaque token) found among the previous answer's values is
+       * evidence enough — a search term never counts (words are not echoed)...
+       */
+      minEchoes: 1,
+      /** ...as long as (nearly) every move of the value was such an echo. */
+      echoShare: 0.8,
+      /**
+       * "Only moves forward": an integer never smaller than the one before,
+       * or an opaque token that changes only after an answer with content and
+       * never returns to an earlier value, must have moved this many times: one
+       * move is also a page that switched from room 1 to room 2.
+       */
+      minForwardMoves: 2,
+    },
     /**
      * Names commonly used for cache-busters. A name alone never drops a
      * parameter: its value must also change between requests (or, seen once,

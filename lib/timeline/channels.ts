@@ -28,6 +28,8 @@ export interface ChannelPattern {
   transport?: string | null;
   /** The WebSocket the loop upgraded to (Engine.IO). */
   upgrade?: { connectionKey: string; url: string } | null;
+  /** The loop's cursor parameter: how many values it took and its latest. */
+  cursor?: { name: string; values: number; last: string };
 }
 
 const TRANSPORT_TITLES: Record<string, string> = {

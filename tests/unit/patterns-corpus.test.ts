@@ -1,17 +1,24 @@
 // Generated traces (seeded): loops with jitter mixed with ordinary traffic and
 // adversarial near misses. Measures precision and recall of the detector over
-// the whole corpus and checks them against floors.
+// the whole corpus and checks them against floors. Among them: long-polls that
+// carry a cursor (inbox, Matrix, CouchDB, Telegram styles) and paging, search
+// and scrolling near misses whose parameters move too.
 
 import { describe, expect, it } from 'vitest';
 import { detectPatterns, type Pattern } from '../../lib/patterns';
 import {
   assetsAndBurst,
+  type CursorStyle,
+  cursorLongPoll,
   type Expected,
+  infiniteScroll,
   longPollLoop,
+  paginatedList,
   pollingLoop,
   restTraffic,
   retriesWithBackoff,
   rng,
+  searchAsYouType,
   seedStorm,
   Trace,
 } from './patterns-traces';
@@ -82,6 +89,41 @@ function generateCase(seed: number): Case {
   // near misses: a two-cycle long-poll and a two-tick poller
   longPollLoop(t, r, { path: '/lp-short', start: T0 + r() * 10_000, cycles: 2, label: 'nm1' });
   pollingLoop(t, r, { path: '/poll-short', start: T0, cycles: 2, label: 'nm2', interval: 2000, jitter: 0 });
+  // a long-poll carrying a cursor that advances only on news, on half the pages
+  if (r() < 0.5) {
+    const style = pick(['inbox', 'inbox-silent', 'matrix', 'couchdb', 'telegram'] as CursorStyle[]);
+    cursorLongPoll(t, r, {
+      path: `/cursor-${style}`,
+      style,
+      start: T0 + r() * 5000,
+      cycles: 3 + Math.floor(r() * 20),
+      // an inbox held a few hundred ms is a long-poll by its empty answers: news every time would be a crawl
+      newsEvery: style.startsWith('inbox') ? pick([2, 2, 3, 5]) : pick([1, 2, 2, 3, 5]),
+      label: 'cursor',
+    });
+    expected.push({ label: 'cursor', kind: 'long-poll' });
+  }
+  // paging, searching and scrolling: parameters that move, and no loop
+  const by = pick(['page', 'offset'] as const);
+  paginatedList(t, r, {
+    path: '/api/list',
+    start: T0 + r() * 20_000,
+    pages: 2 + Math.floor(r() * 8),
+    by,
+    label: 'nm3',
+  });
+  searchAsYouType(t, r, {
+    path: '/api/find',
+    start: T0 + r() * 20_000,
+    word: pick(['shoes', 'javascript', 'abc']),
+    label: 'nm4',
+  });
+  infiniteScroll(t, r, {
+    path: '/api/feed',
+    start: T0 + r() * 20_000,
+    pages: 2 + Math.floor(r() * 10),
+    label: 'nm5',
+  });
   return { trace: t, expected };
 }
 

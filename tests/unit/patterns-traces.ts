@@ -20,6 +20,10 @@ export interface RequestSpec {
   error?: string;
   /** Response headers arrived (defaults to end). */
   headersAt?: number;
+  /** The response's text (defaults to `size` bytes of filler, at most 16 of them captured). */
+  body?: string;
+  /** The request's body, sent as a `send` event. */
+  requestBody?: string;
 }
 
 type Unnumbered = Omit<ConnectionRecord, 'seq'> | Omit<EventRecord, 'seq'>;
@@ -64,12 +68,21 @@ export class Trace {
       method: spec.method ?? 'GET',
     });
     this.push(spec.start, 1, { r: 'ev', time: spec.start, conn: id, type: 'open' });
+    if (spec.requestBody !== undefined)
+      this.push(spec.start, 1, {
+        r: 'ev',
+        time: spec.start,
+        conn: id,
+        type: 'send',
+        data: { text: spec.requestBody },
+        size: spec.requestBody.length,
+      });
     if (spec.end !== null) {
       if (spec.error !== undefined) {
         this.push(spec.end, 2, { r: 'ev', time: spec.end, conn: id, type: 'error', reason: spec.error });
       } else {
         const status = spec.status ?? 200;
-        const size = spec.size ?? 12;
+        const size = spec.size ?? (spec.body !== undefined ? new TextEncoder().encode(spec.body).length : 12);
         this.push(spec.end, 2, {
           r: 'ev',
           time: spec.end,
@@ -78,7 +91,11 @@ export class Trace {
           status,
           size,
           headersAt: spec.headersAt ?? spec.end,
-          ...(size > 0 ? { data: { text: 'x'.repeat(Math.min(size, 16)) } } : {}),
+          ...(spec.body !== undefined
+            ? { data: { text: spec.body } }
+            : size > 0
+              ? { data: { text: 'x'.repeat(Math.min(size, 16)) } }
+              : {}),
         });
         this.push(spec.end, 3, { r: 'ev', time: spec.end, conn: id, type: 'close', status });
       }
@@ -264,4 +281,138 @@ export function retriesWithBackoff(
     at += hold + backoff;
     backoff *= 2;
   }
+}
+
+// ---------------------------------------------------------------------------
+// loops that carry a cursor, and the ordinary traffic they must not be confused with
+
+export type CursorStyle = 'inbox' | 'inbox-silent' | 'matrix' | 'couchdb' | 'telegram';
+
+/** A Matrix-style opaque sync token for position n. */
+export const matrixToken = (n: number): string => `s${72594 + n}_${4483 + 3 * n}_${1934 + (n % 7)}`;
+/** A CouchDB-style update sequence for position n. */
+export const couchSeq = (n: number): string =>
+  `${12 + n}-g1AAAAFReJzLYWBg4MhgTmEQTM4vTc5ISXIwNDLXMwBCwxygOFMiQ5L8${String.fromCharCode(65 + (n % 26))}${n}`;
+
+/**
+ * A long-poll that passes a cursor and advances it only when the answer had
+ * news (every `newsEvery`-th answer):
+ * - inbox: `?since=N`, held 300-500 ms; news answers `{"messages":[…],"next":N+1}`,
+ *   the others 204 (the server let go);
+ * - inbox-silent: the same with answers that do not repeat the cursor (it still only moves forward);
+ * - matrix: `/sync?since=<next_batch>&timeout=30000`, the first sync without `since`;
+ * - couchdb: `_changes?feed=longpoll&since=<last_seq>`, starting at `since=0`;
+ * - telegram: `getUpdates?offset=<last update_id + 1>&timeout=…`.
+ */
+export function cursorLongPoll(
+  t: Trace,
+  r: () => number,
+  o: { path: string; style: CursorStyle; start: number; cycles: number; label: string; newsEvery?: number },
+): number {
+  let at = o.start;
+  let n = 0;
+  const every = o.newsEvery ?? 2;
+  const sep = o.path.includes('?') ? '&' : '?';
+  for (let i = 0; i < o.cycles; i++) {
+    const news = i % every === every - 1;
+    const fast = o.style === 'inbox' || o.style === 'inbox-silent';
+    const hold = fast ? between(r, 300, 500) : news ? between(r, 200, 3000) : between(r, 5000, 30_000);
+    let url: string;
+    let body: string;
+    let status = 200;
+    switch (o.style) {
+      case 'inbox':
+      case 'inbox-silent':
+        url = `${o.path}${sep}since=${n}`;
+        body = news
+          ? JSON.stringify({
+              messages: [{ id: n + 1, text: 'hello' }],
+              ...(o.style === 'inbox' ? { next: n + 1 } : {}),
+            })
+          : '';
+        if (!news) status = 204;
+        break;
+      case 'matrix':
+        url =
+          i === 0 ? `${o.path}${sep}timeout=30000` : `${o.path}${sep}since=${matrixToken(n)}&timeout=30000`;
+        body = JSON.stringify({
+          next_batch: matrixToken(news || i === 0 ? n + 1 : n),
+          rooms: news ? { join: { '!r:h': { timeline: { events: [{ type: 'm.room.message' }] } } } } : {},
+        });
+        break;
+      case 'couchdb':
+        url = `${o.path}${sep}feed=longpoll&since=${n === 0 ? '0' : couchSeq(n)}`;
+        body = JSON.stringify({
+          results: news ? [{ seq: couchSeq(n + 1), id: `doc${n}`, changes: [{ rev: '1-a' }] }] : [],
+          last_seq: couchSeq(news ? n + 1 : Math.max(n, 1)),
+        });
+        break;
+      case 'telegram':
+        url = `${o.path}${sep}offset=${1000 + n}&timeout=25`;
+        body = JSON.stringify({
+          ok: true,
+          result: news ? [{ update_id: 1000 + n, message: { text: 'hi' } }] : [],
+        });
+        break;
+    }
+    t.request({ url, start: at, end: at + hold, status, body }, o.label);
+    // couchdb's first `since` is 0, then the first last_seq it was given
+    if (news || (o.style === 'matrix' && i === 0) || (o.style === 'couchdb' && n === 0)) n++;
+    at += hold + between(r, 0, 30);
+  }
+  return at;
+}
+
+/** A list fetched page by page at once (`?page=1,2,3…`, or `?offset=20,40…`), each answered with data, then done. */
+export function paginatedList(
+  t: Trace,
+  r: () => number,
+  o: { path: string; start: number; pages: number; by: 'page' | 'offset'; label: string },
+): number {
+  let at = o.start;
+  const sep = o.path.includes('?') ? '&' : '?';
+  for (let i = 0; i < o.pages; i++) {
+    const value = o.by === 'page' ? i + 1 : i * 20;
+    const hold = between(r, 40, 250);
+    const body = JSON.stringify({
+      items: [{ id: i * 20 + 1 }, { id: i * 20 + 2 }],
+      next: value + (o.by === 'page' ? 1 : 20),
+    });
+    t.request({ url: `${o.path}${sep}${o.by}=${value}`, start: at, end: at + hold, body }, o.label);
+    at += hold + between(r, 1, 20);
+  }
+  return at;
+}
+
+/** Search as you type: `?q=a`, `?q=ab`… a request per keystroke, 120-400 ms apart. */
+export function searchAsYouType(
+  t: Trace,
+  r: () => number,
+  o: { path: string; start: number; word: string; label: string },
+): number {
+  let at = o.start;
+  for (let i = 1; i <= o.word.length; i++) {
+    const q = o.word.slice(0, i);
+    const hold = between(r, 30, 150);
+    const body = JSON.stringify({ results: [o.word.slice(0, i + 1), `${q}s`, o.word], q });
+    t.request({ url: `${o.path}?q=${q}`, start: at, end: at + hold, body }, o.label);
+    at += between(r, 120, 400);
+  }
+  return at;
+}
+
+/** Infinite scroll: `?page=N` each time the reader reaches the bottom (reading times: 0.6 s + exponential, mean 3 s). */
+export function infiniteScroll(
+  t: Trace,
+  r: () => number,
+  o: { path: string; start: number; pages: number; label: string },
+): number {
+  let at = o.start;
+  for (let i = 1; i <= o.pages; i++) {
+    const hold = between(r, 60, 300);
+    const body = JSON.stringify({ posts: [{ id: i * 10 }], page: i, next_page: i + 1 });
+    t.request({ url: `${o.path}?page=${i}`, start: at, end: at + hold, body }, o.label);
+    at += hold + 600 - Math.log(1 - r()) * 3000;
+  }
+  return at;
 }
