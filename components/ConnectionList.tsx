@@ -3,7 +3,7 @@
 // filters the event list to it; selecting it again shows everything.
 
 import { formatBytes, formatClock, formatDuration, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
-import type { ListEntry } from '../lib/timeline/channels';
+import { channelBadge, type ListEntry, reconnectStormText } from '../lib/timeline/channels';
 
 export interface ConnectionListProps {
   entries: readonly ListEntry[];
@@ -30,6 +30,7 @@ function shortPath(url: string): string {
 function stateLabel(e: ListEntry): string {
   const p = e.pattern;
   if (e.kind !== 'channel' || !p?.storm || p.storm.endedAt) return e.state;
+  if (p.kind === 'reconnect-loop') return `storm: ${p.cycles} attempts`;
   if (e.tone !== 'storm') return `storm: peak ${p.storm.peakConcurrency} in flight`;
   return `storm: ${p.inFlight ?? p.storm.peakConcurrency} in flight`;
 }
@@ -90,9 +91,7 @@ export function ConnectionList({
                   {e.kind === 'connection' && e.transport && (
                     <span class={`badge tr-${e.transport}`}>{TRANSPORT_LABEL[e.transport]}</span>
                   )}
-                  {e.kind === 'channel' && (
-                    <span class="badge channel">{p?.kind === 'polling' ? 'POLL' : 'LP'}</span>
-                  )}
+                  {e.kind === 'channel' && <span class="badge channel">{channelBadge(p)}</span>}
                   {e.kind === 'other' && <span class="badge other">HTTP</span>}
                   <span class="conn-title">
                     {e.number !== undefined ? `#${e.number} ` : ''}
@@ -133,7 +132,9 @@ export function ConnectionList({
                   <span class="conn-meta">upgraded to WebSocket {shortPath(p.upgrade.url)}</span>
                 )}
                 {p?.storm && (
-                  <span class={`storm${p.storm.endedAt ? ' ended' : ''}`}>{stormText(p.storm)}</span>
+                  <span class={`storm${p.storm.endedAt ? ' ended' : ''}`}>
+                    {p.kind === 'reconnect-loop' ? reconnectStormText(p) : stormText(p.storm)}
+                  </span>
                 )}
               </button>
             </li>

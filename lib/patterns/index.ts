@@ -1,4 +1,4 @@
-// Long-polling, polling and poll-storm detection.
+// Long-polling, polling, poll-storm and reconnect-loop detection.
 //
 // HOW TO WIRE IT (panel):
 //
@@ -20,7 +20,9 @@
 // detector.onEvent(timelineEvent), in arrival order; detector.advance(now);
 // detector.flush() at the end of a finished timeline.
 //
-// What a Pattern holds (see pattern.ts): id, kind 'long-poll' | 'polling',
+// What a Pattern holds (see pattern.ts): id, kind 'long-poll' | 'polling' |
+// 'reconnect-loop' (WebSocket / EventSource reopened again and again, see
+// reconnect.ts; its attempts, close codes, back-off and state in `reconnect`),
 // method, url (endpoint, volatile parameters removed), connectionKeys (cycles
 // and sends, store keys), cycleKeys, sendKeys, cycles, medianHoldMs,
 // medianGapMs, medianIntervalMs, inFlight, failures, state 'held' | 'gap' |
@@ -37,6 +39,7 @@
 import type { PatternForExport } from '../export/timeline';
 import type { Connection, TimelineEvent } from '../timeline/store';
 import { PatternDetector } from './detector';
+import { findingSentence } from './findings';
 import type { Pattern } from './pattern';
 
 export { PatternDetector, type StoreLike } from './detector';
@@ -46,11 +49,21 @@ export {
   type FindingKind,
   type FindingsOptions,
   type FindingText,
+  findingSentence,
   findingsOf,
   stormText,
 } from './findings';
 export type { ParamDecision } from './params';
-export type { Pattern, PatternKind, PatternState, StormInfo, UpgradeInfo } from './pattern';
+export type {
+  Pattern,
+  PatternKind,
+  PatternState,
+  ReconnectAttempt,
+  ReconnectInfo,
+  ReconnectStormCause,
+  StormInfo,
+  UpgradeInfo,
+} from './pattern';
 export { RULES } from './rules';
 export type { TransportLabel } from './transports';
 
@@ -85,6 +98,22 @@ export function toPatternForExport(p: Pattern): PatternForExport {
     droppedParams: p.params.filter((d) => !d.kept).map((d) => ({ name: d.name, reason: d.reason })),
   };
   if (p.upgrade) extra.upgrade = { url: p.upgrade.url, startedAt: p.upgrade.startedAt };
+  if (p.reconnect) {
+    const r = p.reconnect;
+    extra.transport = r.transport;
+    extra.backoff = r.backoff;
+    extra.state = r.state;
+    extra.closeCodes = [...r.closeCodes];
+    extra.attempts = r.attempts.map((a) => ({
+      startedAt: a.startedAt,
+      openedAt: a.openedAt,
+      endedAt: a.endedAt,
+      lifetimeMs: a.lifetimeMs,
+      delayMs: a.delayMs,
+      code: a.code,
+    }));
+  }
+  extra.finding = findingSentence(p);
   return {
     id: p.id,
     kind: p.kind,

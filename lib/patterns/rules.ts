@@ -127,4 +127,36 @@ export const RULES = {
       '__',
     ] as readonly string[],
   },
+  reconnect: {
+    /**
+     * A new connection this long after the previous attempt ended is no
+     * retry: common back-off caps are 30-60 s, a page reopened by the user
+     * minutes later is a new session.
+     */
+    maxDelayMs: 120_000,
+    /** The storm rules judge the last this many retries: a loop that starts backing off stops storming. */
+    window: 6,
+    /** "Retries faster than about a second": the median recent delay is below this. */
+    fastRetryMs: 1000,
+    /** "Connections that live less than a second each": the median recent lifetime is below this. */
+    shortLifeMs: 1000,
+    /**
+     * Backing off: the recent delays grow by at least this factor per retry
+     * (a least-squares fit of their logarithms, so jitter is tolerated; 1.5x
+     * to 2x back-off with ±30 % jitter fits at 1.4x or more).
+     */
+    backoffGrowth: 1.3,
+    /**
+     * Added to every delay before the fit: immediate retries differ by a few
+     * ms (3 ms, 8 ms, 20 ms) which is noise, not growth.
+     */
+    backoffFloorMs: 50,
+    /** Retries this far apart are patient whatever their trend (a back-off that reached its cap). */
+    patientDelayMs: 5000,
+  },
+
+  findings: {
+    /** A polling loop that polls more often than this is busy: its finding suggests polling less or pushing. */
+    busyPollMs: 1000,
+  },
 } as const;
