@@ -86,7 +86,7 @@ export function stormCause(
   delays: readonly number[],
   lifetimes: readonly number[],
 ): ReconnectStormCause | null {
-  if (delays.length === 0 || backsOff(delays)) return null;
+  if (delays.length < RULES.reconnect.stormMinRetries || backsOff(delays)) return null;
   if (median(delays) < RULES.reconnect.fastRetryMs) return 'fast-retries';
   if (lifetimes.length > 0 && median(lifetimes) < RULES.reconnect.shortLifeMs) return 'short-lived';
   return null;
@@ -279,6 +279,8 @@ export class ReconnectLoops {
           if (s.current.openedAt === null) s.current.openedAt = rec.time;
           return s.loop.id !== null;
         }
+        // A WebSocket opens once; an open after its end is bad input.
+        if (s.transport !== 'eventsource') return false;
         // An EventSource reconnected by itself: the next attempt, opened.
         const a = newAttempt(ev.connection.key, rec.time);
         a.openedAt = rec.time;
