@@ -7,93 +7,14 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { buildTimelineExport } from '../../lib/export/timeline';
 import { importFile } from '../../lib/import';
-import type { CaptureRecord } from '../../lib/model';
-import { detectPatterns, PatternDetector, type Pattern, toPatternForExport } from '../../lib/patterns';
+import { detectPatterns, type Pattern, PatternDetector, toPatternForExport } from '../../lib/patterns';
 import { backsOff, endpointOf } from '../../lib/patterns/reconnect';
 import { TimelineStore } from '../../lib/timeline/store';
 import { rng } from './patterns-traces';
+import { Sockets } from './socket-traces';
 import { msg } from './store-fixtures';
 
 const T0 = 1_764_000_000_000;
-
-type Unnumbered = CaptureRecord extends infer R ? (R extends unknown ? Omit<R, 'seq'> : never) : never;
-
-/** Socket records in page-time order (ties in the order added). */
-class Sockets {
-  private recs: Array<{ time: number; n: number; rec: Unnumbered }> = [];
-  private nextId = 1;
-  private n = 0;
-
-  constructor(readonly docId = 'd1') {}
-
-  key(id: number): string {
-    return `${this.docId}:${id}`;
-  }
-
-  private push(rec: Unnumbered): void {
-    this.recs.push({ time: rec.time, n: this.n++, rec });
-  }
-
-  /** A WebSocket that opens after `connectMs` (null: never) and ends at `end` (null: still open). */
-  ws(
-    url: string,
-    start: number,
-    spec: { connectMs?: number | null; end: number | null; code?: number; error?: boolean },
-  ): number {
-    const id = this.nextId++;
-    this.push({ r: 'conn', time: start, id, transport: 'websocket', url });
-    const connectMs = spec.connectMs === undefined ? 2 : spec.connectMs;
-    if (connectMs !== null) this.push({ r: 'ev', time: start + connectMs, conn: id, type: 'open' });
-    if (spec.end !== null) {
-      if (spec.error) this.push({ r: 'ev', time: spec.end, conn: id, type: 'error' });
-      this.push({ r: 'ev', time: spec.end, conn: id, type: 'close', code: spec.code ?? 1006 });
-    }
-    return id;
-  }
-
-  /** Attempts of one WebSocket loop: each lives `lives[i]` ms, the next starts `delays[i]` ms after its end. */
-  loop(url: string, start: number, lives: number[], delays: number[], code = 1011): number {
-    let at = start;
-    lives.forEach((life, i) => {
-      this.ws(url, at, { end: at + 2 + life, code });
-      at += 2 + life + (delays[i] ?? 0);
-    });
-    return at;
-  }
-
-  /** An EventSource whose browser reconnects by itself: each `[open, error]` pair, in page time. */
-  eventSource(url: string, start: number, cycles: Array<[open: number | null, error: number]>): number {
-    const id = this.nextId++;
-    this.push({ r: 'conn', time: start, id, transport: 'eventsource', url, method: 'GET' });
-    for (const [open, error] of cycles) {
-      if (open !== null) this.push({ r: 'ev', time: open, conn: id, type: 'open' });
-      this.push({ r: 'ev', time: error, conn: id, type: 'error', reason: 'connection lost; reconnecting' });
-    }
-    return id;
-  }
-
-  raw(rec: Unnumbered): void {
-    this.push(rec);
-  }
-
-  records(): CaptureRecord[] {
-    const sorted = [...this.recs].sort((a, b) => a.time - b.time || a.n - b.n);
-    return sorted.map((t, i) => ({ ...t.rec, seq: i + 1 }) as CaptureRecord);
-  }
-
-  store(batch = Number.POSITIVE_INFINITY): TimelineStore {
-    const store = new TimelineStore();
-    const recs = this.records();
-    for (let i = 0; i < recs.length; i += Math.min(batch, recs.length))
-      store.ingest(msg(recs.slice(i, i + batch), this.docId));
-    return store;
-  }
-
-  detect(now?: number): Pattern[] {
-    const s = this.store();
-    return detectPatterns(s.connections, s.events, now);
-  }
-}
 
 /** Exponential back-off with ±30 % jitter: base, 2×base, 4×base… */
 function backoffDelays(base: number, n: number, seed = 7): number[] {
@@ -210,7 +131,9 @@ describe('reconnect loops', () => {
     expect(endpointOf('d1', 'websocket', 'ws://h/p?room=a').key).not.toBe(
       endpointOf('d2', 'websocket', 'ws://h/p?room=a').key,
     );
-    expect(endpointOf('d1', 'websocket', 'ws://h/p').key).not.toBe(endpointOf('d1', 'eventsource', 'ws://h/p').key);
+    expect(endpointOf('d1', 'websocket', 'ws://h/p').key).not.toBe(
+      endpointOf('d1', 'eventsource', 'ws://h/p').key,
+    );
   });
 
   it('is no loop with two attempts, or with sockets open side by side, or retries minutes apart', () => {
@@ -274,7 +197,12 @@ describe('reconnect loops', () => {
     expect(detector.patterns(end + 10_000)[0]?.storm?.endedAt).toBe(end);
 
     const b = new Sockets();
-    b.loop('ws://127.0.0.1:9000/live', T0, [20, 20, 20, 20, 20, 20, 20, 20, 20], [1, 1, 1, 300, 900, 2700, 8100, 24_300]);
+    b.loop(
+      'ws://127.0.0.1:9000/live',
+      T0,
+      [20, 20, 20, 20, 20, 20, 20, 20, 20],
+      [1, 1, 1, 300, 900, 2700, 8100, 24_300],
+    );
     const [p] = b.detect();
     expect(p?.storm?.endedAt).not.toBeNull();
     expect(p?.reconnect?.backoff).toBe(true);
@@ -320,7 +248,9 @@ describe('reconnect loops in the export', () => {
       await readFile(new URL('../../schema/wirescope-timeline.v1.schema.json', import.meta.url), 'utf8'),
     );
     const AjvClass = (Ajv2020 as unknown as { default?: typeof Ajv2020 }).default ?? Ajv2020;
-    const validate = new AjvClass({ allErrors: true, strict: false, validateFormats: false }).compile(schemaJson);
+    const validate = new AjvClass({ allErrors: true, strict: false, validateFormats: false }).compile(
+      schemaJson,
+    );
     const s = new Sockets();
     s.loop('ws://127.0.0.1:9000/live', T0, [40, 35, 50, 45, 40], [3, 1, 4, 2, 0]);
     const store = s.store();
