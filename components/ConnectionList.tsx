@@ -2,8 +2,8 @@
 // requests", each with live state, message count and bytes. Selecting one
 // filters the event list to it; selecting it again shows everything.
 
-import { formatBytes, formatClock, formatDuration, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
-import { channelBadge, type ListEntry, reconnectStormText } from '../lib/timeline/channels';
+import { formatBytes, formatClock, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
+import { channelBadge, channelFacts, type ListEntry, reconnectStormText } from '../lib/timeline/channels';
 
 export interface ConnectionListProps {
   entries: readonly ListEntry[];
@@ -113,11 +113,9 @@ export function ConnectionList({
                 </span>
                 {p && (
                   <span class="conn-meta">
-                    <span>
-                      {p.cycles} cycle{p.cycles === 1 ? '' : 's'}
-                    </span>
-                    <span>hold {formatDuration(p.medianHoldMs)}</span>
-                    <span>gap {formatDuration(p.medianGapMs)}</span>
+                    {channelFacts(p).map((fact) => (
+                      <span key={fact}>{fact}</span>
+                    ))}
                   </span>
                 )}
                 {selected && selectedLatency && (

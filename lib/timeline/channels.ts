@@ -61,6 +61,21 @@ export function channelTitle(p: ChannelPattern): string {
   return `${kind} ${p.method} ${shortUrl(p.url)}`;
 }
 
+/** A channel's counts in words: cycles, hold, gap; a reconnect loop's attempts, lifetime and retry delay. */
+export function channelFacts(p: ChannelPattern): [count: string, hold: string, gap: string] {
+  if (p.kind === 'reconnect-loop')
+    return [
+      `${p.cycles} attempt${p.cycles === 1 ? '' : 's'}`,
+      `lived ${formatDuration(p.medianHoldMs)}`,
+      `retry after ${formatDuration(p.medianGapMs)}`,
+    ];
+  return [
+    `${p.cycles} cycle${p.cycles === 1 ? '' : 's'}`,
+    `hold ${formatDuration(p.medianHoldMs)}`,
+    `gap ${formatDuration(p.medianGapMs)}`,
+  ];
+}
+
 /** The channel's badge: LP, POLL, or RE for a reconnect loop. */
 export function channelBadge(p: Pick<ChannelPattern, 'kind'> | undefined): string {
   if (p?.kind === 'reconnect-loop') return 'RE';
