@@ -118,6 +118,10 @@ class Loop {
     readonly url: string,
   ) {}
 
+  get firstAt(): number {
+    return (this.attempts[0] as ReconnectAttempt).startedAt;
+  }
+
   get last(): ReconnectAttempt | undefined {
     return this.attempts[this.attempts.length - 1];
   }
@@ -240,6 +244,9 @@ class Loop {
 
 const round = (v: number): number => Math.round(v * 10) / 10;
 
+/** How much earlier than the previous close a retry's creation may be recorded (see ReconnectLoops.fresh). */
+const SLACK_MS = RULES.handoverSlackMs;
+
 interface Socket {
   loop: Loop;
   transport: SocketTransport;
@@ -253,6 +260,13 @@ export class ReconnectLoops {
   private sockets = new Map<string, Socket>();
   /** Per endpoint key, the loops whose last attempt has ended (a new connection may be their retry). */
   private idle = new Map<string, Loop[]>();
+  /**
+   * Per endpoint key, loops begun by a connection that had no loop to retry,
+   * recently: a close recorded a moment after the next connection's creation
+   * (events are stamped on the event clock, creations when they are seen,
+   * and the two differ by a few ms) still makes it that loop's retry.
+   */
+  private fresh = new Map<string, Loop[]>();
   private loops: Loop[] = [];
 
   constructor(private readonly ids: PatternIds) {}
@@ -262,7 +276,13 @@ export class ReconnectLoops {
     if (conn.transport !== 'websocket' && conn.transport !== 'eventsource') return false;
     if (this.sockets.has(conn.key)) return false;
     const { key, displayUrl } = endpointOf(conn.docId, conn.transport, conn.url);
-    const loop = this.takeIdle(key, conn.startedAt) ?? new Loop(key, conn.docId, conn.transport, displayUrl);
+    let loop = this.takeIdle(key, conn.startedAt);
+    if (!loop) {
+      loop = new Loop(key, conn.docId, conn.transport, displayUrl);
+      const list = (this.fresh.get(key) ?? []).filter((l) => conn.startedAt - l.firstAt <= SLACK_MS);
+      list.push(loop);
+      this.fresh.set(key, list);
+    }
     const attempt = newAttempt(conn.key, conn.startedAt);
     this.sockets.set(conn.key, { loop, transport: conn.transport, current: attempt, last: attempt });
     return this.addAttempt(loop, attempt);
@@ -349,7 +369,36 @@ export class ReconnectLoops {
     s.current = null;
     s.loop.ended(a);
     this.pushIdle(s.loop);
+    this.adoptRetry(s.loop, a.endedAt);
     return s.loop.id !== null;
+  }
+
+  /**
+   * A loop of this endpoint begun within the slack before `end` by a
+   * connection that found no loop to retry was this loop's retry: its
+   * attempts join this loop (their delay is 0).
+   */
+  private adoptRetry(loop: Loop, end: number): void {
+    const list = this.fresh.get(loop.key);
+    const retry = list?.find(
+      (l) => l !== loop && l.id === null && l.firstAt <= end && end - l.firstAt <= SLACK_MS,
+    );
+    if (!list || !retry) return;
+    this.fresh.set(
+      loop.key,
+      list.filter((l) => l !== retry),
+    );
+    this.forgetIdle(retry);
+    this.forgetIdle(loop);
+    for (const a of retry.attempts) {
+      this.addAttempt(loop, a);
+      if (a.endedAt !== null) loop.ended(a);
+    }
+    for (const key of retry.connectionKeys) {
+      const s = this.sockets.get(key);
+      if (s) s.loop = loop;
+    }
+    if ((loop.last as ReconnectAttempt).endedAt !== null) this.pushIdle(loop);
   }
 
   /** The loop of this endpoint that ended most recently and may be retried at t; removed from the idle list. */

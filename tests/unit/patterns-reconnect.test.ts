@@ -111,6 +111,20 @@ describe('reconnect loops', () => {
     expect(p?.connectionKeys).toEqual([s.key(1), s.key(2), s.key(3)]);
   });
 
+  it("takes a retry recorded a moment before the previous close (the event clock and the creation clock differ) as the loop's", () => {
+    const s = new Sockets();
+    let at = T0;
+    for (let i = 0; i < 6; i++) {
+      s.ws('ws://127.0.0.1:9000/live', at, { end: at + 40, code: 1011 });
+      at += 40 - (i % 2 ? 1.5 : 0);
+    }
+    const patterns = s.detect();
+    expect(patterns).toHaveLength(1);
+    expect(patterns[0]?.cycles).toBe(6);
+    expect(patterns[0]?.reconnect?.attempts.map((a) => a.delayMs)).toEqual([null, 0, 0, 0, 0, 0]);
+    expect(patterns[0]?.storm?.cause).toBe('fast-retries');
+  });
+
   it('keeps two endpoints apart, drops volatile query parameters, keeps ones that name something', () => {
     const s = new Sockets();
     const rand = rng(3);
