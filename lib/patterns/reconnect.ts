@@ -261,10 +261,12 @@ export class ReconnectLoops {
   /** Per endpoint key, the loops whose last attempt has ended (a new connection may be their retry). */
   private idle = new Map<string, Loop[]>();
   /**
-   * Per endpoint key, loops begun by a connection that had no loop to retry,
-   * recently: a close recorded a moment after the next connection's creation
-   * (events are stamped on the event clock, creations when they are seen,
-   * and the two differ by a few ms) still makes it that loop's retry.
+   * Per endpoint key, loops begun (in the last maxDelayMs) by a connection
+   * that found no loop to retry. A close that reaches the detector after the
+   * next connection's creation still makes that connection its loop's retry:
+   * the page hook sends a close after the messages before it, which may
+   * wait, while a creation goes at once; and a close is stamped on the event
+   * clock, a creation when it is seen, a few ms apart.
    */
   private fresh = new Map<string, Loop[]>();
   private loops: Loop[] = [];
@@ -279,7 +281,9 @@ export class ReconnectLoops {
     let loop = this.takeIdle(key, conn.startedAt);
     if (!loop) {
       loop = new Loop(key, conn.docId, conn.transport, displayUrl);
-      const list = (this.fresh.get(key) ?? []).filter((l) => conn.startedAt - l.firstAt <= SLACK_MS);
+      const list = (this.fresh.get(key) ?? []).filter(
+        (l) => l.id === null && conn.startedAt - l.firstAt <= RULES.reconnect.maxDelayMs,
+      );
       list.push(loop);
       this.fresh.set(key, list);
     }
@@ -369,20 +373,26 @@ export class ReconnectLoops {
     s.current = null;
     s.loop.ended(a);
     this.pushIdle(s.loop);
-    this.adoptRetry(s.loop, a.endedAt);
+    this.adoptRetry(s.loop, a);
     return s.loop.id !== null;
   }
 
   /**
-   * A loop of this endpoint begun within the slack before `end` by a
-   * connection that found no loop to retry was this loop's retry: its
-   * attempts join this loop (their delay is 0).
+   * The attempt `ended` of `loop` just ended. A loop of this endpoint begun
+   * after it, or at most the slack before its end, by a connection that found
+   * no loop to retry (the close had not reached the detector yet) is this
+   * loop's retry: its attempts join this loop. Sockets open side by side
+   * began earlier and stay apart.
    */
-  private adoptRetry(loop: Loop, end: number): void {
+  private adoptRetry(loop: Loop, ended: ReconnectAttempt): void {
+    const end = ended.endedAt as number;
     const list = this.fresh.get(loop.key);
-    const retry = list?.find(
-      (l) => l !== loop && l.id === null && l.firstAt <= end && end - l.firstAt <= SLACK_MS,
-    );
+    let retry: Loop | undefined;
+    for (const l of list ?? []) {
+      if (l === loop || l.id !== null || l.firstAt < end - SLACK_MS || l.firstAt < ended.startedAt) continue;
+      if (l.firstAt - end > RULES.reconnect.maxDelayMs) continue;
+      if (!retry || l.firstAt < retry.firstAt) retry = l;
+    }
     if (!list || !retry) return;
     this.fresh.set(
       loop.key,

@@ -125,6 +125,29 @@ describe('reconnect loops', () => {
     expect(patterns[0]?.storm?.cause).toBe('fast-retries');
   });
 
+  it('takes a connection as the retry when the previous close reaches the detector after it', () => {
+    const s = new Sockets();
+    s.loop('ws://127.0.0.1:9000/live', T0, [40, 40, 40, 40, 40, 40], [3, 3, 3, 3, 3, 0], 1011);
+    const recs = s.records();
+    // The third socket's close arrives after the fourth socket's creation (it waited behind messages).
+    const close3 = recs.findIndex((r) => r.r === 'ev' && r.conn === 3 && r.type === 'close');
+    const conn4 = recs.findIndex((r) => r.r === 'conn' && r.id === 4);
+    const reordered = [...recs];
+    const [moved] = reordered.splice(close3, 1);
+    reordered.splice(conn4, 0, moved as (typeof recs)[0]);
+    const store = new TimelineStore();
+    const detector = new PatternDetector();
+    for (const r of reordered.map((r, i) => ({ ...r, seq: i + 1 }))) {
+      store.ingest(msg([r]));
+      detector.update(store);
+    }
+    const [p, ...rest] = detector.patterns();
+    expect(rest).toEqual([]);
+    expect(p?.cycles).toBe(6);
+    expect(p?.connectionKeys).toEqual([1, 2, 3, 4, 5, 6].map((id) => s.key(id)));
+    expect(p?.reconnect?.attempts.map((a) => a.delayMs)).toEqual([null, 3, 3, 3, 3, 3]);
+  });
+
   it('keeps two endpoints apart, drops volatile query parameters, keeps ones that name something', () => {
     const s = new Sockets();
     const rand = rng(3);
