@@ -30,8 +30,9 @@ export interface PatternIds {
  * The endpoint a socket connects to: document + transport + origin + path +
  * the query parameters that name something. Parameters whose value looks
  * volatile (a timestamp, a random number or id, a counter such as an attempt
- * number) or whose name is a common cache-buster are dropped: a reconnecting
- * client often sends a new token, session id or attempt number each time.
+ * number), or whose name is a common cache-buster or names a credential or
+ * session (token, sid…), are dropped: a reconnecting client often sends a
+ * new token, session id or attempt number each time.
  */
 export function endpointOf(
   docId: string,
@@ -41,7 +42,9 @@ export function endpointOf(
   const u = parseUrl(url);
   const kept: string[] = [];
   for (const [name, value] of u.params) {
-    if (RULES.params.cacheBusterNames.includes(name)) continue;
+    const lower = name.toLowerCase();
+    if (RULES.params.cacheBusterNames.includes(lower) || RULES.reconnect.credentialNames.includes(lower))
+      continue;
     if (value !== '' && shapeOf(value) !== 'other') continue;
     kept.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
   }

@@ -162,6 +162,32 @@ export const RULES = {
     backoffFloorMs: 100,
     /** Retries this far apart are patient whatever their trend (a back-off that reached its cap). */
     patientDelayMs: 5000,
+    /**
+     * Query parameters that carry credentials or a session, left out of a
+     * socket's endpoint: a reconnecting client often sends a fresh one each
+     * time, and a random token need not look random (`Math.random()
+     * .toString(36)` is all letters one time in 30).
+     */
+    credentialNames: [
+      'token',
+      'access_token',
+      'accesstoken',
+      'auth',
+      'authorization',
+      'jwt',
+      'key',
+      'apikey',
+      'api_key',
+      'sig',
+      'signature',
+      'sid',
+      'session',
+      'sessionid',
+      'session_id',
+      'ticket',
+      'connectiontoken',
+      'id',
+    ] as readonly string[],
   },
 
   findings: {

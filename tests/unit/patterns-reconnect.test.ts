@@ -165,6 +165,10 @@ describe('reconnect loops', () => {
       ['p2', 'ws://127.0.0.1:9000/chat?room=games', 4],
       ['p3', 'ws://127.0.0.1:9000/other', 4],
     ]);
+    // A fresh token made of letters only (Math.random().toString(36) now and then) is still a token.
+    expect(endpointOf('d1', 'websocket', 'ws://h/p?room=a&token=qwhtrbmzxk').displayUrl).toBe(
+      'ws://h/p?room=a',
+    );
     expect(endpointOf('d1', 'websocket', 'ws://h/p?room=a').key).not.toBe(
       endpointOf('d2', 'websocket', 'ws://h/p?room=a').key,
     );
