@@ -70,6 +70,11 @@ function codesText(p: Pattern): string {
   return codes.length > 0 ? ` (close code${codes.length === 1 ? '' : 's'} ${codes.join(', ')})` : '';
 }
 
+function codesList(p: Pattern): string {
+  const codes = p.reconnect?.closeCodes ?? [];
+  return codes.length > 0 ? `, close code${codes.length === 1 ? '' : 's'} ${codes.join(', ')}` : '';
+}
+
 function reconnectStormText(p: Pattern): FindingText {
   const shortLived = p.storm?.cause === 'short-lived';
   const title = `Reconnect storm on ${socketWord(p)} ${pathOf(p.url)}: ${p.cycles} attempts, ${
@@ -186,7 +191,7 @@ export function findingSentence(p: Pattern): string | null {
     if (p.storm?.cause === 'short-lived')
       return `The ${socket} to ${path} lives only about ${formatDuration(p.medianHoldMs)} per connection${codesText(p)} and the client reopens it ${p.cycles} times without backing off; find why the server closes it (close code and reason) and back off with jitter between retries (1 s, 2 s, 4 s …), stopping after a few failures.`;
     if (p.storm)
-      return `The client reconnects the ${socket} to ${path} at once after each close (${p.cycles} attempts, about ${formatDuration(p.medianGapMs)} apart${codesText(p)}); back off: wait 1 s, 2 s, 4 s … with jitter before each retry, and stop after a few failures.`;
+      return `The client reconnects the ${socket} to ${path} at once after each close (${p.cycles} attempts, about ${formatDuration(p.medianGapMs)} apart${codesList(p)}); back off: wait 1 s, 2 s, 4 s … with jitter before each retry, and stop after a few failures.`;
     return `The ${socket} to ${path} keeps closing and is reopened ${p.cycles} times${codesText(p)}, with back-off as it should be; if the closes are unexpected, find why the server closes it (close code and reason).`;
   }
   if (p.storm && p.kind === 'long-poll')

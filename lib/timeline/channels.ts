@@ -67,7 +67,7 @@ export function channelFacts(p: ChannelPattern): [count: string, hold: string, g
     return [
       `${p.cycles} attempt${p.cycles === 1 ? '' : 's'}`,
       `lived ${formatDuration(p.medianHoldMs)}`,
-      `retry after ${formatDuration(p.medianGapMs)}`,
+      `delay ${formatDuration(p.medianGapMs)}`,
     ];
   return [
     `${p.cycles} cycle${p.cycles === 1 ? '' : 's'}`,
