@@ -12,6 +12,10 @@
 // Imported timeline (one shot, all decisions settled):
 //   const patterns = detectPatterns(store.connections, store.events);
 //
+// Findings: `findingsOf(patterns, …)` gives the storms to show in the strip;
+// `findingSentence(p)` says in one sentence what is wrong with a pattern and
+// how to fix it (null for a healthy loop), exported as `finding`.
+//
 // Export: `patterns.map(toPatternForExport)` gives the PatternForExport[] that
 // lib/export/timeline.ts maps to `patterns` (storm, transport, upgrade and the
 // parameter decisions travel in `extra`).
