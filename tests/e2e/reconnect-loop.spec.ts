@@ -130,7 +130,11 @@ test('a client that reconnects at once is a reconnect storm: sidebar, findings s
     storm: { cause: 'fast-retries' },
   });
   expect(loop?.connectionIds).toHaveLength(12);
-  const attempts = loop?.attempts as Array<{ lifetimeMs: number; delayMs: number | null; code: number }>;
+  const attempts = (loop?.attempts ?? []) as Array<{
+    lifetimeMs: number;
+    delayMs: number | null;
+    code: number;
+  }>;
   expect(attempts).toHaveLength(12);
   for (const a of attempts) {
     expect(a.code).toBe(CLOSE_CODE);
@@ -166,7 +170,8 @@ test('a client that backs off with jitter is a reconnect loop, not a storm', asy
   expect(others).toEqual([]);
   expect(opened).toBe(6);
   expect(loop).toMatchObject({ cycles: 6, backoff: true, storm: null, closeCodes: [CLOSE_CODE] });
-  const delays = (loop?.attempts as Array<{ delayMs: number | null }>).map((a) => a.delayMs);
+  const delays = ((loop?.attempts ?? []) as Array<{ delayMs: number | null }>).map((a) => a.delayMs);
+  expect(delays).toHaveLength(6);
   expect(delays[0]).toBeNull();
   // 200 ms, 400 ms … ±30 %, each after the previous close.
   expect(delays.slice(1).every((d) => d !== null && d >= 130)).toBe(true);
