@@ -143,7 +143,9 @@ class Loop {
       this.intervals.add(a.startedAt - prev.startedAt);
     }
     this.attempts.push(a);
-    if (!this.connectionKeys.includes(a.connectionKey)) this.connectionKeys.push(a.connectionKey);
+    // A connection's attempts are consecutive (an EventSource's own reconnects): O(1), not a scan.
+    if (this.connectionKeys[this.connectionKeys.length - 1] !== a.connectionKey)
+      this.connectionKeys.push(a.connectionKey);
     this.judge(a.startedAt);
   }
 
