@@ -186,7 +186,6 @@ export const RULES = {
       'session_id',
       'ticket',
       'connectiontoken',
-      'id',
     ] as readonly string[],
   },
 
