@@ -1,4 +1,5 @@
-// A selected long-poll or polling channel: its summary (kind, endpoint,
+// A selected long-poll or polling channel (a reconnect loop shows its
+// attempts instead, ReconnectAttempts): its summary (kind, endpoint,
 // cycles, median hold and gap, failures, storm) over a table of its cycles,
 // one row per request of the loop. Rows have one fixed height, so only those
 // in view are rendered (lib/timeline/row-window). It opens on the newest
@@ -8,11 +9,12 @@
 import { useLayoutEffect, useMemo, useReducer, useRef } from 'preact/hooks';
 import { formatBytes, formatClock, formatDuration } from '../lib/format';
 import type { Pattern } from '../lib/patterns';
-import { channelTitle } from '../lib/timeline/channels';
+import { channelBadge, channelTitle } from '../lib/timeline/channels';
 import { type Cycle, channelCycles, cycleStatusLabel, summarizeCycles } from '../lib/timeline/cycles';
 import { ExchangeIndex, type ExchangeSource } from '../lib/timeline/exchanges';
 import { bottomWindow, revealOffset, rowWindow } from '../lib/timeline/row-window';
 import type { TimelineEvent } from '../lib/timeline/store';
+import { ReconnectAttempts } from './ReconnectAttempts';
 import { useObservedSize } from './use-observed-size';
 
 export const CYCLE_ROW_HEIGHT = 20;
@@ -51,7 +53,11 @@ export interface ChannelCyclesProps {
   onOpen(event: TimelineEvent): void;
 }
 
-const KIND_LABEL = { 'long-poll': 'Long-poll', polling: 'Polling' } as const;
+const KIND_LABEL = {
+  'long-poll': 'Long-poll',
+  polling: 'Polling',
+  'reconnect-loop': 'Reconnect loop',
+} as const;
 
 function since(ms: number | null): string {
   return ms === null ? '' : `+${formatDuration(ms)}`;
@@ -78,6 +84,12 @@ function rowTitle(c: Cycle): string {
 }
 
 export function ChannelCycles(props: ChannelCyclesProps) {
+  if (props.pattern.kind === 'reconnect-loop')
+    return <ReconnectAttempts pattern={props.pattern} imported={props.imported} now={props.now} />;
+  return <HttpChannelCycles {...props} />;
+}
+
+function HttpChannelCycles(props: ChannelCyclesProps) {
   const { pattern, store, version, imported, now, selectedKey, onSelect, onOpen } = props;
   const index = useMemo(() => new ExchangeIndex(), [store]);
   // A live panel hands over a new snapshot of the pattern on every draw: the version says when it changed.
@@ -146,7 +158,7 @@ export function ChannelCycles(props: ChannelCyclesProps) {
     <section class="cycles" aria-label="Channel cycles" data-testid="cycles">
       <header class="cycles-summary">
         <div class="conn-line">
-          <span class="badge channel">{pattern.kind === 'polling' ? 'POLL' : 'LP'}</span>
+          <span class="badge channel">{channelBadge(pattern)}</span>
           <span class="conn-title" title={`${KIND_LABEL[pattern.kind]} endpoint ${pattern.url}`}>
             {channelTitle(pattern)}
           </span>

@@ -2,8 +2,8 @@
 // requests", each with live state, message count and bytes. Selecting one
 // filters the event list to it; selecting it again shows everything.
 
-import { formatBytes, formatClock, formatDuration, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
-import type { ListEntry } from '../lib/timeline/channels';
+import { formatBytes, formatClock, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
+import { channelBadge, channelFacts, type ListEntry, reconnectStormText } from '../lib/timeline/channels';
 
 export interface ConnectionListProps {
   entries: readonly ListEntry[];
@@ -30,6 +30,7 @@ function shortPath(url: string): string {
 function stateLabel(e: ListEntry): string {
   const p = e.pattern;
   if (e.kind !== 'channel' || !p?.storm || p.storm.endedAt) return e.state;
+  if (p.kind === 'reconnect-loop') return `storm: ${p.cycles} attempts`;
   if (e.tone !== 'storm') return `storm: peak ${p.storm.peakConcurrency} in flight`;
   return `storm: ${p.inFlight ?? p.storm.peakConcurrency} in flight`;
 }
@@ -96,9 +97,7 @@ export function ConnectionList({
                   {e.kind === 'connection' && e.transport && (
                     <span class={`badge tr-${e.transport}`}>{TRANSPORT_LABEL[e.transport]}</span>
                   )}
-                  {e.kind === 'channel' && (
-                    <span class="badge channel">{p?.kind === 'polling' ? 'POLL' : 'LP'}</span>
-                  )}
+                  {e.kind === 'channel' && <span class="badge channel">{channelBadge(p)}</span>}
                   {e.kind === 'other' && <span class="badge other">HTTP</span>}
                   <span class="conn-title">
                     {e.number !== undefined ? `#${e.number} ` : ''}
@@ -120,11 +119,9 @@ export function ConnectionList({
                 </span>
                 {p && (
                   <span class="conn-meta">
-                    <span>
-                      {p.cycles} cycle{p.cycles === 1 ? '' : 's'}
-                    </span>
-                    <span>hold {formatDuration(p.medianHoldMs)}</span>
-                    <span>gap {formatDuration(p.medianGapMs)}</span>
+                    {channelFacts(p).map((fact) => (
+                      <span key={fact}>{fact}</span>
+                    ))}
                   </span>
                 )}
                 {p?.cursor && (
@@ -147,7 +144,9 @@ export function ConnectionList({
                   <span class="conn-meta">upgraded to WebSocket {shortPath(p.upgrade.url)}</span>
                 )}
                 {p?.storm && (
-                  <span class={`storm${p.storm.endedAt ? ' ended' : ''}`}>{stormText(p.storm)}</span>
+                  <span class={`storm${p.storm.endedAt ? ' ended' : ''}`}>
+                    {p.kind === 'reconnect-loop' ? reconnectStormText(p) : stormText(p.storm)}
+                  </span>
                 )}
               </button>
             </li>

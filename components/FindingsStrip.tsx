@@ -1,5 +1,5 @@
-// The findings strip above the event list: one line per finding (a poll
-// storm going on, or ended and when), with "Show these requests", where the
+// The findings strip above the event list: one line per finding (a poll or
+// reconnect storm going on, or ended and when), with "Show these requests", where the
 // page started them, the likely fault and its fix on demand, and a dismiss
 // button. Folded it shows the first line only, so a docked panel keeps its
 // list.
@@ -20,9 +20,10 @@ export interface FindingsStripProps {
   onOpenSource?: ((site: CallSite) => void) | undefined;
 }
 
-/** "since 14:03:07.120 · 27 in flight" or "ended 14:03:12.500". */
+/** "since 14:03:07.120 · 27 in flight" (a reconnect storm: "· 14 attempts") or "ended 14:03:12.500". */
 export function findingWhen(f: Finding): string {
   if (f.state === 'ended' && f.endedAt !== null) return `ended ${formatClock(f.endedAt)}`;
+  if (f.kind === 'reconnect-storm') return `since ${formatClock(f.startedAt)} · ${f.attempts ?? 0} attempts`;
   return `since ${formatClock(f.startedAt)} · ${f.inFlight} in flight`;
 }
 

@@ -7,6 +7,7 @@ import { Answer, MAX_ANSWER_TEXT } from './answers';
 import { Channel, type ChannelHost } from './channel';
 import { parseUrl, Route } from './params';
 import { type Pattern, PatternImpl, type PatternKind } from './pattern';
+import { ReconnectLoops } from './reconnect';
 import { failureOf, type Req } from './request';
 import { RULES } from './rules';
 import { classifyRequest, engineIoUpgradeSession, sockjsInfoBase, sockjsPath } from './transports';
@@ -85,6 +86,8 @@ export class PatternDetector implements ChannelHost {
   private sockjsBases = new Set<string>();
   private byId = new Map<string, PatternImpl>();
   private nextNum = 1;
+  /** WebSocket / EventSource reconnect loops (reconnect.ts); they share the pattern ids. */
+  private reconnects = this.newReconnectLoops();
   /** During a rebuild: the pattern id each request had, so ids survive. */
   private reuse: Map<Req, { id: string; num: number }> | null = null;
   private reused = new Set<string>();
@@ -106,6 +109,7 @@ export class PatternDetector implements ChannelHost {
     this.sessions = new Map();
     this.sockjsBases = new Set();
     this.byId = new Map();
+    this.reconnects = this.newReconnectLoops();
     this.seenConnections = null;
     this.seenEvents = null;
     this.connIndex = 0;
@@ -177,6 +181,7 @@ export class PatternDetector implements ChannelHost {
     if (conn.transport !== 'xhr' && conn.transport !== 'fetch') {
       this.others.add(conn.key);
       if (conn.transport === 'websocket') this.onWebSocket(conn);
+      if (this.reconnects.onConnection(conn)) this.version++;
       return;
     }
     const method = (conn.method ?? 'GET').toUpperCase();
@@ -247,6 +252,11 @@ export class PatternDetector implements ChannelHost {
 
   /** An event of a connection, in arrival order. */
   onEvent(ev: TimelineEvent): void {
+    if (ev.connection.transport === 'websocket' || ev.connection.transport === 'eventsource') {
+      this.onConnection(ev.connection);
+      if (this.reconnects.onEvent(ev)) this.version++;
+      return;
+    }
     let r = this.reqs.get(ev.connection.key);
     if (!r) {
       this.onConnection(ev.connection);
@@ -287,6 +297,7 @@ export class PatternDetector implements ChannelHost {
     for (const docId of this.docClocks.keys()) this.advanceDoc(docId, now);
     // A storm ends with time alone (a calm period passes): tell the panel.
     for (const p of this.byId.values()) if (p.reachedEnd(now)) this.version++;
+    if (this.reconnects.reachedEnd(now)) this.version++;
   }
 
   private docClock(docId: string): { clock: number; due: DueQueue } {
@@ -316,14 +327,25 @@ export class PatternDetector implements ChannelHost {
 
   /** Patterns in order of recognition, as snapshots. `now` decides the live state. */
   patterns(now: number = this.latest): Pattern[] {
-    return [...this.byId.values()].sort((a, b) => a.num - b.num).map((p) => p.snapshot(now));
+    const http = [...this.byId.values()].map((p) => ({ num: p.num, pattern: p.snapshot(now) }));
+    return [...http, ...this.reconnects.snapshots(now)].sort((a, b) => a.num - b.num).map((x) => x.pattern);
   }
 
   /** The pattern a connection belongs to (as a cycle or a send), or null. */
   patternIdOf(connectionKey: string): string | null {
     const r = this.reqs.get(connectionKey);
     const p = r?.member ?? r?.sendOf ?? null;
+    if (!r) return this.reconnects.patternIdOf(connectionKey);
     return p && this.byId.get(p.id) === p ? p.id : null;
+  }
+
+  private newReconnectLoops(): ReconnectLoops {
+    return new ReconnectLoops({
+      nextPatternId: () => {
+        const num = this.nextNum++;
+        return { id: `p${num}`, num };
+      },
+    });
   }
 
   // ChannelHost -------------------------------------------------------------

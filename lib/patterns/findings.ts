@@ -1,13 +1,17 @@
 // Findings: what the pattern detector found that the page's authors should
 // fix, each with its state (ongoing, or ended and when), the likely fault in
 // the page's code, the fix, the requests involved and where the page started
-// them. Today the findings are poll storms; a detector that words its own
-// finding passes its text through `FindingsOptions.text`.
+// them: poll storms and reconnect storms; a detector that words its own
+// finding passes its text through `FindingsOptions.text`. `findingSentence`
+// says in one sentence what is wrong with any pattern and how to fix it (the
+// export's `finding`), or null for a healthy loop.
 
+import { formatDuration } from '../format';
 import type { CallSite } from '../model';
 import type { Pattern } from './pattern';
+import { RULES } from './rules';
 
-export type FindingKind = 'long-poll-storm' | 'polling-storm';
+export type FindingKind = 'long-poll-storm' | 'polling-storm' | 'reconnect-storm';
 
 export interface FindingText {
   /** One line: what is wrong, where. */
@@ -30,8 +34,10 @@ export interface Finding {
   /** The endpoint (volatile query parameters removed). */
   url: string;
   peakConcurrency: number;
-  /** Requests of the loop in flight now. */
+  /** Requests of the loop in flight now (a reconnect loop: 1 while a connection lives). */
   inFlight: number;
+  /** Reconnect storms: connection attempts so far; null for poll storms. */
+  attempts?: number | null;
   /** Store keys of the requests involved (the loop's cycles). */
   connectionKeys: readonly string[];
   /** Where the page started most of them, when the hook recorded it. */
@@ -55,8 +61,40 @@ function pathOf(url: string): string {
   }
 }
 
+function socketWord(p: Pattern): string {
+  return p.reconnect?.transport === 'eventsource' ? 'EventSource' : 'WebSocket';
+}
+
+function codesText(p: Pattern): string {
+  const codes = p.reconnect?.closeCodes ?? [];
+  return codes.length > 0 ? ` (close code${codes.length === 1 ? '' : 's'} ${codes.join(', ')})` : '';
+}
+
+function codesList(p: Pattern): string {
+  const codes = p.reconnect?.closeCodes ?? [];
+  return codes.length > 0 ? `, close code${codes.length === 1 ? '' : 's'} ${codes.join(', ')}` : '';
+}
+
+function reconnectStormText(p: Pattern): FindingText {
+  const shortLived = p.storm?.cause === 'short-lived';
+  const title = `Reconnect storm on ${socketWord(p)} ${pathOf(p.url)}: ${p.cycles} attempts, ${
+    shortLived
+      ? `each lived ${formatDuration(p.medianHoldMs)}`
+      : `retried after ${formatDuration(p.medianGapMs)}`
+  }`;
+  const fault = shortLived
+    ? `Each connection lives only about ${formatDuration(p.medianHoldMs)} before it closes${codesText(p)}, and the client opens it again at the same pace, without backing off: the server keeps refusing or dropping it (a rejected token, a protocol or origin check, an overloaded backend) and every retry repeats the failure.`
+    : `The client reconnects at once after each close${codesText(p)}, about ${formatDuration(p.medianGapMs)} later, without backing off: its onclose / onerror handler opens a new connection straight away, so a server that is down or refusing gets a flood of connections.`;
+  return {
+    title,
+    fault,
+    fix: 'Back off: wait 1 s, 2 s, 4 s … (doubling up to a cap such as 30 s) with random jitter before each retry, reset the delay once a connection has stayed open a while, and stop after a few failures or on close codes that say retrying will not help (1008, 4xxx); find why the server closes it from the close code and reason.',
+  };
+}
+
 /** The default words of a storm finding: the fault in the page's code and the fix. */
 export function stormText(p: Pattern, kind: FindingKind): FindingText {
+  if (kind === 'reconnect-storm') return reconnectStormText(p);
   const peak = p.storm?.peakConcurrency ?? 0;
   const what = kind === 'long-poll-storm' ? 'Long-poll storm' : 'Polling storm';
   const title = `${what} on ${p.method} ${pathOf(p.url)}: up to ${peak} requests in flight`;
@@ -115,7 +153,12 @@ export function findingsOf(patterns: readonly Pattern[], options: FindingsOption
   for (const p of patterns) {
     const storm = p.storm;
     if (!storm) continue;
-    const kind: FindingKind = p.kind === 'long-poll' ? 'long-poll-storm' : 'polling-storm';
+    const kind: FindingKind =
+      p.kind === 'reconnect-loop'
+        ? 'reconnect-storm'
+        : p.kind === 'long-poll'
+          ? 'long-poll-storm'
+          : 'polling-storm';
     out.push({
       id: `storm:${p.id}`,
       patternId: p.id,
@@ -127,10 +170,39 @@ export function findingsOf(patterns: readonly Pattern[], options: FindingsOption
       url: p.url,
       peakConcurrency: storm.peakConcurrency,
       inFlight: p.inFlight,
+      attempts: p.kind === 'reconnect-loop' ? p.cycles : null,
       connectionKeys: p.cycleKeys,
       initiator: commonInitiator(p.cycleKeys, options.initiatorOf),
       text: text(p, kind),
     });
   }
   return out;
+}
+
+/**
+ * What is wrong with a pattern and what a fix looks like, in one sentence
+ * (the export's `finding`, and the line on the channel); null for a healthy
+ * long-poll or polling loop.
+ */
+export function findingSentence(p: Pattern): string | null {
+  const path = pathOf(p.url);
+  if (p.kind === 'reconnect-loop') {
+    const socket = socketWord(p);
+    if (p.storm?.cause === 'short-lived')
+      return `The ${socket} to ${path} lives only about ${formatDuration(p.medianHoldMs)} per connection${codesText(p)} and the client reopens it ${p.cycles} times without backing off; find why the server closes it (close code and reason) and back off with jitter between retries (1 s, 2 s, 4 s …), stopping after a few failures.`;
+    if (p.storm)
+      return `The client reconnects the ${socket} to ${path} at once after each close (${p.cycles} attempts, about ${formatDuration(p.medianGapMs)} apart${codesList(p)}); back off: wait 1 s, 2 s, 4 s … with jitter before each retry, and stop after a few failures.`;
+    return `The ${socket} to ${path} keeps closing and is reopened ${p.cycles} times${codesText(p)}, with back-off as it should be; if the closes are unexpected, find why the server closes it (close code and reason).`;
+  }
+  if (p.storm && p.kind === 'long-poll')
+    return p.httpTransport === 'fetch'
+      ? `A new long-poll to ${path} starts while the previous one is still in flight (up to ${p.storm.peakConcurrency} at once); start the next poll from one place only, after the previous fetch has settled, and abort any earlier one.`
+      : `The next poll to ${path} starts inside onreadystatechange before the request is done (it fires for readyState 2 and 3 too), so polls multiply up to ${p.storm.peakConcurrency} in flight; start the next poll only when readyState === 4, or in onloadend.`;
+  if (p.storm && p.httpTransport === 'xhr')
+    return `The next poll to ${path} is scheduled inside onreadystatechange before the request is done (it fires for readyState 2 and 3 too), so each answer schedules several and polls multiply up to ${p.storm.peakConcurrency} in flight; schedule exactly one next poll, when readyState === 4 or in onloadend.`;
+  if (p.storm)
+    return `Each answer from ${path} schedules more than one next poll (up to ${p.storm.peakConcurrency} in flight), e.g. a setInterval started again without clearing the old one; schedule exactly one next poll per answer, or keep a single interval.`;
+  if (p.kind === 'polling' && p.medianIntervalMs > 0 && p.medianIntervalMs < RULES.findings.busyPollMs)
+    return `${path} is polled every ${formatDuration(p.medianIntervalMs)}, busier than most pages need; poll less often, or let the server push (WebSocket, EventSource, long-poll).`;
+  return null;
 }

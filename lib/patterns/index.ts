@@ -1,4 +1,4 @@
-// Long-polling, polling and poll-storm detection.
+// Long-polling, polling, poll-storm and reconnect-loop detection.
 //
 // HOW TO WIRE IT (panel):
 //
@@ -12,6 +12,10 @@
 // Imported timeline (one shot, all decisions settled):
 //   const patterns = detectPatterns(store.connections, store.events);
 //
+// Findings: `findingsOf(patterns, …)` gives the storms to show in the strip;
+// `findingSentence(p)` says in one sentence what is wrong with a pattern and
+// how to fix it (null for a healthy loop), exported as `finding`.
+//
 // Export: `patterns.map(toPatternForExport)` gives the PatternForExport[] that
 // lib/export/timeline.ts maps to `patterns` (storm, transport, upgrade and the
 // parameter decisions travel in `extra`).
@@ -20,7 +24,9 @@
 // detector.onEvent(timelineEvent), in arrival order; detector.advance(now);
 // detector.flush() at the end of a finished timeline.
 //
-// What a Pattern holds (see pattern.ts): id, kind 'long-poll' | 'polling',
+// What a Pattern holds (see pattern.ts): id, kind 'long-poll' | 'polling' |
+// 'reconnect-loop' (WebSocket / EventSource reopened again and again, see
+// reconnect.ts; its attempts, close codes, back-off and state in `reconnect`),
 // method, url (endpoint, volatile parameters removed), connectionKeys (cycles
 // and sends, store keys), cycleKeys, sendKeys, cycles, medianHoldMs,
 // medianGapMs, medianIntervalMs, inFlight, failures, state 'held' | 'gap' |
@@ -38,6 +44,7 @@
 import type { PatternForExport } from '../export/timeline';
 import type { Connection, TimelineEvent } from '../timeline/store';
 import { PatternDetector } from './detector';
+import { findingSentence } from './findings';
 import type { Pattern } from './pattern';
 
 export { PatternDetector, type StoreLike } from './detector';
@@ -47,11 +54,22 @@ export {
   type FindingKind,
   type FindingsOptions,
   type FindingText,
+  findingSentence,
   findingsOf,
   stormText,
 } from './findings';
 export type { ParamDecision } from './params';
-export type { CursorProgress, Pattern, PatternKind, PatternState, StormInfo, UpgradeInfo } from './pattern';
+export type {
+  CursorProgress,
+  Pattern,
+  PatternKind,
+  PatternState,
+  ReconnectAttempt,
+  ReconnectInfo,
+  ReconnectStormCause,
+  StormInfo,
+  UpgradeInfo,
+} from './pattern';
 export { RULES } from './rules';
 export type { TransportLabel } from './transports';
 
@@ -87,6 +105,22 @@ export function toPatternForExport(p: Pattern): PatternForExport {
   };
   if (p.upgrade) extra.upgrade = { url: p.upgrade.url, startedAt: p.upgrade.startedAt };
   if (p.cursor) extra.cursor = { ...p.cursor };
+  if (p.reconnect) {
+    const r = p.reconnect;
+    extra.transport = r.transport;
+    extra.backoff = r.backoff;
+    extra.state = r.state;
+    extra.closeCodes = [...r.closeCodes];
+    extra.attempts = r.attempts.map((a) => ({
+      startedAt: a.startedAt,
+      openedAt: a.openedAt,
+      endedAt: a.endedAt,
+      lifetimeMs: a.lifetimeMs,
+      delayMs: a.delayMs,
+      code: a.code,
+    }));
+  }
+  extra.finding = findingSentence(p);
   return {
     id: p.id,
     kind: p.kind,

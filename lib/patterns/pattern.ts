@@ -7,7 +7,7 @@ import { failedForLoop, holdOf, type Req } from './request';
 import { RULES } from './rules';
 import type { TransportLabel } from './transports';
 
-export type PatternKind = 'long-poll' | 'polling';
+export type PatternKind = 'long-poll' | 'polling' | 'reconnect-loop';
 
 /**
  * - 'held': a request of the loop is in flight (the server holds it / has not answered yet);
@@ -28,6 +28,44 @@ export interface StormInfo {
    * again is ongoing again.
    */
   endedAt: number | null;
+  /**
+   * Reconnect loops only: why it is a storm: 'fast-retries' (the client
+   * reconnects within about a second, without backing off) or 'short-lived'
+   * (each connection lives less than a second and the client does not back off).
+   */
+  cause?: ReconnectStormCause;
+}
+
+export type ReconnectStormCause = 'fast-retries' | 'short-lived';
+
+/** One connection attempt of a reconnect loop (an EventSource's own reconnects are attempts too). */
+export interface ReconnectAttempt {
+  /** Store key of the WebSocket or EventSource. */
+  connectionKey: string;
+  startedAt: number;
+  /** When it opened; null if it never did. */
+  openedAt: number | null;
+  /** When it closed or failed; null while it lives. */
+  endedAt: number | null;
+  /** WebSocket close code, when one was recorded. */
+  code: number | null;
+  /** open → close/error; 0 when it never opened; null while it lives. */
+  lifetimeMs: number | null;
+  /** The previous attempt's end → this start; null for the first attempt. */
+  delayMs: number | null;
+}
+
+/** What a reconnect loop adds to a pattern. */
+export interface ReconnectInfo {
+  transport: 'websocket' | 'eventsource';
+  /** Every attempt in start order (shared with the detector; grows in place). */
+  attempts: readonly ReconnectAttempt[];
+  /** Distinct close codes in the order first seen. */
+  closeCodes: readonly number[];
+  /** Whether the recent delays grow (or are patient, ≥ 5 s): the client backs off. */
+  backoff: boolean;
+  /** 'connecting' / 'open': an attempt lives; 'waiting': before the next retry, or given up. */
+  state: 'connecting' | 'open' | 'waiting';
 }
 
 export interface UpgradeInfo {
@@ -58,7 +96,8 @@ export interface Pattern {
   /** Identity of the endpoint (document + method + origin + path + kept parameters). */
   key: string;
   docId: string;
-  httpTransport: 'xhr' | 'fetch';
+  /** The HTTP API of a long-poll or polling loop; null for a reconnect loop. */
+  httpTransport: 'xhr' | 'fetch' | null;
   /** Store keys of every request of the channel: its cycles and its sends, in arrival order. */
   connectionKeys: readonly string[];
   cycleKeys: readonly string[];
@@ -79,6 +118,8 @@ export interface Pattern {
   params: ParamDecision[];
   /** The loop's cursor, when a parameter was dropped as one. */
   cursor?: CursorProgress;
+  /** Reconnect loops: the attempts, close codes, back-off and state; absent or null for HTTP loops. */
+  reconnect?: ReconnectInfo | null;
   /** Bumped whenever anything above changes. */
   version: number;
 }
@@ -291,6 +332,7 @@ export class PatternImpl {
       lastAt: this.lastAt,
       params,
       ...(cursor ? { cursor } : {}),
+      reconnect: null,
       version: this.version,
     };
   }

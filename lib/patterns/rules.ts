@@ -151,4 +151,70 @@ export const RULES = {
       '__',
     ] as readonly string[],
   },
+  reconnect: {
+    /**
+     * A new connection this long after the previous attempt ended is no
+     * retry: common back-off caps are 30-60 s, a page reopened by the user
+     * minutes later is a new session.
+     */
+    maxDelayMs: 120_000,
+    /**
+     * A storm is judged from this many retries on (the fifth attempt): a step
+     * or two of a jittered back-off (±30 %) can look flat. Over 2,000
+     * generated clients (1.5x and 2x back-off from 100 ms to 1 s with ±30 %
+     * jitter; immediate retries 0-40 ms and 0-300 ms apart) these values
+     * judged no back-off a storm and missed 2 % of the immediate retries by
+     * the sixth attempt (caught later, as the window fills).
+     */
+    stormMinRetries: 4,
+    /** The storm rules judge the last this many retries: a loop that starts backing off stops storming. */
+    window: 6,
+    /** "Retries faster than about a second": the median recent delay is below this. */
+    fastRetryMs: 1000,
+    /** "Connections that live less than a second each": the median recent lifetime is below this. */
+    shortLifeMs: 1000,
+    /**
+     * Backing off: the recent delays grow by at least this factor per retry
+     * (a least-squares fit of their logarithms, so jitter is tolerated: a
+     * single step may shrink as long as the trend grows).
+     */
+    backoffGrowth: 1.15,
+    /**
+     * Added to every delay before the fit: immediate retries differ by a few
+     * ms (3 ms, 8 ms, 40 ms), which is noise, not growth.
+     */
+    backoffFloorMs: 100,
+    /** Retries this far apart are patient whatever their trend (a back-off that reached its cap). */
+    patientDelayMs: 5000,
+    /**
+     * Query parameters that carry credentials or a session, left out of a
+     * socket's endpoint: a reconnecting client often sends a fresh one each
+     * time, and a random token need not look random (`Math.random()
+     * .toString(36)` is all letters one time in 30).
+     */
+    credentialNames: [
+      'token',
+      'access_token',
+      'accesstoken',
+      'auth',
+      'authorization',
+      'jwt',
+      'key',
+      'apikey',
+      'api_key',
+      'sig',
+      'signature',
+      'sid',
+      'session',
+      'sessionid',
+      'session_id',
+      'ticket',
+      'connectiontoken',
+    ] as readonly string[],
+  },
+
+  findings: {
+    /** A polling loop that polls more often than this is busy: its finding suggests polling less or pushing. */
+    busyPollMs: 1000,
+  },
 } as const;

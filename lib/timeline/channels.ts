@@ -1,7 +1,9 @@
 // The connections list and the timeline lanes: one entry per WebSocket and
 // EventSource, one per detected long-poll / polling channel (its HTTP requests
-// grouped), and one "Other requests" entry for the remaining HTTP exchanges.
+// grouped) and per reconnect loop (the sockets of one endpoint opened again
+// and again), and one "Other requests" entry for the remaining HTTP exchanges.
 
+import { formatClock, formatDuration } from '../format';
 import type { Transport } from '../model';
 import { exchangeStatus, hasEnded, PENDING_AT_EXPORT, type StatusTone } from './exchange-status';
 import type { Connection } from './store';
@@ -12,7 +14,7 @@ import type { Connection } from './store';
  */
 export interface ChannelPattern {
   id: string;
-  kind: 'long-poll' | 'polling';
+  kind: 'long-poll' | 'polling' | 'reconnect-loop';
   method: string;
   url: string;
   connectionKeys: readonly string[];
@@ -23,13 +25,26 @@ export interface ChannelPattern {
   state?: string;
   inFlight?: number;
   /** Storm warning: more than one request of the loop in flight (endedAt: when it was over, null while it goes on). */
-  storm?: { peakConcurrency: number; startedAt: number; endedAt?: number | null } | null;
+  storm?: {
+    peakConcurrency: number;
+    startedAt: number;
+    endedAt?: number | null;
+    /** Reconnect loops: 'fast-retries' or 'short-lived'. */
+    cause?: string;
+  } | null;
   /** Known transport recognised (engine.io, sockjs-xhr-polling, ...). */
   transport?: string | null;
   /** The WebSocket the loop upgraded to (Engine.IO). */
   upgrade?: { connectionKey: string; url: string } | null;
   /** The loop's cursor parameter: how many values it took and its latest. */
   cursor?: { name: string; values: number; last: string };
+  /** A reconnect loop's socket kind, back-off and live state. */
+  reconnect?: {
+    transport: 'websocket' | 'eventsource';
+    backoff: boolean;
+    state: string;
+    closeCodes: readonly number[];
+  } | null;
 }
 
 const TRANSPORT_TITLES: Record<string, string> = {
@@ -39,9 +54,50 @@ const TRANSPORT_TITLES: Record<string, string> = {
 };
 
 export function channelTitle(p: ChannelPattern): string {
+  if (p.kind === 'reconnect-loop') {
+    const socket = p.reconnect?.transport === 'eventsource' ? 'EventSource' : 'WebSocket';
+    return `Reconnect loop ${socket} ${shortUrl(p.url)}`;
+  }
   const kind =
     (p.transport && TRANSPORT_TITLES[p.transport]) ?? (p.kind === 'long-poll' ? 'Long-poll' : 'Polling');
   return `${kind} ${p.method} ${shortUrl(p.url)}`;
+}
+
+/** A channel's counts in words: cycles, hold, gap; a reconnect loop's attempts, lifetime and retry delay. */
+export function channelFacts(p: ChannelPattern): [count: string, hold: string, gap: string] {
+  if (p.kind === 'reconnect-loop')
+    return [
+      `${p.cycles} attempt${p.cycles === 1 ? '' : 's'}`,
+      `lived ${formatDuration(p.medianHoldMs)}`,
+      `delay ${formatDuration(p.medianGapMs)}`,
+    ];
+  return [
+    `${p.cycles} cycle${p.cycles === 1 ? '' : 's'}`,
+    `hold ${formatDuration(p.medianHoldMs)}`,
+    `gap ${formatDuration(p.medianGapMs)}`,
+  ];
+}
+
+/** The channel's badge: LP, POLL, or RE for a reconnect loop. */
+export function channelBadge(p: Pick<ChannelPattern, 'kind'> | undefined): string {
+  if (p?.kind === 'reconnect-loop') return 'RE';
+  return p?.kind === 'polling' ? 'POLL' : 'LP';
+}
+
+/**
+ * A reconnect storm in words, for the list and the channel: going on since
+ * when, or over and when; how fast it retried and how long connections lived.
+ */
+export function reconnectStormText(p: ChannelPattern): string {
+  const storm = p.storm;
+  if (!storm) return '';
+  const how =
+    storm.cause === 'short-lived'
+      ? `${p.cycles} attempts, each lived ${formatDuration(p.medianHoldMs)}`
+      : `${p.cycles} attempts, retried after ${formatDuration(p.medianGapMs)}`;
+  return storm.endedAt
+    ? `Reconnect storm ${formatClock(storm.startedAt)} – ended ${formatClock(storm.endedAt)}: ${how}`
+    : `⚠ Reconnect storm since ${formatClock(storm.startedAt)}: ${how}`;
 }
 
 export type EntryKind = 'connection' | 'channel' | 'other';
@@ -103,7 +159,7 @@ function addCounts(entry: ListEntry, c: Connection): void {
 function channelState(p: ChannelPattern, imported: boolean): { state: string; tone: StatusTone | 'storm' } {
   // An imported storm still going at export is no live state: its peak is said, not in red.
   if (p.storm && !p.storm.endedAt) return { state: 'storm', tone: imported ? 'at-export' : 'storm' };
-  if (!imported) return { state: p.state ?? 'active', tone: 'live' };
+  if (!imported) return { state: p.reconnect?.state ?? p.state ?? 'active', tone: 'live' };
   const inFlight = (p.inFlight ?? 0) > 0 || p.state === 'held';
   return inFlight ? { state: PENDING_AT_EXPORT, tone: 'at-export' } : { state: '', tone: 'ended' };
 }

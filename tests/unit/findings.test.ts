@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { CallSite } from '../../lib/model';
-import { commonInitiator, findingsOf, PatternDetector, RULES, stormText } from '../../lib/patterns';
-import { seedStorm, Trace } from './patterns-traces';
+import {
+  commonInitiator,
+  detectPatterns,
+  findingSentence,
+  findingsOf,
+  PatternDetector,
+  RULES,
+  stormText,
+} from '../../lib/patterns';
+import { longPollLoop, pollingLoop, rng, seedStorm, Trace } from './patterns-traces';
+import { Sockets } from './socket-traces';
 
 const T0 = 1_764_000_000_000;
 
@@ -95,5 +104,72 @@ describe('findings', () => {
     const sites: Record<string, CallSite> = { a: site(1), b: site(2), c: site(2), d: site(1) };
     expect(commonInitiator(['a', 'b'], (k) => sites[k])).toEqual(site(1));
     expect(commonInitiator(['a', 'b', 'c'], (k) => sites[k])).toEqual(site(2));
+  });
+});
+
+describe('reconnect storms and the one-sentence finding', () => {
+  it('a reconnect storm is a finding with its attempts, fault and back-off fix', () => {
+    const s = new Sockets();
+    s.loop('ws://127.0.0.1:9000/live', T0, [40, 35, 50, 45, 40, 38], [3, 1, 4, 2, 5, 0], 1011);
+    const patterns = s.detect();
+    const [f, ...rest] = findingsOf(patterns, { initiatorOf: () => undefined });
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ id: 'storm:p1', kind: 'reconnect-storm', attempts: 6, state: 'ongoing' });
+    expect(f?.connectionKeys).toHaveLength(6);
+    expect(f?.text.title).toBe('Reconnect storm on WebSocket /live: 6 attempts, retried after 3 ms');
+    expect(f?.text.fault).toMatch(/^The client reconnects at once after each close \(close code 1011\)/);
+    expect(f?.text.fix).toMatch(/^Back off: wait 1 s, 2 s, 4 s … .*jitter.*stop after/);
+  });
+
+  it('a short-lived reconnect storm blames the server closing the connection', () => {
+    const s = new Sockets();
+    s.loop('ws://127.0.0.1:9000/feed', T0, [120, 90, 110, 100, 95], [2000, 2000, 2000, 2000, 0], 1008);
+    const [f] = findingsOf(s.detect(), { initiatorOf: () => undefined });
+    expect(f?.text.title).toMatch(/each lived 100 ms$/);
+    expect(f?.text.fault).toMatch(
+      /^Each connection lives only about 100 ms before it closes \(close code 1008\)/,
+    );
+  });
+
+  it('a reconnect loop that backs off is no finding in the strip, but its sentence says what keeps closing', () => {
+    const s = new Sockets();
+    s.loop('ws://127.0.0.1:9000/live', T0, [60, 60, 60, 60, 60], [250, 520, 980, 2100], 1001);
+    const patterns = s.detect();
+    expect(findingsOf(patterns, { initiatorOf: () => undefined })).toEqual([]);
+    expect(findingSentence(patterns[0] as (typeof patterns)[0])).toMatch(
+      /^The WebSocket to \/live keeps closing and is reopened 5 times \(close code 1001\), with back-off/,
+    );
+  });
+
+  it("every storm's sentence says what is wrong and how to fix it; the seed's names onreadystatechange", () => {
+    const held = stormDetector(2000);
+    const [seedLongPoll] = held.d.patterns(held.last);
+    expect(findingSentence(seedLongPoll as NonNullable<typeof seedLongPoll>)).toMatch(
+      /^The next poll to \/poll\?room=1 starts inside onreadystatechange before the request is done .*; start the next poll only when readyState === 4/,
+    );
+    const instant = stormDetector(40, 5);
+    const [seedPolling] = instant.d.patterns(instant.last);
+    expect(findingSentence(seedPolling as NonNullable<typeof seedPolling>)).toMatch(
+      /inside onreadystatechange before the request is done.*; schedule exactly one next poll/,
+    );
+    const fetchStorm = {
+      ...(seedLongPoll as NonNullable<typeof seedLongPoll>),
+      httpTransport: 'fetch' as const,
+    };
+    expect(findingSentence(fetchStorm)).toMatch(/still in flight.*; start the next poll from one place only/);
+  });
+
+  it('a healthy long-poll or polling loop has no sentence; a polling loop busier than once a second has one', () => {
+    const t = new Trace();
+    const r = rng(5);
+    longPollLoop(t, r, { path: '/lp', start: T0, cycles: 5, label: 'lp' });
+    pollingLoop(t, r, { path: '/status', start: T0, cycles: 6, interval: 5000, jitter: 0, label: 'status' });
+    pollingLoop(t, r, { path: '/busy', start: T0, cycles: 8, interval: 300, jitter: 0, label: 'busy' });
+    const store = t.store();
+    const patterns = detectPatterns(store.connections, store.events);
+    const sentences = Object.fromEntries(patterns.map((p) => [new URL(p.url).pathname, findingSentence(p)]));
+    expect(sentences['/lp']).toBeNull();
+    expect(sentences['/status']).toBeNull();
+    expect(sentences['/busy']).toMatch(/^\/busy is polled every 3\d\d ms.*; poll less often/);
   });
 });
