@@ -57,6 +57,8 @@ const KIND_LABEL = {
   'long-poll': 'Long-poll',
   polling: 'Polling',
   'reconnect-loop': 'Reconnect loop',
+  'retry-storm': 'Retry storm',
+  'busy-loop': 'Busy loop',
 } as const;
 
 function since(ms: number | null): string {

@@ -24,6 +24,8 @@ export interface RequestSpec {
   body?: string;
   /** The request's body, sent as a `send` event. */
   requestBody?: string;
+  /** Response headers (e.g. Retry-After). */
+  headers?: Array<[string, string]>;
 }
 
 type Unnumbered = Omit<ConnectionRecord, 'seq'> | Omit<EventRecord, 'seq'>;
@@ -91,6 +93,7 @@ export class Trace {
           status,
           size,
           headersAt: spec.headersAt ?? spec.end,
+          ...(spec.headers ? { responseHeaders: spec.headers } : {}),
           ...(spec.body !== undefined
             ? { data: { text: spec.body } }
             : size > 0

@@ -1,0 +1,239 @@
+// HTTP retry storms and busy loops: failing requests re-sent at once are a
+// storm, backing off or honouring Retry-After is not; a loop re-asking at
+// once a server that answers at once is busy, ordinary fast traffic is not.
+
+import { describe, expect, it } from 'vitest';
+import { detectPatterns, findingSentence, findingsOf, toPatternForExport } from '../../lib/patterns';
+import { parseRetryAfter } from '../../lib/patterns/retry';
+import { rng, Trace } from './patterns-traces';
+
+const T0 = 1_764_000_000_000;
+
+function detect(t: Trace) {
+  const store = t.store();
+  return detectPatterns(store.connections, store.events);
+}
+
+/** A request failing `tries` times, each re-sent `delay(i)` ms after the failure. */
+function retries(
+  t: Trace,
+  o: {
+    path?: string;
+    method?: string;
+    tries: number;
+    delay: (i: number) => number;
+    fail?: (i: number) => { status?: number; error?: string; headers?: Array<[string, string]> };
+    hold?: number;
+    start?: number;
+  },
+): number {
+  let at = o.start ?? T0;
+  const hold = o.hold ?? 15;
+  for (let i = 0; i < o.tries; i++) {
+    const f = o.fail?.(i) ?? { status: 503 };
+    t.request(
+      { url: o.path ?? '/api/save', method: o.method ?? 'POST', start: at, end: at + hold, ...f },
+      'retry',
+    );
+    at += hold + o.delay(i);
+  }
+  return at;
+}
+
+describe('retry storms', () => {
+  it('flags a 503 re-sent at once, with its attempts, statuses and delays', () => {
+    const t = new Trace();
+    retries(t, { tries: 12, delay: () => 40 });
+    const [p, ...rest] = detect(t);
+    expect(rest).toEqual([]);
+    expect(p?.kind).toBe('retry-storm');
+    expect(p?.cycles).toBe(12);
+    expect(p?.cycleKeys).toEqual(t.keysOf('retry'));
+    expect(p?.retry?.statuses).toEqual([503]);
+    expect(p?.retry?.attempts.map((a) => a.delayMs)).toEqual([null, ...Array(11).fill(40)]);
+    expect(p?.medianGapMs).toBe(40);
+    expect(p?.storm?.startedAt).toBe(T0);
+    expect(findingSentence(p as NonNullable<typeof p>)).toBe(
+      'POST /api/save failed 12 times with 503 and was re-sent at once each time (about 40 ms apart); back off (1 s, 2 s, 4 s… with jitter), honour Retry-After, and stop after a few tries.',
+    );
+  });
+
+  it('needs four failures in a row', () => {
+    const t = new Trace();
+    retries(t, { tries: 3, delay: () => 20 });
+    expect(detect(t)).toEqual([]);
+  });
+
+  it('does not flag a back-off with jitter', () => {
+    const r = rng(7);
+    for (let run = 0; run < 20; run++) {
+      const t = new Trace();
+      retries(t, { tries: 8, delay: (i) => 200 * 2 ** i * (0.7 + 0.6 * r()) });
+      expect(detect(t)).toEqual([]);
+    }
+  });
+
+  it('does not flag retries that honour Retry-After', () => {
+    const t = new Trace();
+    retries(t, {
+      tries: 8,
+      delay: () => 1000,
+      fail: () => ({ status: 429, headers: [['Retry-After', '1']] }),
+    });
+    expect(detect(t)).toEqual([]);
+  });
+
+  it('flags a 429 whose Retry-After is ignored, and says so', () => {
+    const t = new Trace();
+    retries(t, {
+      tries: 6,
+      delay: () => 100,
+      fail: () => ({ status: 429, headers: [['retry-after', '5']] }),
+    });
+    const [p] = detect(t);
+    expect(p?.kind).toBe('retry-storm');
+    expect(p?.retry?.retryAfterSent).toBe(true);
+    expect(p?.retry?.retryAfterHonoured).toBe(false);
+    expect(p?.retry?.attempts[0]?.retryAfterMs).toBe(5000);
+    expect(findingSentence(p as NonNullable<typeof p>)).toContain('ignoring Retry-After');
+    const exported = toPatternForExport(p as NonNullable<typeof p>);
+    expect(exported.kind).toBe('retry-storm');
+    expect(exported.extra?.retryAfterHonoured).toBe(false);
+    expect(exported.extra?.statuses).toEqual([429]);
+    expect(exported.extra?.finding).toMatch(/failed 6 times with 429/);
+  });
+
+  it('flags network errors re-sent at once', () => {
+    const t = new Trace();
+    retries(t, {
+      method: 'GET',
+      path: '/api/feed',
+      tries: 6,
+      delay: () => 5,
+      fail: () => ({ error: 'network error' }),
+    });
+    const [p] = detect(t);
+    expect(p?.kind).toBe('retry-storm');
+    expect(p?.retry?.statuses).toEqual([0]);
+    expect(findingSentence(p as NonNullable<typeof p>)).toMatch(
+      /^GET \/api\/feed failed 6 times with a network error/,
+    );
+  });
+
+  it('is a finding with fault and fix, ended once the request succeeds', () => {
+    const t = new Trace();
+    const at = retries(t, { tries: 5, delay: () => 30 });
+    t.request({ url: '/api/save', method: 'POST', start: at, end: at + 20 });
+    const [p] = detect(t);
+    expect(p?.storm?.endedAt).toBe(at);
+    const [f] = findingsOf([p as NonNullable<typeof p>], { initiatorOf: () => undefined });
+    expect(f?.kind).toBe('retry-storm');
+    expect(f?.state).toBe('ended');
+    expect(f?.attempts).toBe(5);
+    expect(f?.text.fix).toContain('Retry-After');
+  });
+
+  it('does not turn a polling loop with an occasional 500 into a retry storm', () => {
+    const t = new Trace();
+    for (let i = 0; i < 30; i++) {
+      const at = T0 + i * 2000;
+      t.request({ url: '/status', start: at, end: at + 20, status: i % 5 === 3 || i % 5 === 4 ? 500 : 200 });
+    }
+    expect(detect(t).map((p) => p.kind)).not.toContain('retry-storm');
+  });
+
+  it('does not flag a polling loop whose server keeps failing at a slow pace', () => {
+    const t = new Trace();
+    for (let i = 0; i < 10; i++) {
+      const at = T0 + i * 3000;
+      t.request({ url: '/status', start: at, end: at + 20, status: 502 });
+    }
+    expect(detect(t).map((p) => p.kind)).not.toContain('retry-storm');
+  });
+
+  it('does not flag a batch of parallel requests that all fail', () => {
+    const t = new Trace();
+    for (let i = 0; i < 8; i++) t.request({ url: '/api/item', start: T0 + i, end: T0 + 50 + i, status: 503 });
+    expect(detect(t)).toEqual([]);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    expect(parseRetryAfter('3', 0)).toBe(3000);
+    expect(
+      parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')),
+    ).toBe(10_000);
+    expect(parseRetryAfter('soon', 0)).toBeNull();
+    expect(parseRetryAfter(undefined, 0)).toBeNull();
+  });
+});
+
+/** A loop re-requesting `gap` ms after each answer, answered in `hold` ms. */
+function loop(
+  t: Trace,
+  o: { path: string; cycles: number; hold: () => number; gap: () => number; label: string },
+) {
+  let at = T0;
+  for (let i = 0; i < o.cycles; i++) {
+    const hold = o.hold();
+    t.request({ url: o.path, start: at, end: at + hold }, o.label);
+    at += hold + o.gap();
+  }
+}
+
+describe('busy loops', () => {
+  it('flags a long-poll whose server answers at once, with its request rate', () => {
+    const t = new Trace();
+    const r = rng(3);
+    // answered in 20-30 ms, re-requested 0-5 ms later: about 35 requests a second
+    loop(t, { path: '/events', cycles: 60, hold: () => 20 + 10 * r(), gap: () => 5 * r(), label: 'busy' });
+    const [p, ...rest] = detect(t);
+    expect(rest).toEqual([]);
+    expect(p?.kind).toBe('busy-loop');
+    expect(p?.cycleKeys).toEqual(t.keysOf('busy'));
+    const rate = p?.busy?.requestsPerSecond ?? 0;
+    expect(rate).toBeGreaterThan(30);
+    expect(rate).toBeLessThan(45);
+    expect(findingSentence(p as NonNullable<typeof p>)).toBe(
+      `GET /events is re-requested as soon as each answer arrives and the server answers at once, about ${Math.round(rate)} requests a second; let the server hold the request until there is news (long-poll), or wait between polls.`,
+    );
+    expect(toPatternForExport(p as NonNullable<typeof p>).extra?.requestsPerSecond).toBe(rate);
+    const [f] = findingsOf([p as NonNullable<typeof p>], { initiatorOf: () => undefined });
+    expect(f?.kind).toBe('busy-loop');
+  });
+
+  it('keeps a cache-buster from hiding it', () => {
+    const t = new Trace();
+    let at = T0;
+    for (let i = 0; i < 20; i++) {
+      t.request({ url: `/events?_=${Math.round(at)}`, start: at, end: at + 10 });
+      at += 12;
+    }
+    expect(detect(t).map((p) => p.kind)).toEqual(['busy-loop']);
+  });
+
+  it('does not flag a real long-poll, a short flurry, a paginated crawl or a batch of different URLs', () => {
+    const t = new Trace();
+    const r = rng(5);
+    loop(t, { path: '/lp', cycles: 20, hold: () => 2000 + 5000 * r(), gap: () => 5 * r(), label: 'lp' });
+    loop(t, { path: '/flurry', cycles: 6, hold: () => 20, gap: () => 2, label: 'flurry' });
+    let at = T0;
+    for (let page = 1; page <= 30; page++) {
+      t.request({ url: `/api/list?page=${page}`, start: at, end: at + 30, body: `{"items":[${page}]}` });
+      at += 32;
+    }
+    at = T0;
+    for (let i = 0; i < 30; i++) {
+      t.request({ url: `/api/crawl?cursor=${(1e9 + i * 7919).toString(36)}x${i}`, start: at, end: at + 30 });
+      at += 31;
+    }
+    for (let i = 0; i < 30; i++)
+      t.request({ url: `/api/doc/${i}`, start: T0 + i * 25, end: T0 + i * 25 + 20 });
+    expect(detect(t).map((p) => `${p.kind} ${p.url}`)).toEqual(['long-poll http://127.0.0.1:8000/lp']);
+  });
+
+  it('does not flag a polling loop answered at once (it waits between polls)', () => {
+    const t = new Trace();
+    loop(t, { path: '/status', cycles: 30, hold: () => 10, gap: () => 250, label: 'poll' });
+    expect(detect(t).map((p) => p.kind)).toEqual(['polling']);
+  });
+});
