@@ -220,10 +220,12 @@ export const RULES = {
     window: 6,
     /**
      * "Re-sent soon": the median recent delay (failure → next attempt) is
-     * below this. A back-off's first step is commonly 1 s; the back-off trend
-     * itself is judged like a reconnect loop's (RULES.reconnect.backoffGrowth).
+     * below this. A fixed 1 s retry timer is a deliberate wait, and its
+     * delay from the recorded failure can come out a few ms short of 1 s, so
+     * the line sits under it; the back-off trend itself is judged like a
+     * reconnect loop's (RULES.reconnect.backoffGrowth).
      */
-    fastRetryMs: 1000,
+    fastRetryMs: 900,
     /** A request this long after the previous failure is no retry of it (back-off caps are 30-60 s). */
     maxDelayMs: 120_000,
     /**
