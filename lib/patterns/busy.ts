@@ -36,13 +36,17 @@ function movesOn(prev: Req, next: Req): boolean {
   return false;
 }
 
-/** Whether `next` re-asked at once after `prev` was answered at once, for the same thing. */
+/**
+ * Whether `next` re-asked at once after `prev` was answered without being
+ * held, for the same thing. "At once" is judged over the run (its median
+ * hold, see `runIsBusy`): one answer slowed by a busy machine does not break it.
+ */
 export function busyLink(prev: Req, next: Req): boolean {
   if (!answeredOk(prev)) return false;
   const done = prev.done as number;
   const gap = next.start - done;
   return (
-    done - prev.start < RULES.busy.maxHoldMs &&
+    done - prev.start < RULES.longPoll.clearHoldMs &&
     gap >= -RULES.handoverSlackMs &&
     gap <= RULES.busy.maxGapMs &&
     !movesOn(prev, next)
@@ -50,6 +54,20 @@ export function busyLink(prev: Req, next: Req): boolean {
 }
 
 const round = (v: number): number => Math.round(v * 10) / 10;
+
+/** A run of busy links is a busy loop once long enough and its recent answers came back at once (median hold). */
+export function runIsBusy(run: readonly Req[]): boolean {
+  if (run.length < RULES.busy.minCycles) return false;
+  const holds = run
+    .slice(-RULES.busy.rateWindow)
+    .flatMap((r) => (r.done === null ? [] : [r.done - r.start]))
+    .sort((a, b) => a - b);
+  if (holds.length === 0) return false;
+  const m = holds.length >> 1;
+  const median =
+    holds.length % 2 ? (holds[m] as number) : ((holds[m - 1] as number) + (holds[m] as number)) / 2;
+  return median < RULES.busy.maxHoldMs;
+}
 
 class BusyLoop {
   readonly connectionKeys: string[] = [];
@@ -226,14 +244,24 @@ export class BusyLoops {
       s.run = [];
       s.inLoop = 0;
       if (s.loop && this.byConnection.get(prev.conn.key) === s.loop) {
-        s.loop.calmed(next.start);
+        // The loop stopped spinning when the request that was held (or failed, or moved on) was sent.
+        s.loop.calmed(prev.start);
         return true;
       }
       return false;
     }
     if (s.run.length === 0) s.run.push(prev);
     s.run.push(next);
-    if (s.run.length < RULES.busy.minCycles) return false;
+    if (!runIsBusy(s.run)) {
+      // Answers held again: the loop is no longer busy (it may become so again).
+      if (s.loop && s.inLoop > 0) {
+        s.loop.calmed(next.start);
+        s.run = [next];
+        s.inLoop = 0;
+        return true;
+      }
+      return false;
+    }
     if (!s.loop) {
       const { id, num } = this.ids.nextPatternId();
       s.loop = new BusyLoop(id, num, next.channelKey, next, s, (s.run[0] as Req).start);

@@ -245,8 +245,11 @@ export const RULES = {
     /** "The next request at once": started at most this long after the previous answer (a long-poll's hand-over). */
     maxGapMs: 50,
     /**
-     * "Answered at once": each answer came back faster than this. A long-poll
-     * server holds a request for seconds; a busy one answers in a few ms.
+     * "Answered at once": the median answer of the recent cycles came back
+     * faster than this (a single slow answer on a busy machine does not
+     * count); a cycle held RULES.longPoll.clearHoldMs breaks the run. A
+     * long-poll server holds a request for seconds; a busy one answers in a
+     * few ms.
      */
     maxHoldMs: 100,
     /**

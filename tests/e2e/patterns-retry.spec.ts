@@ -185,6 +185,7 @@ test('a 503 re-sent at once is a retry storm: sidebar, findings strip and export
   );
   await panel.setViewportSize({ width: 500, height: 350 });
   await panel.screenshot({ path: resolve(SHOTS, 'storm-channel-500x350.png') });
+  await panel.setViewportSize({ width: 1280, height: 800 });
 
   const t = await waitForTimeline((x) => ofKind(x, 'retry-storm').some((p) => p.cycles === STORM_TRIES));
   expect(t.patterns).toHaveLength(1);
@@ -224,11 +225,10 @@ test('retries that back off with jitter, or honour Retry-After, are no pattern',
   await panel.emulateMedia({ colorScheme: 'light' });
   await expect(page).toHaveTitle('saved', { timeout: 20_000 });
   // Both clients failed four times, then succeeded.
-  await expect(panel.locator('.sidebar')).toContainText('/api/limited', { timeout: 10_000 });
+  const paths = async () => (await exportTimeline()).connections.map((c) => new URL(c.url).pathname);
+  await expect.poll(async () => (await paths()).filter((u) => u === '/api/backoff').length).toBe(5);
+  await expect.poll(async () => (await paths()).filter((u) => u === '/api/limited').length).toBe(5);
   const t = await exportTimeline();
-  const urls = t.connections.map((c) => new URL(c.url).pathname);
-  expect(urls.filter((u) => u === '/api/backoff')).toHaveLength(5);
-  expect(urls.filter((u) => u === '/api/limited')).toHaveLength(5);
   expect(t.patterns).toEqual([]);
   await expect(panel.locator('.sidebar .conn-entry.k-channel')).toHaveCount(0);
   await expect(panel.getByTestId('findings')).toHaveCount(0);
@@ -260,6 +260,7 @@ test('a long-poll whose server answers at once is a busy loop with its request r
   );
   await panel.setViewportSize({ width: 480, height: 260 });
   await panel.screenshot({ path: resolve(SHOTS, 'busy-channel-480x260.png') });
+  await panel.setViewportSize({ width: 1280, height: 800 });
 
   const t = await waitForTimeline((x) => ofKind(x, 'busy-loop').some((p) => p.cycles === BUSY_CYCLES));
   expect(t.patterns).toHaveLength(1);

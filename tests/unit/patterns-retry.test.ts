@@ -201,6 +201,28 @@ describe('busy loops', () => {
     expect(f?.kind).toBe('busy-loop');
   });
 
+  it('is not broken by an answer slowed now and then, and ends when answers are held again', () => {
+    const t = new Trace();
+    let at = T0;
+    for (let i = 0; i < 40; i++) {
+      const hold = i % 7 === 6 ? 180 : 15;
+      t.request({ url: '/events', start: at, end: at + hold }, 'busy');
+      at += hold + 3;
+    }
+    // The first held request was sent at once after an instant answer: the loop's last cycle.
+    const heldFrom = at;
+    for (let i = 0; i < 5; i++) {
+      t.request(
+        { url: '/events', start: at, end: at + 5000, status: 204, size: 0 },
+        i === 0 ? 'busy' : 'held',
+      );
+      at += 5003;
+    }
+    const busy = detect(t).find((p) => p.kind === 'busy-loop');
+    expect(busy?.cycleKeys).toEqual(t.keysOf('busy'));
+    expect(busy?.storm?.endedAt).toBe(heldFrom);
+  });
+
   it('keeps a cache-buster from hiding it', () => {
     const t = new Trace();
     let at = T0;
