@@ -2,7 +2,11 @@
 // storm, backing off or honouring Retry-After is not; a loop re-asking at
 // once a server that answers at once is busy, ordinary fast traffic is not.
 
+import { readFile } from 'node:fs/promises';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { buildTimelineExport } from '../../lib/export/timeline';
+import { importFile } from '../../lib/import';
 import { detectPatterns, findingSentence, findingsOf, toPatternForExport } from '../../lib/patterns';
 import { parseRetryAfter } from '../../lib/patterns/retry';
 import { rng, Trace } from './patterns-traces';
@@ -257,5 +261,57 @@ describe('busy loops', () => {
     const t = new Trace();
     loop(t, { path: '/status', cycles: 30, hold: () => 10, gap: () => 250, label: 'poll' });
     expect(detect(t).map((p) => p.kind)).toEqual(['polling']);
+  });
+});
+
+describe('retry storms and busy loops in the export', () => {
+  it('writes their kinds, fields and finding; valid against the schema and imported back', async () => {
+    const schemaJson = JSON.parse(
+      await readFile(new URL('../../schema/wirescope-timeline.v1.schema.json', import.meta.url), 'utf8'),
+    );
+    const AjvClass = (Ajv2020 as unknown as { default?: typeof Ajv2020 }).default ?? Ajv2020;
+    const validate = new AjvClass({ allErrors: true, strict: false, validateFormats: false }).compile(
+      schemaJson,
+    );
+    const t = new Trace();
+    retries(t, {
+      tries: 5,
+      delay: () => 10,
+      fail: (i) => (i % 2 ? { error: 'network error' } : { status: 503 }),
+    });
+    loop(t, { path: '/events', cycles: 12, hold: () => 10, gap: () => 2, label: 'busy' });
+    const store = t.store();
+    const patterns = detectPatterns(store.connections, store.events);
+    const file = buildTimelineExport({
+      connections: [...store.connections],
+      events: [...store.events],
+      page: { url: 'http://127.0.0.1:8000/', title: '' },
+      toolVersion: 'test',
+      userAgent: 'test',
+      now: new Date(T0),
+      patterns: patterns.map(toPatternForExport),
+    });
+    expect(validate(file), JSON.stringify(validate.errors)).toBe(true);
+    const retry = file.patterns.find((p) => p.kind === 'retry-storm');
+    expect(retry).toMatchObject({
+      cycles: 5,
+      statuses: [503, 0],
+      retryAfterSent: false,
+      retryAfterHonoured: false,
+    });
+    expect(((retry?.retries ?? []) as Array<{ status: number | null }>).map((a) => a.status)).toEqual([
+      503,
+      null,
+      503,
+      null,
+      503,
+    ]);
+    expect(retry?.finding).toMatch(/failed 5 times with 503 or a network error/);
+    const busy = file.patterns.find((p) => p.kind === 'busy-loop');
+    expect(busy?.cycles).toBe(12);
+    expect(busy?.requestsPerSecond).toBeGreaterThan(50);
+    const back = importFile(JSON.stringify(file), 'x.json');
+    expect(back.ok).toBe(true);
+    if (back.ok) expect(back.parts.patterns.map((p) => p.kind).sort()).toEqual(['busy-loop', 'retry-storm']);
   });
 });
