@@ -1,4 +1,4 @@
-// A selected long-poll or polling channel (a reconnect loop shows its
+// A selected long-poll, polling, retry-storm or busy-loop channel (a reconnect loop shows its
 // attempts instead, ReconnectAttempts): its summary (kind, endpoint,
 // cycles, median hold and gap, failures, storm) over a table of its cycles,
 // one row per request of the loop. Rows have one fixed height, so only those
@@ -8,8 +8,8 @@
 
 import { useLayoutEffect, useMemo, useReducer, useRef } from 'preact/hooks';
 import { formatBytes, formatClock, formatDuration } from '../lib/format';
-import type { Pattern } from '../lib/patterns';
-import { channelBadge, channelTitle } from '../lib/timeline/channels';
+import { findingSentence, type Pattern } from '../lib/patterns';
+import { channelBadge, channelTitle, httpFaultText } from '../lib/timeline/channels';
 import { type Cycle, channelCycles, cycleStatusLabel, summarizeCycles } from '../lib/timeline/cycles';
 import { ExchangeIndex, type ExchangeSource } from '../lib/timeline/exchanges';
 import { bottomWindow, revealOffset, rowWindow } from '../lib/timeline/row-window';
@@ -57,6 +57,8 @@ const KIND_LABEL = {
   'long-poll': 'Long-poll',
   polling: 'Polling',
   'reconnect-loop': 'Reconnect loop',
+  'retry-storm': 'Retry storm',
+  'busy-loop': 'Busy loop',
 } as const;
 
 function since(ms: number | null): string {
@@ -154,6 +156,9 @@ function HttpChannelCycles(props: ChannelCyclesProps) {
   const shown = cycles.slice(rows.first, rows.end);
 
   const storm = pattern.storm;
+  // A retry storm or busy loop is one request at a time: its fault is its own line and sentence.
+  const httpFault = pattern.kind === 'retry-storm' || pattern.kind === 'busy-loop';
+  const finding = httpFault ? findingSentence(pattern) : null;
   return (
     <section class="cycles" aria-label="Channel cycles" data-testid="cycles">
       <header class="cycles-summary">
@@ -197,10 +202,20 @@ function HttpChannelCycles(props: ChannelCyclesProps) {
             </span>
           )}
         </div>
-        {storm && (
+        {storm && httpFault && (
+          <div class={`storm${storm.endedAt ? ' ended' : ''}`} data-testid="cycles-storm">
+            {httpFaultText(pattern)}
+          </div>
+        )}
+        {storm && !httpFault && (
           <div class="storm" data-testid="cycles-storm">
             ⚠ Poll storm since {formatClock(storm.startedAt)}: up to {storm.peakConcurrency} requests in
             flight
+          </div>
+        )}
+        {httpFault && finding && (
+          <div class="channel-finding" data-testid="channel-finding">
+            {finding}
           </div>
         )}
       </header>

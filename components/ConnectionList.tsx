@@ -3,7 +3,14 @@
 // filters the event list to it; selecting it again shows everything.
 
 import { formatBytes, formatClock, formatSinceLoad, TRANSPORT_LABEL } from '../lib/format';
-import { channelBadge, channelFacts, type ListEntry, reconnectStormText } from '../lib/timeline/channels';
+import {
+  channelBadge,
+  channelFacts,
+  formatRate,
+  httpFaultText,
+  type ListEntry,
+  reconnectStormText,
+} from '../lib/timeline/channels';
 
 export interface ConnectionListProps {
   entries: readonly ListEntry[];
@@ -31,6 +38,8 @@ function stateLabel(e: ListEntry): string {
   const p = e.pattern;
   if (e.kind !== 'channel' || !p?.storm || p.storm.endedAt) return e.state;
   if (p.kind === 'reconnect-loop') return `storm: ${p.cycles} attempts`;
+  if (p.kind === 'retry-storm') return `retry storm: ${p.cycles} failures`;
+  if (p.kind === 'busy-loop') return `busy: ${formatRate(p.busy?.requestsPerSecond ?? 0)} req/s`;
   if (e.tone !== 'storm') return `storm: peak ${p.storm.peakConcurrency} in flight`;
   return `storm: ${p.inFlight ?? p.storm.peakConcurrency} in flight`;
 }
@@ -145,7 +154,11 @@ export function ConnectionList({
                 )}
                 {p?.storm && (
                   <span class={`storm${p.storm.endedAt ? ' ended' : ''}`}>
-                    {p.kind === 'reconnect-loop' ? reconnectStormText(p) : stormText(p.storm)}
+                    {p.kind === 'reconnect-loop'
+                      ? reconnectStormText(p)
+                      : p.kind === 'retry-storm' || p.kind === 'busy-loop'
+                        ? httpFaultText(p)
+                        : stormText(p.storm)}
                   </span>
                 )}
               </button>

@@ -24,6 +24,8 @@ export interface FindingsStripProps {
 export function findingWhen(f: Finding): string {
   if (f.state === 'ended' && f.endedAt !== null) return `ended ${formatClock(f.endedAt)}`;
   if (f.kind === 'reconnect-storm') return `since ${formatClock(f.startedAt)} · ${f.attempts ?? 0} attempts`;
+  if (f.kind === 'retry-storm') return `since ${formatClock(f.startedAt)} · ${f.attempts ?? 0} failures`;
+  if (f.kind === 'busy-loop') return `since ${formatClock(f.startedAt)} · ${f.attempts ?? 0} requests`;
   return `since ${formatClock(f.startedAt)} · ${f.inFlight} in flight`;
 }
 

@@ -106,7 +106,7 @@ export interface DecodingForExport {
 
 export interface ExportedPattern {
   id: string;
-  kind: 'long-poll' | 'polling' | 'reconnect-loop';
+  kind: 'long-poll' | 'polling' | 'reconnect-loop' | 'retry-storm' | 'busy-loop';
   method: string;
   url: string;
   connectionIds: string[];
@@ -130,7 +130,7 @@ export interface TimelineExport {
 /** A detected pattern, referring to connections by store key. */
 export interface PatternForExport {
   id: string;
-  kind: 'long-poll' | 'polling' | 'reconnect-loop';
+  kind: 'long-poll' | 'polling' | 'reconnect-loop' | 'retry-storm' | 'busy-loop';
   method: string;
   url: string;
   connectionKeys: string[];

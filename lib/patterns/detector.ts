@@ -4,11 +4,13 @@
 
 import type { Connection, TimelineEvent } from '../timeline/store';
 import { Answer, MAX_ANSWER_TEXT } from './answers';
+import { BusyLoops } from './busy';
 import { Channel, type ChannelHost } from './channel';
 import { parseUrl, Route } from './params';
 import { type Pattern, PatternImpl, type PatternKind } from './pattern';
-import { ReconnectLoops } from './reconnect';
+import { type PatternIds, ReconnectLoops } from './reconnect';
 import { failureOf, type Req } from './request';
+import { RetryLoops } from './retry';
 import { RULES } from './rules';
 import { classifyRequest, engineIoUpgradeSession, sockjsInfoBase, sockjsPath } from './transports';
 
@@ -88,6 +90,9 @@ export class PatternDetector implements ChannelHost {
   private nextNum = 1;
   /** WebSocket / EventSource reconnect loops (reconnect.ts); they share the pattern ids. */
   private reconnects = this.newReconnectLoops();
+  /** HTTP retry storms (retry.ts) and busy loops (busy.ts); they share the pattern ids. */
+  private retries = new RetryLoops(this.ids());
+  private busy = new BusyLoops(this.ids());
   /** During a rebuild: the pattern id each request had, so ids survive. */
   private reuse: Map<Req, { id: string; num: number }> | null = null;
   private reused = new Set<string>();
@@ -110,6 +115,8 @@ export class PatternDetector implements ChannelHost {
     this.sockjsBases = new Set();
     this.byId = new Map();
     this.reconnects = this.newReconnectLoops();
+    this.retries = new RetryLoops(this.ids());
+    this.busy = new BusyLoops(this.ids());
     this.seenConnections = null;
     this.seenEvents = null;
     this.connIndex = 0;
@@ -215,6 +222,7 @@ export class PatternDetector implements ChannelHost {
       failure: null,
       bytes: 0,
       headersAt: null,
+      retryAfter: null,
       answerText: '',
       moves,
       awaitingAnswer: null,
@@ -232,6 +240,8 @@ export class PatternDetector implements ChannelHost {
     if (flipped) this.rekey(entry.requests, entry.route);
     entry.requests.push(r);
     this.channelFor(r).start(r);
+    this.retries.onStart(r);
+    if (this.busy.onStart(r)) this.version++;
     // A cursor's move is judged by the previous request's answer: now, or
     // once it is complete (a fetch loop may start the next request before
     // the capture recorded the answer).
@@ -269,6 +279,10 @@ export class PatternDetector implements ChannelHost {
       case 'receive':
         if (rec.status !== undefined) r.status = rec.status;
         if (r.headersAt === null) r.headersAt = rec.headersAt ?? rec.time;
+        if (rec.responseHeaders) {
+          const h = rec.responseHeaders.find(([name]) => name.toLowerCase() === 'retry-after');
+          if (h) r.retryAfter = h[1];
+        }
         r.bytes += rec.size ?? 0;
         if (rec.data && 'text' in rec.data && r.answerText.length < MAX_ANSWER_TEXT)
           r.answerText = (r.answerText + rec.data.text).slice(0, MAX_ANSWER_TEXT);
@@ -298,6 +312,8 @@ export class PatternDetector implements ChannelHost {
     // A storm ends with time alone (a calm period passes): tell the panel.
     for (const p of this.byId.values()) if (p.reachedEnd(now)) this.version++;
     if (this.reconnects.reachedEnd(now)) this.version++;
+    if (this.retries.reachedEnd(now)) this.version++;
+    if (this.busy.reachedEnd(now)) this.version++;
   }
 
   private docClock(docId: string): { clock: number; due: DueQueue } {
@@ -328,7 +344,14 @@ export class PatternDetector implements ChannelHost {
   /** Patterns in order of recognition, as snapshots. `now` decides the live state. */
   patterns(now: number = this.latest): Pattern[] {
     const http = [...this.byId.values()].map((p) => ({ num: p.num, pattern: p.snapshot(now) }));
-    return [...http, ...this.reconnects.snapshots(now)].sort((a, b) => a.num - b.num).map((x) => x.pattern);
+    return [
+      ...http,
+      ...this.reconnects.snapshots(now),
+      ...this.retries.snapshots(now),
+      ...this.busy.snapshots(now),
+    ]
+      .sort((a, b) => a.num - b.num)
+      .map((x) => x.pattern);
   }
 
   /** The pattern a connection belongs to (as a cycle or a send), or null. */
@@ -336,16 +359,21 @@ export class PatternDetector implements ChannelHost {
     const r = this.reqs.get(connectionKey);
     const p = r?.member ?? r?.sendOf ?? null;
     if (!r) return this.reconnects.patternIdOf(connectionKey);
-    return p && this.byId.get(p.id) === p ? p.id : null;
+    if (p && this.byId.get(p.id) === p) return p.id;
+    return this.retries.patternIdOf(connectionKey) ?? this.busy.patternIdOf(connectionKey);
   }
 
-  private newReconnectLoops(): ReconnectLoops {
-    return new ReconnectLoops({
+  private ids(): PatternIds {
+    return {
       nextPatternId: () => {
         const num = this.nextNum++;
         return { id: `p${num}`, num };
       },
-    });
+    };
+  }
+
+  private newReconnectLoops(): ReconnectLoops {
+    return new ReconnectLoops(this.ids());
   }
 
   // ChannelHost -------------------------------------------------------------
@@ -429,6 +457,8 @@ export class PatternDetector implements ChannelHost {
   }
 
   private complete(r: Req): void {
+    if (this.retries.onEnd(r, r.retryAfter ?? undefined)) this.version++;
+    if (this.busy.onEnd(r)) this.version++;
     const ch = this.channelOf(r);
     if (!ch) return;
     ch.end(r);

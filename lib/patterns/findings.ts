@@ -1,7 +1,7 @@
 // Findings: what the pattern detector found that the page's authors should
 // fix, each with its state (ongoing, or ended and when), the likely fault in
 // the page's code, the fix, the requests involved and where the page started
-// them: poll storms and reconnect storms; a detector that words its own
+// them: poll storms, reconnect storms, HTTP retry storms and busy loops; a detector that words its own
 // finding passes its text through `FindingsOptions.text`. `findingSentence`
 // says in one sentence what is wrong with any pattern and how to fix it (the
 // export's `finding`), or null for a healthy loop.
@@ -11,7 +11,12 @@ import type { CallSite } from '../model';
 import type { Pattern } from './pattern';
 import { RULES } from './rules';
 
-export type FindingKind = 'long-poll-storm' | 'polling-storm' | 'reconnect-storm';
+export type FindingKind =
+  | 'long-poll-storm'
+  | 'polling-storm'
+  | 'reconnect-storm'
+  | 'retry-storm'
+  | 'busy-loop';
 
 export interface FindingText {
   /** One line: what is wrong, where. */
@@ -36,7 +41,7 @@ export interface Finding {
   peakConcurrency: number;
   /** Requests of the loop in flight now (a reconnect loop: 1 while a connection lives). */
   inFlight: number;
-  /** Reconnect storms: connection attempts so far; null for poll storms. */
+  /** Reconnect storms: connection attempts; retry storms: failures; busy loops: requests; null for poll storms. */
   attempts?: number | null;
   /** Store keys of the requests involved (the loop's cycles). */
   connectionKeys: readonly string[];
@@ -92,9 +97,39 @@ function reconnectStormText(p: Pattern): FindingText {
   };
 }
 
+function statusWords(p: Pattern): string {
+  const codes = p.retry?.statuses ?? [];
+  const http = codes.filter((c) => c !== 0);
+  const words = http.length > 0 ? [http.join(' / ')] : [];
+  if (codes.includes(0)) words.push('a network error');
+  return words.join(' or ') || 'an error';
+}
+
+function retryStormText(p: Pattern): FindingText {
+  const r = p.retry;
+  const ignored = r?.retryAfterSent === true && !r.retryAfterHonoured;
+  return {
+    title: `Retry storm on ${p.method} ${pathOf(p.url)}: ${p.cycles} failures (${statusWords(p)}), re-sent after ${formatDuration(p.medianGapMs)}`,
+    fault: `The request fails and the code re-sends it straight away from its error path (a catch, onerror, a status check), again and again, without waiting longer each time${ignored ? ' and without honouring the Retry-After the server sent' : ''}: a server that is down or overloaded gets a flood of the same request.`,
+    fix: 'Back off: wait 1 s, 2 s, 4 s … (doubling up to a cap) with random jitter before each retry, wait at least as long as Retry-After says when the server sends it, and stop after a few tries (show the error, or try again on user action).',
+  };
+}
+
+function busyLoopText(p: Pattern): FindingText {
+  const rate = p.busy?.requestsPerSecond ?? 0;
+  return {
+    title: `Busy loop on ${p.method} ${pathOf(p.url)}: about ${Math.round(rate)} requests a second, each answered in ${formatDuration(p.medianHoldMs)}`,
+    fault:
+      'The page re-requests as soon as each answer arrives, like a long-poll, but the server answers at once instead of holding the request until there is news, so the loop spins as fast as the round trip allows.',
+    fix: 'Let the server hold the request until there is news or a timeout (a real long-poll), or wait between requests (poll every few seconds); or let the server push (EventSource, WebSocket).',
+  };
+}
+
 /** The default words of a storm finding: the fault in the page's code and the fix. */
 export function stormText(p: Pattern, kind: FindingKind): FindingText {
   if (kind === 'reconnect-storm') return reconnectStormText(p);
+  if (kind === 'retry-storm') return retryStormText(p);
+  if (kind === 'busy-loop') return busyLoopText(p);
   const peak = p.storm?.peakConcurrency ?? 0;
   const what = kind === 'long-poll-storm' ? 'Long-poll storm' : 'Polling storm';
   const title = `${what} on ${p.method} ${pathOf(p.url)}: up to ${peak} requests in flight`;
@@ -156,9 +191,11 @@ export function findingsOf(patterns: readonly Pattern[], options: FindingsOption
     const kind: FindingKind =
       p.kind === 'reconnect-loop'
         ? 'reconnect-storm'
-        : p.kind === 'long-poll'
-          ? 'long-poll-storm'
-          : 'polling-storm';
+        : p.kind === 'retry-storm' || p.kind === 'busy-loop'
+          ? p.kind
+          : p.kind === 'long-poll'
+            ? 'long-poll-storm'
+            : 'polling-storm';
     out.push({
       id: `storm:${p.id}`,
       patternId: p.id,
@@ -170,7 +207,8 @@ export function findingsOf(patterns: readonly Pattern[], options: FindingsOption
       url: p.url,
       peakConcurrency: storm.peakConcurrency,
       inFlight: p.inFlight,
-      attempts: p.kind === 'reconnect-loop' ? p.cycles : null,
+      attempts:
+        p.kind === 'reconnect-loop' || p.kind === 'retry-storm' || p.kind === 'busy-loop' ? p.cycles : null,
       connectionKeys: p.cycleKeys,
       initiator: commonInitiator(p.cycleKeys, options.initiatorOf),
       text: text(p, kind),
@@ -194,6 +232,12 @@ export function findingSentence(p: Pattern): string | null {
       return `The client reconnects the ${socket} to ${path} at once after each close (${p.cycles} attempts, about ${formatDuration(p.medianGapMs)} apart${codesList(p)}); back off: wait 1 s, 2 s, 4 s … with jitter before each retry, and stop after a few failures.`;
     return `The ${socket} to ${path} keeps closing and is reopened ${p.cycles} times${codesText(p)}, with back-off as it should be; if the closes are unexpected, find why the server closes it (close code and reason).`;
   }
+  if (p.kind === 'retry-storm') {
+    const ignored = p.retry?.retryAfterSent === true && !p.retry.retryAfterHonoured;
+    return `${p.method} ${path} failed ${p.cycles} times with ${statusWords(p)} and was re-sent at once each time (about ${formatDuration(p.medianGapMs)} apart${ignored ? ', ignoring Retry-After' : ''}); back off (1 s, 2 s, 4 s… with jitter), honour Retry-After, and stop after a few tries.`;
+  }
+  if (p.kind === 'busy-loop')
+    return `${p.method} ${path} is re-requested as soon as each answer arrives and the server answers at once, about ${Math.round(p.busy?.requestsPerSecond ?? 0)} requests a second; let the server hold the request until there is news (long-poll), or wait between polls.`;
   if (p.storm && p.kind === 'long-poll')
     return p.httpTransport === 'fetch'
       ? `A new long-poll to ${path} starts while the previous one is still in flight (up to ${p.storm.peakConcurrency} at once); start the next poll from one place only, after the previous fetch has settled, and abort any earlier one.`

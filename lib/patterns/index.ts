@@ -1,4 +1,4 @@
-// Long-polling, polling, poll-storm and reconnect-loop detection.
+// Long-polling, polling, poll-storm, reconnect-loop, retry-storm and busy-loop detection.
 //
 // HOW TO WIRE IT (panel):
 //
@@ -34,7 +34,11 @@
 // 'engine.io' | 'sockjs-xhr-polling' | 'sockjs-xhr-streaming' | null, upgrade
 // {connectionKey, url, startedAt} | null (the WebSocket an Engine.IO session
 // upgraded to), params (why each query parameter was kept or dropped), cursor
-// {name, values, last} | null (the loop's cursor parameter and its progress).
+// {name, values, last} | null (the loop's cursor parameter and its progress);
+// kind 'retry-storm' (one failing request re-sent at once again and again,
+// retry.ts; its failed attempts, statuses and Retry-After in `retry`) and
+// 'busy-loop' (re-requested as soon as each instant answer arrives, busy.ts;
+// its rate in `busy`) carry their fault as an ongoing `storm`.
 // Snapshot arrays are shared with the detector and grow in place: read them,
 // do not modify them.
 //
@@ -60,6 +64,7 @@ export {
 } from './findings';
 export type { ParamDecision } from './params';
 export type {
+  BusyInfo,
   CursorProgress,
   Pattern,
   PatternKind,
@@ -67,6 +72,8 @@ export type {
   ReconnectAttempt,
   ReconnectInfo,
   ReconnectStormCause,
+  RetryAttempt,
+  RetryInfo,
   StormInfo,
   UpgradeInfo,
 } from './pattern';
@@ -120,6 +127,20 @@ export function toPatternForExport(p: Pattern): PatternForExport {
       code: a.code,
     }));
   }
+  if (p.retry) {
+    const r = p.retry;
+    extra.statuses = [...r.statuses];
+    extra.retryAfterSent = r.retryAfterSent;
+    extra.retryAfterHonoured = r.retryAfterHonoured;
+    extra.retries = r.attempts.map((a) => ({
+      startedAt: a.startedAt,
+      endedAt: a.endedAt,
+      status: a.status,
+      delayMs: a.delayMs,
+      retryAfterMs: a.retryAfterMs,
+    }));
+  }
+  if (p.busy) extra.requestsPerSecond = p.busy.requestsPerSecond;
   extra.finding = findingSentence(p);
   return {
     id: p.id,

@@ -7,7 +7,7 @@ import { failedForLoop, holdOf, type Req } from './request';
 import { RULES } from './rules';
 import type { TransportLabel } from './transports';
 
-export type PatternKind = 'long-poll' | 'polling' | 'reconnect-loop';
+export type PatternKind = 'long-poll' | 'polling' | 'reconnect-loop' | 'retry-storm' | 'busy-loop';
 
 /**
  * - 'held': a request of the loop is in flight (the server holds it / has not answered yet);
@@ -68,6 +68,38 @@ export interface ReconnectInfo {
   state: 'connecting' | 'open' | 'waiting';
 }
 
+/** One failed HTTP attempt of a retry storm. */
+export interface RetryAttempt {
+  /** Store key of the request. */
+  connectionKey: string;
+  startedAt: number;
+  endedAt: number;
+  /** HTTP status; null for a network error. */
+  status: number | null;
+  /** The previous failure's end → this start; null for the first attempt. */
+  delayMs: number | null;
+  /** The Retry-After the server sent with this failure (ms), when it sent one. */
+  retryAfterMs: number | null;
+}
+
+/** What a retry storm adds to a pattern. */
+export interface RetryInfo {
+  /** Every failed attempt in start order (shared with the detector; grows in place). */
+  attempts: readonly RetryAttempt[];
+  /** Distinct statuses in the order first seen (0: a network error). */
+  statuses: readonly number[];
+  /** Whether any failure carried a Retry-After header. */
+  retryAfterSent: boolean;
+  /** Whether the retries after a Retry-After waited at least that long (false when none was sent). */
+  retryAfterHonoured: boolean;
+}
+
+/** What a busy loop adds to a pattern. */
+export interface BusyInfo {
+  /** Requests a second over the loop's recent cycles. */
+  requestsPerSecond: number;
+}
+
 export interface UpgradeInfo {
   /** Store key of the WebSocket the loop upgraded to. */
   connectionKey: string;
@@ -120,6 +152,10 @@ export interface Pattern {
   cursor?: CursorProgress;
   /** Reconnect loops: the attempts, close codes, back-off and state; absent or null for HTTP loops. */
   reconnect?: ReconnectInfo | null;
+  /** Retry storms: the failed attempts, statuses and Retry-After; absent for other kinds. */
+  retry?: RetryInfo;
+  /** Busy loops: the request rate they cost; absent for other kinds. */
+  busy?: BusyInfo;
   /** Bumped whenever anything above changes. */
   version: number;
 }

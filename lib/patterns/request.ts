@@ -46,6 +46,8 @@ export interface Req {
   failure: 'timeout' | 'abort' | 'error' | null;
   bytes: number;
   headersAt: number | null;
+  /** The response's Retry-After header, when it sent one. */
+  retryAfter: string | null;
   /** The response's text so far (up to MAX_ANSWER_TEXT): a cursor's next value may be in it. */
   answerText: string;
   /** Parameters that moved since the route's request before this one (see Route.observe), judged once its answer is in. */

@@ -213,6 +213,54 @@ export const RULES = {
     ] as readonly string[],
   },
 
+  retry: {
+    /** "The same failing request repeated": a storm needs this many failures in a row. */
+    minFailures: 4,
+    /** The storm rules judge the last this many retries: a client that starts backing off stops storming. */
+    window: 6,
+    /**
+     * "Re-sent soon": the median recent delay (failure → next attempt) is
+     * below this. A fixed 1 s retry timer is a deliberate wait, and its
+     * delay from the recorded failure can come out a few ms short of 1 s, so
+     * the line sits under it; the back-off trend itself is judged like a
+     * reconnect loop's (RULES.reconnect.backoffGrowth).
+     */
+    fastRetryMs: 900,
+    /** A request this long after the previous failure is no retry of it (back-off caps are 30-60 s). */
+    maxDelayMs: 120_000,
+    /**
+     * A retry honours Retry-After when it waits at least the advice less this
+     * much: the header counts from when the server sent it, the delay from
+     * when the failure was recorded.
+     */
+    retryAfterSlackMs: 50,
+    /**
+     * A 504 / 408 after this long is a long-poll hold that ran out, not a
+     * failure to retry (RULES.longPoll.clearHoldMs).
+     */
+    timeoutHoldMs: 1000,
+  },
+
+  busy: {
+    /** "The next request at once": started at most this long after the previous answer (a long-poll's hand-over). */
+    maxGapMs: 50,
+    /**
+     * "Answered at once": the median answer of the recent cycles came back
+     * faster than this (a single slow answer on a busy machine does not
+     * count); a cycle held RULES.longPoll.clearHoldMs breaks the run. A
+     * long-poll server holds a request for seconds; a busy one answers in a
+     * few ms.
+     */
+    maxHoldMs: 100,
+    /**
+     * Cycles in a row before it is flagged: a crawl of a few pages or a
+     * short flurry is over long before; a loop keeps going.
+     */
+    minCycles: 10,
+    /** The request rate is measured over the last this many cycles. */
+    rateWindow: 20,
+  },
+
   findings: {
     /** A polling loop that polls more often than this is busy: its finding suggests polling less or pushing. */
     busyPollMs: 1000,

@@ -14,7 +14,7 @@ import type { Connection } from './store';
  */
 export interface ChannelPattern {
   id: string;
-  kind: 'long-poll' | 'polling' | 'reconnect-loop';
+  kind: 'long-poll' | 'polling' | 'reconnect-loop' | 'retry-storm' | 'busy-loop';
   method: string;
   url: string;
   connectionKeys: readonly string[];
@@ -45,6 +45,10 @@ export interface ChannelPattern {
     state: string;
     closeCodes: readonly number[];
   } | null;
+  /** A retry storm's failure statuses (0: a network error) and Retry-After. */
+  retry?: { statuses: readonly number[]; retryAfterSent: boolean; retryAfterHonoured: boolean };
+  /** A busy loop's request rate. */
+  busy?: { requestsPerSecond: number };
 }
 
 const TRANSPORT_TITLES: Record<string, string> = {
@@ -58,6 +62,8 @@ export function channelTitle(p: ChannelPattern): string {
     const socket = p.reconnect?.transport === 'eventsource' ? 'EventSource' : 'WebSocket';
     return `Reconnect loop ${socket} ${shortUrl(p.url)}`;
   }
+  if (p.kind === 'retry-storm') return `Retry storm ${p.method} ${shortUrl(p.url)}`;
+  if (p.kind === 'busy-loop') return `Busy loop ${p.method} ${shortUrl(p.url)}`;
   const kind =
     (p.transport && TRANSPORT_TITLES[p.transport]) ?? (p.kind === 'long-poll' ? 'Long-poll' : 'Polling');
   return `${kind} ${p.method} ${shortUrl(p.url)}`;
@@ -71,6 +77,18 @@ export function channelFacts(p: ChannelPattern): [count: string, hold: string, g
       `lived ${formatDuration(p.medianHoldMs)}`,
       `delay ${formatDuration(p.medianGapMs)}`,
     ];
+  if (p.kind === 'retry-storm')
+    return [
+      `${p.cycles} failure${p.cycles === 1 ? '' : 's'}${statusesText(p)}`,
+      `answered in ${formatDuration(p.medianHoldMs)}`,
+      `retried after ${formatDuration(p.medianGapMs)}`,
+    ];
+  if (p.kind === 'busy-loop')
+    return [
+      `${p.cycles} cycle${p.cycles === 1 ? '' : 's'}`,
+      `hold ${formatDuration(p.medianHoldMs)}`,
+      `${formatRate(p.busy?.requestsPerSecond ?? 0)} req/s`,
+    ];
   return [
     `${p.cycles} cycle${p.cycles === 1 ? '' : 's'}`,
     `hold ${formatDuration(p.medianHoldMs)}`,
@@ -78,9 +96,22 @@ export function channelFacts(p: ChannelPattern): [count: string, hold: string, g
   ];
 }
 
-/** The channel's badge: LP, POLL, or RE for a reconnect loop. */
+function statusesText(p: ChannelPattern): string {
+  const codes = p.retry?.statuses ?? [];
+  if (codes.length === 0) return '';
+  return ` (${codes.map((c) => (c === 0 ? 'network error' : String(c))).join(', ')})`;
+}
+
+/** A request rate: whole numbers from 10 a second up, one decimal below. */
+export function formatRate(perSecond: number): string {
+  return perSecond >= 10 ? String(Math.round(perSecond)) : perSecond.toFixed(1);
+}
+
+/** The channel's badge: LP, POLL, RE for a reconnect loop, RETRY, BUSY. */
 export function channelBadge(p: Pick<ChannelPattern, 'kind'> | undefined): string {
   if (p?.kind === 'reconnect-loop') return 'RE';
+  if (p?.kind === 'retry-storm') return 'RETRY';
+  if (p?.kind === 'busy-loop') return 'BUSY';
   return p?.kind === 'polling' ? 'POLL' : 'LP';
 }
 
@@ -98,6 +129,22 @@ export function reconnectStormText(p: ChannelPattern): string {
   return storm.endedAt
     ? `Reconnect storm ${formatClock(storm.startedAt)} – ended ${formatClock(storm.endedAt)}: ${how}`
     : `⚠ Reconnect storm since ${formatClock(storm.startedAt)}: ${how}`;
+}
+
+/**
+ * A retry storm or busy loop in words, for the list and the channel: going on
+ * since when, or over and when; how often it failed or how fast it loops.
+ */
+export function httpFaultText(p: ChannelPattern): string {
+  const storm = p.storm;
+  if (!storm) return '';
+  const what =
+    p.kind === 'retry-storm'
+      ? `Retry storm: ${p.cycles} failures, retried after ${formatDuration(p.medianGapMs)}`
+      : `Busy loop: ${formatRate(p.busy?.requestsPerSecond ?? 0)} requests/s, answered in ${formatDuration(p.medianHoldMs)}`;
+  return storm.endedAt
+    ? `${what} (${formatClock(storm.startedAt)} – ended ${formatClock(storm.endedAt)})`
+    : `⚠ ${what} since ${formatClock(storm.startedAt)}`;
 }
 
 export type EntryKind = 'connection' | 'channel' | 'other';

@@ -8,19 +8,24 @@ import { describe, expect, it } from 'vitest';
 import { detectPatterns, type Pattern } from '../../lib/patterns';
 import {
   assetsAndBurst,
+  busyLongPoll,
   type CursorStyle,
   cursorLongPoll,
   type Expected,
+  fastCrawl,
   infiniteScroll,
   longPollLoop,
   paginatedList,
   pollingLoop,
   restTraffic,
+  retriesHonouringRetryAfter,
   retriesWithBackoff,
   rng,
   searchAsYouType,
   seedStorm,
+  sequentialBatch,
   Trace,
+  tightRetries,
 } from './patterns-traces';
 
 const T0 = 1_764_000_000_000;
@@ -124,6 +129,44 @@ function generateCase(seed: number): Case {
     pages: 2 + Math.floor(r() * 10),
     label: 'nm5',
   });
+  // a retry storm on a quarter of the pages: 503s, network errors or 429s whose Retry-After is ignored
+  if (r() < 0.25) {
+    tightRetries(t, r, {
+      path: '/api/save',
+      start: T0 + r() * 20_000,
+      tries: 4 + Math.floor(r() * 20),
+      maxDelay: pick([10, 100, 500]),
+      failure: pick(['503', 'network', '429'] as const),
+      label: 'retry',
+    });
+    expected.push({ label: 'retry', kind: 'retry-storm' });
+  }
+  // a busy long-poll on a quarter of the pages
+  if (r() < 0.25) {
+    busyLongPoll(t, r, {
+      path: '/events',
+      start: T0 + r() * 20_000,
+      cycles: 10 + Math.floor(r() * 100),
+      label: 'busy',
+      cacheBuster: pick([undefined, '_', 't']),
+    });
+    expected.push({ label: 'busy', kind: 'busy-loop' });
+  }
+  // fast ordinary traffic: retries that honour Retry-After, crawls and batches answered at once
+  retriesHonouringRetryAfter(t, r, {
+    path: '/api/limited',
+    start: T0 + r() * 20_000,
+    tries: 3 + Math.floor(r() * 6),
+    label: 'nm6',
+  });
+  fastCrawl(t, r, {
+    path: '/api/all',
+    start: T0 + r() * 20_000,
+    pages: 5 + Math.floor(r() * 40),
+    by: pick(['page', 'cursor'] as const),
+    label: 'nm7',
+  });
+  sequentialBatch(t, r, { start: T0 + r() * 20_000, count: 5 + Math.floor(r() * 30) });
   return { trace: t, expected };
 }
 
@@ -146,6 +189,11 @@ function scoreCorpus(seeds: number) {
   let stormsFlagged = 0;
   let falseStorms = 0;
   const misses: string[] = [];
+  const byKind: Record<string, { tp: number; fp: number; fn: number }> = {};
+  const count = (kind: string, what: 'tp' | 'fp' | 'fn') => {
+    byKind[kind] ??= { tp: 0, fp: 0, fn: 0 };
+    byKind[kind][what]++;
+  };
   for (let seed = 1; seed <= seeds; seed++) {
     const { trace, expected } = generateCase(seed);
     const store = trace.store();
@@ -155,19 +203,24 @@ function scoreCorpus(seeds: number) {
       const p = found.find((x) => !used.has(x) && matches(x, trace, e));
       if (p) {
         tp++;
+        count(e.kind, 'tp');
         used.add(p);
-        if (e.storm) {
+        if (e.kind === 'retry-storm' || e.kind === 'busy-loop') {
+          // their fault is carried as a storm: not a poll storm to count
+        } else if (e.storm) {
           storms++;
           if (p.storm) stormsFlagged++;
         } else if (p.storm) falseStorms++;
       } else {
         fn++;
+        count(e.kind, 'fn');
         misses.push(`seed ${seed}: missed ${e.kind} ${e.label}`);
       }
     }
     for (const p of found)
       if (!used.has(p)) {
         fp++;
+        count(p.kind, 'fp');
         misses.push(`seed ${seed}: false ${p.kind} ${p.method} ${p.url} x${p.cycles}`);
       }
   }
@@ -181,6 +234,7 @@ function scoreCorpus(seeds: number) {
     stormsFlagged,
     falseStorms,
     misses,
+    byKind,
   };
 }
 
@@ -189,6 +243,11 @@ describe('generated corpus', () => {
     const s = scoreCorpus(400);
     console.log(
       `patterns corpus: TP ${s.tp} FP ${s.fp} FN ${s.fn} precision ${s.precision.toFixed(4)} recall ${s.recall.toFixed(4)}; storms flagged ${s.stormsFlagged}/${s.storms}, false storms ${s.falseStorms}`,
+    );
+    console.log(
+      `patterns corpus by kind: ${Object.entries(s.byKind)
+        .map(([k, v]) => `${k} TP ${v.tp} FP ${v.fp} FN ${v.fn}`)
+        .join('; ')}`,
     );
     if (s.misses.length) console.log(s.misses.slice(0, 20).join('\n'));
     expect(s.tp).toBeGreaterThan(500);

@@ -24,6 +24,8 @@ export interface RequestSpec {
   body?: string;
   /** The request's body, sent as a `send` event. */
   requestBody?: string;
+  /** Response headers (e.g. Retry-After). */
+  headers?: Array<[string, string]>;
 }
 
 type Unnumbered = Omit<ConnectionRecord, 'seq'> | Omit<EventRecord, 'seq'>;
@@ -91,6 +93,7 @@ export class Trace {
           status,
           size,
           headersAt: spec.headersAt ?? spec.end,
+          ...(spec.headers ? { responseHeaders: spec.headers } : {}),
           ...(spec.body !== undefined
             ? { data: { text: spec.body } }
             : size > 0
@@ -163,7 +166,7 @@ const between = (r: () => number, lo: number, hi: number) => lo + (hi - lo) * r(
 
 export interface Expected {
   label: string;
-  kind: 'long-poll' | 'polling';
+  kind: 'long-poll' | 'polling' | 'retry-storm' | 'busy-loop';
   storm?: boolean;
 }
 
@@ -415,4 +418,107 @@ export function infiniteScroll(
     at += hold + 600 - Math.log(1 - r()) * 3000;
   }
   return at;
+}
+
+// ---------------------------------------------------------------------------
+// retry storms and busy loops, and the fast ordinary traffic they must not be confused with
+
+/**
+ * A failing request re-sent 0-`maxDelay` ms after each failure, `tries` times:
+ * 503s, network errors, or 429s whose Retry-After (2 s) is ignored.
+ */
+export function tightRetries(
+  t: Trace,
+  r: () => number,
+  o: {
+    path: string;
+    start: number;
+    tries: number;
+    maxDelay: number;
+    failure: '503' | 'network' | '429';
+    label: string;
+  },
+): number {
+  let at = o.start;
+  for (let i = 0; i < o.tries; i++) {
+    const hold = between(r, 5, 80);
+    const fail =
+      o.failure === 'network'
+        ? { error: 'network error' }
+        : o.failure === '429'
+          ? { status: 429, headers: [['Retry-After', '2']] as Array<[string, string]> }
+          : { status: 503 };
+    t.request({ url: o.path, method: 'POST', start: at, end: at + hold, ...fail }, o.label);
+    at += hold + between(r, 0, o.maxDelay);
+  }
+  return at;
+}
+
+/** A 429 or 503 retried after the Retry-After it carries (1-3 s), plus up to 20 % more. */
+export function retriesHonouringRetryAfter(
+  t: Trace,
+  r: () => number,
+  o: { path: string; start: number; tries: number; label: string },
+): number {
+  let at = o.start;
+  for (let i = 0; i < o.tries; i++) {
+    const hold = between(r, 5, 80);
+    const seconds = 1 + Math.floor(r() * 3);
+    t.request(
+      {
+        url: o.path,
+        start: at,
+        end: at + hold,
+        status: r() < 0.5 ? 429 : 503,
+        headers: [['Retry-After', String(seconds)]],
+      },
+      o.label,
+    );
+    at += hold + seconds * 1000 * between(r, 1, 1.2);
+  }
+  return at;
+}
+
+/** A long-poll whose server answers at once: held 3-60 ms, re-requested 0-20 ms later. */
+export function busyLongPoll(
+  t: Trace,
+  r: () => number,
+  o: { path: string; start: number; cycles: number; label: string; cacheBuster?: string },
+): number {
+  let at = o.start;
+  for (let i = 0; i < o.cycles; i++) {
+    const hold = between(r, 3, 60);
+    const sep = o.path.includes('?') ? '&' : '?';
+    const url = o.cacheBuster ? `${o.path}${sep}${o.cacheBuster}=${Math.round(at)}` : o.path;
+    t.request({ url, start: at, end: at + hold, size: r() < 0.5 ? 0 : 20 }, o.label);
+    at += hold + between(r, 0, 20);
+  }
+  return at;
+}
+
+/** A crawl through many pages as fast as the server answers (10-90 ms), by page number or opaque cursor. */
+export function fastCrawl(
+  t: Trace,
+  r: () => number,
+  o: { path: string; start: number; pages: number; by: 'page' | 'cursor'; label: string },
+): number {
+  let at = o.start;
+  for (let i = 0; i < o.pages; i++) {
+    const hold = between(r, 10, 90);
+    const value =
+      o.by === 'page' ? String(i + 1) : `c${(1e9 + i * 7919 + Math.floor(r() * 1e6)).toString(36)}`;
+    t.request({ url: `${o.path}?${o.by}=${value}`, start: at, end: at + hold, size: 2000 }, o.label);
+    at += hold + between(r, 0, 15);
+  }
+  return at;
+}
+
+/** A batch of different resources fetched one after the other at once (`/api/doc/1`, `/api/doc/2`…). */
+export function sequentialBatch(t: Trace, r: () => number, o: { start: number; count: number }): void {
+  let at = o.start;
+  for (let i = 0; i < o.count; i++) {
+    const hold = between(r, 10, 90);
+    t.request({ url: `/api/doc/${i + 1}`, start: at, end: at + hold });
+    at += hold + between(r, 0, 10);
+  }
 }
