@@ -158,7 +158,8 @@ function HttpChannelCycles(props: ChannelCyclesProps) {
   const storm = pattern.storm;
   // A retry storm or busy loop is one request at a time: its fault is its own line and sentence.
   const httpFault = pattern.kind === 'retry-storm' || pattern.kind === 'busy-loop';
-  const finding = httpFault ? findingSentence(pattern) : null;
+  // What is wrong and how to fix it, in one sentence (none for a healthy loop).
+  const finding = findingSentence(pattern);
   return (
     <section class="cycles" aria-label="Channel cycles" data-testid="cycles">
       <header class="cycles-summary">
@@ -213,7 +214,7 @@ function HttpChannelCycles(props: ChannelCyclesProps) {
             flight
           </div>
         )}
-        {httpFault && finding && (
+        {finding && (
           <div class="channel-finding" data-testid="channel-finding">
             {finding}
           </div>

@@ -130,6 +130,8 @@ describe('ChannelCycles', () => {
     expect(cells(2).slice(2)).toEqual(['2.00 s', '12 ms', '200', '21 B', '1']);
     expect(cells(2)[1]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} \+2\.01 s$/);
     expect(cells(1)[3]).toBe('');
+    // A healthy loop has no finding.
+    expect(screen.queryByTestId('channel-finding')).toBeNull();
   });
 
   it('flags a storm, its overlapping cycles and failures', async () => {
@@ -144,6 +146,10 @@ describe('ChannelCycles', () => {
     await act(async () => {});
     expect(screen.getByTestId('cycles-storm').textContent).toMatch(
       /^⚠ Poll storm since .*: up to 3 requests in flight$/,
+    );
+    // What is wrong and the fix, in one sentence, as the export's `finding` says it.
+    expect(screen.getByTestId('channel-finding').textContent).toMatch(
+      /^The next poll to \/poll\?room=main starts inside onreadystatechange before the request is done/,
     );
     expect(screen.getByTestId('cycles-facts').textContent).toContain('1 failure');
     expect(screen.getByTestId('cycles-facts').textContent).toContain('1 in flight');
