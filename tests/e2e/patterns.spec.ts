@@ -222,14 +222,15 @@ const UPDATES_HOLD_MS = 1000;
 const POLLING_PAGE = `<!doctype html><title>polling widgets</title>
 <p>status: <span id="status">?</span> · weather: <span id="weather">?</span></p>
 <script>
-// A status badge refreshed every 500 ms.
+// A status badge refreshed every 500 ms. Eight polls: past the sixth, timers
+// that a loaded machine fires tens of ms late still read as regular (within 15 %).
 let polls = 0;
 const timer = setInterval(async () => {
   polls += 1;
-  if (polls === 6) clearInterval(timer);
+  if (polls === 8) clearInterval(timer);
   const res = await fetch('/status');
   document.getElementById('status').textContent = (await res.json()).state;
-  if (polls === 6) window.finished = true;
+  if (polls === 8) window.finished = true;
 }, 500);
 // A weather widget: the next XHR one second after each answer.
 let reads = 0;
@@ -239,7 +240,7 @@ function weather() {
   xhr.onload = () => {
     reads += 1;
     document.getElementById('weather').textContent = xhr.responseText;
-    if (reads < 4) setTimeout(weather, 1000);
+    if (reads < 7) setTimeout(weather, 1000);
     else window.weatherDone = true;
   };
   xhr.send();
@@ -675,8 +676,8 @@ test('short-polling widgets (fetch every 500 ms, XHR 1 s after each answer) are 
   await pageFinished(s, 'weatherDone');
   const t = await s.waitForTimeline(
     (x) =>
-      x.patterns.some((p) => pathOf(p.url) === '/status' && p.cycles === 6 && settled(x, p)) &&
-      x.patterns.some((p) => pathOf(p.url) === '/weather' && p.cycles === 4 && settled(x, p)),
+      x.patterns.some((p) => pathOf(p.url) === '/status' && p.cycles === 8 && settled(x, p)) &&
+      x.patterns.some((p) => pathOf(p.url) === '/weather' && p.cycles === 7 && settled(x, p)),
   );
   score('short polling', t, [
     { label: 'polling /status', matches: (p) => p.kind === 'polling' && p.url === `${server.origin}/status` },
@@ -690,14 +691,14 @@ test('short-polling widgets (fetch every 500 ms, XHR 1 s after each answer) are 
   const status = t.patterns.find((p) => pathOf(p.url) === '/status') as ExportedPattern;
   const weather = t.patterns.find((p) => pathOf(p.url) === '/weather') as ExportedPattern;
   expect(status.kind).toBe('polling');
-  expect(status.cycles).toBe(6);
+  expect(status.cycles).toBe(8);
   expect(members(t, status).every((c) => c.transport === 'fetch')).toBe(true);
   expect(status.medianIntervalMs as number).toBeGreaterThan(450);
   expect(status.medianIntervalMs as number).toBeLessThan(600);
   expect(storm(status)).toBeNull();
   expect(weather.kind).toBe('polling');
   expect(weather.url).toBe(`${server.origin}/weather?city=oslo`);
-  expect(weather.cycles).toBe(4);
+  expect(weather.cycles).toBe(7);
   expect(members(t, weather).every((c) => c.transport === 'xhr')).toBe(true);
   expect(weather.medianGapMs).toBeGreaterThanOrEqual(990);
   expect(weather.medianGapMs).toBeLessThan(1200);
