@@ -7,6 +7,7 @@
 
 import { RunningMedian } from './median';
 import type { Pattern, PatternState } from './pattern';
+import { RecognisedLoops } from './recognised-loops';
 import type { PatternIds } from './reconnect';
 import type { Req } from './request';
 import { RULES } from './rules';
@@ -191,8 +192,7 @@ interface KeyState {
 /** Finds busy loops among the HTTP requests. */
 export class BusyLoops {
   private keys = new Map<string, KeyState>();
-  private loops: BusyLoop[] = [];
-  private byConnection = new Map<string, BusyLoop>();
+  private readonly loops = new RecognisedLoops<BusyLoop>();
   /** Requests whose link from the previous one waits for that one's answer. */
   private waiting = new Map<Req, Req>();
 
@@ -226,7 +226,7 @@ export class BusyLoops {
     const s = this.state(r.channelKey);
     s.inFlight = Math.max(0, s.inFlight - 1);
     let changed = false;
-    const loop = this.byConnection.get(r.conn.key);
+    const loop = this.loops.loopOf(r.conn.key);
     if (loop) {
       loop.ended(r);
       changed = true;
@@ -243,7 +243,7 @@ export class BusyLoops {
     if (!busyLink(prev, next)) {
       s.run = [];
       s.inLoop = 0;
-      if (s.loop && this.byConnection.get(prev.conn.key) === s.loop) {
+      if (s.loop && this.loops.loopOf(prev.conn.key) === s.loop) {
         // The loop stopped spinning when the request that was held (or failed, or moved on) was sent.
         s.loop.calmed(prev.start);
         return true;
@@ -265,29 +265,27 @@ export class BusyLoops {
     if (!s.loop) {
       const { id, num } = this.ids.nextPatternId();
       s.loop = new BusyLoop(id, num, next.channelKey, next, s, (s.run[0] as Req).start);
-      this.loops.push(s.loop);
+      this.loops.add(s.loop);
     }
     if (s.inLoop === 0) s.loop.busyAgain((s.run[0] as Req).start);
     for (; s.inLoop < s.run.length; s.inLoop++) {
       const m = s.run[s.inLoop] as Req;
       const before = s.inLoop > 0 ? (s.run[s.inLoop - 1] as Req) : null;
       s.loop.add(m, before?.done != null ? m.start - before.done : null);
-      this.byConnection.set(m.conn.key, s.loop);
+      this.loops.assign(m.conn.key, s.loop);
     }
     return true;
   }
 
   snapshots(now: number): Array<{ num: number; pattern: Pattern }> {
-    return this.loops.map((l) => ({ num: l.num, pattern: l.snapshot(now) }));
+    return this.loops.snapshots(now);
   }
 
   patternIdOf(connectionKey: string): string | null {
-    return this.byConnection.get(connectionKey)?.id ?? null;
+    return this.loops.patternIdOf(connectionKey);
   }
 
   reachedEnd(now: number): boolean {
-    let changed = false;
-    for (const l of this.loops) if (l.reachedEnd(now)) changed = true;
-    return changed;
+    return this.loops.reachedEnd(now);
   }
 }

@@ -16,6 +16,7 @@ import type {
   ReconnectStormCause,
   StormInfo,
 } from './pattern';
+import { RecognisedLoops } from './recognised-loops';
 import { RULES } from './rules';
 import { shapeOf } from './shapes';
 
@@ -274,7 +275,7 @@ export class ReconnectLoops {
    * clock, a creation when it is seen, a few ms apart.
    */
   private fresh = new Map<string, Loop[]>();
-  private loops: Loop[] = [];
+  private readonly loops = new RecognisedLoops<Loop>();
 
   constructor(private readonly ids: PatternIds) {}
 
@@ -346,7 +347,7 @@ export class ReconnectLoops {
 
   /** The reconnect loops (at least minCycles attempts) with their pattern numbers, in recognition order. */
   snapshots(now: number): Array<{ num: number; pattern: Pattern }> {
-    return this.loops.map((l) => ({ num: l.num, pattern: l.snapshot(now) }));
+    return this.loops.snapshots(now);
   }
 
   patternIdOf(connectionKey: string): string | null {
@@ -355,9 +356,7 @@ export class ReconnectLoops {
 
   /** Whether any loop's storm ended or flared up by `now` (time alone ends one). */
   reachedEnd(now: number): boolean {
-    let changed = false;
-    for (const l of this.loops) if (l.reachedEnd(now)) changed = true;
-    return changed;
+    return this.loops.reachedEnd(now);
   }
 
   private addAttempt(loop: Loop, a: ReconnectAttempt): boolean {
@@ -366,7 +365,7 @@ export class ReconnectLoops {
       const { id, num } = this.ids.nextPatternId();
       loop.id = id;
       loop.num = num;
-      this.loops.push(loop);
+      this.loops.add(loop);
     }
     return loop.id !== null;
   }

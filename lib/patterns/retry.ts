@@ -8,6 +8,7 @@
 
 import { RunningMedian } from './median';
 import type { Pattern, PatternState, RetryAttempt, RetryInfo, StormInfo } from './pattern';
+import { RecognisedLoops } from './recognised-loops';
 import { backsOff, type PatternIds } from './reconnect';
 import type { Req } from './request';
 import { RULES } from './rules';
@@ -186,8 +187,7 @@ interface KeyState {
 /** Finds retry storms among the HTTP requests. */
 export class RetryLoops {
   private keys = new Map<string, KeyState>();
-  private loops: RetryLoop[] = [];
-  private byConnection = new Map<string, RetryLoop>();
+  private readonly loops = new RecognisedLoops<RetryLoop>();
 
   constructor(private readonly ids: PatternIds) {}
 
@@ -252,28 +252,26 @@ export class RetryLoops {
       const { id, num } = this.ids.nextPatternId();
       // Any request of the key names its method and endpoint.
       s.loop = new RetryLoop(id, num, r.channelKey, r, s, (s.run[0] as RetryAttempt).startedAt);
-      this.loops.push(s.loop);
+      this.loops.add(s.loop);
     }
     if (s.inLoop === 0) s.loop.storming((s.run[0] as RetryAttempt).startedAt);
     for (; s.inLoop < s.run.length; s.inLoop++) {
       const a = s.run[s.inLoop] as RetryAttempt;
       s.loop.add(a);
-      this.byConnection.set(a.connectionKey, s.loop);
+      this.loops.assign(a.connectionKey, s.loop);
     }
     return true;
   }
 
   snapshots(now: number): Array<{ num: number; pattern: Pattern }> {
-    return this.loops.map((l) => ({ num: l.num, pattern: l.snapshot(now) }));
+    return this.loops.snapshots(now);
   }
 
   patternIdOf(connectionKey: string): string | null {
-    return this.byConnection.get(connectionKey)?.id ?? null;
+    return this.loops.patternIdOf(connectionKey);
   }
 
   reachedEnd(now: number): boolean {
-    let changed = false;
-    for (const l of this.loops) if (l.reachedEnd(now)) changed = true;
-    return changed;
+    return this.loops.reachedEnd(now);
   }
 }
