@@ -1,15 +1,32 @@
 import { defineConfig } from '@playwright/test';
+import type { EngineOption } from './tests/e2e/support/test';
 
-// Each test launches its own Chromium with the built extension (see
-// tests/e2e/support/browser.ts); one worker keeps a 2-core machine steady.
-export default defineConfig({
+// Three projects, one per browser plus the packaging checks:
+// - `name.spec.ts` is shared: it runs in Chromium and in Firefox, and drives
+//   either through tests/e2e/support/engines.ts;
+// - `name.chromium.spec.ts` and `name.firefox.spec.ts` run in that browser
+//   only (what the other browser has no counterpart for, or tests in its own way);
+// - `name.package.spec.ts` checks the built packages, no browser.
+// Each spec launches its own browser with the built extension. One worker per
+// core: a Chromium file and a Firefox file run side by side.
+const SHARED = /(?<!\.(chromium|firefox|package))\.spec\.ts$/;
+
+export default defineConfig<EngineOption>({
   testDir: 'tests/e2e',
-  testMatch: /.*\.spec\.ts$/,
   outputDir: 'test-results/output',
-  workers: 1,
+  workers: 2,
   // One retry everywhere (CI may not set CI=1): a test that passes only on its retry is
   // reported as flaky in the summary, never silently green.
   retries: 1,
   timeout: 60_000,
-  reporter: [['list'], ['html', { open: 'never', outputFolder: 'test-results/html' }]],
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: 'test-results/html' }],
+    ['./tests/e2e/support/browser-count-reporter.ts'],
+  ],
+  projects: [
+    { name: 'chromium', testMatch: [SHARED, /\.chromium\.spec\.ts$/], use: { engine: 'chromium' } },
+    { name: 'firefox', testMatch: [SHARED, /\.firefox\.spec\.ts$/], use: { engine: 'firefox' } },
+    { name: 'package', testMatch: /\.package\.spec\.ts$/ },
+  ],
 });

@@ -2,18 +2,19 @@
 // connection so the browser reconnects; the timeline is read back through
 // the panel's "Export timeline".
 
-import { type LaunchedBrowser, launchBrowser } from './support/browser';
-import { captureTimeline, connectionsOf, type ExportedEvent, eventsOf, payloadText } from './support/capture';
+import { connectionsOf, type ExportedEvent, eventsOf, payloadText } from './support/capture';
+import type { EngineBrowser } from './support/engine';
+import { captureTimeline, launchEngine, nativeSource } from './support/engines';
 import { startServer, type TestServer } from './support/server';
 import { expect, test } from './support/test';
 
 let server: TestServer;
-let browser: LaunchedBrowser;
+let browser: EngineBrowser;
 const lastEventIds: Array<string | null> = [];
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ engine }) => {
   server = await startServer();
-  browser = await launchBrowser();
+  browser = await launchEngine(engine);
   let connects = 0;
   server.route('/events', (req, res) => {
     connects++;
@@ -106,8 +107,8 @@ test('messages, named events, ids, a dropped connection and reconnect, close(), 
   // The subclass instance was captured too, and closed by the page at once.
   expect(eventsOf(t, sub?.id as string).map((e) => [e.type, e.closedBy])).toEqual([['close', 'client']]);
 
-  const page = browser.context.pages()[0];
-  const seen = await page?.evaluate(() => (window as unknown as { got: unknown; checks: unknown }).got);
+  const page = browser.page;
+  const seen = await page.evaluate(() => (window as unknown as { got: unknown; checks: unknown }).got);
   expect(seen).toEqual([
     ['message', 'hello', ''],
     ['tick', 't1', '1'],
@@ -115,14 +116,14 @@ test('messages, named events, ids, a dropped connection and reconnect, close(), 
     ['error', 0],
     ['tick', 't2', '3'],
   ]);
-  expect(await page?.evaluate(() => (window as unknown as { checks: unknown }).checks)).toEqual({
+  expect(await page.evaluate(() => (window as unknown as { checks: unknown }).checks)).toEqual({
     instance: true,
     ctor: true,
     statics: [0, 1, 2],
     name: ['EventSource', 1],
-    src: 'function EventSource() { [native code] }',
-    close: 'function close() { [native code] }',
-    add: 'function addEventListener() { [native code] }',
+    src: nativeSource(browser.engine, 'EventSource'),
+    close: nativeSource(browser.engine, 'close'),
+    add: nativeSource(browser.engine, 'addEventListener'),
     sub: true,
   });
 });

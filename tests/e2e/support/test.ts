@@ -4,10 +4,17 @@
 
 import { test as base } from '@playwright/test';
 import { openBrowsers } from './browser';
+import type { Engine } from './engine';
 
 export { expect, type Page } from '@playwright/test';
 
-export const test = base.extend<{ failureArtifacts: undefined }>({
+/** The browser a project runs its specs in (playwright.config.ts sets it per project). */
+export interface EngineOption {
+  engine: Engine;
+}
+
+export const test = base.extend<{ failureArtifacts: undefined }, EngineOption>({
+  engine: ['chromium', { scope: 'worker', option: true }],
   failureArtifacts: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies as the first argument
     async ({}, use, testInfo) => {

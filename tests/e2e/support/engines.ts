@@ -1,0 +1,226 @@
+// launchEngine(engine): the browser a shared spec runs in, behind the
+// interfaces of support/engine.ts. Chromium is driven by Playwright (traced,
+// see support/browser.ts), Firefox by puppeteer over WebDriver BiDi.
+
+import { readFile } from 'node:fs/promises';
+import type { Page as PlaywrightPage } from '@playwright/test';
+import type { Page as PuppeteerPage } from 'puppeteer-core';
+import { type LaunchedBrowser, launchBrowser, onlyTabId } from './browser';
+import type { TimelineExport } from './capture';
+import { exportFromPanel } from './capture';
+import type { Engine, EngineBrowser, EngineCapture, PanelView, TestTab } from './engine';
+import { launchFirefox } from './firefox';
+import { panelViewOf } from './panel-view';
+
+type PageFn<A, R> = (arg: A) => R | Promise<R>;
+/** The page-side functions as the drivers type them: their arguments are serialised across anyway. */
+type Untyped = (arg: unknown) => unknown;
+
+function playwrightTab(page: PlaywrightPage): TestTab {
+  return {
+    goto: async (url) => {
+      await page.goto(url);
+    },
+    reload: async () => {
+      await page.reload();
+    },
+    url: () => page.url(),
+    title: () => page.title(),
+    evaluate: <R, A>(fn: PageFn<A, R>, arg?: A) => page.evaluate(fn as Untyped, arg as unknown) as Promise<R>,
+    waitForFunction: async <A>(
+      fn: string | ((arg: A) => unknown),
+      arg?: A,
+      options?: { timeout?: number },
+    ) => {
+      await page.waitForFunction(fn as Untyped, arg as unknown, { timeout: options?.timeout ?? 15_000 });
+    },
+    screenshot: async (path) => {
+      await page.screenshot({ path });
+    },
+    setViewport: (width, height) => page.setViewportSize({ width, height }),
+    press: (key) => page.keyboard.press(key),
+  };
+}
+
+function puppeteerTab(page: PuppeteerPage): TestTab {
+  return {
+    goto: async (url) => {
+      await page.goto(url);
+    },
+    reload: async () => {
+      await page.reload();
+    },
+    url: () => page.url(),
+    title: () => page.title(),
+    evaluate: <R, A>(fn: PageFn<A, R>, arg?: A) => page.evaluate(fn as Untyped, arg as unknown) as Promise<R>,
+    waitForFunction: async <A>(
+      fn: string | ((arg: A) => unknown),
+      arg?: A,
+      options?: { timeout?: number },
+    ) => {
+      await page.waitForFunction(
+        fn as Untyped,
+        { timeout: options?.timeout ?? 15_000, polling: 50 },
+        arg as unknown,
+      );
+    },
+    screenshot: async (path) => {
+      await page.screenshot({ path: path as `${string}.png` });
+    },
+    setViewport: (width, height) => page.setViewport({ width, height }),
+    press: (key) => page.keyboard.press(key as Parameters<PuppeteerPage['keyboard']['press']>[0]),
+  };
+}
+
+async function waitForTimelineBy(
+  exportTimeline: () => Promise<TimelineExport>,
+  until: (t: TimelineExport) => boolean,
+  timeoutMs: number,
+): Promise<TimelineExport> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const timeline = await exportTimeline();
+    if (until(timeline)) return timeline;
+    if (Date.now() > deadline)
+      throw new Error(
+        `timeline condition not met within ${timeoutMs} ms; last export: ${JSON.stringify(timeline).slice(0, 4000)}`,
+      );
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function launchChromiumEngine(): Promise<EngineBrowser> {
+  const browser: LaunchedBrowser = await launchBrowser();
+  const firstPage = async () => {
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    return page;
+  };
+  const page = await firstPage();
+  let panelPage: PlaywrightPage | null = null;
+
+  const openPanel = async (): Promise<EngineCapture> => {
+    if (panelPage) await panelPage.close();
+    for (const extra of browser.context.pages()) if (extra !== page) await extra.close();
+    const tabId = await onlyTabId(browser);
+    const opened = await browser.context.newPage();
+    panelPage = opened;
+    await opened.goto(`chrome-extension://${browser.extensionId}/panel.html?tabId=${tabId}`);
+    await opened.getByRole('button', { name: 'Export timeline' }).waitFor();
+    const panel: PanelView = panelViewOf(playwrightTab(opened), {
+      setInputFile: (selector, path) => opened.locator(selector).setInputFiles(path),
+      download: async (name) => {
+        const [d] = await Promise.all([
+          opened.waitForEvent('download'),
+          opened.getByRole('button', { name, exact: true }).click(),
+        ]);
+        const text = await readFile(await d.path(), 'utf8');
+        const downloaded = { name: d.suggestedFilename(), text };
+        await d.delete();
+        return downloaded;
+      },
+    });
+    const exportTimeline = () => exportFromPanel(opened);
+    return {
+      page: tab,
+      panel,
+      tabId,
+      exportTimeline,
+      waitForTimeline: (until, timeoutMs = 15_000) => waitForTimelineBy(exportTimeline, until, timeoutMs),
+    };
+  };
+  const tab = playwrightTab(page);
+
+  return {
+    engine: 'chromium',
+    page: tab,
+    openCapture: async (url) => {
+      await page.goto(url);
+      return openPanel();
+    },
+    openPanel,
+    restartBackground: async () => {
+      // Stops the service worker the way chrome://serviceworker-internals does, then starts it again.
+      const [before] = browser.context.serviceWorkers();
+      if (!before) throw new Error('the extension service worker is not running');
+      const cdp = await browser.context.newCDPSession(page);
+      await cdp.send('ServiceWorker.enable');
+      const closed = new Promise<void>((resolve) => before.once('close', () => resolve()));
+      await cdp.send('ServiceWorker.stopAllWorkers');
+      await closed;
+      const started = browser.context.waitForEvent('serviceworker', { timeout: 15_000 });
+      await cdp.send('ServiceWorker.startWorker', { scopeURL: `chrome-extension://${browser.extensionId}/` });
+      const after = await started;
+      await cdp.detach();
+      return after !== before;
+    },
+    close: () => browser.close(),
+  };
+}
+
+async function launchFirefoxEngine(): Promise<EngineBrowser> {
+  const firefox = await launchFirefox();
+  const tab = puppeteerTab(firefox.page);
+  const captureOf = (opened: Awaited<ReturnType<typeof firefox.openPanel>>): EngineCapture => {
+    const panelTab = puppeteerTab(opened.panel);
+    const panel = panelViewOf(panelTab, {
+      setInputFile: async (selector, path) => {
+        const input = await opened.panel.$(selector);
+        if (!input) throw new Error(`no file input in the panel: ${selector}`);
+        await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(path);
+      },
+      download: (name) => firefox.download(opened.panel, name),
+    });
+    return {
+      page: tab,
+      panel,
+      tabId: opened.tabId,
+      exportTimeline: opened.exportTimeline,
+      waitForTimeline: opened.waitForTimeline,
+    };
+  };
+  return {
+    engine: 'firefox',
+    page: tab,
+    openCapture: async (url) => captureOf(await firefox.openCapture(url)),
+    openPanel: async () => captureOf(await firefox.openPanel()),
+    restartBackground: async () => {
+      const restart = await firefox.restartBackground();
+      return restart.stateAfterStop === 'stopped' && restart.contextAfter !== restart.contextBefore;
+    },
+    close: () => firefox.close(),
+  };
+}
+
+export function launchEngine(engine: Engine): Promise<EngineBrowser> {
+  return engine === 'chromium' ? launchChromiumEngine() : launchFirefoxEngine();
+}
+
+export interface EngineCaptureOptions {
+  /** Page-side condition (a JS expression or function) to wait for before exporting. */
+  pageDone?: string | (() => unknown);
+  /** Condition on the export; exports are repeated until it holds. */
+  until?: (t: TimelineExport) => boolean;
+  /** Fixed extra wait before the (first) export, when nothing better can be waited for. */
+  waitMs?: number;
+  timeoutMs?: number;
+}
+
+/** Opens pageUrl, attaches the detached panel, waits as told, and returns the exported timeline. */
+export async function captureTimeline(
+  browser: EngineBrowser,
+  pageUrl: string,
+  options: EngineCaptureOptions = {},
+): Promise<TimelineExport> {
+  const { pageDone, until, waitMs, timeoutMs = 15_000 } = options;
+  const session = await browser.openCapture(pageUrl);
+  if (pageDone !== undefined) await session.page.waitForFunction(pageDone, undefined, { timeout: timeoutMs });
+  if (waitMs) await new Promise((r) => setTimeout(r, waitMs));
+  return until ? await session.waitForTimeline(until, timeoutMs) : await session.exportTimeline();
+}
+
+/** How the engine prints a native function's source (`Function.prototype.toString`). */
+export function nativeSource(engine: Engine, name: string): string {
+  return engine === 'firefox'
+    ? `function ${name}() {\n    [native code]\n}`
+    : `function ${name}() { [native code] }`;
+}
