@@ -25,6 +25,9 @@ export default defineConfig({
               strict_min_version: '140.0',
               data_collection_permissions: { required: ['none'] },
             },
+            // Firefox for Android reads data_collection_permissions from 142 on. (It has no
+            // DevTools, so the panel never shows there; the range only keeps the manifest valid.)
+            gecko_android: { strict_min_version: '142.0' },
           },
         }
       : {}),

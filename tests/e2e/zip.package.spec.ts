@@ -1,12 +1,13 @@
 // `npm run zip` (wxt zip, for Chrome and for Firefox) makes store-ready
 // packages: each zip holds a manifest named Wirescope with every icon it
-// declares, and the Firefox sources zip (for add-on review) can rebuild it.
+// declares, and the Firefox sources zip (for add-on review) rebuilds the
+// Firefox package exactly.
 // Built into a temporary directory of its own, not the suite's build.
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { expect, test } from './support/test';
@@ -58,8 +59,8 @@ async function checkPackage(archive: JSZip): Promise<Record<string, unknown>> {
   return manifest;
 }
 
-test('npm run zip makes a Chrome and a Firefox package with manifest and all icons', async () => {
-  test.setTimeout(120_000);
+test('npm run zip makes a Chrome and a Firefox package with manifest and all icons, and the Firefox sources rebuild that package byte for byte', async () => {
+  test.setTimeout(180_000);
   await zip([]);
   await zip(['-b', 'firefox']);
 
@@ -67,7 +68,8 @@ test('npm run zip makes a Chrome and a Firefox package with manifest and all ico
   expect(chrome.manifest_version).toBe(3);
   expect(chrome.devtools_page).toBe('devtools.html');
 
-  const firefox = await checkPackage(await openZip('-firefox.zip'));
+  const firefoxZip = await openZip('-firefox.zip');
+  const firefox = await checkPackage(firefoxZip);
   expect(firefox.manifest_version).toBe(2);
   expect(firefox).toHaveProperty('browser_specific_settings.gecko.id', 'wirescope@wirescope.dev');
 
@@ -78,4 +80,42 @@ test('npm run zip makes a Chrome and a Firefox package with manifest and all ico
     /^(node_modules|\.output|test-results|artifacts)\//.test(f),
   );
   expect(stray).toEqual([]);
+
+  // What add-on review does with the sources: unpack them, install the locked packages
+  // (here: this checkout's, the same lock file) and build. The result must be the
+  // Firefox package, file for file and byte for byte.
+  const unpacked = join(outDir, 'sources');
+  for (const [name, entry] of Object.entries(sources.files)) {
+    if (entry.dir) continue;
+    const path = join(unpacked, name);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, await entry.async('uint8array'));
+  }
+  expect(await readFile(join(unpacked, 'package-lock.json'), 'utf8')).toBe(
+    await readFile(join(ROOT, 'package-lock.json'), 'utf8'),
+  );
+  await symlink(join(ROOT, 'node_modules'), join(unpacked, 'node_modules'), 'dir');
+  const rebuiltDir = join(outDir, 'rebuilt');
+  await run(join(unpacked, 'node_modules', '.bin', 'wxt'), ['build', '-b', 'firefox'], {
+    cwd: unpacked,
+    env: { ...process.env, WIRESCOPE_OUT_DIR: rebuiltDir },
+  });
+  const rebuilt = await filesUnder(join(rebuiltDir, 'firefox-mv2'));
+  const packaged = Object.entries(firefoxZip.files).filter(([, e]) => !e.dir);
+  expect(Object.keys(rebuilt).sort()).toEqual(packaged.map(([name]) => name).sort());
+  for (const [name, entry] of packaged)
+    expect(Buffer.compare(rebuilt[name] as Buffer, Buffer.from(await entry.async('uint8array'))), name).toBe(
+      0,
+    );
 });
+
+/** Every file under dir, by its path relative to dir (with / separators), and its bytes. */
+async function filesUnder(dir: string, prefix = ''): Promise<Record<string, Buffer>> {
+  const files: Record<string, Buffer> = {};
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) Object.assign(files, await filesUnder(path, `${prefix}${entry.name}/`));
+    else files[`${prefix}${entry.name}`] = await readFile(path);
+  }
+  return files;
+}
