@@ -9,6 +9,7 @@ import { type LaunchedBrowser, launchBrowser, onlyTabId } from './browser';
 import type { TimelineExport } from './capture';
 import { exportFromPanel } from './capture';
 import type { Engine, EngineBrowser, EngineCapture, PanelView, TestTab } from './engine';
+import { screenshotters } from './failure-shots';
 import { launchFirefox } from './firefox';
 import { panelViewOf } from './panel-view';
 
@@ -159,6 +160,11 @@ async function launchChromiumEngine(): Promise<EngineBrowser> {
 
 async function launchFirefoxEngine(): Promise<EngineBrowser> {
   const firefox = await launchFirefox();
+  const shoot = async (pathFor: (name: string) => string) => {
+    for (const [i, page] of (await firefox.browser.pages()).entries())
+      await page.screenshot({ path: pathFor(`page-${i}.png`) as `${string}.png` }).catch(() => {});
+  };
+  screenshotters.add(shoot);
   const tab = puppeteerTab(firefox.page);
   const captureOf = (opened: Awaited<ReturnType<typeof firefox.openPanel>>): EngineCapture => {
     const panelTab = puppeteerTab(opened.panel);
@@ -187,7 +193,10 @@ async function launchFirefoxEngine(): Promise<EngineBrowser> {
       const restart = await firefox.restartBackground();
       return restart.stateAfterStop === 'stopped' && restart.contextAfter !== restart.contextBefore;
     },
-    close: () => firefox.close(),
+    close: async () => {
+      screenshotters.delete(shoot);
+      await firefox.close();
+    },
   };
 }
 

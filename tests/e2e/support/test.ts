@@ -5,6 +5,7 @@
 import { test as base } from '@playwright/test';
 import { openBrowsers } from './browser';
 import type { Engine } from './engine';
+import { screenshotters } from './failure-shots';
 
 export { expect, type Page } from '@playwright/test';
 
@@ -23,6 +24,13 @@ export const test = base.extend<{ failureArtifacts: undefined }, EngineOption>({
       for (const browser of openBrowsers.keys()) await browser.context.tracing.startChunk().catch(() => {});
       await use(undefined);
       const failed = testInfo.status !== testInfo.expectedStatus;
+      if (failed) {
+        let m = 0;
+        for (const shoot of screenshotters) {
+          m++;
+          await shoot((name) => testInfo.outputPath(`firefox-${m}-${name}`)).catch(() => {});
+        }
+      }
       let n = 0;
       for (const [browser, state] of openBrowsers) {
         n++;
