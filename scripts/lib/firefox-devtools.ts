@@ -33,7 +33,10 @@ export interface FirefoxDevToolsPanel {
   toolId: string;
   /** Evaluates a (possibly promise-valued) expression in the panel's document; returns its JSON value. */
   evaluate<T>(expression: string): Promise<T>;
-  /** Waits until expression (evaluated in the panel) is truthy; returns its value. */
+  /**
+   * Waits until expression (evaluated in the panel) gives a value other than
+   * null or undefined, and returns it (as the Chrome DevTools driver does).
+   */
   waitFor<T>(expression: string, timeoutMs?: number): Promise<T>;
   /** Selects a tool of the toolbox ('webconsole', 'inspector', or toolId). */
   showTool(id: string): Promise<void>;
@@ -80,7 +83,7 @@ function installDriverScript(options: Required<FirefoxDevToolsOptions>): string 
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const value = fn();
-        if (value) return value;
+        if (value !== null && value !== undefined) return value;
         if (Date.now() > deadline) throw new Error('timed out waiting for ' + what);
         await sleep(50);
       }
@@ -172,7 +175,7 @@ export async function openWirescopeInFirefoxDevTools(
       for (;;) {
         try {
           const value = await evaluate<T>(`(() => ${expression})()`);
-          if (value) return value;
+          if (value !== null && value !== undefined) return value;
         } catch (err) {
           lastError = err;
         }

@@ -16,7 +16,7 @@ type PageFn<A, R> = (arg: A) => R | Promise<R>;
 /** The page-side functions as the drivers type them: their arguments are serialised across anyway. */
 type Untyped = (arg: unknown) => unknown;
 
-function playwrightTab(page: PlaywrightPage): TestTab {
+export function playwrightTab(page: PlaywrightPage): TestTab {
   return {
     goto: async (url) => {
       await page.goto(url);
@@ -42,7 +42,7 @@ function playwrightTab(page: PlaywrightPage): TestTab {
   };
 }
 
-function puppeteerTab(page: PuppeteerPage): TestTab {
+export function puppeteerTab(page: PuppeteerPage): TestTab {
   return {
     goto: async (url) => {
       await page.goto(url);
