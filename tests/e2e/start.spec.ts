@@ -1,6 +1,9 @@
 // `npm start` (Chromium) and `npm start -- --firefox` without a display: the
-// build, the demo page with Wirescope open in the page's own DevTools, and
-// after a short run the exported timeline, a 1280×800 screenshot and a summary.
+// browser's build, the demo page with Wirescope open in the page's own
+// DevTools, and after a short run the exported timeline, a 1280×800
+// screenshot and a summary. It uses the build the e2e run already made
+// (--no-build): rebuilding it here would change the files other tests'
+// browsers are loading, and cost half a minute per browser.
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -21,7 +24,7 @@ test('npm start without a display runs headless and leaves an export, a screensh
     const env = { ...process.env };
     delete env.DISPLAY;
     delete env.WAYLAND_DISPLAY;
-    const args = ['tsx', 'scripts/start.ts', '--duration', '8', '--port', '0', '--out', outDir];
+    const args = ['tsx', 'scripts/start.ts', '--no-build', '--duration', '8', '--port', '0', '--out', outDir];
     if (engine === 'firefox') args.push('--firefox');
     const child = spawn('npx', args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -34,7 +37,11 @@ test('npm start without a display runs headless and leaves an export, a screensh
     const code = await new Promise<number | null>((done) => child.on('close', done));
     expect(code, output).toBe(0);
 
-    expect(output).toContain(engine === 'firefox' ? 'wxt build -b firefox' : 'wxt build');
+    expect(output).toMatch(
+      new RegExp(
+        `Using the existing build at \\S*/${engine === 'firefox' ? 'firefox-mv2' : 'chrome-mv3'}\\n`,
+      ),
+    );
     expect(output).toContain('Wirescope demo summary');
     expect(output).toMatch(/Connections: \d+ \(.*websocket \d+/);
     expect(output).toMatch(/Events: \d+, of which \d+ messages/);
