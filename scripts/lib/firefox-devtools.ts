@@ -60,8 +60,14 @@ const DRIVER = 'wirescopeDevToolsDriver';
  * runs in Firefox's frame-script scope, not in this process.
  */
 const FRAME_SCRIPT = `
+const { setTimeout } = ChromeUtils.importESModule('resource://gre/modules/Timer.sys.mjs');
 addMessageListener('wirescope:evaluate', async ({ data: { id, source } }) => {
   try {
+    // The panel's page, loaded (its extension APIs are in place by then).
+    for (let waited = 0; content.document.readyState !== 'complete' || !content.location.href.startsWith('moz-extension:'); waited += 20) {
+      if (waited > 15000) throw new Error('the panel page did not finish loading: ' + content.location.href);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const sandbox = Cu.Sandbox(content, { sandboxPrototype: content, wantXrays: false, sameZoneAs: content });
     const value = await Cu.evalInSandbox(source, sandbox);
     sendAsyncMessage('wirescope:evaluated', { id, json: JSON.stringify(value ?? null) });

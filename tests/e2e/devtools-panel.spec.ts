@@ -88,7 +88,9 @@ test("the page's poll storm shows as a finding in the real DevTools panel", asyn
     `document.querySelector('[data-testid="findings"] li.finding.ongoing')?.textContent || null`,
     20_000,
   );
-  expect(finding).toContain('Long-poll storm on GET /storm/poll');
+  // Whether the loop is named a long-poll or a polling storm depends on how late a loaded
+  // machine delivers the held answers; the naming itself is storm-finding's subject.
+  expect(finding).toMatch(/^⚠(Long-poll|Polling) storm on GET \/storm\/poll/);
   expect(
     await panel.evaluate<string>(
       `document.querySelector('[data-testid="findings-count"]')?.textContent ?? ''`,
