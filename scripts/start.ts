@@ -1,22 +1,23 @@
 // `npm start`: builds the extension, starts the demo server and opens Chromium
-// with Wirescope loaded and DevTools open on the demo page, Wirescope's panel
-// selected. Without a display (no DISPLAY / WAYLAND_DISPLAY) the same session
+// (or, with --firefox, Firefox ESR) with Wirescope loaded and DevTools open on
+// the demo page, Wirescope's panel selected. Without a display (no DISPLAY / WAYLAND_DISPLAY) the same session
 // runs headless for a while, then leaves the exported timeline and a
 // screenshot of the panel in artifacts/ and prints a summary.
 //
 // Options: --port N (or PORT=N), --duration SECONDS (headless run, default 15),
 // --storm (start the demo's poll storm on load), --headless (even with a display),
-// --out DIR (artifacts folder, default artifacts/), --no-build (use the existing build).
+// --out DIR (artifacts folder, default artifacts/), --no-build (use the existing build),
+// --firefox (Firefox ESR and the Firefox build instead of Chromium).
 
 import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { exportTimelineFromPanel, screenshotDevTools, writeArtifacts } from './demo/report';
+import { writeArtifacts } from './demo/report';
 import { DEFAULT_DEMO_PORT, startDemoServer } from './demo/server';
 import { formatSummary, summarize } from './demo/summary';
 import { hasFlag, optionValue, parsePort } from './lib/args';
-import { assertChromiumInstalled, CHROMIUM_PATH, EXTENSION_DIR, launchBrowser } from './lib/chromium';
-import { openWirescopeInDevTools } from './lib/devtools';
+import { CHROMIUM_DEMO } from './lib/start-chromium';
+import { FIREFOX_DEMO } from './lib/start-firefox';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -33,6 +34,7 @@ interface StartOptions {
   outDir: string;
   build: boolean;
   headless: boolean;
+  firefox: boolean;
 }
 
 function readOptions(argv: readonly string[]): StartOptions {
@@ -48,6 +50,7 @@ function readOptions(argv: readonly string[]): StartOptions {
     outDir: resolve(ROOT, optionValue(argv, 'out') ?? 'artifacts'),
     build: !hasFlag(argv, 'no-build'),
     headless: hasFlag(argv, 'headless') || !hasDisplay,
+    firefox: hasFlag(argv, 'firefox'),
   };
 }
 
@@ -55,10 +58,10 @@ function step(text: string): void {
   console.log(`▸ ${text}`);
 }
 
-/** `npx wxt build`, quiet unless it fails (it honours WIRESCOPE_OUT_DIR through wxt.config.ts). */
-function buildExtension(): Promise<void> {
+/** `npx wxt build [-b firefox]`, quiet unless it fails (it honours WIRESCOPE_OUT_DIR through wxt.config.ts). */
+function buildExtension(buildArgs: readonly string[]): Promise<void> {
   return new Promise((resolveBuild, reject) => {
-    const child = spawn('npx', ['wxt', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npx', ['wxt', ...buildArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => {
       output += d;
@@ -76,64 +79,50 @@ function buildExtension(): Promise<void> {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const { port, durationSec, storm, outDir, build, headless } = readOptions(process.argv.slice(2));
-  await assertChromiumInstalled();
+  const { port, durationSec, storm, outDir, build, headless, firefox } = readOptions(process.argv.slice(2));
+  const target = firefox ? FIREFOX_DEMO : CHROMIUM_DEMO;
+  await target.assertInstalled();
+  const wxtCommand = ['wxt', ...target.buildArgs].join(' ');
   if (build) {
-    step('Building the extension (wxt build)…');
-    await buildExtension();
-    step(`Built ${shown(EXTENSION_DIR)}`);
+    step(`Building the extension (${wxtCommand})…`);
+    await buildExtension(target.buildArgs);
+    step(`Built ${shown(target.extensionDir)}`);
   } else {
-    await access(join(EXTENSION_DIR, 'manifest.json')).catch(() => {
-      throw new Error(`--no-build: there is no build at ${EXTENSION_DIR} (run npm run build)`);
+    await access(join(target.extensionDir, 'manifest.json')).catch(() => {
+      throw new Error(`--no-build: there is no build at ${target.extensionDir} (run npx ${wxtCommand})`);
     });
-    step(`Using the existing build at ${shown(EXTENSION_DIR)}`);
+    step(`Using the existing build at ${shown(target.extensionDir)}`);
   }
 
   const server = await startDemoServer({ port });
   if (port !== 0 && server.port !== port) step(`Port ${port} is busy; the demo uses ${server.port} instead.`);
   step(`Demo server at ${server.url}`);
 
-  step(`Opening ${headless ? 'headless ' : ''}Chromium (${CHROMIUM_PATH}) with Wirescope and DevTools…`);
-  const browser = await launchBrowser({
-    devtools: true,
-    headless,
-    viewport: headless ? { width: 1280, height: 800 } : null,
-    args: headless ? [] : ['--start-maximized'],
-    callerHandlesSignals: true,
-  });
-  let cleanedUp = false;
-  const cleanUp = async () => {
-    if (cleanedUp) return;
-    cleanedUp = true;
-    await browser.close().catch(() => {});
-    await server.close().catch(() => {});
-  };
-
+  const url = storm ? `${server.url}?storm=1` : server.url;
+  let session: Awaited<ReturnType<typeof target.open>> | null = null;
   try {
-    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    await page.goto(storm ? `${server.url}?storm=1` : server.url);
-    const panel = await openWirescopeInDevTools(browser.debugPort as number, browser.extensionId);
+    step(
+      `Opening ${headless ? 'headless ' : ''}${firefox ? 'Firefox' : 'Chromium'} with Wirescope and DevTools…`,
+    );
+    session = await target.open({ url, headless });
+    step(`${session.label} is showing the demo page.`);
 
     if (!headless) {
       step('Wirescope is open in DevTools on the demo page. Close the browser or press Ctrl+C to stop.');
-      await new Promise<void>((resolveClosed) => {
-        browser.context.on('close', () => resolveClosed());
-        process.once('SIGINT', () => resolveClosed());
-        process.once('SIGTERM', () => resolveClosed());
-      });
-      panel.close();
+      await session.closedByUser();
       return 0;
     }
 
     step(`No display: letting the demo run for ${durationSec} s…`);
     await new Promise((r) => setTimeout(r, durationSec * 1000));
-    const timeline = await exportTimelineFromPanel(browser.debugPort as number, panel);
-    const screenshot = await screenshotDevTools(browser.debugPort as number);
-    panel.close();
+    const timeline = await session.exportTimeline();
+    const screenshot = await session.screenshot();
     const { timelinePath, screenshotPath } = await writeArtifacts(outDir, timeline, screenshot);
 
     console.log('');
-    console.log(`Wirescope demo summary (${durationSec} s of traffic, headless)`);
+    console.log(
+      `Wirescope demo summary (${durationSec} s of traffic, headless ${firefox ? 'Firefox' : 'Chromium'})`,
+    );
     for (const line of formatSummary(summarize(timeline))) console.log(`  ${line}`);
     console.log('');
     console.log(`  Timeline export: ${shown(timelinePath)}`);
@@ -141,7 +130,8 @@ async function main(): Promise<number> {
     console.log(`  (took ${Math.round((Date.now() - started) / 1000)} s)`);
     return 0;
   } finally {
-    await cleanUp();
+    await session?.close().catch(() => {});
+    await server.close().catch(() => {});
   }
 }
 

@@ -35,7 +35,7 @@ function tell(panelWindow: Window | null, name: string): void {
 
 async function addPanel(): Promise<void> {
   const panel = await createPanel();
-  // Only Chrome passes the panel's window; without it the panel is never paused.
+  // Chrome and Firefox pass the panel's window to onShown; a browser that does not leaves the panel never paused.
   let panelWindow: Window | null = null;
   panel.onShown.addListener((win) => {
     if (!win) return;

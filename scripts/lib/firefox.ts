@@ -34,6 +34,11 @@ export interface LaunchedFirefox {
   /** Clicks the panel's button `name` and returns the file it downloads. */
   download(panel: Page, name: string): Promise<{ name: string; text: string }>;
   /**
+   * Empties the download folder, runs `start` (which begins one download)
+   * and returns that file once it is whole.
+   */
+  awaitDownload(start: () => Promise<void>): Promise<{ name: string; text: string }>;
+  /**
    * Runs `expression` (a promise-valued expression) in the browser window's
    * privileged chrome scope and returns its value.
    */
@@ -136,29 +141,9 @@ export async function launchFirefox(options: FirefoxLaunchOptions = {}): Promise
   const panelErrors: string[] = [];
   const panelBase = `moz-extension://${uuid}/panel.html`;
 
-  const download = async (from: Page, name: string): Promise<{ name: string; text: string }> => {
+  const awaitDownload = async (start: () => Promise<void>): Promise<{ name: string; text: string }> => {
     for (const old of await readdir(downloadDir)) await rm(join(downloadDir, old), { force: true });
-    // Found by its text, not the accessibility tree: Firefox's aria locator
-    // missed it on a busy panel. A DOM click is enough to start the download.
-    const clicked = await from
-      .waitForFunction(
-        (label: string) => {
-          const button = [...document.querySelectorAll('button')].find(
-            (b) => b.textContent?.trim() === label && !b.disabled,
-          );
-          button?.click();
-          return button !== undefined;
-        },
-        { timeout: 10_000, polling: 100 },
-        name,
-      )
-      .catch(() => null);
-    if (!clicked) {
-      const shown = await from.evaluate(() => document.body?.textContent ?? '').catch(() => '');
-      throw new Error(
-        `no "${name}" button in the panel; it shows: ${shown.slice(0, 2000)}; panel errors: ${panelErrors.join(' | ') || 'none'}`,
-      );
-    }
+    await start();
     const deadline = Date.now() + 10_000;
     for (;;) {
       const files = await readdir(downloadDir);
@@ -173,6 +158,31 @@ export async function launchFirefox(options: FirefoxLaunchOptions = {}): Promise
       await sleep(50);
     }
   };
+
+  const download = (from: Page, name: string): Promise<{ name: string; text: string }> =>
+    awaitDownload(async () => {
+      // Found by its text, not the accessibility tree: Firefox's aria locator
+      // missed it on a busy panel. A DOM click is enough to start the download.
+      const clicked = await from
+        .waitForFunction(
+          (label: string) => {
+            const button = [...document.querySelectorAll('button')].find(
+              (b) => b.textContent?.trim() === label && !b.disabled,
+            );
+            button?.click();
+            return button !== undefined;
+          },
+          { timeout: 10_000, polling: 100 },
+          name,
+        )
+        .catch(() => null);
+      if (!clicked) {
+        const shown = await from.evaluate(() => document.body?.textContent ?? '').catch(() => '');
+        throw new Error(
+          `no "${name}" button in the panel; it shows: ${shown.slice(0, 2000)}; panel errors: ${panelErrors.join(' | ') || 'none'}`,
+        );
+      }
+    });
 
   const readExport = async (): Promise<TimelineExport> => {
     if (!panel) throw new Error('panel not open');
@@ -293,6 +303,7 @@ export async function launchFirefox(options: FirefoxLaunchOptions = {}): Promise
     openCapture,
     openPanel,
     download,
+    awaitDownload,
     evaluateInChrome,
     restartBackground,
     async close() {

@@ -17,7 +17,7 @@ type PageFn<A, R> = (arg: A) => R | Promise<R>;
 /** The page-side functions as the drivers type them: their arguments are serialised across anyway. */
 type Untyped = (arg: unknown) => unknown;
 
-function playwrightTab(page: PlaywrightPage): TestTab {
+export function playwrightTab(page: PlaywrightPage): TestTab {
   return {
     goto: async (url) => {
       await page.goto(url);
@@ -43,7 +43,7 @@ function playwrightTab(page: PlaywrightPage): TestTab {
   };
 }
 
-function puppeteerTab(page: PuppeteerPage): TestTab {
+export function puppeteerTab(page: PuppeteerPage): TestTab {
   return {
     goto: async (url) => {
       await page.goto(url);
