@@ -216,6 +216,10 @@ for (const size of [
   test(`docked at ${name}, the channel chosen from the drop-down shows its cycles, newest in view`, async () => {
     const { panel } = await captureLongPoll();
     await panel.setViewport(size.width, size.height);
+    // Docked narrow, the connections list becomes a drop-down once the panel has laid itself out again.
+    await expect
+      .poll(async () => (await panel.texts('button')).some((t) => t.trim().startsWith('Connection:')))
+      .toBe(true);
     await panel.clickButton(/^Connection:/);
     await panel.click('.conn-entry.k-channel');
     await expect.poll(async () => (await panel.texts('[data-testid="cycles"]')).length).toBe(1);
