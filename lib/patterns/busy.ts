@@ -39,19 +39,18 @@ function movesOn(prev: Req, next: Req): boolean {
 
 /**
  * Whether `next` re-asked at once after `prev` was answered without being
- * held, for the same thing. "At once" is judged over the run (its median
- * hold, see `runIsBusy`): one answer slowed by a busy machine does not break it.
+ * held, for the same thing: 'at-once', 'late' (a hand-over a busy machine
+ * delayed, RULES.busy.lateGapMs; the run takes one now and then), or null.
+ * "Answered at once" is judged over the run (its median hold, see
+ * `runIsBusy`): one answer slowed by a busy machine does not break it.
  */
-export function busyLink(prev: Req, next: Req): boolean {
-  if (!answeredOk(prev)) return false;
+export function busyLink(prev: Req, next: Req): 'at-once' | 'late' | null {
+  if (!answeredOk(prev)) return null;
   const done = prev.done as number;
   const gap = next.start - done;
-  return (
-    done - prev.start < RULES.longPoll.clearHoldMs &&
-    gap >= -RULES.handoverSlackMs &&
-    gap <= RULES.busy.maxGapMs &&
-    !movesOn(prev, next)
-  );
+  if (done - prev.start >= RULES.longPoll.clearHoldMs || gap < -RULES.handoverSlackMs) return null;
+  if (gap > RULES.busy.lateGapMs || movesOn(prev, next)) return null;
+  return gap <= RULES.busy.maxGapMs ? 'at-once' : 'late';
 }
 
 const round = (v: number): number => Math.round(v * 10) / 10;
@@ -186,6 +185,8 @@ interface KeyState {
   /** The current run of busy links (its requests in start order). */
   run: Req[];
   inLoop: number;
+  /** Index in `run` of its latest late link's request (-1: none). */
+  lateAt: number;
   loop: BusyLoop | null;
 }
 
@@ -201,7 +202,7 @@ export class BusyLoops {
   private state(key: string): KeyState {
     let s = this.keys.get(key);
     if (!s) {
-      s = { inFlight: 0, last: null, run: [], inLoop: 0, loop: null };
+      s = { inFlight: 0, last: null, run: [], inLoop: 0, lateAt: -1, loop: null };
       this.keys.set(key, s);
     }
     return s;
@@ -240,9 +241,16 @@ export class BusyLoops {
   }
 
   private link(s: KeyState, prev: Req, next: Req): boolean {
-    if (!busyLink(prev, next)) {
+    const link = busyLink(prev, next);
+    // A late link continues a run, once in a while; never starts one.
+    const lateTaken =
+      link === 'late' &&
+      s.run.length > 0 &&
+      (s.lateAt < 0 || s.run.length - s.lateAt >= RULES.busy.rateWindow);
+    if (link === null || (link === 'late' && !lateTaken)) {
       s.run = [];
       s.inLoop = 0;
+      s.lateAt = -1;
       if (s.loop && this.loops.loopOf(prev.conn.key) === s.loop) {
         // The loop stopped spinning when the request that was held (or failed, or moved on) was sent.
         s.loop.calmed(prev.start);
@@ -252,12 +260,14 @@ export class BusyLoops {
     }
     if (s.run.length === 0) s.run.push(prev);
     s.run.push(next);
+    if (lateTaken) s.lateAt = s.run.length - 1;
     if (!runIsBusy(s.run)) {
       // Answers held again: the loop is no longer busy (it may become so again).
       if (s.loop && s.inLoop > 0) {
         s.loop.calmed(next.start);
         s.run = [next];
         s.inLoop = 0;
+        s.lateAt = -1;
         return true;
       }
       return false;

@@ -245,6 +245,14 @@ export const RULES = {
     /** "The next request at once": started at most this long after the previous answer (a long-poll's hand-over). */
     maxGapMs: 50,
     /**
+     * A hand-over later than maxGapMs but within this does not break a run
+     * when it is the only one among the run's last rateWindow links: a busy
+     * machine delays a page's re-request now and then (the first ones
+     * especially, while DevTools opens). A loop that waits between requests
+     * is late on every link, and breaks at its second.
+     */
+    lateGapMs: 250,
+    /**
      * "Answered at once": the median answer of the recent cycles came back
      * faster than this (a single slow answer on a busy machine does not
      * count); a cycle held RULES.longPoll.clearHoldMs breaks the run. A

@@ -196,7 +196,11 @@ export async function launchFirefox(options: FirefoxLaunchOptions = {}): Promise
 
   const openPanel = async (): Promise<FirefoxCapture> => {
     if (!panel) {
-      panel = await browser.newPage();
+      // Its own window, as the product's pop-out opens it: in a second tab of
+      // the page's window the test page would be a background tab, whose
+      // timers Firefox clamps to once a second (a page retrying "at once"
+      // would retry every second), and a panel behind the page does not draw.
+      panel = await browser.newPage({ type: 'window' });
       panel.on('pageerror', (err) => panelErrors.push(String(err)));
       panel.on('console', (msg) => {
         if (msg.type() === 'error') panelErrors.push(msg.text());

@@ -5,7 +5,13 @@
 
 import { createContext, runInContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { callSiteReader, textOps, withInitiators } from '../../lib/hook/initiator';
+import {
+  callSiteReader,
+  HIDDEN_SCRIPT,
+  ownFrameMarker,
+  textOps,
+  withInitiators,
+} from '../../lib/hook/initiator';
 import { capturePristine, type Pristine } from '../../lib/hook/pristine';
 import type { HookRelayPort } from '../../lib/hook/relay-port';
 import { firstOutsideFrame } from '../../lib/hook/stack-frames';
@@ -87,6 +93,34 @@ describe('firstOutsideFrame', () => {
       line: 10,
       column: 20,
     });
+  });
+
+  it('Firefox, the hook hidden: its "<anonymous code>" frames are passed over', () => {
+    // As Firefox ESR printed a page's XHR send through the hook (a MAIN-world content script).
+    const stack = [
+      'Nt@<anonymous code>:5:9702',
+      'nn/<@<anonymous code>:8:12317',
+      'apply@<anonymous code>:5:669',
+      'longPoll@http://127.0.0.1:5178/storm:13:7',
+      '@http://127.0.0.1:5178/storm:17:1',
+      '',
+    ].join('\n');
+    expect(ownFrameMarker(stack)).toBe(HIDDEN_SCRIPT);
+    expect(parse(stack, HIDDEN_SCRIPT)).toEqual({
+      fn: 'longPoll',
+      url: 'http://127.0.0.1:5178/storm',
+      line: 13,
+      column: 7,
+    });
+  });
+
+  it('ownFrameMarker: the extension URL when stacks print it, else only a hidden first frame', () => {
+    const hook = 'moz-extension://0f1e2d3c-aaaa-bbbb-cccc-111122223333/content-scripts/hook.js';
+    expect(ownFrameMarker(`callSiteReader@${hook}:1:2345\n@${hook}:1:99\n`)).toBe(hook);
+    expect(ownFrameMarker(`Error\n    at callSiteReader (${HOOK}:2:86)\n`)).toBe(HOOK);
+    // A page's stack, or a hidden script further down, does not make the first frame the hook's.
+    expect(ownFrameMarker('longPoll@http://127.0.0.1/a.js:1:2\nx@<anonymous code>:1:1')).toBeNull();
+    expect(ownFrameMarker(undefined)).toBeNull();
   });
 
   it('odd and hostile stacks give nothing rather than a wrong place', () => {

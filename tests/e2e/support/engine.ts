@@ -56,6 +56,8 @@ export interface PanelView extends TestTab {
   setInputFile(selector: string, path: string): Promise<void>;
   /** Clicks the button `name` and returns the file it downloads. */
   download(name: string): Promise<Downloaded>;
+  /** Has the panel see this system colour scheme (null: the browser's own again). */
+  emulateColorScheme(scheme: 'light' | 'dark' | null): Promise<void>;
 }
 
 export interface EngineCapture {

@@ -119,6 +119,7 @@ async function launchChromiumEngine(): Promise<EngineBrowser> {
         await d.delete();
         return downloaded;
       },
+      emulateColorScheme: (colorScheme) => opened.emulateMedia({ colorScheme }),
     });
     const exportTimeline = () => exportFromPanel(opened);
     return {
@@ -175,6 +176,20 @@ async function launchFirefoxEngine(): Promise<EngineBrowser> {
         await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(path);
       },
       download: (name) => firefox.download(opened.panel, name),
+      // Puppeteer emulates media over CDP only; Firefox's system-theme pref does it browser-wide.
+      emulateColorScheme: async (scheme) => {
+        const set =
+          scheme === null
+            ? "Services.prefs.clearUserPref('ui.systemUsesDarkTheme')"
+            : `Services.prefs.setIntPref('ui.systemUsesDarkTheme', ${scheme === 'dark' ? 1 : 0})`;
+        await firefox.evaluateInChrome(`Promise.resolve(${set})`);
+        await opened.panel.waitForFunction(
+          (dark: boolean | null) =>
+            dark === null || matchMedia('(prefers-color-scheme: dark)').matches === dark,
+          { timeout: 5000 },
+          scheme === null ? null : scheme === 'dark',
+        );
+      },
     });
     return {
       page: tab,

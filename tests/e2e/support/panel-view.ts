@@ -1,12 +1,13 @@
 // The panel's DOM reads and clicks, written once as script that runs inside
 // the panel page, so a shared spec drives the panel the same way in Chromium
-// and in Firefox. Only file input, downloads and keys differ per browser.
+// and in Firefox. Only file input, downloads, keys and the colour scheme differ per browser.
 
 import type { Downloaded, PanelView, TestTab } from './engine';
 
 export interface PanelNative {
   setInputFile(selector: string, path: string): Promise<void>;
   download(name: string): Promise<Downloaded>;
+  emulateColorScheme(scheme: 'light' | 'dark' | null): Promise<void>;
 }
 
 interface TextMatch {
@@ -82,5 +83,6 @@ export function panelViewOf(tab: TestTab, native: PanelNative): PanelView {
     },
     setInputFile: native.setInputFile,
     download: native.download,
+    emulateColorScheme: native.emulateColorScheme,
   };
 }

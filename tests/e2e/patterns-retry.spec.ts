@@ -1,23 +1,22 @@
-// HTTP retry storms and busy long-polls end to end in Chromium, through the
-// built extension, with real clients against a loopback server: a fetch
-// re-sent at once after every 503 (a retry storm, Retry-After ignored), a
+// HTTP retry storms and busy long-polls end to end in Chromium and Firefox,
+// through the built extension, with real clients against a loopback server: a
+// fetch re-sent at once after every 503 (a retry storm, Retry-After ignored), a
 // client that backs off with jitter and one that honours Retry-After (no
 // pattern), an XHR long-poll whose server answers at once (a busy loop, with
 // its request rate), and fast ordinary traffic — a paginated crawl and a batch
 // of different URLs — that must stay no pattern. Each is checked in the panel
 // (sidebar, findings strip) and in the export. Screenshots go to
-// test-results/retry/.
+// test-results/retry/<browser>/.
 
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ExportedPattern } from '../../lib/export/timeline';
-import { type LaunchedBrowser, launchBrowser } from './support/browser';
-import { type CaptureSession, openCapture } from './support/capture';
+import type { EngineBrowser, EngineCapture, PanelView } from './support/engine';
+import { launchEngine } from './support/engines';
 import { type PatternServer, startPatternServer } from './support/pattern-servers';
 import { expect, test } from './support/test';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = resolve(ROOT, 'test-results', 'retry');
 const STORM_TRIES = 12;
 const BUSY_CYCLES = 80;
 
@@ -53,11 +52,12 @@ ${clients.map(([name]) => `${name}();`).join('\n')}
 }
 
 let server: PatternServer;
-let browser: LaunchedBrowser;
-let session: CaptureSession | null = null;
+let browser: EngineBrowser;
+let shots: string;
 
-test.beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
+test.beforeAll(async ({ engine }) => {
+  shots = resolve(ROOT, 'test-results', 'retry', engine);
+  await mkdir(shots, { recursive: true });
   server = await startPatternServer();
   // Down for good, and says so with a Retry-After nobody honours.
   server.route('/api/save', (_req, res) => {
@@ -133,13 +133,7 @@ poll();
 })();
 </script></body>`,
   );
-  browser = await launchBrowser();
-});
-
-test.afterEach(async () => {
-  await session?.panel.close();
-  await session?.page.close();
-  session = null;
+  browser = await launchEngine(engine);
 });
 
 test.afterAll(async () => {
@@ -152,40 +146,54 @@ const CLOCK = /\d\d:\d\d:\d\d\.\d{3}/;
 const ofKind = (t: { patterns: ExportedPattern[] }, kind: string) =>
   t.patterns.filter((p) => p.kind === kind);
 
-test('a 503 re-sent at once is a retry storm: sidebar, findings strip and export', async () => {
-  session = await openCapture(browser, `${server.origin}/storm`);
-  const { panel, page, waitForTimeline } = session;
-  await panel.setViewportSize({ width: 1280, height: 800 });
-  await panel.emulateMedia({ colorScheme: 'light' });
-  await expect(page).toHaveTitle('gave up', { timeout: 15_000 });
+const CHANNEL = '.sidebar .conn-entry.k-channel';
+const FINDING = '[data-testid="findings"] li.finding';
 
-  const entry = panel.locator('.sidebar .conn-entry.k-channel');
-  await expect(entry).toHaveCount(1, { timeout: 15_000 });
-  await expect(entry.locator('.badge.channel')).toHaveText('RETRY');
-  await expect(entry.locator('.conn-title')).toHaveText('Retry storm POST /api/save');
-  await expect(entry).toContainText(`${STORM_TRIES} failures (503)`);
-  await expect(entry.locator('.storm')).toHaveText(
-    new RegExp(
-      `^(⚠ Retry storm: ${STORM_TRIES} failures, retried after \\d+ ms since ${CLOCK.source}|Retry storm: ${STORM_TRIES} failures, retried after \\d+ ms \\(${CLOCK.source} – ended ${CLOCK.source}\\))$`,
-    ),
-  );
-  const finding = panel.getByTestId('findings').locator('li.finding');
-  await expect(finding).toHaveCount(1);
-  await expect(finding.locator('.finding-title')).toContainText(
+/** Opens the page and a fresh panel at 1280x800, and waits until the page's title says it is done. */
+async function capture(path: string, title: string, timeout = 15_000): Promise<EngineCapture> {
+  const session = await browser.openCapture(`${server.origin}${path}`);
+  await session.panel.setViewport(1280, 800);
+  await expect.poll(() => session.page.title(), { timeout }).toBe(title);
+  return session;
+}
+
+/** Waits until exactly one element matches selector and its text contains `part`. */
+async function expectOne(panel: PanelView, selector: string, part: string, timeout = 15_000): Promise<void> {
+  await expect.poll(() => panel.texts(selector), { timeout }).toEqual([expect.stringContaining(part)]);
+}
+
+test('a 503 re-sent at once is a retry storm: sidebar, findings strip and export', async () => {
+  const { panel, waitForTimeline } = await capture('/storm', 'gave up');
+
+  await expectOne(panel, CHANNEL, `${STORM_TRIES} failures (503)`);
+  expect(await panel.texts(`${CHANNEL} .badge.channel`)).toEqual(['RETRY']);
+  expect(await panel.texts(`${CHANNEL} .conn-title`)).toEqual(['Retry storm POST /api/save']);
+  await expect
+    .poll(() => panel.text(`${CHANNEL} .storm`))
+    .toMatch(
+      new RegExp(
+        `^(⚠ Retry storm: ${STORM_TRIES} failures, retried after \\d+ ms since ${CLOCK.source}|Retry storm: ${STORM_TRIES} failures, retried after \\d+ ms \\(${CLOCK.source} – ended ${CLOCK.source}\\))$`,
+      ),
+    );
+  await expectOne(
+    panel,
+    `${FINDING} .finding-title`,
     `Retry storm on POST /api/save: ${STORM_TRIES} failures (503)`,
   );
-  await finding.locator('.finding-title').click();
-  await expect(finding.locator('.finding-details')).toContainText('without honouring the Retry-After');
-  await expect(finding.locator('.finding-details')).toContainText('Back off: wait 1 s, 2 s, 4 s');
-  await panel.screenshot({ path: resolve(SHOTS, 'storm-1280x800.png') });
+  await panel.click(`${FINDING} .finding-title`);
+  await expect
+    .poll(() => panel.text(`${FINDING} .finding-details`))
+    .toContain('without honouring the Retry-After');
+  expect(await panel.text(`${FINDING} .finding-details`)).toContain('Back off: wait 1 s, 2 s, 4 s');
+  await panel.screenshot(resolve(shots, 'storm-1280x800.png'));
 
-  await entry.click();
-  await expect(panel.getByTestId('channel-finding')).toContainText(
-    `POST /api/save failed ${STORM_TRIES} times with 503 and was re-sent at once each time`,
-  );
-  await panel.setViewportSize({ width: 500, height: 350 });
-  await panel.screenshot({ path: resolve(SHOTS, 'storm-channel-500x350.png') });
-  await panel.setViewportSize({ width: 1280, height: 800 });
+  await panel.click(CHANNEL);
+  await expect
+    .poll(() => panel.text('[data-testid="channel-finding"]'))
+    .toContain(`POST /api/save failed ${STORM_TRIES} times with 503 and was re-sent at once each time`);
+  await panel.setViewport(500, 350);
+  await panel.screenshot(resolve(shots, 'storm-channel-500x350.png'));
+  await panel.setViewport(1280, 800);
 
   const t = await waitForTimeline((x) => ofKind(x, 'retry-storm').some((p) => p.cycles === STORM_TRIES));
   expect(t.patterns).toHaveLength(1);
@@ -219,48 +227,36 @@ test('a 503 re-sent at once is a retry storm: sidebar, findings strip and export
 });
 
 test('retries that back off with jitter, or honour Retry-After, are no pattern', async () => {
-  session = await openCapture(browser, `${server.origin}/patient`);
-  const { panel, page, exportTimeline } = session;
-  await panel.setViewportSize({ width: 1280, height: 800 });
-  await panel.emulateMedia({ colorScheme: 'light' });
-  await expect(page).toHaveTitle('saved', { timeout: 20_000 });
+  const { panel, exportTimeline } = await capture('/patient', 'saved', 20_000);
   // Both clients failed four times, then succeeded.
   const paths = async () => (await exportTimeline()).connections.map((c) => new URL(c.url).pathname);
   await expect.poll(async () => (await paths()).filter((u) => u === '/api/backoff').length).toBe(5);
   await expect.poll(async () => (await paths()).filter((u) => u === '/api/limited').length).toBe(5);
   const t = await exportTimeline();
   expect(t.patterns).toEqual([]);
-  await expect(panel.locator('.sidebar .conn-entry.k-channel')).toHaveCount(0);
-  await expect(panel.getByTestId('findings')).toHaveCount(0);
-  await panel.screenshot({ path: resolve(SHOTS, 'patient-1280x800.png') });
+  expect(await panel.texts(CHANNEL)).toEqual([]);
+  expect(await panel.texts('[data-testid="findings"]')).toEqual([]);
+  await panel.screenshot(resolve(shots, 'patient-1280x800.png'));
 });
 
 test('a long-poll whose server answers at once is a busy loop with its request rate', async () => {
-  session = await openCapture(browser, `${server.origin}/busy`);
-  const { panel, page, waitForTimeline } = session;
-  await panel.setViewportSize({ width: 1280, height: 800 });
-  await panel.emulateMedia({ colorScheme: 'light' });
-  await expect(page).toHaveTitle('done', { timeout: 15_000 });
+  const { panel, waitForTimeline } = await capture('/busy', 'done');
 
-  const entry = panel.locator('.sidebar .conn-entry.k-channel');
-  await expect(entry).toHaveCount(1, { timeout: 15_000 });
-  await expect(entry.locator('.badge.channel')).toHaveText('BUSY');
-  await expect(entry.locator('.conn-title')).toHaveText('Busy loop GET /events');
-  await expect(entry.locator('.storm')).toContainText('Busy loop: ');
-  await expect(entry.locator('.storm')).toContainText(' requests/s, answered in ');
-  const finding = panel.getByTestId('findings').locator('li.finding');
-  await expect(finding).toHaveCount(1);
-  await expect(finding.locator('.finding-title')).toContainText('Busy loop on GET /events: about ');
-  await finding.locator('.finding-title').click();
-  await expect(finding.locator('.finding-details')).toContainText('the server answers at once');
-  await panel.screenshot({ path: resolve(SHOTS, 'busy-1280x800.png') });
-  await entry.click();
-  await expect(panel.getByTestId('channel-finding')).toContainText(
-    'GET /events is re-requested as soon as each answer arrives and the server answers at once',
-  );
-  await panel.setViewportSize({ width: 480, height: 260 });
-  await panel.screenshot({ path: resolve(SHOTS, 'busy-channel-480x260.png') });
-  await panel.setViewportSize({ width: 1280, height: 800 });
+  await expectOne(panel, CHANNEL, 'Busy loop GET /events');
+  expect(await panel.texts(`${CHANNEL} .badge.channel`)).toEqual(['BUSY']);
+  expect(await panel.texts(`${CHANNEL} .conn-title`)).toEqual(['Busy loop GET /events']);
+  await expect.poll(() => panel.text(`${CHANNEL} .storm`)).toMatch(/Busy loop: .* requests\/s, answered in /);
+  await expectOne(panel, `${FINDING} .finding-title`, 'Busy loop on GET /events: about ');
+  await panel.click(`${FINDING} .finding-title`);
+  await expect.poll(() => panel.text(`${FINDING} .finding-details`)).toContain('the server answers at once');
+  await panel.screenshot(resolve(shots, 'busy-1280x800.png'));
+  await panel.click(CHANNEL);
+  await expect
+    .poll(() => panel.text('[data-testid="channel-finding"]'))
+    .toContain('GET /events is re-requested as soon as each answer arrives and the server answers at once');
+  await panel.setViewport(480, 260);
+  await panel.screenshot(resolve(shots, 'busy-channel-480x260.png'));
+  await panel.setViewport(1280, 800);
 
   const t = await waitForTimeline((x) => ofKind(x, 'busy-loop').some((p) => p.cycles === BUSY_CYCLES));
   expect(t.patterns).toHaveLength(1);
@@ -273,15 +269,12 @@ test('a long-poll whose server answers at once is a busy loop with its request r
     `GET /events is re-requested as soon as each answer arrives and the server answers at once, about ${Math.round(rate)} requests a second; let the server hold the request until there is news (long-poll), or wait between polls.`,
   );
   console.log(
-    `busy loop e2e: ${BUSY_CYCLES} cycles at ${rate} requests/s, median hold ${busy?.medianHoldMs} ms`,
+    `busy loop e2e (${browser.engine}): ${BUSY_CYCLES} cycles at ${rate} requests/s, median hold ${busy?.medianHoldMs} ms`,
   );
 });
 
 test('a paginated crawl and a batch of different URLs answered at once are no pattern', async () => {
-  session = await openCapture(browser, `${server.origin}/near-misses`);
-  const { panel, page, exportTimeline } = session;
-  await panel.setViewportSize({ width: 1280, height: 800 });
-  await expect(page).toHaveTitle('done', { timeout: 15_000 });
+  const { panel, exportTimeline } = await capture('/near-misses', 'done');
   await expect
     .poll(async () => (await exportTimeline()).connections.filter((c) => c.url.includes('/api/')).length, {
       timeout: 10_000,
@@ -289,7 +282,7 @@ test('a paginated crawl and a batch of different URLs answered at once are no pa
     .toBe(60);
   const t = await exportTimeline();
   expect(t.patterns).toEqual([]);
-  await expect(panel.locator('.sidebar .conn-entry.k-channel')).toHaveCount(0);
-  await expect(panel.getByTestId('findings')).toHaveCount(0);
-  await panel.screenshot({ path: resolve(SHOTS, 'near-misses-1280x800.png') });
+  expect(await panel.texts(CHANNEL)).toEqual([]);
+  expect(await panel.texts('[data-testid="findings"]')).toEqual([]);
+  await panel.screenshot(resolve(shots, 'near-misses-1280x800.png'));
 });

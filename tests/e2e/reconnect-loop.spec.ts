@@ -1,21 +1,21 @@
-// Reconnect loops end to end in Chromium, through the built extension: a
-// loopback WebSocket server closes every connection soon after it opens; one
-// page reconnects at once (a storm: shown in the sidebar and the findings
-// strip, exported as a `reconnect-loop` with its storm and `finding`), the
-// other backs off exponentially with jitter (a loop, no storm). The pages use
-// the browser's own WebSocket in a hand-written loop, as apps do, capped at
-// a few attempts. Screenshots go to test-results/reconnect/.
+// Reconnect loops end to end in Chromium and Firefox, through the built
+// extension: a loopback WebSocket server closes every connection soon after it
+// opens; one page reconnects at once (a storm: shown in the sidebar and the
+// findings strip, exported as a `reconnect-loop` with its storm and
+// `finding`), the other backs off exponentially with jitter (a loop, no
+// storm). The pages use the browser's own WebSocket in a hand-written loop, as
+// apps do, capped at a few attempts. Screenshots go to
+// test-results/reconnect/<browser>/.
 
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ExportedPattern } from '../../lib/export/timeline';
-import { type LaunchedBrowser, launchBrowser } from './support/browser';
-import { type CaptureSession, openCapture } from './support/capture';
+import type { EngineBrowser, PanelView } from './support/engine';
+import { launchEngine } from './support/engines';
 import { startServer, type TestServer } from './support/server';
 import { expect, test } from './support/test';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = resolve(ROOT, 'test-results', 'reconnect');
 /** How long the server keeps each connection before closing it (code 1011). */
 const SERVER_KEEPS_MS = 40;
 const CLOSE_CODE = 1011;
@@ -42,12 +42,13 @@ connect();
 }
 
 let server: TestServer;
-let browser: LaunchedBrowser;
-let session: CaptureSession | null = null;
+let browser: EngineBrowser;
+let shots: string;
 let opened = 0;
 
-test.beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
+test.beforeAll(async ({ engine }) => {
+  shots = resolve(ROOT, 'test-results', 'reconnect', engine);
+  await mkdir(shots, { recursive: true });
   server = await startServer();
   server.socket('/live', (ws) => {
     opened++;
@@ -55,13 +56,7 @@ test.beforeAll(async () => {
   });
   server.page('/storm', reconnectPage('/live', false, 12));
   server.page('/backoff', reconnectPage('/live', true, 6));
-  browser = await launchBrowser();
-});
-
-test.afterEach(async () => {
-  await session?.panel.close();
-  await session?.page.close();
-  session = null;
+  browser = await launchEngine(engine);
 });
 
 test.afterAll(async () => {
@@ -70,51 +65,55 @@ test.afterAll(async () => {
 });
 
 const CLOCK = /\d\d:\d\d:\d\d\.\d{3}/;
+const CHANNEL = '.sidebar .conn-entry.k-channel';
+const FINDING = '[data-testid="findings"] li.finding';
 
 function reconnectLoops(t: { patterns: ExportedPattern[] }): ExportedPattern[] {
   return t.patterns.filter((p) => p.kind === 'reconnect-loop');
 }
 
+/** Waits until exactly one element matches selector and its text contains `part`. */
+async function expectOne(panel: PanelView, selector: string, part: string, timeout = 15_000): Promise<void> {
+  await expect.poll(() => panel.texts(selector), { timeout }).toEqual([expect.stringContaining(part)]);
+}
+
 test('a client that reconnects at once is a reconnect storm: sidebar, findings strip and export', async () => {
   opened = 0;
-  session = await openCapture(browser, `${server.origin}/storm`);
-  const { panel, page, waitForTimeline } = session;
-  await panel.setViewportSize({ width: 1280, height: 800 });
-  await panel.emulateMedia({ colorScheme: 'light' });
+  const { panel, page, waitForTimeline } = await browser.openCapture(`${server.origin}/storm`);
+  await panel.setViewport(1280, 800);
 
   // One channel for all the sockets, with the RE badge and the storm line.
-  const entry = panel.locator('.sidebar .conn-entry.k-channel');
-  await expect(entry).toHaveCount(1, { timeout: 15_000 });
-  await expect(entry.locator('.badge.channel')).toHaveText('RE');
-  await expect(entry.locator('.conn-title')).toHaveText('Reconnect loop WebSocket /live');
-  await expect(entry.locator('.storm')).toHaveText(
-    new RegExp(
-      `^(⚠ Reconnect storm since|Reconnect storm ${CLOCK.source} – ended) ${CLOCK.source}: \\d+ attempts, retried after \\d+ ms$`,
-    ),
-  );
+  await expectOne(panel, `${CHANNEL} .conn-title`, 'Reconnect loop WebSocket /live');
+  expect(await panel.texts(`${CHANNEL} .conn-title`)).toEqual(['Reconnect loop WebSocket /live']);
+  expect(await panel.texts(`${CHANNEL} .badge.channel`)).toEqual(['RE']);
+  await expect
+    .poll(() => panel.text(`${CHANNEL} .storm`))
+    .toMatch(
+      new RegExp(
+        `^(⚠ Reconnect storm since|Reconnect storm ${CLOCK.source} – ended) ${CLOCK.source}: \\d+ attempts, retried after \\d+ ms$`,
+      ),
+    );
   // The findings strip says what is wrong and the fix.
-  const finding = panel.getByTestId('findings').locator('li.finding');
-  await expect(finding).toHaveCount(1);
-  await expect(finding.locator('.finding-title')).toContainText('Reconnect storm on WebSocket /live:');
-  await finding.locator('.finding-title').click();
-  await expect(finding.locator('.finding-details')).toContainText(
-    'The client reconnects at once after each close (close code 1011)',
-  );
-  await expect(finding.locator('.finding-details')).toContainText('Back off: wait 1 s, 2 s, 4 s');
-  await expect(page).toHaveTitle('gave up', { timeout: 15_000 });
-  await panel.screenshot({ path: resolve(SHOTS, 'storm-1280x800.png') });
+  await expectOne(panel, `${FINDING} .finding-title`, 'Reconnect storm on WebSocket /live:');
+  await panel.click(`${FINDING} .finding-title`);
+  await expect
+    .poll(() => panel.text(`${FINDING} .finding-details`))
+    .toContain('The client reconnects at once after each close (close code 1011)');
+  expect(await panel.text(`${FINDING} .finding-details`)).toContain('Back off: wait 1 s, 2 s, 4 s');
+  await expect.poll(() => page.title(), { timeout: 15_000 }).toBe('gave up');
+  await panel.screenshot(resolve(shots, 'storm-1280x800.png'));
 
   // Selected, the channel lists its attempts and its one-sentence finding.
-  await entry.click();
-  await expect(panel.getByTestId('attempts-facts')).toContainText('12 attempts');
-  await expect(panel.getByTestId('attempts-facts')).toContainText('no back-off');
-  await expect(panel.getByTestId('channel-finding')).toContainText(
-    'reconnects the WebSocket to /live at once',
-  );
-  await panel.screenshot({ path: resolve(SHOTS, 'storm-attempts-1280x800.png') });
-  await panel.setViewportSize({ width: 500, height: 350 });
-  await panel.screenshot({ path: resolve(SHOTS, 'storm-attempts-500x350.png') });
-  await panel.setViewportSize({ width: 1280, height: 800 });
+  await panel.click(CHANNEL);
+  await expect.poll(() => panel.text('[data-testid="attempts-facts"]')).toContain('12 attempts');
+  expect(await panel.text('[data-testid="attempts-facts"]')).toContain('no back-off');
+  await expect
+    .poll(() => panel.text('[data-testid="channel-finding"]'))
+    .toContain('reconnects the WebSocket to /live at once');
+  await panel.screenshot(resolve(shots, 'storm-attempts-1280x800.png'));
+  await panel.setViewport(500, 350);
+  await panel.screenshot(resolve(shots, 'storm-attempts-500x350.png'));
+  await panel.setViewport(1280, 800);
 
   const t = await waitForTimeline((x) => reconnectLoops(x).some((p) => p.cycles === 12));
   const [loop, ...others] = reconnectLoops(t);
@@ -149,21 +148,17 @@ test('a client that reconnects at once is a reconnect storm: sidebar, findings s
 
 test('a client that backs off with jitter is a reconnect loop, not a storm', async () => {
   opened = 0;
-  session = await openCapture(browser, `${server.origin}/backoff`);
-  const { panel, page, waitForTimeline } = session;
-  await panel.setViewportSize({ width: 1280, height: 800 });
-  await panel.emulateMedia({ colorScheme: 'light' });
-  await expect(page).toHaveTitle('gave up', { timeout: 30_000 });
+  const { panel, page, waitForTimeline } = await browser.openCapture(`${server.origin}/backoff`);
+  await panel.setViewport(1280, 800);
+  await expect.poll(() => page.title(), { timeout: 30_000 }).toBe('gave up');
 
-  const entry = panel.locator('.sidebar .conn-entry.k-channel');
-  await expect(entry).toHaveCount(1, { timeout: 15_000 });
-  await expect(entry.locator('.badge.channel')).toHaveText('RE');
-  await expect(entry).toContainText('6 attempts');
-  await expect(entry.locator('.storm')).toHaveCount(0);
-  await expect(panel.getByTestId('findings')).toHaveCount(0);
-  await entry.click();
-  await expect(panel.getByTestId('attempts-facts')).toContainText('backs off');
-  await panel.screenshot({ path: resolve(SHOTS, 'backoff-1280x800.png') });
+  await expectOne(panel, CHANNEL, '6 attempts');
+  expect(await panel.texts(`${CHANNEL} .badge.channel`)).toEqual(['RE']);
+  expect(await panel.texts(`${CHANNEL} .storm`)).toEqual([]);
+  expect(await panel.texts('[data-testid="findings"]')).toEqual([]);
+  await panel.click(CHANNEL);
+  await expect.poll(() => panel.text('[data-testid="attempts-facts"]')).toContain('backs off');
+  await panel.screenshot(resolve(shots, 'backoff-1280x800.png'));
 
   const t = await waitForTimeline((x) => reconnectLoops(x).some((p) => p.cycles === 6));
   const [loop, ...others] = reconnectLoops(t);
