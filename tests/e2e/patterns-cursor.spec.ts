@@ -1,6 +1,6 @@
 // Long-polls that carry a cursor, end to end: real loops in Chromium and in
-// Firefox against loopback servers that advance the cursor only when there is news (an inbox
-// `?since=N`, Matrix `/sync?since=<next_batch>`, CouchDB
+// Firefox against loopback servers that advance the cursor only when there is
+// news (an inbox `?since=N`, Matrix `/sync?since=<next_batch>`, CouchDB
 // `_changes?feed=longpoll&since=<last_seq>`), and paging / search / scrolling
 // whose parameters move too but are no loop. Checked in the panel's
 // connections list and in its "Export timeline"; afterAll prints precision and
@@ -68,14 +68,14 @@ function requestsTo(t: TimelineExport, path: string): string[] {
 
 /**
  * Loads the page in the test tab with the panel attached to it. In Firefox
- * the page is brought to front first: Firefox runs a hidden tab's timers on
- * whole seconds, which no user's page in use sees, and the panel's tab opened
- * last. (Chromium, as launched for the tests, does not slow hidden pages.)
+ * the page is brought to front first (the panel's tab, opened later, would be
+ * in front): Firefox runs a hidden tab's timers on whole seconds, which no
+ * user's page in use sees. Chromium, as launched for the tests, does not slow
+ * hidden pages.
  */
 async function capture(path: string): Promise<EngineCapture> {
   if (browser.engine === 'firefox') await browser.page.bringToFront();
-  const s = await browser.openCapture(`${server.origin}${path}`);
-  return s;
+  return browser.openCapture(`${server.origin}${path}`);
 }
 
 async function pageFinished(s: EngineCapture, timeout = 30_000): Promise<void> {
@@ -199,8 +199,9 @@ const couchSeq = (n: number) => `${n}-g1AAAAFReJzLYWBg4MhgTmEQTM4vTc5ISXIwNDLXMw
 test.beforeAll(async ({ engine }) => {
   server = await startPatternServer();
   browser = await launchEngine(engine);
-  // The panel's tab exists before the first page loads, so that page loads in front.
-  await browser.openPanel();
+  // Firefox's panel tab is opened once and reloaded for each page: opened now, before the
+  // first page loads, so that every page loads and runs in front (see capture()).
+  if (engine === 'firefox') await browser.openPanel();
 
   // Every second poll has news: that answer moves the cursor, the others do not.
   const hasNews = (path: string) => server.hits(path) % 2 === 0;

@@ -138,9 +138,10 @@ function sentTexts(t: TimelineExport, p: ExportedPattern): string[] {
 
 /**
  * Loads the page in the test tab with the panel attached to it. In Firefox
- * the page is brought to front first: Firefox runs a hidden tab's timers on
- * whole seconds, which no user's page in use sees, and the panel's tab opened
- * last. (Chromium, as launched for the tests, does not slow hidden pages.)
+ * the page is brought to front first (the panel's tab, opened later, would be
+ * in front): Firefox runs a hidden tab's timers on whole seconds, which no
+ * user's page in use sees. Chromium, as launched for the tests, does not slow
+ * hidden pages.
  */
 async function capture(path: string): Promise<EngineCapture> {
   if (browser.engine === 'firefox') await browser.page.bringToFront();
@@ -435,8 +436,9 @@ const NEAR_MISS_REQUESTS = 5 + 5 + 4 + 4;
 test.beforeAll(async ({ engine }) => {
   server = await startPatternServer();
   browser = await launchEngine(engine);
-  // The panel's tab exists before the first page loads, so that page loads in front.
-  await browser.openPanel();
+  // Firefox's panel tab is opened once and reloaded for each page: opened now, before the
+  // first page loads, so that every page loads and runs in front (see capture()).
+  if (engine === 'firefox') await browser.openPanel();
 
   for (const seed of SEED_SERVERS) {
     server.page(seed.page, seedPage(seed.poll));
