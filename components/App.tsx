@@ -63,6 +63,13 @@ export interface AppProps {
   onClearOutside?(): void;
   /** Detected polling channels of the live store. */
   patterns?: readonly Pattern[];
+  /**
+   * The live store's channels as detected now. An export reads them from here,
+   * so the file's channels are as current as its records, even when the
+   * panel has not redrawn since the last records came in (it draws a few
+   * times a second, and not at all while hidden).
+   */
+  currentPatterns?(): readonly Pattern[];
   settings?: PanelSettings;
   onSettingsChange?(s: PanelSettings): void;
   onPayloadCap?(bytes: number): void;
@@ -238,7 +245,7 @@ export function App(props: AppProps) {
 
   const exportContext = (): ExportContext => ({
     store,
-    patterns,
+    patterns: imported ? patterns : (latestProps.current.currentPatterns?.() ?? patterns),
     page: imported ? (imported.page ?? { url: '', title: '' }) : livePage(store),
     toolVersion,
     userAgent: navigator.userAgent,

@@ -132,6 +132,10 @@ async function start(el: HTMLElement): Promise<void> {
         store={store}
         version={version}
         patterns={detector.patterns(Date.now())}
+        currentPatterns={() => {
+          detector.update(store, Date.now());
+          return detector.patterns(Date.now());
+        }}
         outside={listsOutside ? { requests: outside.list(), unlisted: outside.unlisted } : undefined}
         onClearOutside={() => {
           outside.clear();

@@ -32,6 +32,12 @@ export interface TestTab {
   setViewport(width: number, height: number): Promise<void>;
   /** Presses a key (Playwright's key names: "Enter", "ArrowDown", "Escape") in the focused element. */
   press(key: string): Promise<void>;
+  /**
+   * Makes this tab the selected one. Firefox slows a hidden tab's timers to
+   * whole seconds, so a page whose timing matters is kept in front, as a
+   * user's page is while they use it.
+   */
+  bringToFront(): Promise<void>;
 }
 
 /** A downloaded file, as the panel offered it. */

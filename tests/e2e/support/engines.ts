@@ -40,6 +40,7 @@ export function playwrightTab(page: PlaywrightPage): TestTab {
     },
     setViewport: (width, height) => page.setViewportSize({ width, height }),
     press: (key) => page.keyboard.press(key),
+    bringToFront: () => page.bringToFront(),
   };
 }
 
@@ -70,6 +71,7 @@ export function puppeteerTab(page: PuppeteerPage): TestTab {
     },
     setViewport: (width, height) => page.setViewport({ width, height }),
     press: (key) => page.keyboard.press(key as Parameters<PuppeteerPage['keyboard']['press']>[0]),
+    bringToFront: () => page.bringToFront(),
   };
 }
 
@@ -136,6 +138,13 @@ async function launchChromiumEngine(): Promise<EngineBrowser> {
     engine: 'chromium',
     page: tab,
     openCapture: async (url) => {
+      // The previous panel is closed before the page loads, not while it
+      // starts: on a loaded machine a panel drawing the new page's traffic and
+      // then torn down makes the page's own timers late.
+      if (panelPage) {
+        await panelPage.close();
+        panelPage = null;
+      }
       await page.goto(url);
       return openPanel();
     },

@@ -4,8 +4,10 @@ import { act, cleanup, render, screen } from '@testing-library/preact';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../../components/App';
 import type { CaptureRecord } from '../../../lib/model';
+import { detectPatterns } from '../../../lib/patterns';
 import { TimelineStore } from '../../../lib/timeline/store';
 import { PROTOCOL_VERSION } from '../../../lib/wire/envelope';
+import { Trace } from '../patterns-traces';
 import { stubListLayout } from './layout-stub';
 
 let restore: () => void;
@@ -44,6 +46,58 @@ describe('App export', () => {
     await act(async () => {});
     expect(button('Export timeline').disabled).toBe(false);
     expect(button('Export HAR').disabled).toBe(false);
+  });
+});
+
+describe('App export of channels', () => {
+  /** A status poll every second, six times: one polling channel. */
+  function pollingStore() {
+    const t = new Trace();
+    for (let i = 0; i < 6; i++) t.request({ url: '/status', start: 1000 + i * 1000, end: 1020 + i * 1000 });
+    return t.store();
+  }
+
+  it('exports the channels found since the last redraw, as current as the records', async () => {
+    const store = pollingStore();
+    const saved: string[] = [];
+    // Drawn before the loop was recognised: the patterns prop is still empty.
+    render(
+      <App
+        store={store}
+        tabId={1}
+        toolVersion="0"
+        version={1}
+        patterns={[]}
+        currentPatterns={() => detectPatterns(store.connections, store.events)}
+        saveFile={(_name, content) => saved.push(content)}
+      />,
+    );
+    await act(async () => {});
+    button('Export timeline').click();
+    const file = JSON.parse(saved[0] ?? '{}') as {
+      patterns: Array<{ kind: string; url: string; cycles: number }>;
+    };
+    expect(file.patterns.map((p) => [p.kind, new URL(p.url).pathname, p.cycles])).toEqual([
+      ['polling', '/status', 6],
+    ]);
+  });
+
+  it('without a detector to ask, exports the channels it was drawn with', async () => {
+    const store = pollingStore();
+    const saved: string[] = [];
+    render(
+      <App
+        store={store}
+        tabId={1}
+        toolVersion="0"
+        version={1}
+        patterns={[]}
+        saveFile={(_n, c) => saved.push(c)}
+      />,
+    );
+    await act(async () => {});
+    button('Export timeline').click();
+    expect((JSON.parse(saved[0] ?? '{}') as { patterns: unknown[] }).patterns).toEqual([]);
   });
 });
 

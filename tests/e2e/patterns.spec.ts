@@ -1,22 +1,19 @@
-// Long-polling, polling and poll-storm recognition, end to end (issue 6): real
-// clients (the seed's snippet, hand-written loops, socket.io-client,
-// sockjs-client) against loopback servers, through the built extension; the
-// patterns are read from the panel's "Export timeline". Every page has a known
-// set of expected channels; afterAll prints precision and recall over the corpus.
+// Long-polling, polling and poll-storm recognition, end to end (issue 6), in
+// Chromium and in Firefox: real clients (the seed's snippet, hand-written
+// loops, socket.io-client, sockjs-client) against loopback servers, through
+// the built extension; the patterns are read from the panel's "Export
+// timeline". Every page has a known set of expected channels; afterAll prints
+// precision and recall over the corpus. Each test keeps its export as
+// timeline.json in its output directory: the traces of
+// tests/unit/patterns-recorded.test.ts come from there.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExportedPattern } from '../../lib/export/timeline';
-import { type LaunchedBrowser, launchBrowser } from './support/browser';
-import {
-  type CaptureSession,
-  type ExportedConnection,
-  eventsOf,
-  openCapture,
-  payloadText,
-  type TimelineExport,
-} from './support/capture';
+import { type ExportedConnection, eventsOf, payloadText, type TimelineExport } from './support/capture';
+import type { Engine, EngineBrowser, EngineCapture } from './support/engine';
+import { launchEngine } from './support/engines';
 import {
   type PatternServer,
   SOCKET_IO_PING_MS,
@@ -27,8 +24,7 @@ import {
 import { expect, test } from './support/test';
 
 let server: PatternServer;
-let browser: LaunchedBrowser;
-let session: CaptureSession | null = null;
+let browser: EngineBrowser;
 
 // --- Scoring ------------------------------------------------------------------
 
@@ -47,17 +43,18 @@ interface PageScore {
 }
 
 /**
- * Scores are kept in a file named after the Playwright runner's process (the
- * workers' parent): after a failed test Playwright goes on in a new worker,
- * and the corpus figures must still cover every page of this run. (Not in the
+ * Scores are kept in a file named after the browser and the Playwright
+ * runner's process (the workers' parent): after a failed test Playwright goes
+ * on in a new worker, and the corpus figures must still cover every page of
+ * this run, while the other browser's worker scores its own. (Not in the
  * shared test-results directory: another run starting there empties it.)
  */
-function scoreFile(): string {
-  return join(tmpdir(), `wirescope-patterns-e2e-${process.ppid}.json`);
+function scoreFile(engine: Engine): string {
+  return join(tmpdir(), `wirescope-patterns-e2e-${engine}-${process.ppid}.json`);
 }
 
-function readScores(): PageScore[] {
-  const file = scoreFile();
+function readScores(engine: Engine): PageScore[] {
+  const file = scoreFile(engine);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PageScore[]) : [];
 }
 
@@ -82,9 +79,9 @@ function score(page: string, t: TimelineExport, expectations: Expectation[]): vo
     missed,
     unexpected: left.map((p) => `${p.kind} ${p.method} ${p.url}`),
   };
-  const scores = readScores().filter((s) => s.page !== page);
+  const scores = readScores(browser.engine).filter((s) => s.page !== page);
   scores.push(entry);
-  writeFileSync(scoreFile(), JSON.stringify(scores));
+  writeFileSync(scoreFile(browser.engine), JSON.stringify(scores));
 }
 
 // --- Helpers ------------------------------------------------------------------
@@ -139,12 +136,34 @@ function sentTexts(t: TimelineExport, p: ExportedPattern): string[] {
   );
 }
 
-async function capture(path: string): Promise<CaptureSession> {
-  session = await openCapture(browser, `${server.origin}${path}`);
-  return session;
+/**
+ * Loads the page in the test tab with the panel attached to it. In Firefox
+ * the page is brought to front first (the panel's tab, opened later, would be
+ * in front): Firefox runs a hidden tab's timers on whole seconds, which no
+ * user's page in use sees. Chromium, as launched for the tests, does not slow
+ * hidden pages.
+ */
+async function capture(path: string): Promise<EngineCapture> {
+  if (browser.engine === 'firefox') await browser.page.bringToFront();
+  const s = await browser.openCapture(`${server.origin}${path}`);
+  return {
+    ...s,
+    // An export that never met its condition is kept too, to replay it in a unit test.
+    waitForTimeline: async (until, timeoutMs) => {
+      try {
+        return await s.waitForTimeline(until, timeoutMs);
+      } catch (err) {
+        const last = await s.exportTimeline().catch(() => null);
+        if (last) writeFileSync(test.info().outputPath('timeline-unmet.json'), JSON.stringify(last, null, 1));
+        throw err;
+      }
+    },
+  };
 }
 
-async function pageFinished(s: CaptureSession, flag = 'finished', timeout = 15_000): Promise<void> {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function pageFinished(s: EngineCapture, flag = 'finished', timeout = 15_000): Promise<void> {
   await s.page.waitForFunction(
     (name) => (window as unknown as Record<string, unknown>)[name] === true,
     flag,
@@ -414,9 +433,12 @@ const NEAR_MISS_REQUESTS = 5 + 5 + 4 + 4;
 
 // --- Setup --------------------------------------------------------------------
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ engine }) => {
   server = await startPatternServer();
-  browser = await launchBrowser();
+  browser = await launchEngine(engine);
+  // Firefox's panel tab is opened once and reloaded for each page: opened now, before the
+  // first page loads, so that every page loads and runs in front (see capture()).
+  if (engine === 'firefox') await browser.openPanel();
 
   for (const seed of SEED_SERVERS) {
     server.page(seed.page, seedPage(seed.poll));
@@ -503,18 +525,16 @@ test.beforeAll(async () => {
 });
 
 test.afterEach(async () => {
-  // Leave the test page (ending its loops) and close the panel.
-  if (session) {
-    await session.panel.close().catch(() => {});
-    await session.page.goto('about:blank').catch(() => {});
-  }
-  session = null;
+  // Leave the test page, ending its loops (the next capture reloads the panel).
+  await browser?.page.goto('about:blank').catch(() => {});
 });
 
 test.afterAll(async () => {
+  const engine = browser?.engine;
   await browser?.close();
   await server?.close();
-  const scores = readScores();
+  if (!engine) return;
+  const scores = readScores(engine);
   const expected = scores.reduce((n, s) => n + s.expected, 0);
   const detected = scores.reduce((n, s) => n + s.detected, 0);
   const matched = scores.reduce((n, s) => n + s.matched, 0);
@@ -527,7 +547,7 @@ test.afterAll(async () => {
   const precision = detected === 0 ? 1 : matched / detected;
   const recall = expected === 0 ? 1 : matched / expected;
   console.log(
-    `pattern e2e corpus: ${scores.length} pages, ${expected} expected channels, ${detected} detected, ` +
+    `pattern e2e corpus (${engine}): ${scores.length} pages, ${expected} expected channels, ${detected} detected, ` +
       `${matched} matched; precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}\n${lines.join('\n')}`,
   );
 });
@@ -598,7 +618,7 @@ for (const seed of SEED_SERVERS) {
       x.connections.some((c) => pathOf(c.url) === '/after-the-storm'),
     );
     // A quiet spell is the point: no poll starts after that.
-    await s.page.waitForTimeout(1000);
+    await sleep(1000);
     expect(pollsIn(await s.exportTimeline())).toBe(pollsIn(final));
     expect(pollsIn(final)).toBeGreaterThan(1 + 2 * SEED_ANSWERS);
     expect(pollsIn(final)).toBeLessThanOrEqual(1 + 3 * SEED_ANSWERS);
@@ -864,7 +884,7 @@ test('a page of ordinary REST calls, assets, a parallel burst and retries yields
   await pageFinished(s);
   // A quiet spell is the point (this asserts that nothing is found): past the
   // detector's hand-over wait (100 ms) for the page's last requests.
-  await s.page.waitForTimeout(300);
+  await sleep(300);
   const t = await s.waitForTimeline(
     (x) =>
       x.connections.filter((c) => (c.transport === 'fetch' || c.transport === 'xhr') && c.endedAt !== null)
@@ -931,7 +951,7 @@ test('near misses (cursor crawl, type-ahead, autosave, fixed-delay retries) yiel
   await pageFinished(s);
   // A quiet spell is the point (this asserts that nothing is found): past the
   // detector's hand-over wait (100 ms) for the page's last requests.
-  await s.page.waitForTimeout(300);
+  await sleep(300);
   const t = await s.waitForTimeline(
     (x) =>
       x.connections.filter((c) => c.transport === 'fetch' && c.endedAt !== null).length >= NEAR_MISS_REQUESTS,
