@@ -5,11 +5,9 @@
 // hold exactly what the page sent and got. The second tries to forge,
 // rewrite and blind the recorder through prototype accessors.
 //
-// Firefox leaves the add-on's frames out of the stacks page code sees, so
-// there the tripwires cannot tell the hook's use from the page's and log
-// nothing: in Firefox the first page checks that the page behaves and the
-// record stays true among the tripwires; the "no tripwire ran in the hook"
-// part is Chromium's.
+// The tripwires know the hook's frames by their script as each engine prints
+// it: Chromium with its chrome-extension:// URL, Firefox (for an add-on's
+// script in the page's world) as "fn@<anonymous code>:line:col".
 
 import type { TimelineExport } from './support/capture';
 import type { EngineBrowser } from './support/engine';
