@@ -1,5 +1,5 @@
-// The hostile pages of the adversarial suite, shared by the Chromium and
-// Firefox specs: a page that lays tripwires on everything a page can reach
+// The hostile pages of the adversarial suite, used by hostile.spec.ts in Chromium and
+// in Firefox: a page that lays tripwires on everything a page can reach
 // (tests/e2e/pages/hostile-tripwires.js) and then makes traffic of every
 // kind, and a page that tries to forge, rewrite and blind the record through
 // prototype accessors. Both report what they saw through document.title: the
