@@ -117,7 +117,8 @@ async function runChecksWithoutExtension(engine: Engine): Promise<Report> {
 }
 
 test('the page-side checks report the same facts with and without the extension', async ({ engine }) => {
-  test.setTimeout(120_000);
+  // The check suite runs twice (a browser without the extension, then with it): over a minute each on a loaded machine.
+  test.setTimeout(180_000);
   const without = await runChecksWithoutExtension(engine);
   const withExt = await runChecks(browser.page);
   for (const [name, report] of [
