@@ -3,7 +3,8 @@
 // ("function send() { [native code] }"), including for toString itself;
 // `caller` / `arguments` answer as the native's do; and errors the native
 // throws through a wrapper carry no stack line of the hook's script (pages
-// and anti-bot scripts read error stacks to spot extensions).
+// and anti-bot scripts read error stacks to spot extensions) where the
+// engine gives each error an own stack (V8; in Firefox see scrub).
 
 import type { Bare, Pristine } from './pristine';
 
@@ -36,11 +37,23 @@ export interface Disguise {
   ): C;
 }
 
-/** The URL of the script this code runs from, as error stacks print it, or null. Install time only. */
+/**
+ * How Firefox prints the script of an add-on's content script that runs in the
+ * page's own world (the hook): its frames read "fn@<anonymous code>:1:2", to
+ * the page and to the hook alike. A page's own scripts are never printed so.
+ */
+export const FIREFOX_PAGE_WORLD_SCRIPT = '<anonymous code>';
+
+/**
+ * The URL of the script this code runs from, as error stacks print it, or
+ * null. `stack` is of an error made by the caller, so its first frame is the
+ * caller's. Install time only.
+ */
 export function ownScriptUrl(stack: unknown): string | null {
   if (typeof stack !== 'string') return null;
   const found = /(?:chrome|moz|safari-web)-extension:\/\/[^\s()@]+?(?=(?::\d+){1,2}(?:\)|\s|$))/.exec(stack);
-  return found ? found[0] : null;
+  if (found) return found[0];
+  return /^[^\n@]*@<anonymous code>:\d+:\d+(?:\n|$)/.test(stack) ? FIREFOX_PAGE_WORLD_SCRIPT : null;
 }
 
 export function installDisguise(p: Pristine): Disguise {
@@ -87,23 +100,12 @@ export function installDisguise(p: Pristine): Disguise {
     }
     return undefined;
   };
+  /** Replaces an own stack's text (see scrub for why an error without one is never given one). */
   const setStack = (err: object, text: string): void => {
     const d = p.getOwnPropertyDescriptor(err, 'stack');
     if (d && ownStackSet && d.set === ownStackSet) apply(ownStackSet, err, [text]);
     else if (d && p.isOwn(d, 'value'))
       p.defineProperty(err, 'stack', { __proto__: null, value: text } as PropertyDescriptor);
-    else if (!d) {
-      for (let i = 0; i < protoStacks.length; i++) {
-        const set = protoStacks[i]?.set;
-        if (!set) continue;
-        try {
-          apply(set, err, [text]);
-          return;
-        } catch {
-          // not that kind of error
-        }
-      }
-    }
   };
   /** A page that formats stacks itself (V8's Error.prepareStackTrace) would be handed CallSites. */
   const pageFormatsStacks = (): boolean =>
@@ -128,6 +130,10 @@ export function installDisguise(p: Pristine): Disguise {
   const scrub = (err: unknown, trap?: unknown): void => {
     try {
       if (!hookUrl || typeof err !== 'object' || err === null) return;
+      // V8 gives every error an own stack. Firefox keeps it behind Error.prototype's accessor:
+      // there, setting it (or captureStackTrace) would give the error an own `stack` a page
+      // can list, which shows the hook as plainly as its frames do, so it is left as it is.
+      if (p.getOwnPropertyDescriptor(err, 'stack') === undefined) return;
       if (trap && captureStackTrace) {
         if (pageFormatsStacks()) {
           apply(captureStackTrace, ErrorCtor, [err, trap]);

@@ -103,10 +103,15 @@ export interface FirefoxLaunchOptions {
   headless?: boolean;
   /** Extra Firefox preferences. */
   prefs?: Record<string, unknown>;
+  /**
+   * Default true. False launches the same Firefox without the add-on (what a
+   * page sees when Wirescope is not installed); the panel cannot be opened then.
+   */
+  extension?: boolean;
 }
 
 export async function launchFirefox(options: FirefoxLaunchOptions = {}): Promise<LaunchedFirefox> {
-  const { headless = true, prefs = {} } = options;
+  const { headless = true, prefs = {}, extension = true } = options;
   const uuid = randomUUID();
   const downloadDir = await mkdtemp(join(tmpdir(), 'wirescope-ff-downloads-'));
   const browser = await puppeteer.launch({
@@ -127,8 +132,10 @@ export async function launchFirefox(options: FirefoxLaunchOptions = {}): Promise
     },
   });
   try {
-    const installed = await browser.installExtension(FIREFOX_EXTENSION_DIR);
-    if (installed !== GECKO_ID) throw new Error(`installed add-on id ${installed}, expected ${GECKO_ID}`);
+    if (extension) {
+      const installed = await browser.installExtension(FIREFOX_EXTENSION_DIR);
+      if (installed !== GECKO_ID) throw new Error(`installed add-on id ${installed}, expected ${GECKO_ID}`);
+    }
   } catch (err) {
     await browser.close();
     throw err;

@@ -169,6 +169,15 @@ describe('ownScriptUrl', () => {
     );
   });
 
+  it("finds Firefox's name for an add-on script in the page's world when it is the caller's frame", () => {
+    expect(ownScriptUrl('installDisguise@<anonymous code>:5:784\n@<anonymous code>:1:2\n')).toBe(
+      '<anonymous code>',
+    );
+    expect(ownScriptUrl('e@<anonymous code>:8:9486')).toBe('<anonymous code>');
+    // Another script's frame further down is not the caller's.
+    expect(ownScriptUrl('f@http://127.0.0.1/a.js:1:2\ng@<anonymous code>:1:2\n')).toBeNull();
+  });
+
   it('finds nothing outside an extension', () => {
     expect(ownScriptUrl('Error\n    at x (http://127.0.0.1/a.js:1:2)')).toBeNull();
     expect(ownScriptUrl(undefined)).toBeNull();

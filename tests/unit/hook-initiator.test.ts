@@ -37,6 +37,20 @@ describe('firstOutsideFrame', () => {
     expect(parse(stack)).toEqual({ fn: 'longPoll', url: 'http://127.0.0.1:5178/seed', line: 9, column: 7 });
   });
 
+  it("Firefox: skips the hook's frames as Firefox prints a page-world add-on script", () => {
+    const stack = [
+      'rn/<@<anonymous code>:8:12883',
+      'apply@<anonymous code>:5:669',
+      'poll@https://app.test/a.js:4:2',
+    ].join('\n');
+    expect(parse(stack, '<anonymous code>')).toEqual({
+      fn: 'poll',
+      url: 'https://app.test/a.js',
+      line: 4,
+      column: 2,
+    });
+  });
+
   it('V8: anonymous, async, constructor and [as] frames', () => {
     expect(parse(`Error\n    at ${HOOK}:1:2\n    at https://app.test/a.js:3:4`)).toEqual({
       url: 'https://app.test/a.js',

@@ -27,7 +27,9 @@
   const exec = RegExp.prototype.exec;
   const call = Function.prototype.call;
   const apply = Reflect.apply;
-  const extensionFrame = /(?:chrome|moz)-extension:\/\//;
+  // Chromium prints the hook's frames with its chrome-extension:// URL; Firefox prints those of
+  // an add-on's script in the page's world as "fn@<anonymous code>:line:col".
+  const extensionFrame = /(?:chrome|moz)-extension:\/\/|@<anonymous code>:/;
   const desc = (fields) => Object.assign(Object.create(null), fields);
 
   /** Logs `what` when the extension's script is on the stack. */
@@ -37,7 +39,7 @@
       // Where in the hook: the first frame of the extension's script (function and position).
       const frame = apply(
         exec,
-        /\n\s*at ([^\n]*(?:chrome|moz)-extension:[^\n]*)|\n([^\n@]*@(?:chrome|moz)-extension:[^\n]*)/,
+        /\n\s*at ([^\n]*(?:chrome|moz)-extension:[^\n]*)|(?:^|\n)([^\n@]*@(?:(?:chrome|moz)-extension:|<anonymous code>:)[^\n]*)/,
         [stack],
       );
       log[log.length] = frame ? `${what} @ ${frame[1] || frame[2]}` : what;

@@ -80,6 +80,8 @@ export interface EngineCapture {
 
 export interface EngineBrowser {
   engine: Engine;
+  /** The host of the extension's own pages: Chromium's extension id, Firefox's moz-extension UUID. */
+  extensionHost: string;
   /** The test page's tab. */
   page: TestTab;
   /** Loads url in the test tab, then opens a fresh detached panel for that tab. */

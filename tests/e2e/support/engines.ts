@@ -136,6 +136,7 @@ async function launchChromiumEngine(): Promise<EngineBrowser> {
 
   return {
     engine: 'chromium',
+    extensionHost: browser.extensionId,
     page: tab,
     openCapture: async (url) => {
       // The previous panel is closed before the page loads, not while it
@@ -210,6 +211,7 @@ async function launchFirefoxEngine(): Promise<EngineBrowser> {
   };
   return {
     engine: 'firefox',
+    extensionHost: firefox.uuid,
     page: tab,
     openCapture: async (url) => captureOf(await firefox.openCapture(url)),
     openPanel: async () => captureOf(await firefox.openPanel()),
@@ -226,6 +228,24 @@ async function launchFirefoxEngine(): Promise<EngineBrowser> {
 
 export function launchEngine(engine: Engine): Promise<EngineBrowser> {
   return engine === 'chromium' ? launchChromiumEngine() : launchFirefoxEngine();
+}
+
+/** A browser of the engine without the extension installed: one tab and nothing to capture with. */
+export interface BareBrowser {
+  engine: Engine;
+  page: TestTab;
+  close(): Promise<void>;
+}
+
+/** Launches the engine's browser as launchEngine does, but without the extension (what a page sees when Wirescope is not installed). */
+export async function launchWithoutExtension(engine: Engine): Promise<BareBrowser> {
+  if (engine === 'chromium') {
+    const browser = await launchBrowser({ extension: false });
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    return { engine, page: playwrightTab(page), close: () => browser.close() };
+  }
+  const firefox = await launchFirefox({ extension: false });
+  return { engine, page: puppeteerTab(firefox.page), close: () => firefox.close() };
 }
 
 export interface EngineCaptureOptions {

@@ -5,25 +5,26 @@
 // same-origin, cross-origin, about:blank, srcdoc and script-made iframes, each
 // connection tagged with the document that opened it.
 
-import { type LaunchedBrowser, launchBrowser } from './support/browser';
-import { captureTimeline, connectionsOf, eventsOf, payloadText } from './support/capture';
+import { connectionsOf, eventsOf, payloadText, type TimelineExport } from './support/capture';
+import type { EngineBrowser } from './support/engine';
+import { captureTimeline, launchEngine } from './support/engines';
 import { startServer, type TestServer } from './support/server';
 import { expect, test } from './support/test';
 
 let server: TestServer;
 /** A second loopback origin (127.0.0.2) for cross-origin frames. */
 let other: TestServer;
-let browser: LaunchedBrowser;
+let browser: EngineBrowser;
 
 const echo = (s: TestServer) =>
   s.socket('/echo', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ engine }) => {
   server = await startServer();
   other = await startServer('127.0.0.2');
   echo(server);
   echo(other);
-  browser = await launchBrowser();
+  browser = await launchEngine(engine);
 });
 
 test.afterAll(async () => {
@@ -41,7 +42,7 @@ const socketScript = (tag: string, host = 'location.host') => `
   })();`;
 
 /** The WebSocket connections of an export, by the tag in their URL. */
-function socketsByTag(t: Awaited<ReturnType<typeof captureTimeline>>) {
+function socketsByTag(t: TimelineExport) {
   const out = new Map<string, ReturnType<typeof connectionsOf>[number]>();
   for (const c of connectionsOf(t, 'websocket')) out.set(new URL(c.url).search.slice(1), c);
   return out;
@@ -99,9 +100,11 @@ test('events forged by page scripts never reach the timeline', async () => {
     // by a path of its own, in no order with the real ones; give it time to be flushed too.
     waitMs: 500,
   });
-  const page = browser.context.pages()[0];
   // Both rounds ran to the end, nothing answered a forged announcement and no forged offer was taken.
-  expect(await page?.evaluate('window.forgeLog')).toEqual(['first completed', 'later completed']);
+  expect(await browser.page.evaluate(() => (window as unknown as { forgeLog: string[] }).forgeLog)).toEqual([
+    'first completed',
+    'later completed',
+  ]);
   expect(timeline.connections.map((c) => c.url)).toEqual([`ws://127.0.0.1:${server.port}/echo?real`]);
   expect(JSON.stringify(timeline)).not.toContain('forged');
   const [real] = timeline.connections;
@@ -150,9 +153,8 @@ test('events a page dispatches on its own socket or event source are not traffic
     // the real ones: once both closes are exported, anything recorded from them would be too.
     until: (t) => t.events.filter((e) => e.type === 'close').length >= 2,
   });
-  const page = browser.context.pages()[0];
   // The page's own listeners got every event it dispatched, as without the extension.
-  const saw = (await page?.evaluate('window.saw')) as string[];
+  const saw = await browser.page.evaluate(() => (window as unknown as { saw: string[] }).saw);
   expect(saw).toContain('ws message made by the page false');
   expect(saw).toContain('es tick made by the page false');
   expect(saw).toContain('ws message real true');
@@ -200,7 +202,7 @@ test("a page with a strict CSP (script-src 'self', no unsafe-inline) is captured
     until: (t) => t.events.some((e) => e.type === 'close'),
   });
   // The CSP is in force (the inline script was blocked) and the socket was captured anyway.
-  expect(await browser.context.pages()[0]?.title()).toBe('');
+  expect(await browser.page.title()).toBe('');
   const csp = socketsByTag(timeline).get('csp');
   expect(eventsOf(timeline, csp?.id ?? '').map((e) => `${e.type}:${payloadText(e) ?? ''}`)).toEqual([
     'open:',
