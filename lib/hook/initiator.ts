@@ -19,25 +19,6 @@ const LOOP_WINDOW_MS = 3000;
 /** Method-and-path entries remembered; past this the table starts again (suspicion only, nothing lost). */
 const MAX_KEYS = 512;
 
-/**
- * How Firefox prints the frames of a MAIN-world content script: it hides the
- * add-on's URL from the page, so the hook's frames read "fn@<anonymous code>:1:234".
- */
-export const HIDDEN_SCRIPT = '<anonymous code>';
-
-/**
- * What marks the hook's own frames in `stack`, an error made by the hook: its
- * script's URL, or Firefox's name for a hidden script when that is how the
- * hook's first frame prints. null when neither. Install time only (it uses
- * the page's string methods before the page can replace them).
- */
-export function ownFrameMarker(stack: unknown): string | null {
-  const url = ownScriptUrl(stack);
-  if (url || typeof stack !== 'string') return url;
-  const first = stack.split('\n', 1)[0] ?? '';
-  return first.includes(`@${HIDDEN_SCRIPT}:`) ? HIDDEN_SCRIPT : null;
-}
-
 /** Takes the page's call site of the request being made now (null when it may not, or finds none). */
 export type CallSiteReader = () => Bare<CallSite> | null;
 
@@ -59,7 +40,7 @@ export function textOps(p: Pristine): TextOps {
 
 /**
  * A reader of the page's call site. `ownUrl` is the hook's script as stacks
- * print it (found at install when not given, see ownFrameMarker); null when it cannot be known.
+ * print it (found at install when not given, see ownScriptUrl); null when it cannot be known.
  * Call at install, before any page script runs.
  */
 export function callSiteReader(p: Pristine, ownUrl?: string): CallSiteReader | null {
@@ -68,7 +49,7 @@ export function callSiteReader(p: Pristine, ownUrl?: string): CallSiteReader | n
   const functionProto = p.getPrototypeOf(ErrorCtor);
   const objectProto = functionProto ? p.getPrototypeOf(functionProto) : null;
   const probe = new ErrorCtor();
-  const hookUrl = ownUrl ?? ownFrameMarker(probe.stack);
+  const hookUrl = ownUrl ?? ownScriptUrl(probe.stack);
   if (!hookUrl || !functionProto || !objectProto) return null;
   // V8: an own accessor on each error, the same pair for all; Firefox: an accessor on Error.prototype.
   const own = p.getOwnPropertyDescriptor(probe, 'stack');

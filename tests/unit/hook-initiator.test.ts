@@ -5,13 +5,8 @@
 
 import { createContext, runInContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import {
-  callSiteReader,
-  HIDDEN_SCRIPT,
-  ownFrameMarker,
-  textOps,
-  withInitiators,
-} from '../../lib/hook/initiator';
+import { FIREFOX_PAGE_WORLD_SCRIPT, ownScriptUrl } from '../../lib/hook/disguise';
+import { callSiteReader, textOps, withInitiators } from '../../lib/hook/initiator';
 import { capturePristine, type Pristine } from '../../lib/hook/pristine';
 import type { HookRelayPort } from '../../lib/hook/relay-port';
 import { firstOutsideFrame } from '../../lib/hook/stack-frames';
@@ -119,8 +114,8 @@ describe('firstOutsideFrame', () => {
       '@http://127.0.0.1:5178/storm:17:1',
       '',
     ].join('\n');
-    expect(ownFrameMarker(stack)).toBe(HIDDEN_SCRIPT);
-    expect(parse(stack, HIDDEN_SCRIPT)).toEqual({
+    expect(ownScriptUrl(stack)).toBe(FIREFOX_PAGE_WORLD_SCRIPT);
+    expect(parse(stack, FIREFOX_PAGE_WORLD_SCRIPT)).toEqual({
       fn: 'longPoll',
       url: 'http://127.0.0.1:5178/storm',
       line: 13,
@@ -128,13 +123,13 @@ describe('firstOutsideFrame', () => {
     });
   });
 
-  it('ownFrameMarker: the extension URL when stacks print it, else only a hidden first frame', () => {
+  it('ownScriptUrl: the extension URL when stacks print it, else only a hidden first frame', () => {
     const hook = 'moz-extension://0f1e2d3c-aaaa-bbbb-cccc-111122223333/content-scripts/hook.js';
-    expect(ownFrameMarker(`callSiteReader@${hook}:1:2345\n@${hook}:1:99\n`)).toBe(hook);
-    expect(ownFrameMarker(`Error\n    at callSiteReader (${HOOK}:2:86)\n`)).toBe(HOOK);
+    expect(ownScriptUrl(`callSiteReader@${hook}:1:2345\n@${hook}:1:99\n`)).toBe(hook);
+    expect(ownScriptUrl(`Error\n    at callSiteReader (${HOOK}:2:86)\n`)).toBe(HOOK);
     // A page's stack, or a hidden script further down, does not make the first frame the hook's.
-    expect(ownFrameMarker('longPoll@http://127.0.0.1/a.js:1:2\nx@<anonymous code>:1:1')).toBeNull();
-    expect(ownFrameMarker(undefined)).toBeNull();
+    expect(ownScriptUrl('longPoll@http://127.0.0.1/a.js:1:2\nx@<anonymous code>:1:1')).toBeNull();
+    expect(ownScriptUrl(undefined)).toBeNull();
   });
 
   it('odd and hostile stacks give nothing rather than a wrong place', () => {
