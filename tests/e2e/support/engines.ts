@@ -4,12 +4,12 @@
 
 import { readFile } from 'node:fs/promises';
 import type { Page as PlaywrightPage } from '@playwright/test';
-import type { Page as PuppeteerPage } from 'puppeteer-core';
+import puppeteer, { type Page as PuppeteerPage } from 'puppeteer-core';
 import { type LaunchedBrowser, launchBrowser, onlyTabId } from './browser';
 import type { TimelineExport } from './capture';
 import { exportFromPanel } from './capture';
 import type { Engine, EngineBrowser, EngineCapture, PanelView, TestTab } from './engine';
-import { launchFirefox } from './firefox';
+import { FIREFOX_PATH, launchFirefox } from './firefox';
 import { panelViewOf } from './panel-view';
 
 type PageFn<A, R> = (arg: A) => R | Promise<R>;
@@ -89,8 +89,25 @@ async function waitForTimelineBy(
   }
 }
 
-async function launchChromiumEngine(): Promise<EngineBrowser> {
-  const browser: LaunchedBrowser = await launchBrowser();
+export interface EngineLaunchOptions {
+  /**
+   * Host names the browser resolves to 127.0.0.1: a page served by a loopback
+   * server under such a name is an ordinary http:// site to the browser (not
+   * a secure context), as most of the web is.
+   */
+  loopbackHosts?: string[];
+}
+
+const chromiumArgs = ({ loopbackHosts = [] }: EngineLaunchOptions): string[] =>
+  loopbackHosts.length
+    ? [`--host-resolver-rules=${loopbackHosts.map((host) => `MAP ${host} 127.0.0.1`).join(', ')}`]
+    : [];
+
+const firefoxPrefs = ({ loopbackHosts = [] }: EngineLaunchOptions): Record<string, unknown> =>
+  loopbackHosts.length ? { 'network.dns.localDomains': loopbackHosts.join(',') } : {};
+
+async function launchChromiumEngine(options: EngineLaunchOptions): Promise<EngineBrowser> {
+  const browser: LaunchedBrowser = await launchBrowser({ args: chromiumArgs(options) });
   const firstPage = async () => {
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     return page;
@@ -157,8 +174,8 @@ async function launchChromiumEngine(): Promise<EngineBrowser> {
   };
 }
 
-async function launchFirefoxEngine(): Promise<EngineBrowser> {
-  const firefox = await launchFirefox();
+async function launchFirefoxEngine(options: EngineLaunchOptions): Promise<EngineBrowser> {
+  const firefox = await launchFirefox({ prefs: firefoxPrefs(options) });
   const tab = puppeteerTab(firefox.page);
   const captureOf = (opened: Awaited<ReturnType<typeof firefox.openPanel>>): EngineCapture => {
     const panelTab = puppeteerTab(opened.panel);
@@ -191,8 +208,25 @@ async function launchFirefoxEngine(): Promise<EngineBrowser> {
   };
 }
 
-export function launchEngine(engine: Engine): Promise<EngineBrowser> {
-  return engine === 'chromium' ? launchChromiumEngine() : launchFirefoxEngine();
+export function launchEngine(engine: Engine, options: EngineLaunchOptions = {}): Promise<EngineBrowser> {
+  return engine === 'chromium' ? launchChromiumEngine(options) : launchFirefoxEngine(options);
+}
+
+/** A browser of the same engine with no extension installed: a page as it runs for someone without Wirescope. */
+export interface PlainBrowser {
+  page: TestTab;
+  close(): Promise<void>;
+}
+
+export async function launchWithoutExtension(engine: Engine): Promise<PlainBrowser> {
+  if (engine === 'chromium') {
+    const plain = await launchBrowser({ extension: false });
+    const page = plain.context.pages()[0] ?? (await plain.context.newPage());
+    return { page: playwrightTab(page), close: () => plain.close() };
+  }
+  const plain = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true });
+  const page = (await plain.pages())[0] ?? (await plain.newPage());
+  return { page: puppeteerTab(page), close: () => plain.close() };
 }
 
 export interface EngineCaptureOptions {
