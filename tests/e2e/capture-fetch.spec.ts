@@ -3,9 +3,8 @@
 // panel's "Export timeline".
 
 import type { ServerResponse } from 'node:http';
-import { freePort, type LaunchedBrowser, launchBrowser } from './support/browser';
+import { freePort } from './support/browser';
 import {
-  captureTimeline,
   connectionsOf,
   type ExportedConnection,
   type ExportedEvent,
@@ -13,11 +12,13 @@ import {
   payloadText,
   type TimelineExport,
 } from './support/capture';
+import type { EngineBrowser } from './support/engine';
+import { captureTimeline, launchEngine, nativeSource } from './support/engines';
 import { readBody, startServer, type TestServer } from './support/server';
 import { expect, test } from './support/test';
 
 let server: TestServer;
-let browser: LaunchedBrowser;
+let browser: EngineBrowser;
 let closedPort: number;
 
 const BINARY = Buffer.from([0, 1, 2, 250, 255, 128, 10, 13]);
@@ -45,10 +46,10 @@ function trickle(res: ServerResponse, type: string, pieces: string[], gapMs: num
   setTimeout(next, gapMs);
 }
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ engine }) => {
   server = await startServer();
   closedPort = await freePort(); // nothing listens there: connections are refused
-  browser = await launchBrowser();
+  browser = await launchEngine(engine);
   // /text, /bin and /fixed-length declare their length (the hook reads such small bodies whole);
   // the others are chunked (read piece by piece).
   server.route('/text', (_req, res) => {
@@ -126,12 +127,6 @@ test.afterAll(async () => {
   await server?.close();
 });
 
-function testPage() {
-  const page = browser.context.pages()[0];
-  if (!page) throw new Error('no test page');
-  return page;
-}
-
 function fetchPage(body: string): string {
   return `<!doctype html><title>fetch</title><script>
     window.got = {};
@@ -150,12 +145,12 @@ async function run(path: string, script: string, connections: number): Promise<T
     until: (t) =>
       connectionsOf(t, 'fetch').length >= connections && connectionsOf(t, 'fetch').every((c) => ended(t, c)),
   });
-  expect(await testPage().evaluate(() => (window as unknown as { failed?: string }).failed)).toBeUndefined();
+  expect(await browser.page.evaluate(() => (window as unknown as { failed?: string }).failed)).toBeUndefined();
   return t;
 }
 
 const kinds = (events: ExportedEvent[]) => events.map((e) => e.type);
-const got = <T>() => testPage().evaluate(() => (window as unknown as { got: unknown }).got) as Promise<T>;
+const got = <T>() => browser.page.evaluate(() => (window as unknown as { got: unknown }).got) as Promise<T>;
 
 test('string, URL and Request inputs with init: method, url, headers, every body kind, and the response', async () => {
   const t = await run(
@@ -430,6 +425,9 @@ test('AbortController aborts, network errors, and the promise behaves as the nat
     4,
   );
   const [aborted, midStream, refused, unhandled] = connectionsOf(t, 'fetch') as ExportedConnection[];
+  // Each engine words a failed fetch its own way; the record keeps the page's error as it is.
+  const failedToFetch =
+    browser.engine === 'firefox' ? 'NetworkError when attempting to fetch resource.' : 'Failed to fetch';
   const evs = (c: ExportedConnection | undefined) => eventsOf(t, (c as ExportedConnection).id);
   expect(kinds(evs(aborted))).toEqual(['open', 'error']);
   expect(evs(aborted)[1]?.reason).toMatch(/^AbortError/);
@@ -439,16 +437,16 @@ test('AbortController aborts, network errors, and the promise behaves as the nat
   expect(mid[2]?.reason).toBe('enough');
   expect(refused?.url).toBe(`http://127.0.0.1:${closedPort}/refused`);
   expect(kinds(evs(refused))).toEqual(['open', 'error']);
-  expect(evs(refused)[1]?.reason).toBe('TypeError: Failed to fetch');
+  expect(evs(refused)[1]?.reason).toBe(`TypeError: ${failedToFetch}`);
   expect(kinds(evs(unhandled))).toEqual(['open', 'error']);
   expect(await got()).toEqual({
     isPromise: true,
     abort: ['AbortError', true],
     isResponse: true,
     midStream: 'enough',
-    refused: ['TypeError', 'Failed to fetch', true],
+    refused: ['TypeError', failedToFetch, true],
     unhandled: true,
-    fetchToString: 'function fetch() { [native code] }',
+    fetchToString: nativeSource(browser.engine, 'fetch'),
     fetchName: ['fetch', 1],
   });
 });
