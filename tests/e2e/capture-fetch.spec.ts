@@ -145,7 +145,9 @@ async function run(path: string, script: string, connections: number): Promise<T
     until: (t) =>
       connectionsOf(t, 'fetch').length >= connections && connectionsOf(t, 'fetch').every((c) => ended(t, c)),
   });
-  expect(await browser.page.evaluate(() => (window as unknown as { failed?: string }).failed)).toBeUndefined();
+  expect(
+    await browser.page.evaluate(() => (window as unknown as { failed?: string }).failed),
+  ).toBeUndefined();
   return t;
 }
 

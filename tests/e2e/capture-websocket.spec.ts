@@ -227,7 +227,9 @@ test('a socket that cannot send its data (the server reads nothing) has its send
   await page.waitForFunction(() => (window as unknown as { reply?: string }).reply !== undefined, undefined, {
     timeout: 30_000,
   });
-  expect(await page.evaluate(() => (window as unknown as { reply: string }).reply)).toBe(`got ${STALLED_SENDS}`);
+  expect(await page.evaluate(() => (window as unknown as { reply: string }).reply)).toBe(
+    `got ${STALLED_SENDS}`,
+  );
   expect(await unsent()).toBe(0);
   await expect.poll(entry).toContain(`${STALLED_SENDS + 1} msg`);
 });
