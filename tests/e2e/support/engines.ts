@@ -92,8 +92,25 @@ async function waitForTimelineBy(
   }
 }
 
-async function launchChromiumEngine(): Promise<EngineBrowser> {
-  const browser: LaunchedBrowser = await launchBrowser();
+export interface EngineLaunchOptions {
+  /**
+   * Host names the browser resolves to 127.0.0.1: a page served by a loopback
+   * server under such a name is an ordinary http:// site to the browser (not
+   * a secure context), as most of the web is.
+   */
+  loopbackHosts?: string[];
+}
+
+const chromiumArgs = ({ loopbackHosts = [] }: EngineLaunchOptions): string[] =>
+  loopbackHosts.length
+    ? [`--host-resolver-rules=${loopbackHosts.map((host) => `MAP ${host} 127.0.0.1`).join(', ')}`]
+    : [];
+
+const firefoxPrefs = ({ loopbackHosts = [] }: EngineLaunchOptions): Record<string, unknown> =>
+  loopbackHosts.length ? { 'network.dns.localDomains': loopbackHosts.join(',') } : {};
+
+async function launchChromiumEngine(options: EngineLaunchOptions): Promise<EngineBrowser> {
+  const browser: LaunchedBrowser = await launchBrowser({ args: chromiumArgs(options) });
   const firstPage = async () => {
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     return page;
@@ -169,8 +186,8 @@ async function launchChromiumEngine(): Promise<EngineBrowser> {
   };
 }
 
-async function launchFirefoxEngine(): Promise<EngineBrowser> {
-  const firefox = await launchFirefox();
+async function launchFirefoxEngine(options: EngineLaunchOptions): Promise<EngineBrowser> {
+  const firefox = await launchFirefox({ prefs: firefoxPrefs(options) });
   const shoot = async (pathFor: (name: string) => string) => {
     for (const [i, page] of (await firefox.browser.pages()).entries())
       await page.screenshot({ path: pathFor(`page-${i}.png`) as `${string}.png` }).catch(() => {});
@@ -226,8 +243,8 @@ async function launchFirefoxEngine(): Promise<EngineBrowser> {
   };
 }
 
-export function launchEngine(engine: Engine): Promise<EngineBrowser> {
-  return engine === 'chromium' ? launchChromiumEngine() : launchFirefoxEngine();
+export function launchEngine(engine: Engine, options: EngineLaunchOptions = {}): Promise<EngineBrowser> {
+  return engine === 'chromium' ? launchChromiumEngine(options) : launchFirefoxEngine(options);
 }
 
 /** A browser of the engine without the extension installed: one tab and nothing to capture with. */

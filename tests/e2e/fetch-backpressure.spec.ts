@@ -6,16 +6,24 @@
 // about 7 MB through to an unread body here, and the bound is 64 MiB plus
 // the payload cap; a hook that copied the body through a clone let hundreds
 // of megabytes through in the same seconds.
+//
+// Firefox's fetch itself reads a response body ahead of the page, with or
+// without the extension (an unread download is buffered without bound: 243 MB
+// in 6 s with no extension installed), so the server's count says nothing
+// about the hook there: in Firefox these tests check what is recorded (an
+// unread body recorded as unread, a slow reader's pieces as it took them, cut
+// at the payload cap), not the bound.
 
 import type { ServerResponse } from 'node:http';
 import { DEFAULT_PAYLOAD_CAP } from '../../lib/wire/envelope';
-import { type LaunchedBrowser, launchBrowser } from './support/browser';
-import { captureTimeline, connectionsOf, eventsOf } from './support/capture';
+import { connectionsOf, eventsOf } from './support/capture';
+import type { EngineBrowser } from './support/engine';
+import { captureTimeline, launchEngine } from './support/engines';
 import { startServer, type TestServer } from './support/server';
 import { expect, test } from './support/test';
 
 let server: TestServer;
-let browser: LaunchedBrowser;
+let browser: EngineBrowser;
 /** Bytes each download (by its `id` parameter) could hand to its socket so far. */
 const written = new Map<string, number>();
 
@@ -47,10 +55,10 @@ function endlessOctets(res: ServerResponse, id: string): void {
   pump();
 }
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ engine }) => {
   server = await startServer();
   server.route('/endless', (_req, res, url) => endlessOctets(res, url.searchParams.get('id') ?? ''));
-  browser = await launchBrowser();
+  browser = await launchEngine(engine);
 });
 
 test.afterAll(async () => {
@@ -60,35 +68,33 @@ test.afterAll(async () => {
 
 /**
  * Watches the download for WATCH_MS: fails as soon as the server has written
- * more than the page took plus BOUND. Returns the last counts.
+ * more than the page took plus BOUND. Chromium only (see the top of this file).
  */
-async function watch(id: string, consumed: () => Promise<number>): Promise<{ sent: number; taken: number }> {
-  const page = browser.context.pages()[0];
-  if (!page) throw new Error('no test page');
+async function watch(id: string): Promise<void> {
   const deadline = Date.now() + WATCH_MS;
-  let sent = 0;
-  let taken = 0;
   while (Date.now() < deadline) {
     // Sampling is the point: the bound must hold all through the watch, not once.
-    await page.waitForTimeout(250);
-    sent = written.get(id) ?? 0;
-    taken = await consumed();
+    await new Promise((r) => setTimeout(r, 250));
+    const sent = written.get(id) ?? 0;
+    const taken = await takenByPage();
     expect(
       sent,
       `${(sent / MiB).toFixed(1)} MiB sent, the page took ${(taken / MiB).toFixed(1)} MiB`,
     ).toBeLessThan(taken + BOUND);
   }
-  return { sent, taken };
 }
 
 /** Bytes the page itself has read of its download. */
-async function taken(): Promise<number> {
-  const page = browser.context.pages()[0];
-  if (!page) throw new Error('no test page');
-  return page.evaluate(() => (window as unknown as { taken: number }).taken);
+function takenByPage(): Promise<number> {
+  return browser.page.evaluate(() => (window as unknown as { taken: number }).taken);
 }
 
-test('an endless download the page keeps unread is not read by the hook: the server sends no more than to a page without it', async () => {
+/** Leaves the page, which ends its endless download (Firefox would otherwise keep buffering it). */
+async function leave(): Promise<void> {
+  await browser.page.goto('about:blank');
+}
+
+test('an endless download the page keeps unread is recorded unread; in Chromium the server sends no more than to a page without the hook', async () => {
   server.page(
     '/unread.html',
     `<!doctype html><title>unread</title><script>
@@ -101,8 +107,9 @@ test('an endless download the page keeps unread is not read by the hook: the ser
     // The hook notes a body still unread a second after the response.
     until: (t) => t.events.some((e) => e.type === 'close'),
   });
-  const { sent } = await watch('unread', taken);
-  expect(sent).toBeGreaterThan(0);
+  expect(written.get('unread')).toBeGreaterThan(0);
+  if (browser.engine === 'chromium') await watch('unread');
+  await leave();
   // Its status and headers, and the exchange complete at their time, the close saying why.
   const [download] = connectionsOf(t, 'fetch');
   const events = eventsOf(t, download?.id as string);
@@ -117,7 +124,7 @@ test('an endless download the page keeps unread is not read by the hook: the ser
   expect(download).toMatchObject({ status: 200, endedAt: events[1]?.headersAt });
 });
 
-test('an endless download the page reads slowly is read no faster than the page reads it, and recorded cut at the payload cap', async () => {
+test('an endless download the page reads slowly is recorded as the page read it, cut at the payload cap; in Chromium it is read no faster than the page reads it', async () => {
   server.page(
     '/slow.html',
     `<!doctype html><title>slow</title><script>
@@ -140,8 +147,9 @@ test('an endless download the page reads slowly is read no faster than the page 
     // The piece that passes the cap is the last one recorded.
     until: (t) => t.events.some((e) => e.type === 'receive' && e.truncated),
   });
-  const { taken: read } = await watch('slow', taken);
-  expect(read).toBeGreaterThan(DEFAULT_PAYLOAD_CAP);
+  if (browser.engine === 'chromium') await watch('slow');
+  expect(await takenByPage()).toBeGreaterThan(DEFAULT_PAYLOAD_CAP);
+  await leave();
   const [download] = connectionsOf(t, 'fetch');
   expect(download).toMatchObject({ status: 200, endedAt: null });
   // Read 200 ms apart, the body is recorded in pieces as the page got them, up to the cap; the

@@ -1,5 +1,6 @@
-import { type LaunchedBrowser, launchBrowser } from './support/browser';
-import { captureTimeline, connectionsOf, eventsOf, payloadText } from './support/capture';
+import { connectionsOf, eventsOf, payloadText } from './support/capture';
+import type { EngineBrowser } from './support/engine';
+import { captureTimeline, launchEngine } from './support/engines';
 import { startServer, type TestServer } from './support/server';
 import { expect, test } from './support/test';
 
@@ -9,9 +10,9 @@ import { expect, test } from './support/test';
 const HOST = 'wirescope-insecure.test';
 
 let server: TestServer;
-let browser: LaunchedBrowser;
+let browser: EngineBrowser;
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ engine }) => {
   server = await startServer();
   server.socket('/echo', (ws) => ws.on('message', (data) => ws.send(data)));
   server.page(
@@ -23,6 +24,7 @@ test.beforeAll(async () => {
       ws.onmessage = (e) => { window.echoed = e.data; };
     </script>`,
   );
+  browser = await launchEngine(engine, { loopbackHosts: [HOST] });
 });
 
 test.afterAll(async () => {
@@ -31,13 +33,11 @@ test.afterAll(async () => {
 });
 
 test('capture works on a page that is not a secure context', async () => {
-  browser = await launchBrowser({ args: [`--host-resolver-rules=MAP ${HOST} 127.0.0.1`] });
   const url = `http://${HOST}:${server.port}/ws.html`;
   const timeline = await captureTimeline(browser, url, {
     until: (t) => t.events.some((e) => e.type === 'receive'),
   });
-  const page = browser.context.pages()[0];
-  expect(await page?.evaluate(() => (window as unknown as { secure: boolean }).secure)).toBe(false);
+  expect(await browser.page.evaluate(() => (window as unknown as { secure: boolean }).secure)).toBe(false);
   const [ws] = connectionsOf(timeline, 'websocket');
   expect(ws?.url).toBe(`ws://${HOST}:${server.port}/echo`);
   expect(ws?.frameUrl).toBe(url);
