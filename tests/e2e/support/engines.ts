@@ -8,7 +8,14 @@ import type { Page as PuppeteerPage } from 'puppeteer-core';
 import { type LaunchedBrowser, launchBrowser, onlyTabId } from './browser';
 import type { TimelineExport } from './capture';
 import { exportFromPanel } from './capture';
-import type { Engine, EngineBrowser, EngineCapture, PanelView, TestTab } from './engine';
+import {
+  type Engine,
+  type EngineBrowser,
+  type EngineCapture,
+  type PanelView,
+  pollUntil,
+  type TestTab,
+} from './engine';
 import { screenshotters } from './failure-shots';
 import { launchFirefox } from './firefox';
 import { panelViewOf } from './panel-view';
@@ -168,19 +175,38 @@ async function launchChromiumEngine(options: EngineLaunchOptions): Promise<Engin
     },
     openPanel,
     restartBackground: async () => {
-      // Stops the service worker the way chrome://serviceworker-internals does, then starts it again.
-      const [before] = browser.context.serviceWorkers();
-      if (!before) throw new Error('the extension service worker is not running');
+      // Stops the service worker the way chrome://serviceworker-internals does, then starts it
+      // again. Chromium gives the restarted worker its old target, so Playwright keeps one Worker
+      // object for both and never reports it closed: the stop and the start are read from CDP's
+      // own ServiceWorker events, and a mark left on the old instance's global scope tells a
+      // fresh instance (which lacks it) from the old one still running.
+      const [worker] = browser.context.serviceWorkers();
+      if (!worker) throw new Error('the extension service worker is not running');
+      const mark = `wirescopeRestartMark${Date.now()}`;
+      await worker.evaluate((m) => {
+        (globalThis as unknown as Record<string, unknown>)[m] = true;
+      }, mark);
+      const scope = `chrome-extension://${browser.extensionId}/`;
       const cdp = await browser.context.newCDPSession(page);
-      await cdp.send('ServiceWorker.enable');
-      const closed = new Promise<void>((resolve) => before.once('close', () => resolve()));
-      await cdp.send('ServiceWorker.stopAllWorkers');
-      await closed;
-      const started = browser.context.waitForEvent('serviceworker', { timeout: 15_000 });
-      await cdp.send('ServiceWorker.startWorker', { scopeURL: `chrome-extension://${browser.extensionId}/` });
-      const after = await started;
-      await cdp.detach();
-      return after !== before;
+      let status = '';
+      cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+        for (const v of versions) if (v.scriptURL.startsWith(scope)) status = v.runningStatus;
+      });
+      const reached = (want: string) =>
+        pollUntil(async () => status === want, `the service worker ${want}`, 15_000, 20);
+      try {
+        await cdp.send('ServiceWorker.enable');
+        await reached('running');
+        await cdp.send('ServiceWorker.stopAllWorkers');
+        await reached('stopped');
+        await cdp.send('ServiceWorker.startWorker', { scopeURL: scope });
+        await reached('running');
+      } finally {
+        await cdp.detach();
+      }
+      const [after] = browser.context.serviceWorkers();
+      if (!after) return false;
+      return !(await after.evaluate((m) => m in globalThis, mark));
     },
     close: () => browser.close(),
   };

@@ -1,12 +1,12 @@
 // Decoded protocols end to end: one test page runs the real browser clients
 // (socket.io-client, graphql-ws, @stomp/stompjs, mqtt.js) against loopback
 // servers (scripts/demo/protocol-servers.ts and socket.io), and the popped-out
-// panel must label each connection with its protocol, show decoded one-line
+// panel (in Chromium and in Firefox) must label each connection with its protocol, show decoded one-line
 // summaries in the Data column, and pair each request with its answer in the
 // Decoded tab. The export must name each connection's detected protocol.
 // The Decoded tab on a Socket.IO ack's request is screenshotted (1280x800) to
-// test-results/decoders/decoded.png, and with WIRESCOPE_DOCS_SHOTS=1 to
-// docs/decoded-message.png.
+// test-results/decoders/<browser>/decoded.png, and with WIRESCOPE_DOCS_SHOTS=1 to
+// docs/decoded-message.png (from Chromium).
 
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -14,12 +14,13 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { Server as SocketIoServer } from 'socket.io';
 import { createProtocolServers, type ProtocolServers } from '../../scripts/demo/protocol-servers';
-import { type LaunchedBrowser, launchBrowser } from './support/browser';
-import { type CaptureSession, openCapture, type TimelineExport } from './support/capture';
-import { expect, type Page, test } from './support/test';
+import type { TimelineExport } from './support/capture';
+import type { EngineBrowser, PanelView } from './support/engine';
+import { launchEngine } from './support/engines';
+import { expect, test } from './support/test';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOT = resolve(ROOT, 'test-results', 'decoders', 'decoded.png');
+const SHOTS_DIR = resolve(ROOT, 'test-results', 'decoders');
 const DOCS_SHOT = resolve(ROOT, 'docs', 'decoded-message.png');
 // Either spelling writes the docs' copy too.
 const DOCS_SHOTS = Boolean(process.env.WIRESCOPE_DOCS_SHOTS || process.env.WIRESCOPE_DOCS_SHOT);
@@ -169,34 +170,72 @@ const CASES: ProtocolCase[] = [
   },
 ];
 
-function sidebarEntry(panel: Page, path: string) {
-  return panel.locator('nav[aria-label="Connections"] .conn-entry', { hasText: path });
-}
+const EVENTS_DATA = '[data-testid="events"] tbody tr td.c-data';
 
-function dataCell(panel: Page, text: RegExp) {
-  return panel.locator('[data-testid="events"] tbody tr td.c-data', { hasText: text });
+/** What the sidebar entry whose text contains `path` shows: its pressed state and the text of `inner` in it. */
+const entry = (panel: PanelView, path: string, inner: string) =>
+  panel.evaluate(
+    ({ path, inner }) => {
+      const el = [...document.querySelectorAll('nav[aria-label="Connections"] .conn-entry')].find((e) =>
+        e.textContent?.includes(path),
+      );
+      return {
+        pressed: el?.getAttribute('aria-pressed') ?? null,
+        text: el?.querySelector(inner)?.textContent ?? null,
+      };
+    },
+    { path, inner },
+  );
+
+const clickEntry = (panel: PanelView, path: string) =>
+  panel.click('nav[aria-label="Connections"] .conn-entry', path);
+
+/** The Data column of the rows the list draws now. */
+const shownData = (panel: PanelView) => panel.texts(EVENTS_DATA);
+
+const anyMatches = async (panel: PanelView, re: RegExp) => (await shownData(panel)).some((t) => re.test(t));
+
+/** Selects the first drawn row whose Data cell matches `re` (rows select on mousedown, as in DevTools). */
+async function selectRow(panel: PanelView, re: RegExp): Promise<void> {
+  const index = (await shownData(panel)).findIndex((t) => re.test(t));
+  if (index < 0) throw new Error(`no row whose data matches ${re}`);
+  await panel.evaluate(
+    ({ selector, index }) => {
+      document
+        .querySelectorAll(selector)
+        [index]?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, cancelable: true, button: 0 }));
+    },
+    { selector: EVENTS_DATA, index },
+  );
 }
 
 /** Selects a connection in the sidebar, then the request's row; the Decoded tab shows its answer's latency. */
-async function openRequest(panel: Page, c: ProtocolCase): Promise<void> {
-  const entry = sidebarEntry(panel, c.path);
-  if ((await entry.getAttribute('aria-pressed')) !== 'true') await entry.click();
-  await dataCell(panel, c.request).first().dispatchEvent('mousedown');
-  await panel.getByRole('tab', { name: 'Decoded' }).click();
-  await expect(panel.getByTestId('pair')).toHaveText(new RegExp(`^Answered in ${DURATION}`));
+async function openRequest(panel: PanelView, c: ProtocolCase): Promise<void> {
+  if ((await entry(panel, c.path, '.badge.proto')).pressed !== 'true') await clickEntry(panel, c.path);
+  await expect.poll(() => anyMatches(panel, c.request), `${c.name} request drawn`).toBe(true);
+  await selectRow(panel, c.request);
+  await panel.clickButton('Decoded');
+  await expect.poll(() => panel.text('[data-testid="pair"]')).toMatch(new RegExp(`^Answered in ${DURATION}`));
   // Above the detail: what the connection is decoded as, and its calls' latency.
-  await expect(panel.getByTestId('decoding')).toContainText(`${c.label}, detected`);
-  await expect(panel.getByTestId('latency')).toHaveText(
-    new RegExp(`^Calls: \\d+ answered · median ${DURATION} · p95 ${DURATION}`),
-  );
-  await expect(sidebarEntry(panel, c.path).locator('.latency')).toHaveText(/^calls: \d+ answered/);
+  await expect.poll(() => panel.text('[data-testid="decoding"]')).toContain(`${c.label}, detected`);
+  await expect
+    .poll(() => panel.text('[data-testid="latency"]'))
+    .toMatch(new RegExp(`^Calls: \\d+ answered · median ${DURATION} · p95 ${DURATION}`));
+  await expect
+    .poll(async () => (await entry(panel, c.path, '.latency')).text)
+    .toMatch(/^calls: \d+ answered/);
 }
 
 /** How the panel writes a duration: "42 ms", or "1.02 s" from a second. */
 const DURATION = '(\\d+ ms|\\d+\\.\\d\\d s)';
 
-let pageServer: PageServer | null = null;
-let browser: LaunchedBrowser | null = null;
+let pageServer: PageServer;
+let browser: EngineBrowser;
+
+test.beforeAll(async ({ engine }) => {
+  pageServer = await startPageServer();
+  browser = await launchEngine(engine);
+});
 
 test.afterAll(async () => {
   await browser?.close();
@@ -205,11 +244,11 @@ test.afterAll(async () => {
 
 test('Socket.IO, graphql-ws, STOMP and MQTT are labelled, decoded and paired in the panel', async () => {
   test.setTimeout(90_000);
-  pageServer = await startPageServer();
-  browser = await launchBrowser();
-  const session: CaptureSession = await openCapture(browser, pageServer.url);
+  const session = await browser.openCapture(pageServer.url);
   const { page, panel } = session;
-  await panel.setViewportSize({ width: 1280, height: 800 });
+  const shots = resolve(SHOTS_DIR, browser.engine);
+  await mkdir(shots, { recursive: true });
+  await panel.setViewport(1280, 800);
 
   // Page side: every client got its answer from the real server.
   await expect
@@ -227,9 +266,9 @@ test('Socket.IO, graphql-ws, STOMP and MQTT are labelled, decoded and paired in 
 
   // The sidebar names each connection's protocol; the Data column reads decoded messages.
   for (const c of CASES) {
-    await expect(sidebarEntry(panel, c.path).locator('.badge.proto'), c.name).toHaveText(c.label);
-    await expect(dataCell(panel, c.request).first(), `${c.name} request`).toBeVisible();
-    await expect(dataCell(panel, c.answer).first(), `${c.name} answer`).toBeVisible();
+    await expect.poll(async () => (await entry(panel, c.path, '.badge.proto')).text, c.name).toBe(c.label);
+    await expect.poll(() => anyMatches(panel, c.request), `${c.name} request`).toBe(true);
+    await expect.poll(() => anyMatches(panel, c.answer), `${c.name} answer`).toBe(true);
   }
 
   // Each request is answered in a number of milliseconds, and its answer is one click away.
@@ -237,34 +276,34 @@ test('Socket.IO, graphql-ws, STOMP and MQTT are labelled, decoded and paired in 
     await test.step(c.name, async () => {
       await openRequest(panel, c);
       if (c.name === 'Socket.IO') {
-        await panel.getByRole('button', { name: 'Expand data' }).click();
-        await panel.mouse.move(1, 795);
-        await mkdir(resolve(SHOT, '..'), { recursive: true });
-        await panel.screenshot({ path: SHOT });
-        if (DOCS_SHOTS) await panel.screenshot({ path: DOCS_SHOT });
+        await panel.clickButton('Expand data');
+        await panel.screenshot(resolve(shots, 'decoded.png'));
+        if (DOCS_SHOTS && browser.engine === 'chromium') await panel.screenshot(DOCS_SHOT);
       }
-      await panel.getByRole('button', { name: 'Go to the answer' }).click();
-      await expect(
-        panel.locator('[data-testid="events"] tbody tr[aria-current="true"] td.c-data'),
-      ).toHaveText(c.answer);
-      await expect(panel.getByTestId('pair')).toHaveText(
-        new RegExp(`^Answers the request sent ${DURATION} earlier`),
-      );
+      await panel.clickButton('Go to the answer');
+      await expect
+        .poll(() => panel.text('[data-testid="events"] tbody tr[aria-current="true"] td.c-data'))
+        .toMatch(c.answer);
+      await expect
+        .poll(() => panel.text('[data-testid="pair"]'))
+        .toMatch(new RegExp(`^Answers the request sent ${DURATION} earlier`));
     });
   }
 
   // The filter reads decoded fields: an MQTT topic filter, a protocol.
-  await sidebarEntry(panel, '/mqtt').click();
-  await expect(sidebarEntry(panel, '/mqtt')).toHaveAttribute('aria-pressed', 'false');
-  const filter = panel.getByRole('searchbox', { name: 'Filter events' });
-  const shownData = () => panel.locator('[data-testid="events"] tbody tr td.c-data').allTextContents();
-  await filter.fill('topic:sensors/#');
-  await expect.poll(async () => (await shownData()).length).toBeGreaterThan(0);
-  for (const text of await shownData()) expect(text).toMatch(/^PUBLISH sensors\/desk /);
-  await filter.fill('proto:stomp type:send');
-  await expect.poll(async () => (await shownData()).length).toBeGreaterThan(0);
-  for (const text of await shownData()) expect(text).toMatch(/^(CONNECT|SUBSCRIBE|SEND|DISCONNECT)\b/);
-  await filter.fill('');
+  await clickEntry(panel, '/mqtt');
+  await expect.poll(async () => (await entry(panel, '/mqtt', '.badge.proto')).pressed).toBe('false');
+  const filter = 'input[aria-label="Filter events"]';
+  // Rows left by the filter: some, and all of them as `re` reads.
+  const onlyRowsLike = async (re: RegExp) => {
+    const shown = await shownData(panel);
+    return shown.length > 0 && shown.every((t) => re.test(t));
+  };
+  await panel.fill(filter, 'topic:sensors/#');
+  await expect.poll(() => onlyRowsLike(/^PUBLISH sensors\/desk /)).toBe(true);
+  await panel.fill(filter, 'proto:stomp type:send');
+  await expect.poll(() => onlyRowsLike(/^(CONNECT|SUBSCRIBE|SEND|DISCONNECT)\b/)).toBe(true);
+  await panel.fill(filter, '');
 
   // Docked: the decoding line wraps to the detail's width, Decode as… and the calls line stay readable.
   await openRequest(panel, CASES[0] as ProtocolCase);
@@ -274,18 +313,25 @@ test('Socket.IO, graphql-ws, STOMP and MQTT are labelled, decoded and paired in 
     { width: 500, height: 350 },
   ]) {
     const name = `${size.width}x${size.height}`;
-    await panel.setViewportSize(size);
-    const bar = panel.getByTestId('decoding');
-    await bar.scrollIntoViewIfNeeded();
-    await expect(bar.getByRole('combobox', { name: 'Decode as' }), name).toBeVisible();
-    const overflow = await bar.evaluate((el) => {
-      const detail = el.closest('.detail-body') ?? el.parentElement;
-      return detail ? el.getBoundingClientRect().right - detail.getBoundingClientRect().right : 0;
-    });
-    expect(overflow, `decoding line past the detail at ${name}`).toBeLessThanOrEqual(1);
-    await panel.screenshot({ path: resolve(SHOT, '..', `docked-${name}.png`) });
+    await panel.setViewport(size.width, size.height);
+    const layout = () =>
+      panel.evaluate(() => {
+        const bar = document.querySelector('[data-testid="decoding"]');
+        if (!bar) return null;
+        bar.scrollIntoView({ block: 'nearest' });
+        const select = bar.querySelector('select[aria-label="Decode as"]');
+        const box = select?.getBoundingClientRect();
+        const detail = bar.closest('.detail-body') ?? bar.parentElement;
+        return {
+          decodeAsShown: Boolean(box && box.width > 0 && box.height > 0),
+          overflow: detail ? bar.getBoundingClientRect().right - detail.getBoundingClientRect().right : 0,
+        };
+      });
+    await expect.poll(async () => (await layout())?.decodeAsShown, `Decode as shown at ${name}`).toBe(true);
+    expect((await layout())?.overflow, `decoding line past the detail at ${name}`).toBeLessThanOrEqual(1);
+    await panel.screenshot(resolve(shots, `docked-${name}.png`));
   }
-  await panel.setViewportSize({ width: 1280, height: 800 });
+  await panel.setViewport(1280, 800);
 
   // The export names each WebSocket's detected protocol, its negotiated subprotocol and its calls' latency.
   const exported: TimelineExport = await session.exportTimeline();
