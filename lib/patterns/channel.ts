@@ -171,7 +171,7 @@ export class Channel {
       return;
     }
     const lpOk = r.lp.depth >= RULES.minCycles && r.lp.clear >= 1 && r.lp.ok >= 1;
-    const pollOk = this.pollConfirmed(r.poll);
+    const pollOk = this.pollConfirmed(r.poll, r.conc);
     if (!lpOk && !pollOk) return;
     let kind: PatternKind = lpOk ? 'long-poll' : 'polling';
     if (lpOk && pollOk && p) kind = holdOf(p) >= r.gap ? 'long-poll' : 'polling';
@@ -278,10 +278,13 @@ export class Channel {
    * Three requests whose two intervals (or gaps) agree as a timer's and equal
    * a round timer period; four to six whose intervals (or gaps) all agree as
    * a timer's; or seven and more whose last six intervals (or gaps) are within
-   * looseRel of their median.
+   * looseRel of their median; or, while its polls fan out (see fanOutInFlight),
+   * three and more whose intervals (or gaps) are within looseRel of their median.
    */
-  private pollConfirmed(run: PollRun): boolean {
+  private pollConfirmed(run: PollRun, inFlight: number): boolean {
     if (run.len < RULES.minCycles) return false;
+    if (inFlight >= RULES.polling.fanOutInFlight && (allNear(run.intervals) || allNear(run.gaps)))
+      return true;
     const agree = (values: readonly number[], periodic: boolean) =>
       tight(Math.min(...values), Math.max(...values)) && (!periodic || isTimerPeriod(median(values)));
     const periodic = run.len === RULES.minCycles;

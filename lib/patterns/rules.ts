@@ -68,6 +68,15 @@ export const RULES = {
      */
     looseWindow: 6,
     looseRel: 0.15,
+    /**
+     * A loop whose polls fan out (the request that would confirm it started
+     * with at least this many of its key in flight, each linked to an
+     * answered one by the same idle gap) is recognised from its third request
+     * with the loose tolerance: calls timed by people do not start in threes
+     * at one gap from their predecessors, and a loaded machine fires a
+     * storm's timers tens of ms apart, past the tight rule.
+     */
+    fanOutInFlight: 3,
   },
 
   storm: {
