@@ -171,7 +171,9 @@ export class Channel {
       return;
     }
     const lpOk = r.lp.depth >= RULES.minCycles && r.lp.clear >= 1 && r.lp.ok >= 1;
-    const pollOk = this.pollConfirmed(r.poll, r.conc);
+    const fanningOut =
+      p !== null && r.conc >= RULES.polling.fanOutInFlight && holdOf(p) <= RULES.polling.fanOutMaxHoldMs;
+    const pollOk = this.pollConfirmed(r.poll, fanningOut);
     if (!lpOk && !pollOk) return;
     let kind: PatternKind = lpOk ? 'long-poll' : 'polling';
     if (lpOk && pollOk && p) kind = holdOf(p) >= r.gap ? 'long-poll' : 'polling';
@@ -281,10 +283,9 @@ export class Channel {
    * looseRel of their median; or, while its polls fan out (see fanOutInFlight),
    * three and more whose intervals (or gaps) are within looseRel of their median.
    */
-  private pollConfirmed(run: PollRun, inFlight: number): boolean {
+  private pollConfirmed(run: PollRun, fanningOut: boolean): boolean {
     if (run.len < RULES.minCycles) return false;
-    if (inFlight >= RULES.polling.fanOutInFlight && (allNear(run.intervals) || allNear(run.gaps)))
-      return true;
+    if (fanningOut && (allNear(run.intervals) || allNear(run.gaps))) return true;
     const agree = (values: readonly number[], periodic: boolean) =>
       tight(Math.min(...values), Math.max(...values)) && (!periodic || isTimerPeriod(median(values)));
     const periodic = run.len === RULES.minCycles;
