@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { TimelineExport } from '../../lib/export/timeline';
 import { FIREFOX_EXTENSION_DIR } from './chromium';
+import { exportUntil } from './export-until';
 
 export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 /** browser_specific_settings.gecko.id in wxt.config.ts. */
@@ -233,18 +234,8 @@ export async function launchFirefox(options: FirefoxLaunchOptions = {}): Promise
     await waitForDocument(panel, (href) => href === target);
     const openPanel = panel;
     const exportTimeline = readExport;
-    const waitForTimeline = async (until: (t: TimelineExport) => boolean, timeoutMs = 15_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const timeline = await exportTimeline();
-        if (until(timeline)) return timeline;
-        if (Date.now() > deadline)
-          throw new Error(
-            `timeline condition not met within ${timeoutMs} ms; last export: ${JSON.stringify(timeline).slice(0, 4000)}`,
-          );
-        await sleep(200);
-      }
-    };
+    const waitForTimeline = (until: (t: TimelineExport) => boolean, timeoutMs = 15_000) =>
+      exportUntil(exportTimeline, until, timeoutMs, 200);
     return { panel: openPanel, tabId: tabId as number, exportTimeline, waitForTimeline };
   };
 

@@ -11,6 +11,7 @@ import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { openCapture } from './support/capture';
 import { startServer, type TestServer } from './support/server';
 import { expect, type Page, test } from './support/test';
+import { visibleRowCount } from './support/visible-rows';
 
 const SHOTS = resolve(import.meta.dirname, '..', '..', 'test-results', 'layout');
 
@@ -50,18 +51,9 @@ test.afterAll(async () => {
   await server?.close();
 });
 
-/** Rows of the event list that are inside both its scroll area and the window. */
+/** Rows of the event list a user sees (support/visible-rows.ts). */
 async function visibleRows(panel: Page): Promise<number> {
-  return panel.evaluate(() => {
-    const scroller = document.querySelector('[data-testid="events"]');
-    if (!scroller) return 0;
-    const area = scroller.getBoundingClientRect();
-    const bottom = Math.min(area.bottom, window.innerHeight);
-    return [...scroller.querySelectorAll('tbody tr')].filter((tr) => {
-      const r = tr.getBoundingClientRect();
-      return r.height > 0 && r.top >= area.top - 1 && r.bottom <= bottom + 1;
-    }).length;
-  });
+  return panel.evaluate(visibleRowCount);
 }
 
 /** The share of the window's height the event list's scroll area takes. */

@@ -17,6 +17,7 @@ import { launchEngine } from './support/engines';
 import { startServer, type TestServer } from './support/server';
 import { STORM_PAGE, serveStorm } from './support/storm-page';
 import { expect, test } from './support/test';
+import { visibleRowCount } from './support/visible-rows';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -68,18 +69,9 @@ async function stormPanel(): Promise<EngineCapture> {
   return session;
 }
 
-/** Rows of the event list inside both its scroll area and the window. */
+/** Rows of the event list a user sees (support/visible-rows.ts). */
 function visibleRows(panel: PanelView): Promise<number> {
-  return panel.evaluate(() => {
-    const scroller = document.querySelector('[data-testid="events"]');
-    if (!scroller) return 0;
-    const area = scroller.getBoundingClientRect();
-    const bottom = Math.min(area.bottom, window.innerHeight);
-    return [...scroller.querySelectorAll('tbody tr')].filter((tr) => {
-      const r = tr.getBoundingClientRect();
-      return r.height > 0 && r.top >= area.top - 1 && r.bottom <= bottom + 1;
-    }).length;
-  });
+  return panel.evaluate(visibleRowCount);
 }
 
 /** What a docked panel shows: the strip's and the list's heights, the exchange rows' methods, the strip's buttons. */

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
 import type { ExportedConnection, ExportedEvent, TimelineExport } from '../../../lib/export/timeline';
+import { exportUntil } from '../../../scripts/lib/export-until';
 import { type LaunchedBrowser, onlyTabId } from './browser';
 
 export type { ExportedConnection, ExportedEvent, TimelineExport };
@@ -43,22 +44,8 @@ export async function openCapture(browser: LaunchedBrowser, pageUrl: string): Pr
     return parsed;
   };
 
-  const waitForTimeline = async (
-    until: (t: TimelineExport) => boolean,
-    timeoutMs = 15_000,
-  ): Promise<TimelineExport> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const timeline = await exportTimeline();
-      if (until(timeline)) return timeline;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `timeline condition not met within ${timeoutMs} ms; last export: ${JSON.stringify(timeline).slice(0, 4000)}`,
-        );
-      }
-      await panel.waitForTimeout(250);
-    }
-  };
+  const waitForTimeline = (until: (t: TimelineExport) => boolean, timeoutMs = 15_000) =>
+    exportUntil(exportTimeline, until, timeoutMs);
 
   return { page, panel, tabId, exportTimeline, waitForTimeline };
 }

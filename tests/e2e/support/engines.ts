@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Page as PlaywrightPage } from '@playwright/test';
 import type { Page as PuppeteerPage } from 'puppeteer-core';
+import { exportUntil } from '../../../scripts/lib/export-until';
 import { type LaunchedBrowser, launchBrowser, onlyTabId } from './browser';
 import type { TimelineExport } from './capture';
 import { exportFromPanel } from './capture';
@@ -82,23 +83,6 @@ export function puppeteerTab(page: PuppeteerPage): TestTab {
   };
 }
 
-async function waitForTimelineBy(
-  exportTimeline: () => Promise<TimelineExport>,
-  until: (t: TimelineExport) => boolean,
-  timeoutMs: number,
-): Promise<TimelineExport> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const timeline = await exportTimeline();
-    if (until(timeline)) return timeline;
-    if (Date.now() > deadline)
-      throw new Error(
-        `timeline condition not met within ${timeoutMs} ms; last export: ${JSON.stringify(timeline).slice(0, 4000)}`,
-      );
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 export interface EngineLaunchOptions {
   /**
    * Host names the browser resolves to 127.0.0.1: a page served by a loopback
@@ -153,7 +137,7 @@ async function launchChromiumEngine(options: EngineLaunchOptions): Promise<Engin
       panel,
       tabId,
       exportTimeline,
-      waitForTimeline: (until, timeoutMs = 15_000) => waitForTimelineBy(exportTimeline, until, timeoutMs),
+      waitForTimeline: (until, timeoutMs = 15_000) => exportUntil(exportTimeline, until, timeoutMs),
     };
   };
   const tab = playwrightTab(page);
