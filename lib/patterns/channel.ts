@@ -171,12 +171,12 @@ export class Channel {
       return;
     }
     const lpOk = r.lp.depth >= RULES.minCycles && r.lp.clear >= 1 && r.lp.ok >= 1;
-    const fanningOut =
-      p !== null && r.conc >= RULES.polling.fanOutInFlight && holdOf(p) <= RULES.polling.fanOutMaxHoldMs;
+    const fanningOut = p !== null && r.conc >= RULES.polling.fanOutInFlight;
     const pollOk = this.pollConfirmed(r.poll, fanningOut);
     if (!lpOk && !pollOk) return;
     let kind: PatternKind = lpOk ? 'long-poll' : 'polling';
     if (lpOk && pollOk && p) kind = holdOf(p) >= r.gap ? 'long-poll' : 'polling';
+    else if (fanningOut && p && holdOf(p) >= RULES.longPoll.emptyHoldMs) kind = 'long-poll';
     this.pattern = this.host.confirm(
       this,
       kind,

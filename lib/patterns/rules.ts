@@ -74,13 +74,11 @@ export const RULES = {
      * answered one by the same idle gap) is recognised from its third request
      * with the loose tolerance: calls timed by people do not start in threes
      * at one gap from their predecessors, and a loaded machine fires a
-     * storm's timers tens of ms apart, past the tight rule. Only for answers
-     * given at once (held at most fanOutMaxHoldMs): a loop whose answers are
-     * held is recognised by its long-poll links as it grows, and stays a
-     * long-poll.
+     * storm's timers tens of ms apart, past the tight rule. Such a loop
+     * whose answers are held (at least longPoll.emptyHoldMs) is a long-poll
+     * storm, as the tutorial's snippet against a holding server is.
      */
     fanOutInFlight: 3,
-    fanOutMaxHoldMs: 100,
   },
 
   storm: {
