@@ -2,12 +2,12 @@
 // DevTools open on every tab, and finds the extension's id. Shared by the e2e
 // tests (tests/e2e/support/browser.ts re-exports it), the benchmarks and `npm start`.
 
-import { constants } from 'node:fs';
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium } from '@playwright/test';
+import { assertInstalled } from './installed';
 
 export const CHROMIUM_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 export const OUTPUT_DIR = resolve(
@@ -58,16 +58,14 @@ export async function onlyTabId(browser: LaunchedBrowser): Promise<number> {
 }
 
 /** Throws a message saying how to install Chromium when CHROMIUM_PATH is not an executable. */
-export async function assertChromiumInstalled(path = CHROMIUM_PATH): Promise<void> {
-  try {
-    await access(path, constants.X_OK);
-  } catch {
-    throw new Error(
-      `Chromium was not found at ${path}.\n` +
-        'Install it with:  sudo apt-get install -y chromium\n' +
-        'or point CHROME_PATH at a Chromium/Chrome executable.',
-    );
-  }
+export function assertChromiumInstalled(path = CHROMIUM_PATH): Promise<void> {
+  return assertInstalled({
+    name: 'Chromium',
+    path,
+    aptPackage: 'chromium',
+    pathVariable: 'CHROME_PATH',
+    accepts: 'Chromium/Chrome',
+  });
 }
 
 export async function freePort(): Promise<number> {

@@ -4,8 +4,6 @@
 // gets its own 1280×800 window so the screenshot is the toolbox alone; with a
 // display it docks at the bottom of the page's window, as Firefox opens it.
 
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
 import type { TimelineExport } from '../../lib/export/timeline';
 import { isTimelineExport } from '../demo/summary';
 import { FIREFOX_EXTENSION_DIR } from './chromium';
@@ -13,19 +11,7 @@ import type { DemoBrowser, DemoSession, DemoSessionOptions } from './demo-sessio
 import { interrupted } from './demo-session';
 import { FIREFOX_PATH, launchFirefox } from './firefox';
 import { openWirescopeInFirefoxDevTools } from './firefox-devtools';
-
-/** Throws a message saying how to install Firefox ESR when FIREFOX_PATH is not an executable. */
-async function assertFirefoxInstalled(path = FIREFOX_PATH): Promise<void> {
-  try {
-    await access(path, constants.X_OK);
-  } catch {
-    throw new Error(
-      `Firefox was not found at ${path}.\n` +
-        'Install it with:  sudo apt-get install -y firefox-esr\n' +
-        'or point FIREFOX_PATH at a Firefox executable.',
-    );
-  }
-}
+import { assertInstalled } from './installed';
 
 async function openFirefoxDemo({ url, headless }: DemoSessionOptions): Promise<DemoSession> {
   const firefox = await launchFirefox({ headless });
@@ -64,7 +50,14 @@ async function openFirefoxDemo({ url, headless }: DemoSessionOptions): Promise<D
 }
 
 export const FIREFOX_DEMO: DemoBrowser = {
-  assertInstalled: () => assertFirefoxInstalled(),
+  assertInstalled: () =>
+    assertInstalled({
+      name: 'Firefox',
+      path: FIREFOX_PATH,
+      aptPackage: 'firefox-esr',
+      pathVariable: 'FIREFOX_PATH',
+      accepts: 'Firefox',
+    }),
   buildArgs: ['build', '-b', 'firefox'],
   extensionDir: FIREFOX_EXTENSION_DIR,
   open: openFirefoxDemo,

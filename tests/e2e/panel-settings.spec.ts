@@ -81,12 +81,7 @@ test('payload cap setting reaches the capture; settings survive a reload', async
   await expect.poll(async () => (await rows()).length).toBe(1);
   expect((await rows())[0]).toContain('200.0 kB');
   // A row is selected on mousedown, as in DevTools' lists.
-  await panel.evaluate(() => {
-    const row = [...document.querySelectorAll('[data-testid="events"] tbody tr')].find((r) =>
-      r.textContent?.includes('first:'),
-    );
-    row?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, button: 0 }));
-  });
+  await panel.selectRow('first:');
   await expect.poll(() => panel.text('[data-testid="detail"]')).toContain('truncated to the payload cap');
   expect((await panel.text('[data-testid="raw-payload"]')).length).toBeLessThanOrEqual(64 * 1024);
 

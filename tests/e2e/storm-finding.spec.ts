@@ -168,11 +168,7 @@ test('a storm is a finding: ongoing, then ended with when; docked; its requests,
   await expect.poll(async () => (await panel.texts('.sidebar .conn-entry.all.selected')).length).toBe(1);
 
   // A request's Headers & timing names its initiator too.
-  await panel.evaluate(() => {
-    document
-      .querySelectorAll('[data-testid="events"] tbody tr')[3]
-      ?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, cancelable: true }));
-  });
+  await panel.selectRow(3);
   await expect.poll(async () => (await panel.texts('[data-testid="detail"]')).length).toBe(1);
   await panel.clickButton('Headers & timing');
   await expect.poll(() => panel.text('[data-testid="detail"] [data-testid="initiator"]')).toMatch(INITIATOR);
@@ -209,11 +205,7 @@ test('the storm finding, as the docs show it (1280x800, light)', async ({ engine
   await expect.poll(() => panel.texts(ONGOING), { timeout: 15_000 }).toHaveLength(1);
   await panel.click(`${ONGOING} .finding-title`);
   await panel.clickButton('Show these requests');
-  await panel.evaluate(() => {
-    document
-      .querySelectorAll('[data-testid="events"] tbody tr')[4]
-      ?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, cancelable: true }));
-  });
+  await panel.selectRow(4);
   await expect.poll(async () => (await panel.texts('[data-testid="detail"]')).length).toBe(1);
   await panel.clickButton('Headers & timing');
   await expect.poll(() => panel.text('[data-testid="detail"] [data-testid="initiator"]')).toMatch(INITIATOR);

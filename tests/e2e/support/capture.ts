@@ -26,59 +26,17 @@ export interface CaptureSession {
 
 /** Loads pageUrl in the first tab and opens the detached panel for it. */
 export async function openCapture(browser: LaunchedBrowser, pageUrl: string): Promise<CaptureSession> {
-  const { context, extensionId } = browser;
+  const { context } = browser;
   const page = context.pages()[0] ?? (await context.newPage());
   for (const extra of context.pages().slice(1)) await extra.close();
   await page.goto(pageUrl);
   const tabId = await onlyTabId(browser);
-  const panel = await context.newPage();
-  await panel.goto(`chrome-extension://${extensionId}/panel.html?tabId=${tabId}`);
-  const button = panel.getByRole('button', { name: 'Export timeline' });
-  await button.waitFor();
-
-  const exportTimeline = async (): Promise<TimelineExport> => {
-    const [download] = await Promise.all([panel.waitForEvent('download'), button.click()]);
-    const path = await download.path();
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as TimelineExport;
-    await download.delete();
-    return parsed;
-  };
-
+  const panel = await openPanelFor(browser, tabId);
+  const exportTimeline = () => exportFromPanel(panel);
   const waitForTimeline = (until: (t: TimelineExport) => boolean, timeoutMs = 15_000) =>
     exportUntil(exportTimeline, until, timeoutMs);
 
   return { page, panel, tabId, exportTimeline, waitForTimeline };
-}
-
-export interface CaptureOptions {
-  /** Page-side condition (a JS expression or function) to wait for before exporting. */
-  pageDone?: string | (() => unknown);
-  /** Condition on the export; exports are repeated until it holds. */
-  until?: (t: TimelineExport) => boolean;
-  /** Fixed extra wait before the (first) export, when nothing better can be waited for. */
-  waitMs?: number;
-  timeoutMs?: number;
-}
-
-/**
- * Opens pageUrl, attaches the detached panel, waits as told, and returns the
- * exported timeline. The panel tab is closed afterwards.
- */
-export async function captureTimeline(
-  browser: LaunchedBrowser,
-  pageUrl: string,
-  options: CaptureOptions = {},
-): Promise<TimelineExport> {
-  const { pageDone, until, waitMs, timeoutMs = 15_000 } = options;
-  const session = await openCapture(browser, pageUrl);
-  try {
-    if (pageDone !== undefined)
-      await session.page.waitForFunction(pageDone, undefined, { timeout: timeoutMs });
-    if (waitMs) await session.panel.waitForTimeout(waitMs);
-    return until ? await session.waitForTimeline(until, timeoutMs) : await session.exportTimeline();
-  } finally {
-    await session.panel.close();
-  }
 }
 
 /** Opens the detached panel for a tab (only now: the traffic already happened). */
@@ -101,19 +59,12 @@ export async function exportFromPanel(panel: Page): Promise<TimelineExport> {
 }
 
 /** Exports from a panel until `until` holds; throws with the last export when it does not in time. */
-export async function exportPanelUntil(
+export function exportPanelUntil(
   panel: Page,
   until: (t: TimelineExport) => boolean,
   timeoutMs = 30_000,
 ): Promise<TimelineExport> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const t = await exportFromPanel(panel);
-    if (until(t)) return t;
-    if (Date.now() > deadline)
-      throw new Error(`export condition not met in ${timeoutMs} ms: ${JSON.stringify(t).slice(0, 2000)}`);
-    await panel.waitForTimeout(300);
-  }
+  return exportUntil(() => exportFromPanel(panel), until, timeoutMs, 300);
 }
 
 /** Connections of one transport, in start order. */

@@ -56,6 +56,12 @@ export interface PanelView extends TestTab {
   click(selector: string, hasText?: string | RegExp): Promise<void>;
   /** Clicks the enabled button whose text or accessible name is `name`. */
   clickButton(name: string | RegExp): Promise<void>;
+  /**
+   * Selects a row of the event list as a user does (rows select on mousedown,
+   * as in DevTools): the row at that index, or the first whose text contains
+   * the string. Throws when there is none.
+   */
+  selectRow(which: number | string): Promise<void>;
   /** Sets an input's value as typing does (an input event). */
   fill(selector: string, value: string): Promise<void>;
   /** Gives the file input matching selector a file from disk. */

@@ -8,7 +8,7 @@ import type { Page as PuppeteerPage } from 'puppeteer-core';
 import { exportUntil } from '../../../scripts/lib/export-until';
 import { type LaunchedBrowser, launchBrowser, onlyTabId } from './browser';
 import type { TimelineExport } from './capture';
-import { exportFromPanel } from './capture';
+import { exportFromPanel, openPanelFor } from './capture';
 import {
   type Engine,
   type EngineBrowser,
@@ -102,21 +102,15 @@ const firefoxPrefs = ({ loopbackHosts = [] }: EngineLaunchOptions): Record<strin
 
 async function launchChromiumEngine(options: EngineLaunchOptions): Promise<EngineBrowser> {
   const browser: LaunchedBrowser = await launchBrowser({ args: chromiumArgs(options) });
-  const firstPage = async () => {
-    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    return page;
-  };
-  const page = await firstPage();
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
   let panelPage: PlaywrightPage | null = null;
 
   const openPanel = async (): Promise<EngineCapture> => {
     if (panelPage) await panelPage.close();
     for (const extra of browser.context.pages()) if (extra !== page) await extra.close();
     const tabId = await onlyTabId(browser);
-    const opened = await browser.context.newPage();
+    const opened = await openPanelFor(browser, tabId);
     panelPage = opened;
-    await opened.goto(`chrome-extension://${browser.extensionId}/panel.html?tabId=${tabId}`);
-    await opened.getByRole('button', { name: 'Export timeline' }).waitFor();
     const panel: PanelView = panelViewOf(playwrightTab(opened), {
       setInputFile: (selector, path) => opened.locator(selector).setInputFiles(path),
       download: async (name) => {

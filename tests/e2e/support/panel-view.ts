@@ -64,6 +64,15 @@ export function panelViewOf(tab: TestTab, native: PanelNative): PanelView {
     text: (selector) => tab.evaluate((s) => document.querySelector(s)?.textContent ?? '', selector),
     click: (selector, hasText) => clickWhere(selector, toMatch(hasText), false),
     clickButton: (name) => clickWhere('button, [role="button"], [role="tab"]', toMatch(name), true),
+    selectRow: async (which) => {
+      const selected = await tab.evaluate((w) => {
+        const rows = [...document.querySelectorAll('[data-testid="events"] tbody tr')];
+        const row = typeof w === 'number' ? rows[w] : rows.find((r) => r.textContent?.includes(w));
+        row?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, cancelable: true, button: 0 }));
+        return row !== undefined;
+      }, which);
+      if (!selected) throw new Error(`no event row ${JSON.stringify(which)} in the panel`);
+    },
     fill: async (selector, value) => {
       const filled = await tab.evaluate(
         ({ selector, value }) => {
