@@ -501,8 +501,20 @@ export function captureResponseBodies(
     next();
   };
 
-  /** Reads a small, fixed-length body in one native call. */
-  const readWholeBody = (ex: FetchExchange, clone: unknown, meta: HookEventFields, contentType: string) => {
+  /**
+   * Reads a small, fixed-length body in one native call. `pageRead`: the body
+   * the page reads whole itself (json()): when the page's read resolved first,
+   * the body had ended by then, and its record carries that time (the hook's
+   * copy can lag hundreds of ms on a busy renderer, and the page's next
+   * request would seem to start before this one ended).
+   */
+  const readWholeBody = (
+    ex: FetchExchange,
+    clone: unknown,
+    meta: HookEventFields,
+    contentType: string,
+    pageRead?: UnreadBody,
+  ) => {
     if (!p.resolvesPrivately('buffer')) {
       emitClose(ex, meta, ch.time(), THEN_DEFINED);
       return;
@@ -513,7 +525,8 @@ export function captureResponseBodies(
       (buf: unknown) => {
         try {
           if (!p.isArrayBuffer(buf)) return;
-          const time = ch.time();
+          const now = ch.time();
+          const time = pageRead && pageRead.readAt > 0 && pageRead.readAt < now ? pageRead.readAt : now;
           const bytes = new p.Uint8ArrayCtor(buf);
           emitWholeReceive(ex, meta, time, bytes, lengthOf(bytes), decode);
           emitClose(ex, meta, time);
@@ -562,7 +575,7 @@ export function captureResponseBodies(
       return;
     }
     if (whole || readsWhole(meta.responseHeaders, contentType)) {
-      readWholeBody(ex, clone, meta, contentType);
+      readWholeBody(ex, clone, meta, contentType, whole ? body : undefined);
       return;
     }
     const reader = apply(
@@ -772,10 +785,10 @@ export function captureResponseBodies(
    * its stack; they are removed before the page sees it.
    */
   const promiseProto = win.Promise.prototype;
+  const isNativePromise = (x: unknown): x is Promise<unknown> =>
+    typeof x === 'object' && x !== null && p.getPrototypeOf(x) === promiseProto;
   const scrubRejection = (result: unknown): unknown =>
-    typeof result === 'object' && result !== null && p.getPrototypeOf(result) === promiseProto
-      ? p.chain(result as Promise<unknown>, undefined, d.rethrow)
-      : result;
+    isNativePromise(result) ? p.chain(result, undefined, d.rethrow) : result;
   type ReadName = 'text' | 'json' | 'arrayBuffer' | 'bytes' | 'blob' | 'formData';
   type Read = (
     body: UnreadBody,
@@ -816,10 +829,20 @@ export function captureResponseBodies(
   wrapRead('arrayBuffer', asBytes);
   wrapRead('bytes', asBytes);
   // The page gets json()'s own value and errors; the hook reads a clone, in
-  // one piece like the page's read (cheaper than chunk by chunk).
+  // one piece like the page's read (cheaper than chunk by chunk). When the
+  // page's read resolves is noted: the body had ended by then.
   wrapRead('json', (body, native, self, args) => {
     safely(() => readClone(body, true));
-    return scrubRejection(apply(native, self, args));
+    const result = apply(native, self, args);
+    if (!isNativePromise(result)) return result;
+    return p.chain(
+      result,
+      (value: unknown) => {
+        if (body.readAt === 0) body.readAt = ch.time();
+        return value;
+      },
+      d.rethrow,
+    );
   });
   wrapRead('blob', (body, native, self, args) =>
     tap(body, apply(native, self, args), (blob) => {

@@ -66,13 +66,26 @@ interface SetupOptions {
   wasm?: boolean;
   /** Called whenever the native `body` getter runs (the browser builds the body's stream then). */
   onBodyGet?: () => void;
+  /** arrayBuffer() resolves this much later (the hook's whole read of a clone, lagging on a busy renderer). */
+  arrayBufferLagMs?: number;
 }
 
 function setup(options: SetupOptions = {}) {
   const TestResponse = pageResponseClass();
   const bodyDescriptor = Object.getOwnPropertyDescriptor(Response.prototype, 'body');
   const nativeBodyGet = bodyDescriptor?.get;
-  const { onBodyGet } = options;
+  const { onBodyGet, arrayBufferLagMs } = options;
+  if (arrayBufferLagMs !== undefined) {
+    Object.defineProperty(TestResponse.prototype, 'arrayBuffer', {
+      configurable: true,
+      writable: true,
+      value(this: Response) {
+        return Reflect.apply(nativeArrayBuffer, this, []).then(
+          (buf: ArrayBuffer) => new Promise((resolve) => setTimeout(() => resolve(buf), arrayBufferLagMs)),
+        );
+      },
+    });
+  }
   if (onBodyGet && nativeBodyGet) {
     Object.defineProperty(TestResponse.prototype, 'body', {
       ...bodyDescriptor,
@@ -129,6 +142,8 @@ function setup(options: SetupOptions = {}) {
     },
     /** Moves the page clock on (the hook tells a trickling body by the gaps between its chunks). */
     advance: ch.advance,
+    /** Reads the page clock (which moves it on 1 ms, as every reading does). */
+    now: () => ch.channel.time(),
     /** The fetch resolved with `res`, as the fetch hook reports it. */
     observe(res: unknown): FetchExchange {
       const ex: FetchExchange = { id: nextId++, finished: false };
@@ -324,6 +339,37 @@ describe('response bodies recorded from the page’s own read', () => {
     await tick();
     expect(t.types()).toEqual(['receive', 'close']);
     expect(t.events()[0]?.body).toBe(raw);
+  });
+
+  it("ends a json() body at the page's read when the hook's copy of the clone comes later", async () => {
+    const t = setup({ arrayBufferLagMs: 20 });
+    const res = new t.TestResponse('{"seq":7}', { headers: { 'content-type': 'application/json' } });
+    t.observe(res);
+    const before = t.now();
+    expect(await res.json()).toEqual({ seq: 7 });
+    // The page's next request would start now; the hook's copy arrives 400 ms later.
+    t.advance(400);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const [receive, close] = t.events();
+    expect([receive?.type, close?.type]).toEqual(['receive', 'close']);
+    expect(receive?.body).toBe('{"seq":7}');
+    expect(receive?.time).toBeGreaterThan(before);
+    expect(receive?.time).toBeLessThan(before + 10);
+    expect(close?.time).toBe(receive?.time);
+  });
+
+  it('ends a json() body when its copy arrives, when that is before the page gets its value', async () => {
+    const t = setup();
+    const res = new t.TestResponse('[1]', { headers: { 'content-type': 'application/json' } });
+    t.observe(res);
+    const read = res.json();
+    await tick();
+    const [receive] = t.events();
+    expect(receive?.type).toBe('receive');
+    const at = t.now();
+    expect(receive?.time).toBeLessThan(at);
+    expect(await read).toEqual([1]);
+    expect(t.events().map((e) => e.time)).toEqual([receive?.time, receive?.time]);
   });
 
   it('rejects json() of invalid JSON as an unwrapped Response does, and still records the text', async () => {
