@@ -180,7 +180,7 @@ export class Channel {
     this.pattern = this.host.confirm(
       this,
       kind,
-      this.loopStart(kind === 'long-poll' ? r.lp.root : r.poll.root),
+      kind === 'long-poll' ? this.loopStart(r.lp.root, null) : this.loopStart(r.poll.root, r.poll.intervals),
     );
   }
 
@@ -190,17 +190,41 @@ export class Channel {
    * long-poll gap. A storm's siblings break chains (a sibling's predecessor is
    * another sibling answered a moment earlier, with no idle gap), so the chain
    * that confirms a storming loop may start a generation or two late; its
-   * linked ancestors are the same loop and belong to the channel.
+   * linked ancestors are the same loop and belong to the channel. A polling
+   * loop's (`intervals`: those of its confirming run) also reaches back over
+   * ticks whose answer came after the next tick (see overlappedTick).
    */
-  private loopStart(root: Req): Req {
+  private loopStart(root: Req, intervals: readonly number[] | null): Req {
+    const period = intervals && intervals.length > 0 ? median(intervals) : null;
     let first = root;
     for (let steps = 0; steps < 64; steps++) {
       const p = first.pred;
       const linked = (first.lp?.depth ?? 1) > 1 || (first.poll?.len ?? 1) > 1;
-      if (!p || !linked || first.gap > RULES.longPoll.maxGapMs) break;
-      first = p;
+      if (p && linked && first.gap <= RULES.longPoll.maxGapMs) first = p;
+      else {
+        const tick = period === null ? null : this.overlappedTick(first, period);
+        if (!tick) break;
+        first = tick;
+      }
     }
     return first;
+  }
+
+  /**
+   * The previous tick of an interval timer whose answer was slow: the
+   * request of this key started last before r, still in flight when r
+   * started, one period (within looseRel) earlier. A timer fires whether or
+   * not the last answer came, so the two overlap and no polling link (which
+   * needs an idle gap) joins them; a page stalled for a second does the same
+   * to a loop whose server answers at once.
+   */
+  private overlappedTick(r: Req, period: number): Req | null {
+    const i = this.reqs.indexOf(r);
+    const q = i > 0 ? this.reqs[i - 1] : undefined;
+    if (!q || q.start >= r.start) return null;
+    const inFlight = q.end === null ? q.done === null || q.done > r.start : q.end > r.start;
+    if (!inFlight || (q.end !== null && failedForLoop(q))) return null;
+    return near(r.start - q.start, period, RULES.polling.looseRel) ? q : null;
   }
 
   /**

@@ -374,7 +374,57 @@ function recorded(
     );
 }
 
+/**
+ * A status badge fetched every 500 ms (setInterval) on a machine so loaded
+ * that the page stalled for about half a second: the first answer came after
+ * the second tick, and both after the third was due; the next ticks fired up
+ * to 166 ms late, so the loop is recognised only once six regular intervals
+ * follow. The first eight ticks are as recorded, the last four as the page
+ * makes them.
+ */
+const STATUS_EVERY_500_STALLED: Array<[number, number]> = [
+  [0.0, 1124.3],
+  [521.7, 1125.3],
+  [1122.5, 1278.8],
+  [1620.1, 1666.8],
+  [1957.2, 1965.8],
+  [2457.3, 2466.1],
+  [2958.5, 2974.6],
+  [3457.2, 3472.3],
+  [3957.3, 3969.0],
+  [4457.1, 4468.2],
+  [4957.4, 4970.1],
+  [5457.2, 5469.5],
+];
+
 describe('recorded in Chromium', () => {
+  it('an interval poll whose first answers came after the next ticks is one channel from its first tick', () => {
+    const t = new Trace();
+    recorded(t, '/status', STATUS_EVERY_500_STALLED);
+    const ps = detectPatterns(t.store().connections, t.store().events);
+    expect(ps.map((p) => [p.kind, p.connectionKeys])).toEqual([['polling', t.keysOf('s')]]);
+    expect(ps[0]?.storm).toBeFalsy();
+    expect(ps[0]?.medianIntervalMs).toBeCloseTo(500, -1);
+  });
+
+  it('a request of the key in flight one period before a polling loop, but failed, stays out of it', () => {
+    const t = new Trace();
+    t.request({ url: '/status', start: T0, end: T0 + 510, status: 500 }, 'failed');
+    for (let i = 1; i <= 6; i++)
+      t.request({ url: '/status', start: T0 + i * 500, end: T0 + i * 500 + 20 }, 'loop');
+    const ps = detectPatterns(t.store().connections, t.store().events);
+    expect(ps.map((p) => [p.kind, p.connectionKeys])).toEqual([['polling', t.keysOf('loop')]]);
+  });
+
+  it('a request of the key in flight one period before a polling loop, and answered, is its first tick', () => {
+    const t = new Trace();
+    t.request({ url: '/status', start: T0, end: T0 + 510 }, 'loop');
+    for (let i = 1; i <= 6; i++)
+      t.request({ url: '/status', start: T0 + i * 500, end: T0 + i * 500 + 20 }, 'loop');
+    const ps = detectPatterns(t.store().connections, t.store().events);
+    expect(ps.map((p) => [p.kind, p.connectionKeys])).toEqual([['polling', t.keysOf('loop')]]);
+  });
+
   it("the seed's storm against an immediate server is one channel from its very first poll", () => {
     const t = new Trace();
     recorded(t, '/seed-fast/poll', SEED_FAST_SERVER);
