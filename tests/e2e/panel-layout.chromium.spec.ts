@@ -11,7 +11,7 @@ import { type LaunchedBrowser, launchBrowser } from './support/browser';
 import { openCapture } from './support/capture';
 import { startServer, type TestServer } from './support/server';
 import { expect, type Page, test } from './support/test';
-import { visibleRowCount } from './support/visible-rows';
+import { visibleRowTexts } from './support/visible-rows';
 
 const SHOTS = resolve(import.meta.dirname, '..', '..', 'test-results', 'layout');
 
@@ -53,7 +53,29 @@ test.afterAll(async () => {
 
 /** Rows of the event list a user sees (support/visible-rows.ts). */
 async function visibleRows(panel: Page): Promise<number> {
-  return panel.evaluate(visibleRowCount);
+  return (await panel.evaluate(visibleRowTexts)).length;
+}
+
+/**
+ * The text of the first row in view that contains `text`, once two reads of
+ * the rows in view 150 ms apart agree.
+ */
+async function settledRowInView(panel: Page, text: string): Promise<string> {
+  let before: string[] = [];
+  let found = '';
+  await expect
+    .poll(
+      async () => {
+        const now = await panel.evaluate(visibleRowTexts);
+        const settled = now.join('\n') === before.join('\n');
+        before = now;
+        found = now.find((row) => row.includes(text)) ?? '';
+        return settled && found !== '';
+      },
+      { intervals: [150], message: `a settled row in view with ${text}` },
+    )
+    .toBe(true);
+  return found;
 }
 
 /** The share of the window's height the event list's scroll area takes. */
@@ -147,9 +169,12 @@ test('docked sizes keep the event list; overview and connections stay reachable'
     await panel.getByRole('button', { name: 'All connections' }).click();
     await expect(panel.getByTestId('summary')).toContainText(/^5\d events/);
 
-    // A selected event's detail leaves the list a share of the width.
+    // A selected event's detail leaves the list a share of the width. The row
+    // is one the user sees once the list has settled after the filter change
+    // (a row picked from the rows drawn before could be redrawn out of view).
+    const tickInView = await settledRowInView(panel, '"tick":');
     await panel
-      .locator('[data-testid="events"] tbody tr', { hasText: '"tick":3' })
+      .locator('[data-testid="events"] tbody tr', { hasText: tickInView })
       .first()
       .dispatchEvent('mousedown');
     await expect(panel.getByTestId('detail')).toBeVisible();

@@ -17,7 +17,7 @@ import { launchEngine } from './support/engines';
 import { startServer, type TestServer } from './support/server';
 import { STORM_PAGE, serveStorm } from './support/storm-page';
 import { expect, test } from './support/test';
-import { visibleRowCount } from './support/visible-rows';
+import { visibleRowTexts } from './support/visible-rows';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -70,8 +70,8 @@ async function stormPanel(): Promise<EngineCapture> {
 }
 
 /** Rows of the event list a user sees (support/visible-rows.ts). */
-function visibleRows(panel: PanelView): Promise<number> {
-  return panel.evaluate(visibleRowCount);
+async function visibleRows(panel: PanelView): Promise<number> {
+  return (await panel.evaluate(visibleRowTexts)).length;
 }
 
 /** What a docked panel shows: the strip's and the list's heights, the exchange rows' methods, the strip's buttons. */
