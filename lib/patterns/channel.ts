@@ -176,12 +176,28 @@ export class Channel {
     if (!lpOk && !pollOk) return;
     let kind: PatternKind = lpOk ? 'long-poll' : 'polling';
     if (lpOk && pollOk && p) kind = holdOf(p) >= r.gap ? 'long-poll' : 'polling';
-    else if (fanningOut && p && holdOf(p) >= RULES.longPoll.emptyHoldMs) kind = 'long-poll';
+    else if (p && holdOf(p) >= RULES.longPoll.emptyHoldMs && (fanningOut || this.fannedOut(r.poll.root, r)))
+      kind = 'long-poll';
     this.pattern = this.host.confirm(
       this,
       kind,
       kind === 'long-poll' ? this.loopStart(r.lp.root, null) : this.loopStart(r.poll.root, r.poll.intervals),
     );
+  }
+
+  /**
+   * Whether a request of this key started from `root` up to r (at most 64
+   * back) found fanOutInFlight of the key in flight: the loop fans out even
+   * when the request that confirms it started alone (the first of a storm's
+   * generation), so its kind does not depend on which request came first.
+   */
+  private fannedOut(root: Req, r: Req): boolean {
+    for (let i = this.reqs.indexOf(r), steps = 0; i >= 0 && steps < 64; i--, steps++) {
+      const q = this.reqs[i] as Req;
+      if (q.start < root.start) break;
+      if (q.resolved && q.conc >= RULES.polling.fanOutInFlight) return true;
+    }
+    return false;
   }
 
   /**

@@ -74,9 +74,10 @@ export const RULES = {
      * answered one by the same idle gap) is recognised from its third request
      * with the loose tolerance: calls timed by people do not start in threes
      * at one gap from their predecessors, and a loaded machine fires a
-     * storm's timers tens of ms apart, past the tight rule. Such a loop
-     * whose answers are held (at least longPoll.emptyHoldMs) is a long-poll
-     * storm, as the tutorial's snippet against a holding server is.
+     * storm's timers tens of ms apart, past the tight rule. A loop that fans
+     * out (any request of its run did) and whose answers are held (at least
+     * longPoll.emptyHoldMs) is a long-poll storm, whichever request confirms
+     * it, as the tutorial's snippet against a holding server is.
      */
     fanOutInFlight: 3,
   },

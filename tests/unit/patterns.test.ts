@@ -192,6 +192,39 @@ describe('poll storm (the seed snippet)', () => {
     expect(p?.storm?.startedAt).toBe(T0 + 1002);
   });
 
+  it.each([
+    ['fire together', 0.1],
+    ['fire tens of ms apart (a loaded machine)', 60],
+  ])(
+    'a server holding each poll 300 ms (less than the 1 s wait) makes a long-poll storm, whichever poll confirms it, when its timers %s',
+    (_name, spreadMs) => {
+      const t = new Trace();
+      let gen = [T0];
+      for (let g = 0; g < 4; g++) {
+        const next: number[] = [];
+        for (const start of gen) {
+          const end = start + 300 + (next.length % 5);
+          t.request({ url: '/poll', start, end, body: '{"messages":[]}' }, 's');
+          next.push(end + 1000, end + 1000 + spreadMs, end + 1000 + 2 * spreadMs);
+        }
+        gen = next.sort((a, b) => a - b);
+      }
+      const store = new TimelineStore();
+      const detector = new PatternDetector();
+      const kinds = new Set<string>();
+      for (const m of t.messages(1)) {
+        store.ingest(m);
+        detector.update(store);
+        for (const p of detector.patterns()) kinds.add(p.kind);
+      }
+      detector.flush();
+      expect([...kinds]).toEqual(['long-poll']);
+      const [p] = detector.patterns();
+      expect(p?.storm?.peakConcurrency).toBeGreaterThanOrEqual(9);
+      expect(p?.connectionKeys).toEqual(t.keysOf('s'));
+    },
+  );
+
   it('an immediate server makes it a polling storm whose width grows', () => {
     const t = new Trace();
     seedStorm(t, { path: '/poll', start: T0, hold: 40, generations: 5, label: 's' });
