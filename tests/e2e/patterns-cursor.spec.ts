@@ -22,6 +22,11 @@ import { expect, test } from './support/test';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SHOTS = resolve(ROOT, 'test-results', 'patterns-cursor');
 
+// Loops are told apart by their timing, which the other worker's heaviest
+// files (a flood, `npm start`'s demo) can starve for a second: a test here
+// gets two retries, where others get one, and is reported flaky if it needs one.
+test.describe.configure({ retries: 2 });
+
 let server: PatternServer;
 let browser: EngineBrowser;
 
