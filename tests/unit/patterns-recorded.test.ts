@@ -407,18 +407,12 @@ describe('recorded in Chromium', () => {
     expect(ps[0]?.medianIntervalMs).toBeCloseTo(500, -1);
   });
 
-  it('a request of the key in flight one period before a polling loop, but failed, stays out of it', () => {
+  it.each([
+    ['answered, is its first tick', 200, 'loop'],
+    ['but failed, stays out of it', 500, 'failed'],
+  ])('a request of the key in flight one period before a polling loop, %s', (_name, status, label) => {
     const t = new Trace();
-    t.request({ url: '/status', start: T0, end: T0 + 510, status: 500 }, 'failed');
-    for (let i = 1; i <= 6; i++)
-      t.request({ url: '/status', start: T0 + i * 500, end: T0 + i * 500 + 20 }, 'loop');
-    const ps = detectPatterns(t.store().connections, t.store().events);
-    expect(ps.map((p) => [p.kind, p.connectionKeys])).toEqual([['polling', t.keysOf('loop')]]);
-  });
-
-  it('a request of the key in flight one period before a polling loop, and answered, is its first tick', () => {
-    const t = new Trace();
-    t.request({ url: '/status', start: T0, end: T0 + 510 }, 'loop');
+    t.request({ url: '/status', start: T0, end: T0 + 510, status }, label);
     for (let i = 1; i <= 6; i++)
       t.request({ url: '/status', start: T0 + i * 500, end: T0 + i * 500 + 20 }, 'loop');
     const ps = detectPatterns(t.store().connections, t.store().events);
