@@ -6,10 +6,12 @@ import type { EngineOption } from './tests/e2e/support/test';
 //   either through tests/e2e/support/engines.ts;
 // - `name.chromium.spec.ts` and `name.firefox.spec.ts` run in that browser
 //   only (what the other browser has no counterpart for, or tests in its own way);
+// - `name.commands.spec.ts` runs the repository's commands (`npm start`) in
+//   both browsers, after the browsers' files: it loads the machine;
 // - `name.package.spec.ts` checks the built packages, no browser.
-// Each spec launches its own browser with the built extension. One worker per
-// core: a Chromium file and a Firefox file run side by side.
-const SHARED = /(?<!\.(chromium|firefox|package))\.spec\.ts$/;
+// Each browser spec launches its own browser with the built extension. One
+// worker per core, each taking a file at a time, in the projects' order.
+const SHARED = /(?<!\.(chromium|firefox|commands|package))\.spec\.ts$/;
 
 export default defineConfig<EngineOption>({
   testDir: 'tests/e2e',
@@ -27,6 +29,7 @@ export default defineConfig<EngineOption>({
   projects: [
     { name: 'chromium', testMatch: [SHARED, /\.chromium\.spec\.ts$/], use: { engine: 'chromium' } },
     { name: 'firefox', testMatch: [SHARED, /\.firefox\.spec\.ts$/], use: { engine: 'firefox' } },
+    { name: 'commands', testMatch: /\.commands\.spec\.ts$/ },
     { name: 'package', testMatch: /\.package\.spec\.ts$/ },
   ],
 });

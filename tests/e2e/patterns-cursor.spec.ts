@@ -23,8 +23,9 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const SHOTS = resolve(ROOT, 'test-results', 'patterns-cursor');
 
 // Loops are told apart by their timing, which the other worker's heaviest
-// files (a flood, `npm start`'s demo) can starve for a second: a test here
-// gets two retries, where others get one, and is reported flaky if it needs one.
+// files (floods of messages, the panel in Chrome's DevTools) can starve for
+// a second: a test here gets two retries, where others get one, and is
+// reported flaky if it needs one.
 test.describe.configure({ retries: 2 });
 
 let server: PatternServer;

@@ -38,8 +38,9 @@ const ENDED = `${STRIP} li.finding.ended`;
 const CLOCK = /\d\d:\d\d:\d\d\.\d{3}/;
 
 // Loops are told apart by their timing, which the other worker's heaviest
-// files (a flood, `npm start`'s demo) can starve for a second: a test here
-// gets two retries, where others get one, and is reported flaky if it needs one.
+// files (floods of messages, the panel in Chrome's DevTools) can starve for
+// a second: a test here gets two retries, where others get one, and is
+// reported flaky if it needs one.
 test.describe.configure({ retries: 2 });
 
 let server: TestServer;
