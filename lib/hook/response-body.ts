@@ -669,8 +669,6 @@ export function captureResponseBodies(
     if (--turnsLeft > 0) p.queueMicrotask(checkLeftovers);
     else lookAtLeftovers();
   };
-  /** Bodies left unread, to note as not read if they still are after UNREAD_NOTE_MS. */
-  let unnoted = p.list<UnreadBody>();
   /**
    * Nothing of an unread body is read (see the file's comment). A body-less
    * one (a service worker's `new Response(null)`) is recorded complete; the
@@ -681,6 +679,9 @@ export function captureResponseBodies(
   const lookAtLeftovers = (): void => {
     const list = waiting;
     waiting = p.list();
+    // Noted as not read if they still are UNREAD_NOTE_MS from now: a timer
+    // of their own, never one an earlier batch set (which would come early).
+    const unnoted = p.list<UnreadBody>();
     for (let i = 0; i < list.length; i++) {
       const body = list[i] as UnreadBody;
       if (body.taken) continue;
@@ -692,10 +693,10 @@ export function captureResponseBodies(
           return;
         }
         track(stream, body);
-        if (unnoted.length === 0) p.setTimeout(noteUnread, UNREAD_NOTE_MS);
         append(unnoted, body);
       });
     }
+    if (unnoted.length > 0) p.setTimeout(() => noteUnread(unnoted), UNREAD_NOTE_MS);
   };
   /**
    * A body still unread a second after the response: the exchange is recorded
@@ -705,9 +706,7 @@ export function captureResponseBodies(
    * the pattern detector. If the page reads the body later, it is recorded
    * then, after the close.
    */
-  const noteUnread = (): void => {
-    const list = unnoted;
-    unnoted = p.list();
+  const noteUnread = (list: UnreadBody[]): void => {
     for (let i = 0; i < list.length; i++) {
       const body = list[i] as UnreadBody;
       if (body.taken) continue;

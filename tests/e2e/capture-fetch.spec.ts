@@ -410,15 +410,22 @@ test('a body read with for await, through a pipe, or from a stream taken through
       text += dec.decode(value, { stream: true });
     }
     got.otherFrame = text;
+    // Taken the same way, held, then piped into a stream of the page's own.
+    const held = otherGetter.call(await fetch('/trickle'));
+    await new Promise((r) => setTimeout(r, 100));
+    let pipedOther = '';
+    await held.pipeTo(new WritableStream({ write(chunk) { pipedOther += dec.decode(chunk, { stream: true }); } }));
+    got.pipedOther = pipedOther;
   `,
-    3,
+    4,
   );
-  const [iterated, piped, otherFrame] = connectionsOf(t, 'fetch') as ExportedConnection[];
+  const [iterated, piped, otherFrame, pipedOther] = connectionsOf(t, 'fetch') as ExportedConnection[];
   expect(await got()).toEqual({
     iterated: NDJSON_LINES.slice(0, 2),
     piped: SSE_EVENTS.join(''),
     sameStream: true,
     otherFrame: 'part one;part two;part three',
+    pipedOther: 'part one;part two;part three',
   });
   // for await: each line as the page took it; leaving the loop cancels the body.
   const iteratedEvents = eventsOf(t, (iterated as ExportedConnection).id);
@@ -442,6 +449,16 @@ test('a body read with for await, through a pipe, or from a stream taken through
   const pieces = otherEvents.slice(1, -1);
   expect(pieces.every((e) => e.type === 'receive' && e.reason === undefined)).toBe(true);
   expect(pieces.map(payloadText).join('')).toBe('part one;part two;part three');
+  // Piped after a while: recorded from the pipe, never as a body nobody read.
+  const pipedOtherEvents = eventsOf(t, (pipedOther as ExportedConnection).id);
+  expect(pipedOtherEvents[0]?.type).toBe('open');
+  expect(pipedOtherEvents.at(-1)).toMatchObject({ type: 'close', status: 200 });
+  expect(pipedOtherEvents.every((e) => e.reason === undefined)).toBe(true);
+  const pipedOtherChunks = pipedOtherEvents.slice(1, -1);
+  expect(pipedOtherChunks.every((e) => e.type === 'receive')).toBe(true);
+  expect(
+    piecesPer(pipedOtherChunks.map(payloadText), ['part one;', 'part two;', 'part three']),
+  ).not.toBeNull();
 });
 
 test('AbortController aborts, network errors, and the promise behaves as the native one', async () => {

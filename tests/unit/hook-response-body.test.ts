@@ -140,6 +140,10 @@ function setup(options: SetupOptions = {}) {
       longTimers = [];
       for (const fn of due) fn();
     },
+    /** Runs the oldest of those timers only. */
+    runOldestLongTimer() {
+      longTimers.shift()?.();
+    },
     /** Moves the page clock on (the hook tells a trickling body by the gaps between its chunks). */
     advance: ch.advance,
     /** Reads the page clock (which moves it on 1 ms, as every reading does). */
@@ -535,6 +539,36 @@ describe('when a body counts as unread', () => {
       ['receive', undefined],
       ['close', undefined],
       ['receive', 'read late'],
+    ]);
+  });
+
+  it('notes a body a second after its own response, never at the note of an earlier unread body', async () => {
+    const t = setup();
+    const early = new t.TestResponse('early', { headers: { 'content-type': 'text/plain' } });
+    t.observe(early);
+    await tick();
+    // A second body left unread for a while, its response coming later.
+    const later = new t.TestResponse('later', { headers: { 'content-type': 'text/plain' } });
+    const laterEx = t.observe(later);
+    await tick();
+    // The earlier body's second is up: only it is noted.
+    t.runOldestLongTimer();
+    expect(t.events().map((e) => [e.conn, e.type, e.reason])).toEqual([
+      [1, 'receive', undefined],
+      [1, 'close', expect.stringMatching(/not read by the page/)],
+    ]);
+    expect(laterEx.finished).toBe(false);
+    // Read within its own second: recorded as read, with no note.
+    expect(await later.text()).toBe('later');
+    t.runLongTimers();
+    expect(
+      t
+        .events()
+        .slice(2)
+        .map((e) => [e.conn, e.type, e.body, e.reason]),
+    ).toEqual([
+      [2, 'receive', 'later', undefined],
+      [2, 'close', undefined, undefined],
     ]);
   });
 
