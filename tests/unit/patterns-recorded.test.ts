@@ -48,6 +48,41 @@ const SEED_FAST_SERVER: Array<[number, number | null]> = [
  * had completed, so its predecessor was that sibling (2 ms gap, no polling
  * link) and the chain that confirmed the loop began in the second generation.
  */
+/**
+ * The same page beside another browser's tests: Chromium's cache lock made
+ * the first generation's answers take 98-254 ms, so each poll of the next
+ * generation took as predecessor the sibling answered last, not its parent,
+ * and the loop's intervals (1,000 ms plus an answer) were no round timer
+ * value. The server then holds every poll: no answer links the rest.
+ */
+const SEED_FAST_LOCKED_ANSWERS: Array<[number, number | null, number | null]> = [
+  [0, 68.4, 30.8],
+  [1059.4, 1157.2, 1156.7],
+  [1074.2, 1324.7, 1323.8],
+  [1076.3, 1329.7, 1328.6],
+  [2158.6, 2172.1, 2171.3],
+  [2160, 2176.3, 2176],
+  [2198, 2208.4, 2205.9],
+  [2324.5, 2352.6, 2351.9],
+  [2325.6, null, null],
+  [2326.2, null, null],
+  [2336.5, null, null],
+  [2337, null, null],
+  [2340.1, null, null],
+  [3173.5, null, null],
+  [3179.4, null, null],
+  [3182.1, null, null],
+  [3184.3, null, null],
+  [3187.2, null, null],
+  [3189.5, null, null],
+  [3206.6, null, null],
+  [3210.4, null, null],
+  [3213.3, null, null],
+  [3352.4, null, null],
+  [3355.7, null, null],
+  [3357.8, null, null],
+];
+
 const SEED_FAST_SERVER_2: Array<[number, number | null, number | null]> = [
   [0.0, 22.7, 13.9],
   [1014.8, 1023.0, 1022.6],
@@ -437,6 +472,22 @@ describe('recorded in Chromium', () => {
   it('the same storm with a late third sibling is still one channel from its first poll', () => {
     const t = new Trace();
     recorded(t, '/seed-fast/poll', SEED_FAST_SERVER_2);
+    const ps = detectPatterns(t.store().connections, t.store().events);
+    expect(ps).toHaveLength(1);
+    expect(ps[0]?.connectionKeys).toEqual(t.keysOf('s'));
+    expect(ps[0]?.storm?.peakConcurrency).toBeGreaterThanOrEqual(3);
+  });
+
+  // A known miss, which the seed-storm e2e test in Chromium often meets on its
+  // first try when another browser's tests load the machine (a retry passes,
+  // its answers no longer waiting on the lock). Taking fan-out from any
+  // request of a polling run, not only the confirming one, finds it with the
+  // generated corpus unchanged, but confirms interval pollers stalled at their
+  // start too early, from a catch-up interval, and then misses their slow
+  // ticks. This fails the day the storm is found.
+  it.fails('the same storm whose first answers waited on the cache lock is one storming channel from its first poll', () => {
+    const t = new Trace();
+    recorded(t, '/seed-fast/poll', SEED_FAST_LOCKED_ANSWERS);
     const ps = detectPatterns(t.store().connections, t.store().events);
     expect(ps).toHaveLength(1);
     expect(ps[0]?.connectionKeys).toEqual(t.keysOf('s'));
