@@ -128,7 +128,7 @@ interface UnreadBody {
   taken: boolean;
   /** The page's read resolved with this text, recorded at hand-over. */
   text: string;
-  /** When it resolved. */
+  /** When the page's whole read (text() or json()) resolved; 0 until then. */
   readAt: number;
   /** Recording the page's own reads of the body's stream. */
   rec: BodyRecorder | null;

@@ -176,7 +176,7 @@ export class Channel {
     if (!lpOk && !pollOk) return;
     let kind: PatternKind = lpOk ? 'long-poll' : 'polling';
     if (lpOk && pollOk && p) kind = holdOf(p) >= r.gap ? 'long-poll' : 'polling';
-    else if (p && holdOf(p) >= RULES.longPoll.emptyHoldMs && (fanningOut || this.fannedOut(r.poll.root, r)))
+    else if (p && holdOf(p) >= RULES.longPoll.emptyHoldMs && this.fannedOut(r.poll.root, r))
       kind = 'long-poll';
     this.pattern = this.host.confirm(
       this,
@@ -186,10 +186,11 @@ export class Channel {
   }
 
   /**
-   * Whether a request of this key started from `root` up to r (at most 64
-   * back) found fanOutInFlight of the key in flight: the loop fans out even
-   * when the request that confirms it started alone (the first of a storm's
-   * generation), so its kind does not depend on which request came first.
+   * Whether a request of this key started from `root` up to r (r included,
+   * at most 64 back) found fanOutInFlight of the key in flight: the loop fans
+   * out even when the request that confirms it started alone (the first of a
+   * storm's generation), so its kind does not depend on which request came
+   * first.
    */
   private fannedOut(root: Req, r: Req): boolean {
     for (let i = this.reqs.indexOf(r), steps = 0; i >= 0 && steps < 64; i--, steps++) {

@@ -18,15 +18,12 @@ import { type EngineBrowser, type EngineCapture, type PanelView, pollUntil } fro
 import { launchEngine } from './support/engines';
 import { type PatternServer, startPatternServer } from './support/pattern-servers';
 import { expect, test } from './support/test';
+import { retryTimedTests } from './support/timing-retries';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SHOTS = resolve(ROOT, 'test-results', 'patterns-cursor');
 
-// Loops are told apart by their timing, which the other worker's heaviest
-// files (floods of messages, the panel in Chrome's DevTools) can starve for
-// a second: a test here gets two retries, where others get one, and is
-// reported flaky if it needs one.
-test.describe.configure({ retries: 2 });
+retryTimedTests();
 
 let server: PatternServer;
 let browser: EngineBrowser;

@@ -22,12 +22,9 @@ import {
   startPatternServer,
 } from './support/pattern-servers';
 import { expect, test } from './support/test';
+import { retryTimedTests } from './support/timing-retries';
 
-// Loops are told apart by their timing, which the other worker's heaviest
-// files (floods of messages, the panel in Chrome's DevTools) can starve for
-// a second: a test here gets two retries, where others get one, and is
-// reported flaky if it needs one.
-test.describe.configure({ retries: 2 });
+retryTimedTests();
 
 let server: PatternServer;
 let browser: EngineBrowser;

@@ -17,6 +17,7 @@ import { launchEngine } from './support/engines';
 import { startServer, type TestServer } from './support/server';
 import { STORM_PAGE, serveStorm } from './support/storm-page';
 import { expect, test } from './support/test';
+import { retryTimedTests } from './support/timing-retries';
 import { visibleRowTexts } from './support/visible-rows';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -37,11 +38,7 @@ const ONGOING = `${STRIP} li.finding.ongoing`;
 const ENDED = `${STRIP} li.finding.ended`;
 const CLOCK = /\d\d:\d\d:\d\d\.\d{3}/;
 
-// Loops are told apart by their timing, which the other worker's heaviest
-// files (floods of messages, the panel in Chrome's DevTools) can starve for
-// a second: a test here gets two retries, where others get one, and is
-// reported flaky if it needs one.
-test.describe.configure({ retries: 2 });
+retryTimedTests();
 
 let server: TestServer;
 let browser: EngineBrowser;

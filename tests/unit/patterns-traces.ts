@@ -227,20 +227,31 @@ export function pollingLoop(
 /**
  * The seed's snippet: every response fires readystatechange 2, 3 and 4, each
  * scheduling a new poll 1 s later, so each generation is 3x the previous one.
+ * `siblingGapMs`: how far apart the three timers fire (0.1 ms, or tens of ms
+ * on a loaded machine); `body`: the answer's text.
  */
 export function seedStorm(
   t: Trace,
-  o: { path: string; start: number; hold: number; generations: number; label: string },
+  o: {
+    path: string;
+    start: number;
+    hold: number;
+    generations: number;
+    label: string;
+    siblingGapMs?: number;
+    body?: string;
+  },
 ): void {
+  const apart = o.siblingGapMs ?? 0.1;
   let gen = [o.start];
   for (let g = 0; g < o.generations; g++) {
     const next: number[] = [];
     for (const [i, s] of gen.entries()) {
       const start = s + i * 0.25;
       const end = start + o.hold;
-      t.request({ url: o.path, start, end }, o.label);
+      t.request({ url: o.path, start, end, ...(o.body !== undefined ? { body: o.body } : {}) }, o.label);
       // readyState 2, 3, 4 at the end of a response that was held then sent at once
-      next.push(end + 1000, end + 1000.1, end + 1000.2);
+      next.push(end + 1000, end + 1000 + apart, end + 1000 + 2 * apart);
     }
     gen = next;
   }
